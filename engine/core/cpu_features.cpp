@@ -1,0 +1,82 @@
+#include "core/cpu_features.h"
+
+#include <cpuid.h>
+#include <cstdint>
+#include <cstdlib>
+
+#include "core/error.h"
+
+namespace qs {
+namespace {
+
+uint64_t read_xcr0() {
+    uint32_t eax, edx;
+    __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
+    return (uint64_t(edx) << 32) | eax;
+}
+
+CpuFeatures detect() {
+    CpuFeatures f;
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return f;
+    const bool osxsave = c & bit_OSXSAVE;
+    f.fma = c & bit_FMA;
+    f.f16c = c & bit_F16C;
+    if (!osxsave) return f;
+    const uint64_t xcr0 = read_xcr0();
+    const bool ymm_ok = (xcr0 & 0x6) == 0x6;      // SSE + AVX state
+    const bool zmm_ok = (xcr0 & 0xe6) == 0xe6;    // + opmask, ZMM_Hi256, Hi16_ZMM
+    if (!ymm_ok) { f.fma = f.f16c = false; return f; }
+    if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
+        f.avx2 = b & bit_AVX2;
+        if (zmm_ok) {
+            f.avx512f = b & bit_AVX512F;
+            f.avx512bw = b & bit_AVX512BW;
+            f.avx512vl = b & bit_AVX512VL;
+            f.avx512dq = b & bit_AVX512DQ;
+            f.avx512vnni = c & bit_AVX512VNNI;
+        }
+    }
+    if (zmm_ok && __get_cpuid_count(7, 1, &a, &b, &c, &d)) f.avx512bf16 = a & bit_AVX512BF16;
+    return f;
+}
+
+}  // namespace
+
+const CpuFeatures& cpu_features() {
+    static const CpuFeatures f = detect();
+    return f;
+}
+
+Isa cpu_best_isa() {
+    static const Isa best = [] {
+        const CpuFeatures& f = cpu_features();
+        Isa isa = Isa::Scalar;
+        if (f.avx2 && f.fma && f.f16c) isa = Isa::Avx2;
+        if (isa == Isa::Avx2 && f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq) isa = Isa::Avx512;
+        if (const char* forced = std::getenv("QS_FORCE_ISA"); forced && *forced) {
+            const Isa want = isa_from_name(forced);
+            if (int(want) < int(isa)) isa = want;
+        }
+        return isa;
+    }();
+    return best;
+}
+
+const char* isa_name(Isa isa) {
+    switch (isa) {
+        case Isa::Scalar: return "scalar";
+        case Isa::Avx2: return "avx2";
+        case Isa::Avx512: return "avx512";
+    }
+    return "?";
+}
+
+Isa isa_from_name(const std::string& name) {
+    if (name == "scalar") return Isa::Scalar;
+    if (name == "avx2") return Isa::Avx2;
+    if (name == "avx512") return Isa::Avx512;
+    throw Error("unknown instruction set '" + name + "' (expected scalar, avx2 or avx512)");
+}
+
+}  // namespace qs

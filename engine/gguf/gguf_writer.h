@@ -1,0 +1,37 @@
+// Writing GGUF version 3 files that llama.cpp loads: metadata in insertion order, tensor infos,
+// then tensor data, each tensor aligned to general.alignment (32 unless the metadata sets it).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "gguf/gguf_value.h"
+#include "tensor/ggml_type.h"
+
+namespace qs {
+
+class GgufWriter {
+public:
+    // Sets or replaces a metadata key (replacing keeps the key's first position).
+    void set(const std::string& key, GgufValue value);
+    void remove(const std::string& key);
+    // Adds a tensor; `data` must hold exactly the tensor's bytes (row_size(type, ne[0]) * rows)
+    // and stay valid until write(). Throws qs::Error on a size mismatch or a duplicate name.
+    void add_tensor(const std::string& name, GgmlType type, std::vector<int64_t> ne, const void* data, size_t nbytes);
+    // Writes the file (to path + ".tmp", then renames, so a failed write never leaves a torn file).
+    void write(const std::string& path) const;
+
+private:
+    struct Tensor {
+        std::string name;
+        GgmlType type;
+        std::vector<int64_t> ne;
+        const void* data;
+        size_t nbytes;
+    };
+    std::vector<std::pair<std::string, GgufValue>> kv_;
+    std::vector<Tensor> tensors_;
+};
+
+}  // namespace qs
