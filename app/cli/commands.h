@@ -1,0 +1,21 @@
+// The sub-commands of quantscope-cli. Each registers its flags on the app and runs when chosen;
+// their flags and JSON keys are interfaces scripts rely on: extend, never rename.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace qs::cli {
+
+// Options every command shares.
+struct GlobalOptions {
+    bool quiet = false;  // no progress bar
+};
+
+void add_info_command(CLI::App& app, const GlobalOptions& global);
+void add_tokenize_command(CLI::App& app, const GlobalOptions& global);
+void add_perplexity_command(CLI::App& app, const GlobalOptions& global);
+
+// Sets the OpenMP thread count; 0 means every core.
+void set_threads(int n_threads);
+
+}  // namespace qs::cli

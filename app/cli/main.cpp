@@ -1,0 +1,34 @@
+// quantscope-cli: the QuantScope engine without a window, for scripts and CI.
+#include <cstdio>
+#include <exception>
+
+#include "commands.h"
+#include "core/error.h"
+
+int main(int argc, char** argv) {
+    CLI::App app{"QuantScope: what does quantizing this LLM cost in quality, and what does it buy?", "quantscope-cli"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "quantscope-cli 0.1.0");
+    qs::cli::GlobalOptions global;
+    app.add_flag("-q,--quiet", global.quiet, "No progress bar on stderr");
+
+    qs::cli::add_info_command(app, global);
+    qs::cli::add_tokenize_command(app, global);
+    qs::cli::add_perplexity_command(app, global);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    } catch (const qs::Cancelled&) {
+        std::fprintf(stderr, "quantscope-cli: cancelled\n");
+        return 130;
+    } catch (const qs::Error& e) {
+        std::fprintf(stderr, "quantscope-cli: error: %s\n", e.what());
+        return 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "quantscope-cli: internal error: %s\n", e.what());
+        return 3;
+    }
+    return 0;
+}
