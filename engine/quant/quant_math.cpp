@@ -1,0 +1,202 @@
+// Scale-search helpers of the K-quants; see quant_math.h. Float expressions keep ggml's
+// left-to-right association (e.g. w*l*l is (w*l)*l) because byte identity depends on it.
+#include "quant/quant_math.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace qs::quant_detail {
+
+namespace {
+
+// Levels of the symmetric quantizer for inverse scale iscale, clamped to [-nmax, nmax-1].
+inline int symmetric_level(float iscale, float x, int nmax) {
+    return std::max(-nmax, std::min(nmax - 1, nearest_int(iscale * x)));
+}
+
+// Index of the largest |x| (first one on ties) and its signed value.
+float signed_absmax(int n, const float* x) {
+    float max = 0, amax = 0;
+    for (int i = 0; i < n; ++i) {
+        const float ax = std::fabs(x[i]);
+        if (ax > amax) {
+            amax = ax;
+            max = x[i];
+        }
+    }
+    return max;
+}
+
+}  // namespace
+
+float make_qx_quants(int n, int nmax, const float* x, int8_t* L, const float* weights) {
+    const float max = signed_absmax(n, x);
+    if (std::fabs(max) < kGroupMaxEps) {  // all zero
+        std::fill(L, L + n, int8_t(0));
+        return 0.f;
+    }
+    auto weight = [&](int i) { return weights ? weights[i] : x[i] * x[i]; };
+
+    // Start: the largest magnitude maps to -nmax (so the sign of the scale follows that value).
+    float iscale = float(-nmax) / max;
+    float sumlx = 0, suml2 = 0;
+    for (int i = 0; i < n; ++i) {
+        const int l = symmetric_level(iscale, x[i], nmax);
+        L[i] = int8_t(l + nmax);
+        const float w = weight(i);
+        sumlx += w * x[i] * float(l);
+        suml2 += w * float(l) * float(l);
+    }
+    float scale = suml2 != 0.f ? sumlx / suml2 : 0.0f;
+    float best = scale * sumlx;
+
+    // Nearby scales: for fixed levels the optimal scale is sumlx/suml2 and the error decreases
+    // with sumlx^2/suml2, so compare that (cross-multiplied, as ggml does).
+    for (int is = -9; is <= 9; ++is) {
+        if (is == 0) continue;
+        iscale = -(float(nmax) + 0.1f * float(is)) / max;
+        sumlx = suml2 = 0;
+        for (int i = 0; i < n; ++i) {
+            const int l = symmetric_level(iscale, x[i], nmax);
+            const float w = weight(i);
+            sumlx += w * x[i] * float(l);
+            suml2 += w * float(l) * float(l);
+        }
+        if (suml2 > 0 && sumlx * sumlx > best * suml2) {
+            for (int i = 0; i < n; ++i) L[i] = int8_t(nmax + symmetric_level(iscale, x[i], nmax));
+            scale = sumlx / suml2;
+            best = scale * sumlx;
+        }
+    }
+    return scale;
+}
+
+float make_q3_quants(int n, int nmax, const float* x, int8_t* L) {
+    const float max = signed_absmax(n, x);
+    if (std::fabs(max) < kGroupMaxEps) {  // all zero: levels 0, not nmax (ggml leaves them so)
+        std::fill(L, L + n, int8_t(0));
+        return 0.f;
+    }
+    const float iscale = float(-nmax) / max;
+    float sumlx = 0, suml2 = 0;
+    for (int i = 0; i < n; ++i) {
+        const int l = symmetric_level(iscale, x[i], nmax);
+        L[i] = int8_t(l);
+        const float w = x[i] * x[i];
+        sumlx += w * x[i] * float(l);
+        suml2 += w * float(l) * float(l);
+    }
+    // Coordinate descent: for each element, the level that best fits it given the scale implied by
+    // all the others (sl2/slx); accept it if the total fit sumlx^2/suml2 improves.
+    for (int itry = 0; itry < 5; ++itry) {
+        int n_changed = 0;
+        for (int i = 0; i < n; ++i) {
+            const float w = x[i] * x[i];
+            float slx = sumlx - w * x[i] * float(L[i]);
+            if (slx > 0) {
+                float sl2 = suml2 - w * float(L[i]) * float(L[i]);
+                int new_l = nearest_int(x[i] * sl2 / slx);
+                new_l = std::max(-nmax, std::min(nmax - 1, new_l));
+                if (new_l != L[i]) {
+                    slx += w * x[i] * float(new_l);
+                    sl2 += w * float(new_l) * float(new_l);
+                    if (sl2 > 0 && slx * slx * suml2 > sumlx * sumlx * sl2) {
+                        L[i] = int8_t(new_l);
+                        sumlx = slx;
+                        suml2 = sl2;
+                        ++n_changed;
+                    }
+                }
+            }
+        }
+        if (!n_changed) break;
+    }
+    for (int i = 0; i < n; ++i) L[i] = int8_t(L[i] + nmax);
+    return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
+}
+
+float make_qkx2_quants(int n, int nmax, const float* x, const float* weights, uint8_t* L, float* the_min,
+                       uint8_t* Laux, float rmin, float rdelta, int nstep, bool use_mad) {
+    float min = x[0], max = x[0];
+    float sum_w = weights[0];
+    float sum_x = sum_w * x[0];
+    for (int i = 1; i < n; ++i) {
+        if (x[i] < min) min = x[i];
+        if (x[i] > max) max = x[i];
+        const float w = weights[i];
+        sum_w += w;
+        sum_x += w * x[i];
+    }
+    if (min > 0) min = 0;  // the offset only ever subtracts: a zero must stay representable
+    if (max == min) {
+        std::fill(L, L + n, uint8_t(0));
+        *the_min = -min;
+        return 0.f;
+    }
+    auto error_of = [use_mad](float diff) { return use_mad ? std::fabs(diff) : diff * diff; };
+    auto level = [nmax](float iscale, float v) { return std::max(0, std::min(nmax, nearest_int(iscale * v))); };
+
+    float iscale = float(nmax) / (max - min);
+    float scale = 1 / iscale;
+    float best_error = 0;
+    for (int i = 0; i < n; ++i) {
+        L[i] = uint8_t(level(iscale, x[i] - min));
+        const float diff = scale * float(L[i]) + min - x[i];
+        best_error += weights[i] * error_of(diff);
+    }
+    if (nstep < 1) {
+        *the_min = -min;
+        return scale;
+    }
+    for (int is = 0; is <= nstep; ++is) {
+        iscale = (rmin + rdelta * float(is) + float(nmax)) / (max - min);
+        float sum_l = 0, sum_l2 = 0, sum_xl = 0;
+        for (int i = 0; i < n; ++i) {
+            const int l = level(iscale, x[i] - min);
+            Laux[i] = uint8_t(l);
+            const float w = weights[i];
+            sum_l += w * float(l);
+            sum_l2 += w * float(l) * float(l);
+            sum_xl += w * float(l) * x[i];
+        }
+        // Weighted least squares for x ~ scale*l + m over the fixed levels (Cramer's rule).
+        const float D = sum_w * sum_l2 - sum_l * sum_l;
+        if (D > 0) {
+            float this_scale = (sum_w * sum_xl - sum_x * sum_l) / D;
+            float this_min = (sum_l2 * sum_x - sum_l * sum_xl) / D;
+            if (this_min > 0) {  // a positive offset is not representable: refit the scale alone
+                this_min = 0;
+                this_scale = sum_xl / sum_l2;
+            }
+            float cur_error = 0;
+            for (int i = 0; i < n; ++i) {
+                const float diff = this_scale * float(Laux[i]) + this_min - x[i];
+                cur_error += weights[i] * error_of(diff);
+            }
+            if (cur_error < best_error) {
+                std::copy(Laux, Laux + n, L);
+                best_error = cur_error;
+                scale = this_scale;
+                min = this_min;
+            }
+        }
+    }
+    *the_min = -min;
+    return scale;
+}
+
+void pack_scale_min_k4(const uint8_t scales[8], const uint8_t mins[8], uint8_t packed[12]) {
+    for (int j = 0; j < 8; ++j) {
+        const uint8_t ls = scales[j], lm = mins[j];
+        if (j < 4) {
+            packed[j] = ls;
+            packed[j + 4] = lm;
+        } else {
+            packed[j + 4] = uint8_t((ls & 0xF) | ((lm & 0xF) << 4));
+            packed[j - 4] |= uint8_t((ls >> 4) << 6);
+            packed[j] |= uint8_t((lm >> 4) << 6);
+        }
+    }
+}
+
+}  // namespace qs::quant_detail

@@ -1,0 +1,82 @@
+// Dispatch from a GgmlType to its row quantizer, with the input checks ggml leaves to asserts.
+#include "quant/quantize.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "core/error.h"
+#include "core/fp16.h"
+#include "quant/quantize_rows.h"
+
+namespace qs {
+
+namespace {
+
+using RowQuantizer = void (*)(const float* x, void* y, int64_t k);
+
+void convert_f32(const float* x, void* y, int64_t k) { std::memcpy(y, x, size_t(k) * sizeof(float)); }
+void convert_f16(const float* x, void* y, int64_t k) {
+    auto* out = static_cast<fp16_t*>(y);
+    for (int64_t i = 0; i < k; ++i) out[i] = fp32_to_fp16(x[i]);
+}
+void convert_bf16(const float* x, void* y, int64_t k) {
+    auto* out = static_cast<bf16_t*>(y);
+    for (int64_t i = 0; i < k; ++i) out[i] = fp32_to_bf16(x[i]);
+}
+
+RowQuantizer row_quantizer(GgmlType type) {
+    using namespace quant_detail;
+    switch (type) {
+        case GgmlType::F32: return convert_f32;
+        case GgmlType::F16: return convert_f16;
+        case GgmlType::BF16: return convert_bf16;
+        case GgmlType::Q4_0: return quantize_q4_0;
+        case GgmlType::Q4_1: return quantize_q4_1;
+        case GgmlType::Q5_0: return quantize_q5_0;
+        case GgmlType::Q5_1: return quantize_q5_1;
+        case GgmlType::Q8_0: return quantize_q8_0;
+        case GgmlType::Q2_K: return quantize_q2_K;
+        case GgmlType::Q3_K: return quantize_q3_K;
+        case GgmlType::Q4_K: return quantize_q4_K;
+        case GgmlType::Q5_K: return quantize_q5_K;
+        case GgmlType::Q6_K: return quantize_q6_K;
+        default: return nullptr;
+    }
+}
+
+std::string describe(const std::string& tensor_name) {
+    return tensor_name.empty() ? std::string("quantize") : "tensor '" + tensor_name + "'";
+}
+
+}  // namespace
+
+bool quantize_supported(GgmlType type) { return row_quantizer(type) != nullptr; }
+
+void check_finite(const float* x, int64_t n, int64_t n_per_row, const std::string& tensor_name) {
+    for (int64_t i = 0; i < n; ++i) {
+        if (!std::isfinite(x[i])) {
+            throw Error(fmt::format("{}: element {} (row {}, column {}) is {}; only finite values can be quantized",
+                                    describe(tensor_name), i, n_per_row > 0 ? i / n_per_row : 0,
+                                    n_per_row > 0 ? i % n_per_row : i, std::isnan(x[i]) ? "NaN" : "infinite"));
+        }
+    }
+}
+
+size_t quantize_rows(GgmlType type, const float* src, void* dst, int64_t nrows, int64_t n_per_row,
+                     const std::string& tensor_name) {
+    const RowQuantizer quantize = row_quantizer(type);
+    if (!quantize) {
+        throw Error(fmt::format("{}: cannot quantize to type {}", describe(tensor_name), type_name(type)));
+    }
+    const int64_t block = type_traits(type).block_size;
+    if (nrows < 0 || n_per_row < 0 || n_per_row % block != 0) {
+        throw Error(fmt::format("{}: row length {} is not a multiple of {}'s block size {}", describe(tensor_name),
+                                n_per_row, type_name(type), block));
+    }
+    check_finite(src, nrows * n_per_row, n_per_row, tensor_name);
+    // Rows are contiguous and every quantizer works block by block, so the whole tensor is one call.
+    quantize(src, dst, nrows * n_per_row);
+    return size_t(nrows) * row_size(type, n_per_row);
+}
+
+}  // namespace qs

@@ -1,0 +1,37 @@
+// Weight quantizers: float rows to llama.cpp's storage types, byte-identical with llama-quantize.
+//
+// llama-quantize without an importance matrix calls ggml_quantize_chunk(type, ..., imatrix=NULL),
+// which for every type supported here runs ggml's *reference* row quantizer
+// (quantize_row_<type>_ref in ggml/src/ggml-quants.c), and plain fp16/bf16 rounding for F16/BF16.
+// We reproduce those algorithms step for step, in the same float evaluation order, so that the
+// bytes written are the same bytes llama.cpp writes (tests/quant checks every tensor of M1).
+//
+// Input must be finite: ggml's quantizers have no defined result for NaN/Inf (nearest_int's
+// magic-number rounding and the int8 casts turn them into garbage, and llama-quantize's final
+// validation then refuses the file). We reject such rows up front with qs::Error instead.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "tensor/ggml_type.h"
+
+namespace qs {
+
+// True for the types quantize_rows can produce: F32 (copy), F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1,
+// Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K.
+bool quantize_supported(GgmlType type);
+
+// Quantizes nrows rows of n_per_row floats into dst, row_size(type, n_per_row) bytes per row,
+// rows packed back to back. Returns the bytes written.
+// Throws qs::Error (naming `tensor_name` when given) if the type is unsupported, n_per_row is not
+// a multiple of the type's block size, or any input value is NaN or infinite.
+size_t quantize_rows(GgmlType type, const float* src, void* dst, int64_t nrows, int64_t n_per_row,
+                     const std::string& tensor_name = {});
+
+// Throws qs::Error("tensor '<name>': element <i> (row r, column c) is NaN/inf") for the first
+// non-finite value among n floats laid out in rows of n_per_row.
+void check_finite(const float* x, int64_t n, int64_t n_per_row, const std::string& tensor_name);
+
+}  // namespace qs

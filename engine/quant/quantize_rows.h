@@ -1,0 +1,24 @@
+// Private to engine/quant: one reference row quantizer per type. Each takes k floats (k a multiple
+// of the block size, already checked finite) and writes k / block_size blocks. They are ggml's
+// quantize_row_<type>_ref algorithms; rows are independent, so a whole tensor can be passed at once.
+#pragma once
+
+#include <cstdint>
+
+namespace qs::quant_detail {
+
+// quantize_legacy.cpp: 32-element blocks, one scale (and min) per block.
+void quantize_q4_0(const float* x, void* y, int64_t k);
+void quantize_q4_1(const float* x, void* y, int64_t k);
+void quantize_q5_0(const float* x, void* y, int64_t k);
+void quantize_q5_1(const float* x, void* y, int64_t k);
+void quantize_q8_0(const float* x, void* y, int64_t k);
+
+// quantize_kquants.cpp: 256-element super-blocks with quantized sub-block scales.
+void quantize_q2_K(const float* x, void* y, int64_t k);
+void quantize_q3_K(const float* x, void* y, int64_t k);
+void quantize_q4_K(const float* x, void* y, int64_t k);
+void quantize_q5_K(const float* x, void* y, int64_t k);
+void quantize_q6_K(const float* x, void* y, int64_t k);
+
+}  // namespace qs::quant_detail
