@@ -1,0 +1,6 @@
+// Placeholder: avx512 K-quant kernels (falls back to the lower level until written).
+#include "kernels/kernel_table.h"
+
+namespace qs {
+void kernels_register_kquants_avx512(KernelTable&) {}
+}  // namespace qs

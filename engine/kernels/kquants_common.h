@@ -1,0 +1,89 @@
+// Private to the K-quant kernel files: the packed-scale decoders shared by the scalar reference and
+// the SIMD versions, so that every ISA reads the 6-bit scales the one way ggml does.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "tensor/blocks.h"
+
+namespace qs::kquants {
+
+// Q4_K / Q5_K: 12 bytes hold 8 scales and 8 mins of 6 bits each.
+//   bytes 0..3  : scale j (j<4) in bits 0..5, bits 6..7 are the high 2 bits of scale j+4
+//   bytes 4..7  : min j   (j<4) in bits 0..5, bits 6..7 are the high 2 bits of min j+4
+//   bytes 8..11 : low nibble = low 4 bits of scale j+4, high nibble = low 4 bits of min j+4
+// (ggml's get_scale_min_k4.)
+inline void scale_min_k4(int j, const uint8_t* q, uint8_t& scale, uint8_t& min) {
+    if (j < 4) {
+        scale = q[j] & 63;
+        min = q[j + 4] & 63;
+    } else {
+        scale = uint8_t((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
+        min = uint8_t((q[j + 4] >> 4) | ((q[j] >> 6) << 4));
+    }
+}
+
+// All 8 scales then all 8 mins of a Q4_K/Q5_K block: out[0..7] = scales, out[8..15] = mins.
+// Same result as scale_min_k4 for each j, done with 32-bit masks the way ggml's dot products do.
+inline void unpack_scales_mins_k4(const uint8_t* packed, uint8_t out[16]) {
+    constexpr uint32_t kmask1 = 0x3f3f3f3f, kmask2 = 0x0f0f0f0f, kmask3 = 0x03030303;
+    uint32_t u[4];
+    std::memcpy(u, packed, 12);
+    u[3] = ((u[2] >> 4) & kmask2) | (((u[1] >> 6) & kmask3) << 4);  // mins 4..7
+    const uint32_t mins_lo = u[1] & kmask1;                           // mins 0..3
+    u[1] = (u[2] & kmask2) | (((u[0] >> 6) & kmask3) << 4);          // scales 4..7
+    u[2] = mins_lo;
+    u[0] &= kmask1;                                                   // scales 0..3
+    std::memcpy(out, u, 16);
+}
+
+// Q3_K: 12 bytes hold 16 scales of 6 bits, stored biased by 32.
+//   bytes 0..7  : low 4 bits; byte j holds scale j (low nibble) and scale j+8 (high nibble)
+//   bytes 8..11 : high 2 bits; bits 2k..2k+1 of byte 8+i hold scale i+4k's high bits
+// Returns the 16 signed scales (already minus 32).
+inline void unpack_scales_q3_K(const uint8_t* packed, int8_t out[16]) {
+    constexpr uint32_t kmask1 = 0x03030303, kmask2 = 0x0f0f0f0f;
+    uint32_t a[4];
+    std::memcpy(a, packed, 12);
+    const uint32_t tmp = a[2];
+    a[2] = ((a[0] >> 4) & kmask2) | (((tmp >> 4) & kmask1) << 4);
+    a[3] = ((a[1] >> 4) & kmask2) | (((tmp >> 6) & kmask1) << 4);
+    a[0] = (a[0] & kmask2) | (((tmp >> 0) & kmask1) << 4);
+    a[1] = (a[1] & kmask2) | (((tmp >> 2) & kmask1) << 4);
+    std::memcpy(out, a, 16);
+    for (int j = 0; j < 16; ++j) out[j] = int8_t(out[j] - 32);
+}
+
+// ggml's nearest_int: round half to even via the 1.5*2^23 trick (valid for |x| <= 2^22).
+inline int nearest_int(float x) {
+    const float v = x + 12582912.f;
+    int32_t i;
+    std::memcpy(&i, &v, sizeof i);
+    return (i & 0x007fffff) - 0x00400000;
+}
+
+// The part of quantize_row_q8_K_ref after the block's max has been found (shared so that the
+// SIMD versions only accelerate the search for the max and the rounding, and write the same
+// bytes): iscale = -127/max, qs = min(127, round(iscale*x)), d = 1/iscale, bsums of 16.
+inline void q8_K_block_finish_scalar(const float* x, float max, block_q8_K& y) {
+    if (max == 0.f) {  // all-zero block (ggml leaves bsums untouched here; we zero them)
+        y.d = 0.f;
+        std::memset(y.qs, 0, sizeof y.qs);
+        std::memset(y.bsums, 0, sizeof y.bsums);
+        return;
+    }
+    const float iscale = -127.f / max;
+    for (int j = 0; j < QK_K; ++j) {
+        const int v = nearest_int(iscale * x[j]);
+        y.qs[j] = int8_t(v < 127 ? v : 127);
+    }
+    for (int g = 0; g < QK_K / 16; ++g) {
+        int sum = 0;
+        for (int k = 0; k < 16; ++k) sum += y.qs[g * 16 + k];
+        y.bsums[g] = int16_t(sum);
+    }
+    y.d = 1.f / iscale;
+}
+
+}  // namespace qs::kquants
