@@ -1,0 +1,438 @@
+// Kernel tests: the scalar kernels against independent formulas written here from ggml's documented
+// block layouts, and every SIMD level the CPU has against the scalar kernels.
+//
+// Tolerances (why results are not always bit-identical):
+// - to_f32 must be bit-identical across ISAs: every element is one product (plus one add for the
+//   types with a min), computed the same way at every level.
+// - vec_dot: integer block sums are exact at every level, but the float sum over blocks (and over
+//   elements for f32/f16/bf16) runs in a different order (several SIMD accumulators; the scalar
+//   float dots accumulate in double as ggml's do). We allow kDotRelTol = 1e-5 of the sum of
+//   |term| (the natural bound for reordered float sums of at most a few thousand terms: n * 2^-24
+//   ~ 2.4e-4 worst case, ~sqrt(n) * 2^-24 typical, our n <= 4096 elements or 128 blocks).
+// - from_f32 to q8_0/q8_1: the scale d is identical; ggml's SIMD quantizer multiplies by 127/amax
+//   and rounds half to even while the reference multiplies by 1/(amax/127) and rounds half away
+//   from zero, so a quant may differ by 1 where x*127/amax is within a hair of .5 (we allow
+//   |frac - 0.5| < 1e-4). q8_1's s must equal fp16(d * sum(qs)) of the row actually produced.
+#include <gtest/gtest.h>
+#include <omp.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "core/cpu_features.h"
+#include "core/error.h"
+#include "core/fp16.h"
+#include "kernels/kernels.h"
+#include "kernels/matmul.h"
+#include "random_rows.h"
+
+using namespace qs;
+using qs::test::random_floats;
+using qs::test::random_row;
+using qs::test::ScaleMode;
+
+namespace {
+
+constexpr double kDotRelTol = 1e-5;
+
+const GgmlType kTypes[] = {GgmlType::F32,  GgmlType::F16,  GgmlType::BF16, GgmlType::Q4_0, GgmlType::Q4_1,
+                           GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0, GgmlType::Q8_1};
+const ScaleMode kModes[] = {ScaleMode::Typical, ScaleMode::Max, ScaleMode::TinyNormal, ScaleMode::Subnormal,
+                            ScaleMode::Zero};
+const char* mode_name(ScaleMode m) {
+    switch (m) {
+        case ScaleMode::Typical: return "typical";
+        case ScaleMode::Max: return "max";
+        case ScaleMode::TinyNormal: return "tiny-normal";
+        case ScaleMode::Subnormal: return "subnormal";
+        case ScaleMode::Zero: return "zero";
+    }
+    return "?";
+}
+
+std::vector<Isa> simd_levels() {
+    std::vector<Isa> out;
+    for (Isa isa : {Isa::Avx2, Isa::Avx512})
+        if (int(isa) <= int(cpu_best_isa())) out.push_back(isa);
+    return out;
+}
+
+uint16_t read_u16(const uint8_t* p) {
+    uint16_t v;
+    std::memcpy(&v, p, 2);
+    return v;
+}
+
+// ---- the independent formulas -----------------------------------------------------------------
+
+// One block's decoded quants and scales.
+struct NaiveBlock {
+    double d = 0, m = 0;  // x = d * q + m (m = 0 for the symmetric types)
+    int q[32] = {};
+    double s = 0;         // q8_1 only: the stored d * sum(q)
+};
+
+// Decodes block b of a row of type t straight from the byte layout in ggml-common.h.
+NaiveBlock naive_block(GgmlType t, const uint8_t* row, int64_t b) {
+    NaiveBlock nb;
+    const uint8_t* p = row + size_t(b) * type_traits(t).type_size;
+    auto nibble = [](const uint8_t* qs, int j) { return j < 16 ? qs[j] & 15 : qs[j - 16] >> 4; };
+    auto high_bit = [](const uint8_t* qh, int j) { return (qh[j / 8] >> (j % 8)) & 1; };
+    switch (t) {
+        case GgmlType::Q4_0:
+            nb.d = fp16_to_fp32(read_u16(p));
+            for (int j = 0; j < 32; ++j) nb.q[j] = nibble(p + 2, j) - 8;
+            break;
+        case GgmlType::Q4_1:
+            nb.d = fp16_to_fp32(read_u16(p));
+            nb.m = fp16_to_fp32(read_u16(p + 2));
+            for (int j = 0; j < 32; ++j) nb.q[j] = nibble(p + 4, j);
+            break;
+        case GgmlType::Q5_0:
+            nb.d = fp16_to_fp32(read_u16(p));
+            for (int j = 0; j < 32; ++j) nb.q[j] = (nibble(p + 6, j) | high_bit(p + 2, j) << 4) - 16;
+            break;
+        case GgmlType::Q5_1:
+            nb.d = fp16_to_fp32(read_u16(p));
+            nb.m = fp16_to_fp32(read_u16(p + 2));
+            for (int j = 0; j < 32; ++j) nb.q[j] = nibble(p + 8, j) | high_bit(p + 4, j) << 4;
+            break;
+        case GgmlType::Q8_0:
+            nb.d = fp16_to_fp32(read_u16(p));
+            for (int j = 0; j < 32; ++j) nb.q[j] = int8_t(p[2 + j]);
+            break;
+        case GgmlType::Q8_1:
+            nb.d = fp16_to_fp32(read_u16(p));
+            nb.s = fp16_to_fp32(read_u16(p + 2));
+            for (int j = 0; j < 32; ++j) nb.q[j] = int8_t(p[4 + j]);
+            break;
+        default: ADD_FAILURE() << "not a block type";
+    }
+    return nb;
+}
+
+double naive_float(GgmlType t, const uint8_t* row, int64_t i) {
+    float f;
+    switch (t) {
+        case GgmlType::F32: std::memcpy(&f, row + 4 * i, 4); return f;
+        case GgmlType::F16: return fp16_to_fp32(read_u16(row + 2 * i));
+        case GgmlType::BF16: return bf16_to_fp32(read_u16(row + 2 * i));
+        default: ADD_FAILURE() << "not a float type"; return 0;
+    }
+}
+bool is_float_type(GgmlType t) { return t == GgmlType::F32 || t == GgmlType::F16 || t == GgmlType::BF16; }
+
+// Element i dequantized exactly (double) and the magnitude its float rounding is relative to.
+double naive_value(GgmlType t, const uint8_t* row, int64_t i, double* magnitude = nullptr) {
+    if (is_float_type(t)) {
+        const double v = naive_float(t, row, i);
+        if (magnitude) *magnitude = std::fabs(v);
+        return v;
+    }
+    const NaiveBlock nb = naive_block(t, row, i / 32);
+    const double dq = nb.d * nb.q[i % 32];
+    if (magnitude) *magnitude = std::fabs(dq) + std::fabs(nb.m);
+    return dq + nb.m;
+}
+
+// ggml's dot product of a weight row x with its activation row y, in double, and the sum of
+// |terms| that the float error of any summation order is proportional to. For the types with a
+// min, ggml uses the activation's stored s (= d_y * sum q_y) for the min term: so do we.
+double naive_dot(GgmlType wt, const uint8_t* x, GgmlType at, const uint8_t* y, int64_t n, double* abs_sum) {
+    double sum = 0, mag = 0;
+    if (is_float_type(wt)) {
+        for (int64_t i = 0; i < n; ++i) {
+            const double term = naive_float(wt, x, i) * naive_float(at, y, i);
+            sum += term;
+            mag += std::fabs(term);
+        }
+    } else {
+        for (int64_t b = 0; b < n / 32; ++b) {
+            const NaiveBlock bx = naive_block(wt, x, b), by = naive_block(at, y, b);
+            long sumi = 0;
+            for (int j = 0; j < 32; ++j) sumi += long(bx.q[j]) * by.q[j];
+            const double term = bx.d * by.d * double(sumi) + (bx.m != 0 ? bx.m * by.s : 0.0);
+            sum += term;
+            mag += std::fabs(bx.d * by.d * double(sumi)) + std::fabs(bx.m * by.s);
+        }
+    }
+    *abs_sum = mag;
+    return sum;
+}
+
+// ---- shared checks ----------------------------------------------------------------------------
+
+struct Case {
+    GgmlType type;
+    ScaleMode mode;
+    int64_t n;
+};
+std::vector<Case> all_cases() {
+    std::vector<Case> cases;
+    for (GgmlType t : kTypes)
+        for (ScaleMode mode : kModes)
+            for (int64_t n : {32, 64, 96, 32 * 37, 4096}) cases.push_back({t, mode, n});
+    return cases;
+}
+std::string describe(const Case& c) {
+    return std::string(type_name(c.type)) + " " + mode_name(c.mode) + " n=" + std::to_string(c.n);
+}
+
+void expect_dot_close(float got, double want, double abs_sum, const std::string& what) {
+    EXPECT_TRUE(std::isfinite(got)) << what;
+    EXPECT_LE(std::fabs(double(got) - want), kDotRelTol * abs_sum + 1e-30) << what << " got " << got << " want " << want;
+}
+
+}  // namespace
+
+// ---- scalar kernels against the formulas ------------------------------------------------------
+
+TEST(ScalarKernels, VecDotTypesAreGgmls) {
+    EXPECT_EQ(kernels_get(GgmlType::F32, Isa::Scalar).vec_dot_type, GgmlType::F32);
+    EXPECT_EQ(kernels_get(GgmlType::F16, Isa::Scalar).vec_dot_type, GgmlType::F16);
+    EXPECT_EQ(kernels_get(GgmlType::BF16, Isa::Scalar).vec_dot_type, GgmlType::BF16);
+    for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q8_0})
+        EXPECT_EQ(kernels_get(t, Isa::Scalar).vec_dot_type, GgmlType::Q8_0);
+    for (GgmlType t : {GgmlType::Q4_1, GgmlType::Q5_1})
+        EXPECT_EQ(kernels_get(t, Isa::Scalar).vec_dot_type, GgmlType::Q8_1);
+}
+
+TEST(ScalarKernels, ToF32MatchesLayoutFormula) {
+    std::mt19937 rng(1);
+    for (const Case& c : all_cases()) {
+        const auto row = random_row(c.type, c.n, rng, c.mode);
+        std::vector<float> y(static_cast<size_t>(c.n));
+        kernels_get(c.type, Isa::Scalar).to_f32(row.data(), y.data(), c.n);
+        for (int64_t i = 0; i < c.n; ++i) {
+            double mag;
+            const double want = naive_value(c.type, row.data(), i, &mag);
+            // One or two float roundings (product, then + min) of the exact value.
+            ASSERT_LE(std::fabs(double(y[i]) - want), mag * std::ldexp(1.0, -23)) << describe(c) << " i=" << i;
+        }
+    }
+}
+
+TEST(ScalarKernels, VecDotMatchesLayoutFormula) {
+    std::mt19937 rng(2);
+    for (const Case& c : all_cases()) {
+        const TypeKernels& k = kernels_get(c.type, Isa::Scalar);
+        const auto x = random_row(c.type, c.n, rng, c.mode);
+        const auto y = random_row(k.vec_dot_type, c.n, rng, ScaleMode::Typical);
+        float got;
+        k.vec_dot(c.n, &got, x.data(), y.data());
+        double abs_sum;
+        const double want = naive_dot(c.type, x.data(), k.vec_dot_type, y.data(), c.n, &abs_sum);
+        expect_dot_close(got, want, abs_sum, describe(c));
+    }
+}
+
+// A wrong nibble order, sign offset or high-bit position makes the dot differ grossly: check the
+// tolerance above is not so loose that it would hide that (the test must be able to fail).
+TEST(ScalarKernels, FormulaCheckDetectsAShiftedElement) {
+    std::mt19937 rng(3);
+    const int64_t n = 256;
+    const auto x = random_row(GgmlType::Q4_0, n, rng);
+    auto y = random_row(GgmlType::Q8_0, n, rng);
+    double abs_sum;
+    const double want = naive_dot(GgmlType::Q4_0, x.data(), GgmlType::Q8_0, y.data(), n, &abs_sum);
+    std::swap(y[2 + 0], y[2 + 16]);  // swap elements 0 and 16 of block 0 of the activations
+    float got;
+    kernels_get(GgmlType::Q4_0, Isa::Scalar).vec_dot(n, &got, x.data(), y.data());
+    EXPECT_GT(std::fabs(double(got) - want), kDotRelTol * abs_sum);
+}
+
+TEST(ScalarKernels, ActivationQuantizationFollowsReference) {
+    std::mt19937 rng(4);
+    for (GgmlType t : {GgmlType::Q8_0, GgmlType::Q8_1}) {
+        for (int64_t n : {32, 32 * 41}) {
+            auto x = random_floats(n, rng, 3.0f);
+            for (int j = 0; j < 32; ++j) x[size_t(j)] = 0;  // an all-zero block
+            std::vector<uint8_t> q(row_size(t, n));
+            kernels_get(t, Isa::Scalar).from_f32(x.data(), q.data(), n);
+            for (int64_t b = 0; b < n / 32; ++b) {
+                const NaiveBlock nb = naive_block(t, q.data(), b);
+                float amax = 0;
+                for (int j = 0; j < 32; ++j) amax = std::fmax(amax, std::fabs(x[size_t(b * 32 + j)]));
+                ASSERT_EQ(fp32_to_fp16(float(nb.d)), fp32_to_fp16(amax / 127.0f)) << b;
+                EXPECT_EQ(nb.d, double(fp16_to_fp32(fp32_to_fp16(amax / 127.0f))));
+                long sum = 0;
+                for (int j = 0; j < 32; ++j) {
+                    const double exact = amax == 0 ? 0.0 : double(x[size_t(b * 32 + j)]) * 127.0 / amax;
+                    EXPECT_LE(std::fabs(nb.q[j] - exact), 0.5 + 1e-4) << type_name(t) << " b=" << b << " j=" << j;
+                    sum += nb.q[j];
+                }
+                if (t == GgmlType::Q8_1) {
+                    EXPECT_EQ(fp32_to_fp16(float(nb.s)), fp32_to_fp16(float(sum) * (amax / 127.0f)));
+                }
+            }
+        }
+    }
+    // Float activation types convert element by element with the core conversions.
+    const auto x = random_floats(64, rng);
+    std::vector<uint16_t> h(64), b(64);
+    kernels_get(GgmlType::F16, Isa::Scalar).from_f32(x.data(), h.data(), 64);
+    kernels_get(GgmlType::BF16, Isa::Scalar).from_f32(x.data(), b.data(), 64);
+    for (int i = 0; i < 64; ++i) {
+        EXPECT_EQ(h[size_t(i)], fp32_to_fp16(x[size_t(i)]));
+        EXPECT_EQ(b[size_t(i)], fp32_to_bf16(x[size_t(i)]));
+    }
+}
+
+// ---- SIMD levels against the scalar kernels ----------------------------------------------------
+
+TEST(SimdKernels, ToF32IsBitIdentical) {
+    std::mt19937 rng(5);
+    for (Isa isa : simd_levels())
+        for (const Case& c : all_cases()) {
+            const auto row = random_row(c.type, c.n, rng, c.mode);
+            std::vector<float> want(static_cast<size_t>(c.n)), got(static_cast<size_t>(c.n));
+            kernels_get(c.type, Isa::Scalar).to_f32(row.data(), want.data(), c.n);
+            kernels_get(c.type, isa).to_f32(row.data(), got.data(), c.n);
+            ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * sizeof(float)))
+                << isa_name(isa) << " " << describe(c);
+        }
+}
+
+TEST(SimdKernels, VecDotMatchesScalar) {
+    std::mt19937 rng(6);
+    for (Isa isa : simd_levels())
+        for (const Case& c : all_cases()) {
+            const TypeKernels& k = kernels_get(c.type, isa);
+            const auto x = random_row(c.type, c.n, rng, c.mode);
+            const auto y = random_row(k.vec_dot_type, c.n, rng, c.mode == ScaleMode::Zero ? ScaleMode::Zero : ScaleMode::Typical);
+            float want, got;
+            kernels_get(c.type, Isa::Scalar).vec_dot(c.n, &want, x.data(), y.data());
+            k.vec_dot(c.n, &got, x.data(), y.data());
+            double abs_sum;
+            naive_dot(c.type, x.data(), k.vec_dot_type, y.data(), c.n, &abs_sum);
+            expect_dot_close(got, want, abs_sum, std::string(isa_name(isa)) + " " + describe(c));
+        }
+}
+
+// Float dots of lengths that are not a multiple of any vector width (tails).
+TEST(SimdKernels, FloatVecDotHandlesTails) {
+    std::mt19937 rng(7);
+    for (Isa isa : simd_levels())
+        for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::BF16})
+            for (int64_t n : {1, 7, 15, 17, 33, 63, 65, 127, 129, 1001}) {
+                const auto x = random_row(t, n, rng), y = random_row(t, n, rng);
+                float want, got;
+                kernels_get(t, Isa::Scalar).vec_dot(n, &want, x.data(), y.data());
+                kernels_get(t, isa).vec_dot(n, &got, x.data(), y.data());
+                double abs_sum;
+                naive_dot(t, x.data(), t, y.data(), n, &abs_sum);
+                expect_dot_close(got, want, abs_sum, std::string(isa_name(isa)) + " " + type_name(t) + " n=" + std::to_string(n));
+            }
+}
+
+TEST(SimdKernels, ActivationQuantizationMatchesScalar) {
+    std::mt19937 rng(8);
+    for (Isa isa : simd_levels()) {
+        for (GgmlType t : {GgmlType::Q8_0, GgmlType::Q8_1}) {
+            const int64_t n = 32 * 64;
+            auto x = random_floats(n, rng, 2.0f);
+            for (int j = 0; j < 32; ++j) x[size_t(j)] = 0;                    // all-zero block
+            for (int j = 0; j < 32; ++j) x[size_t(32 + j)] = float(j - 16);  // exact ties at .5 * 127/16
+            std::vector<uint8_t> want(row_size(t, n)), got(row_size(t, n));
+            kernels_get(t, Isa::Scalar).from_f32(x.data(), want.data(), n);
+            kernels_get(t, isa).from_f32(x.data(), got.data(), n);
+            for (int64_t b = 0; b < n / 32; ++b) {
+                const NaiveBlock w = naive_block(t, want.data(), b), g = naive_block(t, got.data(), b);
+                ASSERT_EQ(w.d, g.d) << isa_name(isa) << " " << type_name(t) << " b=" << b;
+                float amax = 0;
+                for (int i = 0; i < 32; ++i) amax = std::fmax(amax, std::fabs(x[static_cast<size_t>(b * 32 + i)]));
+                long sum = 0;
+                for (int j = 0; j < 32; ++j) {
+                    sum += g.q[j];
+                    if (w.q[j] == g.q[j]) continue;
+                    const double scaled = std::fabs(double(x[size_t(b * 32 + j)]) * 127.0 / amax);
+                    EXPECT_EQ(std::abs(w.q[j] - g.q[j]), 1) << isa_name(isa) << " b=" << b << " j=" << j;
+                    EXPECT_LT(std::fabs(scaled - std::floor(scaled) - 0.5), 1e-4)
+                        << isa_name(isa) << " " << type_name(t) << " b=" << b << " j=" << j << " not a tie: " << scaled;
+                }
+                if (t == GgmlType::Q8_1) {
+                    EXPECT_EQ(fp32_to_fp16(float(g.s)), fp32_to_fp16(float(sum) * (amax / 127.0f)));
+                }
+            }
+        }
+        for (GgmlType t : {GgmlType::F16, GgmlType::BF16}) {
+            const int64_t n = 999;  // includes a tail
+            const auto x = random_floats(n, rng);
+            std::vector<uint16_t> want(static_cast<size_t>(n)), got(static_cast<size_t>(n));
+            kernels_get(t, Isa::Scalar).from_f32(x.data(), want.data(), n);
+            kernels_get(t, isa).from_f32(x.data(), got.data(), n);
+            EXPECT_EQ(want, got) << isa_name(isa) << " " << type_name(t);
+        }
+    }
+}
+
+// ---- matmul -----------------------------------------------------------------------------------
+
+namespace {
+
+// Y = X W^T computed naively in double from the formulas, with X first converted to the vec_dot
+// type by the same ISA's from_f32 (tested above), as matmul does.
+void expect_matmul_matches_naive(GgmlType t, int64_t m, int64_t k, int64_t n, Isa isa, std::mt19937& rng) {
+    const auto w = random_row(t, k * n, rng);
+    const auto x = random_floats(m * k, rng);
+    const int64_t ldy = n + 3;  // a row stride that is not the row length
+    std::vector<float> y(size_t(m * ldy), -1.0f);
+    matmul(WeightView{t, w.data(), k, n}, x.data(), m, k, y.data(), ldy, isa);
+
+    const TypeKernels& wk = kernels_get(t, isa);
+    const GgmlType at = wk.vec_dot_type;
+    const size_t wrow = row_size(t, k), arow = row_size(at, k);
+    std::vector<uint8_t> xa(arow * size_t(m));
+    for (int64_t i = 0; i < m; ++i) kernels_get(at, isa).from_f32(x.data() + i * k, xa.data() + size_t(i) * arow, k);
+    for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+            double abs_sum;
+            const double want = naive_dot(t, w.data() + size_t(j) * wrow, at, xa.data() + size_t(i) * arow, k, &abs_sum);
+            const float got = y[size_t(i * ldy + j)];
+            ASSERT_LE(std::fabs(double(got) - want), kDotRelTol * abs_sum + 1e-30)
+                << type_name(t) << " " << isa_name(isa) << " m=" << m << " k=" << k << " n=" << n << " at (" << i << ","
+                << j << ") got " << got << " want " << want;
+        }
+    for (int64_t i = 0; i < m; ++i)  // padding between rows untouched
+        for (int64_t j = n; j < ldy; ++j) ASSERT_EQ(y[size_t(i * ldy + j)], -1.0f);
+}
+
+}  // namespace
+
+TEST(Matmul, MatchesNaiveForAllTypesIsasAndThreadCounts) {
+    std::mt19937 rng(9);
+    std::vector<Isa> isas = {Isa::Scalar};
+    for (Isa isa : simd_levels()) isas.push_back(isa);
+    const int saved_threads = omp_get_max_threads();
+    for (int threads : {1, 2}) {
+        omp_set_num_threads(threads);
+        for (GgmlType t : kTypes)
+            for (Isa isa : isas)
+                for (int64_t m : {1, 3, 17, 64})
+                    for (auto [k, n] : {std::pair<int64_t, int64_t>{32, 5}, {256, 37}, {1024, 16}})
+                        expect_matmul_matches_naive(t, m, k, n, isa, rng);
+    }
+    omp_set_num_threads(saved_threads);
+}
+
+TEST(Matmul, RejectsRowLengthsThatAreNotWholeBlocks) {
+    std::vector<uint8_t> w(1024);
+    std::vector<float> x(48), y(4);
+    EXPECT_THROW(matmul(WeightView{GgmlType::Q4_0, w.data(), 48, 1}, x.data(), 1, 48, y.data(), 1), Error);
+    EXPECT_THROW(weight_row_to_f32(WeightView{GgmlType::Q8_0, w.data(), 32, 2}, 2, y.data()), Error);
+}
+
+TEST(Matmul, WeightRowToF32DequantizesTheRightRow) {
+    std::mt19937 rng(10);
+    const int64_t k = 64, n = 3;
+    const auto w = random_row(GgmlType::Q5_1, k * n, rng);
+    std::vector<float> got(static_cast<size_t>(k));
+    weight_row_to_f32(WeightView{GgmlType::Q5_1, w.data(), k, n}, 2, got.data());
+    for (int64_t i = 0; i < k; ++i) {
+        double mag;
+        const double want = naive_value(GgmlType::Q5_1, w.data() + 2 * row_size(GgmlType::Q5_1, k), i, &mag);
+        EXPECT_LE(std::fabs(got[size_t(i)] - want), mag * std::ldexp(1.0, -23));
+    }
+}
