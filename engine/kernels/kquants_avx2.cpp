@@ -1,6 +1,325 @@
-// Placeholder: avx2 K-quant kernels (falls back to the lower level until written).
+// AVX2 K-quant kernels: dot products with q8_K following ggml's x86 approach, q8_K quantization
+// (bit-identical to the scalar reference) and dequantization of q4_K/q6_K (bit-identical too).
+//
+// Dot products: quants are expanded to unsigned bytes, multiplied with the signed q8_K bytes by
+// vpmaddubsw (pairs summed into int16, never saturating: |q| <= 63, |q8| <= 127), then
+// vpmaddwd with each sub-block's scale sums pairs into int32. Signed quants (q3_K, q6_K) are
+// handled as unsigned q + offset and the offset * q8 term subtracted. Mins use the q8_K bsums.
+// The float accumulation order differs from the scalar reference (which mirrors ggml's generic C),
+// so results agree to rounding, not bit for bit.
+#include <immintrin.h>
+
 #include "kernels/kernel_table.h"
+#include "kernels/kquants_common.h"
 
 namespace qs {
-void kernels_register_kquants_avx2(KernelTable&) {}
+namespace {
+
+inline float hsum_ps(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+inline __m256i load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+
+// 16 int16 lanes: scale a in the low 128 bits, scale b in the high 128 bits (bytes 0..15 of a
+// maddubs product belong to one 16-element run, bytes 16..31 to the next).
+inline __m256i scale_pair(int16_t a, int16_t b) { return _mm256_set_m128i(_mm_set1_epi16(b), _mm_set1_epi16(a)); }
+
+// ---------------------------------------------------------------------------------------------
+// q8_K quantization
+// ---------------------------------------------------------------------------------------------
+
+// One block of quantize_row_q8_K_ref. The max search and the rounding are vectorized; everything
+// that decides a value (which element is the max, iscale, d) is computed exactly as the scalar
+// code does, and vcvtps2dq rounds half to even like ggml's nearest_int.
+void q8_K_block(const float* x, block_q8_K& y) {
+    const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    __m256 vmax = _mm256_setzero_ps();
+    for (int j = 0; j < QK_K; j += 8) vmax = _mm256_max_ps(_mm256_and_ps(_mm256_loadu_ps(x + j), abs_mask), vmax);  // NaN operand first: ignored
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(vmax), _mm256_extractf128_ps(vmax, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_movehdup_ps(m));
+    const float amax = _mm_cvtss_f32(m);
+    float max = 0.f;
+    if (amax > 0.f) {  // the first element reaching amax, as the scalar strict '>' scan picks
+        const __m256 target = _mm256_set1_ps(amax);
+        for (int j = 0; j < QK_K; j += 8) {
+            const int hits = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_and_ps(_mm256_loadu_ps(x + j), abs_mask), target, _CMP_EQ_OQ));
+            if (hits) {
+                max = x[j + __builtin_ctz(unsigned(hits))];
+                break;
+            }
+        }
+    }
+    if (max == 0.f) {  // all zero (or only NaNs, which the scalar scan also never picks)
+        kquants::q8_K_block_finish_scalar(x, 0.f, y);
+        return;
+    }
+    const float iscale = -127.f / max;
+    const __m256 vscale = _mm256_set1_ps(iscale);
+    const __m256i v127 = _mm256_set1_epi32(127);
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    __m128i sums[4];  // group sums, 4 per 64 elements
+    for (int j = 0; j < QK_K; j += 64) {
+        __m256i v[8];
+        for (int k = 0; k < 8; ++k) {
+            const __m256 p = _mm256_mul_ps(vscale, _mm256_loadu_ps(x + j + 8 * k));
+            // nearest_int maps NaN (NaN input, or inf times a zero iscale) to 0; vcvtps2dq would give INT_MIN.
+            const __m256i ordered = _mm256_castps_si256(_mm256_cmp_ps(p, p, _CMP_ORD_Q));
+            v[k] = _mm256_and_si256(_mm256_min_epi32(_mm256_cvtps_epi32(p), v127), ordered);
+        }
+        for (int half = 0; half < 2; ++half) {
+            const __m256i* w = v + 4 * half;
+            const __m256i p01 = _mm256_packs_epi32(w[0], w[1]);
+            const __m256i p23 = _mm256_packs_epi32(w[2], w[3]);
+            const __m256i bytes = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(p01, p23), order);
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(y.qs + j + 32 * half), bytes);
+        }
+        // Sums of the 4 groups of 16 in these 64 elements.
+        const __m256i g0 = _mm256_add_epi32(v[0], v[1]), g1 = _mm256_add_epi32(v[2], v[3]);
+        const __m256i g2 = _mm256_add_epi32(v[4], v[5]), g3 = _mm256_add_epi32(v[6], v[7]);
+        const __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(g0, g1), _mm256_hadd_epi32(g2, g3));
+        sums[j / 64] = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+    }
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(y.bsums), _mm_packs_epi32(sums[0], sums[1]));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(y.bsums + 8), _mm_packs_epi32(sums[2], sums[3]));
+    y.d = 1.f / iscale;
+}
+
+void from_f32_q8_K(const float* x, void* vy, int64_t n) {
+    auto* y = static_cast<block_q8_K*>(vy);
+    for (int64_t i = 0; i < n / QK_K; ++i) q8_K_block(x + i * QK_K, y[i]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dequantization (bit-identical to scalar: same per-sub-block float factors, then q * f - m with
+// separate multiply and subtract, never fused)
+// ---------------------------------------------------------------------------------------------
+
+// y[0..31] = d * float(q[0..31]) - m for 32 unsigned byte quants in a vector.
+inline void store_affine32(__m256i q, float d, float m, float* y) {
+    const __m256 vd = _mm256_set1_ps(d), vm = _mm256_set1_ps(m);
+    const __m128i lo = _mm256_castsi256_si128(q), hi = _mm256_extracti128_si256(q, 1);
+    const __m128i parts[4] = {lo, _mm_srli_si128(lo, 8), hi, _mm_srli_si128(hi, 8)};
+    for (int k = 0; k < 4; ++k) {
+        const __m256 f = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(parts[k]));
+        _mm256_storeu_ps(y + 8 * k, _mm256_sub_ps(_mm256_mul_ps(vd, f), vm));
+    }
+}
+
+void to_f32_q4_K(const void* vx, float* y, int64_t n) {
+    const auto* x = static_cast<const block_q4_K*>(vx);
+    const __m256i m4 = _mm256_set1_epi8(0xF);
+    for (int64_t i = 0; i < n / QK_K; ++i) {
+        const float d = fp16_to_fp32(x[i].d), dmin = fp16_to_fp32(x[i].dmin);
+        for (int g = 0; g < QK_K / 64; ++g) {
+            uint8_t sc, m;
+            kquants::scale_min_k4(2 * g, x[i].scales, sc, m);
+            const float d1 = d * float(sc), m1 = dmin * float(m);
+            kquants::scale_min_k4(2 * g + 1, x[i].scales, sc, m);
+            const float d2 = d * float(sc), m2 = dmin * float(m);
+            const __m256i q = load256(x[i].qs + 32 * g);
+            store_affine32(_mm256_and_si256(q, m4), d1, m1, y);
+            store_affine32(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), d2, m2, y + 32);
+            y += 64;
+        }
+    }
+}
+
+// y[0..15] = (d * sc) * float(q[0..15]) for 16 signed byte quants.
+inline void store_scaled16(__m128i q, float dsc, float* y) {
+    const __m256 v = _mm256_set1_ps(dsc);
+    _mm256_storeu_ps(y, _mm256_mul_ps(v, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q))));
+    _mm256_storeu_ps(y + 8, _mm256_mul_ps(v, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(q, 8)))));
+}
+
+// The four runs of 32 q6_K quants (minus 32) of one 128-element half.
+inline void q6_K_half(const uint8_t* ql, const uint8_t* qh, __m256i out[4]) {
+    const __m256i m4 = _mm256_set1_epi8(0xF), m2 = _mm256_set1_epi8(3);
+    const __m256i lo1 = load256(ql), lo2 = load256(ql + 32), hb = load256(qh);
+    const __m256i lows[4] = {_mm256_and_si256(lo1, m4), _mm256_and_si256(lo2, m4),
+                             _mm256_and_si256(_mm256_srli_epi16(lo1, 4), m4),
+                             _mm256_and_si256(_mm256_srli_epi16(lo2, 4), m4)};
+    for (int k = 0; k < 4; ++k) {
+        const __m256i high = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2 * k), m2), 4);
+        out[k] = _mm256_or_si256(lows[k], high);  // unsigned 0..63
+    }
+}
+
+void to_f32_q6_K(const void* vx, float* y, int64_t n) {
+    const auto* x = static_cast<const block_q6_K*>(vx);
+    const __m256i m32 = _mm256_set1_epi8(32);
+    for (int64_t i = 0; i < n / QK_K; ++i) {
+        const float d = fp16_to_fp32(x[i].d);
+        for (int half = 0; half < 2; ++half) {
+            __m256i q[4];
+            q6_K_half(x[i].ql + 64 * half, x[i].qh + 32 * half, q);
+            const int8_t* sc = x[i].scales + 8 * half;
+            for (int k = 0; k < 4; ++k) {
+                const __m256i s = _mm256_sub_epi8(q[k], m32);
+                store_scaled16(_mm256_castsi256_si128(s), d * float(sc[2 * k]), y + 32 * k);
+                store_scaled16(_mm256_extracti128_si256(s, 1), d * float(sc[2 * k + 1]), y + 32 * k + 16);
+            }
+            y += 128;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dot products
+// ---------------------------------------------------------------------------------------------
+
+void vec_dot_q2_K(int64_t n, float* s, const void* vx, const void* vy) {
+    const auto* x = static_cast<const block_q2_K*>(vx);
+    const auto* y = static_cast<const block_q8_K*>(vy);
+    const __m256i m3 = _mm256_set1_epi8(3);
+    const __m128i m4 = _mm_set1_epi8(0xF);
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / QK_K; ++i) {
+        const float d = y[i].d * fp16_to_fp32(x[i].d);
+        const float dmin = -y[i].d * fp16_to_fp32(x[i].dmin);
+        const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].scales));
+        const __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), m4));
+        const __m256i mins_dot = _mm256_madd_epi16(mins, load256(y[i].bsums));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(dmin), _mm256_cvtepi32_ps(mins_dot), acc);
+        alignas(16) uint8_t sc[16];
+        _mm_store_si128(reinterpret_cast<__m128i*>(sc), _mm_and_si128(packed, m4));
+        const uint8_t* q2 = x[i].qs;
+        const int8_t* q8 = y[i].qs;
+        __m256i sumi = _mm256_setzero_si256();
+        for (int half = 0; half < 2; ++half) {
+            const __m256i bits = load256(q2 + 32 * half);
+            for (int k = 0; k < 4; ++k) {
+                const __m256i q = _mm256_and_si256(_mm256_srli_epi16(bits, 2 * k), m3);
+                const __m256i p = _mm256_maddubs_epi16(q, load256(q8));
+                const int is = 8 * half + 2 * k;
+                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(scale_pair(sc[is], sc[is + 1]), p));
+                q8 += 32;
+            }
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    *s = hsum_ps(acc);
+}
+
+void vec_dot_q3_K(int64_t n, float* s, const void* vx, const void* vy) {
+    const auto* x = static_cast<const block_q3_K*>(vx);
+    const auto* y = static_cast<const block_q8_K*>(vy);
+    const __m256i m3 = _mm256_set1_epi8(3), four = _mm256_set1_epi8(4), zero = _mm256_setzero_si256();
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / QK_K; ++i) {
+        const float d = y[i].d * fp16_to_fp32(x[i].d);
+        int8_t sc[16];
+        kquants::unpack_scales_q3_K(x[i].scales, sc);
+        const __m256i hbits = load256(x[i].hmask);
+        const int8_t* q8 = y[i].qs;
+        __m256i sumi = _mm256_setzero_si256();
+        for (int half = 0; half < 2; ++half) {
+            const __m256i bits = load256(x[i].qs + 32 * half);
+            for (int k = 0; k < 4; ++k) {
+                const int run = 4 * half + k;  // hmask bit of this run of 32
+                const __m256i q = _mm256_and_si256(_mm256_srli_epi16(bits, 2 * k), m3);
+                // 4 where the high bit is clear: value = q - 4.
+                const __m256i bit = _mm256_set1_epi8(char(1 << run));
+                const __m256i sub4 = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(hbits, bit), zero), four);
+                const __m256i q8v = load256(q8);
+                const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q, q8v), _mm256_maddubs_epi16(sub4, q8v));
+                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(scale_pair(sc[2 * run], sc[2 * run + 1]), p));
+                q8 += 32;
+            }
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    *s = hsum_ps(acc);
+}
+
+// The mins term of q4_K/q5_K, -dmin * sum_j min_j * (q8 sum of sub-block j), as 4 int32 partials.
+inline __m128i k4_mins_dot(const uint8_t* scales_mins, const int16_t* bsums) {
+    const __m128i mins = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(scales_mins + 8)));
+    const __m256i b = load256(bsums);
+    const __m128i sums32 = _mm_hadd_epi16(_mm256_castsi256_si128(b), _mm256_extracti128_si256(b, 1));  // per 32
+    return _mm_madd_epi16(mins, sums32);
+}
+
+// q4_K and q5_K: the 5th bit (if any) is added by hbit(qh, bit index) before multiplying.
+template <bool kFifthBit, typename Block>
+void vec_dot_q45_K(int64_t n, float* s, const void* vx, const void* vy) {
+    const auto* x = static_cast<const Block*>(vx);
+    const auto* y = static_cast<const block_q8_K*>(vy);
+    const __m256i m4 = _mm256_set1_epi8(0xF), sixteen = _mm256_set1_epi8(16);
+    __m256 acc = _mm256_setzero_ps();
+    __m128 acc_m = _mm_setzero_ps();
+    for (int64_t i = 0; i < n / QK_K; ++i) {
+        const float d = y[i].d * fp16_to_fp32(x[i].d);
+        const float dmin = -y[i].d * fp16_to_fp32(x[i].dmin);
+        uint8_t sm[16];  // 8 scales, 8 mins
+        kquants::unpack_scales_mins_k4(x[i].scales, sm);
+        acc_m = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(k4_mins_dot(sm, y[i].bsums)), acc_m);
+        __m256i qh = _mm256_setzero_si256();
+        if constexpr (kFifthBit) qh = load256(x[i].qh);
+        const int8_t* q8 = y[i].qs;
+        __m256i sumi = _mm256_setzero_si256();
+        for (int g = 0; g < QK_K / 64; ++g) {
+            const __m256i bits = load256(x[i].qs + 32 * g);
+            __m256i ql = _mm256_and_si256(bits, m4);
+            __m256i qhi = _mm256_and_si256(_mm256_srli_epi16(bits, 4), m4);
+            if constexpr (kFifthBit) {
+                const __m256i b0 = _mm256_set1_epi8(char(1 << (2 * g))), b1 = _mm256_set1_epi8(char(2 << (2 * g)));
+                ql = _mm256_or_si256(ql, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, b0), b0), sixteen));
+                qhi = _mm256_or_si256(qhi, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, b1), b1), sixteen));
+            }
+            const __m256i pl = _mm256_madd_epi16(_mm256_set1_epi16(sm[2 * g]), _mm256_maddubs_epi16(ql, load256(q8)));
+            const __m256i ph = _mm256_madd_epi16(_mm256_set1_epi16(sm[2 * g + 1]), _mm256_maddubs_epi16(qhi, load256(q8 + 32)));
+            sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(pl, ph));
+            q8 += 64;
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    acc_m = _mm_add_ps(acc_m, _mm_movehl_ps(acc_m, acc_m));
+    acc_m = _mm_add_ss(acc_m, _mm_movehdup_ps(acc_m));
+    *s = hsum_ps(acc) + _mm_cvtss_f32(acc_m);
+}
+
+void vec_dot_q6_K(int64_t n, float* s, const void* vx, const void* vy) {
+    const auto* x = static_cast<const block_q6_K*>(vx);
+    const auto* y = static_cast<const block_q8_K*>(vy);
+    const __m256i m32 = _mm256_set1_epi8(32);
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / QK_K; ++i) {
+        const float d = y[i].d * fp16_to_fp32(x[i].d);
+        const int8_t* q8 = y[i].qs;
+        __m256i sumi = _mm256_setzero_si256();
+        for (int half = 0; half < 2; ++half) {
+            __m256i q[4];
+            q6_K_half(x[i].ql + 64 * half, x[i].qh + 32 * half, q);
+            for (int k = 0; k < 4; ++k) {
+                const __m256i q8v = load256(q8);
+                // (q - 32) * q8 = q * q8 - 32 * q8, both pair sums fit int16.
+                const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q[k], q8v), _mm256_maddubs_epi16(m32, q8v));
+                const int is = 8 * half + 2 * k;
+                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(scale_pair(x[i].scales[is], x[i].scales[is + 1]), p));
+                q8 += 32;
+            }
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    *s = hsum_ps(acc);
+}
+
+}  // namespace
+
+void kernels_register_kquants_avx2(KernelTable& t) {
+    t[GgmlType::Q2_K].vec_dot = vec_dot_q2_K;
+    t[GgmlType::Q3_K].vec_dot = vec_dot_q3_K;
+    t[GgmlType::Q4_K].vec_dot = vec_dot_q45_K<false, block_q4_K>;
+    t[GgmlType::Q4_K].to_f32 = to_f32_q4_K;
+    t[GgmlType::Q5_K].vec_dot = vec_dot_q45_K<true, block_q5_K>;
+    t[GgmlType::Q6_K].vec_dot = vec_dot_q6_K;
+    t[GgmlType::Q6_K].to_f32 = to_f32_q6_K;
+    t[GgmlType::Q8_K].from_f32 = from_f32_q8_K;
+}
+
 }  // namespace qs

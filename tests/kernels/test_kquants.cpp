@@ -217,6 +217,12 @@ TEST(KQuants, Q8KFromF32IdenticalAcrossIsas) {
     std::vector<float> x = random_floats(QK_K * 40, rng);
     const auto edges = q8_K_edge_rows();
     x.insert(x.end(), edges.begin(), edges.end());
+    // Non-finite activations must give the same bytes too: a NaN (skipped by the max search,
+    // quantized to 0) and an infinity (max is inf, iscale -0, the rest of the block 0).
+    std::vector<float> bad = random_floats(2 * QK_K, rng);
+    bad[17] = NAN;
+    bad[QK_K + 3] = INFINITY;
+    x.insert(x.end(), bad.begin(), bad.end());
     const auto ref = quantize_q8_K(x, Isa::Scalar);
     for (Isa isa : simd_isas()) {
         const auto y = quantize_q8_K(x, isa);
