@@ -12,6 +12,7 @@ namespace qs {
 namespace {
 
 namespace fmtx = gguf_format;
+using fmtx::shape_string;
 
 // A bounds-checked reader over the mapped bytes. Every read names what it reads through a
 // callable that builds the description only on failure, so the hot path (50k vocabulary
@@ -57,12 +58,6 @@ private:
     size_t size_;
     size_t pos_ = 0;
 };
-
-std::string shape_string(const std::vector<int64_t>& ne) {
-    std::string s = "[";
-    for (size_t i = 0; i < ne.size(); ++i) s += (i ? ", " : "") + std::to_string(ne[i]);
-    return s + "]";
-}
 
 class Parser {
 public:

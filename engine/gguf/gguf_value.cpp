@@ -27,6 +27,10 @@ const char* gguf_type_name(GgufType t) {
     return "unknown";
 }
 
+bool GgufArray::operator==(const GgufArray& other) const {
+    return elem_type == other.elem_type && items == other.items;
+}
+
 bool GgufValue::is_integer() const {
     switch (type_) {
         case GgufType::UINT8: case GgufType::INT8: case GgufType::UINT16: case GgufType::INT16:

@@ -20,6 +20,7 @@ class GgufValue;
 struct GgufArray {
     GgufType elem_type = GgufType::UINT8;  // type of every element (ARRAY for nested arrays)
     std::vector<GgufValue> items;
+    bool operator==(const GgufArray& other) const;  // same element type and equal items
 };
 
 class GgufValue {
@@ -53,6 +54,9 @@ public:
     const std::string& as_string() const { return std::get<std::string>(v_); }
     const GgufArray& as_array() const { return std::get<GgufArray>(v_); }
     const Storage& storage() const { return v_; }
+
+    // Same type and same stored value (arrays compared element by element).
+    bool operator==(const GgufValue& other) const { return type_ == other.type_ && v_ == other.v_; }
 
     // A short human-readable rendering ("[50257 strings]" for long arrays), for `info`.
     std::string to_display_string(size_t max_items = 8) const;
