@@ -1,0 +1,76 @@
+#include "model/model.h"
+
+#include <algorithm>
+
+#include "core/error.h"
+
+namespace qs {
+
+std::shared_ptr<const Model> Model::load(const std::string& path) {
+    std::shared_ptr<Model> m(new Model());
+    m->file_ = std::make_shared<const GgufFile>(GgufFile::open(path));
+    m->bind();
+    return m;
+}
+
+std::shared_ptr<const Model> Model::with_weights(const Model& base, std::map<std::string, OwnedTensor> replaced) {
+    std::shared_ptr<Model> m(new Model());
+    m->file_ = base.file_;
+    m->owned_ = base.owned_;
+    for (auto& [name, t] : replaced) {
+        const size_t rows = t.ne.empty() ? 0 : size_t([&] { int64_t r = 1; for (size_t i = 1; i < t.ne.size(); ++i) r *= t.ne[i]; return r; }());
+        if (t.ne.empty() || t.data.size() != row_size(t.type, t.ne[0]) * rows)
+            fail_file(base.path(), "replacement tensor '{}' holds {} bytes, which does not match its shape and type",
+                      name, t.data.size());
+        m->owned_[name] = std::move(t);
+    }
+    m->bind();
+    return m;
+}
+
+void Model::bind() {
+    hparams_ = model_hparams_read(*file_);
+    const TensorLookup lookup = [this](const std::string& name) -> std::optional<TensorRef> {
+        if (auto it = owned_.find(name); it != owned_.end())
+            return TensorRef{it->second.type, it->second.ne, it->second.data.data()};
+        if (const GgufTensorInfo* t = file_->find_tensor(name)) return TensorRef{t->type, t->ne, t->data};
+        return std::nullopt;
+    };
+    weights_ = model_weights_bind(hparams_, lookup, file_->path());
+}
+
+ModelContext::ModelContext(std::shared_ptr<const Model> model, int n_ctx, const ContextOptions& opts)
+    : model_(std::move(model)),
+      opts_(opts),
+      kv_(model_->hparams().n_layer, std::max(n_ctx, 1), model_->hparams().n_embd_kv(), opts.kv_type),
+      scratch_(model_->hparams(), std::max(1, std::min(opts.n_ubatch, std::max(n_ctx, 1))), std::max(n_ctx, 1)) {
+    if (n_ctx <= 0) throw Error(fmt::format("{}: context size {} must be positive", model_->path(), n_ctx));
+    if (opts.n_ubatch <= 0) throw Error(fmt::format("{}: n_ubatch {} must be positive", model_->path(), opts.n_ubatch));
+}
+
+void ModelContext::decode(std::span<const int32_t> tokens, std::span<const uint8_t> want_logits, float* logits) {
+    const ModelHParams& hp = model_->hparams();
+    const int64_t n = int64_t(tokens.size());
+    if (want_logits.size() != tokens.size())
+        throw Error(fmt::format("decode: {} tokens but {} logit flags", tokens.size(), want_logits.size()));
+    if (n_past_ + n > kv_.n_ctx())
+        throw Error(fmt::format("decode: positions up to {} exceed the context size {}", n_past_ + n, kv_.n_ctx()));
+    for (int64_t i = 0; i < n; ++i)
+        if (tokens[size_t(i)] < 0 || tokens[size_t(i)] >= hp.n_vocab)
+            throw Error(fmt::format("decode: token id {} at index {} is outside the vocabulary [0, {})",
+                                    tokens[size_t(i)], i, hp.n_vocab));
+    const int64_t n_wanted = std::count_if(want_logits.begin(), want_logits.end(), [](uint8_t w) { return w != 0; });
+    if (n_wanted > 0 && logits == nullptr) throw Error("decode: logits requested but no output buffer given");
+
+    const int64_t n_ubatch = scratch_.n_ubatch;
+    float* out = logits;
+    for (int64_t start = 0; start < n; start += n_ubatch) {
+        const int64_t len = std::min(n_ubatch, n - start);
+        const auto want = want_logits.subspan(size_t(start), size_t(len));
+        model_forward(*model_, kv_, scratch_, tokens.subspan(size_t(start), size_t(len)), n_past_, want, out);
+        n_past_ += len;
+        out += std::count_if(want.begin(), want.end(), [](uint8_t w) { return w != 0; }) * hp.n_vocab;
+    }
+}
+
+}  // namespace qs

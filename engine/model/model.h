@@ -1,0 +1,91 @@
+// The public face of the model module: load a llama-family GGUF (llama, qwen2) and run it.
+//
+//   auto model = qs::Model::load("m.gguf");          // immutable, shareable across threads
+//   qs::ModelContext ctx(model, 512);                 // one per concurrent evaluation (KV cache, scratch)
+//   ctx.decode(tokens, want_logits, logits.data());   // positions [n_past, n_past + n)
+//
+// The forward pass itself is in model_forward.cpp; hyper-parameters in model_hparams.h; tensor
+// binding in model_weights.h; the KV cache in kv_cache.h.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "gguf/gguf_file.h"
+#include "model/kv_cache.h"
+#include "model/model_forward.h"
+#include "model/model_hparams.h"
+#include "model/model_weights.h"
+
+namespace qs {
+
+// A tensor held in memory rather than in the file (e.g. a weight quantized in memory).
+struct OwnedTensor {
+    GgmlType type = GgmlType::F32;
+    std::vector<int64_t> ne;    // same shape as the tensor it replaces
+    std::vector<uint8_t> data;  // row_size(type, ne[0]) * rows bytes
+};
+
+class Model {
+public:
+    // Opens, validates and binds a GGUF model. Throws qs::Error naming the file on any problem.
+    static std::shared_ptr<const Model> load(const std::string& path);
+
+    // The same model with some tensors replaced by in-memory ones (same names and shapes, any
+    // computable type). Tensors not in `replaced` keep pointing into base's file, which the new
+    // model keeps open. Shapes and types are checked as for a file.
+    static std::shared_ptr<const Model> with_weights(const Model& base, std::map<std::string, OwnedTensor> replaced);
+
+    const ModelHParams& hparams() const { return hparams_; }
+    const ModelWeights& weights() const { return weights_; }
+    const GgufFile& file() const { return *file_; }
+    const std::string& path() const { return file_->path(); }
+
+private:
+    Model() = default;
+    void bind();
+
+    std::shared_ptr<const GgufFile> file_;
+    std::map<std::string, OwnedTensor> owned_;  // tensors that override the file's
+    ModelHParams hparams_;
+    ModelWeights weights_;
+};
+
+struct ContextOptions {
+    KvCacheType kv_type = KvCacheType::F16;  // llama.cpp's default
+    int n_ubatch = 512;                      // tokens per forward pass (llama.cpp's default n_ubatch)
+};
+
+// One evaluation stream over a model: its KV cache and scratch buffers (allocated once here).
+// Not thread-safe; use one context per thread. Work inside decode() uses OpenMP.
+class ModelContext {
+public:
+    ModelContext(std::shared_ptr<const Model> model, int n_ctx, const ContextOptions& opts = {});
+
+    // Empties the KV cache: the next decode starts at position 0.
+    void clear() { n_past_ = 0; }
+
+    // Runs tokens at positions [n_past, n_past + n) and writes n_vocab logits for each i with
+    // want_logits[i] != 0 into `logits`, row after row in order. Batches larger than n_ubatch are
+    // processed in several passes, as llama.cpp does. Throws qs::Error (leaving the context
+    // unchanged) for an invalid token id, mismatched spans, or exceeding n_ctx.
+    void decode(std::span<const int32_t> tokens, std::span<const uint8_t> want_logits, float* logits);
+
+    int n_past() const { return int(n_past_); }
+    int n_ctx() const { return int(kv_.n_ctx()); }
+    const Model& model() const { return *model_; }
+    const ContextOptions& options() const { return opts_; }
+
+private:
+    std::shared_ptr<const Model> model_;
+    ContextOptions opts_;
+    KvCache kv_;
+    ForwardScratch scratch_;
+    int64_t n_past_ = 0;
+};
+
+}  // namespace qs

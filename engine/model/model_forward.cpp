@@ -1,0 +1,266 @@
+// The llama-family forward pass, following llama.cpp's llm_build_llama / llm_build_qwen2:
+//
+//   x = token_embd[token]
+//   for each layer:
+//       xn   = rms_norm(x) * attn_norm
+//       q, k, v = xn·Wq (+bq), xn·Wk (+bk), xn·Wv (+bv)
+//       q, k = rope(q), rope(k)                 (adjacent pairs for llama, NeoX halves for qwen2)
+//       cache k, v (rounded to f16)
+//       attn = softmax(q·Kᵀ / sqrt(head_dim), causal) · V     (grouped-query: head h reads kv head h / group)
+//       x    = x + attn·Wo
+//       xn   = rms_norm(x) * ffn_norm
+//       x    = x + (silu(xn·Wgate) * (xn·Wup))·Wdown
+//   logits = (rms_norm(x) * output_norm)·Woutput      (only for the rows whose logits are wanted)
+//
+// Numerical details that make results agree with ggml's CPU backend are noted where they occur.
+#include "model/model_forward.h"
+
+#include <cmath>
+#include <limits>
+
+#include "core/fp16.h"
+#include "kernels/matmul.h"
+#include "model/kv_cache.h"
+#include "model/model.h"
+
+namespace qs {
+
+ForwardScratch::ForwardScratch(const ModelHParams& hp, int64_t n_ub, int64_t n_ctx) : n_ubatch(n_ub) {
+    const auto sz = [](int64_t a, int64_t b) { return size_t(a) * size_t(b); };
+    x.resize(sz(n_ub, hp.n_embd));
+    xn.resize(sz(n_ub, hp.n_embd));
+    q.resize(sz(n_ub, hp.n_embd_q()));
+    k.resize(sz(n_ub, hp.n_embd_kv()));
+    v.resize(sz(n_ub, hp.n_embd_kv()));
+    attn.resize(sz(n_ub, hp.n_embd_q()));
+    proj.resize(sz(n_ub, hp.n_embd));
+    gate.resize(sz(n_ub, hp.n_ff));
+    up.resize(sz(n_ub, hp.n_ff));
+    k_all.resize(sz(n_ctx, hp.n_embd_kv()));
+    v_all.resize(sz(n_ctx, hp.n_embd_kv()));
+    scores.resize(sz(hp.n_head, n_ctx));
+    head_tmp.resize(sz(hp.n_head, 2 * hp.head_dim));
+    rope_cs.resize(sz(n_ub, hp.n_rot));
+    out_x.resize(sz(n_ub, hp.n_embd));
+}
+
+namespace {
+
+// out[r] = x[r] / sqrt(mean(x[r]^2) + eps) * w, as ggml_rms_norm followed by ggml_mul: the
+// squares are formed in float and summed in double, the scale is 1/sqrtf(mean + eps) in float.
+void rms_norm_rows(const float* x, int64_t n_rows, int64_t n, const std::vector<float>& w, float eps, float* out) {
+#pragma omp parallel for schedule(static)
+    for (int64_t r = 0; r < n_rows; ++r) {
+        const float* xr = x + r * n;
+        float* yr = out + r * n;
+        double sum = 0.0;
+        for (int64_t i = 0; i < n; ++i) sum += double(xr[i] * xr[i]);
+        const float mean = float(sum / double(n));
+        const float scale = 1.0f / std::sqrt(mean + eps);
+        for (int64_t i = 0; i < n; ++i) yr[i] = (xr[i] * scale) * w[size_t(i)];
+    }
+}
+
+void add_bias_rows(float* y, int64_t n_rows, int64_t n, const std::vector<float>& b) {
+    if (b.empty()) return;
+    for (int64_t r = 0; r < n_rows; ++r)
+        for (int64_t i = 0; i < n; ++i) y[r * n + i] += b[size_t(i)];
+}
+
+// cos/sin of each rotation angle for each token, as ggml_rope_cache_init builds them: the angle of
+// pair i is pos * base^(-2i/n_rot), with base^(-2/n_rot) computed once by powf and raised by
+// repeated multiplication in float, then scaled by freq_scale (linear scaling) and divided by the
+// optional per-pair frequency factor.
+void rope_cache(const ModelHParams& hp, const std::vector<float>& freq_factors, int64_t pos0, int64_t n, float* cs) {
+    const float theta_scale = std::pow(hp.rope_freq_base, -2.0f / float(hp.n_rot));
+    for (int64_t t = 0; t < n; ++t) {
+        float theta = float(pos0 + t);
+        float* c = cs + t * hp.n_rot;
+        for (int64_t i0 = 0; i0 < hp.n_rot; i0 += 2) {
+            const float ff = freq_factors.empty() ? 1.0f : freq_factors[size_t(i0 / 2)];
+            const float angle = hp.rope_freq_scale * (theta / ff);
+            c[i0] = std::cos(angle);
+            c[i0 + 1] = std::sin(angle);
+            theta *= theta_scale;
+        }
+    }
+}
+
+// Rotates the first n_rot dimensions of every head of every row. Llama rotates adjacent pairs
+// (2i, 2i+1); NeoX (qwen2) rotates (i, i + n_rot/2). Dimensions past n_rot are left alone.
+void rope_apply(const ModelHParams& hp, float* data, int64_t n_rows, int64_t n_heads, const float* cs) {
+    const int64_t hd = hp.head_dim, n_rot = hp.n_rot;
+    for (int64_t r = 0; r < n_rows; ++r) {
+        const float* c = cs + r * n_rot;
+        for (int64_t h = 0; h < n_heads; ++h) {
+            float* x = data + (r * n_heads + h) * hd;
+            for (int64_t i0 = 0; i0 < n_rot; i0 += 2) {
+                const int64_t a = hp.rope_neox ? i0 / 2 : i0;
+                const int64_t b = hp.rope_neox ? i0 / 2 + n_rot / 2 : i0 + 1;
+                const float x0 = x[a], x1 = x[b];
+                x[a] = x0 * c[i0] - x1 * c[i0 + 1];
+                x[b] = x0 * c[i0 + 1] + x1 * c[i0];
+            }
+        }
+    }
+}
+
+float dot_f32(const float* a, const float* b, int64_t n) {
+    float s = 0.0f;
+    for (int64_t i = 0; i < n; ++i) s += a[i] * b[i];
+    return s;
+}
+
+// One query row against keys [0, n_vis), f32 throughout (K and V hold the cache's rounding).
+// This is what ggml's tiled CPU flash-attention kernel computes for micro-batches of 64 rows or
+// more (and any kernel with an F32 cache): f32 scores, exponentials summed in double, f32 sum of
+// the value rows, divided by the sum at the end.
+void attend_row_f32(const float* q, const float* k_all, const float* v_all, int64_t kv_stride, int64_t n_vis,
+                    int64_t hd, float scale, float* scores, float* out) {
+    float max_s = -std::numeric_limits<float>::infinity();
+    for (int64_t j = 0; j < n_vis; ++j) {
+        scores[j] = dot_f32(q, k_all + j * kv_stride, hd) * scale;
+        max_s = std::max(max_s, scores[j]);
+    }
+    double sum = 0.0;
+    for (int64_t j = 0; j < n_vis; ++j) {
+        scores[j] = std::exp(scores[j] - max_s);
+        sum += scores[j];
+    }
+    for (int64_t d = 0; d < hd; ++d) out[d] = 0.0f;
+    for (int64_t j = 0; j < n_vis; ++j) {
+        const float* vj = v_all + j * kv_stride;
+        for (int64_t d = 0; d < hd; ++d) out[d] += scores[j] * vj[d];
+    }
+    const float inv = float(1.0 / sum);
+    for (int64_t d = 0; d < hd; ++d) out[d] *= inv;
+}
+
+inline float round_f16(float x) { return fp16_to_fp32(fp32_to_fp16(x)); }
+
+// One query row, as ggml's reference CPU flash-attention kernel (flash_attn_ext_f16_one_chunk)
+// computes it with an F16 cache, which llama.cpp uses for micro-batches under 64 rows: the query
+// is rounded to f16 for the Q·K product (K's vec_dot type), the softmax is online, and the value
+// accumulator is kept in f16, rounded after every rescale and every multiply-add.
+void attend_row_f16_online(const float* q, const float* k_all, const float* v_all, int64_t kv_stride, int64_t n_vis,
+                           int64_t hd, float scale, float* tmp, float* out) {
+    float* q16 = tmp;       // [hd]
+    float* acc = tmp + hd;  // [hd], values exactly representable in f16
+    for (int64_t d = 0; d < hd; ++d) {
+        q16[d] = round_f16(q[d]);
+        acc[d] = 0.0f;
+    }
+    float S = 0.0f, M = -std::numeric_limits<float>::infinity();
+    for (int64_t j = 0; j < n_vis; ++j) {
+        const float s = dot_f32(q16, k_all + j * kv_stride, hd) * scale;
+        float ms = 1.0f, vs = 1.0f;
+        if (s > M) {
+            ms = std::exp(M - s);
+            M = s;
+            for (int64_t d = 0; d < hd; ++d) acc[d] = round_f16(acc[d] * ms);
+        } else {
+            vs = std::exp(s - M);
+        }
+        const float* vj = v_all + j * kv_stride;
+        for (int64_t d = 0; d < hd; ++d) acc[d] = round_f16(std::fma(vj[d], vs, acc[d]));
+        S = S * ms + vs;
+    }
+    const float inv = S == 0.0f ? 0.0f : 1.0f / S;
+    for (int64_t d = 0; d < hd; ++d) out[d] = acc[d] * inv;
+}
+
+// Causal grouped-query attention of the n new rows against the n_past + n cached positions.
+void attention(const ModelHParams& hp, ForwardScratch& s, int64_t n, int64_t n_past, bool f16_small_batch) {
+    const int64_t hd = hp.head_dim, n_ctx = int64_t(s.scores.size()) / hp.n_head;
+    const int64_t group = hp.n_head / hp.n_head_kv;
+    const float scale = 1.0f / std::sqrt(float(hd));
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int64_t h = 0; h < hp.n_head; ++h) {
+        const int64_t g = h / group;  // the KV head this query head reads (ggml's broadcast)
+        const float* k_head = s.k_all.data() + g * hd;
+        const float* v_head = s.v_all.data() + g * hd;
+        float* scores = s.scores.data() + h * n_ctx;
+        float* tmp = s.head_tmp.data() + h * 2 * hd;
+        for (int64_t i = 0; i < n; ++i) {
+            const float* q = s.q.data() + i * hp.n_embd_q() + h * hd;
+            float* out = s.attn.data() + i * hp.n_embd_q() + h * hd;
+            const int64_t n_vis = n_past + i + 1;  // causal mask: positions <= this row's
+            if (f16_small_batch)
+                attend_row_f16_online(q, k_head, v_head, hp.n_embd_kv(), n_vis, hd, scale, tmp, out);
+            else
+                attend_row_f32(q, k_head, v_head, hp.n_embd_kv(), n_vis, hd, scale, scores, out);
+        }
+    }
+}
+
+// gate[i] = silu(gate[i]) * up[i], silu(x) = x / (1 + e^-x) (ggml_swiglu).
+void swiglu(float* gate, const float* up, int64_t count) {
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < count; ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+}
+
+void add_into(float* x, const float* y, int64_t count) {
+    for (int64_t i = 0; i < count; ++i) x[i] += y[i];
+}
+
+// ggml's micro-batch size from which the CPU flash-attention uses its tiled f32 kernel.
+constexpr int64_t kTiledAttentionMinRows = 64;
+
+}  // namespace
+
+void model_forward(const Model& model, KvCache& kv, ForwardScratch& s, std::span<const int32_t> tokens,
+                   int64_t n_past, std::span<const uint8_t> want_logits, float* logits) {
+    const ModelHParams& hp = model.hparams();
+    const ModelWeights& w = model.weights();
+    const int64_t n = int64_t(tokens.size());
+    const int64_t n_embd = hp.n_embd, n_q = hp.n_embd_q(), n_kv = hp.n_embd_kv(), n_ff = hp.n_ff;
+    const bool f16_small_batch = kv.type() == KvCacheType::F16 && n < kTiledAttentionMinRows;
+
+    // Token embeddings: the rows of token_embd, dequantized (ggml_get_rows).
+    for (int64_t i = 0; i < n; ++i) weight_row_to_f32(w.token_embd, tokens[size_t(i)], s.x.data() + i * n_embd);
+
+    rope_cache(hp, w.rope_freqs, n_past, n, s.rope_cs.data());
+
+    for (int64_t il = 0; il < hp.n_layer; ++il) {
+        const LayerWeights& l = w.layers[size_t(il)];
+
+        // Self-attention block.
+        rms_norm_rows(s.x.data(), n, n_embd, l.attn_norm, hp.rms_norm_eps, s.xn.data());
+        matmul(l.wq, s.xn.data(), n, n_embd, s.q.data(), n_q);
+        matmul(l.wk, s.xn.data(), n, n_embd, s.k.data(), n_kv);
+        matmul(l.wv, s.xn.data(), n, n_embd, s.v.data(), n_kv);
+        add_bias_rows(s.q.data(), n, n_q, l.bq);
+        add_bias_rows(s.k.data(), n, n_kv, l.bk);
+        add_bias_rows(s.v.data(), n, n_kv, l.bv);
+        rope_apply(hp, s.q.data(), n, hp.n_head, s.rope_cs.data());
+        rope_apply(hp, s.k.data(), n, hp.n_head_kv, s.rope_cs.data());
+
+        kv.store(il, n_past, n, s.k.data(), s.v.data());
+        kv.load(il, n_past + n, s.k_all.data(), s.v_all.data());
+        attention(hp, s, n, n_past, f16_small_batch);
+
+        matmul(l.wo, s.attn.data(), n, n_q, s.proj.data(), n_embd);
+        add_into(s.x.data(), s.proj.data(), n * n_embd);
+
+        // Feed-forward block (SwiGLU).
+        rms_norm_rows(s.x.data(), n, n_embd, l.ffn_norm, hp.rms_norm_eps, s.xn.data());
+        matmul(l.ffn_gate, s.xn.data(), n, n_embd, s.gate.data(), n_ff);
+        matmul(l.ffn_up, s.xn.data(), n, n_embd, s.up.data(), n_ff);
+        swiglu(s.gate.data(), s.up.data(), n * n_ff);
+        matmul(l.ffn_down, s.gate.data(), n, n_ff, s.proj.data(), n_embd);
+        add_into(s.x.data(), s.proj.data(), n * n_embd);
+    }
+
+    // Output: final norm and projection to the vocabulary, only for the rows that are wanted.
+    int64_t n_out = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        if (!want_logits[size_t(i)]) continue;
+        std::copy(s.x.data() + i * n_embd, s.x.data() + (i + 1) * n_embd, s.xn.data() + n_out * n_embd);
+        ++n_out;
+    }
+    if (n_out == 0) return;
+    rms_norm_rows(s.xn.data(), n_out, n_embd, w.output_norm, hp.rms_norm_eps, s.out_x.data());
+    matmul(w.output, s.out_x.data(), n_out, n_embd, logits, hp.n_vocab);
+}
+
+}  // namespace qs

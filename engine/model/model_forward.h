@@ -1,0 +1,45 @@
+// THE forward pass of the llama family (llama, qwen2), as llama.cpp's llm_build_llama /
+// llm_build_qwen2 compute it. See model_forward.cpp, which reads top to bottom.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "model/model_hparams.h"
+
+namespace qs {
+
+class Model;
+class KvCache;
+
+// Activations of one forward pass over up to n_ubatch tokens, allocated once per context.
+// Row i belongs to the i-th token of the batch.
+struct ForwardScratch {
+    ForwardScratch(const ModelHParams& hp, int64_t n_ubatch, int64_t n_ctx);
+
+    int64_t n_ubatch;
+    std::vector<float> x;       // [n_ubatch][n_embd]    the residual stream
+    std::vector<float> xn;      // [n_ubatch][n_embd]    RMS-normalized input of the current block
+    std::vector<float> q;       // [n_ubatch][n_embd_q]  queries (all heads)
+    std::vector<float> k;       // [n_ubatch][n_embd_kv] new keys
+    std::vector<float> v;       // [n_ubatch][n_embd_kv] new values
+    std::vector<float> attn;    // [n_ubatch][n_embd_q]  attention output, heads concatenated
+    std::vector<float> proj;    // [n_ubatch][n_embd]    output of attn_output / ffn_down, before the residual add
+    std::vector<float> gate;    // [n_ubatch][n_ff]      ffn_gate output, then silu(gate) * up
+    std::vector<float> up;      // [n_ubatch][n_ff]      ffn_up output
+    std::vector<float> k_all;   // [n_ctx][n_embd_kv]    this layer's cached keys, as f32
+    std::vector<float> v_all;   // [n_ctx][n_embd_kv]    this layer's cached values, as f32
+    std::vector<float> scores;  // [n_head][n_ctx]       attention scores of one query row, per head
+    std::vector<float> head_tmp;// [n_head][2*head_dim]  per-head query copy and accumulator
+    std::vector<float> rope_cs; // [n_ubatch][n_rot]     (cos, sin) pairs per token position
+    std::vector<float> out_x;   // [n_ubatch][n_embd]    final-normed rows whose logits are wanted
+};
+
+// Processes tokens at positions [n_past, n_past + n) (n <= scratch.n_ubatch), appending their K
+// and V to the cache, and writes n_vocab logits for each wanted row into `logits`, in order.
+// The caller has validated token ids and positions.
+void model_forward(const Model& model, KvCache& kv, ForwardScratch& s, std::span<const int32_t> tokens,
+                   int64_t n_past, std::span<const uint8_t> want_logits, float* logits);
+
+}  // namespace qs

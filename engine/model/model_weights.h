@@ -1,0 +1,59 @@
+// Binding a model's tensors by name, with every shape and type checked before anything runs.
+//
+// Matrices are WeightViews into the tensor data, used in place in their stored type (mmapped file
+// or in-memory buffers); 1-D tensors (norm weights, biases) are small and are copied to f32 at bind
+// time so any stored type works. Shapes follow ggml: a matrix mapping width A to width B has
+// ne = [A, B] (rows of A elements, B rows).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kernels/matmul.h"
+#include "model/model_hparams.h"
+#include "tensor/ggml_type.h"
+
+namespace qs {
+
+// A tensor as a weight source provides it (a GGUF file, or buffers owned by a Model).
+struct TensorRef {
+    GgmlType type = GgmlType::F32;
+    std::vector<int64_t> ne;     // dimensions, ne[0] fastest
+    const void* data = nullptr;  // row_size(type, ne[0]) * rows bytes
+};
+// Finds a tensor by name; nullopt when absent.
+using TensorLookup = std::function<std::optional<TensorRef>(const std::string& name)>;
+
+struct LayerWeights {
+    std::vector<float> attn_norm;  // [n_embd]
+    WeightView wq;                 // ne [n_embd, n_embd_q]
+    WeightView wk;                 // ne [n_embd, n_embd_kv]
+    WeightView wv;                 // ne [n_embd, n_embd_kv]
+    std::vector<float> bq;         // [n_embd_q]  (qwen2 only, else empty)
+    std::vector<float> bk;         // [n_embd_kv] (qwen2 only, else empty)
+    std::vector<float> bv;         // [n_embd_kv] (qwen2 only, else empty)
+    WeightView wo;                 // ne [n_embd_q, n_embd]
+    std::vector<float> ffn_norm;   // [n_embd]
+    WeightView ffn_gate;           // ne [n_embd, n_ff]
+    WeightView ffn_up;             // ne [n_embd, n_ff]
+    WeightView ffn_down;           // ne [n_ff, n_embd]
+};
+
+struct ModelWeights {
+    WeightView token_embd;          // ne [n_embd, n_vocab]: row t is token t's embedding
+    std::vector<LayerWeights> layers;  // [n_layer]
+    std::vector<float> output_norm;    // [n_embd]
+    WeightView output;              // ne [n_embd, n_vocab]; token_embd itself when the file has no output.weight
+    bool output_tied = false;
+    std::vector<float> rope_freqs;  // [n_rot / 2] frequency divisors (rope_freqs.weight), empty if absent
+};
+
+// Binds every tensor the forward pass needs. `label` names the source in errors (the file path).
+// Throws qs::Error for a missing tensor, a wrong shape ("tensor 'blk.3.attn_q.weight' has shape
+// [a, b], expected [c, d]") or a type QuantScope cannot compute.
+ModelWeights model_weights_bind(const ModelHParams& hp, const TensorLookup& lookup, const std::string& label);
+
+}  // namespace qs
