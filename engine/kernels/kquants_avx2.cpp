@@ -15,14 +15,9 @@
 namespace qs {
 namespace {
 
-inline float hsum_ps(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
-inline __m256i load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+using kquants::hsum_ps;
+using kquants::k4_mins_dot;
+using kquants::load256;
 
 // 16 int16 lanes: scale a in the low 128 bits, scale b in the high 128 bits (bytes 0..15 of a
 // maddubs product belong to one 16-element run, bytes 16..31 to the next).
@@ -236,14 +231,6 @@ void vec_dot_q3_K(int64_t n, float* s, const void* vx, const void* vy) {
     *s = hsum_ps(acc);
 }
 
-// The mins term of q4_K/q5_K, -dmin * sum_j min_j * (q8 sum of sub-block j), as 4 int32 partials.
-inline __m128i k4_mins_dot(const uint8_t* scales_mins, const int16_t* bsums) {
-    const __m128i mins = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(scales_mins + 8)));
-    const __m256i b = load256(bsums);
-    const __m128i sums32 = _mm_hadd_epi16(_mm256_castsi256_si128(b), _mm256_extracti128_si256(b, 1));  // per 32
-    return _mm_madd_epi16(mins, sums32);
-}
-
 // q4_K and q5_K: the 5th bit (if any) is added by hbit(qh, bit index) before multiplying.
 template <bool kFifthBit, typename Block>
 void vec_dot_q45_K(int64_t n, float* s, const void* vx, const void* vy) {
@@ -278,9 +265,7 @@ void vec_dot_q45_K(int64_t n, float* s, const void* vx, const void* vy) {
         }
         acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
     }
-    acc_m = _mm_add_ps(acc_m, _mm_movehl_ps(acc_m, acc_m));
-    acc_m = _mm_add_ss(acc_m, _mm_movehdup_ps(acc_m));
-    *s = hsum_ps(acc) + _mm_cvtss_f32(acc_m);
+    *s = hsum_ps(acc) + hsum_ps(acc_m);
 }
 
 void vec_dot_q6_K(int64_t n, float* s, const void* vx, const void* vy) {

@@ -4,6 +4,9 @@
 
 #include <cstdint>
 #include <cstring>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
 #include "tensor/blocks.h"
 
@@ -85,5 +88,34 @@ inline void q8_K_block_finish_scalar(const float* x, float max, block_q8_K& y) {
     }
     y.d = 1.f / iscale;
 }
+
+#if defined(__AVX2__)
+// Helpers shared by the AVX2 and AVX-512 files (only those are compiled with these instructions).
+
+inline __m256i load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+
+inline float hsum_ps(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+inline float hsum_ps(__m128 v) {
+    v = _mm_add_ps(v, _mm_movehl_ps(v, v));
+    v = _mm_add_ss(v, _mm_movehdup_ps(v));
+    return _mm_cvtss_f32(v);
+}
+
+// q4_K/q5_K mins term: sum_j min_j * (q8 sum of 32-element sub-block j), as 4 int32 partials.
+// scales_mins is unpack_scales_mins_k4's output (mins at 8..15); bsums are per 16, so adjacent
+// pairs are added first.
+inline __m128i k4_mins_dot(const uint8_t* scales_mins, const int16_t* bsums) {
+    const __m128i mins = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(scales_mins + 8)));
+    const __m256i b = load256(bsums);
+    const __m128i sums32 = _mm_hadd_epi16(_mm256_castsi256_si128(b), _mm256_extracti128_si256(b, 1));
+    return _mm_madd_epi16(mins, sums32);
+}
+#endif
 
 }  // namespace qs::kquants
