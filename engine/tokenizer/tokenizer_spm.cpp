@@ -1,0 +1,97 @@
+#include "tokenizer/tokenizer_spm.h"
+
+#include <queue>
+
+#include "tokenizer/utf8.h"
+
+namespace qs {
+
+namespace {
+
+// A piece of the text: symbols tile the text and stay contiguous while they merge, so a
+// symbol is just an offset and a length, chained to its live neighbours.
+struct Symbol {
+    int32_t prev, next;  // indices into the symbol array, -1 at the ends
+    size_t start, n;     // bytes; n == 0 once merged into the left neighbour
+};
+
+struct Bigram {
+    int32_t left, right;
+    float score;
+    size_t size;  // bytes of the merged text, to spot pairs that changed since they were queued
+};
+
+// Highest score first; among equal scores the leftmost pair (llm_bigram_spm::comparator).
+struct BigramOrder {
+    bool operator()(const Bigram& l, const Bigram& r) const {
+        return l.score < r.score || (l.score == r.score && l.left > r.left);
+    }
+};
+
+// llama.cpp's byte_to_token: "<0xXX>", else the byte itself as a token. llama.cpp throws when
+// neither exists; we emit unk instead (and nothing if there is no unk).
+int32_t byte_token(const Vocab& vocab, uint8_t byte) {
+    static const char* hex = "0123456789ABCDEF";
+    const char name[6] = {'<', '0', 'x', hex[byte >> 4], hex[byte & 15], '>'};
+    if (const int32_t id = vocab.find(std::string_view(name, 6)); id != TOKEN_NULL) return id;
+    const char raw = char(byte);
+    if (const int32_t id = vocab.find(std::string_view(&raw, 1)); id != TOKEN_NULL) return id;
+    return vocab.unk;
+}
+
+}  // namespace
+
+void spm_tokenize(const Vocab& vocab, std::string_view text, std::vector<int32_t>& out) {
+    std::vector<Symbol> symbols;
+    symbols.reserve(text.size());
+    for (size_t offs = 0; offs < text.size();) {
+        const size_t n = std::min(utf8::seq_len(text[offs]), text.size() - offs);
+        const int32_t index = int32_t(symbols.size());
+        symbols.push_back({index - 1, offs + n == text.size() ? -1 : index + 1, offs, n});
+        offs += n;
+    }
+    if (symbols.empty()) return;
+
+    std::vector<Bigram> storage;
+    storage.reserve(symbols.size());
+    std::priority_queue<Bigram, std::vector<Bigram>, BigramOrder> queue(BigramOrder{}, std::move(storage));
+    const auto try_add = [&](int32_t left, int32_t right) {
+        if (left == -1 || right == -1) return;
+        const Symbol& l = symbols[size_t(left)];
+        const size_t size = l.n + symbols[size_t(right)].n;
+        const int32_t id = vocab.find(text.substr(l.start, size));
+        if (id == TOKEN_NULL) return;
+        queue.push({left, right, vocab.score[size_t(id)], size});
+    };
+    for (int32_t i = 1; i < int32_t(symbols.size()); ++i) try_add(i - 1, i);
+
+    while (!queue.empty()) {
+        const Bigram b = queue.top();
+        queue.pop();
+        Symbol& l = symbols[size_t(b.left)];
+        Symbol& r = symbols[size_t(b.right)];
+        if (l.n == 0 || r.n == 0 || l.n + r.n != b.size) continue;  // stale
+        l.n += r.n;
+        r.n = 0;
+        l.next = r.next;
+        if (r.next >= 0) symbols[size_t(r.next)].prev = b.left;
+        try_add(l.prev, b.left);
+        try_add(b.left, l.next);
+    }
+
+    // Every merged symbol is a token by construction; only single characters can miss, and
+    // those become byte tokens (llama.cpp's resegment: its rev_merge lookup never succeeds
+    // for them).
+    for (int32_t i = 0; i != -1; i = symbols[size_t(i)].next) {
+        const Symbol& s = symbols[size_t(i)];
+        const std::string_view piece = text.substr(s.start, s.n);
+        if (const int32_t id = vocab.find(piece); id != TOKEN_NULL) {
+            out.push_back(id);
+            continue;
+        }
+        for (const char c : piece)
+            if (const int32_t id = byte_token(vocab, uint8_t(c)); id != TOKEN_NULL) out.push_back(id);
+    }
+}
+
+}  // namespace qs
