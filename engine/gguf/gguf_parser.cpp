@@ -77,9 +77,11 @@ public:
         constexpr uint64_t kMinKvBytes = 8 + 4 + 1;
         constexpr uint64_t kMinTensorBytes = 8 + 4 + 8 + 4 + 8;
         if (n_kv > cur_.remaining() / kMinKvBytes)
-            fail_file(path_, "metadata entry count {} is impossible for a file of {} bytes", n_kv, file_.size());
+            fail_file(path_, "metadata entry count {} cannot fit in the {} bytes left (file truncated or corrupt)", n_kv,
+                      cur_.remaining());
         if (n_tensors > cur_.remaining() / kMinTensorBytes)
-            fail_file(path_, "tensor count {} is impossible for a file of {} bytes", n_tensors, file_.size());
+            fail_file(path_, "tensor count {} cannot fit in the {} bytes left (file truncated or corrupt)", n_tensors,
+                      cur_.remaining());
 
         read_metadata(n_kv, metadata, metadata_index);
         alignment = read_alignment(metadata, metadata_index);
