@@ -15,6 +15,7 @@
 namespace qs {
 namespace {
 
+using kquants::fp16_to_fp32_f16c;
 using kquants::hsum_ps;
 using kquants::k4_mins_dot;
 using kquants::load256;
@@ -22,6 +23,21 @@ using kquants::load256;
 // 16 int16 lanes: scale a in the low 128 bits, scale b in the high 128 bits (bytes 0..15 of a
 // maddubs product belong to one 16-element run, bytes 16..31 to the next).
 inline __m256i scale_pair(int16_t a, int16_t b) { return _mm256_set_m128i(_mm_set1_epi16(b), _mm_set1_epi16(a)); }
+
+// The scale pair 2r, 2r+1 as scale_pair would build it, from sc_halves[h] = int16 scales
+// 8h..8h+7 in both 128-bit lanes.
+inline __m256i pick_scale_pair(const __m256i sc_halves[2], int r) {
+    const __m256i both = sc_halves[r / 4];
+    const int j = 2 * (r % 4);  // int16 index inside that half
+    const __m256i shuf = _mm256_set_m128i(_mm_set1_epi16(int16_t(((2 * j + 3) << 8) | (2 * j + 2))),
+                                          _mm_set1_epi16(int16_t(((2 * j + 1) << 8) | (2 * j))));
+    return _mm256_shuffle_epi8(both, shuf);
+}
+
+// int16 scale j (0..7) of sc (the same 8 scales in both lanes) in every lane.
+inline __m256i broadcast_scale(__m256i sc, int j) {
+    return _mm256_shuffle_epi8(sc, _mm256_set1_epi16(int16_t(((2 * j + 1) << 8) | (2 * j))));
+}
 
 // ---------------------------------------------------------------------------------------------
 // q8_K quantization
@@ -174,8 +190,8 @@ void vec_dot_q2_K(int64_t n, float* s, const void* vx, const void* vy) {
     const __m128i m4 = _mm_set1_epi8(0xF);
     __m256 acc = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / QK_K; ++i) {
-        const float d = y[i].d * fp16_to_fp32(x[i].d);
-        const float dmin = -y[i].d * fp16_to_fp32(x[i].dmin);
+        const float d = y[i].d * fp16_to_fp32_f16c(x[i].d);
+        const float dmin = -y[i].d * fp16_to_fp32_f16c(x[i].dmin);
         const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].scales));
         const __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), m4));
         const __m256i mins_dot = _mm256_madd_epi16(mins, load256(y[i].bsums));
@@ -206,9 +222,10 @@ void vec_dot_q3_K(int64_t n, float* s, const void* vx, const void* vy) {
     const __m256i m3 = _mm256_set1_epi8(3), four = _mm256_set1_epi8(4), zero = _mm256_setzero_si256();
     __m256 acc = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / QK_K; ++i) {
-        const float d = y[i].d * fp16_to_fp32(x[i].d);
-        int8_t sc[16];
-        kquants::unpack_scales_q3_K(x[i].scales, sc);
+        const float d = y[i].d * fp16_to_fp32_f16c(x[i].d);
+        // The 16 scales as int16, each half of 8 duplicated into both 128-bit lanes.
+        const __m256i sc16 = _mm256_cvtepi8_epi16(kquants::scales_q3_K_vec(x[i].scales));
+        const __m256i sc[2] = {_mm256_permute4x64_epi64(sc16, 0x44), _mm256_permute4x64_epi64(sc16, 0xEE)};
         const __m256i hbits = load256(x[i].hmask);
         const int8_t* q8 = y[i].qs;
         __m256i sumi = _mm256_setzero_si256();
@@ -222,7 +239,7 @@ void vec_dot_q3_K(int64_t n, float* s, const void* vx, const void* vy) {
                 const __m256i sub4 = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(hbits, bit), zero), four);
                 const __m256i q8v = load256(q8);
                 const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q, q8v), _mm256_maddubs_epi16(sub4, q8v));
-                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(scale_pair(sc[2 * run], sc[2 * run + 1]), p));
+                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(pick_scale_pair(sc, run), p));
                 q8 += 32;
             }
         }
@@ -240,10 +257,10 @@ void vec_dot_q45_K(int64_t n, float* s, const void* vx, const void* vy) {
     __m256 acc = _mm256_setzero_ps();
     __m128 acc_m = _mm_setzero_ps();
     for (int64_t i = 0; i < n / QK_K; ++i) {
-        const float d = y[i].d * fp16_to_fp32(x[i].d);
-        const float dmin = -y[i].d * fp16_to_fp32(x[i].dmin);
-        uint8_t sm[16];  // 8 scales, 8 mins
-        kquants::unpack_scales_mins_k4(x[i].scales, sm);
+        const float d = y[i].d * fp16_to_fp32_f16c(x[i].d);
+        const float dmin = -y[i].d * fp16_to_fp32_f16c(x[i].dmin);
+        const __m128i sm = kquants::scales_mins_k4_vec(x[i].scales);  // 8 scales, 8 mins
+        const __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));  // 8 int16 scales, both lanes
         acc_m = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(k4_mins_dot(sm, y[i].bsums)), acc_m);
         __m256i qh = _mm256_setzero_si256();
         if constexpr (kFifthBit) qh = load256(x[i].qh);
@@ -258,8 +275,8 @@ void vec_dot_q45_K(int64_t n, float* s, const void* vx, const void* vy) {
                 ql = _mm256_or_si256(ql, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, b0), b0), sixteen));
                 qhi = _mm256_or_si256(qhi, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, b1), b1), sixteen));
             }
-            const __m256i pl = _mm256_madd_epi16(_mm256_set1_epi16(sm[2 * g]), _mm256_maddubs_epi16(ql, load256(q8)));
-            const __m256i ph = _mm256_madd_epi16(_mm256_set1_epi16(sm[2 * g + 1]), _mm256_maddubs_epi16(qhi, load256(q8 + 32)));
+            const __m256i pl = _mm256_madd_epi16(broadcast_scale(sc, 2 * g), _mm256_maddubs_epi16(ql, load256(q8)));
+            const __m256i ph = _mm256_madd_epi16(broadcast_scale(sc, 2 * g + 1), _mm256_maddubs_epi16(qhi, load256(q8 + 32)));
             sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(pl, ph));
             q8 += 64;
         }
@@ -274,7 +291,7 @@ void vec_dot_q6_K(int64_t n, float* s, const void* vx, const void* vy) {
     const __m256i m32 = _mm256_set1_epi8(32);
     __m256 acc = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / QK_K; ++i) {
-        const float d = y[i].d * fp16_to_fp32(x[i].d);
+        const float d = y[i].d * fp16_to_fp32_f16c(x[i].d);
         const int8_t* q8 = y[i].qs;
         __m256i sumi = _mm256_setzero_si256();
         for (int half = 0; half < 2; ++half) {

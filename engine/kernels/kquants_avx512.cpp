@@ -20,6 +20,7 @@
 namespace qs {
 namespace {
 
+using kquants::fp16_to_fp32_f16c;
 using kquants::hsum_ps;
 using kquants::k4_mins_dot;
 using kquants::load256;
@@ -144,8 +145,8 @@ void vec_dot_q2_K(int64_t n, float* s, const void* vx, const void* vy) {
     __m512 acc = _mm512_setzero_ps();
     __m256 acc_m = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / QK_K; ++i) {
-        const float d = y[i].d * fp16_to_fp32(x[i].d);
-        const float dmin = -y[i].d * fp16_to_fp32(x[i].dmin);
+        const float d = y[i].d * fp16_to_fp32_f16c(x[i].d);
+        const float dmin = -y[i].d * fp16_to_fp32_f16c(x[i].dmin);
         const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].scales));
         const __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), m4));
         acc_m = _mm256_fmadd_ps(_mm256_set1_ps(dmin), _mm256_cvtepi32_ps(_mm256_madd_epi16(mins, load256(y[i].bsums))), acc_m);
@@ -167,10 +168,8 @@ void vec_dot_q3_K(int64_t n, float* s, const void* vx, const void* vy) {
     const __m512i four = _mm512_set1_epi8(4);
     __m512 acc = _mm512_setzero_ps();
     for (int64_t i = 0; i < n / QK_K; ++i) {
-        const float d = y[i].d * fp16_to_fp32(x[i].d);
-        int8_t sc8[16];
-        kquants::unpack_scales_q3_K(x[i].scales, sc8);
-        const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sc8)));
+        const float d = y[i].d * fp16_to_fp32_f16c(x[i].d);
+        const __m256i sc16 = _mm256_cvtepi8_epi16(kquants::scales_q3_K_vec(x[i].scales));
         const __m512i sc = _mm512_castsi256_si512(sc16);
         // Quants are taken as low2 + 4*hbit (0..7), i.e. value + 4.
         __m512i sumi = offset_correction16(sc16, y[i].bsums, 2);
@@ -198,15 +197,15 @@ void vec_dot_q45_K(int64_t n, float* s, const void* vx, const void* vy) {
     __m512 acc = _mm512_setzero_ps();
     __m128 acc_m = _mm_setzero_ps();
     for (int64_t i = 0; i < n / QK_K; ++i) {
-        const float d = y[i].d * fp16_to_fp32(x[i].d);
-        const float dmin = -y[i].d * fp16_to_fp32(x[i].dmin);
-        alignas(16) uint8_t sm[16];  // 8 scales, 8 mins
-        kquants::unpack_scales_mins_k4(x[i].scales, sm);
+        const float d = y[i].d * fp16_to_fp32_f16c(x[i].d);
+        const float dmin = -y[i].d * fp16_to_fp32_f16c(x[i].dmin);
+        const __m128i sm = kquants::scales_mins_k4_vec(x[i].scales);  // 8 scales, 8 mins
         acc_m = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(k4_mins_dot(sm, y[i].bsums)), acc_m);
-        const __m512i sc = _mm512_castsi128_si512(_mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sm))));
+        const __m512i sc = _mm512_castsi128_si512(_mm_cvtepu8_epi16(sm));
         __m512i qh = _mm512_setzero_si512();
         if constexpr (kFifthBit) qh = broadcast256(x[i].qh);
-        __m512i sumi = _mm512_setzero_si512();
+        __m512i sumi[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};  // two chains of vpdpwssd
+#pragma GCC unroll 4
         for (int k = 0; k < 4; ++k) {
             __m512i q = _mm512_and_si512(_mm512_srlv_epi16(broadcast256(x[i].qs + 32 * k), nibble_shift), m4);
             if constexpr (kFifthBit) {
@@ -214,9 +213,9 @@ void vec_dot_q45_K(int64_t n, float* s, const void* vx, const void* vy) {
                 q = _mm512_mask_add_epi8(q, set, q, sixteen);
             }
             const __m512i p = _mm512_maddubs_epi16(q, load512(y[i].qs + 64 * k));
-            sumi = _mm512_dpwssd_epi32(sumi, p, _mm512_permutexvar_epi16(idx.run32[k], sc));
+            sumi[k % 2] = _mm512_dpwssd_epi32(sumi[k % 2], p, _mm512_permutexvar_epi16(idx.run32[k], sc));
         }
-        acc = _mm512_fmadd_ps(_mm512_set1_ps(d), _mm512_cvtepi32_ps(sumi), acc);
+        acc = _mm512_fmadd_ps(_mm512_set1_ps(d), _mm512_cvtepi32_ps(_mm512_add_epi32(sumi[0], sumi[1])), acc);
     }
     *s = _mm512_reduce_add_ps(acc) + hsum_ps(acc_m);
 }
@@ -232,10 +231,11 @@ void vec_dot_q6_K(int64_t n, float* s, const void* vx, const void* vy) {
     const __m512i high_shift[2] = {halves_epi16(0, 2), halves_epi16(4, 6)};
     __m512 acc = _mm512_setzero_ps();
     for (int64_t i = 0; i < n / QK_K; ++i) {
-        const float d = y[i].d * fp16_to_fp32(x[i].d);
+        const float d = y[i].d * fp16_to_fp32_f16c(x[i].d);
         const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].scales)));
         const __m512i sc = _mm512_castsi256_si512(sc16);
-        __m512i sumi = offset_correction16(sc16, y[i].bsums, 5);
+        __m512i sumi[2] = {offset_correction16(sc16, y[i].bsums, 5), _mm512_setzero_si512()};
+#pragma GCC unroll 2
         for (int h = 0; h < 2; ++h) {
             const __m512i ql = load512(x[i].ql + 64 * h);
             const __m512i qh = broadcast256(x[i].qh + 32 * h);
@@ -245,10 +245,10 @@ void vec_dot_q6_K(int64_t n, float* s, const void* vx, const void* vy) {
                 const __m512i q = _mm512_or_si512(low, _mm512_slli_epi16(high, 4));
                 const int k = 2 * h + p;
                 const __m512i prod = _mm512_maddubs_epi16(q, load512(y[i].qs + 64 * k));
-                sumi = _mm512_dpwssd_epi32(sumi, prod, _mm512_permutexvar_epi16(idx.run16[k], sc));
+                sumi[p] = _mm512_dpwssd_epi32(sumi[p], prod, _mm512_permutexvar_epi16(idx.run16[k], sc));
             }
         }
-        acc = _mm512_fmadd_ps(_mm512_set1_ps(d), _mm512_cvtepi32_ps(sumi), acc);
+        acc = _mm512_fmadd_ps(_mm512_set1_ps(d), _mm512_cvtepi32_ps(_mm512_add_epi32(sumi[0], sumi[1])), acc);
     }
     *s = _mm512_reduce_add_ps(acc);
 }
