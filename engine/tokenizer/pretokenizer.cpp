@@ -102,8 +102,11 @@ std::vector<std::string> PreTokenizer::split(std::string_view text) const {
             size_t offset = 0;        // bytes into the piece
             while (offset < len) {
                 const auto sptr = reinterpret_cast<PCRE2_SPTR>(base);
-                const int rc = re->jit ? pcre2_jit_match(re->code, sptr, len, offset, 0, md, nullptr)
-                                       : pcre2_match(re->code, sptr, len, offset, PCRE2_NO_UTF_CHECK, md, nullptr);
+                int rc = re->jit ? pcre2_jit_match(re->code, sptr, len, offset, 0, md, nullptr) : PCRE2_ERROR_JIT_STACKLIMIT;
+                // The interpreter keeps its backtracking state on the heap: the fallback when
+                // JIT is unavailable or its small default stack runs out.
+                if (rc == PCRE2_ERROR_JIT_STACKLIMIT)
+                    rc = pcre2_match(re->code, sptr, len, offset, PCRE2_NO_UTF_CHECK | PCRE2_NO_JIT, md, nullptr);
                 if (rc < 0) {
                     if (rc == PCRE2_ERROR_NOMATCH) break;
                     throw Error(fmt::format("pre-tokenizer regex failed with PCRE2 error {}", rc));

@@ -41,57 +41,89 @@ int32_t byte_token(const Vocab& vocab, uint8_t byte) {
 
 }  // namespace
 
+namespace {
+
+// llm_tokenizer_spm_session::tokenize on one run of text.
+class SpmRun {
+public:
+    explicit SpmRun(const Vocab& vocab) : vocab_(vocab) {}
+
+    void tokenize(std::string_view text, std::vector<int32_t>& out) {
+        text_ = text;
+        symbols_.clear();
+        for (size_t offs = 0; offs < text.size();) {
+            const size_t n = std::min(utf8::seq_len(text[offs]), text.size() - offs);
+            const int32_t index = int32_t(symbols_.size());
+            symbols_.push_back({index - 1, offs + n == text.size() ? -1 : index + 1, offs, n});
+            offs += n;
+        }
+        if (symbols_.empty()) return;
+
+        for (int32_t i = 1; i < int32_t(symbols_.size()); ++i) try_add(i - 1, i);
+        while (!queue_.empty()) {
+            const Bigram b = queue_.top();
+            queue_.pop();
+            Symbol& l = symbols_[size_t(b.left)];
+            Symbol& r = symbols_[size_t(b.right)];
+            if (l.n == 0 || r.n == 0 || l.n + r.n != b.size) continue;  // stale
+            l.n += r.n;
+            r.n = 0;
+            l.next = r.next;
+            if (r.next >= 0) symbols_[size_t(r.next)].prev = b.left;
+            try_add(l.prev, b.left);
+            try_add(b.left, l.next);
+        }
+
+        // Every merged symbol is a token by construction; only single characters can miss,
+        // and those become byte tokens (llama.cpp's resegment: its rev_merge lookup never
+        // succeeds for them).
+        for (int32_t i = 0; i != -1; i = symbols_[size_t(i)].next) {
+            const Symbol& s = symbols_[size_t(i)];
+            const std::string_view piece = text.substr(s.start, s.n);
+            if (const int32_t id = vocab_.find(piece); id != TOKEN_NULL) {
+                out.push_back(id);
+                continue;
+            }
+            for (const char c : piece)
+                if (const int32_t id = byte_token(vocab_, uint8_t(c)); id != TOKEN_NULL) out.push_back(id);
+        }
+    }
+
+private:
+    void try_add(int32_t left, int32_t right) {
+        if (left == -1 || right == -1) return;
+        const Symbol& l = symbols_[size_t(left)];
+        const size_t size = l.n + symbols_[size_t(right)].n;
+        const int32_t id = vocab_.find(text_.substr(l.start, size));
+        if (id == TOKEN_NULL) return;
+        queue_.push({left, right, vocab_.score[size_t(id)], size});
+    }
+
+    const Vocab& vocab_;
+    std::string_view text_;
+    std::vector<Symbol> symbols_;
+    std::priority_queue<Bigram, std::vector<Bigram>, BigramOrder> queue_;
+};
+
+}  // namespace
+
 void spm_tokenize(const Vocab& vocab, std::string_view text, std::vector<int32_t>& out) {
-    std::vector<Symbol> symbols;
-    symbols.reserve(text.size());
+    // A symbol holding a byte that no token contains never merges, so the merge order on
+    // either side of it is independent: tokenizing the runs between such symbols one by one
+    // gives llama.cpp's result for the whole text with far smaller queues.
+    SpmRun run(vocab);
+    size_t begin = 0;
     for (size_t offs = 0; offs < text.size();) {
         const size_t n = std::min(utf8::seq_len(text[offs]), text.size() - offs);
-        const int32_t index = int32_t(symbols.size());
-        symbols.push_back({index - 1, offs + n == text.size() ? -1 : index + 1, offs, n});
         offs += n;
-    }
-    if (symbols.empty()) return;
-
-    std::vector<Bigram> storage;
-    storage.reserve(symbols.size());
-    std::priority_queue<Bigram, std::vector<Bigram>, BigramOrder> queue(BigramOrder{}, std::move(storage));
-    const auto try_add = [&](int32_t left, int32_t right) {
-        if (left == -1 || right == -1) return;
-        const Symbol& l = symbols[size_t(left)];
-        const size_t size = l.n + symbols[size_t(right)].n;
-        const int32_t id = vocab.find(text.substr(l.start, size));
-        if (id == TOKEN_NULL) return;
-        queue.push({left, right, vocab.score[size_t(id)], size});
-    };
-    for (int32_t i = 1; i < int32_t(symbols.size()); ++i) try_add(i - 1, i);
-
-    while (!queue.empty()) {
-        const Bigram b = queue.top();
-        queue.pop();
-        Symbol& l = symbols[size_t(b.left)];
-        Symbol& r = symbols[size_t(b.right)];
-        if (l.n == 0 || r.n == 0 || l.n + r.n != b.size) continue;  // stale
-        l.n += r.n;
-        r.n = 0;
-        l.next = r.next;
-        if (r.next >= 0) symbols[size_t(r.next)].prev = b.left;
-        try_add(l.prev, b.left);
-        try_add(b.left, l.next);
-    }
-
-    // Every merged symbol is a token by construction; only single characters can miss, and
-    // those become byte tokens (llama.cpp's resegment: its rev_merge lookup never succeeds
-    // for them).
-    for (int32_t i = 0; i != -1; i = symbols[size_t(i)].next) {
-        const Symbol& s = symbols[size_t(i)];
-        const std::string_view piece = text.substr(s.start, s.n);
-        if (const int32_t id = vocab.find(piece); id != TOKEN_NULL) {
-            out.push_back(id);
-            continue;
+        bool inert = false;
+        for (size_t i = offs - n; i < offs; ++i) inert |= vocab.inert_byte[uint8_t(text[i])];
+        if (inert) {
+            run.tokenize(text.substr(begin, offs - begin), out);
+            begin = offs;
         }
-        for (const char c : piece)
-            if (const int32_t id = byte_token(vocab, uint8_t(c)); id != TOKEN_NULL) out.push_back(id);
     }
+    run.tokenize(text.substr(begin), out);
 }
 
 }  // namespace qs

@@ -189,6 +189,10 @@ Vocab Vocab::load(const GgufFile& f) {
     if (v.find("<|tool_response>") != TOKEN_NULL && v.find("</s>") != TOKEN_NULL)
         v.attr[size_t(v.find("</s>"))] = TOKEN_ATTR_NORMAL;
 
+    v.inert_byte.fill(true);
+    for (const std::string& t : v.text)
+        for (const char c : t) v.inert_byte[uint8_t(c)] = false;
+
     for (int32_t id = 0; id < n_tok; ++id)
         if (v.attr[size_t(id)] & (TOKEN_ATTR_CONTROL | TOKEN_ATTR_USER_DEFINED | TOKEN_ATTR_UNKNOWN))
             v.special_tokens.push_back(id);

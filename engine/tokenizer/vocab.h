@@ -3,6 +3,7 @@
 // Internal to the tokenizer module; users go through tokenizer.h.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -49,6 +50,10 @@ struct Vocab {
     bool add_space_prefix = false;  // SPM: prepend ' ' to text at the start or after a special token
     bool clean_spaces = false;      // detokenize: clean_up_tokenization_spaces
     bool ignore_merges = false;     // BPE: a word that is itself a token is taken whole
+
+    // Bytes that occur in no token text: a symbol holding one can never merge (SPM splits the
+    // text there into independent runs, which keeps its work queues small).
+    std::array<bool, 256> inert_byte{};
 
     // Control, user-defined and unknown tokens, longest text first (cache_special_tokens).
     std::vector<int32_t> special_tokens;

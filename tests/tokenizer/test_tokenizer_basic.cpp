@@ -127,28 +127,34 @@ TEST(TokenizerTinySpm, SpecialTokensAndDecode) {
     EXPECT_THROW(tok->token_to_piece(-1), Error);
 }
 
-// BPE: ids 0..255 are the byte-level characters of bytes 0..255, then merged tokens.
-std::string tiny_bpe(const std::string& pre, const std::string& name = "tiny_bpe") {
+// GPT-2's byte-level character for byte b, written out independently of the engine's table.
+std::string byte_char(int b) {
+    const auto printable = [](int x) { return (x >= 0x21 && x <= 0x7E) || (x >= 0xA1 && x <= 0xAC) || x >= 0xAE; };
+    int cp = b;
+    if (!printable(b)) {
+        int n = 0;
+        for (int x = 0; x < b; ++x) n += !printable(x);
+        cp = 256 + n;
+    }
+    std::string s;
+    if (cp < 0x80) s.push_back(char(cp));
+    else s += {char(0xC0 | (cp >> 6)), char(0x80 | (cp & 0x3F))};
+    return s;
+}
+
+// BPE: ids 0..255 are the byte-level characters of bytes 0..255, then `extra` from id 256.
+std::string byte_level_vocab(const std::string& name, const std::string& pre, const std::vector<std::string>& extra,
+                             const std::vector<std::string>& merges) {
     std::vector<TinyToken> t;
-    const auto byte_char = [](int b) {
-        // GPT-2's mapping, written out independently of the engine's table.
-        const bool printable = (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || b >= 0xAE;
-        int cp = b;
-        if (!printable) {
-            int n = 0;
-            for (int x = 0; x < b; ++x)
-                if (!((x >= 0x21 && x <= 0x7E) || (x >= 0xA1 && x <= 0xAC) || x >= 0xAE)) ++n;
-            cp = 256 + n;
-        }
-        std::string s;
-        if (cp < 0x80) s.push_back(char(cp));
-        else s += {char(0xC0 | (cp >> 6)), char(0x80 | (cp & 0x3F))};
-        return s;
-    };
     for (int b = 0; b < 256; ++b) t.push_back({byte_char(b), 0, 1});
-    for (const char* m : {"he", "ll", "hell", "\xC4\xA0hell", "hello"}) t.push_back({m, 0, 1});  // 256..260
-    t.push_back({"<|endoftext|>", 0, 3});  // 261
-    return write_vocab(name, "gpt2", pre, t, {"h e", "l l", "he ll", G + " hell", "hell o"});
+    for (const auto& e : extra) t.push_back({e, 0, e.front() == '<' ? 3 : 1});
+    return write_vocab(name, "gpt2", pre, t, merges);
+}
+
+std::string tiny_bpe(const std::string& pre, const std::string& name = "tiny_bpe") {
+    // 256 "he", 257 "ll", 258 "hell", 259 "Ġhell", 260 "hello", 261 "<|endoftext|>" (control)
+    return byte_level_vocab(name, pre, {"he", "ll", "hell", G + "hell", "hello", "<|endoftext|>"},
+                            {"h e", "l l", "he ll", G + " hell", "hell o"});
 }
 
 TEST(TokenizerTinyBpe, MergesByRank) {
@@ -172,6 +178,46 @@ TEST(TokenizerTinyBpe, SpecialTokensAndInvalidUtf8) {
     // An invalid byte is read as U+FFFD (EF BF BD), as llama.cpp's lenient decoder does.
     EXPECT_EQ(tok->encode("\xFF", false), (std::vector<int32_t>{0xEF, 0xBF, 0xBD}));
     EXPECT_EQ(tok->decode(tok->encode("x\xFFy", false)), "x\xEF\xBF\xBDy");
+}
+
+// Each pre-tokenizer cuts "12123" differently; merges "1 2" -> 256 and "12 3" -> 257 reveal
+// the cuts: gpt-2 keeps one word, llama3 and default cut after three digits, qwen2 and smollm
+// cut every digit.
+TEST(TokenizerTinyBpe, PreTokenizersSplitDigitsLikeLlamaCpp) {
+    const std::vector<std::pair<std::string, std::vector<int32_t>>> cases = {
+        {"gpt-2", {256, 257}},
+        {"llama-bpe", {256, '1', '2', '3'}},
+        {"default", {256, '1', '2', '3'}},
+        {"qwen2", {'1', '2', '1', '2', '3'}},
+        {"smollm", {'1', '2', '1', '2', '3'}},
+    };
+    for (const auto& [pre, expected] : cases) {
+        const auto tok = open(byte_level_vocab("digits_" + pre, pre, {"12", "123"}, {"1 2", "12 3"}));
+        EXPECT_EQ(tok->encode("12123", false), expected) << pre;
+    }
+    // llama3 adds BOS by default (id 11 for gpt2 vocabularies without a bos key).
+    const auto llama3 = open(byte_level_vocab("digits_llama3_bos", "llama-bpe", {"12", "123"}, {"1 2", "12 3"}));
+    EXPECT_TRUE(llama3->adds_bos());
+    EXPECT_EQ(llama3->encode("1", true), (std::vector<int32_t>{11, '1'}));
+}
+
+// U+0085 (NEL) is White_Space for llama.cpp, although PCRE2's \s leaves it out. With the
+// merges "Â <85>" -> N and "N N" -> NN, treating it as punctuation would give one word [NN];
+// as whitespace before 'b', "\s+(?!\S)" leaves the last one alone: words a | NEL | NEL | b.
+TEST(TokenizerTinyBpe, NextLineIsWhitespace) {
+    const std::string nel = byte_char(0xC2) + byte_char(0x85);
+    const auto tok = open(byte_level_vocab("nel", "gpt-2", {nel, nel + nel}, {byte_char(0xC2) + " " + byte_char(0x85),
+                                                                              nel + " " + nel}));
+    EXPECT_EQ(tok->encode("a\xC2\x85\xC2\x85" "b", false), (std::vector<int32_t>{'a', 256, 256, 'b'}));
+}
+
+// Long runs of one character class must neither fail nor crawl.
+TEST(TokenizerTinyBpe, LongRunsOfOneClass) {
+    const auto tok = open(tiny_bpe("qwen2", "long_runs"));
+    for (const char c : {' ', 'x', '!', '7', '\n'}) {
+        const std::string text(200000, c);
+        EXPECT_EQ(tok->encode(text, false).size(), text.size()) << int(c);  // no merges apply
+    }
 }
 
 TEST(TokenizerErrors, UnknownModelAndPreAreRefusedByName) {
@@ -234,6 +280,9 @@ TEST(TokenizerRealVocab, Gpt2RoundTrips) {
         // contain none of them, so the round trip is exact.
         EXPECT_EQ(tok->decode(tok->encode(text, false)), text);
     }
+    // clean_up_tokenization_spaces, by llama.cpp's three passes: " ," -> ",", " ' " -> "'",
+    // " 's" -> "'s".
+    EXPECT_EQ(tok->decode(tok->encode("He said ' hi ' , it 's", false)), "He said'hi ', it's");
     const auto eot = tok->encode("<|endoftext|>", false, true);
     ASSERT_EQ(eot.size(), 1u);
     EXPECT_EQ(tok->token_text(eot[0]), "<|endoftext|>");

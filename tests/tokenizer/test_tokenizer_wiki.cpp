@@ -4,7 +4,7 @@
 // add_special = true and parse_special = true (its defaults).
 #include <gtest/gtest.h>
 
-#include <chrono>
+#include <ctime>
 
 #include "common/test_paths.h"
 #include "tokenizer_test_util.h"
@@ -20,11 +20,17 @@ void compare_with_log(const std::string& model, const std::string& log_gz, doubl
     const test::TokenizeLog ref = test::parse_tokenize_log(test::read_gzip(log_gz));
     ASSERT_EQ(int64_t(ref.ids.size()), ref.total) << "log id list and count disagree";
 
-    const auto t0 = std::chrono::steady_clock::now();
+    // CPU time of this thread: the machine is shared, so wall-clock time says little.
+    const auto cpu_seconds = [] {
+        timespec ts{};
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+    };
+    const double t0 = cpu_seconds();
     const std::vector<int32_t> ids = tok->encode(text, true, true);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("[ wiki    ] %s: %zu tokens in %.3f s (%.1f MB/s)\n", model.c_str(), ids.size(), seconds,
-                text.size() / seconds / 1e6);
+    const double seconds = cpu_seconds() - t0;
+    std::printf("[ wiki    ] %s: %zu tokens in %.3f s CPU (%.1f MB/s)\n", model.c_str(), ids.size(), seconds,
+                double(text.size()) / seconds / 1e6);
 
     ASSERT_EQ(ids.size(), ref.ids.size());
     size_t first_diff = ids.size();
@@ -35,7 +41,6 @@ void compare_with_log(const std::string& model, const std::string& log_gz, doubl
         }
     EXPECT_EQ(first_diff, ids.size()) << "first difference at token " << first_diff << ": got " << ids[first_diff]
                                       << ", llama.cpp " << ref.ids[first_diff];
-    // Generous: the machine is shared; typical figures are in the printed line.
     EXPECT_LT(seconds, max_seconds);
 }
 
@@ -57,7 +62,7 @@ TEST(TokenizerWiki, M2Gpt2BpeMatchesLlamaTokenize) {
     QS_REQUIRE_SHARED(model, "models/synthetic/qwen2-d256-gpt2bpe.gguf");
     QS_REQUIRE_SHARED(wiki, WIKI);
     QS_REQUIRE_SHARED(log, "reference/logs/tokenize_m2_count.log.gz");
-    compare_with_log(model, log, 4.0);
+    compare_with_log(model, log, 2.0);
 }
 
 // llama-perplexity reads -f through common/arg.cpp, which drops one trailing '\n'; its token
@@ -68,6 +73,7 @@ TEST(TokenizerWiki, PerplexityInputDropsFinalNewlineOnlyAtTheEnd) {
     const auto tok = test::load_tokenizer(model);
     std::string text = test::read_binary(wiki);
     ASSERT_EQ(text.back(), '\n');
+    text.erase(0, text.rfind("\n = ", text.size() - 20000));  // the last sections are enough
     const std::vector<int32_t> full = tok->encode(text, true);
     text.pop_back();
     const std::vector<int32_t> trimmed = tok->encode(text, true);
