@@ -1,9 +1,221 @@
+// AVX2 (+FMA, F16C) kernels for the float types and the legacy 32-element block types.
+//
+// Dot products keep ggml's per-block arithmetic: exact integer sums per block (as 8 int32 partial
+// sums), converted to float and multiplied by the block's d_x * d_y, accumulated in 8 float lanes.
+// Only the float summation order differs from the scalar reference. Dequantization is bit-identical
+// to the scalar kernels (same single product, same separate add for the min, no FMA).
+// Activation quantization follows ggml's AVX2 quantize_row_q8_0/q8_1 (multiply by 127/amax, round
+// half to even): it may differ from the scalar reference by one unit on exact .5 ties.
+#include <cmath>
+
 #include "kernels/gemm_tiles.h"
 #include "kernels/kernel_table.h"
+#include "kernels/simd_common.h"
+#include "tensor/blocks.h"
 
 namespace qs {
+namespace {
 
-void kernels_register_base_avx2(KernelTable&) {}
+using namespace simd;
+
+// ---- float types ---------------------------------------------------------------------------
+
+// Loads 8 elements of a float-type row as f32.
+inline __m256 load8(const float* p) { return _mm256_loadu_ps(p); }
+inline __m256 load8(const fp16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+inline __m256 load8(const uint16_t* p, int /*bf16 tag*/) {
+    const __m256i w = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(w, 16));
+}
+
+struct F32Row { using T = float; static __m256 load(const T* p) { return load8(p); } static float one(T v) { return v; } };
+struct F16Row { using T = fp16_t; static __m256 load(const T* p) { return load8(p); } static float one(T v) { return half(v); } };
+struct BF16Row { using T = bf16_t; static __m256 load(const T* p) { return load8(p, 0); } static float one(T v) { return bf16_to_fp32(v); } };
+
+// Four independent accumulators hide the FMA latency (ggml does the same with GGML_F32_STEP).
+template <class Row>
+void vec_dot_float(int64_t n, float* s, const void* vx, const void* vy) {
+    const auto* x = static_cast<const typename Row::T*>(vx);
+    const auto* y = static_cast<const typename Row::T*>(vy);
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32)
+        for (int a = 0; a < 4; ++a) acc[a] = _mm256_fmadd_ps(Row::load(x + i + 8 * a), Row::load(y + i + 8 * a), acc[a]);
+    for (; i + 8 <= n; i += 8) acc[0] = _mm256_fmadd_ps(Row::load(x + i), Row::load(y + i), acc[0]);
+    float sum = hsum(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
+    for (; i < n; ++i) sum += Row::one(x[i]) * Row::one(y[i]);
+    *s = sum;
+}
+
+void f16_to_f32(const void* vx, float* y, int64_t n) {
+    const auto* x = static_cast<const fp16_t*>(vx);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, load8(x + i));
+    for (; i < n; ++i) y[i] = half(x[i]);
+}
+void bf16_to_f32(const void* vx, float* y, int64_t n) {
+    const auto* x = static_cast<const bf16_t*>(vx);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, load8(x + i, 0));
+    for (; i < n; ++i) y[i] = bf16_to_fp32(x[i]);
+}
+void f16_from_f32(const float* x, void* vy, int64_t n) {
+    auto* y = static_cast<fp16_t*>(vy);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i), _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+    for (; i < n; ++i) y[i] = fp32_to_fp16(x[i]);
+}
+
+// ---- dequantization (bit-identical to the scalar kernels) -----------------------------------
+
+// Stores 32 signed byte quants q as float(q) * d (+ m when with_min).
+template <bool with_min>
+inline void store_dequant(__m256i q, float d, float m, float* y) {
+    const __m256 vd = _mm256_set1_ps(d), vm = _mm256_set1_ps(m);
+    const __m128i halves[2] = {_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1)};
+    for (int h = 0; h < 2; ++h)
+        for (int part = 0; part < 2; ++part) {
+            const __m128i bytes = part ? _mm_srli_si128(halves[h], 8) : halves[h];
+            __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(bytes)), vd);
+            if constexpr (with_min) v = _mm256_add_ps(v, vm);
+            _mm256_storeu_ps(y + 16 * h + 8 * part, v);
+        }
+}
+
+void q4_0_to_f32(const void* vx, float* y, int64_t n) {
+    const auto* x = static_cast<const block_q4_0*>(vx);
+    for (int64_t b = 0; b < n / QK4_0; ++b)
+        store_dequant<false>(_mm256_sub_epi8(bytes_from_nibbles_32(x[b].qs), _mm256_set1_epi8(8)), half(x[b].d), 0, y + b * 32);
+}
+void q4_1_to_f32(const void* vx, float* y, int64_t n) {
+    const auto* x = static_cast<const block_q4_1*>(vx);
+    for (int64_t b = 0; b < n / QK4_1; ++b)
+        store_dequant<true>(bytes_from_nibbles_32(x[b].qs), half(x[b].d), half(x[b].m), y + b * 32);
+}
+void q5_0_to_f32(const void* vx, float* y, int64_t n) {
+    const auto* x = static_cast<const block_q5_0*>(vx);
+    for (int64_t b = 0; b < n / QK5_0; ++b)
+        store_dequant<false>(_mm256_sub_epi8(q5_unsigned(x[b].qs, x[b].qh), _mm256_set1_epi8(16)), half(x[b].d), 0, y + b * 32);
+}
+void q5_1_to_f32(const void* vx, float* y, int64_t n) {
+    const auto* x = static_cast<const block_q5_1*>(vx);
+    for (int64_t b = 0; b < n / QK5_1; ++b)
+        store_dequant<true>(q5_unsigned(x[b].qs, x[b].qh), half(x[b].d), half(x[b].m), y + b * 32);
+}
+template <class Block>
+void q8_to_f32(const void* vx, float* y, int64_t n) {
+    const auto* x = static_cast<const Block*>(vx);
+    for (int64_t b = 0; b < n / 32; ++b) store_dequant<false>(load_bytes(x[b].qs), half(x[b].d), 0, y + b * 32);
+}
+
+// ---- activation quantization (ggml's AVX2 quantize_row_q8_0 / q8_1) --------------------------
+
+template <class Block, bool with_sum>
+void q8_from_f32(const float* x, void* vy, int64_t n) {
+    auto* y = static_cast<Block*>(vy);
+    for (int64_t b = 0; b < n / 32; ++b, x += 32) {
+        __m256 v[4];
+        for (int i = 0; i < 4; ++i) v[i] = _mm256_loadu_ps(x + 8 * i);
+        const float amax = abs_max_32(v);
+        const float d = amax / 127.0f;
+        y[b].d = fp32_to_fp16(d);
+        const __m256 mul = _mm256_set1_ps(amax != 0.0f ? 127.0f / amax : 0.0f);
+        __m256i q[4];
+        for (int i = 0; i < 4; ++i)
+            q[i] = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v[i], mul), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        if constexpr (with_sum) {
+            const __m256i s = _mm256_add_epi32(_mm256_add_epi32(q[0], q[1]), _mm256_add_epi32(q[2], q[3]));
+            __m128i h = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+            h = _mm_add_epi32(h, _mm_unpackhi_epi64(h, h));
+            h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 1));
+            y[b].s = fp32_to_fp16(d * float(_mm_cvtsi128_si32(h)));
+        }
+        // Pack 32 int32 -> 32 int8; the packs interleave 128-bit lanes, the permute restores order.
+        const __m256i p01 = _mm256_packs_epi32(q[0], q[1]), p23 = _mm256_packs_epi32(q[2], q[3]);
+        const __m256i p = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(p01, p23), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(y[b].qs), p);
+    }
+}
+
+// ---- block dot products --------------------------------------------------------------------
+
+// Per block: 8 int32 partial sums of the exact integer dot, scaled by d_x * d_y.
+// Offset types (q4_0: q - 8, q5_0: q - 16) multiply the unsigned quants and subtract offset * sum(y).
+template <class XBlock, int offset, class Unpack>
+inline float dot_offset_q8_0(int64_t n, const void* vx, const void* vy, Unpack unpack) {
+    const auto* x = static_cast<const XBlock*>(vx);
+    const auto* y = static_cast<const block_q8_0*>(vy);
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t b = 0; b < n / 32; ++b) {
+        const __m256i qy = load_bytes(y[b].qs);
+        const __m256i prod = dot_u8_s8_small(unpack(x[b]), qy);
+        const __m256i sumi = _mm256_sub_epi32(prod, _mm256_slli_epi32(sum_s8(qy), offset == 8 ? 3 : 4));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[b].d) * half(y[b].d)), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    return hsum(acc);
+}
+
+void vec_dot_q4_0_q8_0(int64_t n, float* s, const void* vx, const void* vy) {
+    *s = dot_offset_q8_0<block_q4_0, 8>(n, vx, vy, [](const block_q4_0& b) { return bytes_from_nibbles_32(b.qs); });
+}
+void vec_dot_q5_0_q8_0(int64_t n, float* s, const void* vx, const void* vy) {
+    *s = dot_offset_q8_0<block_q5_0, 16>(n, vx, vy, [](const block_q5_0& b) { return q5_unsigned(b.qs, b.qh); });
+}
+
+// Min types: sum(d_x q_x d_y q_y) + m_x * s_y per block, as ggml.
+template <class XBlock, class Unpack>
+inline float dot_min_q8_1(int64_t n, const void* vx, const void* vy, Unpack unpack) {
+    const auto* x = static_cast<const XBlock*>(vx);
+    const auto* y = static_cast<const block_q8_1*>(vy);
+    __m256 acc = _mm256_setzero_ps();
+    float summs = 0;
+    for (int64_t b = 0; b < n / 32; ++b) {
+        summs += half(x[b].m) * half(y[b].s);
+        const __m256i sumi = dot_u8_s8_small(unpack(x[b]), load_bytes(y[b].qs));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[b].d) * half(y[b].d)), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    return hsum(acc) + summs;
+}
+
+void vec_dot_q4_1_q8_1(int64_t n, float* s, const void* vx, const void* vy) {
+    *s = dot_min_q8_1<block_q4_1>(n, vx, vy, [](const block_q4_1& b) { return bytes_from_nibbles_32(b.qs); });
+}
+void vec_dot_q5_1_q8_1(int64_t n, float* s, const void* vx, const void* vy) {
+    *s = dot_min_q8_1<block_q5_1>(n, vx, vy, [](const block_q5_1& b) { return q5_unsigned(b.qs, b.qh); });
+}
+
+template <class Block>
+void vec_dot_q8_q8(int64_t n, float* s, const void* vx, const void* vy) {
+    const auto* x = static_cast<const Block*>(vx);
+    const auto* y = static_cast<const Block*>(vy);
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t b = 0; b < n / 32; ++b) {
+        const __m256i sumi = dot_s8_s8(load_bytes(x[b].qs), load_bytes(y[b].qs));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[b].d) * half(y[b].d)), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    *s = hsum(acc);
+}
+
+}  // namespace
+
+void kernels_register_base_avx2(KernelTable& t) {
+    t[GgmlType::F32].vec_dot = vec_dot_float<F32Row>;
+    t[GgmlType::F16] = {f16_to_f32, f16_from_f32, vec_dot_float<F16Row>, GgmlType::F16};
+    t[GgmlType::BF16].to_f32 = bf16_to_f32;
+    t[GgmlType::BF16].vec_dot = vec_dot_float<BF16Row>;
+    t[GgmlType::Q4_0].to_f32 = q4_0_to_f32;
+    t[GgmlType::Q4_0].vec_dot = vec_dot_q4_0_q8_0;
+    t[GgmlType::Q4_1].to_f32 = q4_1_to_f32;
+    t[GgmlType::Q4_1].vec_dot = vec_dot_q4_1_q8_1;
+    t[GgmlType::Q5_0].to_f32 = q5_0_to_f32;
+    t[GgmlType::Q5_0].vec_dot = vec_dot_q5_0_q8_0;
+    t[GgmlType::Q5_1].to_f32 = q5_1_to_f32;
+    t[GgmlType::Q5_1].vec_dot = vec_dot_q5_1_q8_1;
+    t[GgmlType::Q8_0] = {q8_to_f32<block_q8_0>, q8_from_f32<block_q8_0, false>, vec_dot_q8_q8<block_q8_0>, GgmlType::Q8_0};
+    t[GgmlType::Q8_1] = {q8_to_f32<block_q8_1>, q8_from_f32<block_q8_1, true>, vec_dot_q8_q8<block_q8_1>, GgmlType::Q8_1};
+}
+
 const GemmTile* gemm_tile_avx2(GgmlType) { return nullptr; }
 
 }  // namespace qs

@@ -1,9 +1,252 @@
+// AVX-512 kernels for the float types and the legacy block types: register-blocked tile kernels for
+// batched matmul (the compute-bound case) and 512-bit float dot products. Entries not set here
+// are the AVX2 ones (row dot products for m = 1 are memory-bound, 256 bits are enough).
+//
+// Tile kernels compute rows x cols outputs per pass over k, reusing every loaded weight vector for
+// cols tokens and every activation vector for rows weights.
+// - Float types (f32, f16, bf16): both operands are repacked to f32 (f16/bf16 values convert
+//   exactly), then plain FMA: the products are the ones ggml computes, summed in another order.
+// - q8_0, q4_0, q5_0 against q8_0 activations: weights are repacked to unsigned bytes u = q + o
+//   (o = 128, 8, 16) so one vpdpbusd multiplies them with the signed activation bytes; starting
+//   the accumulator at -o * (sum of the 4 activation bytes per lane) makes every int32 lane the
+//   exact integer dot of the signed quants. Two blocks share a 512-bit vector (lanes 0-7 block b,
+//   8-15 block b+1), scaled per lane by d_w * d_x like ggml's per-block float formula.
+#include <array>
+#include <cstring>
+#include <type_traits>
+#include <utility>
+
+// GCC 12's own AVX-512 intrinsic headers trip -Wuninitialized (their _mm512_undefined_* helpers);
+// the warnings point into the compiler headers, not at this code.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+#include "core/cpu_features.h"
 #include "kernels/gemm_tiles.h"
 #include "kernels/kernel_table.h"
+#include "kernels/simd_common.h"
+#include "tensor/blocks.h"
 
 namespace qs {
+namespace {
 
-void kernels_register_base_avx512(KernelTable&) {}
-const GemmTile* gemm_tile_avx512(GgmlType) { return nullptr; }
+using simd::half;
+
+using TileKernelFn = void (*)(int64_t k, const char* w, size_t w_stride, int nr, const char* x, size_t x_stride,
+                              int nc, float* y, int64_t ldy);
+
+// Dispatches a runtime (nr, nc) edge tile to the Kernel<R, C> instantiation.
+template <template <int, int> class Kernel, int Rows, int Cols>
+struct TileTable {
+    template <size_t... I>
+    static constexpr std::array<TileKernelFn, Rows * Cols> make(std::index_sequence<I...>) {
+        return {&Kernel<int(I / Cols) + 1, int(I % Cols) + 1>::run...};
+    }
+    static constexpr std::array<TileKernelFn, Rows * Cols> table = make(std::make_index_sequence<Rows * Cols>{});
+    static void run(int64_t k, const char* w, size_t ws, int nr, const char* x, size_t xs, int nc, float* y, int64_t ldy) {
+        table[size_t((nr - 1) * Cols + (nc - 1))](k, w, ws, nr, x, xs, nc, y, ldy);
+    }
+};
+
+// ---- float types: f32 panels ---------------------------------------------------------------
+
+constexpr int64_t round_up(int64_t v, int64_t to) { return (v + to - 1) / to * to; }
+
+size_t float_packed_bytes(int64_t k) { return size_t(round_up(k, 16)) * sizeof(float); }
+
+// A row of f32/f16/bf16 as f32, zero-padded to a multiple of 16 (zeros add nothing to a dot).
+template <GgmlType T>
+void pack_float(int64_t k, const char* row, char* out) {
+    auto* o = reinterpret_cast<float*>(out);
+    int64_t i = 0;
+    if constexpr (T == GgmlType::F32) {
+        std::memcpy(o, row, size_t(k) * sizeof(float));
+        i = k;
+    } else {
+        const auto* h = reinterpret_cast<const uint16_t*>(row);
+        for (; i + 16 <= k; i += 16) {
+            const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(h + i));
+            const __m512 f = T == GgmlType::F16 ? _mm512_cvtph_ps(v)
+                                                : _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(v), 16));
+            _mm512_storeu_ps(o + i, f);
+        }
+        for (; i < k; ++i) o[i] = T == GgmlType::F16 ? half(h[i]) : bf16_to_fp32(h[i]);
+    }
+    for (; i < round_up(k, 16); ++i) o[i] = 0.0f;
+}
+
+template <int R, int C>
+struct FloatTile {
+    static void run(int64_t k, const char* w, size_t ws, int, const char* x, size_t xs, int, float* y, int64_t ldy) {
+        __m512 acc[R][C];
+        for (int r = 0; r < R; ++r)
+            for (int c = 0; c < C; ++c) acc[r][c] = _mm512_setzero_ps();
+        const int64_t kp = round_up(k, 16);
+        for (int64_t i = 0; i < kp; i += 16) {
+            __m512 wv[R];
+            for (int r = 0; r < R; ++r) wv[r] = _mm512_loadu_ps(reinterpret_cast<const float*>(w + r * ws) + i);
+            for (int c = 0; c < C; ++c) {
+                const __m512 xv = _mm512_loadu_ps(reinterpret_cast<const float*>(x + c * xs) + i);
+                for (int r = 0; r < R; ++r) acc[r][c] = _mm512_fmadd_ps(wv[r], xv, acc[r][c]);
+            }
+        }
+        for (int c = 0; c < C; ++c)
+            for (int r = 0; r < R; ++r) y[c * ldy + r] = _mm512_reduce_add_ps(acc[r][c]);
+    }
+};
+
+constexpr int kFloatRows = 4, kFloatCols = 6;
+using FloatTiles = TileTable<FloatTile, kFloatRows, kFloatCols>;
+
+template <GgmlType T>
+constexpr GemmTile float_tile{kFloatRows, kFloatCols, float_packed_bytes, pack_float<T>,
+                              float_packed_bytes, pack_float<T>, FloatTiles::run};
+
+// ---- q8_0 activations x {q8_0, q4_0, q5_0} weights: VNNI panels -----------------------------
+
+// Per 64 elements (two blocks): weights 64 unsigned bytes + 16 f32 lane scales; activations
+// 64 signed bytes + 16 f32 lane scales + 16 int32 lanes holding -(sum of that lane's 4 bytes).
+constexpr size_t kWStep = 128, kXStep = 192;
+size_t q8_steps(int64_t k) { return size_t((k + 63) / 64); }
+size_t w_q8_packed_bytes(int64_t k) { return q8_steps(k) * kWStep; }
+size_t x_q8_packed_bytes(int64_t k) { return q8_steps(k) * kXStep; }
+
+void pack_x_q8_0(int64_t k, const char* row, char* out) {
+    const auto* x = reinterpret_cast<const block_q8_0*>(row);
+    std::memset(out, 0, x_q8_packed_bytes(k));
+    for (int64_t b = 0; b < k / 32; ++b) {
+        char* step = out + size_t(b / 2) * kXStep;
+        const int half_idx = int(b % 2);
+        std::memcpy(step + 32 * half_idx, x[b].qs, 32);
+        auto* d = reinterpret_cast<float*>(step + 64) + 8 * half_idx;
+        auto* neg_sum = reinterpret_cast<int32_t*>(step + 128) + 8 * half_idx;
+        const float dx = half(x[b].d);
+        for (int l = 0; l < 8; ++l) {
+            d[l] = dx;
+            neg_sum[l] = -(x[b].qs[4 * l] + x[b].qs[4 * l + 1] + x[b].qs[4 * l + 2] + x[b].qs[4 * l + 3]);
+        }
+    }
+}
+
+// Writes block b's 32 unsigned quants (element order) and scale into a packed weight row.
+inline void put_w_block(char* out, int64_t b, __m256i u, float d) {
+    char* step = out + size_t(b / 2) * kWStep;
+    const int half_idx = int(b % 2);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(step + 32 * half_idx), u);
+    _mm256_storeu_ps(reinterpret_cast<float*>(step + 64) + 8 * half_idx, _mm256_set1_ps(d));
+}
+
+void pack_w_q8_0(int64_t k, const char* row, char* out) {
+    const auto* x = reinterpret_cast<const block_q8_0*>(row);
+    std::memset(out, 0, w_q8_packed_bytes(k));
+    for (int64_t b = 0; b < k / 32; ++b)
+        put_w_block(out, b, _mm256_xor_si256(simd::load_bytes(x[b].qs), _mm256_set1_epi8(char(0x80))), half(x[b].d));
+}
+void pack_w_q4_0(int64_t k, const char* row, char* out) {
+    const auto* x = reinterpret_cast<const block_q4_0*>(row);
+    std::memset(out, 0, w_q8_packed_bytes(k));
+    for (int64_t b = 0; b < k / 32; ++b) put_w_block(out, b, simd::bytes_from_nibbles_32(x[b].qs), half(x[b].d));
+}
+void pack_w_q5_0(int64_t k, const char* row, char* out) {
+    const auto* x = reinterpret_cast<const block_q5_0*>(row);
+    std::memset(out, 0, w_q8_packed_bytes(k));
+    for (int64_t b = 0; b < k / 32; ++b) put_w_block(out, b, simd::q5_unsigned(x[b].qs, x[b].qh), half(x[b].d));
+}
+
+// Shift: log2 of the weight offset (128 -> 7, 8 -> 3, 16 -> 4).
+template <int Shift>
+struct Q8TileFor {
+    template <int R, int C>
+    struct Tile {
+        static void run(int64_t k, const char* w, size_t ws, int, const char* x, size_t xs, int, float* y, int64_t ldy) {
+            __m512 acc[R][C];
+            for (int r = 0; r < R; ++r)
+                for (int c = 0; c < C; ++c) acc[r][c] = _mm512_setzero_ps();
+            const int64_t steps = int64_t(q8_steps(k));
+            for (int64_t s = 0; s < steps; ++s) {
+                __m512i wq[R];
+                __m512 wd[R];
+                for (int r = 0; r < R; ++r) {
+                    const char* p = w + r * ws + s * kWStep;
+                    wq[r] = _mm512_loadu_si512(p);
+                    wd[r] = _mm512_loadu_ps(p + 64);
+                }
+                for (int c = 0; c < C; ++c) {
+                    const char* p = x + c * xs + s * kXStep;
+                    const __m512i xq = _mm512_loadu_si512(p);
+                    const __m512 xd = _mm512_loadu_ps(p + 64);
+                    const __m512i bias = _mm512_slli_epi32(_mm512_loadu_si512(p + 128), Shift);
+                    for (int r = 0; r < R; ++r) {
+                        const __m512i sumi = _mm512_dpbusd_epi32(bias, wq[r], xq);
+                        acc[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_mul_ps(wd[r], xd), acc[r][c]);
+                    }
+                }
+            }
+            for (int c = 0; c < C; ++c)
+                for (int r = 0; r < R; ++r) y[c * ldy + r] = _mm512_reduce_add_ps(acc[r][c]);
+        }
+    };
+};
+
+constexpr int kQ8Rows = 4, kQ8Cols = 4;
+template <int Shift>
+using Q8Tiles = TileTable<Q8TileFor<Shift>::template Tile, kQ8Rows, kQ8Cols>;
+
+template <int Shift, void (*PackW)(int64_t, const char*, char*)>
+constexpr GemmTile q8_tile{kQ8Rows, kQ8Cols, w_q8_packed_bytes, PackW, x_q8_packed_bytes, pack_x_q8_0, Q8Tiles<Shift>::run};
+
+// ---- float dot products --------------------------------------------------------------------
+
+template <GgmlType T>
+inline __m512 load16(const void* p) {
+    if constexpr (T == GgmlType::F32) return _mm512_loadu_ps(p);
+    const __m256i v = _mm256_loadu_si256(static_cast<const __m256i*>(p));
+    if constexpr (T == GgmlType::F16) return _mm512_cvtph_ps(v);
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(v), 16));
+}
+
+template <GgmlType T>
+void vec_dot_float(int64_t n, float* s, const void* vx, const void* vy) {
+    using Elem = std::conditional_t<T == GgmlType::F32, float, uint16_t>;
+    const auto* x = static_cast<const Elem*>(vx);
+    const auto* y = static_cast<const Elem*>(vy);
+    __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+    int64_t i = 0;
+    for (; i + 64 <= n; i += 64)
+        for (int a = 0; a < 4; ++a) acc[a] = _mm512_fmadd_ps(load16<T>(x + i + 16 * a), load16<T>(y + i + 16 * a), acc[a]);
+    for (; i + 16 <= n; i += 16) acc[0] = _mm512_fmadd_ps(load16<T>(x + i), load16<T>(y + i), acc[0]);
+    float sum = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3])));
+    for (; i < n; ++i) {
+        if constexpr (T == GgmlType::F32) sum += x[i] * y[i];
+        else if constexpr (T == GgmlType::F16) sum += half(x[i]) * half(y[i]);
+        else sum += bf16_to_fp32(x[i]) * bf16_to_fp32(y[i]);
+    }
+    *s = sum;
+}
+
+}  // namespace
+
+void kernels_register_base_avx512(KernelTable& t) {
+    t[GgmlType::F32].vec_dot = vec_dot_float<GgmlType::F32>;
+    t[GgmlType::F16].vec_dot = vec_dot_float<GgmlType::F16>;
+    t[GgmlType::BF16].vec_dot = vec_dot_float<GgmlType::BF16>;
+}
+
+const GemmTile* gemm_tile_avx512(GgmlType t) {
+    switch (t) {
+        case GgmlType::F32: return &float_tile<GgmlType::F32>;
+        case GgmlType::F16: return &float_tile<GgmlType::F16>;
+        case GgmlType::BF16: return &float_tile<GgmlType::BF16>;
+        default: break;
+    }
+    // vpdpbusd is AVX512-VNNI, which cpu_best_isa() does not require for the AVX-512 level.
+    if (!cpu_features().avx512vnni) return nullptr;
+    switch (t) {
+        case GgmlType::Q8_0: return &q8_tile<7, pack_w_q8_0>;
+        case GgmlType::Q4_0: return &q8_tile<3, pack_w_q4_0>;
+        case GgmlType::Q5_0: return &q8_tile<4, pack_w_q5_0>;
+        default: return nullptr;
+    }
+}
 
 }  // namespace qs

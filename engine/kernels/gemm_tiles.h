@@ -14,14 +14,19 @@
 
 namespace qs {
 
-// w: nrows rows of wstride bytes (weight type); x: ntok rows of xstride bytes (vec_dot_type);
-// y: output, element (token i, row j) at y[i * ldy + j].
-using GemmTileFn = void (*)(int64_t k, const char* w, size_t wstride, int64_t nrows, const char* x,
-                            size_t xstride, int64_t ntok, float* y, int64_t ldy);
-
+// Both operands are first repacked into a kernel-specific layout: activation rows (already in the
+// weight type's vec_dot_type) once per matmul call, weight rows one L2-sized panel at a time.
 struct GemmTile {
-    int rows;        // weight rows the kernel handles per register tile (panels are multiples of it)
-    GemmTileFn run;  // handles any nrows/ntok (edges included)
+    int rows;  // weight rows per register tile
+    int cols;  // activation rows (tokens) per register tile
+    size_t (*w_packed_bytes)(int64_t k);                     // one packed weight row
+    void (*pack_w)(int64_t k, const char* row, char* out);  // row: weight type
+    size_t (*x_packed_bytes)(int64_t k);                     // one packed activation row
+    void (*pack_x)(int64_t k, const char* row, char* out);  // row: vec_dot_type
+    // y[i * ldy + j] = dot(packed weight row j, packed activation row i) for j < nr <= rows,
+    // i < nc <= cols; rows are w_stride / x_stride bytes apart.
+    void (*kernel)(int64_t k, const char* w, size_t w_stride, int nr, const char* x, size_t x_stride, int nc,
+                   float* y, int64_t ldy);
 };
 
 // Defined in base_avx2.cpp / base_avx512.cpp; nullptr when that level has no tile for the type.

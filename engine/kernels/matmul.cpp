@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 #include <vector>
 
 #include "core/error.h"
@@ -16,6 +17,19 @@
 
 namespace qs {
 namespace {
+
+// 64-byte aligned storage for packed rows (full-width vector loads never straddle cache lines).
+class AlignedBuffer {
+public:
+    explicit AlignedBuffer(size_t bytes) : data_(static_cast<char*>(::operator new(bytes, std::align_val_t(64)))) {}
+    ~AlignedBuffer() { ::operator delete(data_, std::align_val_t(64)); }
+    AlignedBuffer(const AlignedBuffer&) = delete;
+    AlignedBuffer& operator=(const AlignedBuffer&) = delete;
+    char* data() { return data_; }
+
+private:
+    char* data_;
+};
 
 // Activation rows in the vec_dot_type: either the caller's f32 rows or a converted copy.
 struct ActivationRows {
@@ -60,36 +74,64 @@ void matmul_rows(const WeightView& w, VecDotFn dot, const ActivationRows& a, int
         for (int64_t i = 0; i < m; ++i) dot(w.k, y + i * ldy + j, wdata + size_t(j) * wstride, a.data + size_t(i) * a.stride);
 }
 
-// Many tokens: compute-bound. A panel of weight rows small enough to stay in L2 is swept across
-// all tokens, so each weight byte is read from memory once per call; a tile kernel (when the type
-// has one) computes several rows x several tokens per pass, reusing every loaded vector.
-void matmul_tiled(const WeightView& w, const TypeKernels& wk, const GemmTile* tile, const ActivationRows& a,
-                  int64_t m, float* y, int64_t ldy) {
+// Many tokens without a tile kernel: a panel of weight rows small enough to stay in L2 is swept
+// across a block of tokens, so weights are read from memory about once per call.
+void matmul_blocked(const WeightView& w, VecDotFn dot, const ActivationRows& a, int64_t m, float* y, int64_t ldy) {
     const size_t wstride = row_size(w.type, w.k);
     const char* wdata = static_cast<const char*>(w.data);
-    // Rows per panel: about 128 KiB of weights, a multiple of the tile height, at least one tile.
-    const int64_t tile_rows = tile ? tile->rows : 1;
-    int64_t panel = std::max<int64_t>(1, int64_t((128 << 10) / wstride) / tile_rows) * tile_rows;
-    panel = std::min<int64_t>(panel, std::max<int64_t>(tile_rows, (w.n + tile_rows - 1) / tile_rows * tile_rows));
+    const int64_t panel = std::clamp<int64_t>(int64_t((128 << 10) / wstride), 1, 64);
     const int64_t panels = (w.n + panel - 1) / panel;
-    // Tokens per pass over a panel: bounded so the activation block also stays in cache.
-    const int64_t token_block = std::max<int64_t>(1, std::min<int64_t>(m, int64_t((256 << 10) / std::max<size_t>(a.stride, 1))));
+    const int64_t token_block = 64;
     const int64_t token_blocks = (m + token_block - 1) / token_block;
-    const int64_t items = panels * token_blocks;
-
 #pragma omp parallel for schedule(dynamic, 1)
-    for (int64_t item = 0; item < items; ++item) {
-        const int64_t p = item / token_blocks, tb = item % token_blocks;
-        const int64_t j0 = p * panel, j1 = std::min(w.n, j0 + panel);
-        const int64_t i0 = tb * token_block, i1 = std::min(m, i0 + token_block);
-        if (tile) {
-            tile->run(w.k, wdata + size_t(j0) * wstride, wstride, j1 - j0, a.data + size_t(i0) * a.stride, a.stride,
-                      i1 - i0, y + i0 * ldy + j0, ldy);
-            continue;
-        }
+    for (int64_t item = 0; item < panels * token_blocks; ++item) {
+        const int64_t j0 = item / token_blocks * panel, j1 = std::min(w.n, j0 + panel);
+        const int64_t i0 = item % token_blocks * token_block, i1 = std::min(m, i0 + token_block);
         for (int64_t i = i0; i < i1; ++i)
-            for (int64_t j = j0; j < j1; ++j)
-                wk.vec_dot(w.k, y + i * ldy + j, wdata + size_t(j) * wstride, a.data + size_t(i) * a.stride);
+            for (int64_t j = j0; j < j1; ++j) dot(w.k, y + i * ldy + j, wdata + size_t(j) * wstride, a.data + size_t(i) * a.stride);
+    }
+}
+
+// Bytes rounded up to a cache line, so packed rows start on one.
+size_t cache_aligned(size_t bytes) { return (bytes + 63) / 64 * 64; }
+
+// Many tokens with a tile kernel: activations are repacked once; each work item repacks one panel
+// of weight rows (about 256 KiB, stays in L2) and sweeps a range of tokens with register tiles.
+void matmul_tiles(const WeightView& w, const GemmTile& tile, const ActivationRows& a, int64_t m, float* y, int64_t ldy) {
+    const int64_t k = w.k;
+    const size_t wstride = row_size(w.type, k);
+    const char* wdata = static_cast<const char*>(w.data);
+    const size_t xp = cache_aligned(tile.x_packed_bytes(k)), wp = cache_aligned(tile.w_packed_bytes(k));
+
+    AlignedBuffer xpacked(xp * size_t(m));
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < m; ++i) tile.pack_x(k, a.data + size_t(i) * a.stride, xpacked.data() + size_t(i) * xp);
+
+    const int64_t panel = std::max<int64_t>(1, int64_t((256 << 10) / wp) / tile.rows) * tile.rows;
+    const int64_t panels = (w.n + panel - 1) / panel;
+    // Split tokens too when there are too few panels to keep every thread busy.
+    const int64_t threads = omp_get_max_threads();
+    int64_t token_splits = std::clamp<int64_t>((4 * threads + panels - 1) / panels, 1, (m + tile.cols - 1) / tile.cols);
+    const int64_t tokens_per_split = (m + token_splits - 1) / token_splits;
+    token_splits = (m + tokens_per_split - 1) / tokens_per_split;
+
+#pragma omp parallel
+    {
+        AlignedBuffer wpacked(wp * size_t(panel));
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t item = 0; item < panels * token_splits; ++item) {
+            const int64_t j0 = item / token_splits * panel, rows = std::min(w.n - j0, panel);
+            const int64_t i0 = item % token_splits * tokens_per_split, i1 = std::min(m, i0 + tokens_per_split);
+            for (int64_t r = 0; r < rows; ++r) tile.pack_w(k, wdata + size_t(j0 + r) * wstride, wpacked.data() + size_t(r) * wp);
+            for (int64_t i = i0; i < i1; i += tile.cols) {
+                const int nc = int(std::min<int64_t>(tile.cols, i1 - i));
+                for (int64_t r = 0; r < rows; r += tile.rows) {
+                    const int nr = int(std::min<int64_t>(tile.rows, rows - r));
+                    tile.kernel(k, wpacked.data() + size_t(r) * wp, wp, nr, xpacked.data() + size_t(i) * xp, xp, nc,
+                                y + i * ldy + j0 + r, ldy);
+                }
+            }
+        }
     }
 }
 
@@ -103,8 +145,10 @@ void matmul(const WeightView& w, const float* x, int64_t m, int64_t ldx, float* 
     const GemmTile* tile = gemm_tile_get(w.type, isa);
     if (m < 4)
         matmul_rows(w, wk.vec_dot, a, m, y, ldy);
+    else if (tile)
+        matmul_tiles(w, *tile, a, m, y, ldy);
     else
-        matmul_tiled(w, wk, tile, a, m, y, ldy);
+        matmul_blocked(w, wk.vec_dot, a, m, y, ldy);
 }
 
 void weight_row_to_f32(const WeightView& w, int64_t row, float* out) {

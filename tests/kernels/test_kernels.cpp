@@ -6,9 +6,10 @@
 //   types with a min), computed the same way at every level.
 // - vec_dot: integer block sums are exact at every level, but the float sum over blocks (and over
 //   elements for f32/f16/bf16) runs in a different order (several SIMD accumulators; the scalar
-//   float dots accumulate in double as ggml's do). We allow kDotRelTol = 1e-5 of the sum of
-//   |term| (the natural bound for reordered float sums of at most a few thousand terms: n * 2^-24
-//   ~ 2.4e-4 worst case, ~sqrt(n) * 2^-24 typical, our n <= 4096 elements or 128 blocks).
+//   float dots accumulate in double as ggml's do; SIMD kernels scale 8 or 16 partial integer sums
+//   per block rather than the block total). We allow kDotRelTol = 1e-5 of the sum of |element
+//   products| (|d_x d_y| * sum |q_x q_y| per block): reordered float sums of n terms err by at
+//   most ~n * 2^-24 of that, ~sqrt(n) * 2^-24 typically (n <= 4096 here, so ~4e-6 typical).
 // - from_f32 to q8_0/q8_1: the scale d is identical; ggml's SIMD quantizer multiplies by 127/amax
 //   and rounds half to even while the reference multiplies by 1/(amax/127) and rounds half away
 //   from zero, so a quant may differ by 1 where x*127/amax is within a hair of .5 (we allow
@@ -138,7 +139,7 @@ double naive_value(GgmlType t, const uint8_t* row, int64_t i, double* magnitude 
 }
 
 // ggml's dot product of a weight row x with its activation row y, in double, and the sum of
-// |terms| that the float error of any summation order is proportional to. For the types with a
+// |element products| that the float error of any summation order is proportional to. For the types with a
 // min, ggml uses the activation's stored s (= d_y * sum q_y) for the min term: so do we.
 double naive_dot(GgmlType wt, const uint8_t* x, GgmlType at, const uint8_t* y, int64_t n, double* abs_sum) {
     double sum = 0, mag = 0;
@@ -151,11 +152,15 @@ double naive_dot(GgmlType wt, const uint8_t* x, GgmlType at, const uint8_t* y, i
     } else {
         for (int64_t b = 0; b < n / 32; ++b) {
             const NaiveBlock bx = naive_block(wt, x, b), by = naive_block(at, y, b);
-            long sumi = 0;
-            for (int j = 0; j < 32; ++j) sumi += long(bx.q[j]) * by.q[j];
-            const double term = bx.d * by.d * double(sumi) + (bx.m != 0 ? bx.m * by.s : 0.0);
-            sum += term;
-            mag += std::fabs(bx.d * by.d * double(sumi)) + std::fabs(bx.m * by.s);
+            long sumi = 0, sumi_abs = 0;
+            for (int j = 0; j < 32; ++j) {
+                sumi += long(bx.q[j]) * by.q[j];
+                sumi_abs += std::labs(long(bx.q[j]) * by.q[j]);
+            }
+            sum += bx.d * by.d * double(sumi) + (bx.m != 0 ? bx.m * by.s : 0.0);
+            // Element-level magnitude: SIMD kernels scale partial sums of a block (not only its
+            // total) by d_x * d_y, so their rounding is relative to the partial sums' magnitudes.
+            mag += std::fabs(bx.d * by.d) * double(sumi_abs) + std::fabs(bx.m * by.s);
         }
     }
     *abs_sum = mag;
@@ -413,6 +418,10 @@ TEST(Matmul, MatchesNaiveForAllTypesIsasAndThreadCounts) {
                 for (int64_t m : {1, 3, 17, 64})
                     for (auto [k, n] : {std::pair<int64_t, int64_t>{32, 5}, {256, 37}, {1024, 16}})
                         expect_matmul_matches_naive(t, m, k, n, isa, rng);
+        // Float rows whose length is not a multiple of any vector width.
+        for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::BF16})
+            for (Isa isa : isas)
+                for (int64_t m : {1, 9}) expect_matmul_matches_naive(t, m, 37, 11, isa, rng);
     }
     omp_set_num_threads(saved_threads);
 }
