@@ -75,7 +75,7 @@ std::vector<std::string> PreTokenizer::split(std::string_view text) const {
     // A well-formed copy for PCRE2, and where each code point starts in it.
     std::string subject;
     subject.reserve(text.size() + 16);
-    std::vector<size_t> byte_at(cpts.size() + 1);
+    std::vector<size_t> byte_at(cpts.size() + 1);  // code point index -> byte offset in `subject`
     for (size_t i = 0; i < cpts.size(); ++i) {
         byte_at[i] = subject.size();
         const uint32_t c = cpts[i];
@@ -83,8 +83,6 @@ std::vector<std::string> PreTokenizer::split(std::string_view text) const {
         utf8::append(subject, encodable ? c : utf8::REPLACEMENT);
     }
     byte_at[cpts.size()] = subject.size();
-    std::vector<uint32_t> cpt_at(subject.size() + 1, 0);  // byte offset -> code point index
-    for (size_t i = 0; i <= cpts.size(); ++i) cpt_at[byte_at[i]] = uint32_t(i);
 
     std::vector<Range> pieces{{0, cpts.size()}};
     for (const auto& re : regexes_) {
@@ -100,9 +98,16 @@ std::vector<std::string> PreTokenizer::split(std::string_view text) const {
             const size_t len = byte_at[piece.end] - byte_at[piece.begin];
             size_t at = piece.begin;  // first code point not yet emitted
             size_t offset = 0;        // bytes into the piece
+            size_t cursor = piece.begin;  // matches come in order: walk byte_at forward to map them
+            const auto cpt_index = [&](size_t byte_in_piece) {
+                const size_t target = byte_at[piece.begin] + byte_in_piece;
+                while (byte_at[cursor] < target) ++cursor;
+                return cursor;
+            };
+            const auto sptr = reinterpret_cast<PCRE2_SPTR>(base);
             while (offset < len) {
-                const auto sptr = reinterpret_cast<PCRE2_SPTR>(base);
-                int rc = re->jit ? pcre2_jit_match(re->code, sptr, len, offset, 0, md, nullptr) : PCRE2_ERROR_JIT_STACKLIMIT;
+                int rc = PCRE2_ERROR_JIT_STACKLIMIT;
+                if (re->jit) rc = pcre2_jit_match(re->code, sptr, len, offset, 0, md, nullptr);
                 // The interpreter keeps its backtracking state on the heap: the fallback when
                 // JIT is unavailable or its small default stack runs out.
                 if (rc == PCRE2_ERROR_JIT_STACKLIMIT)
@@ -112,8 +117,8 @@ std::vector<std::string> PreTokenizer::split(std::string_view text) const {
                     throw Error(fmt::format("pre-tokenizer regex failed with PCRE2 error {}", rc));
                 }
                 const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
-                const size_t mb = cpt_at[byte_at[piece.begin] + ov[0]];
-                const size_t me = cpt_at[byte_at[piece.begin] + ov[1]];
+                const size_t mb = cpt_index(ov[0]);
+                const size_t me = cpt_index(ov[1]);
                 if (me == mb) {  // no pattern here matches empty, but never loop on one
                     offset = byte_at[mb + 1 <= piece.end ? mb + 1 : piece.end] - byte_at[piece.begin];
                     continue;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <thread>
 
 #include "common/test_paths.h"
 #include "core/error.h"
@@ -218,6 +219,19 @@ TEST(TokenizerTinyBpe, LongRunsOfOneClass) {
         const std::string text(200000, c);
         EXPECT_EQ(tok->encode(text, false).size(), text.size()) << int(c);  // no merges apply
     }
+}
+
+// encode is const and keeps no shared scratch state: threads may share one tokenizer.
+TEST(TokenizerTinyBpe, ConcurrentEncodeGivesTheSameTokens) {
+    const auto tok = open(tiny_bpe("gpt-2", "concurrent"));
+    std::string text;
+    for (int i = 0; i < 2000; ++i) text += "hello hello 12 ab!\n";
+    const std::vector<int32_t> expected = tok->encode(text, false);
+    std::vector<std::vector<int32_t>> got(4);
+    std::vector<std::thread> threads;
+    for (auto& g : got) threads.emplace_back([&] { g = tok->encode(text, false); });
+    for (auto& t : threads) t.join();
+    for (const auto& g : got) EXPECT_EQ(g, expected);
 }
 
 TEST(TokenizerErrors, UnknownModelAndPreAreRefusedByName) {
