@@ -1,0 +1,84 @@
+// dataset_load: picks the format's loader, then applies what every format shares (kind, the
+// "no item" check, first_n few-shot for the formats that do not build their own).
+#include <filesystem>
+
+#include "datasets/fewshot.h"
+#include "datasets/formats.h"
+
+namespace qs {
+
+namespace {
+
+using Loader = void (*)(TaskDataset&, const DatasetOptions&);
+
+struct FormatEntry {
+    const char* name;
+    Loader load;
+    TaskKind kind;
+    bool own_fewshot;  // the loader builds its own few-shot prompts (MMLU: per-subject dev shots)
+};
+
+constexpr FormatEntry kFormats[] = {
+    {"hellaswag-llamacpp", datasets::load_hellaswag_llamacpp, TaskKind::MultipleChoice, false},
+    {"hellaswag-jsonl", datasets::load_hellaswag_jsonl, TaskKind::MultipleChoice, false},
+    {"arc", datasets::load_arc, TaskKind::MultipleChoice, false},
+    {"mmlu", datasets::load_mmlu, TaskKind::MultipleChoice, true},
+    {"winogrande", datasets::load_winogrande, TaskKind::MultipleChoice, false},
+    {"piqa", datasets::load_piqa, TaskKind::MultipleChoice, false},
+    {"sst2", datasets::load_sst2, TaskKind::MultipleChoice, false},
+    {"lambada", datasets::load_lambada, TaskKind::Completion, false},
+    {"jsonl", datasets::load_generic_jsonl, TaskKind::MultipleChoice, false},
+};
+
+const FormatEntry& find_format(const std::string& format, const std::string& path) {
+    for (const FormatEntry& f : kFormats)
+        if (format == f.name) return f;
+    std::string known;
+    for (const FormatEntry& f : kFormats) known += (known.empty() ? "" : ", ") + std::string(f.name);
+    fail_file(path, "unknown dataset format '{}' (known: {})", format, known);
+}
+
+// The generic k-shot prefix: the first k items of options.fewshot_path, read with the same loader.
+void apply_generic_fewshot(TaskDataset& dataset, const FormatEntry& format, const DatasetOptions& options) {
+    if (options.fewshot_path.empty())
+        fail_file(dataset.path, "{}-shot prompting for format '{}' needs a few-shot source file", options.num_fewshot, format.name);
+    if (!std::filesystem::exists(options.fewshot_path)) fail_file(options.fewshot_path, "few-shot source not found");
+    TaskDataset shots;
+    shots.path = options.fewshot_path;
+    format.load(shots, DatasetOptions{});  // Stop: a bad shot would spoil every prompt
+    datasets::require_items(shots);
+    const std::string prefix = datasets::fewshot_prefix("", shots.items, size_t(options.num_fewshot), shots.path);
+    for (TaskItem& item : dataset.items) datasets::prepend_to_contexts(item, prefix);
+}
+
+}  // namespace
+
+const std::vector<std::string>& dataset_formats() {
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> v;
+        for (const FormatEntry& f : kFormats) v.emplace_back(f.name);
+        return v;
+    }();
+    return names;
+}
+
+TaskDataset dataset_load(const std::string& format_name, const std::string& path, const DatasetOptions& options) {
+    if (!std::filesystem::exists(path)) fail_file(path, "dataset not found");
+    const std::string resolved = (format_name.empty() || format_name == "auto") ? dataset_detect_format(path) : format_name;
+    const FormatEntry& format = find_format(resolved, path);
+    if (options.num_fewshot < 0) fail_file(path, "num_fewshot must be >= 0 (got {})", options.num_fewshot);
+    if (format.name != std::string("mmlu") && std::filesystem::is_directory(path))
+        fail_file(path, "is a directory; format '{}' reads a single file", format.name);
+
+    TaskDataset dataset;
+    dataset.name = datasets::path_basename(path);
+    dataset.format = format.name;
+    dataset.path = path;
+    dataset.kind = format.kind;
+    format.load(dataset, options);
+    datasets::require_items(dataset);
+    if (options.num_fewshot > 0 && !format.own_fewshot) apply_generic_fewshot(dataset, format, options);
+    return dataset;
+}
+
+}  // namespace qs

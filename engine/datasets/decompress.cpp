@@ -1,0 +1,46 @@
+#include "datasets/decompress.h"
+
+#include <bzlib.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "core/error.h"
+
+namespace qs::datasets {
+
+std::string bz2_read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) fail_file(path, "cannot open: {}", std::strerror(errno));
+    const std::string packed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) fail_file(path, "read error");
+    if (packed.empty()) fail_file(path, "file is empty");
+
+    std::string out;
+    char buffer[1 << 16];
+    size_t consumed = 0;
+    // A .bz2 file may hold several concatenated streams (pbzip2, `cat a.bz2 b.bz2`): decode each.
+    while (consumed < packed.size()) {
+        bz_stream stream{};
+        if (BZ2_bzDecompressInit(&stream, 0, 0) != BZ_OK) fail_file(path, "bzip2: cannot initialise decoder");
+        stream.next_in = const_cast<char*>(packed.data() + consumed);
+        stream.avail_in = static_cast<unsigned>(packed.size() - consumed);
+        int rc = BZ_OK;
+        while (rc == BZ_OK) {
+            stream.next_out = buffer;
+            stream.avail_out = sizeof(buffer);
+            rc = BZ2_bzDecompress(&stream);
+            out.append(buffer, sizeof(buffer) - stream.avail_out);
+            if (rc == BZ_OK && stream.avail_in == 0 && stream.avail_out != 0) rc = BZ_UNEXPECTED_EOF;
+        }
+        consumed = packed.size() - stream.avail_in;
+        BZ2_bzDecompressEnd(&stream);
+        if (rc == BZ_UNEXPECTED_EOF) fail_file(path, "bzip2: truncated data");
+        if (rc != BZ_STREAM_END) fail_file(path, "bzip2: corrupt data (code {})", rc);
+    }
+    return out;
+}
+
+}  // namespace qs::datasets

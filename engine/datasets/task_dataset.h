@@ -1,0 +1,86 @@
+// Evaluation task files (HellaSwag, ARC, MMLU, WinoGrande, PIQA, SST-2, LAMBADA, generic JSONL)
+// turned into the log-likelihood requests that EleutherAI lm-evaluation-harness (and, for its
+// HellaSwag text format, llama.cpp) would build from them, so a scorer can compute acc/acc_norm
+// or greedy-match + perplexity without knowing anything about the source format.
+//
+// Every format, its prompt template and its quirks are documented in docs/datasets.md.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace qs {
+
+// One way to finish the prompt: the model scores log P(continuation | context).
+// lm-eval's request is (context, target_delimiter + choice); we keep the two halves apart because
+// the scorer must tokenize context+continuation as a whole and only score the continuation part.
+struct TaskChoice {
+    std::string context;       // everything before the scored text (few-shot prefix included)
+    std::string continuation;  // the scored text, usually " " + choice
+    std::string text;          // the choice string lm-eval divides by for acc_norm (chars) / acc_bytes
+                               // (UTF-8 bytes): the choice without the leading delimiter
+};
+
+struct TaskItem {
+    std::vector<TaskChoice> choices;  // [n_choices] (Completion: exactly 1)
+    int gold = 0;                     // index into choices
+    std::string id;                   // the source's id when it has one, else "<file name>:<line>"
+    std::string source_file;          // file the item was read from (MMLU: one file per subject)
+    int64_t source_line = 0;          // 1-based line where the item starts in source_file
+    std::string group;                // MMLU subject ("abstract algebra"); empty for other formats
+};
+
+enum class TaskKind {
+    MultipleChoice,  // pick the choice with the best (normalised) log-likelihood: acc, acc_norm
+    Completion,      // LAMBADA: one continuation, scored by greedy match (acc) and perplexity
+};
+
+struct TaskDataset {
+    std::string name;                   // display name, e.g. "arc" or "mmlu (57 subjects)"
+    std::string format;                 // one of dataset_formats()
+    std::string path;                   // what was loaded (file or directory)
+    TaskKind kind = TaskKind::MultipleChoice;
+    std::vector<TaskItem> items;        // in file order (MMLU: subjects sorted by file name)
+    std::vector<std::string> warnings;  // "FILE:LINE: what is wrong" for every skipped item
+    int64_t skipped = 0;                // items dropped under BadLinePolicy::Skip
+};
+
+enum class BadLinePolicy {
+    Stop,  // the first malformed item throws qs::Error("FILE:LINE: ...")
+    Skip,  // malformed items are dropped, counted in `skipped` and listed in `warnings`
+};
+
+struct DatasetOptions {
+    BadLinePolicy on_bad_line = BadLinePolicy::Stop;
+    // k-shot prompting with the first k items of fewshot_path (lm-eval's first_n sampler, which is
+    // what its MMLU task uses). For MMLU fewshot_path is the dev directory (or one CSV); when empty
+    // the loader looks for a sibling "dev" directory. Other formats need an explicit file.
+    int num_fewshot = 0;
+    std::string fewshot_path;
+};
+
+// The format names dataset_load accepts, in documentation order.
+const std::vector<std::string>& dataset_formats();
+
+// Loads a task file (or, for "mmlu", a directory of CSVs). Throws qs::Error naming the file for
+// unreadable/empty/non-UTF-8 input, an unknown format, a missing labels file, no usable item, and
+// (under BadLinePolicy::Stop) the first malformed item as "FILE:LINE: what is wrong".
+TaskDataset dataset_load(const std::string& format, const std::string& path, const DatasetOptions& options = {});
+
+// Guesses the format from the extension and the first record (see docs/datasets.md for the
+// rules). Throws qs::Error naming the file when nothing matches.
+std::string dataset_detect_format(const std::string& path);
+
+// A fixed-seed subset of item indices, portable across compilers (mt19937_64 + rejection
+// sampling, partial Fisher-Yates). Returned in ascending order so a subset is evaluated in file
+// order. limit >= n_items returns every index 0..n_items-1; limit == 0 returns none.
+std::vector<size_t> dataset_sample(size_t n_items, size_t limit, uint64_t seed);
+
+// The order in which llama-perplexity --hellaswag --hellaswag-tasks LIMIT visits the tasks of a
+// file of n_items tasks: std::mt19937(1) picks uniformly among the tasks left and removes the pick.
+// Matches llama.cpp when both use libstdc++'s uniform_int_distribution (the reference builds do).
+std::vector<size_t> dataset_sample_llamacpp_hellaswag(size_t n_items, size_t limit);
+
+}  // namespace qs
