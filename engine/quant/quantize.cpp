@@ -2,7 +2,10 @@
 #include "quant/quantize.h"
 
 #include <cmath>
+#include <algorithm>
 #include <cstring>
+#include <thread>
+#include <vector>
 
 #include "core/error.h"
 #include "core/fp16.h"
@@ -62,8 +65,11 @@ void check_finite(const float* x, int64_t n, int64_t n_per_row, const std::strin
     }
 }
 
-size_t quantize_rows(GgmlType type, const float* src, void* dst, int64_t nrows, int64_t n_per_row,
-                     const std::string& tensor_name) {
+namespace {
+
+// Validates the arguments (type, row length, finite input) and returns the row quantizer.
+RowQuantizer checked_quantizer(GgmlType type, const float* src, int64_t nrows, int64_t n_per_row,
+                               const std::string& tensor_name) {
     const RowQuantizer quantize = row_quantizer(type);
     if (!quantize) {
         throw Error(fmt::format("{}: cannot quantize to type {}", describe(tensor_name), type_name(type)));
@@ -74,9 +80,35 @@ size_t quantize_rows(GgmlType type, const float* src, void* dst, int64_t nrows, 
                                 n_per_row, type_name(type), block));
     }
     check_finite(src, nrows * n_per_row, n_per_row, tensor_name);
+    return quantize;
+}
+
+}  // namespace
+
+size_t quantize_rows(GgmlType type, const float* src, void* dst, int64_t nrows, int64_t n_per_row,
+                     const std::string& tensor_name) {
+    const RowQuantizer quantize = checked_quantizer(type, src, nrows, n_per_row, tensor_name);
     // Rows are contiguous and every quantizer works block by block, so the whole tensor is one call.
     quantize(src, dst, nrows * n_per_row);
     return size_t(nrows) * row_size(type, n_per_row);
+}
+
+size_t quantize_rows_parallel(GgmlType type, const float* src, void* dst, int64_t nrows, int64_t n_per_row,
+                              int n_threads, const std::string& tensor_name) {
+    const RowQuantizer quantize = checked_quantizer(type, src, nrows, n_per_row, tensor_name);
+    const size_t bytes_per_row = row_size(type, n_per_row);
+    const int64_t n_workers = std::clamp<int64_t>(n_threads, 1, std::max<int64_t>(1, nrows));
+    // Contiguous row ranges, one per thread; the calling thread takes the first.
+    auto run = [&](int64_t w) {
+        const int64_t first = nrows * w / n_workers, last = nrows * (w + 1) / n_workers;
+        quantize(src + first * n_per_row, static_cast<uint8_t*>(dst) + size_t(first) * bytes_per_row,
+                 (last - first) * n_per_row);
+    };
+    std::vector<std::thread> workers;
+    for (int64_t w = 1; w < n_workers; ++w) workers.emplace_back(run, w);
+    run(0);
+    for (std::thread& t : workers) t.join();
+    return size_t(nrows) * bytes_per_row;
 }
 
 }  // namespace qs

@@ -30,6 +30,12 @@ bool quantize_supported(GgmlType type);
 size_t quantize_rows(GgmlType type, const float* src, void* dst, int64_t nrows, int64_t n_per_row,
                      const std::string& tensor_name = {});
 
+// As quantize_rows, splitting the rows over n_threads threads (n_threads <= 1: the calling thread).
+// Rows are quantized independently, so the bytes are the same for any thread count — as in
+// llama-quantize, whose nthread argument does not change its output.
+size_t quantize_rows_parallel(GgmlType type, const float* src, void* dst, int64_t nrows, int64_t n_per_row,
+                              int n_threads, const std::string& tensor_name = {});
+
 // Throws qs::Error("tensor '<name>': element <i> (row r, column c) is NaN/inf") for the first
 // non-finite value among n floats laid out in rows of n_per_row.
 void check_finite(const float* x, int64_t n, int64_t n_per_row, const std::string& tensor_name);

@@ -211,5 +211,18 @@ TEST(Quantize, RowsAreIndependent) {
     }
 }
 
+// Any thread count gives the same bytes, including more threads than rows.
+TEST(Quantize, ParallelMatchesSerial) {
+    const std::vector<float> x = gaussian(7 * kRow, 9);
+    for (const TypeBound& b : kBounds) {
+        const std::vector<uint8_t> serial = quantize(b.type, x);
+        for (int threads : {1, 2, 3, 16}) {
+            std::vector<uint8_t> par(serial.size(), 0xAB);
+            EXPECT_EQ(quantize_rows_parallel(b.type, x.data(), par.data(), 7, kRow, threads), serial.size());
+            ASSERT_EQ(par, serial) << type_name(b.type) << " threads " << threads;
+        }
+    }
+}
+
 }  // namespace
 }  // namespace qs
