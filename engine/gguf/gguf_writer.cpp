@@ -199,6 +199,10 @@ void GgufWriter::remove(const std::string& key) {
 void GgufWriter::add_tensor(const std::string& name, GgmlType type, std::vector<int64_t> ne, const void* data,
                             size_t nbytes) {
     const auto fail = [&](const std::string& why) { throw Error("GGUF writer: tensor '" + name + "': " + why); };
+    // ggml keeps names in a char[GGML_MAX_NAME = 64] and llama.cpp refuses files with longer ones.
+    constexpr size_t kMaxNameLength = 63;
+    if (name.empty() || name.size() > kMaxNameLength)
+        fail(fmt::format("name must be 1 to {} bytes long (ggml's limit), got {}", kMaxNameLength, name.size()));
     if (std::any_of(tensors_.begin(), tensors_.end(), [&](const Tensor& t) { return t.name == name; }))
         fail("duplicate tensor name");
     const TypeTraits* traits = type_traits_or_null(uint32_t(type));
@@ -225,6 +229,7 @@ void GgufWriter::write(const std::string& path) const {
     out.pod(int64_t(tensors_.size()));
     out.pod(int64_t(kv_.size()));
     for (const auto& [key, value] : kv_) {
+        if (key.empty()) fail_file(path, "empty metadata key (llama.cpp refuses files with one)");
         out.str(key);
         out.pod(uint32_t(value.type()));
         ValueEncoder(out, path, key).value(value, 0);

@@ -1,5 +1,9 @@
 // Writing GGUF version 3 files that llama.cpp loads: metadata in insertion order, tensor infos,
 // then tensor data, each tensor aligned to general.alignment (32 unless the metadata sets it).
+//
+// llama.cpp compatibility: tensor names longer than 63 bytes and empty keys are refused here because
+// llama.cpp refuses them. Arrays of arrays are written (GgufFile reads them back) but llama.cpp's
+// loader does NOT accept them: do not put nested arrays in files meant for llama.cpp.
 #pragma once
 
 #include <cstdint>

@@ -200,6 +200,8 @@ TEST(GgufWriter, RefusesBadInput) {
     expect_error_containing([&] { w.add_tensor("t", GgmlType::F32, {64}, data.data(), 100); }, {"'t'", "bytes"});
     expect_error_containing([&] { w.add_tensor("q", GgmlType::Q8_0, {48}, data.data(), 34); }, {"'q'", "block"});
     expect_error_containing([&] { w.add_tensor("z", GgmlType::F32, {0}, data.data(), 0); }, {"'z'"});
+    expect_error_containing([&] { w.add_tensor(std::string(64, 'n'), GgmlType::F32, {64}, data.data(), data.size()); },
+                            {"63"});
     w.add_tensor("t", GgmlType::F32, {64}, data.data(), data.size());
     expect_error_containing([&] { w.add_tensor("t", GgmlType::F32, {64}, data.data(), data.size()); }, {"'t'", "duplicate"});
 
@@ -216,6 +218,10 @@ TEST(GgufWriter, RefusesBadInput) {
     GgufWriter bad_array;
     bad_array.set("k.arr", GgufValue::array(GgufType::UINT32, {GgufValue::str("x")}));
     expect_error_containing([&] { bad_array.write(path); }, {path, "k.arr"});
+
+    GgufWriter empty_key;
+    empty_key.set("", GgufValue::u32(1));
+    expect_error_containing([&] { empty_key.write(path); }, {path, "empty metadata key"});
 
     GgufWriter bad_alignment;
     bad_alignment.set("general.alignment", GgufValue::u32(48));
