@@ -10,7 +10,9 @@
 #include <random>
 #include <vector>
 
+#include "common/test_paths.h"
 #include "core/cpu_features.h"
+#include "gguf/gguf_file.h"
 #include "kernels/kernels.h"
 #include "tensor/blocks.h"
 #include "tensor/ggml_type.h"
@@ -401,6 +403,79 @@ TEST(KQuants, Q8KFromF32Timing) {
         std::cout << "  " << isa_name(isa) << " " << best_ns_per_call([&] { f(x.data(), y.data(), 4096); });
     }
     std::cout << "\n";
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// Real files: llama.cpp's own K-quant outputs of M1 decode back to the F32 original
+// ---------------------------------------------------------------------------------------------
+
+struct RealFileCase {
+    GgmlType type;
+    const char* file;
+    double max_rel_rmse;  // bound on RMS(decoded - original) / RMS(original), per tensor
+};
+
+// Bounds: uniform rounding with step D has RMS error D/sqrt(12); a sub-block of 16-32 N(0,1) values
+// spans ~3.5-4.5 sigma, so b bits give about 4/(2^b - 1)/sqrt(12) of sigma (q4_K: ~0.08), raised
+// in the sub-blocks holding one of M1's x8 outlier columns. The bounds are ~2x that: well below
+// the ~1 or more that a misread nibble, bit plane or scale produces.
+const RealFileCase kRealFiles[] = {
+    {GgmlType::Q2_K, "models/synthetic/m1-quantized/m1-pure-Q2_K.gguf", 0.70},
+    {GgmlType::Q3_K, "models/synthetic/m1-quantized/m1-pure-Q3_K.gguf", 0.40},
+    {GgmlType::Q4_K, "models/synthetic/m1-quantized/m1-pure-Q4_K.gguf", 0.20},
+    {GgmlType::Q5_K, "models/synthetic/m1-quantized/m1-pure-Q5_K.gguf", 0.10},
+    {GgmlType::Q6_K, "models/synthetic/m1-quantized/m1-pure-Q6_K.gguf", 0.05},
+};
+
+TEST(KQuantsRealFiles, LlamaCppQuantizedTensorsDecodeToTheOriginal) {
+    QS_REQUIRE_SHARED(f32_path, "models/synthetic/llama-d256-spm512.gguf");
+    const GgufFile original = GgufFile::open(f32_path);
+    for (const RealFileCase& c : kRealFiles) {
+        QS_REQUIRE_SHARED(q_path, c.file);
+        const GgufFile quantized = GgufFile::open(q_path);
+        int checked = 0;
+        double worst = 0;
+        for (const GgufTensorInfo& t : quantized.tensors()) {
+            if (t.type != c.type) continue;
+            const GgufTensorInfo* ref = original.find_tensor(t.name);
+            ASSERT_NE(ref, nullptr) << t.name;
+            ASSERT_EQ(ref->type, GgmlType::F32) << t.name;
+            ASSERT_EQ(ref->n_elements(), t.n_elements()) << t.name;
+            const int64_t n = t.n_elements();
+            std::vector<float> decoded(static_cast<size_t>(n)), simd(static_cast<size_t>(n));
+            kernels_get(c.type, Isa::Scalar).to_f32(t.data, decoded.data(), n);
+            kernels_get(c.type).to_f32(t.data, simd.data(), n);
+            ASSERT_EQ(0, std::memcmp(decoded.data(), simd.data(), decoded.size() * sizeof(float))) << t.name;
+            const float* orig = reinterpret_cast<const float*>(ref->data);
+            double err2 = 0, ref2 = 0;
+            for (int64_t e = 0; e < n; ++e) {
+                const double diff = double(decoded[size_t(e)]) - double(orig[e]);
+                err2 += diff * diff;
+                ref2 += double(orig[e]) * double(orig[e]);
+            }
+            const double rel = std::sqrt(err2 / ref2);
+            EXPECT_LT(rel, c.max_rel_rmse) << type_name(c.type) << " " << t.name;
+            worst = std::max(worst, rel);
+
+            // Dot products on real rows at the best ISA: first row against a q8_K activation.
+            const int64_t row = t.ne[0];
+            std::mt19937 rng(static_cast<uint32_t>(checked));
+            const auto y = quantize_q8_K(random_floats(row, rng), Isa::Scalar);
+            float s = NAN;
+            kernels_get(c.type).vec_dot(row, &s, t.data, y.data());
+            double want = 0, mag = 0;
+            for (int64_t e = 0; e < row; ++e) {
+                const double yv = double(y[size_t(e / QK_K)].d) * y[size_t(e / QK_K)].qs[e % QK_K];
+                want += double(decoded[size_t(e)]) * yv;
+                mag += std::fabs(double(decoded[size_t(e)]) * yv);
+            }
+            EXPECT_NEAR(s, want, 1e-4 * mag) << type_name(c.type) << " " << t.name;
+            ++checked;
+        }
+        EXPECT_GT(checked, 0) << c.file << " holds no " << type_name(c.type) << " tensor";
+        std::cout << type_name(c.type) << ": " << checked << " tensors, worst relative RMS error " << worst << "\n";
+    }
 }
 
 }  // namespace
