@@ -59,16 +59,25 @@ private:
     size_t pos_ = 0;
 };
 
+// Everything GgufFile holds besides the mapping, as the parser produces it.
+struct ParsedHeader {
+    uint32_t version = 0;
+    uint64_t alignment = GGUF_DEFAULT_ALIGNMENT;
+    uint64_t data_offset = 0;
+    std::vector<GgufMetadataEntry> metadata;
+    std::unordered_map<std::string, size_t> metadata_index;
+    std::vector<GgufTensorInfo> tensors;
+    std::unordered_map<std::string, size_t> tensor_index;
+};
+
 class Parser {
 public:
     explicit Parser(const MappedFile& file) : cur_(file.path(), file.data(), file.size()), path_(file.path()), file_(file) {}
 
-    void run_header(uint32_t& version, std::vector<GgufMetadataEntry>& metadata,
-                    std::unordered_map<std::string, size_t>& metadata_index, uint64_t& alignment,
-                    std::vector<GgufTensorInfo>& tensors, std::unordered_map<std::string, size_t>& tensor_index,
-                    uint64_t& data_offset) {
+    ParsedHeader run() {
+        ParsedHeader h;
         if (file_.size() == 0) fail_file(path_, "empty file (not a GGUF file)");
-        read_magic_and_version(version);
+        read_magic_and_version(h.version);
 
         const uint64_t n_tensors = cur_.read<uint64_t>([] { return std::string("the tensor count"); });
         const uint64_t n_kv = cur_.read<uint64_t>([] { return std::string("the metadata entry count"); });
@@ -83,12 +92,13 @@ public:
             fail_file(path_, "tensor count {} cannot fit in the {} bytes left (file truncated or corrupt)", n_tensors,
                       cur_.remaining());
 
-        read_metadata(n_kv, metadata, metadata_index);
-        alignment = read_alignment(metadata, metadata_index);
-        read_tensor_infos(n_tensors, alignment, tensors, tensor_index);
+        read_metadata(n_kv, h.metadata, h.metadata_index);
+        h.alignment = read_alignment(h.metadata, h.metadata_index);
+        read_tensor_infos(n_tensors, h.alignment, h.tensors, h.tensor_index);
 
-        data_offset = fmtx::align_up(cur_.pos(), alignment);
-        place_tensor_data(data_offset, tensors);
+        h.data_offset = fmtx::align_up(cur_.pos(), h.alignment);
+        place_tensor_data(h.data_offset, h.tensors);
+        return h;
     }
 
 private:
@@ -244,12 +254,15 @@ private:
 }  // namespace
 
 void GgufParser::parse(std::shared_ptr<MappedFile> file, GgufFile& out) {
-    GgufFile parsed;
-    Parser parser(*file);
-    parser.run_header(parsed.version_, parsed.metadata_, parsed.metadata_index_, parsed.alignment_, parsed.tensors_,
-                      parsed.tensor_index_, parsed.data_offset_);
-    parsed.file_ = std::move(file);
-    out = std::move(parsed);
+    ParsedHeader h = Parser(*file).run();
+    out.file_ = std::move(file);
+    out.version_ = h.version;
+    out.alignment_ = h.alignment;
+    out.data_offset_ = h.data_offset;
+    out.metadata_ = std::move(h.metadata);
+    out.metadata_index_ = std::move(h.metadata_index);
+    out.tensors_ = std::move(h.tensors);
+    out.tensor_index_ = std::move(h.tensor_index);
 }
 
 }  // namespace qs
