@@ -10,7 +10,9 @@ namespace qs {
 
 namespace {
 
-// White_Space as in llama.cpp's unicode table; PCRE2's UCP \s lacks U+0085 (NEL).
+// White_Space as in llama.cpp's unicode table. PCRE2 10.42's UCP \s already matches it; U+0085
+// (NEL, the one White_Space character outside category Z besides \t..\r) is listed explicitly
+// so the meaning does not depend on the PCRE2 version.
 #define WS "\\s\\x{85}"
 
 // GPT-2: 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)

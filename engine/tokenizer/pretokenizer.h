@@ -4,7 +4,7 @@
 // llama.cpp runs hand-written splitters for the GPT-2 and Llama-3 patterns and std::regex on a
 // "category-collapsed" copy of the text for the others. We run PCRE2 (UTF + UCP) on the text with
 // patterns rewritten so they mean what llama.cpp's code does:
-//  - \s is Unicode White_Space (llama.cpp's table), i.e. PCRE2's \s plus U+0085;
+//  - \s is Unicode White_Space (llama.cpp's table): PCRE2's UCP \s, with U+0085 made explicit;
 //  - text is first decoded with llama.cpp's lenient UTF-8 decoder, so invalid bytes act as
 //    U+FFFD, exactly as there (surrogates and code points above U+10FFFF are matched as U+FFFD).
 // Unicode property tables may differ for code points assigned after PCRE2's Unicode version.
