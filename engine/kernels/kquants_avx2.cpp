@@ -9,6 +9,8 @@
 // so results agree to rounding, not bit for bit.
 #include <immintrin.h>
 
+#include <cmath>
+
 #include "kernels/kernel_table.h"
 #include "kernels/kquants_common.h"
 
@@ -65,11 +67,13 @@ void q8_K_block(const float* x, block_q8_K& y) {
             }
         }
     }
-    if (max == 0.f) {  // all zero (or only NaNs, which the scalar scan also never picks)
-        kquants::q8_K_block_finish_scalar(x, 0.f, y);
+    const float iscale = -127.f / max;
+    // A zero max (all-zero block) or one so small that -127/max overflows to infinity: there the
+    // scalar code's magic-number rounding of inf and vcvtps2dq disagree, so take the scalar path.
+    if (max == 0.f || !std::isfinite(iscale)) {
+        kquants::q8_K_block_finish_scalar(x, max, y);
         return;
     }
-    const float iscale = -127.f / max;
     const __m256 vscale = _mm256_set1_ps(iscale);
     const __m256i v127 = _mm256_set1_epi32(127);
     const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);

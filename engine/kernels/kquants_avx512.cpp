@@ -14,6 +14,8 @@
 #include <immintrin.h>
 #pragma GCC diagnostic pop
 
+#include <cmath>
+
 #include "kernels/kernel_table.h"
 #include "kernels/kquants_common.h"
 
@@ -78,11 +80,13 @@ void q8_K_block(const float* x, block_q8_K& y) {
             }
         }
     }
-    if (max == 0.f) {
-        kquants::q8_K_block_finish_scalar(x, 0.f, y);
+    const float iscale = -127.f / max;
+    // A zero max (all-zero block) or one so small that -127/max overflows to infinity: there the
+    // scalar code's magic-number rounding of inf and vcvtps2dq disagree, so take the scalar path.
+    if (max == 0.f || !std::isfinite(iscale)) {
+        kquants::q8_K_block_finish_scalar(x, max, y);
         return;
     }
-    const float iscale = -127.f / max;
     const __m512 vscale = _mm512_set1_ps(iscale);
     const __m512i v127 = _mm512_set1_epi32(127);
     // packs interleave per 128-bit lane: dword 4i+k holds 4 bytes of input k's lane i.

@@ -226,6 +226,11 @@ TEST(KQuants, Q8KFromF32IdenticalAcrossIsas) {
     bad[17] = NAN;
     bad[QK_K + 3] = INFINITY;
     x.insert(x.end(), bad.begin(), bad.end());
+    // Tiny blocks: max |x| so small that -127/max overflows (subnormal and smallest normal floats).
+    for (float scale : {1e-40f, 1e-38f, 1e-30f}) {
+        const std::vector<float> tiny = random_floats(QK_K, rng);
+        for (float v : tiny) x.push_back(v * scale);
+    }
     const auto ref = quantize_q8_K(x, Isa::Scalar);
     for (Isa isa : simd_isas()) {
         const auto y = quantize_q8_K(x, isa);
