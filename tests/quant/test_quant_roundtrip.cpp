@@ -211,6 +211,27 @@ TEST(Quantize, RowsAreIndependent) {
     }
 }
 
+// ggml's own acceptance test (tests/test-quantize-fns.cpp): 4096 values 0.1 + 2 cos(i), quantized
+// and dequantized, must have sqrt(sum of squared errors) / n below 0.002, or 0.0075 for 2-bit and
+// 0.004 for 3-bit types.
+TEST(Quantize, MeetsGgmlTestQuantizeFnsThresholds) {
+    constexpr size_t n = 32 * 128;
+    std::vector<float> x(n);
+    for (size_t i = 0; i < n; ++i) x[i] = float(0.1 + 2 * std::cos(float(i)));
+    for (const TypeBound& b : kBounds) {
+        const int64_t rows = int64_t(n) / kRow;
+        std::vector<uint8_t> q(size_t(rows) * row_size(b.type, kRow));
+        quantize_rows(b.type, x.data(), q.data(), rows, kRow);
+        std::vector<float> y(n);
+        kernels_get(b.type, Isa::Scalar).to_f32(q.data(), y.data(), int64_t(n));
+        double sum = 0;
+        for (size_t i = 0; i < n; ++i) sum += (double(x[i]) - y[i]) * (double(x[i]) - y[i]);
+        const double error = std::sqrt(sum) / double(n);
+        const double limit = b.type == GgmlType::Q2_K ? 0.0075 : b.type == GgmlType::Q3_K ? 0.0040 : 0.002;
+        EXPECT_LT(error, limit) << type_name(b.type);
+    }
+}
+
 // Any thread count gives the same bytes, including more threads than rows.
 TEST(Quantize, ParallelMatchesSerial) {
     const std::vector<float> x = gaussian(7 * kRow, 9);
