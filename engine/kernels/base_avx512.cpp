@@ -33,7 +33,7 @@ namespace {
 using simd::half;
 
 using TileKernelFn = void (*)(int64_t k, const char* w, size_t w_stride, int nr, const char* x, size_t x_stride,
-                              int nc, float* y, int64_t ldy);
+                              int nc, float* y, int64_t ldy, bool accumulate);
 
 // Dispatches a runtime (nr, nc) edge tile to the Kernel<R, C> instantiation.
 template <template <int, int> class Kernel, int Rows, int Cols>
@@ -43,10 +43,20 @@ struct TileTable {
         return {&Kernel<int(I / Cols) + 1, int(I % Cols) + 1>::run...};
     }
     static constexpr std::array<TileKernelFn, Rows * Cols> table = make(std::make_index_sequence<Rows * Cols>{});
-    static void run(int64_t k, const char* w, size_t ws, int nr, const char* x, size_t xs, int nc, float* y, int64_t ldy) {
-        table[size_t((nr - 1) * Cols + (nc - 1))](k, w, ws, nr, x, xs, nc, y, ldy);
+    static void run(int64_t k, const char* w, size_t ws, int nr, const char* x, size_t xs, int nc, float* y, int64_t ldy,
+                    bool accumulate) {
+        table[size_t((nr - 1) * Cols + (nc - 1))](k, w, ws, nr, x, xs, nc, y, ldy, accumulate);
     }
 };
+
+template <int R, int C>
+inline void store_tile(const __m512 (&acc)[R][C], float* y, int64_t ldy, bool accumulate) {
+    for (int c = 0; c < C; ++c)
+        for (int r = 0; r < R; ++r) {
+            const float v = _mm512_reduce_add_ps(acc[r][c]);
+            y[c * ldy + r] = accumulate ? y[c * ldy + r] + v : v;
+        }
+}
 
 // ---- float types: f32 panels ---------------------------------------------------------------
 
@@ -77,7 +87,8 @@ void pack_float(int64_t k, const char* row, char* out) {
 
 template <int R, int C>
 struct FloatTile {
-    static void run(int64_t k, const char* w, size_t ws, int, const char* x, size_t xs, int, float* y, int64_t ldy) {
+    static void run(int64_t k, const char* w, size_t ws, int, const char* x, size_t xs, int, float* y, int64_t ldy,
+                    bool accumulate) {
         __m512 acc[R][C];
         for (int r = 0; r < R; ++r)
             for (int c = 0; c < C; ++c) acc[r][c] = _mm512_setzero_ps();
@@ -90,8 +101,7 @@ struct FloatTile {
                 for (int r = 0; r < R; ++r) acc[r][c] = _mm512_fmadd_ps(wv[r], xv, acc[r][c]);
             }
         }
-        for (int c = 0; c < C; ++c)
-            for (int r = 0; r < R; ++r) y[c * ldy + r] = _mm512_reduce_add_ps(acc[r][c]);
+        store_tile<R, C>(acc, y, ldy, accumulate);
     }
 };
 
@@ -100,7 +110,7 @@ using FloatTiles = TileTable<FloatTile, kFloatRows, kFloatCols>;
 
 template <GgmlType T>
 constexpr GemmTile float_tile{kFloatRows, kFloatCols, float_packed_bytes, pack_float<T>,
-                              float_packed_bytes, pack_float<T>, FloatTiles::run};
+                              float_packed_bytes, pack_float<T>, FloatTiles::run, 16};
 
 // ---- q8_0 activations x {q8_0, q4_0, q5_0} weights: VNNI panels -----------------------------
 
@@ -158,7 +168,8 @@ template <int Shift>
 struct Q8TileFor {
     template <int R, int C>
     struct Tile {
-        static void run(int64_t k, const char* w, size_t ws, int, const char* x, size_t xs, int, float* y, int64_t ldy) {
+        static void run(int64_t k, const char* w, size_t ws, int, const char* x, size_t xs, int, float* y, int64_t ldy,
+                    bool accumulate) {
             __m512 acc[R][C];
             for (int r = 0; r < R; ++r)
                 for (int c = 0; c < C; ++c) acc[r][c] = _mm512_setzero_ps();
@@ -182,8 +193,7 @@ struct Q8TileFor {
                     }
                 }
             }
-            for (int c = 0; c < C; ++c)
-                for (int r = 0; r < R; ++r) y[c * ldy + r] = _mm512_reduce_add_ps(acc[r][c]);
+            store_tile<R, C>(acc, y, ldy, accumulate);
         }
     };
 };
@@ -193,7 +203,7 @@ template <int Shift>
 using Q8Tiles = TileTable<Q8TileFor<Shift>::template Tile, kQ8Rows, kQ8Cols>;
 
 template <int Shift, void (*PackW)(int64_t, const char*, char*)>
-constexpr GemmTile q8_tile{kQ8Rows, kQ8Cols, w_q8_packed_bytes, PackW, x_q8_packed_bytes, pack_x_q8_0, Q8Tiles<Shift>::run};
+constexpr GemmTile q8_tile{kQ8Rows, kQ8Cols, w_q8_packed_bytes, PackW, x_q8_packed_bytes, pack_x_q8_0, Q8Tiles<Shift>::run, 64};
 
 // ---- float dot products --------------------------------------------------------------------
 

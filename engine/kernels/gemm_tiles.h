@@ -23,10 +23,13 @@ struct GemmTile {
     void (*pack_w)(int64_t k, const char* row, char* out);  // row: weight type
     size_t (*x_packed_bytes)(int64_t k);                     // one packed activation row
     void (*pack_x)(int64_t k, const char* row, char* out);  // row: vec_dot_type
-    // y[i * ldy + j] = dot(packed weight row j, packed activation row i) for j < nr <= rows,
-    // i < nc <= cols; rows are w_stride / x_stride bytes apart.
+    // y[i * ldy + j] (+)= dot(packed weight row j, packed activation row i) for j < nr <= rows,
+    // i < nc <= cols, over k elements; rows are w_stride / x_stride bytes apart. With accumulate
+    // the result is added to y (k split into chunks). A chunk of k0 elements (k0 a multiple of
+    // k_align) starts w_packed_bytes(k0) / x_packed_bytes(k0) bytes into a packed row.
     void (*kernel)(int64_t k, const char* w, size_t w_stride, int nr, const char* x, size_t x_stride, int nc,
-                   float* y, int64_t ldy);
+                   float* y, int64_t ldy, bool accumulate);
+    int64_t k_align;
 };
 
 // Defined in base_avx2.cpp / base_avx512.cpp; nullptr when that level has no tile for the type.

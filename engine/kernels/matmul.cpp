@@ -96,7 +96,7 @@ void matmul_blocked(const WeightView& w, VecDotFn dot, const ActivationRows& a, 
 size_t cache_aligned(size_t bytes) { return (bytes + 63) / 64 * 64; }
 
 // Many tokens with a tile kernel: activations are repacked once; each work item repacks one panel
-// of weight rows (about 256 KiB, stays in L2) and sweeps a range of tokens with register tiles.
+// of weight rows and sweeps a range of tokens with register tiles, chunk of k by chunk of k.
 void matmul_tiles(const WeightView& w, const GemmTile& tile, const ActivationRows& a, int64_t m, float* y, int64_t ldy) {
     const int64_t k = w.k;
     const size_t wstride = row_size(w.type, k);
@@ -107,7 +107,12 @@ void matmul_tiles(const WeightView& w, const GemmTile& tile, const ActivationRow
 #pragma omp parallel for schedule(static)
     for (int64_t i = 0; i < m; ++i) tile.pack_x(k, a.data + size_t(i) * a.stride, xpacked.data() + size_t(i) * xp);
 
-    const int64_t panel = std::max<int64_t>(1, int64_t((256 << 10) / wp) / tile.rows) * tile.rows;
+    // Blocking: a chunk of k is ~4 KiB of packed weight row, a panel 64 rows of it (~256 KiB,
+    // L2-resident while every token sweeps it; a register tile's rows stay in L1).
+    const size_t chunk_bytes = 4096;
+    const double bytes_per_element = double(tile.w_packed_bytes(tile.k_align)) / double(tile.k_align);
+    const int64_t k_chunk = std::max<int64_t>(1, int64_t(double(chunk_bytes) / bytes_per_element) / tile.k_align) * tile.k_align;
+    const int64_t panel = std::max<int64_t>(1, 64 / tile.rows) * tile.rows;
     const int64_t panels = (w.n + panel - 1) / panel;
     // Split tokens too when there are too few panels to keep every thread busy.
     const int64_t threads = omp_get_max_threads();
@@ -123,12 +128,18 @@ void matmul_tiles(const WeightView& w, const GemmTile& tile, const ActivationRow
             const int64_t j0 = item / token_splits * panel, rows = std::min(w.n - j0, panel);
             const int64_t i0 = item % token_splits * tokens_per_split, i1 = std::min(m, i0 + tokens_per_split);
             for (int64_t r = 0; r < rows; ++r) tile.pack_w(k, wdata + size_t(j0 + r) * wstride, wpacked.data() + size_t(r) * wp);
-            for (int64_t i = i0; i < i1; i += tile.cols) {
-                const int nc = int(std::min<int64_t>(tile.cols, i1 - i));
-                for (int64_t r = 0; r < rows; r += tile.rows) {
-                    const int nr = int(std::min<int64_t>(tile.rows, rows - r));
-                    tile.kernel(k, wpacked.data() + size_t(r) * wp, wp, nr, xpacked.data() + size_t(i) * xp, xp, nc,
-                                y + i * ldy + j0 + r, ldy);
+            // k in chunks: a chunk of the panel's rows stays in L1/L2 while all tokens sweep it.
+            for (int64_t k0 = 0; k0 < k; k0 += k_chunk) {
+                const int64_t kc = std::min(k_chunk, k - k0);
+                const char* wchunk = wpacked.data() + tile.w_packed_bytes(k0);
+                const char* xchunk = xpacked.data() + tile.x_packed_bytes(k0);
+                for (int64_t i = i0; i < i1; i += tile.cols) {
+                    const int nc = int(std::min<int64_t>(tile.cols, i1 - i));
+                    for (int64_t r = 0; r < rows; r += tile.rows) {
+                        const int nr = int(std::min<int64_t>(tile.rows, rows - r));
+                        tile.kernel(kc, wchunk + size_t(r) * wp, wp, nr, xchunk + size_t(i) * xp, xp, nc, y + i * ldy + j0 + r,
+                                    ldy, k0 > 0);
+                    }
                 }
             }
         }

@@ -418,6 +418,9 @@ TEST(Matmul, MatchesNaiveForAllTypesIsasAndThreadCounts) {
                 for (int64_t m : {1, 3, 17, 64})
                     for (auto [k, n] : {std::pair<int64_t, int64_t>{32, 5}, {256, 37}, {1024, 16}})
                         expect_matmul_matches_naive(t, m, k, n, isa, rng);
+        // Long rows: batched paths split k into chunks (4128 = 4096 + one odd block).
+        for (GgmlType t : kTypes)
+            for (Isa isa : isas) expect_matmul_matches_naive(t, 8, 4128, 6, isa, rng);
         // Float rows whose length is not a multiple of any vector width.
         for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::BF16})
             for (Isa isa : isas)
