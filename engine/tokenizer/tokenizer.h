@@ -6,6 +6,11 @@
 // "gpt-2", "llama-bpe"/"llama3", "qwen2", "smollm" and their llama.cpp aliases. Anything else
 // is refused with qs::Error naming the file and the unsupported name.
 //
+// Matching llama.cpp's tools on a text file:
+//  - llama-tokenize -f: the file as is (final newline kept), encode(text, true, true); it also
+//    expands backslash escapes ("\n") unless --no-escape.
+//  - llama-perplexity -f (common/arg.cpp): one trailing '\n' dropped, encode(text, true, false).
+//
 // Invalid UTF-8 never fails: as in llama.cpp, SPM works on raw bytes (unknown pieces fall back
 // to byte tokens), and BPE decodes leniently, so each invalid byte counts as U+FFFD.
 #pragma once

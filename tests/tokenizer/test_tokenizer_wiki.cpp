@@ -1,7 +1,8 @@
 // wiki.test.raw against llama.cpp's full token id lists:
 //   llama-tokenize -m <model> -f wiki.test.raw --ids --show-count
 // llama-tokenize reads the file as is (the final newline stays) and tokenizes with
-// add_special = true and parse_special = true (its defaults).
+// add_special = true and parse_special = true (its defaults). It also expands backslash escapes
+// unless --no-escape is given; wiki.test.raw has no backslash, so that makes no difference here.
 #include <gtest/gtest.h>
 
 #include <ctime>
