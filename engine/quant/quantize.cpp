@@ -90,7 +90,9 @@ size_t quantize_rows(GgmlType type, const float* src, void* dst, int64_t nrows, 
     const RowQuantizer quantize = checked_quantizer(type, src, nrows, n_per_row, tensor_name);
     // Rows are contiguous and every quantizer works block by block, so the whole tensor is one call.
     quantize(src, dst, nrows * n_per_row);
-    return size_t(nrows) * row_size(type, n_per_row);
+    const size_t bytes = size_t(nrows) * row_size(type, n_per_row);
+    validate_quantized(type, dst, bytes, tensor_name);
+    return bytes;
 }
 
 size_t quantize_rows_parallel(GgmlType type, const float* src, void* dst, int64_t nrows, int64_t n_per_row,
@@ -108,7 +110,9 @@ size_t quantize_rows_parallel(GgmlType type, const float* src, void* dst, int64_
     for (int64_t w = 1; w < n_workers; ++w) workers.emplace_back(run, w);
     run(0);
     for (std::thread& t : workers) t.join();
-    return size_t(nrows) * bytes_per_row;
+    const size_t bytes = size_t(nrows) * bytes_per_row;
+    validate_quantized(type, dst, bytes, tensor_name);
+    return bytes;
 }
 
 }  // namespace qs

@@ -26,7 +26,8 @@ bool quantize_supported(GgmlType type);
 // Quantizes nrows rows of n_per_row floats into dst, row_size(type, n_per_row) bytes per row,
 // rows packed back to back. Returns the bytes written.
 // Throws qs::Error (naming `tensor_name` when given) if the type is unsupported, n_per_row is not
-// a multiple of the type's block size, or any input value is NaN or infinite.
+// a multiple of the type's block size, any input value is NaN or infinite, or a stored scale
+// overflows fp16 (see validate_quantized; dst then holds the partial result).
 size_t quantize_rows(GgmlType type, const float* src, void* dst, int64_t nrows, int64_t n_per_row,
                      const std::string& tensor_name = {});
 
@@ -35,6 +36,12 @@ size_t quantize_rows(GgmlType type, const float* src, void* dst, int64_t nrows, 
 // llama-quantize, whose nthread argument does not change its output.
 size_t quantize_rows_parallel(GgmlType type, const float* src, void* dst, int64_t nrows, int64_t n_per_row,
                               int n_threads, const std::string& tensor_name = {});
+
+// Throws qs::Error if any 16-bit float of the data (block scales and mins, or the elements of an
+// F16/BF16 tensor) is infinite or NaN, as llama-quantize's ggml_validate_row_data refuses it, or if
+// nbytes is not a whole number of blocks. quantize_rows calls it on what it writes: finite input
+// whose block scale overflows fp16 (|x| beyond ~5e5 for q4_0) is thus an error, not a silent inf.
+void validate_quantized(GgmlType type, const void* data, size_t nbytes, const std::string& tensor_name);
 
 // Throws qs::Error("tensor '<name>': element <i> (row r, column c) is NaN/inf") for the first
 // non-finite value among n floats laid out in rows of n_per_row.

@@ -211,6 +211,34 @@ TEST(Quantize, RowsAreIndependent) {
     }
 }
 
+// Finite input whose scale overflows fp16 is refused, as llama-quantize's validation refuses it.
+TEST(Quantize, RejectsScalesThatOverflowFp16) {
+    std::vector<float> x(kRow, 1.f);
+    x[300] = 3e9f;  // block 9 of the 32-element types, super-block 1 of the K-quants
+    for (const TypeBound& b : kBounds) {
+        std::vector<uint8_t> out(row_size(b.type, kRow));
+        if (b.type == GgmlType::BF16) {  // bf16 has float's range: nothing overflows
+            EXPECT_NO_THROW(quantize_rows(b.type, x.data(), out.data(), 1, kRow, "big"));
+            continue;
+        }
+        try {
+            quantize_rows(b.type, x.data(), out.data(), 1, kRow, "big");
+            ADD_FAILURE() << type_name(b.type) << ": no error";
+        } catch (const Error& e) {
+            const std::string msg = e.what();
+            const std::string block = b.type == GgmlType::F16 ? "block 300" : type_traits(b.type).block_size == 256 ? "block 1" : "block 9";
+            EXPECT_NE(msg.find("tensor 'big'"), std::string::npos) << msg;
+            EXPECT_NE(msg.find(block), std::string::npos) << type_name(b.type) << ": " << msg;
+        }
+    }
+    // Just below the limits all is well: 60000 fits fp16, and q8_0's scale 60000/127 too.
+    std::vector<float> ok(kRow, 60000.f);
+    for (const TypeBound& b : kBounds) {
+        std::vector<uint8_t> out(row_size(b.type, kRow));
+        EXPECT_NO_THROW(quantize_rows(b.type, ok.data(), out.data(), 1, kRow)) << type_name(b.type);
+    }
+}
+
 // ggml's own acceptance test (tests/test-quantize-fns.cpp): 4096 values 0.1 + 2 cos(i), quantized
 // and dequantized, must have sqrt(sum of squared errors) / n below 0.002, or 0.0075 for 2-bit and
 // 0.004 for 3-bit types.
