@@ -1,8 +1,7 @@
 #include "tokenizer/vocab.h"
 
 #include <algorithm>
-#include <array>
-#include <cstring>
+#include <iterator>
 
 #include "core/error.h"
 #include "gguf/gguf_file.h"
@@ -43,7 +42,7 @@ bool pre_info_from_name(const std::string& name, PreInfo& info) {
 // Token texts that llama.cpp forces to CONTROL by name (EOT/EOM/FIM/EOG detection in
 // impl::load), because converters often leave them typed NORMAL.
 bool is_control_by_name(std::string_view t) {
-    static const std::array<std::string_view, 45> names = {
+    static constexpr std::string_view names[] = {
         // end of generation / turn
         "<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>", "<|calls|>",
         "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]", "[EOS]",
@@ -55,7 +54,7 @@ bool is_control_by_name(std::string_view t) {
         "<|fim_middle|>", "<fim-middle>", "<fim_middle>", "<MID>", "\xe2\x96\x81<MID>",
         "<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<|file_sep|>",
     };
-    return std::find(names.begin(), names.end(), t) != names.end();
+    return std::find(std::begin(names), std::end(names), t) != std::end(names);
 }
 
 uint32_t attr_from_token_type(int64_t type) {

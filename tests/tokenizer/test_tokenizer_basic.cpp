@@ -144,11 +144,12 @@ std::string byte_char(int b) {
 }
 
 // BPE: ids 0..255 are the byte-level characters of bytes 0..255, then `extra` from id 256.
+// Extras starting with '<' get token type `bracket_type` (3 = control by default).
 std::string byte_level_vocab(const std::string& name, const std::string& pre, const std::vector<std::string>& extra,
-                             const std::vector<std::string>& merges) {
+                             const std::vector<std::string>& merges, int32_t bracket_type = 3) {
     std::vector<TinyToken> t;
     for (int b = 0; b < 256; ++b) t.push_back({byte_char(b), 0, 1});
-    for (const auto& e : extra) t.push_back({e, 0, e.front() == '<' ? 3 : 1});
+    for (const auto& e : extra) t.push_back({e, 0, e.front() == '<' ? bracket_type : 1});
     return write_vocab(name, "gpt2", pre, t, merges);
 }
 
@@ -179,6 +180,18 @@ TEST(TokenizerTinyBpe, SpecialTokensAndInvalidUtf8) {
     // An invalid byte is read as U+FFFD (EF BF BD), as llama.cpp's lenient decoder does.
     EXPECT_EQ(tok->encode("\xFF", false), (std::vector<int32_t>{0xEF, 0xBF, 0xBD}));
     EXPECT_EQ(tok->decode(tok->encode("x\xFFy", false)), "x\xEF\xBF\xBDy");
+}
+
+// Like llama.cpp, end-of-generation names ("<|im_end|>") are control tokens even when the file
+// types them normal; other normal tokens are never split out of the text.
+TEST(TokenizerTinyBpe, ControlTokensRecognisedByName) {
+    const auto tok = open(byte_level_vocab("by_name", "qwen2", {"<|im_end|>", "<|other|>"}, {"x y"}, 1));
+    EXPECT_TRUE(tok->is_control(256));
+    EXPECT_FALSE(tok->is_control(257));
+    EXPECT_EQ(tok->encode("a<|im_end|>", false, true), (std::vector<int32_t>{'a', 256}));
+    EXPECT_EQ(tok->encode("a<|other|>", false, true).size(), 10u);  // plain text, byte by byte
+    EXPECT_EQ(tok->token_to_piece(256, false), "");
+    EXPECT_EQ(tok->token_to_piece(256), "<|im_end|>");
 }
 
 // Each pre-tokenizer cuts "12123" differently; merges "1 2" -> 256 and "12 3" -> 257 reveal
