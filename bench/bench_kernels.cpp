@@ -73,7 +73,8 @@ int register_all() {
                                                      .c_str(),
                                                  bench_matmul, t, isa, m, threads)
                         ->Unit(benchmark::kMillisecond)
-                        ->UseRealTime();
+                        ->UseRealTime()
+                        ->MeasureProcessCPUTime();  // CPU column: all threads (the VM is often shared)
             }
     return 0;
 }

@@ -11,6 +11,8 @@
 //   the accumulator at -o * (sum of the 4 activation bytes per lane) makes every int32 lane the
 //   exact integer dot of the signed quants. Two blocks share a 512-bit vector (lanes 0-7 block b,
 //   8-15 block b+1), scaled per lane by d_w * d_x like ggml's per-block float formula.
+// - q4_1, q5_1 against q8_1 activations: unsigned quants need no offset; ggml's min term m_w * s_x
+//   is added once per block by one more FMA.
 #include <array>
 #include <cstring>
 #include <type_traits>
@@ -112,84 +114,118 @@ template <GgmlType T>
 constexpr GemmTile float_tile{kFloatRows, kFloatCols, float_packed_bytes, pack_float<T>,
                               float_packed_bytes, pack_float<T>, FloatTiles::run, 16};
 
-// ---- q8_0 activations x {q8_0, q4_0, q5_0} weights: VNNI panels -----------------------------
+// ---- 8-bit activations x legacy block weights: VNNI panels ----------------------------------
 
-// Per 64 elements (two blocks): weights 64 unsigned bytes + 16 f32 lane scales; activations
-// 64 signed bytes + 16 f32 lane scales + 16 int32 lanes holding -(sum of that lane's 4 bytes).
-constexpr size_t kWStep = 128, kXStep = 192;
+// Per 64 elements (two blocks), 64-byte slots:
+//   weights:     [unsigned quants][16 f32 lane scales d_w]   + for min types [16 f32 lanes m_w]
+//   activations: [signed quants][16 f32 lane scales d_x][third slot]
+// The third activation slot is, for q8_0, 16 int32 lanes of -(sum of the lane's 4 quants) (the
+// offset correction) and, for q8_1, the block's s in lane 0 / lane 8 and zeros elsewhere, so that
+// m_w * s_x lands once per block in the float accumulator.
+constexpr size_t kSlot = 64, kXStep = 3 * kSlot;
+constexpr size_t w_step(bool with_min) { return with_min ? 3 * kSlot : 2 * kSlot; }
 size_t q8_steps(int64_t k) { return size_t((k + 63) / 64); }
-size_t w_q8_packed_bytes(int64_t k) { return q8_steps(k) * kWStep; }
+template <bool WithMin>
+size_t w_q8_packed_bytes(int64_t k) { return q8_steps(k) * w_step(WithMin); }
 size_t x_q8_packed_bytes(int64_t k) { return q8_steps(k) * kXStep; }
 
-void pack_x_q8_0(int64_t k, const char* row, char* out) {
-    const auto* x = reinterpret_cast<const block_q8_0*>(row);
+template <class Block>
+void pack_x_q8(int64_t k, const char* row, char* out) {
+    const auto* x = reinterpret_cast<const Block*>(row);
     std::memset(out, 0, x_q8_packed_bytes(k));
     for (int64_t b = 0; b < k / 32; ++b) {
         char* step = out + size_t(b / 2) * kXStep;
-        const int half_idx = int(b % 2);
-        std::memcpy(step + 32 * half_idx, x[b].qs, 32);
-        auto* d = reinterpret_cast<float*>(step + 64) + 8 * half_idx;
-        auto* neg_sum = reinterpret_cast<int32_t*>(step + 128) + 8 * half_idx;
+        const int lane0 = 8 * int(b % 2);
+        std::memcpy(step + 4 * lane0, x[b].qs, 32);
+        auto* d = reinterpret_cast<float*>(step + kSlot) + lane0;
         const float dx = half(x[b].d);
-        for (int l = 0; l < 8; ++l) {
-            d[l] = dx;
-            neg_sum[l] = -(x[b].qs[4 * l] + x[b].qs[4 * l + 1] + x[b].qs[4 * l + 2] + x[b].qs[4 * l + 3]);
+        for (int l = 0; l < 8; ++l) d[l] = dx;
+        if constexpr (std::is_same_v<Block, block_q8_1>) {
+            reinterpret_cast<float*>(step + 2 * kSlot)[lane0] = half(x[b].s);
+        } else {
+            auto* neg_sum = reinterpret_cast<int32_t*>(step + 2 * kSlot) + lane0;
+            for (int l = 0; l < 8; ++l)
+                neg_sum[l] = -(x[b].qs[4 * l] + x[b].qs[4 * l + 1] + x[b].qs[4 * l + 2] + x[b].qs[4 * l + 3]);
         }
     }
 }
 
-// Writes block b's 32 unsigned quants (element order) and scale into a packed weight row.
-inline void put_w_block(char* out, int64_t b, __m256i u, float d) {
-    char* step = out + size_t(b / 2) * kWStep;
-    const int half_idx = int(b % 2);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(step + 32 * half_idx), u);
-    _mm256_storeu_ps(reinterpret_cast<float*>(step + 64) + 8 * half_idx, _mm256_set1_ps(d));
+// Writes block b's 32 unsigned quants (element order), scale and min into a packed weight row.
+template <bool WithMin>
+inline void put_w_block(char* out, int64_t b, __m256i u, float d, float m = 0) {
+    char* step = out + size_t(b / 2) * w_step(WithMin);
+    const int lane0 = 8 * int(b % 2);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(step + 4 * lane0), u);
+    _mm256_storeu_ps(reinterpret_cast<float*>(step + kSlot) + lane0, _mm256_set1_ps(d));
+    if constexpr (WithMin) _mm256_storeu_ps(reinterpret_cast<float*>(step + 2 * kSlot) + lane0, _mm256_set1_ps(m));
 }
 
+// Weight repackers: Unsigned(block) gives the 32 quants as unsigned bytes (element order).
+template <class Block, bool WithMin, class Unsigned>
+void pack_w_blocks(int64_t k, const char* row, char* out, Unsigned to_unsigned) {
+    const auto* x = reinterpret_cast<const Block*>(row);
+    std::memset(out, 0, w_q8_packed_bytes<WithMin>(k));
+    for (int64_t b = 0; b < k / 32; ++b) {
+        if constexpr (WithMin) put_w_block<true>(out, b, to_unsigned(x[b]), half(x[b].d), half(x[b].m));
+        else put_w_block<false>(out, b, to_unsigned(x[b]), half(x[b].d));
+    }
+}
 void pack_w_q8_0(int64_t k, const char* row, char* out) {
-    const auto* x = reinterpret_cast<const block_q8_0*>(row);
-    std::memset(out, 0, w_q8_packed_bytes(k));
-    for (int64_t b = 0; b < k / 32; ++b)
-        put_w_block(out, b, _mm256_xor_si256(simd::load_bytes(x[b].qs), _mm256_set1_epi8(char(0x80))), half(x[b].d));
+    pack_w_blocks<block_q8_0, false>(k, row, out, [](const block_q8_0& b) {
+        return _mm256_xor_si256(simd::load_bytes(b.qs), _mm256_set1_epi8(char(0x80)));  // q + 128
+    });
 }
 void pack_w_q4_0(int64_t k, const char* row, char* out) {
-    const auto* x = reinterpret_cast<const block_q4_0*>(row);
-    std::memset(out, 0, w_q8_packed_bytes(k));
-    for (int64_t b = 0; b < k / 32; ++b) put_w_block(out, b, simd::bytes_from_nibbles_32(x[b].qs), half(x[b].d));
+    pack_w_blocks<block_q4_0, false>(k, row, out, [](const block_q4_0& b) { return simd::bytes_from_nibbles_32(b.qs); });
 }
 void pack_w_q5_0(int64_t k, const char* row, char* out) {
-    const auto* x = reinterpret_cast<const block_q5_0*>(row);
-    std::memset(out, 0, w_q8_packed_bytes(k));
-    for (int64_t b = 0; b < k / 32; ++b) put_w_block(out, b, simd::q5_unsigned(x[b].qs, x[b].qh), half(x[b].d));
+    pack_w_blocks<block_q5_0, false>(k, row, out, [](const block_q5_0& b) { return simd::q5_unsigned(b.qs, b.qh); });
+}
+void pack_w_q4_1(int64_t k, const char* row, char* out) {
+    pack_w_blocks<block_q4_1, true>(k, row, out, [](const block_q4_1& b) { return simd::bytes_from_nibbles_32(b.qs); });
+}
+void pack_w_q5_1(int64_t k, const char* row, char* out) {
+    pack_w_blocks<block_q5_1, true>(k, row, out, [](const block_q5_1& b) { return simd::q5_unsigned(b.qs, b.qh); });
 }
 
-// Shift: log2 of the weight offset (128 -> 7, 8 -> 3, 16 -> 4).
-template <int Shift>
+// Shift: log2 of the weight offset (128 -> 7, 8 -> 3, 16 -> 4); min types have no offset.
+template <int Shift, bool WithMin>
 struct Q8TileFor {
     template <int R, int C>
     struct Tile {
         static void run(int64_t k, const char* w, size_t ws, int, const char* x, size_t xs, int, float* y, int64_t ldy,
-                    bool accumulate) {
+                        bool accumulate) {
+            constexpr size_t kWStep = w_step(WithMin);
             __m512 acc[R][C];
             for (int r = 0; r < R; ++r)
                 for (int c = 0; c < C; ++c) acc[r][c] = _mm512_setzero_ps();
             const int64_t steps = int64_t(q8_steps(k));
             for (int64_t s = 0; s < steps; ++s) {
                 __m512i wq[R];
-                __m512 wd[R];
+                __m512 wd[R], wm[R];
                 for (int r = 0; r < R; ++r) {
                     const char* p = w + r * ws + s * kWStep;
                     wq[r] = _mm512_loadu_si512(p);
-                    wd[r] = _mm512_loadu_ps(p + 64);
+                    wd[r] = _mm512_loadu_ps(p + kSlot);
+                    if constexpr (WithMin) wm[r] = _mm512_loadu_ps(p + 2 * kSlot);
                 }
                 for (int c = 0; c < C; ++c) {
                     const char* p = x + c * xs + s * kXStep;
                     const __m512i xq = _mm512_loadu_si512(p);
-                    const __m512 xd = _mm512_loadu_ps(p + 64);
-                    const __m512i bias = _mm512_slli_epi32(_mm512_loadu_si512(p + 128), Shift);
-                    for (int r = 0; r < R; ++r) {
-                        const __m512i sumi = _mm512_dpbusd_epi32(bias, wq[r], xq);
-                        acc[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_mul_ps(wd[r], xd), acc[r][c]);
+                    const __m512 xd = _mm512_loadu_ps(p + kSlot);
+                    if constexpr (WithMin) {
+                        const __m512 xs_lanes = _mm512_loadu_ps(p + 2 * kSlot);
+                        for (int r = 0; r < R; ++r) {
+                            const __m512i sumi = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wq[r], xq);
+                            acc[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_mul_ps(wd[r], xd), acc[r][c]);
+                            acc[r][c] = _mm512_fmadd_ps(wm[r], xs_lanes, acc[r][c]);
+                        }
+                    } else {
+                        const __m512i bias = _mm512_slli_epi32(_mm512_loadu_si512(p + 2 * kSlot), Shift);
+                        for (int r = 0; r < R; ++r) {
+                            const __m512i sumi = _mm512_dpbusd_epi32(bias, wq[r], xq);
+                            acc[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_mul_ps(wd[r], xd), acc[r][c]);
+                        }
                     }
                 }
             }
@@ -198,12 +234,15 @@ struct Q8TileFor {
     };
 };
 
-constexpr int kQ8Rows = 4, kQ8Cols = 4;
-template <int Shift>
-using Q8Tiles = TileTable<Q8TileFor<Shift>::template Tile, kQ8Rows, kQ8Cols>;
+template <int Shift, bool WithMin>
+using Q8Tiles = TileTable<Q8TileFor<Shift, WithMin>::template Tile, 4, WithMin ? 3 : 4>;
 
 template <int Shift, void (*PackW)(int64_t, const char*, char*)>
-constexpr GemmTile q8_tile{kQ8Rows, kQ8Cols, w_q8_packed_bytes, PackW, x_q8_packed_bytes, pack_x_q8_0, Q8Tiles<Shift>::run, 64};
+constexpr GemmTile q8_0_tile{4, 4, w_q8_packed_bytes<false>, PackW, x_q8_packed_bytes, pack_x_q8<block_q8_0>,
+                             Q8Tiles<Shift, false>::run, 64};
+template <void (*PackW)(int64_t, const char*, char*)>
+constexpr GemmTile q8_1_tile{4, 3, w_q8_packed_bytes<true>, PackW, x_q8_packed_bytes, pack_x_q8<block_q8_1>,
+                             Q8Tiles<0, true>::run, 64};
 
 // ---- float dot products --------------------------------------------------------------------
 
@@ -252,9 +291,11 @@ const GemmTile* gemm_tile_avx512(GgmlType t) {
     // vpdpbusd is AVX512-VNNI, which cpu_best_isa() does not require for the AVX-512 level.
     if (!cpu_features().avx512vnni) return nullptr;
     switch (t) {
-        case GgmlType::Q8_0: return &q8_tile<7, pack_w_q8_0>;
-        case GgmlType::Q4_0: return &q8_tile<3, pack_w_q4_0>;
-        case GgmlType::Q5_0: return &q8_tile<4, pack_w_q5_0>;
+        case GgmlType::Q8_0: return &q8_0_tile<7, pack_w_q8_0>;
+        case GgmlType::Q4_0: return &q8_0_tile<3, pack_w_q4_0>;
+        case GgmlType::Q5_0: return &q8_0_tile<4, pack_w_q5_0>;
+        case GgmlType::Q4_1: return &q8_1_tile<pack_w_q4_1>;
+        case GgmlType::Q5_1: return &q8_1_tile<pack_w_q5_1>;
         default: return nullptr;
     }
 }
