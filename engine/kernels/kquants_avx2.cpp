@@ -22,12 +22,10 @@ using kquants::hsum_ps;
 using kquants::k4_mins_dot;
 using kquants::load256;
 
-// 16 int16 lanes: scale a in the low 128 bits, scale b in the high 128 bits (bytes 0..15 of a
-// maddubs product belong to one 16-element run, bytes 16..31 to the next).
-inline __m256i scale_pair(int16_t a, int16_t b) { return _mm256_set_m128i(_mm_set1_epi16(b), _mm_set1_epi16(a)); }
-
-// The scale pair 2r, 2r+1 as scale_pair would build it, from sc_halves[h] = int16 scales
-// 8h..8h+7 in both 128-bit lanes.
+// For the 32 quants of run r of 32 (two runs of 16 with their own scales: bytes 0..15 of a
+// maddubs product belong to the first, 16..31 to the second): scale 2r in every int16 lane of the
+// low 128 bits, scale 2r+1 in the high 128 bits. sc_halves[h] holds int16 scales 8h..8h+7 in both
+// 128-bit lanes.
 inline __m256i pick_scale_pair(const __m256i sc_halves[2], int r) {
     const __m256i both = sc_halves[r / 4];
     const int j = 2 * (r % 4);  // int16 index inside that half
@@ -187,10 +185,26 @@ void to_f32_q6_K(const void* vx, float* y, int64_t n) {
 // Dot products
 // ---------------------------------------------------------------------------------------------
 
+// -offset * sum_j scale_j * bsum_j over the 16 runs of 16 (scales as 16 int16): the correction
+// for quants taken as unsigned q + offset.
+inline __m256i offset_correction16(__m256i sc16, const int16_t* bsums, int offset_log2) {
+    const __m256i prod = _mm256_madd_epi16(sc16, load256(bsums));
+    return _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(prod, offset_log2));
+}
+
+// The 16 int16 scales split into halves of 8, each duplicated into both 128-bit lanes, as
+// pick_scale_pair wants them.
+struct ScaleHalves {
+    __m256i h[2];
+    explicit ScaleHalves(__m256i sc16) : h{_mm256_permute4x64_epi64(sc16, 0x44), _mm256_permute4x64_epi64(sc16, 0xEE)} {}
+};
+
+// q2_K and q3_K low bits: 32 quants of run k (0..3) of half `bits` (32 bytes of qs).
+inline __m256i low2(__m256i bits, int k) { return _mm256_and_si256(_mm256_srli_epi16(bits, 2 * k), _mm256_set1_epi8(3)); }
+
 void vec_dot_q2_K(int64_t n, float* s, const void* vx, const void* vy) {
     const auto* x = static_cast<const block_q2_K*>(vx);
     const auto* y = static_cast<const block_q8_K*>(vy);
-    const __m256i m3 = _mm256_set1_epi8(3);
     const __m128i m4 = _mm_set1_epi8(0xF);
     __m256 acc = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / QK_K; ++i) {
@@ -200,59 +214,52 @@ void vec_dot_q2_K(int64_t n, float* s, const void* vx, const void* vy) {
         const __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), m4));
         const __m256i mins_dot = _mm256_madd_epi16(mins, load256(y[i].bsums));
         acc = _mm256_fmadd_ps(_mm256_set1_ps(dmin), _mm256_cvtepi32_ps(mins_dot), acc);
-        alignas(16) uint8_t sc[16];
-        _mm_store_si128(reinterpret_cast<__m128i*>(sc), _mm_and_si128(packed, m4));
-        const uint8_t* q2 = x[i].qs;
-        const int8_t* q8 = y[i].qs;
-        __m256i sumi = _mm256_setzero_si256();
+        const ScaleHalves sc(_mm256_cvtepu8_epi16(_mm_and_si128(packed, m4)));
+        __m256i sumi[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
         for (int half = 0; half < 2; ++half) {
-            const __m256i bits = load256(q2 + 32 * half);
+            const __m256i bits = load256(x[i].qs + 32 * half);
+#pragma GCC unroll 4
             for (int k = 0; k < 4; ++k) {
-                const __m256i q = _mm256_and_si256(_mm256_srli_epi16(bits, 2 * k), m3);
-                const __m256i p = _mm256_maddubs_epi16(q, load256(q8));
-                const int is = 8 * half + 2 * k;
-                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(scale_pair(sc[is], sc[is + 1]), p));
-                q8 += 32;
+                const int run = 4 * half + k;
+                const __m256i p = _mm256_maddubs_epi16(low2(bits, k), load256(y[i].qs + 32 * run));
+                sumi[k % 2] = _mm256_add_epi32(sumi[k % 2], _mm256_madd_epi16(pick_scale_pair(sc.h, run), p));
             }
         }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_add_epi32(sumi[0], sumi[1])), acc);
     }
     *s = hsum_ps(acc);
 }
 
+// q3_K quants are taken as low2 + 4 * hbit (0..7, the value + 4).
 void vec_dot_q3_K(int64_t n, float* s, const void* vx, const void* vy) {
     const auto* x = static_cast<const block_q3_K*>(vx);
     const auto* y = static_cast<const block_q8_K*>(vy);
-    const __m256i m3 = _mm256_set1_epi8(3), four = _mm256_set1_epi8(4), zero = _mm256_setzero_si256();
+    const __m256i four = _mm256_set1_epi8(4);
     __m256 acc = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / QK_K; ++i) {
         const float d = y[i].d * fp16_to_fp32_f16c(x[i].d);
-        // The 16 scales as int16, each half of 8 duplicated into both 128-bit lanes.
         const __m256i sc16 = _mm256_cvtepi8_epi16(kquants::scales_q3_K_vec(x[i].scales));
-        const __m256i sc[2] = {_mm256_permute4x64_epi64(sc16, 0x44), _mm256_permute4x64_epi64(sc16, 0xEE)};
+        const ScaleHalves sc(sc16);
         const __m256i hbits = load256(x[i].hmask);
-        const int8_t* q8 = y[i].qs;
-        __m256i sumi = _mm256_setzero_si256();
+        __m256i sumi[2] = {offset_correction16(sc16, y[i].bsums, 2), _mm256_setzero_si256()};
         for (int half = 0; half < 2; ++half) {
             const __m256i bits = load256(x[i].qs + 32 * half);
+#pragma GCC unroll 4
             for (int k = 0; k < 4; ++k) {
-                const int run = 4 * half + k;  // hmask bit of this run of 32
-                const __m256i q = _mm256_and_si256(_mm256_srli_epi16(bits, 2 * k), m3);
-                // 4 where the high bit is clear: value = q - 4.
+                const int run = 4 * half + k;  // also the hmask bit of this run of 32
                 const __m256i bit = _mm256_set1_epi8(char(1 << run));
-                const __m256i sub4 = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(hbits, bit), zero), four);
-                const __m256i q8v = load256(q8);
-                const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q, q8v), _mm256_maddubs_epi16(sub4, q8v));
-                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(pick_scale_pair(sc, run), p));
-                q8 += 32;
+                const __m256i high = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(hbits, bit), bit), four);
+                const __m256i q = _mm256_or_si256(low2(bits, k), high);
+                const __m256i p = _mm256_maddubs_epi16(q, load256(y[i].qs + 32 * run));
+                sumi[k % 2] = _mm256_add_epi32(sumi[k % 2], _mm256_madd_epi16(pick_scale_pair(sc.h, run), p));
             }
         }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_add_epi32(sumi[0], sumi[1])), acc);
     }
     *s = hsum_ps(acc);
 }
 
-// q4_K and q5_K: the 5th bit (if any) is added by hbit(qh, bit index) before multiplying.
+// q4_K and q5_K; q5_K's 5th bit (bit 2g / 2g+1 of qh for group g's low / high nibbles) adds 16.
 template <bool kFifthBit, typename Block>
 void vec_dot_q45_K(int64_t n, float* s, const void* vx, const void* vy) {
     const auto* x = static_cast<const Block*>(vx);
@@ -269,7 +276,8 @@ void vec_dot_q45_K(int64_t n, float* s, const void* vx, const void* vy) {
         __m256i qh = _mm256_setzero_si256();
         if constexpr (kFifthBit) qh = load256(x[i].qh);
         const int8_t* q8 = y[i].qs;
-        __m256i sumi = _mm256_setzero_si256();
+        __m256i sumi[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+#pragma GCC unroll 4
         for (int g = 0; g < QK_K / 64; ++g) {
             const __m256i bits = load256(x[i].qs + 32 * g);
             __m256i ql = _mm256_and_si256(bits, m4);
@@ -281,36 +289,36 @@ void vec_dot_q45_K(int64_t n, float* s, const void* vx, const void* vy) {
             }
             const __m256i pl = _mm256_madd_epi16(broadcast_scale(sc, 2 * g), _mm256_maddubs_epi16(ql, load256(q8)));
             const __m256i ph = _mm256_madd_epi16(broadcast_scale(sc, 2 * g + 1), _mm256_maddubs_epi16(qhi, load256(q8 + 32)));
-            sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(pl, ph));
+            sumi[0] = _mm256_add_epi32(sumi[0], pl);
+            sumi[1] = _mm256_add_epi32(sumi[1], ph);
             q8 += 64;
         }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_add_epi32(sumi[0], sumi[1])), acc);
     }
     *s = hsum_ps(acc) + hsum_ps(acc_m);
 }
 
+// q6_K quants are taken unsigned (q + 32).
 void vec_dot_q6_K(int64_t n, float* s, const void* vx, const void* vy) {
     const auto* x = static_cast<const block_q6_K*>(vx);
     const auto* y = static_cast<const block_q8_K*>(vy);
-    const __m256i m32 = _mm256_set1_epi8(32);
     __m256 acc = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / QK_K; ++i) {
         const float d = y[i].d * fp16_to_fp32_f16c(x[i].d);
-        const int8_t* q8 = y[i].qs;
-        __m256i sumi = _mm256_setzero_si256();
+        const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].scales)));
+        const ScaleHalves sc(sc16);
+        __m256i sumi[2] = {offset_correction16(sc16, y[i].bsums, 5), _mm256_setzero_si256()};
         for (int half = 0; half < 2; ++half) {
             __m256i q[4];
             q6_K_half(x[i].ql + 64 * half, x[i].qh + 32 * half, q);
+#pragma GCC unroll 4
             for (int k = 0; k < 4; ++k) {
-                const __m256i q8v = load256(q8);
-                // (q - 32) * q8 = q * q8 - 32 * q8, both pair sums fit int16.
-                const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q[k], q8v), _mm256_maddubs_epi16(m32, q8v));
-                const int is = 8 * half + 2 * k;
-                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(scale_pair(x[i].scales[is], x[i].scales[is + 1]), p));
-                q8 += 32;
+                const int run = 4 * half + k;
+                const __m256i p = _mm256_maddubs_epi16(q[k], load256(y[i].qs + 32 * run));
+                sumi[k % 2] = _mm256_add_epi32(sumi[k % 2], _mm256_madd_epi16(pick_scale_pair(sc.h, run), p));
             }
         }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_add_epi32(sumi[0], sumi[1])), acc);
     }
     *s = hsum_ps(acc);
 }
