@@ -19,6 +19,7 @@
 #include <limits>
 
 #include "core/fp16.h"
+#include "kernels/kernels.h"
 #include "kernels/matmul.h"
 #include "model/kv_cache.h"
 #include "model/model.h"
@@ -105,9 +106,11 @@ void rope_apply(const ModelHParams& hp, float* data, int64_t n_rows, int64_t n_h
     }
 }
 
+// f32 dot product with the SIMD f32 kernel (a plain loop would not vectorize: it is a reduction).
 float dot_f32(const float* a, const float* b, int64_t n) {
+    static const VecDotFn vec_dot = kernels_get(GgmlType::F32).vec_dot;
     float s = 0.0f;
-    for (int64_t i = 0; i < n; ++i) s += a[i] * b[i];
+    vec_dot(n, &s, a, b);
     return s;
 }
 
@@ -162,7 +165,7 @@ void attend_row_f16_online(const float* q, const float* k_all, const float* v_al
             vs = std::exp(s - M);
         }
         const float* vj = v_all + j * kv_stride;
-        for (int64_t d = 0; d < hd; ++d) acc[d] = round_f16(std::fma(vj[d], vs, acc[d]));
+        for (int64_t d = 0; d < hd; ++d) acc[d] = round_f16(acc[d] + vj[d] * vs);  // not fused, as ggml's scalar tail
         S = S * ms + vs;
     }
     const float inv = S == 0.0f ? 0.0f : 1.0f / S;
@@ -203,8 +206,17 @@ void add_into(float* x, const float* y, int64_t count) {
     for (int64_t i = 0; i < count; ++i) x[i] += y[i];
 }
 
-// ggml's micro-batch size from which the CPU flash-attention uses its tiled f32 kernel.
+// When ggml's CPU flash attention uses its tiled f32 kernel rather than the reference one: micro-
+// batches of at least GGML_FA_TILE_Q = 64 rows, and a head size that is a multiple of the f32 SIMD
+// width (GGML_F32_EPR, 16 on the AVX-512 machine the reference figures come from; so stories260K,
+// head size 8, always takes the reference kernel).
 constexpr int64_t kTiledAttentionMinRows = 64;
+constexpr int64_t kTiledAttentionHeadMultiple = 16;
+
+bool llama_cpp_uses_reference_attention(const ModelHParams& hp, const KvCache& kv, int64_t n_rows) {
+    if (kv.type() != KvCacheType::F16) return false;  // with f32 K/V both kernels are plain f32 math
+    return n_rows < kTiledAttentionMinRows || hp.head_dim % kTiledAttentionHeadMultiple != 0;
+}
 
 }  // namespace
 
@@ -214,7 +226,7 @@ void model_forward(const Model& model, KvCache& kv, ForwardScratch& s, std::span
     const ModelWeights& w = model.weights();
     const int64_t n = int64_t(tokens.size());
     const int64_t n_embd = hp.n_embd, n_q = hp.n_embd_q(), n_kv = hp.n_embd_kv(), n_ff = hp.n_ff;
-    const bool f16_small_batch = kv.type() == KvCacheType::F16 && n < kTiledAttentionMinRows;
+    const bool f16_small_batch = llama_cpp_uses_reference_attention(hp, kv, n);
 
     // Token embeddings: the rows of token_embd, dequantized (ggml_get_rows).
     for (int64_t i = 0; i < n; ++i) weight_row_to_f32(w.token_embd, tokens[size_t(i)], s.x.data() + i * n_embd);

@@ -1,0 +1,189 @@
+// Loading: hyper-parameters, refusals that name what is wrong, in-memory weights, and the real
+// models in ../shared.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+
+#include "common/test_paths.h"
+#include "kernels/kernels.h"
+#include "model/model.h"
+#include "model_test_util.h"
+#include "random_model.h"
+
+namespace qs::test {
+namespace {
+
+std::string write_base(const std::string& name, RandomModelSpec spec = {}) {
+    const std::string path = temp_dir() + "/" + name + ".gguf";
+    random_model_write(spec, path);
+    return path;
+}
+
+std::string load_error(const std::string& path) {
+    try {
+        (void)Model::load(path);
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+TEST(ModelLoad, ReadsHyperParameters) {
+    RandomModelSpec spec;
+    spec.arch = "qwen2";
+    spec.n_embd = 64, spec.n_head = 8, spec.n_head_kv = 2, spec.n_layer = 3, spec.n_ff = 96, spec.n_vocab = 77;
+    spec.rope_freq_base = 1e6f, spec.rope_scale_factor = 4.0f, spec.rms_eps = 1e-6f;
+    const auto m = Model::load(write_base("hp", spec));
+    const ModelHParams& hp = m->hparams();
+    EXPECT_EQ(hp.arch, ModelArch::Qwen2);
+    EXPECT_EQ(hp.n_embd, 64);
+    EXPECT_EQ(hp.n_head, 8);
+    EXPECT_EQ(hp.n_head_kv, 2);
+    EXPECT_EQ(hp.head_dim, 8);
+    EXPECT_EQ(hp.n_rot, 8);
+    EXPECT_EQ(hp.n_layer, 3);
+    EXPECT_EQ(hp.n_ff, 96);
+    EXPECT_EQ(hp.n_vocab, 77);
+    EXPECT_EQ(hp.n_ctx_train, 256);
+    EXPECT_FLOAT_EQ(hp.rope_freq_base, 1e6f);
+    EXPECT_FLOAT_EQ(hp.rope_freq_scale, 0.25f);
+    EXPECT_FLOAT_EQ(hp.rms_norm_eps, 1e-6f);
+    EXPECT_TRUE(hp.rope_neox);
+    EXPECT_TRUE(hp.qkv_bias);
+    EXPECT_TRUE(m->weights().output_tied);
+    EXPECT_EQ(m->weights().output.data, m->weights().token_embd.data);
+}
+
+TEST(ModelLoad, RefusesOtherArchitecturesByName) {
+    const std::string base = write_base("arch_base"), bad = temp_dir() + "/gpt2.gguf";
+    gguf_rewrite(base, bad, [](const GgufTensorInfo&) { return false; },
+                 [](GgufWriter& w) { w.set("general.architecture", GgufValue::str("gpt2")); });
+    const std::string msg = load_error(bad);
+    EXPECT_NE(msg.find("gpt2"), std::string::npos) << msg;
+    EXPECT_NE(msg.find(bad), std::string::npos) << msg;
+}
+
+TEST(ModelLoad, MissingTensorIsNamed) {
+    const std::string base = write_base("missing_base"), bad = temp_dir() + "/missing.gguf";
+    gguf_rewrite(base, bad, [](const GgufTensorInfo& t) { return t.name == "blk.1.ffn_up.weight"; }, [](GgufWriter&) {});
+    const std::string msg = load_error(bad);
+    EXPECT_NE(msg.find("'blk.1.ffn_up.weight' is missing"), std::string::npos) << msg;
+    EXPECT_NE(msg.find(bad), std::string::npos) << msg;
+}
+
+TEST(ModelLoad, WrongShapeIsNamedWithBothShapes) {
+    RandomModelSpec spec;  // n_embd 64, 4 heads: attn_q is [64, 64]; give it [64, 32] instead
+    const std::string base = write_base("shape_base", spec), bad = temp_dir() + "/shape.gguf";
+    const GgufFile f = GgufFile::open(base);
+    const GgufTensorInfo* q = f.find_tensor("blk.0.attn_q.weight");
+    ASSERT_NE(q, nullptr);
+    gguf_rewrite(base, bad, [](const GgufTensorInfo& t) { return t.name == "blk.0.attn_q.weight"; },
+                 [&](GgufWriter& w) { w.add_tensor("blk.0.attn_q.weight", q->type, {64, 32}, q->data, q->nbytes / 2); });
+    const std::string msg = load_error(bad);
+    EXPECT_NE(msg.find("tensor 'blk.0.attn_q.weight' has shape [64, 32], expected [64, 64]"), std::string::npos) << msg;
+}
+
+TEST(ModelLoad, NonComputableTypeIsNamed) {
+    RandomModelSpec spec;
+    spec.n_embd = 256, spec.n_head = 4, spec.n_head_kv = 4, spec.n_layer = 1, spec.n_ff = 32, spec.n_vocab = 20;
+    const std::string base = write_base("iq_base", spec), bad = temp_dir() + "/iq.gguf";
+    const std::vector<uint8_t> bytes(row_size(GgmlType::IQ2_XXS, 256) * 20, 0);
+    gguf_rewrite(base, bad, [](const GgufTensorInfo& t) { return t.name == "token_embd.weight"; },
+                 [&](GgufWriter& w) { w.add_tensor("token_embd.weight", GgmlType::IQ2_XXS, {256, 20}, bytes.data(), bytes.size()); });
+    const std::string msg = load_error(bad);
+    EXPECT_NE(msg.find("tensor 'token_embd.weight' has type iq2_xxs, which QuantScope cannot compute"), std::string::npos)
+        << msg;
+}
+
+// A model whose weights are replaced in memory computes with the replacements: an identical copy
+// gives identical logits, a Q8_0 copy gives nearby but different ones.
+TEST(ModelLoad, InMemoryWeightsReplaceFileTensors) {
+    const auto base = Model::load(write_base("owned_base"));
+    const std::string name = "blk.0.ffn_down.weight";
+    const GgufTensorInfo* t = base->file().find_tensor(name);
+    ASSERT_NE(t, nullptr);
+    OwnedTensor same{t->type, t->ne, std::vector<uint8_t>(t->data, t->data + t->nbytes)};
+    const auto copy = Model::with_weights(*base, {{name, same}});
+    EXPECT_NE(copy->weights().layers[0].ffn_down.data, base->weights().layers[0].ffn_down.data);
+
+    std::vector<float> f32(size_t(t->n_elements()));
+    std::memcpy(f32.data(), t->data, t->nbytes);
+    OwnedTensor q8{GgmlType::Q8_0, t->ne, std::vector<uint8_t>(row_size(GgmlType::Q8_0, t->ne[0]) * size_t(t->rows()))};
+    kernels_get(GgmlType::Q8_0).from_f32(f32.data(), q8.data.data(), int64_t(f32.size()));
+    const auto quant = Model::with_weights(*base, {{name, q8}});
+    EXPECT_EQ(quant->weights().layers[0].ffn_down.type, GgmlType::Q8_0);
+
+    const auto tokens = test_tokens(10, base->hparams().n_vocab);
+    ModelContext a(base, 16), b(copy, 16), c(quant, 16);
+    const auto la = decode_all(a, tokens), lb = decode_all(b, tokens), lc = decode_all(c, tokens);
+    EXPECT_EQ(la, lb);
+    EXPECT_NE(la, lc);
+    EXPECT_LT(max_rel_error(lc, la), 5e-2);
+
+    OwnedTensor wrong{GgmlType::F32, {t->ne[1], t->ne[0] * 2}, std::vector<uint8_t>(t->nbytes * 2)};
+    EXPECT_THROW((void)Model::with_weights(*base, {{name, wrong}}), Error);
+}
+
+// --- the real models in ../shared ---
+
+void run_real(const std::string& path, int64_t n_tokens) {
+    const auto m = Model::load(path);
+    ModelContext ctx(m, int(n_tokens));
+    const auto tokens = test_tokens(n_tokens, m->hparams().n_vocab);
+    const auto logits = decode_all(ctx, tokens);
+    for (float x : logits) ASSERT_TRUE(std::isfinite(x));
+    // Not degenerate: logits vary across the vocabulary.
+    float lo = logits[0], hi = logits[0];
+    for (int64_t j = 0; j < m->hparams().n_vocab; ++j) lo = std::min(lo, logits[size_t(j)]), hi = std::max(hi, logits[size_t(j)]);
+    EXPECT_GT(hi - lo, 1.0f);
+}
+
+TEST(RealModels, Stories260K) {
+    QS_REQUIRE_SHARED(path, "models/stories260K.gguf");
+    const auto m = Model::load(path);
+    EXPECT_EQ(m->hparams().n_vocab, 512);
+    EXPECT_EQ(m->hparams().n_embd, 64);
+    EXPECT_EQ(m->hparams().n_layer, 5);
+    EXPECT_EQ(m->hparams().n_head_kv, 4);
+    EXPECT_EQ(m->hparams().n_ff, 172);
+    run_real(path, 32);
+}
+
+TEST(RealModels, M1Llama) {
+    QS_REQUIRE_SHARED(path, "models/synthetic/llama-d256-spm512.gguf");
+    run_real(path, 32);
+}
+
+TEST(RealModels, M2Qwen2) {
+    QS_REQUIRE_SHARED(path, "models/synthetic/qwen2-d256-gpt2bpe.gguf");
+    const auto m = Model::load(path);
+    EXPECT_EQ(m->hparams().arch, ModelArch::Qwen2);
+    EXPECT_EQ(m->hparams().n_vocab, 50257);
+    EXPECT_TRUE(m->weights().output_tied);
+    run_real(path, 16);
+}
+
+// One 512-token forward pass of M1, timed (the figure goes to the test's properties and stdout).
+TEST(RealModels, M1Forward512Timing) {
+    QS_REQUIRE_SHARED(path, "models/synthetic/llama-d256-spm512.gguf");
+    const auto m = Model::load(path);
+    ModelContext ctx(m, 512);
+    const auto tokens = test_tokens(512, m->hparams().n_vocab);
+    std::vector<float> logits(512 * size_t(m->hparams().n_vocab));
+    const std::vector<uint8_t> want(512, 1);
+    double best = 1e9;
+    for (int rep = 0; rep < 3; ++rep) {
+        ctx.clear();
+        const auto t0 = std::chrono::steady_clock::now();
+        ctx.decode(tokens, want, logits.data());
+        best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    for (float x : logits) ASSERT_TRUE(std::isfinite(x));
+    std::printf("    M1 512-token forward: %.1f ms (%.0f tokens/s)\n", best * 1e3, 512 / best);
+    RecordProperty("m1_512_ms", std::to_string(best * 1e3));
+}
+
+}  // namespace
+}  // namespace qs::test
