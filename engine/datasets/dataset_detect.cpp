@@ -28,11 +28,12 @@ std::string detect_jsonl(const std::string& path, const std::string& text) {
     fail_file(path, "no JSON line");
 }
 
-// llama.cpp's HellaSwag file: 6-line tasks whose second line is a gold index 0..3.
-bool looks_like_hellaswag_llamacpp(const std::string& text) {
-    const auto lines = datasets::split_lines(text);
-    if (lines.size() < 6 || lines.size() % 6 != 0) return false;
-    for (size_t i = 1; i < lines.size() && i < 60; i += 6) {
+// llama.cpp's HellaSwag file: 6-line tasks whose second line is a gold index 0..3 (checked on
+// the complete tasks of the head of the file).
+bool looks_like_hellaswag_llamacpp(const std::string& head) {
+    const auto lines = datasets::split_lines(head);
+    if (lines.size() < 6) return false;
+    for (size_t i = 1; i + 4 < lines.size() && i < 60; i += 6) {
         int64_t gold = -1;
         if (!datasets::parse_int(lines[i].text, gold) || gold < 0 || gold > 3) return false;
     }
@@ -53,7 +54,8 @@ std::string dataset_detect_format(const std::string& path) {
     if (has_suffix(name, ".csv")) return "mmlu";
     if (has_suffix(name, ".tsv")) return "sst2";
 
-    const std::string text = datasets::dataset_read_text(path);
+    // The head is enough to recognise a format, and spares decompressing all of a large .bz2.
+    const std::string text = datasets::dataset_read_head(path, 64 * 1024);
     if (has_suffix(name, ".jsonl") || has_suffix(name, ".json")) return detect_jsonl(path, text);
     if (has_suffix(name, ".txt")) {
         if (looks_like_hellaswag_llamacpp(text)) return "hellaswag-llamacpp";

@@ -1,6 +1,9 @@
 #include "datasets/dataset_io.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 
 #include "core/text_file.h"
 #include "datasets/decompress.h"
@@ -31,6 +34,26 @@ std::string dataset_read_text(const std::string& path) {
     if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
     if (text.find_first_not_of(" \t\r\n") == std::string::npos) fail_file(path, "file has only blank lines");
     return text;
+}
+
+std::string dataset_read_head(const std::string& path, size_t max_bytes) {
+    std::string head;
+    if (ends_with(path, ".bz2")) {
+        head = bz2_read_file(path, max_bytes);
+    } else {
+        std::ifstream in(path, std::ios::binary);
+        if (!in) fail_file(path, "cannot open: {}", std::strerror(errno));
+        head.resize(max_bytes);
+        in.read(head.data(), std::streamsize(max_bytes));
+        head.resize(size_t(in.gcount()));
+    }
+    if (head.empty()) fail_file(path, "file is empty");
+    if (head.size() >= max_bytes) {
+        const size_t last_newline = head.rfind('\n');
+        if (last_newline != std::string::npos) head.erase(last_newline + 1);
+    }
+    if (head.rfind("\xEF\xBB\xBF", 0) == 0) head.erase(0, 3);
+    return head;
 }
 
 std::vector<TextLine> split_lines(std::string_view text) {

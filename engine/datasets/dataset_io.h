@@ -21,6 +21,10 @@ namespace qs::datasets {
 // dropped. Throws qs::Error naming the file when it is missing, empty, corrupt or not UTF-8.
 std::string dataset_read_text(const std::string& path);
 
+// The first max_bytes (or a little more) of the file, decompressed if ".bz2", for format sniffing:
+// no UTF-8 check (the cut may split a character), a partial last line is dropped.
+std::string dataset_read_head(const std::string& path, size_t max_bytes);
+
 struct TextLine {
     std::string_view text;  // without the '\n' and a trailing '\r'
     int64_t number = 0;     // 1-based

@@ -11,7 +11,7 @@
 
 namespace qs::datasets {
 
-std::string bz2_read_file(const std::string& path) {
+std::string bz2_read_file(const std::string& path, size_t max_bytes) {
     std::ifstream in(path, std::ios::binary);
     if (!in) fail_file(path, "cannot open: {}", std::strerror(errno));
     const std::string packed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -22,13 +22,13 @@ std::string bz2_read_file(const std::string& path) {
     char buffer[1 << 16];
     size_t consumed = 0;
     // A .bz2 file may hold several concatenated streams (pbzip2, `cat a.bz2 b.bz2`): decode each.
-    while (consumed < packed.size()) {
+    while (consumed < packed.size() && out.size() < max_bytes) {
         bz_stream stream{};
         if (BZ2_bzDecompressInit(&stream, 0, 0) != BZ_OK) fail_file(path, "bzip2: cannot initialise decoder");
         stream.next_in = const_cast<char*>(packed.data() + consumed);
         stream.avail_in = static_cast<unsigned>(packed.size() - consumed);
         int rc = BZ_OK;
-        while (rc == BZ_OK) {
+        while (rc == BZ_OK && out.size() < max_bytes) {
             stream.next_out = buffer;
             stream.avail_out = sizeof(buffer);
             rc = BZ2_bzDecompress(&stream);
@@ -37,6 +37,7 @@ std::string bz2_read_file(const std::string& path) {
         }
         consumed = packed.size() - stream.avail_in;
         BZ2_bzDecompressEnd(&stream);
+        if (out.size() >= max_bytes) break;
         if (rc == BZ_UNEXPECTED_EOF) fail_file(path, "bzip2: truncated data");
         if (rc != BZ_STREAM_END) fail_file(path, "bzip2: corrupt data (code {})", rc);
     }

@@ -1,0 +1,58 @@
+// Subset selection: fixed-seed, portable, ascending; limit >= n gives everything; llama.cpp order.
+#include <algorithm>
+#include <random>
+#include <set>
+
+#include "test_support.h"
+
+using namespace qs;
+
+TEST(DatasetSample, DeterministicSortedDistinct) {
+    const auto a = dataset_sample(1000, 50, 42);
+    const auto b = dataset_sample(1000, 50, 42);
+    EXPECT_EQ(a, b);
+    ASSERT_EQ(a.size(), 50u);
+    EXPECT_TRUE(std::is_sorted(a.begin(), a.end()));
+    EXPECT_EQ(std::set<size_t>(a.begin(), a.end()).size(), 50u);
+    EXPECT_LT(a.back(), 1000u);
+    EXPECT_NE(a, dataset_sample(1000, 50, 43));
+    // Not simply a prefix of the file.
+    EXPECT_GT(a.back(), 100u);
+}
+
+TEST(DatasetSample, LimitAtLeastNReturnsAllInOrder) {
+    for (size_t limit : {size_t(10), size_t(11), size_t(1000)}) {
+        const auto all = dataset_sample(10, limit, 7);
+        ASSERT_EQ(all.size(), 10u);
+        for (size_t i = 0; i < 10; ++i) EXPECT_EQ(all[i], i);
+    }
+    EXPECT_TRUE(dataset_sample(10, 0, 7).empty());
+    EXPECT_TRUE(dataset_sample(0, 5, 7).empty());
+}
+
+TEST(DatasetSample, SampleIsRoughlyUniform) {
+    // Every index of 20 should be picked about half the time over many seeds with limit 10.
+    std::vector<int> hits(20, 0);
+    for (uint64_t seed = 0; seed < 2000; ++seed)
+        for (size_t i : dataset_sample(20, 10, seed)) ++hits[i];
+    for (int h : hits) EXPECT_NEAR(h, 1000, 150);
+}
+
+TEST(DatasetSample, LlamacppHellaswagOrderReplaysTheErasingDraw) {
+    const auto order = dataset_sample_llamacpp_hellaswag(10042, 200);
+    ASSERT_EQ(order.size(), 200u);
+    EXPECT_EQ(std::set<size_t>(order.begin(), order.end()).size(), 200u);
+    // Replay llama.cpp's loop independently on a list of ids.
+    std::vector<size_t> left(10042);
+    for (size_t i = 0; i < left.size(); ++i) left[i] = i;
+    std::mt19937 rng(1);
+    for (size_t i = 0; i < 200; ++i) {
+        std::uniform_int_distribution<size_t> dist(0, left.size() - 1);
+        const size_t idx = dist(rng);
+        EXPECT_EQ(order[i], left[idx]);
+        left.erase(left.begin() + std::ptrdiff_t(idx));
+    }
+    // Asking for more tasks than exist gives a full permutation (llama.cpp always shuffles).
+    const auto all = dataset_sample_llamacpp_hellaswag(5, 100);
+    EXPECT_EQ(std::set<size_t>(all.begin(), all.end()).size(), 5u);
+}
