@@ -7,7 +7,7 @@ PACKAGES=(
   # toolchain
   build-essential cmake ninja-build pkg-config git python3
   # engine
-  libfmt-dev libpcre2-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev
+  libfmt-dev libpcre2-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev libbz2-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev hyperfine
   # GUI, charts and export
