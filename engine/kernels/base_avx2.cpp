@@ -197,6 +197,137 @@ void vec_dot_q8_q8(int64_t n, float* s, const void* vx, const void* vy) {
     *s = hsum(acc);
 }
 
+// ---- tile kernels for batched matmul ---------------------------------------------------------
+// Same scheme as the AVX-512 tiles (see base_avx512.cpp), sized for 16 ymm registers.
+
+template <int R, int C>
+inline void store_tile(const __m256 (&acc)[R][C], float* y, int64_t ldy, bool accumulate) {
+    for (int c = 0; c < C; ++c)
+        for (int r = 0; r < R; ++r) {
+            const float v = hsum(acc[r][c]);
+            y[c * ldy + r] = accumulate ? y[c * ldy + r] + v : v;
+        }
+}
+
+// Float types: rows as f32 (f16/bf16 convert exactly), zero-padded to a multiple of 8.
+size_t float_packed_bytes(int64_t k) { return size_t(round_up(k, 8)) * sizeof(float); }
+
+template <class Row>
+void pack_float(int64_t k, const char* row, char* out) {
+    const auto* x = reinterpret_cast<const typename Row::T*>(row);
+    auto* o = reinterpret_cast<float*>(out);
+    int64_t i = 0;
+    for (; i + 8 <= k; i += 8) _mm256_storeu_ps(o + i, Row::load(x + i));
+    for (; i < k; ++i) o[i] = Row::one(x[i]);
+    for (; i < round_up(k, 8); ++i) o[i] = 0.0f;
+}
+
+template <int R, int C>
+struct FloatTile {
+    static void run(int64_t k, const char* w, size_t ws, int, const char* x, size_t xs, int, float* y, int64_t ldy,
+                    bool accumulate) {
+        __m256 acc[R][C];
+        for (int r = 0; r < R; ++r)
+            for (int c = 0; c < C; ++c) acc[r][c] = _mm256_setzero_ps();
+        for (int64_t i = 0; i < round_up(k, 8); i += 8) {
+            __m256 wv[R];
+            for (int r = 0; r < R; ++r) wv[r] = _mm256_loadu_ps(reinterpret_cast<const float*>(w + r * ws) + i);
+            for (int c = 0; c < C; ++c) {
+                const __m256 xv = _mm256_loadu_ps(reinterpret_cast<const float*>(x + c * xs) + i);
+                for (int r = 0; r < R; ++r) acc[r][c] = _mm256_fmadd_ps(wv[r], xv, acc[r][c]);
+            }
+        }
+        store_tile<R, C>(acc, y, ldy, accumulate);
+    }
+};
+
+template <class Row>
+constexpr GemmTile float_tile{3, 4, float_packed_bytes, pack_float<Row>, float_packed_bytes, pack_float<Row>,
+                              TileTable<FloatTile, 3, 4>::run, 8};
+
+// q8_0 activations x {q4_0, q5_0, q8_0} weights, one block (32 elements) per step:
+//   weights 32 quant bytes + 8 f32 lanes of d_w; activations 32 signed bytes + 8 f32 lanes of d_x
+//   + 8 int32 lanes of -(sum of the lane's 4 quants).
+// q4_0/q5_0 multiply unsigned quants (<= 31, vpmaddubsw cannot saturate) and add the offset
+// correction; q8_0 keeps signed weights and uses ggml's sign trick (|w| x sign(x, w)), exact
+// because activations come from the q8_0 quantizer, whose quants lie in [-127, 127].
+constexpr size_t kWStep = 64, kXStep = 96;
+size_t w_q8_packed_bytes(int64_t k) { return size_t(k / 32) * kWStep; }
+size_t x_q8_packed_bytes(int64_t k) { return size_t(k / 32) * kXStep; }
+
+void pack_x_q8_0(int64_t k, const char* row, char* out) {
+    const auto* x = reinterpret_cast<const block_q8_0*>(row);
+    for (int64_t b = 0; b < k / 32; ++b) {
+        char* step = out + size_t(b) * kXStep;
+        const __m256i q = load_bytes(x[b].qs);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(step), q);
+        _mm256_storeu_ps(reinterpret_cast<float*>(step + 32), _mm256_set1_ps(half(x[b].d)));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(step + 64), _mm256_sub_epi32(_mm256_setzero_si256(), sum_s8(q)));
+    }
+}
+
+template <class Block, class Quants>
+void pack_w_blocks(int64_t k, const char* row, char* out, Quants quants) {
+    const auto* x = reinterpret_cast<const Block*>(row);
+    for (int64_t b = 0; b < k / 32; ++b) {
+        char* step = out + size_t(b) * kWStep;
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(step), quants(x[b]));
+        _mm256_storeu_ps(reinterpret_cast<float*>(step + 32), _mm256_set1_ps(half(x[b].d)));
+    }
+}
+void pack_w_q8_0(int64_t k, const char* row, char* out) {
+    pack_w_blocks<block_q8_0>(k, row, out, [](const block_q8_0& b) { return load_bytes(b.qs); });
+}
+void pack_w_q4_0(int64_t k, const char* row, char* out) {
+    pack_w_blocks<block_q4_0>(k, row, out, [](const block_q4_0& b) { return bytes_from_nibbles_32(b.qs); });
+}
+void pack_w_q5_0(int64_t k, const char* row, char* out) {
+    pack_w_blocks<block_q5_0>(k, row, out, [](const block_q5_0& b) { return q5_unsigned(b.qs, b.qh); });
+}
+
+// Shift: log2 of the weight offset (8 -> 3, 16 -> 4); 0 selects q8_0's signed sign-trick path.
+template <int Shift>
+struct Q8TileFor {
+    template <int R, int C>
+    struct Tile {
+        static void run(int64_t k, const char* w, size_t ws, int, const char* x, size_t xs, int, float* y, int64_t ldy,
+                        bool accumulate) {
+            __m256 acc[R][C];
+            for (int r = 0; r < R; ++r)
+                for (int c = 0; c < C; ++c) acc[r][c] = _mm256_setzero_ps();
+            const __m256i ones = _mm256_set1_epi16(1);
+            for (int64_t s = 0; s < k / 32; ++s) {
+                __m256i wq[R], wu[R];
+                for (int r = 0; r < R; ++r) {
+                    wq[r] = load_bytes(w + r * ws + s * kWStep);
+                    wu[r] = Shift == 0 ? _mm256_sign_epi8(wq[r], wq[r]) : wq[r];
+                }
+                for (int c = 0; c < C; ++c) {
+                    const char* p = x + c * xs + s * kXStep;
+                    const __m256i xq = load_bytes(p);
+                    const __m256 xd = _mm256_loadu_ps(reinterpret_cast<const float*>(p + 32));
+                    const __m256i bias = _mm256_slli_epi32(load_bytes(p + 64), Shift);
+                    for (int r = 0; r < R; ++r) {
+                        __m256i sumi;
+                        if constexpr (Shift == 0) {
+                            sumi = _mm256_madd_epi16(_mm256_maddubs_epi16(wu[r], _mm256_sign_epi8(xq, wq[r])), ones);
+                        } else {
+                            sumi = _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(wu[r], xq), ones), bias);
+                        }
+                        const __m256 wd = _mm256_loadu_ps(reinterpret_cast<const float*>(w + r * ws + s * kWStep + 32));
+                        acc[r][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sumi), _mm256_mul_ps(wd, xd), acc[r][c]);
+                    }
+                }
+            }
+            store_tile<R, C>(acc, y, ldy, accumulate);
+        }
+    };
+};
+
+template <int Shift, void (*PackW)(int64_t, const char*, char*)>
+constexpr GemmTile q8_0_tile{2, 4, w_q8_packed_bytes, PackW, x_q8_packed_bytes, pack_x_q8_0,
+                             TileTable<Q8TileFor<Shift>::template Tile, 2, 4>::run, 32};
+
 }  // namespace
 
 void kernels_register_base_avx2(KernelTable& t) {
@@ -216,6 +347,16 @@ void kernels_register_base_avx2(KernelTable& t) {
     t[GgmlType::Q8_1] = {q8_to_f32<block_q8_1>, q8_from_f32<block_q8_1, true>, vec_dot_q8_q8<block_q8_1>, GgmlType::Q8_1};
 }
 
-const GemmTile* gemm_tile_avx2(GgmlType) { return nullptr; }
+const GemmTile* gemm_tile_avx2(GgmlType t) {
+    switch (t) {
+        case GgmlType::F32: return &float_tile<F32Row>;
+        case GgmlType::F16: return &float_tile<F16Row>;
+        case GgmlType::BF16: return &float_tile<BF16Row>;
+        case GgmlType::Q8_0: return &q8_0_tile<0, pack_w_q8_0>;
+        case GgmlType::Q4_0: return &q8_0_tile<3, pack_w_q4_0>;
+        case GgmlType::Q5_0: return &q8_0_tile<4, pack_w_q5_0>;
+        default: return nullptr;
+    }
+}
 
 }  // namespace qs

@@ -34,23 +34,6 @@ namespace {
 
 using simd::half;
 
-using TileKernelFn = void (*)(int64_t k, const char* w, size_t w_stride, int nr, const char* x, size_t x_stride,
-                              int nc, float* y, int64_t ldy, bool accumulate);
-
-// Dispatches a runtime (nr, nc) edge tile to the Kernel<R, C> instantiation.
-template <template <int, int> class Kernel, int Rows, int Cols>
-struct TileTable {
-    template <size_t... I>
-    static constexpr std::array<TileKernelFn, Rows * Cols> make(std::index_sequence<I...>) {
-        return {&Kernel<int(I / Cols) + 1, int(I % Cols) + 1>::run...};
-    }
-    static constexpr std::array<TileKernelFn, Rows * Cols> table = make(std::make_index_sequence<Rows * Cols>{});
-    static void run(int64_t k, const char* w, size_t ws, int nr, const char* x, size_t xs, int nc, float* y, int64_t ldy,
-                    bool accumulate) {
-        table[size_t((nr - 1) * Cols + (nc - 1))](k, w, ws, nr, x, xs, nc, y, ldy, accumulate);
-    }
-};
-
 template <int R, int C>
 inline void store_tile(const __m512 (&acc)[R][C], float* y, int64_t ldy, bool accumulate) {
     for (int c = 0; c < C; ++c)
@@ -61,8 +44,6 @@ inline void store_tile(const __m512 (&acc)[R][C], float* y, int64_t ldy, bool ac
 }
 
 // ---- float types: f32 panels ---------------------------------------------------------------
-
-constexpr int64_t round_up(int64_t v, int64_t to) { return (v + to - 1) / to * to; }
 
 size_t float_packed_bytes(int64_t k) { return size_t(round_up(k, 16)) * sizeof(float); }
 

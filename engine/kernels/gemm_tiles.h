@@ -6,7 +6,9 @@
 // results are summed may differ. Types without a tile kernel use vec_dot one output at a time.
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <utility>
 #include <cstdint>
 
 #include "core/cpu_features.h"
@@ -31,6 +33,25 @@ struct GemmTile {
                    float* y, int64_t ldy, bool accumulate);
     int64_t k_align;
 };
+
+using GemmTileKernelFn = decltype(GemmTile::kernel);
+
+// Helper for the ISA files: dispatches a runtime (nr, nc) edge tile to Kernel<R, C>::run, so
+// every tile size is a fully unrolled instantiation.
+template <template <int, int> class Kernel, int Rows, int Cols>
+struct TileTable {
+    template <size_t... I>
+    static constexpr std::array<GemmTileKernelFn, Rows * Cols> make(std::index_sequence<I...>) {
+        return {&Kernel<int(I / Cols) + 1, int(I % Cols) + 1>::run...};
+    }
+    static constexpr std::array<GemmTileKernelFn, Rows * Cols> table = make(std::make_index_sequence<Rows * Cols>{});
+    static void run(int64_t k, const char* w, size_t ws, int nr, const char* x, size_t xs, int nc, float* y, int64_t ldy,
+                    bool accumulate) {
+        table[size_t((nr - 1) * Cols + (nc - 1))](k, w, ws, nr, x, xs, nc, y, ldy, accumulate);
+    }
+};
+
+constexpr int64_t round_up(int64_t v, int64_t to) { return (v + to - 1) / to * to; }
 
 // Defined in base_avx2.cpp / base_avx512.cpp; nullptr when that level has no tile for the type.
 const GemmTile* gemm_tile_avx2(GgmlType t);
