@@ -4,9 +4,14 @@
 // Dot products: quants are expanded to unsigned bytes, multiplied with the signed q8_K bytes by
 // vpmaddubsw (pairs summed into int16, never saturating: |q| <= 63, |q8| <= 127), then
 // vpmaddwd with each sub-block's scale sums pairs into int32. Signed quants (q3_K, q6_K) are
-// handled as unsigned q + offset and the offset * q8 term subtracted. Mins use the q8_K bsums.
+// taken as unsigned q + offset, and offset * scale * (q8 sums) is subtracted once per super-block
+// from the q8_K bsums; mins (q2_K, q4_K, q5_K) use the bsums the same way, as ggml does.
 // The float accumulation order differs from the scalar reference (which mirrors ggml's generic C),
 // so results agree to rounding, not bit for bit.
+// ggml's float formulas must round as written (x * d - m is two roundings, not one FMA), and GCC
+// contracts by default in C++ whenever FMA is available; this must precede every include so the
+// inlined helpers and intrinsics share the setting. Explicit FMA intrinsics are unaffected.
+#pragma GCC optimize("fp-contract=off")
 #include <immintrin.h>
 
 #include <cmath>
@@ -49,7 +54,8 @@ inline __m256i broadcast_scale(__m256i sc, int j) {
 void q8_K_block(const float* x, block_q8_K& y) {
     const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
     __m256 vmax = _mm256_setzero_ps();
-    for (int j = 0; j < QK_K; j += 8) vmax = _mm256_max_ps(_mm256_and_ps(_mm256_loadu_ps(x + j), abs_mask), vmax);  // NaN operand first: ignored
+    for (int j = 0; j < QK_K; j += 8)  // NaN as first operand is ignored, like the scalar '>' scan
+        vmax = _mm256_max_ps(_mm256_and_ps(_mm256_loadu_ps(x + j), abs_mask), vmax);
     __m128 m = _mm_max_ps(_mm256_castps256_ps128(vmax), _mm256_extractf128_ps(vmax, 1));
     m = _mm_max_ps(m, _mm_movehl_ps(m, m));
     m = _mm_max_ss(m, _mm_movehdup_ps(m));
@@ -58,7 +64,8 @@ void q8_K_block(const float* x, block_q8_K& y) {
     if (amax > 0.f) {  // the first element reaching amax, as the scalar strict '>' scan picks
         const __m256 target = _mm256_set1_ps(amax);
         for (int j = 0; j < QK_K; j += 8) {
-            const int hits = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_and_ps(_mm256_loadu_ps(x + j), abs_mask), target, _CMP_EQ_OQ));
+            const __m256 ax = _mm256_and_ps(_mm256_loadu_ps(x + j), abs_mask);
+            const int hits = _mm256_movemask_ps(_mm256_cmp_ps(ax, target, _CMP_EQ_OQ));
             if (hits) {
                 max = x[j + __builtin_ctz(unsigned(hits))];
                 break;
@@ -109,7 +116,8 @@ void from_f32_q8_K(const float* x, void* vy, int64_t n) {
 
 // ---------------------------------------------------------------------------------------------
 // Dequantization (bit-identical to scalar: same per-sub-block float factors, then q * f - m with
-// separate multiply and subtract, never fused)
+// separate multiply and subtract; the project builds in ISO C++ mode, where GCC does not contract
+// them into FMAs, and the bit-identity tests would catch it if it did)
 // ---------------------------------------------------------------------------------------------
 
 // y[0..31] = d * float(q[0..31]) - m for 32 unsigned byte quants in a vector.
@@ -149,7 +157,7 @@ inline void store_scaled16(__m128i q, float dsc, float* y) {
     _mm256_storeu_ps(y + 8, _mm256_mul_ps(v, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(q, 8)))));
 }
 
-// The four runs of 32 q6_K quants (minus 32) of one 128-element half.
+// The four runs of 32 q6_K quants of one 128-element half, unsigned (0..63, i.e. value + 32).
 inline void q6_K_half(const uint8_t* ql, const uint8_t* qh, __m256i out[4]) {
     const __m256i m4 = _mm256_set1_epi8(0xF), m2 = _mm256_set1_epi8(3);
     const __m256i lo1 = load256(ql), lo2 = load256(ql + 32), hb = load256(qh);
