@@ -369,7 +369,7 @@ double best_ns_per_call(F&& call) {
     return best;
 }
 
-// A rough speed figure per ISA (ns per 4096-element row), printed for the record; asserts nothing
+// Rough speed figures per ISA (ns per 4096-element row, vec_dot and to_f32), printed for the record; asserts nothing
 // beyond the kernels running.
 TEST_P(KQuantType, VecDotTiming) {
     const GgmlType t = GetParam();
@@ -389,6 +389,12 @@ TEST_P(KQuantType, VecDotTiming) {
         });
         EXPECT_TRUE(std::isfinite(sink));
         std::cout << "  " << isa_name(isa) << " " << ns;
+    }
+    std::cout << "\n" << type_name(t) << " to_f32  ns/4096-row:";
+    std::vector<float> out(static_cast<size_t>(n));
+    for (Isa isa : isas) {
+        const ToF32Fn f = kernels_get(t, isa).to_f32;
+        std::cout << "  " << isa_name(isa) << " " << best_ns_per_call([&] { f(row.data(), out.data(), n); });
     }
     std::cout << "\n";
 }
