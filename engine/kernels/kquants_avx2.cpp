@@ -1,5 +1,5 @@
 // AVX2 K-quant kernels: dot products with q8_K following ggml's x86 approach, q8_K quantization
-// (bit-identical to the scalar reference) and dequantization of q4_K/q6_K (bit-identical too).
+// and dequantization of every K-quant (both bit-identical to the scalar reference).
 //
 // Dot products: quants are expanded to unsigned bytes, multiplied with the signed q8_K bytes by
 // vpmaddubsw (pairs summed into int16, never saturating: |q| <= 63, |q8| <= 127), then
@@ -150,6 +150,55 @@ void to_f32_q4_K(const void* vx, float* y, int64_t n) {
     }
 }
 
+void to_f32_q5_K(const void* vx, float* y, int64_t n) {
+    const auto* x = static_cast<const block_q5_K*>(vx);
+    const __m256i m4 = _mm256_set1_epi8(0xF), sixteen = _mm256_set1_epi8(16);
+    for (int64_t i = 0; i < n / QK_K; ++i) {
+        const float d = fp16_to_fp32(x[i].d), dmin = fp16_to_fp32(x[i].dmin);
+        const __m256i qh = load256(x[i].qh);
+        for (int g = 0; g < QK_K / 64; ++g) {
+            uint8_t sc, m;
+            kquants::scale_min_k4(2 * g, x[i].scales, sc, m);
+            const float d1 = d * float(sc), m1 = dmin * float(m);
+            kquants::scale_min_k4(2 * g + 1, x[i].scales, sc, m);
+            const float d2 = d * float(sc), m2 = dmin * float(m);
+            const __m256i q = load256(x[i].qs + 32 * g);
+            const __m256i b0 = _mm256_set1_epi8(char(1 << (2 * g))), b1 = _mm256_set1_epi8(char(2 << (2 * g)));
+            const __m256i h0 = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, b0), b0), sixteen);
+            const __m256i h1 = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, b1), b1), sixteen);
+            store_affine32(_mm256_or_si256(_mm256_and_si256(q, m4), h0), d1, m1, y);
+            store_affine32(_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), h1), d2, m2, y + 32);
+            y += 64;
+        }
+    }
+}
+
+// y[0..15] = d * float(q[0..15]) - m for 16 unsigned byte quants.
+inline void store_affine16(__m128i q, float d, float m, float* y) {
+    const __m256 vd = _mm256_set1_ps(d), vm = _mm256_set1_ps(m);
+    const __m256 f0 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(q));
+    const __m256 f1 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(q, 8)));
+    _mm256_storeu_ps(y, _mm256_sub_ps(_mm256_mul_ps(vd, f0), vm));
+    _mm256_storeu_ps(y + 8, _mm256_sub_ps(_mm256_mul_ps(vd, f1), vm));
+}
+
+void to_f32_q2_K(const void* vx, float* y, int64_t n) {
+    const auto* x = static_cast<const block_q2_K*>(vx);
+    const __m256i m3 = _mm256_set1_epi8(3);
+    for (int64_t i = 0; i < n / QK_K; ++i) {
+        const float d = fp16_to_fp32(x[i].d), dmin = fp16_to_fp32(x[i].dmin);
+        for (int run = 0; run < 8; ++run) {  // runs of 32: half run/4, bit pair run%4
+            const __m256i q = _mm256_and_si256(_mm256_srli_epi16(load256(x[i].qs + 32 * (run / 4)), 2 * (run % 4)), m3);
+            for (int part = 0; part < 2; ++part) {
+                const uint8_t sc = x[i].scales[2 * run + part];
+                const __m128i q16 = part == 0 ? _mm256_castsi256_si128(q) : _mm256_extracti128_si256(q, 1);
+                store_affine16(q16, d * float(sc & 0xF), dmin * float(sc >> 4), y + 16 * part);
+            }
+            y += 32;
+        }
+    }
+}
+
 // y[0..15] = (d * sc) * float(q[0..15]) for 16 signed byte quants.
 inline void store_scaled16(__m128i q, float dsc, float* y) {
     const __m256 v = _mm256_set1_ps(dsc);
@@ -167,6 +216,26 @@ inline void q6_K_half(const uint8_t* ql, const uint8_t* qh, __m256i out[4]) {
     for (int k = 0; k < 4; ++k) {
         const __m256i high = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2 * k), m2), 4);
         out[k] = _mm256_or_si256(lows[k], high);  // unsigned 0..63
+    }
+}
+
+void to_f32_q3_K(const void* vx, float* y, int64_t n) {
+    const auto* x = static_cast<const block_q3_K*>(vx);
+    const __m256i m3 = _mm256_set1_epi8(3), four = _mm256_set1_epi8(4);
+    for (int64_t i = 0; i < n / QK_K; ++i) {
+        const float d = fp16_to_fp32(x[i].d);
+        int8_t sc[16];
+        kquants::unpack_scales_q3_K(x[i].scales, sc);
+        const __m256i hbits = load256(x[i].hmask);
+        for (int run = 0; run < 8; ++run) {  // runs of 32; a clear hmask bit `run` means q - 4
+            const __m256i low = _mm256_and_si256(_mm256_srli_epi16(load256(x[i].qs + 32 * (run / 4)), 2 * (run % 4)), m3);
+            const __m256i bit = _mm256_set1_epi8(char(1 << run));
+            const __m256i sub = _mm256_andnot_si256(_mm256_cmpeq_epi8(_mm256_and_si256(hbits, bit), bit), four);
+            const __m256i q = _mm256_sub_epi8(low, sub);
+            store_scaled16(_mm256_castsi256_si128(q), d * float(sc[2 * run]), y);
+            store_scaled16(_mm256_extracti128_si256(q, 1), d * float(sc[2 * run + 1]), y + 16);
+            y += 32;
+        }
     }
 }
 
@@ -335,10 +404,13 @@ void vec_dot_q6_K(int64_t n, float* s, const void* vx, const void* vy) {
 
 void kernels_register_kquants_avx2(KernelTable& t) {
     t[GgmlType::Q2_K].vec_dot = vec_dot_q2_K;
+    t[GgmlType::Q2_K].to_f32 = to_f32_q2_K;
     t[GgmlType::Q3_K].vec_dot = vec_dot_q3_K;
+    t[GgmlType::Q3_K].to_f32 = to_f32_q3_K;
     t[GgmlType::Q4_K].vec_dot = vec_dot_q45_K<false, block_q4_K>;
     t[GgmlType::Q4_K].to_f32 = to_f32_q4_K;
     t[GgmlType::Q5_K].vec_dot = vec_dot_q45_K<true, block_q5_K>;
+    t[GgmlType::Q5_K].to_f32 = to_f32_q5_K;
     t[GgmlType::Q6_K].vec_dot = vec_dot_q6_K;
     t[GgmlType::Q6_K].to_f32 = to_f32_q6_K;
     t[GgmlType::Q8_K].from_f32 = from_f32_q8_K;
