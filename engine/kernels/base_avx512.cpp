@@ -254,12 +254,65 @@ void vec_dot_float(int64_t n, float* s, const void* vx, const void* vy) {
     *s = sum;
 }
 
+// ---- block dot products (m = 1 path): two blocks per 512-bit vector -------------------------
+
+// Unsigned quants of block b as 32 bytes (element order), and the offset subtracted from them.
+struct UnsignedQ8_0 { static constexpr int offset = 128; static __m256i get(const block_q8_0& b) {
+    return _mm256_xor_si256(simd::load_bytes(b.qs), _mm256_set1_epi8(char(0x80))); } };
+struct UnsignedQ4_0 { static constexpr int offset = 8; static __m256i get(const block_q4_0& b) {
+    return simd::bytes_from_nibbles_32(b.qs); } };
+struct UnsignedQ5_0 { static constexpr int offset = 16; static __m256i get(const block_q5_0& b) {
+    return simd::q5_unsigned(b.qs, b.qh); } };
+struct UnsignedQ4_1 { static constexpr int offset = 0; static __m256i get(const block_q4_1& b) {
+    return simd::bytes_from_nibbles_32(b.qs); } };
+struct UnsignedQ5_1 { static constexpr int offset = 0; static __m256i get(const block_q5_1& b) {
+    return simd::q5_unsigned(b.qs, b.qh); } };
+
+inline __m512i join(__m256i lo, __m256i hi) { return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); }
+inline __m512 join(float lo, float hi) {
+    return _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(lo)), _mm256_set1_ps(hi), 1);
+}
+
+// Per block the exact integer dot sum(u * y) - offset * sum(y) (8 int32 partial sums), times
+// d_x * d_y, plus m_x * s_y for the min types: ggml's per-block formula, with VNNI.
+template <class XBlock, class YBlock, class Unsigned>
+void vec_dot_vnni(int64_t n, float* s, const void* vx, const void* vy) {
+    const auto* x = static_cast<const XBlock*>(vx);
+    const auto* y = static_cast<const YBlock*>(vy);
+    constexpr bool with_min = std::is_same_v<YBlock, block_q8_1>;
+    const __m512i offset = _mm512_set1_epi8(char(Unsigned::offset));
+    const int64_t nb = n / 32;
+    __m512 acc = _mm512_setzero_ps();
+    float summs = 0;
+    for (int64_t b = 0; b < nb; b += 2) {
+        const bool pair = b + 1 < nb;  // an odd last block pairs with zeros
+        const __m512i u = join(Unsigned::get(x[b]), pair ? Unsigned::get(x[b + 1]) : _mm256_setzero_si256());
+        const __m512i q = join(simd::load_bytes(y[b].qs), pair ? simd::load_bytes(y[b + 1].qs) : _mm256_setzero_si256());
+        __m512i sumi = _mm512_dpbusd_epi32(_mm512_setzero_si512(), u, q);
+        if constexpr (Unsigned::offset != 0) sumi = _mm512_sub_epi32(sumi, _mm512_dpbusd_epi32(_mm512_setzero_si512(), offset, q));
+        const float d0 = half(x[b].d) * half(y[b].d), d1 = pair ? half(x[b + 1].d) * half(y[b + 1].d) : 0.0f;
+        acc = _mm512_fmadd_ps(join(d0, d1), _mm512_cvtepi32_ps(sumi), acc);
+        if constexpr (with_min) {
+            summs += half(x[b].m) * half(y[b].s);
+            if (pair) summs += half(x[b + 1].m) * half(y[b + 1].s);
+        }
+    }
+    *s = _mm512_reduce_add_ps(acc) + summs;
+}
+
 }  // namespace
 
 void kernels_register_base_avx512(KernelTable& t) {
     t[GgmlType::F32].vec_dot = vec_dot_float<GgmlType::F32>;
     t[GgmlType::F16].vec_dot = vec_dot_float<GgmlType::F16>;
     t[GgmlType::BF16].vec_dot = vec_dot_float<GgmlType::BF16>;
+    // vpdpbusd is AVX512-VNNI, which cpu_best_isa() does not require for the AVX-512 level.
+    if (!cpu_features().avx512vnni) return;
+    t[GgmlType::Q8_0].vec_dot = vec_dot_vnni<block_q8_0, block_q8_0, UnsignedQ8_0>;
+    t[GgmlType::Q4_0].vec_dot = vec_dot_vnni<block_q4_0, block_q8_0, UnsignedQ4_0>;
+    t[GgmlType::Q5_0].vec_dot = vec_dot_vnni<block_q5_0, block_q8_0, UnsignedQ5_0>;
+    t[GgmlType::Q4_1].vec_dot = vec_dot_vnni<block_q4_1, block_q8_1, UnsignedQ4_1>;
+    t[GgmlType::Q5_1].vec_dot = vec_dot_vnni<block_q5_1, block_q8_1, UnsignedQ5_1>;
 }
 
 const GemmTile* gemm_tile_avx512(GgmlType t) {
