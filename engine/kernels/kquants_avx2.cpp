@@ -8,6 +8,7 @@
 // from the q8_K bsums; mins (q2_K, q4_K, q5_K) use the bsums the same way, as ggml does.
 // The float accumulation order differs from the scalar reference (which mirrors ggml's generic C),
 // so results agree to rounding, not bit for bit.
+
 // ggml's float formulas must round as written (x * d - m is two roundings, not one FMA), and GCC
 // contracts by default in C++ whenever FMA is available; this must precede every include so the
 // inlined helpers and intrinsics share the setting. Explicit FMA intrinsics are unaffected.

@@ -6,6 +6,7 @@
 // the per-sub-block scale (int16 lanes chosen by vpermw) and accumulates into int32 in one step.
 // Signed quants (q3_K, q6_K) are expanded as q + offset; the offset * scale * q8 sum is taken out
 // once per super-block through the q8_K bsums, so the integer total equals ggml's.
+
 // ggml's float formulas must round as written (x * d - m is two roundings, not one FMA), and GCC
 // contracts by default in C++ whenever FMA is available; this must precede every include so the
 // inlined helpers and intrinsics share the setting. Explicit FMA intrinsics are unaffected.

@@ -9,6 +9,7 @@
 // Dot products: activations are q8_K (float d, 256 int8 quants, int16 sums of each group of 16).
 // Per super-block the products are accumulated in integers and scaled once by d_x * d_y; the
 // "- dmin * m" term of types with mins is computed from the q8_K group sums (bsums).
+
 // ggml's float formulas must round as written (x * d - m is two roundings, not one FMA), and GCC
 // contracts by default in C++ whenever FMA is available; this must precede every include so the
 // inlined helpers and intrinsics share the setting. Explicit FMA intrinsics are unaffected.
