@@ -19,7 +19,6 @@
 #include <limits>
 
 #include "core/fp16.h"
-#include "kernels/kernels.h"
 #include "kernels/matmul.h"
 #include "model/kv_cache.h"
 #include "model/model.h"
@@ -38,6 +37,7 @@ ForwardScratch::ForwardScratch(const ModelHParams& hp, int64_t n_ub, int64_t n_c
     gate.resize(sz(n_ub, hp.n_ff));
     up.resize(sz(n_ub, hp.n_ff));
     k_all.resize(sz(n_ctx, hp.n_embd_kv()));
+    k_t.resize(sz(n_ctx, hp.n_embd_kv()));
     v_all.resize(sz(n_ctx, hp.n_embd_kv()));
     scores.resize(sz(hp.n_head, n_ctx));
     head_tmp.resize(sz(hp.n_head, 2 * hp.head_dim));
@@ -49,8 +49,8 @@ namespace {
 
 // out[r] = x[r] / sqrt(mean(x[r]^2) + eps) * w, as ggml_rms_norm followed by ggml_mul: the
 // squares are formed in float and summed in double, the scale is 1/sqrtf(mean + eps) in float.
+// (Not parallelized: it is tiny next to the matmuls, and every parallel region ends in a barrier.)
 void rms_norm_rows(const float* x, int64_t n_rows, int64_t n, const std::vector<float>& w, float eps, float* out) {
-#pragma omp parallel for schedule(static)
     for (int64_t r = 0; r < n_rows; ++r) {
         const float* xr = x + r * n;
         float* yr = out + r * n;
@@ -106,56 +106,68 @@ void rope_apply(const ModelHParams& hp, float* data, int64_t n_rows, int64_t n_h
     }
 }
 
-// f32 dot product with the SIMD f32 kernel (a plain loop would not vectorize: it is a reduction).
-float dot_f32(const float* a, const float* b, int64_t n) {
-    static const VecDotFn vec_dot = kernels_get(GgmlType::F32).vec_dot;
-    float s = 0.0f;
-    vec_dot(n, &s, a, b);
-    return s;
+// The hot loops of attention are compiled for several instruction sets and picked at load time
+// (GCC function multi-versioning). They use no fused multiply-add, so every version gives
+// bit-identical results.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define QS_MULTI_ISA __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define QS_MULTI_ISA
+#endif
+
+// scores[j] = scale * sum_d q[d] * K[j][d] for j < n_vis, with K given transposed (kt[d][j],
+// row stride ld) so the inner loop runs over keys and vectorizes without reordering any sum:
+// each score is accumulated in ascending d, like ggml's tiled kernel.
+QS_MULTI_ISA void scores_from_keys(const float* q, const float* kt, int64_t ld, int64_t hd, int64_t n_vis, float scale,
+                                   float* scores) {
+    for (int64_t j = 0; j < n_vis; ++j) scores[j] = 0.0f;
+    for (int64_t d = 0; d < hd; ++d) {
+        const float qd = q[d];
+        const float* kd = kt + d * ld;
+        for (int64_t j = 0; j < n_vis; ++j) scores[j] += qd * kd[j];
+    }
+    for (int64_t j = 0; j < n_vis; ++j) scores[j] *= scale;
 }
 
-// One query row against keys [0, n_vis), f32 throughout (K and V hold the cache's rounding).
-// This is what ggml's tiled CPU flash-attention kernel computes for micro-batches of 64 rows or
-// more (and any kernel with an F32 cache): f32 scores, exponentials summed in double, f32 sum of
-// the value rows, divided by the sum at the end.
-void attend_row_f32(const float* q, const float* k_all, const float* v_all, int64_t kv_stride, int64_t n_vis,
-                    int64_t hd, float scale, float* scores, float* out) {
-    float max_s = -std::numeric_limits<float>::infinity();
-    for (int64_t j = 0; j < n_vis; ++j) {
-        scores[j] = dot_f32(q, k_all + j * kv_stride, hd) * scale;
-        max_s = std::max(max_s, scores[j]);
-    }
-    double sum = 0.0;
-    for (int64_t j = 0; j < n_vis; ++j) {
-        scores[j] = std::exp(scores[j] - max_s);
-        sum += scores[j];
-    }
+// out[d] = sum_j p[j] * V[j][d] (V rows of stride ld), accumulated in ascending j.
+QS_MULTI_ISA void weighted_values(const float* p, const float* v, int64_t ld, int64_t hd, int64_t n_vis, float* out) {
     for (int64_t d = 0; d < hd; ++d) out[d] = 0.0f;
     for (int64_t j = 0; j < n_vis; ++j) {
-        const float* vj = v_all + j * kv_stride;
-        for (int64_t d = 0; d < hd; ++d) out[d] += scores[j] * vj[d];
+        const float pj = p[j];
+        const float* vj = v + j * ld;
+        for (int64_t d = 0; d < hd; ++d) out[d] += pj * vj[d];
     }
+}
+
+// Softmax weights of one query row, as ggml's tiled CPU flash-attention kernel computes them for
+// micro-batches of 64 rows or more (and what any kernel computes with an F32 cache): f32 scores,
+// exponentials summed in double, the value rows summed in f32 and divided by the sum at the end.
+void attend_row_f32(const float* scores_in, const float* v_head, int64_t v_ld, int64_t n_vis, int64_t hd,
+                    float* scores, float* out) {
+    float max_s = -std::numeric_limits<float>::infinity();
+    for (int64_t j = 0; j < n_vis; ++j) max_s = std::max(max_s, scores_in[j]);
+    double sum = 0.0;
+    for (int64_t j = 0; j < n_vis; ++j) {
+        scores[j] = std::exp(scores_in[j] - max_s);
+        sum += scores[j];
+    }
+    weighted_values(scores, v_head, v_ld, hd, n_vis, out);
     const float inv = float(1.0 / sum);
     for (int64_t d = 0; d < hd; ++d) out[d] *= inv;
 }
 
 inline float round_f16(float x) { return fp16_to_fp32(fp32_to_fp16(x)); }
 
-// One query row, as ggml's reference CPU flash-attention kernel (flash_attn_ext_f16_one_chunk)
-// computes it with an F16 cache, which llama.cpp uses for micro-batches under 64 rows: the query
-// is rounded to f16 for the Q·K product (K's vec_dot type), the softmax is online, and the value
-// accumulator is kept in f16, rounded after every rescale and every multiply-add.
-void attend_row_f16_online(const float* q, const float* k_all, const float* v_all, int64_t kv_stride, int64_t n_vis,
-                           int64_t hd, float scale, float* tmp, float* out) {
-    float* q16 = tmp;       // [hd]
-    float* acc = tmp + hd;  // [hd], values exactly representable in f16
-    for (int64_t d = 0; d < hd; ++d) {
-        q16[d] = round_f16(q[d]);
-        acc[d] = 0.0f;
-    }
+// One query row as ggml's reference CPU flash-attention kernel (flash_attn_ext_f16_one_chunk)
+// computes it with an F16 cache: the query was rounded to f16 for the Q·K product (K's vec_dot
+// type) before the scores were formed, the softmax is online, and the value accumulator is kept in
+// f16, rounded after every rescale and every multiply-add.
+void attend_row_f16_online(const float* scores, const float* v_head, int64_t v_ld, int64_t n_vis, int64_t hd,
+                           float* acc, float* out) {
+    for (int64_t d = 0; d < hd; ++d) acc[d] = 0.0f;  // values exactly representable in f16
     float S = 0.0f, M = -std::numeric_limits<float>::infinity();
     for (int64_t j = 0; j < n_vis; ++j) {
-        const float s = dot_f32(q16, k_all + j * kv_stride, hd) * scale;
+        const float s = scores[j];
         float ms = 1.0f, vs = 1.0f;
         if (s > M) {
             ms = std::exp(M - s);
@@ -164,7 +176,7 @@ void attend_row_f16_online(const float* q, const float* k_all, const float* v_al
         } else {
             vs = std::exp(s - M);
         }
-        const float* vj = v_all + j * kv_stride;
+        const float* vj = v_head + j * v_ld;
         for (int64_t d = 0; d < hd; ++d) acc[d] = round_f16(acc[d] + vj[d] * vs);  // not fused, as ggml's scalar tail
         S = S * ms + vs;
     }
@@ -172,26 +184,39 @@ void attend_row_f16_online(const float* q, const float* k_all, const float* v_al
     for (int64_t d = 0; d < hd; ++d) out[d] = acc[d] * inv;
 }
 
+// kt[g][d][j] = k_all[j][g * hd + d]: each KV head's keys transposed, for scores_from_keys.
+void transpose_keys(const ModelHParams& hp, const float* k_all, int64_t n_kv, int64_t ld, float* kt) {
+    const int64_t hd = hp.head_dim, n_embd_kv = hp.n_embd_kv();
+    for (int64_t j = 0; j < n_kv; ++j)
+        for (int64_t c = 0; c < n_embd_kv; ++c) kt[c * ld + j] = k_all[j * n_embd_kv + c];
+    (void)hd;
+}
+
 // Causal grouped-query attention of the n new rows against the n_past + n cached positions.
-void attention(const ModelHParams& hp, ForwardScratch& s, int64_t n, int64_t n_past, bool f16_small_batch) {
+void attention(const ModelHParams& hp, ForwardScratch& s, int64_t n, int64_t n_past, bool f16_reference_kernel) {
     const int64_t hd = hp.head_dim, n_ctx = int64_t(s.scores.size()) / hp.n_head;
     const int64_t group = hp.n_head / hp.n_head_kv;
     const float scale = 1.0f / std::sqrt(float(hd));
+    transpose_keys(hp, s.k_all.data(), n_past + n, n_ctx, s.k_t.data());
 #pragma omp parallel for schedule(dynamic, 1)
     for (int64_t h = 0; h < hp.n_head; ++h) {
         const int64_t g = h / group;  // the KV head this query head reads (ggml's broadcast)
-        const float* k_head = s.k_all.data() + g * hd;
+        const float* kt_head = s.k_t.data() + g * hd * n_ctx;
         const float* v_head = s.v_all.data() + g * hd;
         float* scores = s.scores.data() + h * n_ctx;
-        float* tmp = s.head_tmp.data() + h * 2 * hd;
+        float* tmp = s.head_tmp.data() + h * 2 * hd;  // [hd] query copy, [hd] accumulator
         for (int64_t i = 0; i < n; ++i) {
             const float* q = s.q.data() + i * hp.n_embd_q() + h * hd;
             float* out = s.attn.data() + i * hp.n_embd_q() + h * hd;
             const int64_t n_vis = n_past + i + 1;  // causal mask: positions <= this row's
-            if (f16_small_batch)
-                attend_row_f16_online(q, k_head, v_head, hp.n_embd_kv(), n_vis, hd, scale, tmp, out);
-            else
-                attend_row_f32(q, k_head, v_head, hp.n_embd_kv(), n_vis, hd, scale, scores, out);
+            if (f16_reference_kernel) {
+                for (int64_t d = 0; d < hd; ++d) tmp[d] = round_f16(q[d]);
+                scores_from_keys(tmp, kt_head, n_ctx, hd, n_vis, scale, scores);
+                attend_row_f16_online(scores, v_head, hp.n_embd_kv(), n_vis, hd, tmp + hd, out);
+            } else {
+                scores_from_keys(q, kt_head, n_ctx, hd, n_vis, scale, scores);
+                attend_row_f32(scores, v_head, hp.n_embd_kv(), n_vis, hd, scores, out);
+            }
         }
     }
 }
@@ -226,7 +251,7 @@ void model_forward(const Model& model, KvCache& kv, ForwardScratch& s, std::span
     const ModelWeights& w = model.weights();
     const int64_t n = int64_t(tokens.size());
     const int64_t n_embd = hp.n_embd, n_q = hp.n_embd_q(), n_kv = hp.n_embd_kv(), n_ff = hp.n_ff;
-    const bool f16_small_batch = llama_cpp_uses_reference_attention(hp, kv, n);
+    const bool f16_reference_kernel = llama_cpp_uses_reference_attention(hp, kv, n);
 
     // Token embeddings: the rows of token_embd, dequantized (ggml_get_rows).
     for (int64_t i = 0; i < n; ++i) weight_row_to_f32(w.token_embd, tokens[size_t(i)], s.x.data() + i * n_embd);
@@ -249,7 +274,7 @@ void model_forward(const Model& model, KvCache& kv, ForwardScratch& s, std::span
 
         kv.store(il, n_past, n, s.k.data(), s.v.data());
         kv.load(il, n_past + n, s.k_all.data(), s.v_all.data());
-        attention(hp, s, n, n_past, f16_small_batch);
+        attention(hp, s, n, n_past, f16_reference_kernel);
 
         matmul(l.wo, s.attn.data(), n, n_q, s.proj.data(), n_embd);
         add_into(s.x.data(), s.proj.data(), n * n_embd);
