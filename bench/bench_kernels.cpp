@@ -2,7 +2,13 @@
 // by 1 token (generation, memory-bound) and 512 tokens (prompt processing, compute-bound).
 //
 //   qs_bench_kernels --benchmark_filter='Matmul/q4_0'    # FLOP/s counter: 2*m*n*k per second
-// Thread count of the matmul benchmarks is part of their name (threads:N).
+// Thread count of the matmul benchmarks is part of their name (threads:N). The CPU column of the
+// matmul benchmarks is the whole process's CPU time.
+//
+// On a shared or oversubscribed machine run with OMP_WAIT_POLICY=passive: libgomp's default
+// spin-waiting at the end of each parallel region otherwise burns the time slice the other thread
+// needs, and 2-thread runs come out 10-50x slower than 1-thread ones (measured here under load).
+// libgomp reads the variable when it loads, so it must be set in the environment, not in main().
 #include <benchmark/benchmark.h>
 #include <omp.h>
 

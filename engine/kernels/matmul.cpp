@@ -64,14 +64,19 @@ void check_shapes(const WeightView& w) {
                                 tr.name, w.n, w.k, tr.block_size));
 }
 
-// One output row per token (m == 1) or few tokens: memory-bound, so split weight rows evenly and
-// stream each once.
+// One output row per token (m == 1) or few tokens: memory-bound, so weight rows are streamed once,
+// in contiguous chunks handed out dynamically: a thread that is descheduled (shared machines)
+// then delays the call by its current chunk only, not by a fixed half of the matrix.
 void matmul_rows(const WeightView& w, VecDotFn dot, const ActivationRows& a, int64_t m, float* y, int64_t ldy) {
     const size_t wstride = row_size(w.type, w.k);
     const char* wdata = static_cast<const char*>(w.data);
-#pragma omp parallel for schedule(static)
-    for (int64_t j = 0; j < w.n; ++j)
-        for (int64_t i = 0; i < m; ++i) dot(w.k, y + i * ldy + j, wdata + size_t(j) * wstride, a.data + size_t(i) * a.stride);
+    const int64_t chunk = std::max<int64_t>(8, w.n / (16 * int64_t(omp_get_max_threads())));
+    const int64_t chunks = (w.n + chunk - 1) / chunk;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int64_t c = 0; c < chunks; ++c)
+        for (int64_t j = c * chunk; j < std::min(w.n, (c + 1) * chunk); ++j)
+            for (int64_t i = 0; i < m; ++i)
+                dot(w.k, y + i * ldy + j, wdata + size_t(j) * wstride, a.data + size_t(i) * a.stride);
 }
 
 // Many tokens without a tile kernel: a panel of weight rows small enough to stay in L2 is swept
