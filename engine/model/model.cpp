@@ -52,15 +52,15 @@ void ModelContext::decode(std::span<const int32_t> tokens, std::span<const uint8
     const ModelHParams& hp = model_->hparams();
     const int64_t n = int64_t(tokens.size());
     if (want_logits.size() != tokens.size())
-        throw Error(fmt::format("decode: {} tokens but {} logit flags", tokens.size(), want_logits.size()));
+        fail_file(model_->path(), "decode: {} tokens but {} logit flags", tokens.size(), want_logits.size());
     if (n_past_ + n > kv_.n_ctx())
-        throw Error(fmt::format("decode: positions up to {} exceed the context size {}", n_past_ + n, kv_.n_ctx()));
+        fail_file(model_->path(), "decode: positions up to {} exceed the context size {}", n_past_ + n, kv_.n_ctx());
     for (int64_t i = 0; i < n; ++i)
         if (tokens[size_t(i)] < 0 || tokens[size_t(i)] >= hp.n_vocab)
-            throw Error(fmt::format("decode: token id {} at index {} is outside the vocabulary [0, {})",
-                                    tokens[size_t(i)], i, hp.n_vocab));
+            fail_file(model_->path(), "decode: token id {} at index {} is outside the vocabulary [0, {})",
+                      tokens[size_t(i)], i, hp.n_vocab);
     const int64_t n_wanted = std::count_if(want_logits.begin(), want_logits.end(), [](uint8_t w) { return w != 0; });
-    if (n_wanted > 0 && logits == nullptr) throw Error("decode: logits requested but no output buffer given");
+    if (n_wanted > 0 && logits == nullptr) fail_file(model_->path(), "decode: logits requested but no output buffer given");
 
     const int64_t n_ubatch = scratch_.n_ubatch;
     float* out = logits;
