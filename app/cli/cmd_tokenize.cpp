@@ -13,7 +13,7 @@ namespace {
 
 struct TokenizeOptions {
     std::string model, text;
-    bool json = false, no_bos = false, ids_only = false;
+    bool json = false, no_bos = false, no_parse_special = false, ids_only = false;
 };
 
 }  // namespace
@@ -25,12 +25,14 @@ void add_tokenize_command(CLI::App& app, const GlobalOptions&) {
     cmd->add_option("-f,--text", opts->text, "UTF-8 text file (tokenized whole, as llama-tokenize -f does)")->required();
     cmd->add_flag("--json", opts->json, "Print {\"count\": N, \"tokens\": [...]} on stdout");
     cmd->add_flag("--no-bos", opts->no_bos, "Do not add BOS even where the vocabulary adds it");
+    cmd->add_flag("--no-parse-special", opts->no_parse_special, "Treat special-token text like <s> as plain text");
     cmd->add_flag("--ids", opts->ids_only, "Print only the ids, as a list");
     cmd->callback([opts] {
         const GgufFile file = GgufFile::open(opts->model);
         const auto tokenizer = Tokenizer::from_gguf(file);
         const std::string text = text_file_read(opts->text);
-        const std::vector<int32_t> ids = tokenizer->encode(text, !opts->no_bos);
+        // As llama-tokenize: BOS where the vocabulary adds it, special tokens in the text recognised.
+        const std::vector<int32_t> ids = tokenizer->encode(text, !opts->no_bos, !opts->no_parse_special);
         if (opts->json) {
             fmt::print("{}\n", nlohmann::json{{"count", ids.size()}, {"tokens", ids}}.dump());
         } else if (opts->ids_only) {

@@ -61,8 +61,8 @@ PerplexityResult perplexity_run(ModelContext& ctx, const Tokenizer& tokenizer, s
     r.tokens_total = int64_t(tokens.size());
     r.token_nll.reserve(size_t(n_chunks) * size_t(n_scored));
 
-    std::vector<int32_t> chunk(size_t(n_ctx));
-    std::vector<uint8_t> want(size_t(n_ctx), 0);
+    std::vector<int32_t> chunk(static_cast<size_t>(n_ctx));
+    std::vector<uint8_t> want(static_cast<size_t>(n_ctx), 0);
     std::fill(want.begin() + first, want.end() - 1, 1);
     std::vector<float> logits(size_t(n_scored) * size_t(n_vocab));
 

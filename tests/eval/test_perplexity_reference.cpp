@@ -64,7 +64,6 @@ void run_case(const Case& c, const std::string& text_path) {
         EXPECT_NEAR(r.running_ppl[i], c.running_ppl[i], c.rel_tol * c.running_ppl[i]) << "chunk " << i + 1;
     EXPECT_NEAR(r.ppl, c.final_ppl, c.rel_tol * c.final_ppl);
     EXPECT_NEAR(r.ppl_stderr, c.final_ppl_pm, 0.01 * c.final_ppl_pm);  // the printed +/- has 6 digits
-    RecordProperty("ppl", std::to_string(r.ppl));
     std::printf("[ reference ] %s c%d: ours %.4f, llama.cpp %.4f (%+.4f %%)\n", c.model.c_str(), c.n_ctx, r.ppl,
                 c.final_ppl, 100.0 * (r.ppl / c.final_ppl - 1.0));
 }
