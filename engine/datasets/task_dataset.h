@@ -38,7 +38,7 @@ enum class TaskKind {
 };
 
 struct TaskDataset {
-    std::string name;                   // display name, e.g. "arc" or "mmlu (57 subjects)"
+    std::string name;                   // the file or directory name, e.g. "ARC-Easy-Test.jsonl"
     std::string format;                 // one of dataset_formats()
     std::string path;                   // what was loaded (file or directory)
     TaskKind kind = TaskKind::MultipleChoice;
