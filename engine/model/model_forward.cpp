@@ -42,7 +42,6 @@ ForwardScratch::ForwardScratch(const ModelHParams& hp, int64_t n_ub, int64_t n_c
     scores.resize(sz(hp.n_head, n_ctx));
     head_tmp.resize(sz(hp.n_head, 2 * hp.head_dim));
     rope_cs.resize(sz(n_ub, hp.n_rot));
-    out_x.resize(sz(n_ub, hp.n_embd));
 }
 
 namespace {
@@ -258,10 +257,11 @@ void model_forward(const Model& model, KvCache& kv, ForwardScratch& s, std::span
 
     rope_cache(hp, w.rope_freqs, n_past, n, s.rope_cs.data());
 
+    int64_t rows = n;  // rows of x still computed: all of them until the last layer's attention
     for (int64_t il = 0; il < hp.n_layer; ++il) {
         const LayerWeights& l = w.layers[size_t(il)];
 
-        // Self-attention block.
+        // Self-attention block. Every row's K and V must reach the cache.
         rms_norm_rows(s.x.data(), n, n_embd, l.attn_norm, hp.rms_norm_eps, s.xn.data());
         matmul(l.wq, s.xn.data(), n, n_embd, s.q.data(), n_q);
         matmul(l.wk, s.xn.data(), n, n_embd, s.k.data(), n_kv);
@@ -279,25 +279,30 @@ void model_forward(const Model& model, KvCache& kv, ForwardScratch& s, std::span
         matmul(l.wo, s.attn.data(), n, n_q, s.proj.data(), n_embd);
         add_into(s.x.data(), s.proj.data(), n * n_embd);
 
+        // After the last attention only the rows whose logits are wanted matter: keep those, in
+        // order, at the front of x (llama.cpp's inp_out_ids; the result per row is the same).
+        if (il == hp.n_layer - 1) {
+            rows = 0;
+            for (int64_t i = 0; i < n; ++i)
+                if (want_logits[size_t(i)]) {
+                    if (rows != i) std::copy(s.x.data() + i * n_embd, s.x.data() + (i + 1) * n_embd, s.x.data() + rows * n_embd);
+                    ++rows;
+                }
+            if (rows == 0) return;
+        }
+
         // Feed-forward block (SwiGLU).
-        rms_norm_rows(s.x.data(), n, n_embd, l.ffn_norm, hp.rms_norm_eps, s.xn.data());
-        matmul(l.ffn_gate, s.xn.data(), n, n_embd, s.gate.data(), n_ff);
-        matmul(l.ffn_up, s.xn.data(), n, n_embd, s.up.data(), n_ff);
-        swiglu(s.gate.data(), s.up.data(), n * n_ff);
-        matmul(l.ffn_down, s.gate.data(), n, n_ff, s.proj.data(), n_embd);
-        add_into(s.x.data(), s.proj.data(), n * n_embd);
+        rms_norm_rows(s.x.data(), rows, n_embd, l.ffn_norm, hp.rms_norm_eps, s.xn.data());
+        matmul(l.ffn_gate, s.xn.data(), rows, n_embd, s.gate.data(), n_ff);
+        matmul(l.ffn_up, s.xn.data(), rows, n_embd, s.up.data(), n_ff);
+        swiglu(s.gate.data(), s.up.data(), rows * n_ff);
+        matmul(l.ffn_down, s.gate.data(), rows, n_ff, s.proj.data(), n_embd);
+        add_into(s.x.data(), s.proj.data(), rows * n_embd);
     }
 
-    // Output: final norm and projection to the vocabulary, only for the rows that are wanted.
-    int64_t n_out = 0;
-    for (int64_t i = 0; i < n; ++i) {
-        if (!want_logits[size_t(i)]) continue;
-        std::copy(s.x.data() + i * n_embd, s.x.data() + (i + 1) * n_embd, s.xn.data() + n_out * n_embd);
-        ++n_out;
-    }
-    if (n_out == 0) return;
-    rms_norm_rows(s.xn.data(), n_out, n_embd, w.output_norm, hp.rms_norm_eps, s.out_x.data());
-    matmul(w.output, s.out_x.data(), n_out, n_embd, logits, hp.n_vocab);
+    // Output: final norm and projection to the vocabulary of the wanted rows.
+    rms_norm_rows(s.x.data(), rows, n_embd, w.output_norm, hp.rms_norm_eps, s.xn.data());
+    matmul(w.output, s.xn.data(), rows, n_embd, logits, hp.n_vocab);
 }
 
 }  // namespace qs

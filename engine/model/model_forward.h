@@ -19,7 +19,7 @@ struct ForwardScratch {
     ForwardScratch(const ModelHParams& hp, int64_t n_ubatch, int64_t n_ctx);
 
     int64_t n_ubatch;
-    std::vector<float> x;       // [n_ubatch][n_embd]    the residual stream
+    std::vector<float> x;       // [n_ubatch][n_embd]    the residual stream (after the last attention: wanted rows only)
     std::vector<float> xn;      // [n_ubatch][n_embd]    RMS-normalized input of the current block
     std::vector<float> q;       // [n_ubatch][n_embd_q]  queries (all heads)
     std::vector<float> k;       // [n_ubatch][n_embd_kv] new keys
@@ -34,7 +34,6 @@ struct ForwardScratch {
     std::vector<float> scores;  // [n_head][n_ctx]       attention scores of one query row, per head
     std::vector<float> head_tmp;// [n_head][2*head_dim]  per-head query copy and accumulator
     std::vector<float> rope_cs; // [n_ubatch][n_rot]     (cos, sin) pairs per token position
-    std::vector<float> out_x;   // [n_ubatch][n_embd]    final-normed rows whose logits are wanted
 };
 
 // Processes tokens at positions [n_past, n_past + n) (n <= scratch.n_ubatch), appending their K
