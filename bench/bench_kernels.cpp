@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "kernels/kernels.h"
 #include "kernels/matmul.h"
 #include "random_rows.h"
@@ -25,7 +26,17 @@ using namespace qs;
 namespace {
 
 const GgmlType kTypes[] = {GgmlType::F32,  GgmlType::F16,  GgmlType::BF16, GgmlType::Q4_0, GgmlType::Q4_1,
-                           GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0};
+                           GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0, GgmlType::Q2_K, GgmlType::Q3_K,
+                           GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K};
+
+bool has_kernels(GgmlType t) {
+    try {
+        kernels_get(t, Isa::Scalar);
+        return true;
+    } catch (const Error&) {
+        return false;
+    }
+}
 
 std::vector<Isa> supported_isas() {
     std::vector<Isa> out;
@@ -67,14 +78,16 @@ void bench_matmul(benchmark::State& state, GgmlType t, Isa isa, int64_t m, int t
 int register_all() {
     for (Isa isa : supported_isas())
         for (GgmlType t : kTypes)
-            benchmark::RegisterBenchmark((std::string("VecDot/") + type_name(t) + "/" + isa_name(isa)).c_str(), bench_vec_dot,
+            if (has_kernels(t))
+                benchmark::RegisterBenchmark((std::string("VecDot/") + type_name(t) + "/" + isa_name(isa)).c_str(), bench_vec_dot,
                                          t, isa);
     for (int64_t m : {1, 512})
         for (int threads : {1, 2})
             for (Isa isa : supported_isas()) {
                 if (isa == Isa::Scalar && m > 1) continue;  // minutes per iteration, not informative
                 for (GgmlType t : kTypes)
-                    benchmark::RegisterBenchmark((std::string("Matmul/") + type_name(t) + "/" + isa_name(isa) +
+                    if (has_kernels(t))
+                        benchmark::RegisterBenchmark((std::string("Matmul/") + type_name(t) + "/" + isa_name(isa) +
                                                   "/m:" + std::to_string(m) + "/threads:" + std::to_string(threads))
                                                      .c_str(),
                                                  bench_matmul, t, isa, m, threads)

@@ -245,6 +245,18 @@ template <class Row>
 constexpr GemmTile float_tile{3, 4, float_packed_bytes, pack_float<Row>, float_packed_bytes, pack_float<Row>,
                               TileTable<FloatTile, 3, 4>::run, 8};
 
+// K-quants: weights and q8_K activations dequantized to f32 by their own to_f32, then the float
+// tile (see base_avx512.cpp for why this keeps ggml's semantics).
+template <GgmlType T>
+void pack_dequant(int64_t k, const char* row, char* out) {
+    auto* o = reinterpret_cast<float*>(out);
+    kernels_get(T, Isa::Avx2).to_f32(row, o, k);
+    for (int64_t i = k; i < round_up(k, 8); ++i) o[i] = 0.0f;
+}
+template <GgmlType T>
+constexpr GemmTile dequant_tile{3, 4, float_packed_bytes, pack_dequant<T>, float_packed_bytes,
+                                pack_dequant<GgmlType::Q8_K>, TileTable<FloatTile, 3, 4>::run, 8};
+
 // q8_0 activations x {q4_0, q5_0, q8_0} weights, one block (32 elements) per step:
 //   weights 32 quant bytes + 8 f32 lanes of d_w; activations 32 signed bytes + 8 f32 lanes of d_x
 //   + 8 int32 lanes of -(sum of the lane's 4 quants).
@@ -352,6 +364,11 @@ const GemmTile* gemm_tile_avx2(GgmlType t) {
         case GgmlType::F32: return &float_tile<F32Row>;
         case GgmlType::F16: return &float_tile<F16Row>;
         case GgmlType::BF16: return &float_tile<BF16Row>;
+        case GgmlType::Q2_K: return &dequant_tile<GgmlType::Q2_K>;
+        case GgmlType::Q3_K: return &dequant_tile<GgmlType::Q3_K>;
+        case GgmlType::Q4_K: return &dequant_tile<GgmlType::Q4_K>;
+        case GgmlType::Q5_K: return &dequant_tile<GgmlType::Q5_K>;
+        case GgmlType::Q6_K: return &dequant_tile<GgmlType::Q6_K>;
         case GgmlType::Q8_0: return &q8_0_tile<0, pack_w_q8_0>;
         case GgmlType::Q4_0: return &q8_0_tile<3, pack_w_q4_0>;
         case GgmlType::Q5_0: return &q8_0_tile<4, pack_w_q5_0>;

@@ -95,6 +95,19 @@ template <GgmlType T>
 constexpr GemmTile float_tile{kFloatRows, kFloatCols, float_packed_bytes, pack_float<T>,
                               float_packed_bytes, pack_float<T>, FloatTiles::run, 16};
 
+// K-quants (no integer tile): weights and their q8_K activations are both dequantized to f32 by
+// the type's own to_f32, then multiplied by the float tile. The activations are still quantized
+// to q8_K exactly as ggml does; only the rounding of the sums differs from ggml's integer sums.
+template <GgmlType T>
+void pack_dequant(int64_t k, const char* row, char* out) {
+    auto* o = reinterpret_cast<float*>(out);
+    kernels_get(T, Isa::Avx512).to_f32(row, o, k);
+    for (int64_t i = k; i < round_up(k, 16); ++i) o[i] = 0.0f;
+}
+template <GgmlType T>
+constexpr GemmTile dequant_tile{kFloatRows, kFloatCols, float_packed_bytes, pack_dequant<T>,
+                                float_packed_bytes, pack_dequant<GgmlType::Q8_K>, FloatTiles::run, 16};
+
 // ---- 8-bit activations x legacy block weights: VNNI panels ----------------------------------
 
 // Per 64 elements (two blocks), 64-byte slots:
@@ -320,6 +333,11 @@ const GemmTile* gemm_tile_avx512(GgmlType t) {
         case GgmlType::F32: return &float_tile<GgmlType::F32>;
         case GgmlType::F16: return &float_tile<GgmlType::F16>;
         case GgmlType::BF16: return &float_tile<GgmlType::BF16>;
+        case GgmlType::Q2_K: return &dequant_tile<GgmlType::Q2_K>;
+        case GgmlType::Q3_K: return &dequant_tile<GgmlType::Q3_K>;
+        case GgmlType::Q4_K: return &dequant_tile<GgmlType::Q4_K>;
+        case GgmlType::Q5_K: return &dequant_tile<GgmlType::Q5_K>;
+        case GgmlType::Q6_K: return &dequant_tile<GgmlType::Q6_K>;
         default: break;
     }
     // vpdpbusd is AVX512-VNNI, which cpu_best_isa() does not require for the AVX-512 level.

@@ -44,6 +44,10 @@ inline std::vector<size_t> scale_offsets(GgmlType t) {
     switch (t) {
         case GgmlType::Q4_0: case GgmlType::Q5_0: case GgmlType::Q8_0: return {0};
         case GgmlType::Q4_1: case GgmlType::Q5_1: case GgmlType::Q8_1: return {0, 2};
+        case GgmlType::Q2_K: return {80, 82};
+        case GgmlType::Q3_K: return {108};
+        case GgmlType::Q4_K: case GgmlType::Q5_K: return {0, 2};
+        case GgmlType::Q6_K: return {208};
         default: return {};
     }
 }
@@ -71,6 +75,13 @@ inline std::vector<uint8_t> random_row(GgmlType t, int64_t n, std::mt19937& rng,
     }
     for (auto& b : row) b = uint8_t(zero ? 0 : rng());
     const size_t bytes = type_traits(t).type_size;
+    if (t == GgmlType::Q8_K) {  // f32 scale
+        for (size_t off = 0; off < row.size(); off += bytes) {
+            const float d = zero ? 0.0f : fp16_to_fp32(random_scale(rng, mode));
+            std::memcpy(row.data() + off, &d, 4);
+        }
+        return row;
+    }
     for (size_t off = 0; off < row.size(); off += bytes)
         for (size_t field : scale_offsets(t)) {
             const fp16_t s = random_scale(rng, mode);

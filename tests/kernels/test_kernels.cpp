@@ -448,3 +448,38 @@ TEST(Matmul, WeightRowToF32DequantizesTheRightRow) {
         EXPECT_LE(std::fabs(got[size_t(i)] - want), mag * std::ldexp(1.0, -23));
     }
 }
+
+// K-quants in matmul (their row kernels are tested in test_kquants.cpp): the batched path
+// dequantizes weights and q8_K activations to f32 and multiplies in float, the row path uses
+// the integer vec_dot. Both must match the double-precision dot of the dequantized rows.
+TEST(Matmul, KQuantsMatchDequantizedDot) {
+    std::mt19937 rng(11);
+    std::vector<Isa> isas = {Isa::Scalar};
+    for (Isa isa : simd_levels()) isas.push_back(isa);
+    const int64_t k = 512, n = 9;
+    for (GgmlType t : {GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K})
+        for (Isa isa : isas)
+            for (int64_t m : {1, 5, 17}) {
+                const auto w = random_row(t, k * n, rng);
+                const auto x = random_floats(m * k, rng);
+                std::vector<float> y(static_cast<size_t>(m * n));
+                matmul(WeightView{t, w.data(), k, n}, x.data(), m, k, y.data(), n, isa);
+                const TypeKernels& wk = kernels_get(t, Isa::Scalar);
+                std::vector<uint8_t> xq(row_size(wk.vec_dot_type, k));
+                std::vector<float> wf(static_cast<size_t>(k)), xf(static_cast<size_t>(k));
+                for (int64_t i = 0; i < m; ++i) {
+                    kernels_get(wk.vec_dot_type, isa).from_f32(x.data() + i * k, xq.data(), k);
+                    kernels_get(wk.vec_dot_type, Isa::Scalar).to_f32(xq.data(), xf.data(), k);
+                    for (int64_t j = 0; j < n; ++j) {
+                        wk.to_f32(w.data() + size_t(j) * row_size(t, k), wf.data(), k);
+                        double want = 0, mag = 0;
+                        for (int64_t e = 0; e < k; ++e) {
+                            want += double(wf[size_t(e)]) * xf[size_t(e)];
+                            mag += std::fabs(double(wf[size_t(e)]) * xf[size_t(e)]);
+                        }
+                        ASSERT_LE(std::fabs(y[size_t(i * n + j)] - want), kDotRelTol * mag)
+                            << type_name(t) << " " << isa_name(isa) << " m=" << m << " (" << i << "," << j << ")";
+                    }
+                }
+            }
+}
