@@ -61,6 +61,10 @@ struct DatasetOptions {
     std::string fewshot_path;
 };
 
+// lm-eval's acc_norm denominator: len(choice) in Python, i.e. Unicode code points of
+// TaskChoice::text (acc_bytes uses text.size()). Expects valid UTF-8, which loaders guarantee.
+size_t choice_char_length(const TaskChoice& choice);
+
 // The format names dataset_load accepts, in documentation order.
 const std::vector<std::string>& dataset_formats();
 

@@ -207,3 +207,10 @@ TEST(DatasetFormats, FormatListAndAuto) {
     EXPECT_EQ(dataset_load("auto", path).format, "jsonl");
     EXPECT_CONTAINS(qs::test::load_error("nope", path), "unknown dataset format 'nope'");
 }
+
+TEST(DatasetFormats, ChoiceCharLengthCountsCodePoints) {
+    // acc_norm divides by Python's len(): "café" is 4 characters but 5 UTF-8 bytes.
+    EXPECT_EQ(choice_char_length(TaskChoice{"ctx", " caf\xC3\xA9", "caf\xC3\xA9"}), 4u);
+    EXPECT_EQ(choice_char_length(TaskChoice{"ctx", " \xF0\x9F\x98\x80!", "\xF0\x9F\x98\x80!"}), 2u);
+    EXPECT_EQ(choice_char_length(TaskChoice{"ctx", " A", "A"}), 1u);
+}
