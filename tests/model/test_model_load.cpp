@@ -165,6 +165,32 @@ TEST(RealModels, M2Qwen2) {
     run_real(path, 16);
 }
 
+// Batched matmuls (tile kernels) must compute what the per-row dot products compute: with an F32
+// cache, a batch and token-by-token decoding give the same logits, for every weight type. (Not
+// bit-identical: summation order differs, and a last-bit change can flip one activation's q8
+// rounding, which moves a logit by ~1e-4 relative; skipping activation quantization altogether,
+// unlike ggml, shows as 3e-3..5e-3.)
+class QuantizedBatching : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(QuantizedBatching, BatchEqualsTokenByToken) {
+    QS_REQUIRE_SHARED(path, "models/synthetic/m1-quantized/m1-pure-" + GetParam() + ".gguf");
+    const auto m = Model::load(path);
+    const int64_t nv = m->hparams().n_vocab;
+    const auto tokens = test_tokens(24, nv);
+    ModelContext batch(m, 32, {KvCacheType::F32, 512}), single(m, 32, {KvCacheType::F32, 512});
+    const auto a = decode_all(batch, tokens);
+    std::vector<float> b(a.size());
+    const uint8_t yes = 1;
+    for (size_t i = 0; i < tokens.size(); ++i) single.decode({&tokens[i], 1}, {&yes, 1}, b.data() + i * size_t(nv));
+    for (float x : a) ASSERT_TRUE(std::isfinite(x));
+    EXPECT_LT(max_rel_error(b, a), 1e-3);
+}
+
+INSTANTIATE_TEST_SUITE_P(M1, QuantizedBatching, ::testing::Values("Q8_0", "Q4_0", "Q5_0", "Q2_K", "Q3_K", "Q6_K"));
+// At kernels commit 628df02 the batched path of these types does not quantize activations like
+// ggml (3e-3..5e-3 from per-row) and q4_K gives NaN. Enable when the kernels are fixed.
+INSTANTIATE_TEST_SUITE_P(DISABLED_M1KernelsPending, QuantizedBatching, ::testing::Values("Q4_1", "Q5_1", "Q4_K", "Q5_K"));
+
 // One 512-token forward pass of M1, timed (the figure goes to the test's properties and stdout).
 TEST(RealModels, M1Forward512Timing) {
     QS_REQUIRE_SHARED(path, "models/synthetic/llama-d256-spm512.gguf");

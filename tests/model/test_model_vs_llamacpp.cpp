@@ -49,14 +49,24 @@ double nll_of(const float* logits, int64_t n_vocab, int32_t target) {
     return -(double(logits[target]) - mx - std::log(sum));
 }
 
-void check_running_ppl(const std::string& model_rel, const std::string& key, bool adds_bos, int n_chunks, double tol) {
+// `quant_label` empty: the model's own figures (perplexity.c128_b128_chunks40.running_ppl);
+// otherwise the figures of that quantized file (quant_eval_vs_f32.<label>.per_chunk_running[].ppl).
+void check_running_ppl(const std::string& model_rel, const std::string& key, bool adds_bos, int n_chunks, double tol,
+                       const std::string& quant_label = "") {
     QS_REQUIRE_SHARED(model_path, model_rel);
     QS_REQUIRE_SHARED(json_path, "reference/" + key + ".json");
     QS_REQUIRE_SHARED(tokens_path, "reference/logs/tokenize_" + key + "_count.log.gz");
     const std::vector<int32_t> tokens = read_token_log(tokens_path);
     if (tokens.size() < size_t(n_chunks) * 128) GTEST_SKIP() << "could not read the token ids from " << tokens_path << " (needs gzip)";
     std::ifstream jf(json_path);
-    const auto ref = nlohmann::json::parse(jf)["perplexity"]["c128_b128_chunks40"]["running_ppl"];
+    const auto doc = nlohmann::json::parse(jf);
+    std::vector<double> ref;
+    if (quant_label.empty()) {
+        for (const auto& v : doc["perplexity"]["c128_b128_chunks40"]["running_ppl"]) ref.push_back(v.get<double>());
+    } else {
+        for (const auto& c : doc["quant_eval_vs_f32"][quant_label]["per_chunk_running"]) ref.push_back(c["ppl"].get<double>());
+    }
+    ASSERT_GE(ref.size(), size_t(n_chunks));
 
     const auto model = Model::load(model_path);
     const int64_t nv = model->hparams().n_vocab;
@@ -75,8 +85,8 @@ void check_running_ppl(const std::string& model_rel, const std::string& key, boo
         for (int j = 0; j < n_scored; ++j, ++count)
             sum += nll_of(logits.data() + size_t(j) * size_t(nv), nv, tokens[size_t(c * n_ctx + first + j + 1)]);
         const double ppl = std::exp(sum / double(count));
-        const double expected = ref[size_t(c)].get<double>();
-        std::printf("    %s chunk %d: ppl %.4f, llama.cpp %.4f (rel %.2g)\n", key.c_str(), c + 1, ppl, expected,
+        const double expected = ref[size_t(c)];
+        std::printf("    %s%s chunk %d: ppl %.4f, llama.cpp %.4f (rel %.2g)\n", key.c_str(), quant_label.c_str(), c + 1, ppl, expected,
                     std::abs(ppl / expected - 1));
         EXPECT_NEAR(ppl / expected, 1.0, tol) << "chunk " << c + 1;
     }
@@ -91,6 +101,27 @@ TEST(VsLlamaCpp, M2RunningPerplexity) { check_running_ppl("models/synthetic/qwen
 // between F16 and F32 alone moves its running PPL by 1e-4..4e-4, and which of ggml's attention
 // kernels reproduces it best varies from chunk to chunk. We agree to about 1e-4.
 TEST(VsLlamaCpp, Stories260KRunningPerplexity) { check_running_ppl("models/stories260K.gguf", "stories260K", true, 4, 5e-4); }
+
+// The quantized M1 files llama-quantize wrote: the figures depend on the weight kernels and on
+// activations being quantized to each type's vec_dot_type as ggml does. Agreement is looser than
+// for F32 because activation quantization is discontinuous: a last-bit difference before it (our
+// float summation order is not ggml's) can flip a q8 rounding and move a logit by ~1e-4..1e-3.
+// Measured: 2e-4..2.4e-3 over the first 3 chunks.
+class VsLlamaCppQuantized : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(VsLlamaCppQuantized, M1RunningPerplexity) {
+    const std::string label = GetParam();  // "pure_Q4_K" -> m1-pure-Q4_K.gguf
+    const std::string file = "models/synthetic/m1-quantized/m1-" + label.substr(0, label.find('_')) + "-" +
+                             label.substr(label.find('_') + 1) + ".gguf";
+    check_running_ppl(file, "m1", true, 3, 4e-3, label);
+}
+
+INSTANTIATE_TEST_SUITE_P(M1, VsLlamaCppQuantized,
+                         ::testing::Values("pure_Q8_0", "pure_Q4_0", "pure_Q4_1", "pure_Q5_0", "pure_Q5_1", "pure_Q2_K",
+                                           "pure_Q3_K", "pure_Q5_K", "pure_Q6_K"));
+// q4_K batched matmul gives NaN at kernels commit 628df02 (the mixes contain q4_K). Enable when fixed.
+INSTANTIATE_TEST_SUITE_P(DISABLED_M1KernelsPending, VsLlamaCppQuantized,
+                         ::testing::Values("pure_Q4_K", "mix_Q4_K_M", "mix_Q3_K_M"));
 
 }  // namespace
 }  // namespace qs::test
