@@ -46,6 +46,7 @@ ActivationRows convert_activations(const float* x, int64_t m, int64_t ldx, int64
         return a;
     }
     const FromF32Fn from_f32 = kernels_get(type, isa).from_f32;
+    if (!from_f32) throw Error(fmt::format("matmul: no activation conversion to {}", type_name(type)));
     a.stride = row_size(type, k);
     a.storage.resize(a.stride * size_t(m));
     char* out = a.storage.data();
