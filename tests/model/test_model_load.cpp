@@ -166,29 +166,43 @@ TEST(RealModels, M2Qwen2) {
 }
 
 // Batched matmuls (tile kernels) must compute what the per-row dot products compute: with an F32
-// cache, a batch and token-by-token decoding give the same logits, for every weight type. (Not
-// bit-identical: summation order differs, and a last-bit change can flip one activation's q8
-// rounding, which moves a logit by ~1e-4 relative; skipping activation quantization altogether,
-// unlike ggml, shows as 3e-3..5e-3.)
+// cache, a batch and token-by-token decoding give the same logits, for every weight type. Not
+// bit-identical: summation order differs, and a last-bit change can flip one activation's 8-bit
+// rounding, which moves that token's logits by up to a few 1e-3. So: every token within 2e-2, and
+// all but a few tokens within 1e-4. A batched path that skips activation quantization (unlike
+// ggml) is off by 3e-3..5e-3 on every token; NaN fails outright.
 class QuantizedBatching : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(QuantizedBatching, BatchEqualsTokenByToken) {
     QS_REQUIRE_SHARED(path, "models/synthetic/m1-quantized/m1-pure-" + GetParam() + ".gguf");
     const auto m = Model::load(path);
     const int64_t nv = m->hparams().n_vocab;
-    const auto tokens = test_tokens(24, nv);
+    const int n = 24;
+    const auto tokens = test_tokens(n, nv);
     ModelContext batch(m, 32, {KvCacheType::F32, 512}), single(m, 32, {KvCacheType::F32, 512});
     const auto a = decode_all(batch, tokens);
     std::vector<float> b(a.size());
     const uint8_t yes = 1;
     for (size_t i = 0; i < tokens.size(); ++i) single.decode({&tokens[i], 1}, {&yes, 1}, b.data() + i * size_t(nv));
     for (float x : a) ASSERT_TRUE(std::isfinite(x));
-    EXPECT_LT(max_rel_error(b, a), 1e-3);
+    for (float x : b) ASSERT_TRUE(std::isfinite(x));
+    double scale = 0;
+    for (float x : a) scale = std::max(scale, double(std::abs(x)));
+    int rows_off = 0;
+    double worst = 0;
+    for (int i = 0; i < n; ++i) {
+        double d = 0;
+        for (int64_t j = 0; j < nv; ++j) d = std::max(d, std::abs(double(a[size_t(i * nv + j)]) - double(b[size_t(i * nv + j)])));
+        worst = std::max(worst, d / scale);
+        if (d / scale > 1e-4) ++rows_off;
+    }
+    EXPECT_LT(worst, 2e-2);
+    EXPECT_LE(rows_off, n / 8) << "tokens whose logits differ by more than 1e-4 (worst " << worst << ")";
 }
 
 INSTANTIATE_TEST_SUITE_P(M1, QuantizedBatching, ::testing::Values("Q8_0", "Q4_0", "Q5_0", "Q2_K", "Q3_K", "Q6_K"));
 // At kernels commit 628df02 the batched path of these types does not quantize activations like
-// ggml (3e-3..5e-3 from per-row) and q4_K gives NaN. Enable when the kernels are fixed.
+// ggml (every token 3e-3..5e-3 from per-row) and q4_K gives NaN. Enable when the kernels are fixed.
 INSTANTIATE_TEST_SUITE_P(DISABLED_M1KernelsPending, QuantizedBatching, ::testing::Values("Q4_1", "Q5_1", "Q4_K", "Q5_K"));
 
 // One 512-token forward pass of M1, timed (the figure goes to the test's properties and stdout).
