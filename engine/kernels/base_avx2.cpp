@@ -243,7 +243,7 @@ struct FloatTile {
 
 template <class Row>
 constexpr GemmTile float_tile{3, 4, float_packed_bytes, pack_float<Row>, float_packed_bytes, pack_float<Row>,
-                              TileTable<FloatTile, 3, 4>::run, 8};
+                              TileTable<FloatTile, 3, 4>::run, 8, 4};
 
 // K-quants: weights and q8_K activations dequantized to f32 by their own to_f32, then the float
 // tile (see base_avx512.cpp for why this keeps ggml's semantics).
@@ -255,7 +255,7 @@ void pack_dequant(int64_t k, const char* row, char* out) {
 }
 template <GgmlType T>
 constexpr GemmTile dequant_tile{3, 4, float_packed_bytes, pack_dequant<T>, float_packed_bytes,
-                                pack_dequant<GgmlType::Q8_K>, TileTable<FloatTile, 3, 4>::run, 8};
+                                pack_dequant<GgmlType::Q8_K>, TileTable<FloatTile, 3, 4>::run, 8, 12};
 
 // q8_0 activations x {q4_0, q5_0, q8_0} weights, one block (32 elements) per step:
 //   weights 32 quant bytes + 8 f32 lanes of d_w; activations 32 signed bytes + 8 f32 lanes of d_x
@@ -338,7 +338,7 @@ struct Q8TileFor {
 
 template <int Shift, void (*PackW)(int64_t, const char*, char*)>
 constexpr GemmTile q8_0_tile{2, 4, w_q8_packed_bytes, PackW, x_q8_packed_bytes, pack_x_q8_0,
-                             TileTable<Q8TileFor<Shift>::template Tile, 2, 4>::run, 32};
+                             TileTable<Q8TileFor<Shift>::template Tile, 2, 4>::run, 32, 3};
 
 }  // namespace
 

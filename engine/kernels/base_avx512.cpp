@@ -93,7 +93,7 @@ using FloatTiles = TileTable<FloatTile, kFloatRows, kFloatCols>;
 
 template <GgmlType T>
 constexpr GemmTile float_tile{kFloatRows, kFloatCols, float_packed_bytes, pack_float<T>,
-                              float_packed_bytes, pack_float<T>, FloatTiles::run, 16};
+                              float_packed_bytes, pack_float<T>, FloatTiles::run, 16, 4};
 
 // K-quants (no integer tile): weights and their q8_K activations are both dequantized to f32 by
 // the type's own to_f32, then multiplied by the float tile. The activations are still quantized
@@ -106,7 +106,7 @@ void pack_dequant(int64_t k, const char* row, char* out) {
 }
 template <GgmlType T>
 constexpr GemmTile dequant_tile{kFloatRows, kFloatCols, float_packed_bytes, pack_dequant<T>,
-                                float_packed_bytes, pack_dequant<GgmlType::Q8_K>, FloatTiles::run, 16};
+                                float_packed_bytes, pack_dequant<GgmlType::Q8_K>, FloatTiles::run, 16, 12};
 
 // ---- 8-bit activations x legacy block weights: VNNI panels ----------------------------------
 
@@ -233,10 +233,10 @@ using Q8Tiles = TileTable<Q8TileFor<Shift, WithMin>::template Tile, 4, WithMin ?
 
 template <int Shift, void (*PackW)(int64_t, const char*, char*)>
 constexpr GemmTile q8_0_tile{4, 4, w_q8_packed_bytes<false>, PackW, x_q8_packed_bytes, pack_x_q8<block_q8_0>,
-                             Q8Tiles<Shift, false>::run, 64};
+                             Q8Tiles<Shift, false>::run, 64, 3};
 template <void (*PackW)(int64_t, const char*, char*)>
 constexpr GemmTile q8_1_tile{4, 3, w_q8_packed_bytes<true>, PackW, x_q8_packed_bytes, pack_x_q8<block_q8_1>,
-                             Q8Tiles<0, true>::run, 64};
+                             Q8Tiles<0, true>::run, 64, 3};
 
 // ---- float dot products --------------------------------------------------------------------
 

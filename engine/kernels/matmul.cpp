@@ -1,7 +1,9 @@
 // Weight x activation products, ggml style: activations are converted once to the weight type's
 // vec_dot_type, then every output element is one row dot product (integer sums per block for the
-// quantized types). Faster paths only change how the dot products are scheduled, never the
-// arithmetic per block, so the result matches the generic path up to float summation order.
+// quantized types). Few tokens stream weight rows through vec_dot; many tokens use the ISA's
+// register-tiled kernels (gemm_tiles.h), which keep the per-block integer arithmetic for the
+// legacy types and compute in f32 from the dequantized rows for f16/bf16 and the K-quants, so
+// results match the row path up to float rounding and summation order.
 #include "kernels/matmul.h"
 
 #include <omp.h>
@@ -160,10 +162,10 @@ void matmul(const WeightView& w, const float* x, int64_t m, int64_t ldx, float* 
     const TypeKernels& wk = kernels_get(w.type, isa);
     const ActivationRows a = convert_activations(x, m, ldx, w.k, wk.vec_dot_type, isa);
     const GemmTile* tile = gemm_tile_get(w.type, isa);
-    if (m < 4)
-        matmul_rows(w, wk.vec_dot, a, m, y, ldy);
-    else if (tile)
+    if (tile && m >= tile->min_tokens)
         matmul_tiles(w, *tile, a, m, y, ldy);
+    else if (m < 4)
+        matmul_rows(w, wk.vec_dot, a, m, y, ldy);
     else
         matmul_blocked(w, wk.vec_dot, a, m, y, ldy);
 }
