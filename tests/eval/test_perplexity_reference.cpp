@@ -2,8 +2,12 @@
 //
 // For every model and setting recorded there we run the same chunks and compare every running
 // value llama-perplexity printed, not only the final one. Bounds from the issue: 0.05 % relative
-// for F32/F16 weights; quantized files are held to a tighter bound than the issue's 0.3 % because
-// we quantize activations as llama.cpp does (see docs/architecture.md, "Numerics").
+// for F32/F16 weights, 0.3 % for quantized files. Quantized files agree less tightly than float
+// ones although we quantize activations exactly as llama.cpp does: 8-bit rounding is
+// discontinuous, so a last-bit difference in float summation order (SIMD kernels add in another
+// order than ggml's) now and then moves one activation to the next level. Over a whole run this
+// averages out (final values agree to ~0.03 %), but a running value after one 63-token chunk can
+// move by ~0.25 %. The final value is therefore held to 0.1 %, each running value to 0.3 %.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -41,7 +45,8 @@ struct Case {
     int chunks;
     std::vector<double> running_ppl;
     double final_ppl, final_ppl_pm;
-    double rel_tol;
+    double rel_tol;        // every running value
+    double final_rel_tol;  // the final estimate
 };
 
 void run_case(const Case& c, const std::string& text_path) {
@@ -62,14 +67,15 @@ void run_case(const Case& c, const std::string& text_path) {
     ASSERT_EQ(r.running_ppl.size(), c.running_ppl.size());
     for (size_t i = 0; i < c.running_ppl.size(); ++i)
         EXPECT_NEAR(r.running_ppl[i], c.running_ppl[i], c.rel_tol * c.running_ppl[i]) << "chunk " << i + 1;
-    EXPECT_NEAR(r.ppl, c.final_ppl, c.rel_tol * c.final_ppl);
+    EXPECT_NEAR(r.ppl, c.final_ppl, c.final_rel_tol * c.final_ppl);
     EXPECT_NEAR(r.ppl_stderr, c.final_ppl_pm, 0.01 * c.final_ppl_pm);  // the printed +/- has 6 digits
     std::printf("[ reference ] %s c%d: ours %.4f, llama.cpp %.4f (%+.4f %%)\n", c.model.c_str(), c.n_ctx, r.ppl,
                 c.final_ppl, 100.0 * (r.ppl / c.final_ppl - 1.0));
 }
 
-constexpr double kFloatTol = 5e-4;      // issue: 0.05 % for F32/F16 weights
-constexpr double kQuantizedTol = 1e-3;  // issue: 0.3 %; we hold ourselves to 0.1 %
+constexpr double kFloatTol = 5e-4;           // issue: 0.05 % for F32/F16 weights
+constexpr double kQuantizedTol = 3e-3;       // issue: 0.3 %
+constexpr double kQuantizedFinalTol = 1e-3;  // tighter for the final value (see the top of this file)
 
 struct Model_ {
     const char* key;
@@ -94,7 +100,7 @@ TEST_P(FloatModelPerplexity, MatchesLlamaCppEveryChunk) {
     const json ref = load_reference(ref_path)["perplexity"][setting];
     Case c{m.file, m.vocab, setting == "c512_b512_chunks10" ? 512 : 128, ref["n_chunks"].get<int>(),
            ref["running_ppl"].get<std::vector<double>>(), ref["final_ppl"].get<double>(),
-           ref["final_ppl_pm"].get<double>(), kFloatTol};
+           ref["final_ppl_pm"].get<double>(), kFloatTol, kFloatTol};
     run_case(c, text_path);
 }
 
@@ -117,7 +123,7 @@ TEST_P(QuantizedM1Perplexity, MatchesLlamaCppEveryChunk) {
     std::string file = label;
     file.replace(file.find('_'), 1, "-");
     Case c{"synthetic/m1-quantized/m1-" + file + ".gguf", "spm512", 128, int(running.size()), running,
-           stats["value"].get<double>(), stats["pm"].get<double>(), kQuantizedTol};
+           stats["value"].get<double>(), stats["pm"].get<double>(), kQuantizedTol, kQuantizedFinalTol};
     run_case(c, text_path);
 }
 
