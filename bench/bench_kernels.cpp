@@ -66,11 +66,18 @@ void bench_matmul(benchmark::State& state, GgmlType t, Isa isa, int64_t m, int t
     std::vector<float> y(static_cast<size_t>(m * n));
     const int saved = omp_get_max_threads();
     omp_set_num_threads(threads);
+    int observed = 0;
+#pragma omp parallel
+    {
+#pragma omp single
+        observed = omp_get_num_threads();
+    }
     for (auto _ : state) {
         matmul(WeightView{t, w.data(), k, n}, x.data(), m, k, y.data(), n, isa);
         benchmark::ClobberMemory();
     }
     omp_set_num_threads(saved);
+    state.counters["omp_threads"] = double(observed);
     state.counters["FLOP/s"] =
         benchmark::Counter(2.0 * double(m) * double(n) * double(k), benchmark::Counter::kIsIterationInvariantRate);
 }
