@@ -243,19 +243,7 @@ struct FloatTile {
 
 template <class Row>
 constexpr GemmTile float_tile{3, 4, float_packed_bytes, pack_float<Row>, float_packed_bytes, pack_float<Row>,
-                              TileTable<FloatTile, 3, 4>::run, 8, 4};
-
-// K-quants: weights and q8_K activations dequantized to f32 by their own to_f32, then the float
-// tile (see base_avx512.cpp for why this keeps ggml's semantics).
-template <GgmlType T>
-void pack_dequant(int64_t k, const char* row, char* out) {
-    auto* o = reinterpret_cast<float*>(out);
-    kernels_get(T, Isa::Avx2).to_f32(row, o, k);
-    for (int64_t i = k; i < round_up(k, 8); ++i) o[i] = 0.0f;
-}
-template <GgmlType T>
-constexpr GemmTile dequant_tile{3, 4, float_packed_bytes, pack_dequant<T>, float_packed_bytes,
-                                pack_dequant<GgmlType::Q8_K>, TileTable<FloatTile, 3, 4>::run, 8, 12};
+                              TileTable<FloatTile, 3, 4>::run, 8, 1024, 4};
 
 // q8_0 activations x {q4_0, q5_0, q8_0} weights, one block (32 elements) per step:
 //   weights 32 quant bytes + 8 f32 lanes of d_w; activations 32 signed bytes + 8 f32 lanes of d_x
@@ -338,7 +326,7 @@ struct Q8TileFor {
 
 template <int Shift, void (*PackW)(int64_t, const char*, char*)>
 constexpr GemmTile q8_0_tile{2, 4, w_q8_packed_bytes, PackW, x_q8_packed_bytes, pack_x_q8_0,
-                             TileTable<Q8TileFor<Shift>::template Tile, 2, 4>::run, 32, 3};
+                             TileTable<Q8TileFor<Shift>::template Tile, 2, 4>::run, 32, 2048, 3};
 
 }  // namespace
 
@@ -364,11 +352,6 @@ const GemmTile* gemm_tile_avx2(GgmlType t) {
         case GgmlType::F32: return &float_tile<F32Row>;
         case GgmlType::F16: return &float_tile<F16Row>;
         case GgmlType::BF16: return &float_tile<BF16Row>;
-        case GgmlType::Q2_K: return &dequant_tile<GgmlType::Q2_K>;
-        case GgmlType::Q3_K: return &dequant_tile<GgmlType::Q3_K>;
-        case GgmlType::Q4_K: return &dequant_tile<GgmlType::Q4_K>;
-        case GgmlType::Q5_K: return &dequant_tile<GgmlType::Q5_K>;
-        case GgmlType::Q6_K: return &dequant_tile<GgmlType::Q6_K>;
         case GgmlType::Q8_0: return &q8_0_tile<0, pack_w_q8_0>;
         case GgmlType::Q4_0: return &q8_0_tile<3, pack_w_q4_0>;
         case GgmlType::Q5_0: return &q8_0_tile<4, pack_w_q5_0>;

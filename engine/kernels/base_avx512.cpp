@@ -13,6 +13,7 @@
 //   8-15 block b+1), scaled per lane by d_w * d_x like ggml's per-block float formula.
 // - q4_1, q5_1 against q8_1 activations: unsigned quants need no offset; ggml's min term m_w * s_x
 //   is added once per block by one more FMA.
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <type_traits>
@@ -93,20 +94,7 @@ using FloatTiles = TileTable<FloatTile, kFloatRows, kFloatCols>;
 
 template <GgmlType T>
 constexpr GemmTile float_tile{kFloatRows, kFloatCols, float_packed_bytes, pack_float<T>,
-                              float_packed_bytes, pack_float<T>, FloatTiles::run, 16, 4};
-
-// K-quants (no integer tile): weights and their q8_K activations are both dequantized to f32 by
-// the type's own to_f32, then multiplied by the float tile. The activations are still quantized
-// to q8_K exactly as ggml does; only the rounding of the sums differs from ggml's integer sums.
-template <GgmlType T>
-void pack_dequant(int64_t k, const char* row, char* out) {
-    auto* o = reinterpret_cast<float*>(out);
-    kernels_get(T, Isa::Avx512).to_f32(row, o, k);
-    for (int64_t i = k; i < round_up(k, 16); ++i) o[i] = 0.0f;
-}
-template <GgmlType T>
-constexpr GemmTile dequant_tile{kFloatRows, kFloatCols, float_packed_bytes, pack_dequant<T>,
-                                float_packed_bytes, pack_dequant<GgmlType::Q8_K>, FloatTiles::run, 16, 12};
+                              float_packed_bytes, pack_float<T>, FloatTiles::run, 16, 1024, 4};
 
 // ---- 8-bit activations x legacy block weights: VNNI panels ----------------------------------
 
@@ -117,6 +105,7 @@ constexpr GemmTile dequant_tile{kFloatRows, kFloatCols, float_packed_bytes, pack
 // offset correction) and, for q8_1, the block's s in lane 0 / lane 8 and zeros elsewhere, so that
 // m_w * s_x lands once per block in the float accumulator.
 constexpr size_t kSlot = 64, kXStep = 3 * kSlot;
+constexpr int64_t kQ8Chunk = 2048;  // k elements per pass; the row kernels below use the same
 constexpr size_t w_step(bool with_min) { return with_min ? 3 * kSlot : 2 * kSlot; }
 size_t q8_steps(int64_t k) { return size_t((k + 63) / 64); }
 template <bool WithMin>
@@ -233,10 +222,10 @@ using Q8Tiles = TileTable<Q8TileFor<Shift, WithMin>::template Tile, 4, WithMin ?
 
 template <int Shift, void (*PackW)(int64_t, const char*, char*)>
 constexpr GemmTile q8_0_tile{4, 4, w_q8_packed_bytes<false>, PackW, x_q8_packed_bytes, pack_x_q8<block_q8_0>,
-                             Q8Tiles<Shift, false>::run, 64, 3};
+                             Q8Tiles<Shift, false>::run, 64, kQ8Chunk, 3};
 template <void (*PackW)(int64_t, const char*, char*)>
 constexpr GemmTile q8_1_tile{4, 3, w_q8_packed_bytes<true>, PackW, x_q8_packed_bytes, pack_x_q8<block_q8_1>,
-                             Q8Tiles<0, true>::run, 64, 3};
+                             Q8Tiles<0, true>::run, 64, kQ8Chunk, 3};
 
 // ---- float dot products --------------------------------------------------------------------
 
@@ -287,30 +276,41 @@ inline __m512 join(float lo, float hi) {
 }
 
 // Per block the exact integer dot sum(u * y) - offset * sum(y) (8 int32 partial sums), times
-// d_x * d_y, plus m_x * s_y for the min types: ggml's per-block formula, with VNNI.
+// d_x * d_y, plus m_x * s_y for the min types: ggml's per-block formula, with VNNI. The float
+// operations are exactly those of the tile kernel above for one output (same lanes, same FMAs,
+// the min term in lanes 0 and 8, the same chunks of kQ8Chunk reduced and summed in order), so a
+// batched matmul gives bit for bit what token-by-token calls give.
 template <class XBlock, class YBlock, class Unsigned>
 void vec_dot_vnni(int64_t n, float* s, const void* vx, const void* vy) {
     const auto* x = static_cast<const XBlock*>(vx);
     const auto* y = static_cast<const YBlock*>(vy);
     constexpr bool with_min = std::is_same_v<YBlock, block_q8_1>;
     const __m512i offset = _mm512_set1_epi8(char(Unsigned::offset));
-    const int64_t nb = n / 32;
-    __m512 acc = _mm512_setzero_ps();
-    float summs = 0;
-    for (int64_t b = 0; b < nb; b += 2) {
-        const bool pair = b + 1 < nb;  // an odd last block pairs with zeros
-        const __m512i u = join(Unsigned::get(x[b]), pair ? Unsigned::get(x[b + 1]) : _mm256_setzero_si256());
-        const __m512i q = join(simd::load_bytes(y[b].qs), pair ? simd::load_bytes(y[b + 1].qs) : _mm256_setzero_si256());
-        __m512i sumi = _mm512_dpbusd_epi32(_mm512_setzero_si512(), u, q);
-        if constexpr (Unsigned::offset != 0) sumi = _mm512_sub_epi32(sumi, _mm512_dpbusd_epi32(_mm512_setzero_si512(), offset, q));
-        const float d0 = half(x[b].d) * half(y[b].d), d1 = pair ? half(x[b + 1].d) * half(y[b + 1].d) : 0.0f;
-        acc = _mm512_fmadd_ps(join(d0, d1), _mm512_cvtepi32_ps(sumi), acc);
-        if constexpr (with_min) {
-            summs += half(x[b].m) * half(y[b].s);
-            if (pair) summs += half(x[b + 1].m) * half(y[b + 1].s);
+    const int64_t nb = n / 32, chunk_blocks = kQ8Chunk / 32;
+    float total = 0;
+    for (int64_t c0 = 0; c0 < nb; c0 += chunk_blocks) {
+        const int64_t c1 = std::min(nb, c0 + chunk_blocks);
+        __m512 acc = _mm512_setzero_ps();
+        for (int64_t b = c0; b < c1; b += 2) {
+            const bool pair = b + 1 < c1;  // an odd last block pairs with zeros, as in the packed tile rows
+            const __m512i u = join(Unsigned::get(x[b]), pair ? Unsigned::get(x[b + 1]) : _mm256_setzero_si256());
+            const __m512i q = join(simd::load_bytes(y[b].qs), pair ? simd::load_bytes(y[b + 1].qs) : _mm256_setzero_si256());
+            __m512i sumi = _mm512_dpbusd_epi32(_mm512_setzero_si512(), u, q);
+            if constexpr (Unsigned::offset != 0)
+                sumi = _mm512_sub_epi32(sumi, _mm512_dpbusd_epi32(_mm512_setzero_si512(), offset, q));
+            const __m512 dw = join(half(x[b].d), pair ? half(x[b + 1].d) : 0.0f);
+            const __m512 dx = join(half(y[b].d), pair ? half(y[b + 1].d) : 0.0f);
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_mul_ps(dw, dx), acc);
+            if constexpr (with_min) {
+                const __m512 m = join(half(x[b].m), pair ? half(x[b + 1].m) : 0.0f);
+                const __m512 sl = _mm512_maskz_mov_ps(0x0101, join(half(y[b].s), pair ? half(y[b + 1].s) : 0.0f));
+                acc = _mm512_fmadd_ps(m, sl, acc);
+            }
         }
+        const float partial = _mm512_reduce_add_ps(acc);
+        total = c0 == 0 ? partial : total + partial;
     }
-    *s = _mm512_reduce_add_ps(acc) + summs;
+    *s = total;
 }
 
 }  // namespace
@@ -333,11 +333,6 @@ const GemmTile* gemm_tile_avx512(GgmlType t) {
         case GgmlType::F32: return &float_tile<GgmlType::F32>;
         case GgmlType::F16: return &float_tile<GgmlType::F16>;
         case GgmlType::BF16: return &float_tile<GgmlType::BF16>;
-        case GgmlType::Q2_K: return &dequant_tile<GgmlType::Q2_K>;
-        case GgmlType::Q3_K: return &dequant_tile<GgmlType::Q3_K>;
-        case GgmlType::Q4_K: return &dequant_tile<GgmlType::Q4_K>;
-        case GgmlType::Q5_K: return &dequant_tile<GgmlType::Q5_K>;
-        case GgmlType::Q6_K: return &dequant_tile<GgmlType::Q6_K>;
         default: break;
     }
     // vpdpbusd is AVX512-VNNI, which cpu_best_isa() does not require for the AVX-512 level.

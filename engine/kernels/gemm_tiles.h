@@ -1,9 +1,11 @@
 // Internal: register-blocked tile kernels for batched matmul (many tokens at once).
 //
 // A tile kernel computes a block of outputs y[i][j] = dot(weight row j, activation row i) for
-// nrows weight rows x ntok activation rows, with exactly the per-block arithmetic of the type's
-// vec_dot (same integer sums, same float formula per block); only the order in which block
-// results are summed may differ. Types without a tile kernel use vec_dot one output at a time.
+// several weight rows x several activation rows, with the per-block arithmetic of the type's
+// vec_dot (same integer sums, same float formula per block). At the AVX-512 level the integer
+// types' vec_dot follows the tile's float operations exactly, so batched and one-token results
+// are bit-identical there; elsewhere they differ by float summation order. Types without a tile
+// kernel use vec_dot one output at a time.
 #pragma once
 
 #include <array>
@@ -32,6 +34,9 @@ struct GemmTile {
     void (*kernel)(int64_t k, const char* w, size_t w_stride, int nr, const char* x, size_t x_stride, int nc,
                    float* y, int64_t ldy, bool accumulate);
     int64_t k_align;
+    // Elements of k per pass (a multiple of k_align): partial sums of each chunk are reduced to a
+    // float and added up in chunk order, so row kernels can reproduce the tile bit for bit.
+    int64_t k_chunk;
     // Fewest tokens for which the tile path (which repacks every weight row once per call) beats
     // streaming rows through vec_dot; measured with 2048 x 2048 weights.
     int64_t min_tokens;

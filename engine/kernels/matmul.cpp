@@ -115,11 +115,9 @@ void matmul_tiles(const WeightView& w, const GemmTile& tile, const ActivationRow
 #pragma omp parallel for schedule(static)
     for (int64_t i = 0; i < m; ++i) tile.pack_x(k, a.data + size_t(i) * a.stride, xpacked.data() + size_t(i) * xp);
 
-    // Blocking: a chunk of k is ~4 KiB of packed weight row, a panel 64 rows of it (~256 KiB,
-    // L2-resident while every token sweeps it; a register tile's rows stay in L1).
-    const size_t chunk_bytes = 4096;
-    const double bytes_per_element = double(tile.w_packed_bytes(tile.k_align)) / double(tile.k_align);
-    const int64_t k_chunk = std::max<int64_t>(1, int64_t(double(chunk_bytes) / bytes_per_element) / tile.k_align) * tile.k_align;
+    // Blocking: a chunk of k is a few KiB of packed weight row, a panel 64 rows of it (a few
+    // hundred KiB, L2-resident while every token sweeps it; a register tile's rows stay in L1).
+    const int64_t k_chunk = tile.k_chunk;
     const int64_t panel = std::max<int64_t>(1, 64 / tile.rows) * tile.rows;
     const int64_t panels = (w.n + panel - 1) / panel;
     // Split tokens too when there are too few panels to keep every thread busy.
