@@ -6,6 +6,7 @@
 // to the scalar kernels (same single product, same separate add for the min, no FMA).
 // Activation quantization follows ggml's AVX2 quantize_row_q8_0/q8_1 (multiply by 127/amax, round
 // half to even): it may differ from the scalar reference by one unit on exact .5 ties.
+#include <algorithm>
 #include <cmath>
 
 #include "kernels/gemm_tiles.h"
@@ -140,20 +141,36 @@ void q8_from_f32(const float* x, void* vy, int64_t n) {
 
 // ---- block dot products --------------------------------------------------------------------
 
+// k elements per tile pass (see gemm_tiles.h). The row kernels of the tiled types sum over blocks
+// in the same chunks, reduced the same way, so batched and one-token results are bit-identical.
+constexpr int64_t kQ8Chunk = 2048;
+
+// Runs acc = block_fma(b, acc) over blocks [0, nb) in chunks of kQ8Chunk elements; each chunk's
+// 8 lanes are summed by hsum and the chunk sums added in order.
+template <class BlockFma>
+inline float sum_in_chunks(int64_t nb, BlockFma block_fma) {
+    float total = 0;
+    for (int64_t c0 = 0; c0 < nb; c0 += kQ8Chunk / 32) {
+        __m256 acc = _mm256_setzero_ps();
+        for (int64_t b = c0; b < std::min(nb, c0 + kQ8Chunk / 32); ++b) acc = block_fma(b, acc);
+        const float partial = hsum(acc);
+        total = c0 == 0 ? partial : total + partial;
+    }
+    return total;
+}
+
 // Per block: 8 int32 partial sums of the exact integer dot, scaled by d_x * d_y.
 // Offset types (q4_0: q - 8, q5_0: q - 16) multiply the unsigned quants and subtract offset * sum(y).
 template <class XBlock, int offset, class Unpack>
 inline float dot_offset_q8_0(int64_t n, const void* vx, const void* vy, Unpack unpack) {
     const auto* x = static_cast<const XBlock*>(vx);
     const auto* y = static_cast<const block_q8_0*>(vy);
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t b = 0; b < n / 32; ++b) {
+    return sum_in_chunks(n / 32, [&](int64_t b, __m256 acc) {
         const __m256i qy = load_bytes(y[b].qs);
         const __m256i prod = dot_u8_s8_small(unpack(x[b]), qy);
         const __m256i sumi = _mm256_sub_epi32(prod, _mm256_slli_epi32(sum_s8(qy), offset == 8 ? 3 : 4));
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[b].d) * half(y[b].d)), _mm256_cvtepi32_ps(sumi), acc);
-    }
-    return hsum(acc);
+        return _mm256_fmadd_ps(_mm256_set1_ps(half(x[b].d) * half(y[b].d)), _mm256_cvtepi32_ps(sumi), acc);
+    });
 }
 
 void vec_dot_q4_0_q8_0(int64_t n, float* s, const void* vx, const void* vy) {
@@ -189,12 +206,10 @@ template <class Block>
 void vec_dot_q8_q8(int64_t n, float* s, const void* vx, const void* vy) {
     const auto* x = static_cast<const Block*>(vx);
     const auto* y = static_cast<const Block*>(vy);
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t b = 0; b < n / 32; ++b) {
+    *s = sum_in_chunks(n / 32, [&](int64_t b, __m256 acc) {
         const __m256i sumi = dot_s8_s8(load_bytes(x[b].qs), load_bytes(y[b].qs));
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[b].d) * half(y[b].d)), _mm256_cvtepi32_ps(sumi), acc);
-    }
-    *s = hsum(acc);
+        return _mm256_fmadd_ps(_mm256_set1_ps(half(x[b].d) * half(y[b].d)), _mm256_cvtepi32_ps(sumi), acc);
+    });
 }
 
 // ---- tile kernels for batched matmul ---------------------------------------------------------
@@ -326,7 +341,7 @@ struct Q8TileFor {
 
 template <int Shift, void (*PackW)(int64_t, const char*, char*)>
 constexpr GemmTile q8_0_tile{2, 4, w_q8_packed_bytes, PackW, x_q8_packed_bytes, pack_x_q8_0,
-                             TileTable<Q8TileFor<Shift>::template Tile, 2, 4>::run, 32, 2048, 3};
+                             TileTable<Q8TileFor<Shift>::template Tile, 2, 4>::run, 32, kQ8Chunk, 3};
 
 }  // namespace
 

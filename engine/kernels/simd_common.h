@@ -53,14 +53,17 @@ inline __m256i dot_u8_s8_small(__m256i u, __m256i s) {
     return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
 }
 
-// Sum of 32 signed x signed bytes as 8 int32 partial sums, exact for every byte value (including
-// -128, which the sign trick of ggml would mishandle; ggml's quantizers never produce it).
+// Sum of 32 signed x signed bytes as 8 int32 partial sums, lane l holding elements 4l..4l+3 (the
+// grouping vpmaddubsw + vpmaddwd give, so the tile kernels' float rounding is reproduced). Exact
+// for every byte value, including -128, which ggml's sign trick would mishandle.
 inline __m256i dot_s8_s8(__m256i a, __m256i b) {
     const __m256i a_lo = _mm256_cvtepi8_epi16(_mm256_castsi256_si128(a));
     const __m256i a_hi = _mm256_cvtepi8_epi16(_mm256_extracti128_si256(a, 1));
     const __m256i b_lo = _mm256_cvtepi8_epi16(_mm256_castsi256_si128(b));
     const __m256i b_hi = _mm256_cvtepi8_epi16(_mm256_extracti128_si256(b, 1));
-    return _mm256_add_epi32(_mm256_madd_epi16(a_lo, b_lo), _mm256_madd_epi16(a_hi, b_hi));
+    // Pair sums of elements (0,1), (2,3), ... ; hadd makes quads, interleaved by 128-bit lane.
+    const __m256i quads = _mm256_hadd_epi32(_mm256_madd_epi16(a_lo, b_lo), _mm256_madd_epi16(a_hi, b_hi));
+    return _mm256_permutevar8x32_epi32(quads, _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7));
 }
 
 // Sum of 32 signed bytes as 8 int32 partial sums.

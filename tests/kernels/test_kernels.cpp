@@ -484,20 +484,20 @@ TEST(Matmul, KQuantsMatchDequantizedDot) {
             }
 }
 
-// At the AVX-512 level the integer types' row kernels repeat the tile kernels' float operations,
-// so a batch gives exactly what one-token calls give (as llama.cpp does for types it does not
+// At the SIMD levels the integer types' row kernels repeat the tile kernels' float operations, so
+// a batch gives exactly what one-token calls give (as llama.cpp does for types it does not
 // repack). k crosses a chunk boundary and ends on an odd block.
-TEST(Matmul, Avx512BatchIsBitIdenticalToOneTokenCalls) {
-    if (cpu_best_isa() != Isa::Avx512 || !cpu_features().avx512vnni) GTEST_SKIP() << "needs AVX-512 VNNI";
+TEST(Matmul, SimdBatchIsBitIdenticalToOneTokenCalls) {
     std::mt19937 rng(12);
     const int64_t k = 4096 + 3 * 32, n = 7, m = 9;
+    for (Isa isa : simd_levels())
     for (GgmlType t : {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q4_1, GgmlType::Q5_1}) {
         const auto w = random_row(t, k * n, rng);
         const auto x = random_floats(m * k, rng);
         std::vector<float> batch(static_cast<size_t>(m * n)), single(static_cast<size_t>(m * n));
         const WeightView view{t, w.data(), k, n};
-        matmul(view, x.data(), m, k, batch.data(), n, Isa::Avx512);
-        for (int64_t i = 0; i < m; ++i) matmul(view, x.data() + i * k, 1, k, single.data() + i * n, n, Isa::Avx512);
-        EXPECT_EQ(0, std::memcmp(batch.data(), single.data(), batch.size() * sizeof(float))) << type_name(t);
+        matmul(view, x.data(), m, k, batch.data(), n, isa);
+        for (int64_t i = 0; i < m; ++i) matmul(view, x.data() + i * k, 1, k, single.data() + i * n, n, isa);
+        EXPECT_EQ(0, std::memcmp(batch.data(), single.data(), batch.size() * sizeof(float))) << type_name(t) << " " << isa_name(isa);
     }
 }
