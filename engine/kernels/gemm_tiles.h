@@ -2,16 +2,16 @@
 //
 // A tile kernel computes a block of outputs y[i][j] = dot(weight row j, activation row i) for
 // several weight rows x several activation rows, with the per-block arithmetic of the type's
-// vec_dot (same integer sums, same float formula per block). At the AVX-512 level the integer
-// types' vec_dot follows the tile's float operations exactly, so batched and one-token results
-// are bit-identical there; elsewhere they differ by float summation order. Types without a tile
-// kernel use vec_dot one output at a time.
+// vec_dot (same integer sums, same float formula per block). For the integer types (q8_0, q4_0,
+// q5_0, q4_1, q5_1) each level's vec_dot repeats its tile's float operations exactly, so batched
+// and one-token results are bit-identical; the float types (f32/f16/bf16) differ by summation
+// order only. Types without a tile kernel (the K-quants) use vec_dot one output at a time.
 #pragma once
 
 #include <array>
 #include <cstddef>
-#include <utility>
 #include <cstdint>
+#include <utility>
 
 #include "core/cpu_features.h"
 #include "tensor/ggml_type.h"
