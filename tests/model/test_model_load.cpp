@@ -200,10 +200,8 @@ TEST_P(QuantizedBatching, BatchEqualsTokenByToken) {
     EXPECT_LE(rows_off, n / 8) << "tokens whose logits differ by more than 1e-4 (worst " << worst << ")";
 }
 
-INSTANTIATE_TEST_SUITE_P(M1, QuantizedBatching, ::testing::Values("Q8_0", "Q4_0", "Q5_0", "Q2_K", "Q3_K", "Q6_K"));
-// At kernels commit 628df02 the batched path of these types does not quantize activations like
-// ggml (every token 3e-3..5e-3 from per-row) and q4_K gives NaN. Enable when the kernels are fixed.
-INSTANTIATE_TEST_SUITE_P(DISABLED_M1KernelsPending, QuantizedBatching, ::testing::Values("Q4_1", "Q5_1", "Q4_K", "Q5_K"));
+INSTANTIATE_TEST_SUITE_P(M1, QuantizedBatching,
+                         ::testing::Values("Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"));
 
 // One 512-token forward pass of M1, timed (the figure goes to the test's properties and stdout).
 TEST(RealModels, M1Forward512Timing) {

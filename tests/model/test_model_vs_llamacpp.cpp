@@ -118,10 +118,8 @@ TEST_P(VsLlamaCppQuantized, M1RunningPerplexity) {
 
 INSTANTIATE_TEST_SUITE_P(M1, VsLlamaCppQuantized,
                          ::testing::Values("pure_Q8_0", "pure_Q4_0", "pure_Q4_1", "pure_Q5_0", "pure_Q5_1", "pure_Q2_K",
-                                           "pure_Q3_K", "pure_Q5_K", "pure_Q6_K"));
-// q4_K batched matmul gives NaN at kernels commit 628df02 (the mixes contain q4_K). Enable when fixed.
-INSTANTIATE_TEST_SUITE_P(DISABLED_M1KernelsPending, VsLlamaCppQuantized,
-                         ::testing::Values("pure_Q4_K", "mix_Q4_K_M", "mix_Q3_K_M"));
+                                           "pure_Q3_K", "pure_Q4_K", "pure_Q5_K", "pure_Q6_K", "mix_Q4_K_M",
+                                           "mix_Q3_K_M"));
 
 }  // namespace
 }  // namespace qs::test
