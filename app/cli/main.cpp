@@ -8,6 +8,7 @@
 int main(int argc, char** argv) {
     CLI::App app{"QuantScope: what does quantizing this LLM cost in quality, and what does it buy?", "quantscope-cli"};
     app.require_subcommand(1);
+    app.fallthrough();  // global flags such as --quiet may follow the sub-command
     app.set_version_flag("--version", "quantscope-cli 0.1.0");
     qs::cli::GlobalOptions global;
     app.add_flag("-q,--quiet", global.quiet, "No progress bar on stderr");
