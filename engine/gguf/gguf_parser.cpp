@@ -213,7 +213,8 @@ private:
             }
             const uint32_t raw_type = cur_.read<uint32_t>([&] { return fmt::format("the type of tensor '{}'", name); });
             const TypeTraits* traits = type_traits_or_null(raw_type);
-            if (!traits) fail_file(path_, "tensor '{}' has unknown type {}", name, raw_type);
+            // QuantScope's own types (1000+) are in-memory only; a file claiming one is not ggml's.
+            if (!traits || !type_is_ggml(raw_type)) fail_file(path_, "tensor '{}' has unknown type {}", name, raw_type);
             t.type = GgmlType(raw_type);
             if (t.ne[0] % traits->block_size != 0)
                 fail_file(path_, "tensor '{}' ({}): row length ne[0] = {} is not a multiple of the block size {}", name,

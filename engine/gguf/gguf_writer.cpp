@@ -207,6 +207,9 @@ void GgufWriter::add_tensor(const std::string& name, GgmlType type, std::vector<
         fail("duplicate tensor name");
     const TypeTraits* traits = type_traits_or_null(uint32_t(type));
     if (!traits) fail(fmt::format("unknown type {}", uint32_t(type)));
+    // QuantScope's own types (1000+) would make a file llama.cpp cannot read.
+    if (!type_is_ggml(uint32_t(type)))
+        fail(fmt::format("type {} is QuantScope's own and cannot be written to GGUF", traits->name));
     if (ne.empty() || ne.size() > size_t(GGUF_MAX_DIMS)) fail(fmt::format("{} dimensions (must be 1 to 4)", ne.size()));
     int64_t n = 1;
     for (int64_t d : ne) {

@@ -14,10 +14,21 @@
 namespace qs {
 
 constexpr size_t kMaxKernelTypeId = 40;  // ggml type ids below this can have kernels
+constexpr size_t kMaxExtraKernelTypes = 8;  // QuantScope's own ids kFirstExtraTypeId.. + this
 
 struct KernelTable {
     std::array<TypeKernels, kMaxKernelTypeId> by_type{};
-    TypeKernels& operator[](GgmlType t) { return by_type[size_t(t)]; }
+    std::array<TypeKernels, kMaxExtraKernelTypes> extra{};  // index = id - kFirstExtraTypeId
+
+    // Slot of type t, or nullptr for an id no table covers.
+    TypeKernels* slot(GgmlType t) {
+        const size_t id = size_t(t);
+        if (id < kMaxKernelTypeId) return &by_type[id];
+        if (id - kFirstExtraTypeId < kMaxExtraKernelTypes) return &extra[id - kFirstExtraTypeId];
+        return nullptr;
+    }
+    const TypeKernels* slot(GgmlType t) const { return const_cast<KernelTable*>(this)->slot(t); }
+    TypeKernels& operator[](GgmlType t) { return *slot(t); }
 };
 
 // Float types and ggml's legacy 32-element block types (f32, f16, bf16, q4_0, q4_1, q5_0, q5_1, q8_0, q8_1).
@@ -29,5 +40,10 @@ void kernels_register_base_avx512(KernelTable& t);
 void kernels_register_kquants_scalar(KernelTable& t);
 void kernels_register_kquants_avx2(KernelTable& t);
 void kernels_register_kquants_avx512(KernelTable& t);
+
+// QuantScope's own formats (nf4, fp8_e4m3, fp8_e5m2, int8_row, int4_g128), all against q8_0.
+void kernels_register_extra_scalar(KernelTable& t);
+void kernels_register_extra_avx2(KernelTable& t);
+void kernels_register_extra_avx512(KernelTable& t);
 
 }  // namespace qs

@@ -13,16 +13,19 @@ struct KernelTables {
         KernelTable& scalar = by_isa[size_t(Isa::Scalar)];
         kernels_register_base_scalar(scalar);
         kernels_register_kquants_scalar(scalar);
+        kernels_register_extra_scalar(scalar);
 
         KernelTable& avx2 = by_isa[size_t(Isa::Avx2)];
         avx2 = scalar;
         kernels_register_base_avx2(avx2);
         kernels_register_kquants_avx2(avx2);
+        kernels_register_extra_avx2(avx2);
 
         KernelTable& avx512 = by_isa[size_t(Isa::Avx512)];
         avx512 = avx2;
         kernels_register_base_avx512(avx512);
         kernels_register_kquants_avx512(avx512);
+        kernels_register_extra_avx512(avx512);
     }
 };
 
@@ -33,10 +36,7 @@ const TypeKernels& kernels_get(GgmlType t, Isa isa) {
     // Never run code the CPU cannot execute, whatever the caller asked for.
     if (int(isa) > int(cpu_best_isa())) isa = cpu_best_isa();
     const size_t id = size_t(t);
-    if (id < kMaxKernelTypeId) {
-        const TypeKernels& k = tables.by_isa[size_t(isa)].by_type[id];
-        if (k.to_f32) return k;
-    }
+    if (const TypeKernels* k = tables.by_isa[size_t(isa)].slot(t); k && k->to_f32) return *k;
     const TypeTraits* tr = type_traits_or_null(uint32_t(t));
     throw Error(std::string("no kernels for tensor type ") + (tr ? tr->name : std::to_string(id)));
 }

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "quant/quantize.h"
 #include "tensor/blocks.h"
+#include "tensor/blocks_extra.h"
 
 namespace qs {
 
@@ -34,6 +35,7 @@ std::vector<HalfField> half_fields(GgmlType type) {
         case GgmlType::Q4_K: return {{offsetof(block_q4_K, d), false}, {offsetof(block_q4_K, dmin), false}};
         case GgmlType::Q5_K: return {{offsetof(block_q5_K, d), false}, {offsetof(block_q5_K, dmin), false}};
         case GgmlType::Q6_K: return {{offsetof(block_q6_K, d), false}};
+        case GgmlType::I4_G128: return {{offsetof(block_i4_g128, d), false}};
         default: return {};
     }
 }
@@ -48,6 +50,9 @@ bool half_is_finite(uint16_t h, bool bf16) {
 void validate_quantized(GgmlType type, const void* data, size_t nbytes, const std::string& tensor_name) {
     const TypeTraits& traits = type_traits(type);
     const std::string what = tensor_name.empty() ? std::string("quantized data") : "tensor '" + tensor_name + "'";
+    // Types with a row header (int8_row) have only an fp32 row scale, finite for finite input, and
+    // their byte count is not a multiple of the block size: nothing to check block by block.
+    if (traits.row_header_bytes != 0) return;
     if (nbytes % traits.type_size != 0) {
         throw Error(fmt::format("{}: {} bytes is not a whole number of {} blocks ({} bytes each)", what, nbytes,
                                 type_name(type), traits.type_size));

@@ -43,6 +43,11 @@ RowQuantizer row_quantizer(GgmlType type) {
         case GgmlType::Q4_K: return quantize_q4_K;
         case GgmlType::Q5_K: return quantize_q5_K;
         case GgmlType::Q6_K: return quantize_q6_K;
+        case GgmlType::NF4: return quantize_nf4;
+        case GgmlType::FP8_E4M3: return quantize_fp8_e4m3;
+        case GgmlType::FP8_E5M2: return quantize_fp8_e5m2;
+        case GgmlType::I8_ROW: return quantize_i8_row;
+        case GgmlType::I4_G128: return quantize_i4_g128;
         default: return nullptr;
     }
 }
@@ -83,13 +88,24 @@ RowQuantizer checked_quantizer(GgmlType type, const float* src, int64_t nrows, i
     return quantize;
 }
 
+// Rows are contiguous and most quantizers work block by block, so a range of rows is one call;
+// a type with a row header (per-row scale) is quantized one row at a time.
+void quantize_row_range(RowQuantizer quantize, GgmlType type, const float* src, void* dst, int64_t nrows,
+                        int64_t n_per_row) {
+    if (type_traits(type).row_header_bytes == 0) {
+        quantize(src, dst, nrows * n_per_row);
+        return;
+    }
+    const size_t stride = row_size(type, n_per_row);
+    for (int64_t r = 0; r < nrows; ++r) quantize(src + r * n_per_row, static_cast<uint8_t*>(dst) + size_t(r) * stride, n_per_row);
+}
+
 }  // namespace
 
 size_t quantize_rows(GgmlType type, const float* src, void* dst, int64_t nrows, int64_t n_per_row,
                      const std::string& tensor_name) {
     const RowQuantizer quantize = checked_quantizer(type, src, nrows, n_per_row, tensor_name);
-    // Rows are contiguous and every quantizer works block by block, so the whole tensor is one call.
-    quantize(src, dst, nrows * n_per_row);
+    quantize_row_range(quantize, type, src, dst, nrows, n_per_row);
     const size_t bytes = size_t(nrows) * row_size(type, n_per_row);
     validate_quantized(type, dst, bytes, tensor_name);
     return bytes;
@@ -103,8 +119,8 @@ size_t quantize_rows_parallel(GgmlType type, const float* src, void* dst, int64_
     // Contiguous row ranges, one per thread; the calling thread takes the first.
     auto run = [&](int64_t w) {
         const int64_t first = nrows * w / n_workers, last = nrows * (w + 1) / n_workers;
-        quantize(src + first * n_per_row, static_cast<uint8_t*>(dst) + size_t(first) * bytes_per_row,
-                 (last - first) * n_per_row);
+        quantize_row_range(quantize, type, src + first * n_per_row, static_cast<uint8_t*>(dst) + size_t(first) * bytes_per_row,
+                           last - first, n_per_row);
     };
     std::vector<std::thread> workers;
     for (int64_t w = 1; w < n_workers; ++w) workers.emplace_back(run, w);

@@ -21,4 +21,12 @@ void quantize_q4_K(const float* x, void* y, int64_t k);
 void quantize_q5_K(const float* x, void* y, int64_t k);
 void quantize_q6_K(const float* x, void* y, int64_t k);
 
+// quantize_extra.cpp: QuantScope's own formats (docs/formats.md). quantize_i8_row takes exactly
+// one row (its scale is the row header); the others work block by block like the ggml ones.
+void quantize_nf4(const float* x, void* y, int64_t k);
+void quantize_fp8_e4m3(const float* x, void* y, int64_t k);
+void quantize_fp8_e5m2(const float* x, void* y, int64_t k);
+void quantize_i8_row(const float* x, void* y, int64_t k);
+void quantize_i4_g128(const float* x, void* y, int64_t k);
+
 }  // namespace qs::quant_detail

@@ -5,6 +5,7 @@
 #include <cassert>
 
 #include "tensor/blocks.h"
+#include "tensor/blocks_extra.h"
 
 namespace qs {
 namespace {
@@ -49,6 +50,11 @@ constexpr std::array kTypes = {
     Entry{34, {"tq1_0", QK_K, 54, true, false}},
     Entry{35, {"tq2_0", QK_K, 66, true, false}},
     Entry{39, {"mxfp4", 32, 17, true, false}},
+    Entry{1000, {"nf4", QK_NF4, sizeof(block_nf4), true, true}},
+    Entry{1001, {"fp8_e4m3", QK_FP8, sizeof(block_fp8), true, true}},
+    Entry{1002, {"fp8_e5m2", QK_FP8, sizeof(block_fp8), true, true}},
+    Entry{1003, {"int8_row", QK_I8_ROW, sizeof(block_i8_row), true, true, sizeof(float)}},
+    Entry{1004, {"int4_g128", QK_I4_G128, sizeof(block_i4_g128), true, true}},
 };
 
 bool iequal(std::string_view a, std::string_view b) {
