@@ -14,6 +14,7 @@ struct GlobalOptions {
 void add_info_command(CLI::App& app, const GlobalOptions& global);
 void add_tokenize_command(CLI::App& app, const GlobalOptions& global);
 void add_perplexity_command(CLI::App& app, const GlobalOptions& global);
+void add_quantize_command(CLI::App& app, const GlobalOptions& global);
 
 // Sets the OpenMP thread count; 0 means every core.
 void set_threads(int n_threads);

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
     qs::cli::add_info_command(app, global);
     qs::cli::add_tokenize_command(app, global);
     qs::cli::add_perplexity_command(app, global);
+    qs::cli::add_quantize_command(app, global);
 
     try {
         app.parse(argc, argv);

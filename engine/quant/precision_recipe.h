@@ -1,0 +1,72 @@
+// A precision recipe: what the user picks to quantize a model ("Q4_K_M", "Q8_0",
+// "Q4_K_M+ffn_down=q8_0"), with what it would cost in bytes before anything is quantized.
+//
+// Recipe string syntax (case-insensitive mix and type names; parse() and to_string() round-trip):
+//
+//     recipe   := mix ( "+" modifier )*
+//     mix      := a llama-quantize mix name: F32 F16 BF16 Q8_0 Q6_K Q5_K_M Q5_K_S Q4_K_M Q4_K_S
+//                 Q3_K_L Q3_K_M Q3_K_S Q2_K Q2_K_S Q5_1 Q5_0 Q4_1 Q4_0 (aliases Q3_K Q4_K Q5_K = _M)
+//     modifier := "pure"                   every quantizable tensor gets the mix's type (--pure)
+//               | "output=" TYPE           type of output.weight (--output-tensor-type)
+//               | "token_embd=" TYPE       type of token_embd.weight (--token-embedding-type)
+//               | PATTERN "=" TYPE         tensors whose name matches the ECMAScript regex PATTERN
+//                                          (searched, not anchored) get TYPE (--tensor-type); the
+//                                          first matching modifier wins
+//     TYPE     := a ggml type name: q8_0, q4_K, f16, ...
+//
+// Examples: "Q4_K_M", "Q4_K_M+ffn_down=q8_0", "Q4_K+pure", "Q6_K+output=q8_0+attn_.*=q8_0".
+// A PATTERN may not contain '+' (the separator); use a character class or repetition instead.
+//
+// Extension point for QuantScope's own formats (NF4, FP8, INT8, INT4: GgmlType values >= 1000,
+// being added elsewhere): once type_from_name() knows such a type and quantize_supported() accepts
+// it, it works as a modifier TYPE as is ("Q8_0+attn_.*=nf4"). A whole-model preset for it is one
+// more entry in precision_presets() (precision_recipe.cpp): a quantized mix with a ".*=TYPE"
+// override (not "+pure": as in llama-quantize, --pure ignores --tensor-type), or a new QuantMix if
+// it needs llama.cpp-style per-role rules; parse() needs no change.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "quant/quant_mix.h"
+
+namespace qs {
+
+class GgufFile;
+
+// What a recipe makes of one model, from the per-tensor plan (nothing is quantized).
+struct RecipeEstimate {
+    int64_t n_elements = 0;
+    uint64_t source_bytes = 0;        // tensor data of the source
+    uint64_t tensor_bytes = 0;        // tensor data after quantization (exact)
+    uint64_t file_bytes = 0;          // the output GGUF file, estimated to within the alignment (32 bytes):
+                                      // the source's header plus the keys quantizing adds, padded tensor data
+    std::map<std::string, int> type_counts;  // ggml type name -> tensors
+    double bits_per_weight() const { return n_elements ? 8.0 * double(tensor_bytes) / double(n_elements) : 0.0; }
+};
+
+struct PrecisionRecipe {
+    std::string name;      // shown to users: a preset name or the recipe string
+    MixOptions options;    // mix, pure, overrides, ...
+
+    // Throws qs::Error("precision recipe '<spec>': ...") on an unknown mix or type, a modifier
+    // without '=', or an invalid regex.
+    static PrecisionRecipe parse(std::string_view spec);
+    // The recipe string (parse(to_string()) gives the same options).
+    std::string to_string() const;
+    // One line for people: "Q4_K_M: llama.cpp mix, mostly q4_K; overrides: ffn_down -> q8_0".
+    std::string describe() const;
+
+    RecipeEstimate estimate(const GgufFile& model) const;
+    double bits_per_weight(const GgufFile& model) const { return estimate(model).bits_per_weight(); }
+    uint64_t estimated_bytes(const GgufFile& model) const { return estimate(model).file_bytes; }
+};
+
+// The recipes the GUI and CLI offer, most precise first: F32 F16 BF16 Q8_0 Q6_K Q5_K_M Q5_K_S
+// Q4_K_M Q4_K_S Q3_K_L Q3_K_M Q3_K_S Q2_K Q5_1 Q5_0 Q4_1 Q4_0.
+const std::vector<PrecisionRecipe>& precision_presets();
+
+}  // namespace qs
