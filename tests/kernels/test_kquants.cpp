@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <iostream>
@@ -356,65 +355,11 @@ TEST_P(KQuantType, SimdVecDotMatchesScalar) {
     }
 }
 
-// Best of 5 trials of 300 calls: the machine is shared, the minimum is the least disturbed figure.
-template <typename F>
-double best_ns_per_call(F&& call) {
-    double best = 1e300;
-    for (int trial = 0; trial < 5; ++trial) {
-        const int reps = 300;
-        const auto t0 = std::chrono::steady_clock::now();
-        for (int r = 0; r < reps; ++r) call();
-        best = std::min(best, std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count() / reps);
-    }
-    return best;
-}
 
-// Rough speed figures per ISA (ns per 4096-element row, vec_dot and to_f32), printed for the record; asserts nothing
-// beyond the kernels running.
-TEST_P(KQuantType, VecDotTiming) {
-    const GgmlType t = GetParam();
-    std::mt19937 rng(7);
-    const int64_t n = 4096;
-    const auto row = random_row(t, n, rng);
-    const auto y = quantize_q8_K(random_floats(n, rng), Isa::Scalar);
-    std::cout << type_name(t) << " vec_dot ns/4096-row:";
-    std::vector<Isa> isas{Isa::Scalar};
-    for (Isa isa : simd_isas()) isas.push_back(isa);
-    for (Isa isa : isas) {
-        const VecDotFn f = kernels_get(t, isa).vec_dot;
-        float s = 0, sink = 0;
-        const double ns = best_ns_per_call([&] {
-            f(n, &s, row.data(), y.data());
-            sink += s;
-        });
-        EXPECT_TRUE(std::isfinite(sink));
-        std::cout << "  " << isa_name(isa) << " " << ns;
-    }
-    std::cout << "\n" << type_name(t) << " to_f32  ns/4096-row:";
-    std::vector<float> out(static_cast<size_t>(n));
-    for (Isa isa : isas) {
-        const ToF32Fn f = kernels_get(t, isa).to_f32;
-        std::cout << "  " << isa_name(isa) << " " << best_ns_per_call([&] { f(row.data(), out.data(), n); });
-    }
-    std::cout << "\n";
-}
 
 INSTANTIATE_TEST_SUITE_P(All, KQuantType, ::testing::ValuesIn(kKTypes),
                          [](const auto& info) { return std::string(type_name(info.param)); });
 
-TEST(KQuants, Q8KFromF32Timing) {
-    std::mt19937 rng(8);
-    const auto x = random_floats(4096, rng);
-    std::vector<block_q8_K> y(16);
-    std::vector<Isa> isas{Isa::Scalar};
-    for (Isa isa : simd_isas()) isas.push_back(isa);
-    std::cout << "q8_K from_f32 ns/4096-row:";
-    for (Isa isa : isas) {
-        const FromF32Fn f = kernels_get(GgmlType::Q8_K, isa).from_f32;
-        std::cout << "  " << isa_name(isa) << " " << best_ns_per_call([&] { f(x.data(), y.data(), 4096); });
-    }
-    std::cout << "\n";
-}
 
 
 // ---------------------------------------------------------------------------------------------

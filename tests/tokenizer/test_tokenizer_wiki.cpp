@@ -15,7 +15,8 @@ namespace {
 
 constexpr const char* WIKI = "data/wikitext-2-raw/wiki.test.raw";
 
-void compare_with_log(const std::string& model, const std::string& log_gz, double max_seconds) {
+// The tokenization time is printed, never asserted: CI must not gate on timings.
+void compare_with_log(const std::string& model, const std::string& log_gz) {
     const auto tok = test::load_tokenizer(model);
     const std::string text = test::read_binary(test::shared_path(WIKI));
     const test::TokenizeLog ref = test::parse_tokenize_log(test::read_gzip(log_gz));
@@ -42,28 +43,27 @@ void compare_with_log(const std::string& model, const std::string& log_gz, doubl
         }
     EXPECT_EQ(first_diff, ids.size()) << "first difference at token " << first_diff << ": got " << ids[first_diff]
                                       << ", llama.cpp " << ref.ids[first_diff];
-    EXPECT_LT(seconds, max_seconds);
 }
 
 TEST(TokenizerWiki, Stories260kSpmMatchesLlamaTokenize) {
     QS_REQUIRE_SHARED(model, "models/stories260K.gguf");
     QS_REQUIRE_SHARED(wiki, WIKI);
     QS_REQUIRE_SHARED(log, "reference/logs/tokenize_stories260K_count.log.gz");
-    compare_with_log(model, log, 2.0);
+    compare_with_log(model, log);
 }
 
 TEST(TokenizerWiki, M1SpmMatchesLlamaTokenize) {
     QS_REQUIRE_SHARED(model, "models/synthetic/llama-d256-spm512.gguf");
     QS_REQUIRE_SHARED(wiki, WIKI);
     QS_REQUIRE_SHARED(log, "reference/logs/tokenize_m1_count.log.gz");
-    compare_with_log(model, log, 2.0);
+    compare_with_log(model, log);
 }
 
 TEST(TokenizerWiki, M2Gpt2BpeMatchesLlamaTokenize) {
     QS_REQUIRE_SHARED(model, "models/synthetic/qwen2-d256-gpt2bpe.gguf");
     QS_REQUIRE_SHARED(wiki, WIKI);
     QS_REQUIRE_SHARED(log, "reference/logs/tokenize_m2_count.log.gz");
-    compare_with_log(model, log, 2.0);
+    compare_with_log(model, log);
 }
 
 // llama-perplexity reads -f through common/arg.cpp, which drops one trailing '\n'; its token
