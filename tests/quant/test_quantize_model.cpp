@@ -16,6 +16,7 @@
 #include <random>
 
 #include "common/test_paths.h"
+#include "core/fp16.h"
 #include "eval/perplexity.h"
 #include "gguf/gguf_file.h"
 #include "gguf/gguf_writer.h"
@@ -188,6 +189,34 @@ TEST(QuantizeModel, InMemoryEqualsFileAndReturnsOnlyConvertedTensors) {
         EXPECT_EQ(owned.ne, t->ne) << name;
         ASSERT_EQ(owned.data.size(), t->nbytes) << name;
         EXPECT_EQ(0, std::memcmp(owned.data.data(), t->data, t->nbytes)) << name;
+    }
+}
+
+// llama-quantize dequantizes non-f32 sources to f32 first: an f16 model quantizes to exactly what
+// the f32 values of its f16 weights quantize to, and the "F32" mix turns it back into f32.
+TEST(QuantizeModel, F16SourceIsDequantizedFirst) {
+    const GgufFile f32_source = GgufFile::open(tiny_model_path());
+    const std::string f16_path = qs::test::temp_dir() + "/tiny-f16.gguf";
+    {
+        Progress progress;
+        quantize_model_to_file(f32_source, f16_path, options_for("F16"), progress);
+    }
+    const GgufFile f16 = GgufFile::open(f16_path);
+    ASSERT_EQ(f16.find_tensor("blk.0.ffn_up.weight")->type, GgmlType::F16);
+    for (const char* recipe : {"Q4_K_M", "F32"}) {
+        SCOPED_TRACE(recipe);
+        Progress progress;
+        const QuantizedWeights q = quantize_model_in_memory(f16, options_for(recipe), progress);
+        EXPECT_EQ(q.tensors.size(), size_t(2 + 2 * 7));
+        for (const auto& [name, owned] : q.tensors) {
+            const GgufTensorInfo* t = f16.find_tensor(name);
+            std::vector<float> values(size_t(t->n_elements()));
+            for (size_t i = 0; i < values.size(); ++i)
+                values[i] = fp16_to_fp32(reinterpret_cast<const uint16_t*>(t->data)[i]);
+            std::vector<uint8_t> expect(row_size(owned.type, t->ne[0]) * size_t(t->rows()));
+            quantize_rows(owned.type, values.data(), expect.data(), t->rows(), t->ne[0]);
+            EXPECT_EQ(owned.data, expect) << name;
+        }
     }
 }
 
