@@ -20,7 +20,8 @@
 namespace qs {
 
 // True for the types quantize_rows can produce: F32 (copy), F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1,
-// Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K.
+// Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, and QuantScope's own NF4, FP8_E4M3, FP8_E5M2, I8_ROW and
+// I4_G128 (docs/formats.md; in memory only, never written to GGUF).
 bool quantize_supported(GgmlType type);
 
 // Quantizes nrows rows of n_per_row floats into dst, row_size(type, n_per_row) bytes per row,
