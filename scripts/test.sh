@@ -1,11 +1,26 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what is missing, builds Release, runs every CTest test.
+# The whole test suite: installs what is missing, builds, runs every test.
+#
+# 1. The readers of untrusted input (GGUF files, tokenizer input, dataset files, text files) are
+#    built with AddressSanitizer + UBSan and their tests run there: a hostile file must give a
+#    message, and the sanitizers prove it does so without touching memory it should not.
+# 2. The Release build runs the whole CTest suite (its summary is the last thing printed).
 # Tests that need ../shared (real models, llama.cpp reference figures) skip with a clear message
 # when it is absent. Set QS_SHARED_DIR to point elsewhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+jobs=$(nproc)
 
 bash scripts/install-deps.sh
+
+SANITIZED=(core/test_core gguf/test_gguf tokenizer/test_tokenizer datasets/test_datasets)
+cmake --preset debug
+cmake --build --preset debug -j "$jobs" --target "${SANITIZED[@]##*/}"
+for t in "${SANITIZED[@]}"; do
+  echo "== $t (ASan + UBSan)"
+  build/debug/tests/$t --gtest_brief=1
+done
+
 cmake --preset release
-cmake --build --preset release -j "$(nproc)"
+cmake --build --preset release -j "$jobs"
 ctest --preset release
