@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <thread>
 
 #include "core/error.h"
@@ -195,7 +196,11 @@ QuantizedWeights quantize_model_in_memory(const GgufFile& source, const Quantize
 QuantizeModelReport quantize_model_to_file(const GgufFile& source, const std::string& out_path,
                                            const QuantizeModelOptions& options, Progress& progress) {
     if (out_path.empty()) throw Error("quantize: no output file given");
-    if (out_path == source.path()) fail_file(out_path, "the output file must differ from the model being quantized");
+    std::error_code ec;
+    if (out_path == source.path() || std::filesystem::equivalent(out_path, source.path(), ec)) {
+        // Renaming over the mapped source would swap the data under the reader.
+        fail_file(out_path, "the output file must differ from the model being quantized");
+    }
     QuantizeRun run = run_quantization(source, options, progress);
 
     GgufWriter writer;

@@ -13,6 +13,11 @@
 //     and "general.file_type" = the mix's llama_ftype (u32), each removed from its old place and
 //     appended (ggml's gguf_set_val_* removes and re-appends), and llama.cpp's split keys dropped.
 // The output bytes do not depend on the thread count.
+//
+// The source is a GgufFile: pass model->file() for a loaded Model. (A Model made by
+// Model::with_weights still reports its base file, so quantizing it quantizes the base weights.)
+// Memory: the file output keeps every converted tensor in memory until the file is written (the
+// unconverted ones are written from the source mapping), i.e. about the output's size.
 #pragma once
 
 #include <cstdint>
