@@ -5,7 +5,6 @@
 
 #include <cstring>
 
-#include "kernels/extra_common.h"
 #include "kernels/kernel_table.h"
 #include "tensor/blocks.h"
 #include "tensor/blocks_extra.h"
@@ -48,16 +47,29 @@ struct Nf4 {
     }
 };
 
-template <const std::array<float, 256>& table>
+// FP8 without table gathers (slow on CPUs with the gather-data-sampling mitigation): both formats
+// are rewritten as fp16 bit patterns and widened with F16C, exactly (see extra_common.h).
+// 8 codes (zero-extended to 16 bits) -> 8 floats.
+inline __m256 e5m2_to_f32(__m128i codes16) { return _mm256_cvtph_ps(_mm_slli_epi16(codes16, 8)); }
+inline __m256 e4m3_to_f32(__m128i codes16) {
+    const __m128i mag = _mm_and_si128(codes16, _mm_set1_epi16(0x7F));
+    const __m128i sign = _mm_slli_epi16(_mm_and_si128(codes16, _mm_set1_epi16(0x80)), 8);
+    const __m256 v = _mm256_mul_ps(_mm256_cvtph_ps(_mm_or_si128(sign, _mm_slli_epi16(mag, 7))), _mm256_set1_ps(256.0f));
+    // S.1111.111 is NaN: the table's quiet NaN with the code's sign.
+    const __m256 is_nan = _mm256_castsi256_ps(_mm256_cvtepi16_epi32(_mm_cmpeq_epi16(mag, _mm_set1_epi16(0x7F))));
+    const __m256 nan = _mm256_or_ps(_mm256_and_ps(v, _mm256_set1_ps(-0.0f)), _mm256_castsi256_ps(_mm256_set1_epi32(0x7FC00000)));
+    return _mm256_blendv_ps(v, nan, is_nan);
+}
+
+template <__m256 (*decode)(__m128i)>
 struct Fp8 {
     static Chunk chunk(const void* row, int64_t c) {
         const block_fp8& b = static_cast<const block_fp8*>(row)[c];
-        const __m128i q0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs));
-        const __m128i q1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs + 16));
-        const float* t = table.data();
-        return {{_mm256_i32gather_ps(t, u8_to_i32(q0, 0), 4), _mm256_i32gather_ps(t, u8_to_i32(q0, 1), 4),
-                 _mm256_i32gather_ps(t, u8_to_i32(q1, 0), 4), _mm256_i32gather_ps(t, u8_to_i32(q1, 1), 4)},
-                b.d};
+        Chunk out;
+        for (int k = 0; k < 4; ++k)
+            out.w[k] = decode(_mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(b.qs + 8 * k))));
+        out.d = b.d;
+        return out;
     }
 };
 
@@ -127,8 +139,8 @@ void set_kernels(TypeKernels& k) {
 
 void kernels_register_extra_avx2(KernelTable& t) {
     set_kernels<Nf4>(t[GgmlType::NF4]);
-    set_kernels<Fp8<extra::kFp8E4M3Table>>(t[GgmlType::FP8_E4M3]);
-    set_kernels<Fp8<extra::kFp8E5M2Table>>(t[GgmlType::FP8_E5M2]);
+    set_kernels<Fp8<e4m3_to_f32>>(t[GgmlType::FP8_E4M3]);
+    set_kernels<Fp8<e5m2_to_f32>>(t[GgmlType::FP8_E5M2]);
     set_kernels<I8Row>(t[GgmlType::I8_ROW]);
     set_kernels<I4G128>(t[GgmlType::I4_G128]);
 }

@@ -9,7 +9,6 @@
 
 #include <cstring>
 
-#include "kernels/extra_common.h"
 #include "kernels/kernel_table.h"
 #include "tensor/blocks.h"
 #include "tensor/blocks_extra.h"
@@ -41,15 +40,27 @@ struct Nf4 {
     }
 };
 
-template <const std::array<float, 256>& table>
+// FP8 without table gathers (slow on CPUs with the gather-data-sampling mitigation): both formats
+// are rewritten as fp16 bit patterns and widened with F16C, exactly (see extra_common.h).
+// 16 codes (zero-extended to 16 bits) -> 16 floats.
+inline __m512 e5m2_to_f32(__m256i codes16) { return _mm512_cvtph_ps(_mm256_slli_epi16(codes16, 8)); }
+inline __m512 e4m3_to_f32(__m256i codes16) {
+    const __m256i mag = _mm256_and_si256(codes16, _mm256_set1_epi16(0x7F));
+    const __m256i sign = _mm256_slli_epi16(_mm256_and_si256(codes16, _mm256_set1_epi16(0x80)), 8);
+    const __m512 v = _mm512_mul_ps(_mm512_cvtph_ps(_mm256_or_si256(sign, _mm256_slli_epi16(mag, 7))), _mm512_set1_ps(256.0f));
+    // S.1111.111 is NaN: the table's quiet NaN with the code's sign.
+    const __mmask16 is_nan = _mm256_cmpeq_epi16_mask(mag, _mm256_set1_epi16(0x7F));
+    const __m512 nan = _mm512_or_ps(_mm512_and_ps(v, _mm512_set1_ps(-0.0f)), _mm512_castsi512_ps(_mm512_set1_epi32(0x7FC00000)));
+    return _mm512_mask_blend_ps(is_nan, v, nan);
+}
+
+template <__m512 (*decode)(__m256i)>
 struct Fp8 {
     static Chunk chunk(const void* row, int64_t c) {
         const block_fp8& b = static_cast<const block_fp8*>(row)[c];
         Chunk out;
-        for (int k = 0; k < 2; ++k) {
-            const __m512i idx = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs + 16 * k)));
-            out.w[k] = _mm512_i32gather_ps(idx, table.data(), 4);
-        }
+        for (int k = 0; k < 2; ++k)
+            out.w[k] = decode(_mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs + 16 * k))));
         out.d = b.d;
         return out;
     }
@@ -114,8 +125,8 @@ void set_kernels(TypeKernels& k) {
 
 void kernels_register_extra_avx512(KernelTable& t) {
     set_kernels<Nf4>(t[GgmlType::NF4]);
-    set_kernels<Fp8<extra::kFp8E4M3Table>>(t[GgmlType::FP8_E4M3]);
-    set_kernels<Fp8<extra::kFp8E5M2Table>>(t[GgmlType::FP8_E5M2]);
+    set_kernels<Fp8<e4m3_to_f32>>(t[GgmlType::FP8_E4M3]);
+    set_kernels<Fp8<e5m2_to_f32>>(t[GgmlType::FP8_E5M2]);
     set_kernels<I8Row>(t[GgmlType::I8_ROW]);
     set_kernels<I4G128>(t[GgmlType::I4_G128]);
 }

@@ -3,6 +3,7 @@
 // finite inputs beyond max become +-max) and rounds to nearest, ties to even on the code.
 #pragma once
 
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -35,7 +36,10 @@ constexpr float fp8_decode(uint8_t code, const Fp8Format& f) {
     const int exp_max = (1 << f.exp_bits) - 1;
     float v = 0;
     if (f.ieee_specials && exp_field == exp_max)
-        v = man == 0 ? std::numeric_limits<float>::infinity() : std::numeric_limits<float>::quiet_NaN();
+        // NaN keeps its payload, quieted, exactly as an fp16 -> fp32 conversion of the same bits
+        // does (E5M2 is the top byte of an fp16), so SIMD code may decode through F16C.
+        v = man == 0 ? std::numeric_limits<float>::infinity()
+                     : std::bit_cast<float>(uint32_t(0x7FC00000u | (uint32_t(man) << (23 - f.man_bits))));
     else if (!f.ieee_specials && exp_field == exp_max && man == (1 << f.man_bits) - 1)
         v = std::numeric_limits<float>::quiet_NaN();
     else if (exp_field == 0)  // subnormal: 0.m * 2^(1 - bias)

@@ -10,6 +10,7 @@
 //   (n = 4096: ~sqrt(n) * 6e-8 ~ 4e-6 typical), as tests/kernels/test_kernels.cpp does.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -210,6 +211,29 @@ TEST(ExtraFormats, SimdMatchesScalar) {
     }
 }
 
+// Every FP8 code, NaNs and infinities included, decodes to the same bits at every ISA level (the
+// SIMD decoders go through fp16 conversions instead of the scalar table).
+TEST(ExtraFormats, Fp8AllCodesBitIdentical) {
+    for (GgmlType t : {GgmlType::FP8_E4M3, GgmlType::FP8_E5M2}) {
+        std::vector<uint8_t> row(row_size(t, 256));
+        for (int b = 0; b < 8; ++b) {
+            write_f32(&row[size_t(b) * 36], b == 0 ? 1.0f : 0.5f);
+            for (int j = 0; j < 32; ++j) row[size_t(b) * 36 + 4 + size_t(j)] = uint8_t(32 * b + j);
+        }
+        std::vector<float> expected(256), got(256);
+        kernels_get(t, Isa::Scalar).to_f32(row.data(), expected.data(), 256);
+        for (int c = 0; c < 32; ++c) {
+            const double v = naive_fp8(uint8_t(c), t == GgmlType::FP8_E4M3);
+            if (std::isnan(v)) EXPECT_TRUE(std::isnan(expected[size_t(c)]));
+            else EXPECT_EQ(double(expected[size_t(c)]), v) << c;
+        }
+        for (Isa isa : simd_levels()) {
+            kernels_get(t, isa).to_f32(row.data(), got.data(), 256);
+            EXPECT_EQ(0, std::memcmp(got.data(), expected.data(), 256 * sizeof(float))) << type_name(t) << " isa " << int(isa);
+        }
+    }
+}
+
 // matmul over several rows walks rows with row_size(): int8_row's header must be skipped per row.
 TEST(ExtraFormats, MatmulUsesRowStrides) {
     std::mt19937 rng(3);
@@ -252,14 +276,18 @@ TEST(ExtraFormats, VecDotTiming) {
         for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512}) {
             if (int(isa) > int(cpu_best_isa())) continue;
             const TypeKernels& k = kernels_get(t, isa);
+            // Best of 7 runs: the machine is shared, the minimum is the least disturbed figure.
             float s = 0, sink = 0;
-            const int reps = 2000;
-            const auto t0 = std::chrono::steady_clock::now();
-            for (int r = 0; r < reps; ++r) {
-                k.vec_dot(n, &s, w.data(), y.data());
-                sink += s;
+            const int reps = 300;
+            double ns = INFINITY;
+            for (int trial = 0; trial < 7; ++trial) {
+                const auto t0 = std::chrono::steady_clock::now();
+                for (int r = 0; r < reps; ++r) {
+                    k.vec_dot(n, &s, w.data(), y.data());
+                    sink += s;
+                }
+                ns = std::min(ns, std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count() / reps);
             }
-            const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count() / reps;
             line += " isa" + std::to_string(int(isa)) + "=" + std::to_string(int(ns)) + "ns";
             EXPECT_FALSE(std::isnan(sink));
         }
