@@ -366,6 +366,8 @@ TEST(QuantizeModelLlamaCpp, InMemoryPerplexityEqualsLlamaCppFile) {
         const PerplexityResult ours = ppl_of(Model::with_weights(*f32, std::move(q.tensors)));
         const PerplexityResult theirs = ppl_of(Model::load(ref_path));
         ASSERT_EQ(ours.chunks, 3);
+        std::printf("  %-10s PPL ours %.17g, llama.cpp file %.17g (%d chunks of %d)\n", recipe.c_str(), ours.ppl,
+                    theirs.ppl, ours.chunks, popts.n_ctx);
         EXPECT_EQ(ours.ppl, theirs.ppl);  // bitwise: same weights, same kernels
         EXPECT_EQ(ours.running_ppl, theirs.running_ppl);
         EXPECT_EQ(ours.token_nll, theirs.token_nll);
