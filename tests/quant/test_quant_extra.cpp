@@ -10,7 +10,9 @@
 // ~30 % above that: a wrong rounding mode, a lost zero point or an off-by-one code breaks it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 #include <cstring>
 #include <limits>
 #include <random>
@@ -344,24 +346,27 @@ TEST(QuantExtra, RejectsNonFiniteInput) {
     }
 }
 
-// ---- end to end: M1 with every weight matrix in NF4 evaluates ----------------------------------
+// ---- end to end: M1 with every weight matrix in each format evaluates ---------------------------
 
-TEST(QuantExtra, M1InNf4EvaluatesPerplexity) {
+// M1 with every 2-D F32 tensor (attention, FFN, output, token embeddings) quantized to t in memory.
+std::shared_ptr<const Model> quantized_copy(const Model& base, GgmlType t) {
+    std::map<std::string, OwnedTensor> replaced;
+    for (const GgufTensorInfo& info : base.file().tensors()) {
+        if (info.ne.size() != 2 || info.type != GgmlType::F32 || info.ne[0] % type_traits(t).block_size != 0) continue;
+        std::vector<float> f32(static_cast<size_t>(info.n_elements()));
+        std::memcpy(f32.data(), info.data, info.nbytes);
+        OwnedTensor q{t, info.ne, std::vector<uint8_t>(row_size(t, info.ne[0]) * size_t(info.rows()))};
+        quantize_rows(t, f32.data(), q.data.data(), info.rows(), info.ne[0], info.name);
+        replaced.emplace(info.name, std::move(q));
+    }
+    EXPECT_GE(replaced.size(), 4u * 7u);  // every layer's attention and FFN matrices
+    return Model::with_weights(base, std::move(replaced));
+}
+
+TEST(QuantExtra, M1InEveryFormatEvaluatesPerplexity) {
     QS_REQUIRE_SHARED(model_path, "models/synthetic/llama-d256-spm512.gguf");
     QS_REQUIRE_SHARED(text_path, "data/wikitext-2-raw/wiki.test.raw");
     const auto base = Model::load(model_path);
-    std::map<std::string, OwnedTensor> replaced;
-    for (const GgufTensorInfo& t : base->file().tensors()) {
-        if (t.ne.size() != 2 || t.type != GgmlType::F32 || t.ne[0] % QK_NF4 != 0) continue;
-        std::vector<float> f32(static_cast<size_t>(t.n_elements()));
-        std::memcpy(f32.data(), t.data, t.nbytes);
-        OwnedTensor q{GgmlType::NF4, t.ne, std::vector<uint8_t>(row_size(GgmlType::NF4, t.ne[0]) * size_t(t.rows()))};
-        quantize_rows(GgmlType::NF4, f32.data(), q.data.data(), t.rows(), t.ne[0], t.name);
-        replaced.emplace(t.name, std::move(q));
-    }
-    ASSERT_GE(replaced.size(), 4u * 7u);  // every layer's attention and FFN matrices
-    const auto nf4 = Model::with_weights(*base, std::move(replaced));
-
     auto tokenizer = Tokenizer::from_gguf(base->file());
     std::string text = perplexity_read_text(text_path);
     text.resize(std::min<size_t>(text.size(), 20000));
@@ -369,17 +374,59 @@ TEST(QuantExtra, M1InNf4EvaluatesPerplexity) {
     PerplexityOptions opts;
     opts.n_ctx = 128;
     opts.max_chunks = 2;
-    auto run = [&](std::shared_ptr<const Model> m) {
+    const int64_t n_vocab = base->hparams().n_vocab;
+    // PPL of a model, and its scored logits (all chunks back to back) for the KL divergence.
+    auto run = [&](std::shared_ptr<const Model> m, std::vector<float>& logits) {
         ModelContext ctx(m, opts.n_ctx);
         Progress progress;
-        return perplexity_run(ctx, *tokenizer, tokens, opts, progress).ppl;
+        logits.clear();
+        return perplexity_run(ctx, *tokenizer, tokens, opts, progress,
+                              [&](int, std::span<const float> l, std::span<const int32_t>) {
+                                  logits.insert(logits.end(), l.begin(), l.end());
+                              })
+            .ppl;
     };
-    const double ppl_f32 = run(base), ppl_nf4 = run(nf4);
-    std::printf("[ nf4 ] M1 2 x 128 tokens: F32 PPL %.4f, NF4 PPL %.4f (%+.2f %%)\n", ppl_f32, ppl_nf4,
-                100 * (ppl_nf4 / ppl_f32 - 1));
-    EXPECT_TRUE(std::isfinite(ppl_nf4));
-    EXPECT_NE(ppl_nf4, ppl_f32);  // the weights really changed
-    EXPECT_NEAR(ppl_nf4, ppl_f32, 0.2 * ppl_f32);
+    // Mean KL(base || q) over the scored tokens, from log-softmax in double.
+    auto mean_kld = [&](const std::vector<float>& base_logits, const std::vector<float>& q_logits) {
+        auto log_softmax = [&](const float* l, std::vector<double>& out) {
+            const double mx = *std::max_element(l, l + n_vocab);
+            double sum = 0;
+            for (int64_t v = 0; v < n_vocab; ++v) sum += std::exp(double(l[v]) - mx);
+            out.resize(size_t(n_vocab));
+            for (int64_t v = 0; v < n_vocab; ++v) out[size_t(v)] = double(l[v]) - mx - std::log(sum);
+        };
+        const int64_t n_tok = int64_t(base_logits.size()) / n_vocab;
+        std::vector<double> lp, lq;
+        double total = 0;
+        for (int64_t i = 0; i < n_tok; ++i) {
+            log_softmax(base_logits.data() + i * n_vocab, lp);
+            log_softmax(q_logits.data() + i * n_vocab, lq);
+            for (int64_t v = 0; v < n_vocab; ++v) total += std::exp(lp[size_t(v)]) * (lp[size_t(v)] - lq[size_t(v)]);
+        }
+        return total / double(n_tok);
+    };
+    std::vector<float> base_logits, q_logits;
+    const double ppl_f32 = run(base, base_logits);
+    ASSERT_FALSE(base_logits.empty());
+    std::map<GgmlType, double> kld;
+    // q8_0 and q4_0 quantized the same way, as yardsticks for the KL divergences.
+    for (GgmlType t : {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::NF4, GgmlType::FP8_E4M3, GgmlType::FP8_E5M2,
+                       GgmlType::I8_ROW, GgmlType::I4_G128}) {
+        const double ppl = run(quantized_copy(*base, t), q_logits);
+        ASSERT_EQ(q_logits.size(), base_logits.size());
+        kld[t] = mean_kld(base_logits, q_logits);
+        std::printf("[ M1 ] 2 x 128 tokens: F32 PPL %.4f, %-9s PPL %.4f (%+.2f %%), mean KLD %.6f\n", ppl_f32,
+                    type_name(t), ppl, 100 * (ppl / ppl_f32 - 1), kld[t]);
+        EXPECT_TRUE(std::isfinite(ppl)) << type_name(t);
+        EXPECT_NE(ppl, ppl_f32) << type_name(t);  // the weights really changed
+        EXPECT_NEAR(ppl, ppl_f32, 0.2 * ppl_f32) << type_name(t);
+        EXPECT_GT(kld[t], 0.0) << type_name(t);
+    }
+    // Plausibility: more mantissa bits, less divergence; 8-bit formats closer than 4-bit ones.
+    EXPECT_LT(kld[GgmlType::FP8_E4M3], kld[GgmlType::FP8_E5M2]);
+    EXPECT_LT(kld[GgmlType::FP8_E4M3], kld[GgmlType::NF4]);
+    EXPECT_LT(kld[GgmlType::Q8_0], kld[GgmlType::NF4]);
+    EXPECT_LT(kld[GgmlType::I8_ROW], kld[GgmlType::I4_G128]);
 }
 
 }  // namespace
