@@ -12,13 +12,19 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <cmath>
 #include <cstring>
 #include <random>
 #include <vector>
 
 #include "core/cpu_features.h"
+#include "core/error.h"
 #include "core/fp16.h"
+#include "gguf/gguf_file.h"
+#include "gguf/gguf_writer.h"
 #include "kernels/kernels.h"
 #include "kernels/matmul.h"
 #include "tensor/blocks.h"
@@ -209,6 +215,44 @@ TEST(ExtraFormats, SimdMatchesScalar) {
             }
         }
     }
+}
+
+// The own formats never reach GGUF: the writer refuses them, and the reader rejects a file whose
+// tensor claims one of their ids (as any unknown type).
+TEST(ExtraFormats, GgufNeverHoldsOwnTypes) {
+    std::vector<uint8_t> nf4(row_size(GgmlType::NF4, 64));
+    GgufWriter writer;
+    EXPECT_THROW(writer.add_tensor("w", GgmlType::NF4, {64}, nf4.data(), nf4.size()), Error);
+
+    // A valid file with one f32 tensor, then its type id (uint32 0 after the dims) patched to 1000.
+    const std::vector<float> f32(64, 1.0f);
+    GgufWriter ok;
+    ok.add_tensor("w", GgmlType::F32, {64}, f32.data(), f32.size() * sizeof(float));
+    const std::string path = ::testing::TempDir() + "qs_extra_type.gguf";
+    ok.write(path);
+    std::vector<char> bytes;
+    {
+        std::ifstream in(path, std::ios::binary);
+        bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    // Tensor info: name length (u64) "w", n_dims (u32) 1, ne[0] (i64) 64, type (u32).
+    const std::string marker = std::string("\x01\0\0\0\0\0\0\0w\x01\0\0\0", 13);
+    const auto it = std::search(bytes.begin(), bytes.end(), marker.begin(), marker.end());
+    ASSERT_NE(it, bytes.end());
+    const size_t type_at = size_t(it - bytes.begin()) + marker.size() + 8;
+    const uint32_t id = 1000;
+    std::memcpy(&bytes[type_at], &id, 4);
+    {
+        std::ofstream out(path, std::ios::binary | std::ios::trunc);
+        out.write(bytes.data(), std::streamsize(bytes.size()));
+    }
+    try {
+        (void)GgufFile::open(path);
+        ADD_FAILURE() << "a tensor of type id 1000 was accepted";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("unknown type 1000"), std::string::npos) << e.what();
+    }
+    std::remove(path.c_str());
 }
 
 // Every FP8 code, NaNs and infinities included, decodes to the same bits at every ISA level (the

@@ -1,6 +1,7 @@
 // Quantizers of QuantScope's own formats (docs/formats.md): exact codec properties (NF4 table and
 // tie rule, every FP8 code, saturation, subnormals, round-to-nearest-even), INT4 zero-point edge
-// cases, round-trip error bounds, input checks, and an end-to-end perplexity run of M1 in NF4.
+// cases, round-trip error bounds, input checks, and an end-to-end run of M1 in every format
+// (perplexity and KL divergence against F32).
 //
 // Round-trip bounds: RMS(dequantized - x) / RMS(x) per format on 8 N(0,1) rows of 4096 and on
 // ggml's test pattern 0.1 + 2 cos(i). Expected sizes (docs/formats.md): int8_row ~ (amax/127)/sqrt(12)
