@@ -178,6 +178,25 @@ QuantizeRun run_quantization(const GgufFile& source, const QuantizeModelOptions&
     return run;
 }
 
+// Fails before any work when the plan puts a tensor in one of QuantScope's own formats (ids from
+// kFirstExtraTypeId): GgufWriter refuses them, as llama.cpp could not load the file.
+void refuse_types_gguf_cannot_hold(const GgufFile& source, const std::string& out_path, const MixOptions& mix) {
+    std::vector<MixTensor> tensors;
+    for (const GgufTensorInfo& t : source.tensors()) tensors.push_back({t.name, t.ne, t.type});
+    std::vector<TensorTypeChoice> plan;
+    try {
+        plan = plan_tensor_types(mix, mix_model_info_from_gguf(source), tensors);
+    } catch (const Error& e) {
+        fail_file(source.path(), "{}", e.what());
+    }
+    for (size_t i = 0; i < plan.size(); ++i) {
+        if (static_cast<uint32_t>(plan[i].type) >= kFirstExtraTypeId) {
+            fail_file(out_path, "tensor '{}' would be {}, a QuantScope format GGUF files for llama.cpp cannot hold "
+                      "(quantize in memory to evaluate it)", tensors[i].name, type_name(plan[i].type));
+        }
+    }
+}
+
 }  // namespace
 
 QuantizedWeights quantize_model_in_memory(const GgufFile& source, const QuantizeModelOptions& options,
@@ -201,6 +220,7 @@ QuantizeModelReport quantize_model_to_file(const GgufFile& source, const std::st
         // Renaming over the mapped source would swap the data under the reader.
         fail_file(out_path, "the output file must differ from the model being quantized");
     }
+    refuse_types_gguf_cannot_hold(source, out_path, options.mix);
     QuantizeRun run = run_quantization(source, options, progress);
 
     GgufWriter writer;

@@ -220,6 +220,38 @@ TEST(QuantizeModel, F16SourceIsDequantizedFirst) {
     }
 }
 
+// The extension point for QuantScope's own formats: an override to one of them quantizes in
+// memory (for evaluation); GGUF files for llama.cpp cannot hold them, so the file output refuses.
+TEST(QuantizeModel, OwnFormatsWorkInMemoryThroughOverrides) {
+    const GgufFile source = GgufFile::open(tiny_model_path());
+    for (const char* name : {"nf4", "int8_row", "fp8_e4m3"}) {
+        SCOPED_TRACE(name);
+        const std::optional<GgmlType> type = type_from_name(name);
+        if (!type || !quantize_supported(*type)) GTEST_SKIP() << name << " not available in this build";
+        const std::string recipe = std::string("Q8_0+.*=") + name;
+        Progress progress;
+        const QuantizedWeights q = quantize_model_in_memory(source, options_for(recipe), progress);
+        EXPECT_EQ(q.tensors.size(), size_t(2 + 2 * 7));
+        for (const auto& [tensor_name, owned] : q.tensors) {
+            EXPECT_EQ(owned.type, *type) << tensor_name;
+            const GgufTensorInfo* t = source.find_tensor(tensor_name);
+            std::vector<uint8_t> expect(row_size(*type, t->ne[0]) * size_t(t->rows()));
+            quantize_rows(*type, reinterpret_cast<const float*>(t->data), expect.data(), t->rows(), t->ne[0]);
+            EXPECT_EQ(owned.data, expect) << tensor_name;
+        }
+        const std::string out = qs::test::temp_dir() + "/tiny-" + name + ".gguf";
+        Progress untouched;
+        try {
+            quantize_model_to_file(source, out, options_for(recipe), untouched);
+            ADD_FAILURE() << "no error";
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find(out), std::string::npos) << e.what();
+        }
+        EXPECT_EQ(untouched.total(), 0) << "refused before quantizing";
+        EXPECT_FALSE(fs::exists(out));
+    }
+}
+
 TEST(QuantizeModel, ProgressReachesTotal) {
     const GgufFile source = GgufFile::open(tiny_model_path());
     int64_t last_done = -1, last_total = -1, calls = 0;
