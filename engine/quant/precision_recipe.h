@@ -22,7 +22,9 @@
 // it, it works as a modifier TYPE as is ("Q8_0+attn_.*=nf4"). A whole-model preset for it is one
 // more entry in precision_presets() (precision_recipe.cpp): a quantized mix with a ".*=TYPE"
 // override (not "+pure": as in llama-quantize, --pure ignores --tensor-type), or a new QuantMix if
-// it needs llama.cpp-style per-role rules; parse() needs no change.
+// it needs llama.cpp-style per-role rules; parse() needs no change. Such recipes quantize in memory
+// (quantize_model_in_memory); quantize_model_to_file refuses them, as GGUF files for llama.cpp
+// cannot hold these types.
 #pragma once
 
 #include <cstdint>
