@@ -12,6 +12,10 @@
 namespace qs {
 namespace {
 
+// fp16 -> fp32 in one F16C instruction; exact, so equal to core/fp16.h's fp16_to_fp32 for every
+// finite value (the only kind stored in scales).
+inline float half_to_float(fp16_t h) { return _cvtsh_ss(h); }
+
 // 32 decoded values of one chunk, elements 8k..8k+7 in w[k], and the chunk scale.
 struct Chunk {
     __m256 w[4];
@@ -93,7 +97,7 @@ struct I4G128 {
         unpack_nibbles(b.qs + 16 * (c % 4), lo, hi);
         const __m256i zero = _mm256_set1_epi32(b.zero);
         auto value = [&](__m128i v, int half) { return _mm256_cvtepi32_ps(_mm256_sub_epi32(u8_to_i32(v, half), zero)); };
-        return {{value(lo, 0), value(lo, 1), value(hi, 0), value(hi, 1)}, fp16_to_fp32(b.d)};
+        return {{value(lo, 0), value(lo, 1), value(hi, 0), value(hi, 1)}, half_to_float(b.d)};
     }
 };
 
@@ -124,7 +128,7 @@ void vec_dot(int64_t n, float* s, const void* x, const void* vy) {
             const __m128i yq = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(y[c].qs + 8 * k));
             sum = _mm256_fmadd_ps(ch.w[k], _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(yq)), sum);
         }
-        acc = _mm256_fmadd_ps(sum, _mm256_set1_ps(ch.d * fp16_to_fp32(y[c].d)), acc);
+        acc = _mm256_fmadd_ps(sum, _mm256_set1_ps(ch.d * half_to_float(y[c].d)), acc);
     }
     *s = hsum(acc);
 }

@@ -16,6 +16,10 @@
 namespace qs {
 namespace {
 
+// fp16 -> fp32 in one F16C instruction; exact, so equal to core/fp16.h's fp16_to_fp32 for every
+// finite value (the only kind stored in scales).
+inline float half_to_float(fp16_t h) { return _cvtsh_ss(h); }
+
 // 32 decoded values of one chunk, elements 16k..16k+15 in w[k], and the chunk scale.
 struct Chunk {
     __m512 w[2];
@@ -86,7 +90,7 @@ struct I4G128 {
         unpack_nibbles(b.qs + 16 * (c % 4), lo, hi);
         const __m512i zero = _mm512_set1_epi32(b.zero);
         return {{_mm512_cvtepi32_ps(_mm512_sub_epi32(lo, zero)), _mm512_cvtepi32_ps(_mm512_sub_epi32(hi, zero))},
-                fp16_to_fp32(b.d)};
+                half_to_float(b.d)};
     }
 };
 
@@ -110,7 +114,7 @@ void vec_dot(int64_t n, float* s, const void* x, const void* vy) {
             const __m128i yq = _mm_loadu_si128(reinterpret_cast<const __m128i*>(y[c].qs + 16 * k));
             sum = _mm512_fmadd_ps(ch.w[k], _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(yq)), sum);
         }
-        acc = _mm512_fmadd_ps(sum, _mm512_set1_ps(ch.d * fp16_to_fp32(y[c].d)), acc);
+        acc = _mm512_fmadd_ps(sum, _mm512_set1_ps(ch.d * half_to_float(y[c].d)), acc);
     }
     *s = _mm512_reduce_add_ps(acc);
 }
