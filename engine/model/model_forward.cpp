@@ -15,7 +15,9 @@
 // Numerical details that make results agree with ggml's CPU backend are noted where they occur.
 #include "model/model_forward.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "core/fp16.h"
@@ -24,6 +26,15 @@
 #include "model/model.h"
 
 namespace qs {
+namespace {
+
+constexpr int64_t round_up_to(int64_t v, int64_t to) { return (v + to - 1) / to * to; }
+
+// Row stride of the transposed keys: whole blocks of 64 keys, so the batched score kernel reads
+// full vectors past the last key (the padding holds finite values, and those scores are unused).
+constexpr int64_t key_stride(int64_t n_ctx) { return round_up_to(n_ctx, 64); }
+
+}  // namespace
 
 ForwardScratch::ForwardScratch(const ModelHParams& hp, int64_t n_ub, int64_t n_ctx) : n_ubatch(n_ub) {
     const auto sz = [](int64_t a, int64_t b) { return size_t(a) * size_t(b); };
@@ -37,7 +48,7 @@ ForwardScratch::ForwardScratch(const ModelHParams& hp, int64_t n_ub, int64_t n_c
     gate.resize(sz(n_ub, hp.n_ff));
     up.resize(sz(n_ub, hp.n_ff));
     k_all.resize(sz(n_ctx, hp.n_embd_kv()));
-    k_t.resize(sz(n_ctx, hp.n_embd_kv()));
+    k_t.resize(sz(key_stride(n_ctx), hp.n_embd_kv()));
     v_all.resize(sz(n_ctx, hp.n_embd_kv()));
     scores.resize(sz(hp.n_head, n_ctx));
     head_tmp.resize(sz(hp.n_head, 2 * hp.head_dim));
@@ -110,8 +121,12 @@ void rope_apply(const ModelHParams& hp, float* data, int64_t n_rows, int64_t n_h
 // bit-identical results.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define QS_MULTI_ISA __attribute__((target_clones("avx512f", "avx2", "default")))
+// GCC contracts a * b + c into a fused multiply-add wherever the target has one (AVX-512 does),
+// which makes results depend on the clone; the batched attention kernels opt out.
+#define QS_NO_FMA __attribute__((optimize("fp-contract=off")))
 #else
 #define QS_MULTI_ISA
+#define QS_NO_FMA
 #endif
 
 // scores[j] = scale * sum_d q[d] * K[j][d] for j < n_vis, with K given transposed (kt[d][j],
@@ -192,6 +207,199 @@ void attend_row_f16_online(const float* scores, const float* v_head, int64_t v_l
     for (int64_t d = 0; d < hd; ++d) out[d] = acc[d] * inv;
 }
 
+// ---- Batched attention for the f32 softmax (the path of micro-batches of 64 rows or more) ----
+//
+// Written with GCC vector extensions inside multi-versioned functions, so one source gives
+// AVX-512, AVX2 and SSE code. Per score the products are still summed in ascending d and per
+// output the weighted values in ascending j. Where the AVX-512 clone fuses multiply-adds was
+// chosen by measurement: the K-quant models amplify rounding-level differences in attention
+// into visible perplexity changes, and fused Q·K with unfused value sums stays closest to
+// llama.cpp on all of them (tests/model and tests/eval compare chunk by chunk).
+#if defined(__GNUC__)
+#define QS_HAVE_VECTOR_EXT 1
+// The 64-byte vector helpers below are always inlined into multi-versioned callers, so the ABI
+// note about passing them by value without AVX-512 does not apply.
+#pragma GCC diagnostic ignored "-Wpsabi"
+typedef float f32x16 __attribute__((vector_size(64), aligned(4)));
+typedef int32_t i32x16 __attribute__((vector_size(64), aligned(4)));
+typedef double f64x8 __attribute__((vector_size(64), aligned(8)));
+typedef float f32x8 __attribute__((vector_size(32), aligned(4)));
+
+__attribute__((always_inline)) inline f32x16 load16(const float* p) {
+    f32x16 v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+__attribute__((always_inline)) inline void store16(float* p, f32x16 v) { std::memcpy(p, &v, sizeof v); }
+
+// e^x for x <= 0 (softmax arguments), lanewise: Cephes' expf (range reduction by ln 2 in two
+// parts, degree-6 polynomial), accurate to about 2 ulp, like ggml's own vectorized expf that
+// llama.cpp's softmax uses. Arguments below -87.3 give about 1e-38 instead of less: invisible
+// next to the row's largest term, which is 1.
+__attribute__((always_inline)) inline f32x16 exp16(f32x16 x) {
+    const f32x16 lo = x - x - 87.3f;
+    x = x < lo ? lo : x;
+    const f32x16 magic = x - x + 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
+    const f32x16 n = (x * 1.44269504088896341f + magic) - magic;
+    const f32x16 r = (x - n * 0.693359375f) - n * -2.12194440e-4f;
+    f32x16 p = r * 1.9875691500e-4f + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * (r * r) + r + 1.0f;
+    const i32x16 bits = (__builtin_convertvector(n, i32x16) + 127) << 23;
+    return p * (f32x16)bits;  // a vector cast reinterprets the bits
+}
+#endif
+
+constexpr int64_t kKeyBlock = 64;   // keys per register block of scores (4 x 16 lanes)
+constexpr int64_t kRowBlock = 4;    // query rows sharing each loaded key vector
+constexpr int64_t kRowsPerItem = 16;  // query rows per parallel work item
+
+// scores[r][j] = scale * sum_d q_r[d] * K[j][d] for rows r < nr and keys j < round_up(n_keys, 64);
+// kt holds the keys transposed (kt[d][j], row stride ld >= that rounded count, finite padding).
+QS_MULTI_ISA void scores_block(const float* const* q, int nr, const float* kt, int64_t ld, int64_t hd, int64_t n_keys,
+                               float scale, float* scores, int64_t scores_ld) {
+#if QS_HAVE_VECTOR_EXT
+    for (int64_t j0 = 0; j0 < n_keys; j0 += kKeyBlock) {
+        f32x16 acc[kRowBlock][4] = {};
+        for (int64_t d = 0; d < hd; ++d) {
+            const float* kd = kt + d * ld + j0;
+            const f32x16 k0 = load16(kd), k1 = load16(kd + 16), k2 = load16(kd + 32), k3 = load16(kd + 48);
+            for (int r = 0; r < kRowBlock; ++r) {
+                if (r >= nr) break;
+                const float qd = q[r][d];
+                acc[r][0] += qd * k0;
+                acc[r][1] += qd * k1;
+                acc[r][2] += qd * k2;
+                acc[r][3] += qd * k3;
+            }
+        }
+        for (int r = 0; r < nr; ++r)
+            for (int b = 0; b < 4; ++b) store16(scores + r * scores_ld + j0 + 16 * b, acc[r][b] * scale);
+    }
+#else
+    for (int r = 0; r < nr; ++r) scores_from_keys(q[r], kt, ld, hd, n_keys, scale, scores + r * scores_ld);
+#endif
+}
+
+// out_r[d] = sum_j p_r[j] * V[j][d] for rows r < nr and j < n_vis, each sum in ascending j like
+// weighted_values. Rows shorter than n_vis must have zero weights past their end (adding +0
+// leaves a sum unchanged). Several rows at once share every loaded value vector and give the
+// adder independent chains to work on.
+QS_NO_FMA QS_MULTI_ISA void weighted_values_block(const float* const* p, int nr, const float* v, int64_t ld, int64_t hd,
+                                        int64_t n_vis, float* const* out) {
+#if QS_HAVE_VECTOR_EXT
+    int64_t d0 = 0;
+    for (; d0 + 32 <= hd; d0 += 32) {
+        f32x16 acc[kRowBlock][2] = {};
+        for (int64_t j = 0; j < n_vis; ++j) {
+            const float* vj = v + j * ld + d0;
+            const f32x16 v0 = load16(vj), v1 = load16(vj + 16);
+            for (int r = 0; r < kRowBlock; ++r) {
+                if (r >= nr) break;
+                const float pj = p[r][j];
+                acc[r][0] += pj * v0;
+                acc[r][1] += pj * v1;
+            }
+        }
+        for (int r = 0; r < nr; ++r) {
+            store16(out[r] + d0, acc[r][0]);
+            store16(out[r] + d0 + 16, acc[r][1]);
+        }
+    }
+    if (d0 == hd) return;
+    for (int r = 0; r < nr; ++r) {  // head sizes that are not a multiple of 32: the rest per row
+        for (int64_t d = d0; d < hd; ++d) out[r][d] = 0.0f;
+        for (int64_t j = 0; j < n_vis; ++j)
+            for (int64_t d = d0; d < hd; ++d) out[r][d] += p[r][j] * v[j * ld + d];
+    }
+#else
+    for (int r = 0; r < nr; ++r) weighted_values(p[r], v, ld, hd, n_vis, out[r]);
+#endif
+}
+
+// Softmax of one row of n scores in place (unnormalized exponentials), returning 1 / their sum;
+// the sum is accumulated in double, as ggml's f32 softmax does.
+QS_NO_FMA QS_MULTI_ISA float softmax_row(float* s, int64_t n) {
+    float max_s = -std::numeric_limits<float>::infinity();
+    for (int64_t j = 0; j < n; ++j) max_s = std::max(max_s, s[j]);
+    double sum = 0.0;
+#if QS_HAVE_VECTOR_EXT
+    int64_t j = 0;
+    f64x8 sum_lo = {}, sum_hi = {};
+    for (; j + 16 <= n; j += 16) {
+        const f32x16 e = exp16(load16(s + j) - max_s);
+        store16(s + j, e);
+        const f32x8 lo = {e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7]};
+        const f32x8 hi = {e[8], e[9], e[10], e[11], e[12], e[13], e[14], e[15]};
+        sum_lo += __builtin_convertvector(lo, f64x8);
+        sum_hi += __builtin_convertvector(hi, f64x8);
+    }
+    if (j < n) {  // the tail through a padded copy
+        float tail[16];
+        for (int l = 0; l < 16; ++l) tail[l] = j + l < n ? s[j + l] - max_s : -100.0f;
+        const f32x16 e = exp16(load16(tail));
+        for (int64_t l = 0; j + l < n; ++l) {
+            s[j + l] = e[l];
+            sum += double(e[l]);
+        }
+    }
+    for (int l = 0; l < 8; ++l) sum += sum_lo[l] + sum_hi[l];
+#else
+    for (int64_t j = 0; j < n; ++j) {
+        s[j] = std::exp(s[j] - max_s);
+        sum += s[j];
+    }
+#endif
+    return float(1.0 / sum);
+}
+
+// Causal attention with f32 softmax: work items are (head, block of 16 query rows), handed out
+// longest first (the causal triangle makes late rows cost more) so both threads finish together.
+void attention_f32(const ModelHParams& hp, ForwardScratch& s, int64_t n, int64_t n_past, int64_t kt_ld) {
+    const int64_t hd = hp.head_dim, group = hp.n_head / hp.n_head_kv, n_q = hp.n_embd_q(), n_kv = hp.n_embd_kv();
+    const float scale = 1.0f / std::sqrt(float(hd));
+    const int64_t row_blocks = (n + kRowsPerItem - 1) / kRowsPerItem;
+    const int64_t items = hp.n_head * row_blocks;
+    const int64_t scores_ld = round_up_to(n_past + n, kKeyBlock);
+#pragma omp parallel
+    {
+        thread_local std::vector<float> scores;
+        scores.resize(size_t(kRowBlock * scores_ld));
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t item = 0; item < items; ++item) {
+            const int64_t rb = row_blocks - 1 - item / hp.n_head, h = item % hp.n_head;
+            const int64_t g = h / group;
+            const float* kt_head = s.k_t.data() + g * hd * kt_ld;
+            const float* v_head = s.v_all.data() + g * hd;
+            const int64_t i_end = std::min(n, (rb + 1) * kRowsPerItem);
+            for (int64_t i0 = rb * kRowsPerItem; i0 < i_end; i0 += kRowBlock) {
+                const int nr = int(std::min(kRowBlock, i_end - i0));
+                const float* q[kRowBlock];
+                for (int r = 0; r < nr; ++r) q[r] = s.q.data() + (i0 + r) * n_q + h * hd;
+                scores_block(q, nr, kt_head, kt_ld, hd, n_past + i0 + nr, scale, scores.data(), scores_ld);
+                const int64_t n_vis_max = n_past + i0 + nr;
+                const float* p[kRowBlock];
+                float* out[kRowBlock];
+                float inv[kRowBlock];
+                for (int r = 0; r < nr; ++r) {
+                    const int64_t n_vis = n_past + i0 + r + 1;  // causal mask: positions <= this row's
+                    float* pr = scores.data() + r * scores_ld;
+                    inv[r] = softmax_row(pr, n_vis);
+                    std::fill(pr + n_vis, pr + n_vis_max, 0.0f);
+                    p[r] = pr;
+                    out[r] = s.attn.data() + (i0 + r) * n_q + h * hd;
+                }
+                weighted_values_block(p, nr, v_head, n_kv, hd, n_vis_max, out);
+                for (int r = 0; r < nr; ++r)
+                    for (int64_t d = 0; d < hd; ++d) out[r][d] *= inv[r];
+            }
+        }
+    }
+}
+
 // kt[g][d][j] = k_all[j][g * hd + d]: each KV head's keys transposed, for scores_from_keys.
 void transpose_keys(const ModelHParams& hp, const float* k_all, int64_t n_kv, int64_t ld, float* kt) {
     const int64_t hd = hp.head_dim, n_embd_kv = hp.n_embd_kv();
@@ -202,14 +410,15 @@ void transpose_keys(const ModelHParams& hp, const float* k_all, int64_t n_kv, in
 
 // Causal grouped-query attention of the n new rows against the n_past + n cached positions.
 void attention(const ModelHParams& hp, ForwardScratch& s, int64_t n, int64_t n_past, bool f16_reference_kernel) {
-    const int64_t hd = hp.head_dim, n_ctx = int64_t(s.scores.size()) / hp.n_head;
+    const int64_t hd = hp.head_dim, n_ctx = int64_t(s.scores.size()) / hp.n_head, kt_ld = key_stride(n_ctx);
     const int64_t group = hp.n_head / hp.n_head_kv;
     const float scale = 1.0f / std::sqrt(float(hd));
-    transpose_keys(hp, s.k_all.data(), n_past + n, n_ctx, s.k_t.data());
+    transpose_keys(hp, s.k_all.data(), n_past + n, kt_ld, s.k_t.data());
+    if (!f16_reference_kernel) return attention_f32(hp, s, n, n_past, kt_ld);
 #pragma omp parallel for schedule(dynamic, 1)
     for (int64_t h = 0; h < hp.n_head; ++h) {
         const int64_t g = h / group;  // the KV head this query head reads (ggml's broadcast)
-        const float* kt_head = s.k_t.data() + g * hd * n_ctx;
+        const float* kt_head = s.k_t.data() + g * hd * kt_ld;
         const float* v_head = s.v_all.data() + g * hd;
         float* scores = s.scores.data() + h * n_ctx;
         float* tmp = s.head_tmp.data() + h * 2 * hd;  // [hd] query copy, [hd] accumulator
@@ -219,10 +428,10 @@ void attention(const ModelHParams& hp, ForwardScratch& s, int64_t n, int64_t n_p
             const int64_t n_vis = n_past + i + 1;  // causal mask: positions <= this row's
             if (f16_reference_kernel) {
                 for (int64_t d = 0; d < hd; ++d) tmp[d] = round_f16(q[d]);
-                scores_from_keys(tmp, kt_head, n_ctx, hd, n_vis, scale, scores);
+                scores_from_keys(tmp, kt_head, kt_ld, hd, n_vis, scale, scores);
                 attend_row_f16_online(scores, v_head, hp.n_embd_kv(), n_vis, hd, tmp + hd, out);
             } else {
-                scores_from_keys(q, kt_head, n_ctx, hd, n_vis, scale, scores);
+                scores_from_keys(q, kt_head, kt_ld, hd, n_vis, scale, scores);
                 attend_row_f32(scores, v_head, hp.n_embd_kv(), n_vis, hd, scores, out);
             }
         }

@@ -29,7 +29,7 @@ struct ForwardScratch {
     std::vector<float> gate;    // [n_ubatch][n_ff]      ffn_gate output, then silu(gate) * up
     std::vector<float> up;      // [n_ubatch][n_ff]      ffn_up output
     std::vector<float> k_all;   // [n_ctx][n_embd_kv]    this layer's cached keys, as f32
-    std::vector<float> k_t;     // [n_head_kv][head_dim][n_ctx] the same keys transposed per head (for Q·Kᵀ)
+    std::vector<float> k_t;     // [n_head_kv][head_dim][n_ctx rounded up to 64] the same keys transposed per head (for Q·Kᵀ)
     std::vector<float> v_all;   // [n_ctx][n_embd_kv]    this layer's cached values, as f32
     std::vector<float> scores;  // [n_head][n_ctx]       attention scores of one query row, per head
     std::vector<float> head_tmp;// [n_head][2*head_dim]  per-head query copy and accumulator
