@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <vector>
 
@@ -37,7 +38,7 @@ private:
 struct ActivationRows {
     const char* data = nullptr;
     size_t stride = 0;  // bytes between rows
-    std::vector<char> storage;
+    std::unique_ptr<char[]> storage;  // not value-initialized: every byte is written by from_f32
 };
 
 ActivationRows convert_activations(const float* x, int64_t m, int64_t ldx, int64_t k, GgmlType type, Isa isa) {
@@ -50,8 +51,8 @@ ActivationRows convert_activations(const float* x, int64_t m, int64_t ldx, int64
     const FromF32Fn from_f32 = kernels_get(type, isa).from_f32;
     if (!from_f32) throw Error(fmt::format("matmul: no activation conversion to {}", type_name(type)));
     a.stride = row_size(type, k);
-    a.storage.resize(a.stride * size_t(m));
-    char* out = a.storage.data();
+    a.storage.reset(new char[a.stride * size_t(m)]);
+    char* out = a.storage.get();
     const size_t stride = a.stride;
 #pragma omp parallel for schedule(static) if (m > 1)
     for (int64_t i = 0; i < m; ++i) from_f32(x + i * ldx, out + size_t(i) * stride, k);
