@@ -22,6 +22,11 @@ std::string temp_dir() {
         fs::path p = fs::temp_directory_path() / ("qs-test-" + std::to_string(::getpid()));
         fs::remove_all(p);
         fs::create_directories(p);
+        // Removed when the test process exits, so test runs leave nothing behind in /tmp.
+        std::atexit([] {
+            std::error_code ec;
+            fs::remove_all(fs::temp_directory_path() / ("qs-test-" + std::to_string(::getpid())), ec);
+        });
         return p.string();
     }();
     return dir;
