@@ -18,6 +18,10 @@ namespace {
 // values per instruction (round to nearest even, like fp32_to_fp16; K and V are never NaN); the scalar
 // functions do the rest and the other ISAs. Rounding K and V through f16 is what llama.cpp does.
 #if QS_KV_F16C
+// GCC 12's _mm512_cvtps_ph/_mm512_cvtph_ps expand to a self-initialised temporary and warns (GCC bug 105593).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 __attribute__((target("avx512f"))) void to_f16_avx512(const float* x, uint16_t* y, size_t n) {
     size_t i = 0;
     for (; i + 16 <= n; i += 16)
@@ -31,6 +35,7 @@ __attribute__((target("avx512f"))) void from_f16_avx512(const uint16_t* x, float
         _mm512_storeu_ps(y + i, _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i))));
     for (; i < n; ++i) y[i] = fp16_to_fp32(x[i]);
 }
+#pragma GCC diagnostic pop
 
 __attribute__((target("avx2,f16c"))) void to_f16_avx2(const float* x, uint16_t* y, size_t n) {
     size_t i = 0;

@@ -203,7 +203,9 @@ TEST(GgufReal, M1QuantizedTypesMatchLlamaQuantize) {
         const std::string path = dir + "/" + name;
         SCOPED_TRACE(path);
         const GgufFile f = GgufFile::open(path);
-        if (q.contains("output_size_bytes")) EXPECT_EQ(f.file_size(), q["output_size_bytes"].get<uint64_t>());
+        if (q.contains("output_size_bytes")) {
+            EXPECT_EQ(f.file_size(), q["output_size_bytes"].get<uint64_t>());
+        }
         expect_shapes_match_reference(f, q["tensor_shapes_ne"]);
         for (const auto& [tname, ttype] : q["tensor_types"].items()) {
             const GgufTensorInfo* t = f.find_tensor(tname);

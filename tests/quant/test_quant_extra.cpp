@@ -300,7 +300,9 @@ TEST(QuantExtra, Int4ZeroPointEdgeCases) {
         const float s = fp16_to_fp32(b.d);
         const auto y = dequantize(GgmlType::I4_G128, quantize(GgmlType::I4_G128, x, 1, 128), 1, 128);
         for (size_t i = 0; i < 128; ++i) {
-            if (x[i] == 0.0f) EXPECT_EQ(y[i], 0.0f) << i;
+            if (x[i] == 0.0f) {
+                EXPECT_EQ(y[i], 0.0f) << i;
+            }
             EXPECT_LE(std::fabs(y[i] - x[i]), 0.5f * s * 1.001f) << i;
         }
     }
@@ -343,7 +345,9 @@ TEST(QuantExtra, RejectsNonFiniteInput) {
         }
         std::vector<float> x(96, 1.0f);
         std::vector<uint8_t> q(4096);
-        if (type_traits(t).block_size > 32) EXPECT_THROW(quantize_rows(t, x.data(), q.data(), 1, 96), Error);
+        if (type_traits(t).block_size > 32) {
+            EXPECT_THROW(quantize_rows(t, x.data(), q.data(), 1, 96), Error);
+        }
     }
 }
 

@@ -126,7 +126,9 @@ TEST(QuantizeModel, TinyModelToFileKeepsShapesMetadataAndPlannedTypes) {
         for (const auto& e : q.metadata()) keys.push_back(e.key);
         EXPECT_EQ(keys, expected_keys);
         for (const auto& e : source.metadata())
-            if (e.key != "general.file_type") EXPECT_EQ(*q.find(e.key), e.value) << e.key;
+            if (e.key != "general.file_type") {
+                EXPECT_EQ(*q.find(e.key), e.value) << e.key;
+            }
         EXPECT_EQ(q.get_int("general.file_type"), recipe.options.mix == QuantMix::Q8_0 ? 7 : 15);
         EXPECT_EQ(q.get_int("general.quantization_version"), 2);
 
@@ -404,7 +406,9 @@ TEST(QuantizeModelLlamaCpp, InMemoryPerplexityEqualsLlamaCppFile) {
         EXPECT_EQ(ours.running_ppl, theirs.running_ppl);
         EXPECT_EQ(ours.token_nll, theirs.token_nll);
         // And quantization made a difference the measurement can see.
-        if (recipe == "Q2_K") EXPECT_NE(ours.ppl, ppl_of(f32).ppl);
+        if (recipe == "Q2_K") {
+            EXPECT_NE(ours.ppl, ppl_of(f32).ppl);
+        }
     }
 }
 
