@@ -4,16 +4,12 @@
 #include <string>
 #include <unordered_map>
 
+#include "tokenizer/symbol_merge.h"
 #include "tokenizer/utf8.h"
 
 namespace qs {
 
 namespace {
-
-struct Symbol {
-    int32_t prev, next;  // live neighbours, -1 at the ends
-    size_t start, n;     // bytes of the word; n == 0 once merged into the left neighbour
-};
 
 struct Bigram {
     int32_t left, right;
@@ -37,7 +33,7 @@ void BpeTokenizer::tokenize_word(std::string_view word, std::vector<int32_t>& ou
             return;
         }
     }
-    std::vector<Symbol> symbols;
+    std::vector<MergeSymbol> symbols;
     for (size_t offs = 0; offs < word.size();) {
         const size_t n = std::min(utf8::seq_len(word[offs]), word.size() - offs);
         const int32_t index = int32_t(symbols.size());
@@ -49,27 +45,13 @@ void BpeTokenizer::tokenize_word(std::string_view word, std::vector<int32_t>& ou
     std::string scratch;
     const auto try_add = [&](int32_t left, int32_t right) {
         if (left == -1 || right == -1) return;
-        const Symbol& l = symbols[size_t(left)];
-        const Symbol& r = symbols[size_t(right)];
+        const MergeSymbol& l = symbols[size_t(left)];
+        const MergeSymbol& r = symbols[size_t(right)];
         const int32_t rank = vocab_.find_merge(word.substr(l.start, l.n), word.substr(r.start, r.n), scratch);
         if (rank < 0) return;
         queue.push({left, right, rank, l.n + r.n});
     };
-    for (int32_t i = 1; i < int32_t(symbols.size()); ++i) try_add(i - 1, i);
-
-    while (!queue.empty()) {
-        const Bigram b = queue.top();
-        queue.pop();
-        Symbol& l = symbols[size_t(b.left)];
-        Symbol& r = symbols[size_t(b.right)];
-        if (l.n == 0 || r.n == 0 || l.n + r.n != b.size) continue;  // stale
-        l.n += r.n;
-        r.n = 0;
-        l.next = r.next;
-        if (r.next >= 0) symbols[size_t(r.next)].prev = b.left;
-        try_add(l.prev, b.left);
-        try_add(b.left, l.next);
-    }
+    symbols_merge(symbols, queue, try_add);
 
     for (int32_t i = symbols.empty() ? -1 : 0; i != -1; i = symbols[size_t(i)].next) {
         const std::string_view piece = word.substr(symbols[size_t(i)].start, symbols[size_t(i)].n);

@@ -2,18 +2,12 @@
 
 #include <queue>
 
+#include "tokenizer/symbol_merge.h"
 #include "tokenizer/utf8.h"
 
 namespace qs {
 
 namespace {
-
-// A piece of the text: symbols tile the text and stay contiguous while they merge, so a
-// symbol is just an offset and a length, chained to its live neighbours.
-struct Symbol {
-    int32_t prev, next;  // indices into the symbol array, -1 at the ends
-    size_t start, n;     // bytes; n == 0 once merged into the left neighbour
-};
 
 struct Bigram {
     int32_t left, right;
@@ -59,26 +53,13 @@ public:
         }
         if (symbols_.empty()) return;
 
-        for (int32_t i = 1; i < int32_t(symbols_.size()); ++i) try_add(i - 1, i);
-        while (!queue_.empty()) {
-            const Bigram b = queue_.top();
-            queue_.pop();
-            Symbol& l = symbols_[size_t(b.left)];
-            Symbol& r = symbols_[size_t(b.right)];
-            if (l.n == 0 || r.n == 0 || l.n + r.n != b.size) continue;  // stale
-            l.n += r.n;
-            r.n = 0;
-            l.next = r.next;
-            if (r.next >= 0) symbols_[size_t(r.next)].prev = b.left;
-            try_add(l.prev, b.left);
-            try_add(b.left, l.next);
-        }
+        symbols_merge(symbols_, queue_, [this](int32_t left, int32_t right) { try_add(left, right); });
 
         // Every merged symbol is a token by construction; only single characters can miss,
         // and those become byte tokens (llama.cpp's resegment: its rev_merge lookup never
         // succeeds for them).
         for (int32_t i = 0; i != -1; i = symbols_[size_t(i)].next) {
-            const Symbol& s = symbols_[size_t(i)];
+            const MergeSymbol& s = symbols_[size_t(i)];
             const std::string_view piece = text.substr(s.start, s.n);
             if (const int32_t id = vocab_.find(piece); id != TOKEN_NULL) {
                 out.push_back(id);
@@ -92,7 +73,7 @@ public:
 private:
     void try_add(int32_t left, int32_t right) {
         if (left == -1 || right == -1) return;
-        const Symbol& l = symbols_[size_t(left)];
+        const MergeSymbol& l = symbols_[size_t(left)];
         const size_t size = l.n + symbols_[size_t(right)].n;
         const int32_t id = vocab_.find(text_.substr(l.start, size));
         if (id == TOKEN_NULL) return;
@@ -101,7 +82,7 @@ private:
 
     const Vocab& vocab_;
     std::string_view text_;
-    std::vector<Symbol> symbols_;
+    std::vector<MergeSymbol> symbols_;
     std::priority_queue<Bigram, std::vector<Bigram>, BigramOrder> queue_;
 };
 
