@@ -19,6 +19,7 @@
 #include "core/error.h"
 #include "kernels/kernels.h"
 #include "kernels/matmul.h"
+#include "quant/quantize.h"
 #include "random_rows.h"
 
 using namespace qs;
@@ -27,7 +28,19 @@ namespace {
 
 const GgmlType kTypes[] = {GgmlType::F32,  GgmlType::F16,  GgmlType::BF16, GgmlType::Q4_0, GgmlType::Q4_1,
                            GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0, GgmlType::Q2_K, GgmlType::Q3_K,
-                           GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K};
+                           GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::NF4,
+                           GgmlType::FP8_E4M3, GgmlType::FP8_E5M2, GgmlType::I8_ROW, GgmlType::I4_G128};
+
+// Weights of type t: random bytes (finite scales) for ggml's types; QuantScope's own formats,
+// whose row headers and fp32 scales random bytes would fill with NaNs, are quantized from
+// Gaussian floats instead. `rows` rows of n elements.
+std::vector<uint8_t> random_weights(GgmlType t, int64_t n, int64_t rows, std::mt19937& rng) {
+    if (type_is_ggml(uint32_t(t))) return test::random_row(t, n * rows, rng);
+    const auto x = test::random_floats(n * rows, rng);
+    std::vector<uint8_t> w(row_size(t, n) * size_t(rows));
+    quantize_rows(t, x.data(), w.data(), rows, n);
+    return w;
+}
 
 bool has_kernels(GgmlType t) {
     try {
@@ -49,7 +62,7 @@ void bench_vec_dot(benchmark::State& state, GgmlType t, Isa isa) {
     const int64_t n = 4096;
     std::mt19937 rng(1);
     const TypeKernels& k = kernels_get(t, isa);
-    const auto x = test::random_row(t, n, rng), y = test::random_row(k.vec_dot_type, n, rng);
+    const auto x = random_weights(t, n, 1, rng), y = test::random_row(k.vec_dot_type, n, rng);
     float s = 0;
     for (auto _ : state) {
         k.vec_dot(n, &s, x.data(), y.data());
@@ -61,7 +74,7 @@ void bench_vec_dot(benchmark::State& state, GgmlType t, Isa isa) {
 void bench_matmul(benchmark::State& state, GgmlType t, Isa isa, int64_t m, int threads) {
     const int64_t k = 2048, n = 2048;
     std::mt19937 rng(2);
-    const auto w = test::random_row(t, k * n, rng);
+    const auto w = random_weights(t, k, n, rng);
     const auto x = test::random_floats(m * k, rng);
     std::vector<float> y(static_cast<size_t>(m * n));
     const int saved = omp_get_max_threads();

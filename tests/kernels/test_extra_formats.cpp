@@ -11,7 +11,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -301,41 +300,6 @@ TEST(ExtraFormats, MatmulUsesRowStrides) {
                 EXPECT_NEAR(y[size_t(i * n_rows + r)], dot, kDotRelTol * magnitude) << "token " << i << " row " << r;
             }
         }
-    }
-}
-
-// Not a check: prints ns per 4096-element vec_dot for the report and docs/formats.md.
-TEST(ExtraFormats, VecDotTiming) {
-    std::mt19937 rng(5);
-    const int64_t n = 4096;
-    const auto y = q8_activations(normal_floats(n, rng));
-    for (GgmlType t : {GgmlType::Q8_0, GgmlType::NF4, GgmlType::FP8_E4M3, GgmlType::FP8_E5M2,
-                       GgmlType::I8_ROW, GgmlType::I4_G128}) {
-        std::vector<uint8_t> w(row_size(t, n));
-        if (t == GgmlType::Q8_0)  // reference: llama.cpp's q8_0 against the same activations
-            kernels_get(GgmlType::Q8_0, Isa::Scalar).from_f32(normal_floats(n, rng).data(), w.data(), n);
-        else
-            w = random_row(t, n, rng);
-        std::string line = std::string(type_name(t)) + ":";
-        for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512}) {
-            if (int(isa) > int(cpu_best_isa())) continue;
-            const TypeKernels& k = kernels_get(t, isa);
-            // Best of 7 runs: the machine is shared, the minimum is the least disturbed figure.
-            float s = 0, sink = 0;
-            const int reps = 300;
-            double ns = INFINITY;
-            for (int trial = 0; trial < 7; ++trial) {
-                const auto t0 = std::chrono::steady_clock::now();
-                for (int r = 0; r < reps; ++r) {
-                    k.vec_dot(n, &s, w.data(), y.data());
-                    sink += s;
-                }
-                ns = std::min(ns, std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count() / reps);
-            }
-            line += " isa" + std::to_string(int(isa)) + "=" + std::to_string(int(ns)) + "ns";
-            EXPECT_FALSE(std::isnan(sink));
-        }
-        std::printf("vec_dot 4096 %s\n", line.c_str());
     }
 }
 
