@@ -1,0 +1,68 @@
+#include "eval/metric.h"
+
+#include <algorithm>
+
+namespace qs {
+
+const std::vector<MetricInfo>& metric_catalog() {
+    static const std::vector<MetricInfo> catalog = {
+        // perplexity.h (llama-perplexity's definitions)
+        {"ppl", "Perplexity", "", Better::Lower, "eval/perplexity.h"},
+        {"nll_mean", "Mean negative log-likelihood", "nats", Better::Lower, "eval/perplexity.h"},
+        {"bits_per_byte", "Bits per byte", "bits", Better::Lower, "eval/perplexity.h"},
+        {"tokens_scored", "Tokens scored", "", Better::Neither, "eval/perplexity.h"},
+        // kl_divergence.h (llama-perplexity --kl-divergence)
+        {"kld_mean", "Mean KL divergence", "nats", Better::Lower, "eval/kl_divergence.h"},
+        {"kld_median", "Median KL divergence", "nats", Better::Lower, "eval/kl_divergence.h"},
+        {"kld_p99", "KL divergence, 99th percentile", "nats", Better::Lower, "eval/kl_divergence.h"},
+        {"kld_max", "Maximum KL divergence", "nats", Better::Lower, "eval/kl_divergence.h"},
+        {"same_top_p", "Same top token", "%", Better::Higher, "eval/kl_divergence.h"},
+        {"dp_mean", "Mean change of the true token's probability", "%", Better::Neither, "eval/kl_divergence.h"},
+        {"dp_rms", "RMS change of the true token's probability", "%", Better::Lower, "eval/kl_divergence.h"},
+        {"ppl_ratio", "PPL(Q)/PPL(base)", "", Better::Lower, "eval/kl_divergence.h"},
+        {"ln_ppl_ratio", "Mean ln(PPL(Q)/PPL(base))", "", Better::Lower, "eval/kl_divergence.h"},
+        {"cor_ln_ppl", "Correlation of ln PPL with the base", "%", Better::Higher, "eval/kl_divergence.h"},
+        // task_eval.h (lm-evaluation-harness's and llama.cpp's HellaSwag definitions)
+        {"acc", "Accuracy", "%", Better::Higher, "eval/task_eval.h"},
+        {"acc_norm", "Accuracy (length-normalised)", "%", Better::Higher, "eval/task_eval.h"},
+        {"acc_per_token", "Accuracy (per-token mean, llama.cpp)", "%", Better::Higher, "eval/task_eval.h"},
+        {"items", "Items scored", "", Better::Neither, "eval/task_eval.h"},
+        // calibration (statistics.h), from the same task runs
+        {"ece", "Expected calibration error (15 equal-width bins)", "%", Better::Lower, "eval/statistics.h"},
+        {"ece_mass", "Expected calibration error (10 equal-mass bins)", "%", Better::Lower, "eval/statistics.h"},
+        {"mce", "Maximum calibration error", "%", Better::Lower, "eval/statistics.h"},
+        {"rmsce", "RMS calibration error", "%", Better::Lower, "eval/statistics.h"},
+        {"brier", "Brier score", "", Better::Lower, "eval/statistics.h"},
+        // comparison with a baseline precision (comparison.h)
+        {"acc_delta", "Accuracy change against the baseline", "%", Better::Higher, "eval/comparison.h"},
+        {"retention", "Accuracy retention against the baseline", "%", Better::Higher, "eval/comparison.h"},
+        {"mcnemar_p", "McNemar p-value against the baseline", "", Better::Neither, "eval/comparison.h"},
+        // speed and memory (bench/)
+        {"pp_tps", "Prompt processing throughput", "tok/s", Better::Higher, "bench/speed_bench.h"},
+        {"tg_tps", "Generation throughput", "tok/s", Better::Higher, "bench/speed_bench.h"},
+        {"ttft_ms", "Time to first token", "ms", Better::Lower, "bench/speed_bench.h"},
+        {"decode_p50_ms", "Per-token decode latency, median", "ms", Better::Lower, "bench/speed_bench.h"},
+        {"decode_p99_ms", "Per-token decode latency, 99th percentile", "ms", Better::Lower, "bench/speed_bench.h"},
+        {"weight_bytes", "Weight bytes", "bytes", Better::Lower, "bench/speed_bench.h"},
+        {"bits_per_weight", "Bits per weight", "bits", Better::Lower, "bench/speed_bench.h"},
+        {"kv_bytes", "KV-cache bytes", "bytes", Better::Lower, "bench/speed_bench.h"},
+        {"peak_rss_bytes", "Peak resident memory", "bytes", Better::Lower, "bench/speed_bench.h"},
+        // cost (cost/)
+        {"cost_per_mtok", "Cost per million generated tokens", "USD", Better::Lower, "cost/cost_model.h"},
+        {"cost_per_mtok_prompt", "Cost per million prompt tokens", "USD", Better::Lower, "cost/cost_model.h"},
+    };
+    return catalog;
+}
+
+const MetricInfo* metric_info(std::string_view key) {
+    const auto& catalog = metric_catalog();
+    auto it = std::find_if(catalog.begin(), catalog.end(), [&](const MetricInfo& m) { return m.key == key; });
+    return it == catalog.end() ? nullptr : &*it;
+}
+
+const Metric* metric_find(const std::vector<Metric>& metrics, std::string_view key) {
+    auto it = std::find_if(metrics.begin(), metrics.end(), [&](const Metric& m) { return m.key == key; });
+    return it == metrics.end() ? nullptr : &*it;
+}
+
+}  // namespace qs
