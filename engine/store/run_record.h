@@ -22,9 +22,14 @@ const char* job_status_name(JobStatus s);  // "queued", "running", "done", "fail
 enum class EvaluatorKind { Perplexity, Kld, Task, Bench };
 const char* evaluator_name(EvaluatorKind k);  // "perplexity", "kld", "task", "bench"
 
+// The inverse of the name functions; throw qs::Error for an unknown name.
+JobStatus job_status_from_name(const std::string& name);
+EvaluatorKind evaluator_from_name(const std::string& name);
+
 struct JobRecord {
     int64_t id = 0;                 // store row id (0 until stored)
     int64_t run_id = 0;
+    int index = 0;                  // position in the run's plan (0-based), the order jobs are shown in
     std::string precision;          // PrecisionRecipe::to_string(), e.g. "Q4_K_M+ffn_down=q8_0"
     EvaluatorKind evaluator = EvaluatorKind::Perplexity;
     std::string dataset;            // dataset name as the user named it ("hellaswag", "wiki.test.raw"); "" for bench
@@ -53,6 +58,7 @@ struct RunRecord {
     std::string machine;            // CPU model, ISA used, threads
     std::string settings_json;      // the whole matrix as the user asked for it
     std::string note;               // free text from the user
+    std::string finished_at;        // ISO 8601 UTC when every job ended; "" while running or if interrupted
     std::vector<JobRecord> jobs;
 };
 

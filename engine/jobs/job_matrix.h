@@ -1,0 +1,71 @@
+// What the user asks for (one model x precisions x datasets x evaluators) and the jobs it becomes.
+//
+// plan_jobs() turns an EvalMatrix into an ordered list of JobSpecs: the baseline precision first
+// (its perplexity job also collects the KL-divergence base pass the other precisions' KLD jobs
+// compare against), then every other precision in the order given, each precision's jobs
+// together so its prepared weights can be released as soon as its last job ends.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "datasets/task_dataset.h"
+#include "store/run_record.h"
+
+namespace qs {
+
+// One task dataset of the matrix, as `--task NAME=FILE` names it.
+struct TaskSpec {
+    std::string name;    // what the user called it ("hellaswag", "arc"); shown and stored as the dataset
+    std::string path;    // file (or MMLU directory)
+    std::string format;  // one of dataset_formats(); "" = NAME if it is a format name, else detected from the file
+};
+
+// The precision that means "the model file as it is, no quantization".
+inline constexpr const char* kPrecisionFile = "file";
+
+struct EvalMatrix {
+    std::string model_path;
+    std::vector<std::string> precisions;  // recipe strings (PrecisionRecipe::parse) or kPrecisionFile
+    std::string baseline;                 // KLD reference and comparison baseline; "" = precisions[0]
+
+    // Evaluators. KLD jobs need ppl_path (the base pass runs over the same chunks).
+    std::string ppl_path;                 // text for perplexity and KLD; "" = no perplexity jobs
+    bool kld = false;                     // a KLD job per precision other than the baseline
+    std::vector<TaskSpec> tasks;          // a task job per precision per task
+    bool bench = false;                   // a speed/memory job per precision
+
+    // Settings shared by the jobs (stored in each job's settings_json).
+    int n_ctx = 512;                      // perplexity/KLD chunk length
+    int max_chunks = -1;                  // -1: every full chunk
+    int64_t task_limit = 0;               // items per task, a fixed-seed sample; 0 = all
+    uint64_t seed = 1234;                 // task sampling seed
+    int num_fewshot = 0;
+    BadLinePolicy on_bad_line = BadLinePolicy::Stop;
+    std::string note;                     // free text stored with the run
+
+    const std::string& baseline_precision() const { return baseline.empty() ? precisions.front() : baseline; }
+};
+
+// One cell of the matrix.
+struct JobSpec {
+    int index = 0;              // position in the plan (JobRecord::index)
+    std::string precision;
+    EvaluatorKind evaluator = EvaluatorKind::Perplexity;
+    std::string dataset;        // display name ("" for bench)
+    std::string dataset_path;
+    std::string format;         // task jobs: the dataset format ("" until resolved)
+    int depends_on = -1;        // index of a job that must end first (KLD -> the baseline's perplexity job)
+    std::string settings_json;  // this job's settings, e.g. {"n_ctx":512,"chunks":-1}
+};
+
+// Checks the matrix (throws qs::Error naming the bad flag/value: no precision, an unknown recipe,
+// a baseline not among the precisions, --kld without a text, a duplicate precision) and returns
+// its jobs in run order.
+std::vector<JobSpec> plan_jobs(const EvalMatrix& matrix);
+
+// The matrix as the user asked for it, as JSON (RunRecord::settings_json).
+std::string eval_matrix_json(const EvalMatrix& matrix);
+
+}  // namespace qs

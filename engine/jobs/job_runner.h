@@ -1,0 +1,89 @@
+// Runs an EvalMatrix's jobs on a small worker pool, writing each job to the results store the
+// moment it ends.
+//
+//   qs::ResultsStore store("results.db");
+//   qs::JobRunner runner(matrix, {.workers = 1, .store = &store, .observer = &my_observer});
+//   qs::RunRecord run = runner.run();          // or start() now, wait() later (GUI)
+//   runner.cancel_all();                       // from any thread
+//
+// Threading: `workers` std::threads take jobs in plan order; each sets its OpenMP team to
+// threads / workers so operators inside a job do not oversubscribe the cores. A job whose
+// dependency has not ended, or whose memory estimate does not fit beside the running jobs, waits;
+// one that could never fit in the budget fails with a message saying so.
+//
+// Shared state: each precision's weights are prepared once (quantized in memory, or the model file
+// itself when the precision is "file") and shared by that precision's jobs through a shared_ptr,
+// released when its last job ends. The ppl text is tokenized once per run. The KLD base pass is
+// collected by the baseline's perplexity job and kept until the last KLD job ends.
+//
+// Failure: a job that throws qs::Error ends Failed with the message; the others continue.
+// Cancellation: cancel_job()/cancel_all() make the job's qs::Progress throw qs::Cancelled at its
+// next safe point; a cancelled job ends Cancelled; jobs already finished stay in the store.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "jobs/job_matrix.h"
+#include "jobs/job_observer.h"
+#include "store/run_record.h"
+
+namespace qs {
+
+class ResultsStore;
+
+struct RunnerOptions {
+    int workers = 1;               // concurrent jobs
+    int threads = 0;               // OpenMP threads in total, split between workers; 0 = every core
+    uint64_t memory_budget = 0;    // bytes the running jobs may use together; 0 = 80 % of MemAvailable
+    ResultsStore* store = nullptr; // where runs and jobs are written; nullptr = not stored
+    JobObserver* observer = nullptr;
+};
+
+// What a job is expected to need in memory, for the budget.
+struct JobMemoryEstimate {
+    uint64_t weights = 0;      // the precision's weights (shared by its jobs, counted once)
+    uint64_t kv_cache = 0;     // F16 KV cache of the job's context
+    uint64_t scratch = 0;      // logits and forward scratch
+    uint64_t kld_cache = 0;    // the KLD base cache it creates or reads
+    uint64_t total() const { return weights + kv_cache + scratch + kld_cache; }
+};
+
+class JobRunner {
+public:
+    JobRunner(EvalMatrix matrix, RunnerOptions options);
+    ~JobRunner();  // cancels what still runs and joins the workers
+    JobRunner(const JobRunner&) = delete;
+    JobRunner& operator=(const JobRunner&) = delete;
+
+    // Plans the jobs (throws qs::Error for a bad matrix or model, before anything is stored),
+    // stores the run, and starts the workers. Returns at once.
+    void start();
+    // Blocks until every job has ended; returns the run with every job's final record.
+    RunRecord wait();
+    // start() + wait().
+    RunRecord run() { start(); return wait(); }
+
+    // Thread-safe; a queued job is cancelled before it starts.
+    void cancel_job(int index);
+    void cancel_all();
+
+    // The jobs as planned (valid after start()).
+    const std::vector<JobSpec>& jobs() const;
+    // Each job's memory estimate (valid after start()), in plan order.
+    const std::vector<JobMemoryEstimate>& memory_estimates() const;
+    // How many times weights were prepared (quantized or loaded) in this run: one per precision used.
+    int weights_prepared_count() const;
+
+    struct Impl;
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+// Bytes of memory the system can give (MemAvailable from /proc/meminfo), 0 when unknown.
+uint64_t memory_available_bytes();
+
+}  // namespace qs
