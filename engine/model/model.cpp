@@ -48,6 +48,14 @@ ModelContext::ModelContext(std::shared_ptr<const Model> model, int n_ctx, const 
     if (opts.n_ubatch <= 0) throw Error(fmt::format("{}: n_ubatch {} must be positive", model_->path(), opts.n_ubatch));
 }
 
+void ModelContext::rewind(int n_past) {
+    // Positions are written in order and only [0, n_past) is read by the next decode, so moving
+    // the end back is all a rewind needs.
+    if (n_past < 0 || n_past > n_past_)
+        fail_file(model_->path(), "rewind: position {} is outside the cached range [0, {}]", n_past, n_past_);
+    n_past_ = n_past;
+}
+
 void ModelContext::decode(std::span<const int32_t> tokens, std::span<const uint8_t> want_logits, float* logits) {
     const ModelHParams& hp = model_->hparams();
     const int64_t n = int64_t(tokens.size());

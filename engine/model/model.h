@@ -68,6 +68,10 @@ public:
 
     // Empties the KV cache: the next decode starts at position 0.
     void clear() { n_past_ = 0; }
+    // Forgets positions [n_past, n_past()) so the next decode continues after the first n_past
+    // tokens already in the cache (a prompt prefix shared by several continuations). Throws
+    // qs::Error if n_past is negative or beyond n_past().
+    void rewind(int n_past);
 
     // Runs tokens at positions [n_past, n_past + n) and writes n_vocab logits for each i with
     // want_logits[i] != 0 into `logits`, row after row in order. Batches larger than n_ubatch are
