@@ -7,11 +7,13 @@ PACKAGES=(
   # toolchain
   build-essential cmake ninja-build pkg-config git python3
   # engine
-  libfmt-dev libpcre2-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev libbz2-dev
+  libfmt-dev libpcre2-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev libssl-dev libbz2-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev hyperfine
   # GUI, charts and export
   qt6-base-dev qt6-charts-dev qt6-svg-dev libgl-dev libxkbcommon-dev
+  # Qt Charts' CMake package needs Qt6OpenGL's config, which qt6-base-dev does not ship
+  libqt6opengl6-dev
   # headless GUI tests and screenshots
   xvfb xauth
 )

@@ -67,8 +67,9 @@ public:
     // One run with its jobs in plan order, each with metrics, bins and items. Throws qs::Error
     // naming the database when there is no such run.
     RunRecord load_run(int64_t run_id) const;
-    // For each precision x evaluator x dataset, the latest Done job across runs (of one model
-    // when model_hash is not empty), ordered by precision, evaluator, dataset.
+    // For each model x precision x evaluator x dataset, the latest Done job across runs (of one
+    // model when model_hash is not empty), ordered by model hash, precision, evaluator, dataset:
+    // the table that compares precisions with everything measured so far.
     std::vector<LatestResult> latest_results(const std::string& model_hash = "") const;
 
     // SHA-256 of a file (store/file_hash.h), remembered by path, size and modification time so a
