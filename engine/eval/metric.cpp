@@ -27,6 +27,7 @@ const std::vector<MetricInfo>& metric_catalog() {
         {"acc_norm", "Accuracy (length-normalised)", "%", Better::Higher, "eval/task_eval.h"},
         {"acc_per_token", "Accuracy (per-token mean, llama.cpp)", "%", Better::Higher, "eval/task_eval.h"},
         {"items", "Items scored", "", Better::Neither, "eval/task_eval.h"},
+        {"items_skipped", "Items skipped (malformed dataset lines)", "", Better::Neither, "datasets/task_dataset.h"},
         // calibration (statistics.h), from the same task runs
         {"ece", "Expected calibration error (15 equal-width bins)", "%", Better::Lower, "eval/statistics.h"},
         {"ece_mass", "Expected calibration error (10 equal-mass bins)", "%", Better::Lower, "eval/statistics.h"},

@@ -42,6 +42,10 @@ struct EvalMatrix {
     int64_t task_limit = 0;               // items per task, a fixed-seed sample; 0 = all
     uint64_t seed = 1234;                 // task sampling seed
     int num_fewshot = 0;
+    int task_n_ctx = 0;                   // context of task jobs; 0 = the model's training context, at most 2048
+    int bench_prompt = 512;               // bench: pp<N> (llama-bench -p)
+    int bench_gen = 128;                  // bench: tg<N> (llama-bench -n)
+    int bench_repetitions = 3;            // bench: llama-bench -r
     BadLinePolicy on_bad_line = BadLinePolicy::Stop;
     std::string note;                     // free text stored with the run
 

@@ -1,0 +1,113 @@
+#include "jobs/job_matrix.h"
+
+#include <algorithm>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "quant/precision_recipe.h"
+
+namespace qs {
+namespace {
+
+// The canonical spelling of a precision ("q4_k_m" -> "Q4_K_M"), so duplicates and the baseline
+// are recognised however they were typed.
+std::string canonical_precision(const std::string& p) {
+    if (p == kPrecisionFile) return p;
+    return PrecisionRecipe::parse(p).to_string();
+}
+
+nlohmann::json common_settings(const EvalMatrix& m, EvaluatorKind kind) {
+    nlohmann::json j;
+    switch (kind) {
+        case EvaluatorKind::Perplexity:
+        case EvaluatorKind::Kld:
+            j = {{"n_ctx", m.n_ctx}, {"chunks", m.max_chunks}};
+            break;
+        case EvaluatorKind::Task:
+            j = {{"n_ctx", m.task_n_ctx}, {"limit", m.task_limit}, {"seed", m.seed}, {"num_fewshot", m.num_fewshot},
+                 {"on_bad_line", m.on_bad_line == BadLinePolicy::Skip ? "skip" : "stop"}};
+            break;
+        case EvaluatorKind::Bench:
+            j = {{"n_prompt", m.bench_prompt}, {"n_gen", m.bench_gen}, {"repetitions", m.bench_repetitions}};
+            break;
+    }
+    return j;
+}
+
+}  // namespace
+
+std::vector<JobSpec> plan_jobs(const EvalMatrix& matrix) {
+    if (matrix.model_path.empty()) throw Error("eval: no model given (--model)");
+    if (matrix.precisions.empty()) throw Error("eval: no precision given (--precisions)");
+    std::vector<std::string> precisions;
+    for (const std::string& p : matrix.precisions) {
+        const std::string c = canonical_precision(p);
+        if (std::find(precisions.begin(), precisions.end(), c) != precisions.end())
+            throw Error("eval: precision '" + p + "' is given twice");
+        precisions.push_back(c);
+    }
+    const std::string baseline = canonical_precision(matrix.baseline_precision());
+    auto base_it = std::find(precisions.begin(), precisions.end(), baseline);
+    if (base_it == precisions.end())
+        throw Error("eval: baseline '" + matrix.baseline + "' is not one of the precisions (--precisions)");
+    if (matrix.kld && matrix.ppl_path.empty()) throw Error("eval: --kld needs a text (--ppl FILE) for the base pass");
+    if (matrix.kld && precisions.size() < 2) throw Error("eval: --kld needs a precision besides the baseline");
+    if (matrix.ppl_path.empty() && matrix.tasks.empty() && !matrix.bench)
+        throw Error("eval: nothing to evaluate (give --ppl, --task or --bench)");
+    std::set<std::string> task_names;
+    for (const TaskSpec& t : matrix.tasks) {
+        if (t.name.empty() || t.path.empty()) throw Error("eval: a task needs NAME=FILE (got '" + t.name + "=" + t.path + "')");
+        if (!task_names.insert(t.name).second) throw Error("eval: task '" + t.name + "' is given twice");
+    }
+
+    // Baseline first: its perplexity job collects the KLD base pass.
+    std::rotate(precisions.begin(), base_it, base_it + 1);
+    std::vector<JobSpec> jobs;
+    int baseline_ppl = -1;
+    auto add = [&](const std::string& precision, EvaluatorKind kind, std::string dataset, std::string path,
+                   std::string format) -> JobSpec& {
+        JobSpec j;
+        j.index = int(jobs.size());
+        j.precision = precision;
+        j.evaluator = kind;
+        j.dataset = std::move(dataset);
+        j.dataset_path = std::move(path);
+        j.format = std::move(format);
+        nlohmann::json s = common_settings(matrix, kind);
+        if (kind == EvaluatorKind::Kld) s["baseline"] = baseline;
+        if (kind == EvaluatorKind::Task) s["format"] = j.format;
+        j.settings_json = s.dump();
+        jobs.push_back(std::move(j));
+        return jobs.back();
+    };
+    const std::string ppl_name = matrix.ppl_path.substr(matrix.ppl_path.find_last_of('/') + 1);
+    for (const std::string& p : precisions) {
+        if (!matrix.ppl_path.empty()) {
+            add(p, EvaluatorKind::Perplexity, ppl_name, matrix.ppl_path, "");
+            if (p == baseline) baseline_ppl = jobs.back().index;
+        }
+        if (matrix.kld && p != baseline)
+            add(p, EvaluatorKind::Kld, ppl_name, matrix.ppl_path, "").depends_on = baseline_ppl;
+        for (const TaskSpec& t : matrix.tasks) add(p, EvaluatorKind::Task, t.name, t.path, t.format);
+        if (matrix.bench) add(p, EvaluatorKind::Bench, "", "", "");
+    }
+    return jobs;
+}
+
+std::string eval_matrix_json(const EvalMatrix& m) {
+    nlohmann::json tasks = nlohmann::json::array();
+    for (const TaskSpec& t : m.tasks) tasks.push_back({{"name", t.name}, {"path", t.path}, {"format", t.format}});
+    const nlohmann::json j = {
+        {"model", m.model_path}, {"precisions", m.precisions}, {"baseline", m.baseline_precision()},
+        {"ppl", m.ppl_path}, {"kld", m.kld}, {"tasks", tasks}, {"bench", m.bench},
+        {"n_ctx", m.n_ctx}, {"chunks", m.max_chunks}, {"limit", m.task_limit}, {"seed", m.seed},
+        {"num_fewshot", m.num_fewshot}, {"task_n_ctx", m.task_n_ctx},
+        {"on_bad_line", m.on_bad_line == BadLinePolicy::Skip ? "skip" : "stop"},
+        {"bench_prompt", m.bench_prompt}, {"bench_gen", m.bench_gen}, {"bench_repetitions", m.bench_repetitions},
+    };
+    return j.dump();
+}
+
+}  // namespace qs

@@ -1,0 +1,557 @@
+#include "jobs/job_runner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <omp.h>
+
+#include "bench/speed_bench.h"
+#include "core/cpu_features.h"
+#include "core/error.h"
+#include "eval/kl_divergence.h"
+#include "eval/perplexity.h"
+#include "eval/task_eval.h"
+#include "jobs/job_metrics.h"
+#include "model/model.h"
+#include "quant/precision_recipe.h"
+#include "quant/quantize_model.h"
+#include "store/file_hash.h"
+#include "store/results_store.h"
+#include "tokenizer/tokenizer.h"
+
+namespace qs {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string format_bytes(uint64_t b) {
+    if (b >= (uint64_t(1) << 30)) return fmt::format("{:.2f} GiB", double(b) / double(uint64_t(1) << 30));
+    return fmt::format("{:.1f} MiB", double(b) / double(1 << 20));
+}
+
+// A precision's weights, prepared by the first of its jobs that starts and released after its last.
+struct PreparedPrecision {
+    std::mutex mutex;                      // serialises preparation
+    std::shared_ptr<const Model> model;    // null until prepared, and again once released
+    int jobs_left = 0;                     // jobs of this precision not yet ended
+    uint64_t weight_bytes = 0;             // estimate, for the budget
+    bool resident = false;                 // counted in the budget (guarded by the runner's mutex)
+};
+
+// A task dataset loaded once per run, shared by every precision's job on it.
+struct LoadedTask {
+    TaskDataset dataset;
+    std::string hash;
+};
+
+}  // namespace
+
+uint64_t memory_available_bytes() {
+    std::ifstream in("/proc/meminfo");
+    std::string key;
+    uint64_t value = 0;
+    std::string unit;
+    while (in >> key >> value) {
+        std::getline(in, unit);
+        if (key == "MemAvailable:") return value * 1024;
+    }
+    return 0;
+}
+
+struct JobRunner::Impl {
+    EvalMatrix matrix;
+    RunnerOptions options;
+    int threads_per_worker = 1;
+    uint64_t budget = 0;
+
+    // Set up by start() before any worker runs; read-only afterwards.
+    std::shared_ptr<const Model> base;
+    std::unique_ptr<Tokenizer> tokenizer;
+    std::vector<int32_t> ppl_tokens;       // the ppl text, tokenized once
+    std::map<std::string, LoadedTask> tasks;
+    std::vector<JobSpec> specs;
+    std::vector<JobMemoryEstimate> estimates;
+    std::vector<std::unique_ptr<Progress>> progress;  // [jobs] cancellation flag of each job
+    std::map<std::string, std::unique_ptr<PreparedPrecision>> precisions;
+    RunRecord run;                         // jobs' records, updated under mutex
+    uint64_t kld_cache_estimate = 0;
+    int kld_jobs_total = 0;
+
+    // Scheduling state, guarded by mutex.
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::vector<bool> started, ended;      // [jobs]
+    int running = 0;
+    bool exclusive_running = false;        // a bench job (timings must not share the cores)
+    uint64_t in_use = 0;                   // bytes reserved by resident weights, the KLD cache and running jobs
+    std::shared_ptr<const KldBaseCache> kld_base;  // set by the baseline's perplexity job
+    std::string kld_base_error;            // why the base pass is missing, for the KLD jobs
+    int kld_jobs_left = 0;
+    bool kld_resident = false;
+    int prepared_count = 0;
+    std::vector<std::thread> workers;
+    bool waited = false;
+
+    void prepare();
+    void estimate_memory();
+    void worker_loop();
+    int pick_job_locked(bool& refuse);
+    uint64_t extra_need_locked(int i) const;
+    void execute(int i);
+    std::vector<Metric> evaluate(int i, JobRecord& record, Progress& progress);
+    std::shared_ptr<const Model> weights_for(const std::string& precision, Progress& progress);
+    void end_job(int i, JobRecord record);
+    Progress::Callback progress_callback(int i);
+    void notify_message(int i, const std::string& message);
+};
+
+JobRunner::JobRunner(EvalMatrix matrix, RunnerOptions options) : impl_(std::make_unique<Impl>()) {
+    impl_->matrix = std::move(matrix);
+    impl_->options = options;
+}
+
+JobRunner::~JobRunner() {
+    if (!impl_->workers.empty()) {
+        cancel_all();
+        for (auto& w : impl_->workers)
+            if (w.joinable()) w.join();
+    }
+}
+
+const std::vector<JobSpec>& JobRunner::jobs() const { return impl_->specs; }
+const std::vector<JobMemoryEstimate>& JobRunner::memory_estimates() const { return impl_->estimates; }
+int JobRunner::weights_prepared_count() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->prepared_count;
+}
+
+void JobRunner::cancel_job(int index) {
+    if (index >= 0 && size_t(index) < impl_->progress.size()) impl_->progress[size_t(index)]->cancel();
+    impl_->changed.notify_all();
+}
+
+void JobRunner::cancel_all() {
+    for (auto& p : impl_->progress) p->cancel();
+    impl_->changed.notify_all();
+}
+
+// Everything that can fail because of the user's input fails here, before a run is stored:
+// the model, the recipes, the text, every task dataset (a malformed line under --on-bad-line stop).
+void JobRunner::Impl::prepare() {
+    specs = plan_jobs(matrix);
+    base = Model::load(matrix.model_path);
+    tokenizer = Tokenizer::from_gguf(base->file());
+    if (!matrix.ppl_path.empty()) ppl_tokens = tokenizer->encode(perplexity_read_text(matrix.ppl_path), true);
+
+    DatasetOptions dopts;
+    dopts.on_bad_line = matrix.on_bad_line;
+    dopts.num_fewshot = matrix.num_fewshot;
+    for (JobSpec& s : specs) {
+        if (s.evaluator != EvaluatorKind::Task) continue;
+        auto it = tasks.find(s.dataset);
+        if (it == tasks.end()) {
+            std::string format = s.format;
+            if (format.empty()) {
+                const auto& known = dataset_formats();
+                if (std::find(known.begin(), known.end(), s.dataset) != known.end()) format = s.dataset;
+            }
+            LoadedTask t;
+            t.dataset = dataset_load(format, s.dataset_path, dopts);  // "" detects the format
+            it = tasks.emplace(s.dataset, std::move(t)).first;
+        }
+        s.format = it->second.dataset.format;
+        nlohmann::json settings = nlohmann::json::parse(s.settings_json);
+        settings["format"] = s.format;  // the detected one
+        s.settings_json = settings.dump();
+    }
+
+    run.started_at = utc_now_iso8601();
+    run.model_path = matrix.model_path;
+    run.model_name = base->file().get_string_or("general.name", std::filesystem::path(matrix.model_path).filename().string());
+    run.model_bytes = std::filesystem::file_size(matrix.model_path);
+    run.baseline = specs.empty() ? "" : specs.front().precision;  // plan_jobs puts the baseline first
+    run.engine_version = "quantscope 0.1.0";
+    run.machine = fmt::format("{} threads x {} workers, {}", threads_per_worker, options.workers, isa_name(cpu_best_isa()));
+    run.settings_json = eval_matrix_json(matrix);
+    run.note = matrix.note;
+    auto hash = [&](const std::string& path) {
+        return options.store ? options.store->file_hash(path) : file_sha256(path);
+    };
+    run.model_hash = hash(matrix.model_path);
+    std::map<std::string, std::string> dataset_hashes;
+    for (const JobSpec& s : specs) {
+        JobRecord j;
+        j.index = s.index;
+        j.precision = s.precision;
+        j.evaluator = s.evaluator;
+        j.dataset = s.dataset;
+        j.dataset_path = s.dataset_path;
+        if (!s.dataset_path.empty() && std::filesystem::is_regular_file(s.dataset_path)) {
+            auto [it, fresh] = dataset_hashes.try_emplace(s.dataset_path);
+            if (fresh) it->second = hash(s.dataset_path);
+            j.dataset_hash = it->second;
+        }
+        j.settings_json = s.settings_json;
+        run.jobs.push_back(std::move(j));
+    }
+    for (const JobSpec& s : specs) {
+        auto& p = precisions[s.precision];
+        if (!p) p = std::make_unique<PreparedPrecision>();
+        ++p->jobs_left;
+        if (s.evaluator == EvaluatorKind::Kld) ++kld_jobs_total;
+        progress.push_back(std::make_unique<Progress>(progress_callback(s.index)));
+    }
+    kld_jobs_left = kld_jobs_total;
+    started.assign(specs.size(), false);
+    ended.assign(specs.size(), false);
+    estimate_memory();
+}
+
+int task_context(const EvalMatrix& m, const ModelHParams& hp) {
+    if (m.task_n_ctx > 0) return m.task_n_ctx;
+    return int(std::min<int64_t>(hp.n_ctx_train > 0 ? hp.n_ctx_train : 2048, 2048));
+}
+
+// Rough upper estimates: the weights as the recipe plans them, the F16 KV cache, the logits and
+// forward scratch of one context, and the KLD base cache (2 bytes per vocabulary entry per scored token).
+void JobRunner::Impl::estimate_memory() {
+    const ModelHParams& hp = base->hparams();
+    for (auto& [name, p] : precisions)
+        p->weight_bytes = name == kPrecisionFile ? model_weight_footprint(*base).bytes
+                                                 : PrecisionRecipe::parse(name).estimate(base->file()).tensor_bytes;
+    const int64_t chunks_avail = int64_t(ppl_tokens.size()) / std::max(1, matrix.n_ctx);
+    const int64_t chunks = matrix.max_chunks < 0 ? chunks_avail : std::min<int64_t>(chunks_avail, matrix.max_chunks);
+    const int64_t rows = chunks * (matrix.n_ctx - matrix.n_ctx / 2 - 1);
+    kld_cache_estimate = uint64_t(rows) * uint64_t(hp.n_vocab) * 2 + uint64_t(rows) * 8;
+    auto scratch = [&](int64_t n_ctx) {
+        const int64_t ub = std::min<int64_t>(n_ctx, 512);
+        return uint64_t(n_ctx * hp.n_vocab * 4) +
+               uint64_t(ub * (8 * hp.n_embd + 3 * hp.n_ff + hp.n_vocab + hp.n_head * n_ctx) * 4);
+    };
+    for (const JobSpec& s : specs) {
+        JobMemoryEstimate e;
+        e.weights = precisions[s.precision]->weight_bytes;
+        int64_t n_ctx = matrix.n_ctx;
+        if (s.evaluator == EvaluatorKind::Task) n_ctx = task_context(matrix, hp);
+        if (s.evaluator == EvaluatorKind::Bench) n_ctx = matrix.bench_prompt + matrix.bench_gen;
+        e.kv_cache = kv_cache_bytes(hp, n_ctx, KvCacheType::F16);
+        e.scratch = scratch(n_ctx);
+        const bool collects_base = matrix.kld && s.evaluator == EvaluatorKind::Perplexity && s.index == specs.front().index;
+        if (s.evaluator == EvaluatorKind::Kld || collects_base) e.kld_cache = kld_cache_estimate;
+        estimates.push_back(e);
+    }
+}
+
+// Memory job i adds to what is in use when it starts: its own buffers, its precision's weights
+// unless resident, the KLD cache when it creates it.
+uint64_t JobRunner::Impl::extra_need_locked(int i) const {
+    const JobMemoryEstimate& e = estimates[size_t(i)];
+    uint64_t need = e.kv_cache + e.scratch;
+    if (!precisions.at(specs[size_t(i)].precision)->resident) need += e.weights;
+    if (e.kld_cache && !kld_resident) need += e.kld_cache;
+    return need;
+}
+
+// The first queued job that may start now, or -1. refuse = the first queued job can never fit.
+int JobRunner::Impl::pick_job_locked(bool& refuse) {
+    refuse = false;
+    if (exclusive_running) return -1;
+    for (size_t i = 0; i < specs.size(); ++i) {
+        if (started[i]) continue;
+        const JobSpec& s = specs[i];
+        if (progress[i]->cancelled()) return int(i);  // ends at once as Cancelled
+        if (s.depends_on >= 0 && !ended[size_t(s.depends_on)]) continue;
+        if (s.evaluator == EvaluatorKind::Bench && running > 0) continue;
+        const uint64_t need = extra_need_locked(int(i));
+        if (in_use + need <= budget) return int(i);
+        if (running == 0) {
+            // Nothing else holds memory a wait could free: it fits alone, or never.
+            if (estimates[i].total() > budget) refuse = true;
+            return int(i);
+        }
+    }
+    return -1;
+}
+
+void JobRunner::start() {
+    Impl& m = *impl_;
+    if (!m.workers.empty()) throw Error("JobRunner::start called twice");
+    m.options.workers = std::max(1, m.options.workers);
+    const int cores = m.options.threads > 0 ? m.options.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+    m.threads_per_worker = std::max(1, cores / m.options.workers);
+    m.budget = m.options.memory_budget ? m.options.memory_budget : memory_available_bytes() / 10 * 8;
+    if (m.budget == 0) m.budget = UINT64_MAX;
+    m.prepare();
+    if (m.options.store) m.options.store->insert_run(m.run);
+    if (m.options.observer) m.options.observer->run_started(m.run);
+    for (int w = 0; w < m.options.workers; ++w) m.workers.emplace_back([&m] { m.worker_loop(); });
+}
+
+RunRecord JobRunner::wait() {
+    Impl& m = *impl_;
+    for (auto& w : m.workers)
+        if (w.joinable()) w.join();
+    if (!m.waited) {
+        m.waited = true;
+        m.run.finished_at = utc_now_iso8601();
+        if (m.options.store) m.options.store->finish_run(m.run.id, m.run.finished_at);
+        if (m.options.observer) m.options.observer->run_finished(m.run);
+    }
+    return m.run;
+}
+
+void JobRunner::Impl::worker_loop() {
+    omp_set_num_threads(threads_per_worker);  // OpenMP's thread count is per thread: set it for this worker
+    for (;;) {
+        int i = -1;
+        bool refuse = false;
+        {
+            std::unique_lock lock(mutex);
+            for (;;) {
+                if (std::all_of(started.begin(), started.end(), [](bool b) { return b; })) return;
+                i = pick_job_locked(refuse);
+                if (i >= 0) break;
+                changed.wait(lock);
+            }
+            started[size_t(i)] = true;
+            if (!refuse && !progress[size_t(i)]->cancelled()) {
+                const JobSpec& s = specs[size_t(i)];
+                in_use += extra_need_locked(i);
+                precisions[s.precision]->resident = true;
+                if (estimates[size_t(i)].kld_cache) kld_resident = true;
+                ++running;
+                if (s.evaluator == EvaluatorKind::Bench) exclusive_running = true;
+            }
+        }
+        JobRecord record;
+        {
+            std::lock_guard lock(mutex);
+            record = run.jobs[size_t(i)];
+        }
+        if (refuse) {
+            record.status = JobStatus::Failed;
+            record.error = fmt::format("needs about {} of memory ({} weights, {} KV cache, {} scratch{}), more than the "
+                                       "budget of {}; lower --ctx/--chunks or raise --memory-budget",
+                                       format_bytes(estimates[size_t(i)].total()), format_bytes(estimates[size_t(i)].weights),
+                                       format_bytes(estimates[size_t(i)].kv_cache), format_bytes(estimates[size_t(i)].scratch),
+                                       estimates[size_t(i)].kld_cache ? ", " + format_bytes(estimates[size_t(i)].kld_cache) + " KLD cache" : "",
+                                       format_bytes(budget));
+            record.finished_at = utc_now_iso8601();
+            end_job(i, std::move(record));
+            continue;
+        }
+        if (progress[size_t(i)]->cancelled()) {
+            record.status = JobStatus::Cancelled;
+            record.finished_at = utc_now_iso8601();
+            end_job(i, std::move(record));
+            continue;
+        }
+        execute(i);
+    }
+}
+
+void JobRunner::Impl::execute(int i) {
+    Progress& prog = *progress[size_t(i)];
+    JobRecord record;
+    {
+        std::lock_guard lock(mutex);
+        run.jobs[size_t(i)].status = JobStatus::Running;
+        record = run.jobs[size_t(i)];
+    }
+    if (options.observer) options.observer->job_started(record);
+    const auto t0 = Clock::now();
+    try {
+        record.metrics = evaluate(i, record, prog);
+        record.status = JobStatus::Done;
+    } catch (const Cancelled&) {
+        record.status = JobStatus::Cancelled;
+    } catch (const Error& e) {
+        record.status = JobStatus::Failed;
+        record.error = e.what();
+    } catch (const std::exception& e) {  // e.g. bad_alloc: still this job's failure only
+        record.status = JobStatus::Failed;
+        record.error = std::string("internal error: ") + e.what();
+    }
+    record.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    record.finished_at = utc_now_iso8601();
+    {
+        std::lock_guard lock(mutex);
+        in_use -= std::min(in_use, estimates[size_t(i)].kv_cache + estimates[size_t(i)].scratch);
+        --running;
+        if (specs[size_t(i)].evaluator == EvaluatorKind::Bench) exclusive_running = false;
+    }
+    end_job(i, std::move(record));
+}
+
+// Bookkeeping when a job ends however it ends: release what no job needs any more, store the
+// record, tell the observer, wake the workers.
+void JobRunner::Impl::end_job(int i, JobRecord record) {
+    const JobSpec& s = specs[size_t(i)];
+    {
+        std::lock_guard lock(mutex);
+        PreparedPrecision& p = *precisions[s.precision];
+        if (--p.jobs_left == 0) {
+            // No job of this precision is left, so none holds p.mutex in weights_for (which takes
+            // p.mutex, then this mutex): taking them in the other order here cannot deadlock.
+            std::lock_guard plock(p.mutex);
+            p.model.reset();  // running jobs of it hold their own reference; none is left
+            if (p.resident) in_use -= std::min(in_use, p.weight_bytes);
+            p.resident = false;
+        }
+        if (s.evaluator == EvaluatorKind::Kld && --kld_jobs_left == 0) {
+            kld_base.reset();
+            if (kld_resident) in_use -= std::min(in_use, kld_cache_estimate);
+            kld_resident = false;
+        }
+    }
+    if (options.store) {
+        try {
+            options.store->finish_job(record);
+        } catch (const Error& e) {  // the result is still reported; say it was not saved
+            if (record.status == JobStatus::Done) record.status = JobStatus::Failed;
+            record.error += (record.error.empty() ? "" : "; ") + std::string("not saved: ") + e.what();
+        }
+    }
+    {
+        std::lock_guard lock(mutex);
+        run.jobs[size_t(i)] = record;
+        ended[size_t(i)] = true;
+    }
+    if (options.observer) options.observer->job_finished(record);
+    changed.notify_all();
+}
+
+std::shared_ptr<const Model> JobRunner::Impl::weights_for(const std::string& precision, Progress& prog) {
+    PreparedPrecision& p = *precisions.at(precision);
+    std::lock_guard lock(p.mutex);
+    if (p.model) return p.model;
+    if (precision == kPrecisionFile) {
+        p.model = base;
+    } else {
+        QuantizeModelOptions qopts;
+        qopts.mix = PrecisionRecipe::parse(precision).options;
+        qopts.n_threads = threads_per_worker;
+        QuantizedWeights q = quantize_model_in_memory(base->file(), qopts, prog);
+        p.model = Model::with_weights(*base, std::move(q.tensors));
+    }
+    std::lock_guard rlock(mutex);
+    ++prepared_count;
+    return p.model;
+}
+
+std::vector<Metric> JobRunner::Impl::evaluate(int i, JobRecord& record, Progress& prog) {
+    const JobSpec& s = specs[size_t(i)];
+    const std::shared_ptr<const Model> model = weights_for(s.precision, prog);
+    prog.check_cancel();
+    PerplexityOptions popts;
+    popts.n_ctx = matrix.n_ctx;
+    popts.max_chunks = matrix.max_chunks;
+    switch (s.evaluator) {
+        case EvaluatorKind::Perplexity: {
+            ModelContext ctx(model, matrix.n_ctx);
+            const bool collects_base = kld_jobs_total > 0 && i == specs.front().index;
+            if (!collects_base) return perplexity_metrics(perplexity_run(ctx, *tokenizer, ppl_tokens, popts, prog));
+            try {
+                KldBase b = kld_base_collect(ctx, *tokenizer, ppl_tokens, popts, prog);
+                std::lock_guard lock(mutex);
+                kld_base = std::make_shared<const KldBaseCache>(std::move(b.cache));
+                return perplexity_metrics(b.perplexity);
+            } catch (const Error& e) {
+                std::lock_guard lock(mutex);
+                kld_base_error = e.what();
+                throw;
+            }
+        }
+        case EvaluatorKind::Kld: {
+            std::shared_ptr<const KldBaseCache> cache;
+            {
+                std::lock_guard lock(mutex);
+                cache = kld_base;
+                if (!cache)
+                    throw Error(fmt::format("no KLD base: the baseline {} perplexity job did not finish{}", specs.front().precision,
+                                            kld_base_error.empty() ? "" : " (" + kld_base_error + ")"));
+            }
+            ModelContext ctx(model, matrix.n_ctx);
+            return kld_metrics(kld_run(ctx, *tokenizer, ppl_tokens, popts, *cache, prog));
+        }
+        case EvaluatorKind::Task: {
+            const LoadedTask& t = tasks.at(s.dataset);
+            if (s.precision == specs.front().precision)  // once per dataset, not once per precision
+                for (const std::string& w : t.dataset.warnings) notify_message(i, "skipped " + w);
+            ModelContext ctx(model, task_context(matrix, model->hparams()));
+            TaskEvalOptions topts;
+            topts.limit = matrix.task_limit;
+            topts.seed = matrix.seed;
+            TaskResult r = task_evaluate(ctx, *tokenizer, t.dataset, topts, prog);
+            record.calibration = r.calibration.bins;
+            record.item_correct = std::move(r.item_correct);
+            record.item_confidence = std::move(r.item_confidence);
+            std::vector<Metric> metrics = std::move(r.metrics);
+            metrics.push_back(Metric{"items_skipped", double(t.dataset.skipped)});
+            return metrics;
+        }
+        case EvaluatorKind::Bench: {
+            SpeedBenchOptions bopts;
+            bopts.n_prompt = matrix.bench_prompt;
+            bopts.n_gen = matrix.bench_gen;
+            bopts.repetitions = matrix.bench_repetitions;
+            bopts.n_threads = threads_per_worker;
+            return speed_bench_metrics(speed_bench_run(model, bopts, prog));
+        }
+    }
+    throw Error("unknown evaluator");
+}
+
+void JobRunner::Impl::notify_message(int i, const std::string& message) {
+    if (!options.observer) return;
+    JobRecord record;
+    {
+        std::lock_guard lock(mutex);
+        record = run.jobs[size_t(i)];
+    }
+    options.observer->job_message(record, message);
+}
+
+// Progress of job i to the observer with the stage's ETA, at most every 50 ms (and always at a
+// stage's start and end) so a per-token callback does not flood a GUI.
+Progress::Callback JobRunner::Impl::progress_callback(int i) {
+    struct State {
+        std::string stage;
+        Clock::time_point stage_start, last;
+    };
+    auto state = std::make_shared<State>();
+    return [this, i, state](int64_t done, int64_t total, const std::string& stage) {
+        if (!options.observer) return;
+        const auto now = Clock::now();
+        if (stage != state->stage || done == 0) {
+            state->stage = stage;
+            state->stage_start = now;
+        } else if (done < total && now - state->last < std::chrono::milliseconds(50)) {
+            return;
+        }
+        state->last = now;
+        JobProgress p;
+        p.done = done;
+        p.total = total;
+        p.stage = stage;
+        p.elapsed_seconds = std::chrono::duration<double>(now - state->stage_start).count();
+        p.eta_seconds = done > 0 && total > 0 ? p.elapsed_seconds * double(total - done) / double(done) : -1.0;
+        JobRecord record;
+        {
+            std::lock_guard lock(mutex);
+            record = run.jobs[size_t(i)];
+        }
+        options.observer->job_progress(record, p);
+    };
+}
+
+}  // namespace qs
