@@ -16,6 +16,9 @@ PACKAGES=(
   libqt6opengl6-dev
   # headless GUI tests and screenshots
   xvfb xauth
+  # demo datasets: the King James Bible (public domain) and its reader, /usr/bin/bible
+  # (the demo model's training recipe needs more: see tools/demo/README.md)
+  bible-kjv bible-kjv-text
 )
 
 SUDO=""
