@@ -1,0 +1,80 @@
+#include "chart_export.h"
+
+#include <QBuffer>
+#include <QFileInfo>
+#include <QImage>
+#include <QPageSize>
+#include <QPainter>
+#include <QPdfWriter>
+#include <QWidget>
+#include <QSvgGenerator>
+#include <memory>
+
+#include "chart_view.h"
+#include "core/error.h"
+
+namespace qs::charts {
+namespace {
+
+[[noreturn]] void fail(const QString& path, const char* what) { throw qs::Error(path.toStdString() + ": " + what); }
+
+QImage render_image(ChartView& view, QSize size) {
+    QImage image(size, QImage::Format_ARGB32);
+    image.fill(Qt::white);
+    QPainter painter(&image);
+    painter.setRenderHint(QPainter::Antialiasing);
+    view.render_to(painter, QRectF(QPointF(0, 0), QSizeF(size)));
+    return image;
+}
+
+}  // namespace
+
+void chart_export(ChartView& view, const QString& path, QSize size) {
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    if (suffix == "png") {
+        if (!render_image(view, size).save(path, "PNG")) fail(path, "cannot write the PNG file");
+    } else if (suffix == "svg") {
+        QSvgGenerator svg;
+        svg.setFileName(path);
+        svg.setSize(size);
+        svg.setViewBox(QRect(QPoint(0, 0), size));
+        svg.setTitle(view.chart().title);
+        QPainter painter;
+        if (!painter.begin(&svg)) fail(path, "cannot write the SVG file");
+        view.render_to(painter, QRectF(QPointF(0, 0), QSizeF(size)));
+        painter.end();
+    } else if (suffix == "pdf") {
+        QPdfWriter pdf(path);
+        pdf.setTitle(view.chart().title);
+        pdf.setResolution(96);  // one PDF pixel per screen pixel: the page is the chart's size
+        pdf.setPageSize(QPageSize(QSizeF(size) * 72.0 / 96.0, QPageSize::Point));
+        pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
+        QPainter painter;
+        if (!painter.begin(&pdf)) fail(path, "cannot write the PDF file");
+        view.render_to(painter, QRectF(painter.viewport()));
+        painter.end();
+    } else {
+        fail(path, "unknown chart format (use .png, .svg or .pdf)");
+    }
+    if (!QFileInfo::exists(path)) fail(path, "the file was not written");
+}
+
+void chart_export(const ChartSpec& spec, const QString& path, QSize size) {
+    std::unique_ptr<ChartView> view(chart_view_create(nullptr));
+    view->widget()->resize(size);
+    view->set_chart(spec);
+    chart_export(*view, path, size);
+}
+
+QByteArray chart_png_bytes(const ChartSpec& spec, QSize size) {
+    std::unique_ptr<ChartView> view(chart_view_create(nullptr));
+    view->widget()->resize(size);
+    view->set_chart(spec);
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
+    render_image(*view, size).save(&buffer, "PNG");
+    return bytes;
+}
+
+}  // namespace qs::charts

@@ -1,0 +1,60 @@
+#include <QFile>
+#include <QJsonDocument>
+#include <gtest/gtest.h>
+
+#include "common/test_paths.h"
+#include "core/error.h"
+#include "workspace.h"
+
+using namespace qs::ui;
+
+TEST(Workspace, RoundTripsThroughAFile) {
+    Workspace w;
+    w.model_path = "/models/m1.gguf";
+    w.precisions = {"F16", "Q4_K_M+ffn_down=q8_0"};
+    w.custom_recipes = {{"down in q8", "Q4_K_M+ffn_down=q8_0"}};
+    w.datasets = {{"arc", "/data/arc.jsonl", 100, true}, {"wiki", "/data/wiki.raw", 0, false}};
+    w.baseline = "F16";
+    w.n_ctx = 256;
+    w.bench = true;
+    w.roi.price_per_hour = 1.25;
+    w.roi.api_prices = {{"API A", 0.6}};
+    const QString path = QString::fromStdString(qs::test::temp_dir()) + "/session.json";
+    w.save(path);
+    const Workspace r = Workspace::load(path);
+    EXPECT_EQ(r.model_path, w.model_path);
+    EXPECT_EQ(r.precisions, w.precisions);
+    EXPECT_EQ(r.custom_recipes, w.custom_recipes);
+    ASSERT_EQ(r.datasets.size(), 2);
+    EXPECT_EQ(r.datasets[0].limit, 100);
+    EXPECT_FALSE(r.datasets[1].checked);
+    EXPECT_EQ(r.n_ctx, 256);
+    EXPECT_TRUE(r.bench);
+    EXPECT_DOUBLE_EQ(r.roi.price_per_hour, 1.25);
+    ASSERT_EQ(r.roi.api_prices.size(), 1);
+    EXPECT_DOUBLE_EQ(r.roi.api_prices[0].second, 0.6);
+}
+
+TEST(Workspace, BadFilesGiveMessagesNamingTheFile) {
+    const QString dir = QString::fromStdString(qs::test::temp_dir());
+    auto write = [&](const char* name, const char* text) {
+        QFile f(dir + "/" + name);
+        f.open(QIODevice::WriteOnly);
+        f.write(text);
+        return dir + "/" + name;
+    };
+    auto message = [](const QString& path) {
+        try {
+            Workspace::load(path);
+        } catch (const qs::Error& e) {
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    const QString not_json = write("a.json", "{");
+    EXPECT_NE(message(not_json).find(not_json.toStdString() + ": invalid JSON"), std::string::npos);
+    EXPECT_NE(message(write("b.json", "{\"x\":1}")).find("not a QuantScope workspace"), std::string::npos);
+    EXPECT_NE(message(write("c.json", "{\"quantscope_workspace\":99}")).find("newer"), std::string::npos);
+    EXPECT_NE(message(write("d.json", "{\"quantscope_workspace\":1,\"precisions\":\"F16\"}")).find("precisions"), std::string::npos);
+    EXPECT_NE(message(dir + "/missing.json").find("cannot read"), std::string::npos);
+}

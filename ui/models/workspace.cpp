@@ -1,0 +1,166 @@
+#include "workspace.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+
+#include "core/error.h"
+
+namespace qs::ui {
+namespace {
+
+[[noreturn]] void fail(const QString& source, const QString& what) { throw qs::Error((source + ": " + what).toStdString()); }
+
+// Typed field readers: absent fields keep the default (older files), wrong types are errors.
+struct Reader {
+    const QJsonObject& o;
+    const QString& source;
+    QString where;
+
+    const QJsonValue* get(const char* key, QJsonValue::Type type, QJsonValue& holder) const {
+        if (!o.contains(key)) return nullptr;
+        holder = o.value(key);
+        if (holder.type() != type) fail(source, QString("field '%1%2' has the wrong type").arg(where, key));
+        return &holder;
+    }
+    void read(const char* key, QString& out) const {
+        QJsonValue v;
+        if (get(key, QJsonValue::String, v)) out = v.toString();
+    }
+    void read(const char* key, double& out) const {
+        QJsonValue v;
+        if (get(key, QJsonValue::Double, v)) out = v.toDouble();
+    }
+    void read(const char* key, int& out) const {
+        double d = out;
+        read(key, d);
+        out = int(d);
+    }
+    void read(const char* key, qint64& out) const {
+        double d = double(out);
+        read(key, d);
+        out = qint64(d);
+    }
+    void read(const char* key, bool& out) const {
+        QJsonValue v;
+        if (get(key, QJsonValue::Bool, v)) out = v.toBool();
+    }
+    QJsonArray array(const char* key) const {
+        QJsonValue v;
+        return get(key, QJsonValue::Array, v) ? v.toArray() : QJsonArray();
+    }
+    QJsonObject object_at(const QJsonArray& a, int i, const char* key) const {
+        if (!a[i].isObject()) fail(source, QString("%1%2[%3] is not an object").arg(where, key).arg(i));
+        return a[i].toObject();
+    }
+};
+
+}  // namespace
+
+QJsonObject Workspace::to_json() const {
+    QJsonArray customs, sets, apis;
+    for (const auto& [name, spec] : custom_recipes) customs.append(QJsonObject{{"name", name}, {"recipe", spec}});
+    for (const auto& d : datasets)
+        sets.append(QJsonObject{{"name", d.name}, {"path", d.path}, {"limit", double(d.limit)}, {"checked", d.checked}});
+    for (const auto& [name, price] : roi.api_prices) apis.append(QJsonObject{{"name", name}, {"usd_per_mtok", price}});
+    return QJsonObject{
+        {"quantscope_workspace", kVersion},
+        {"model_path", model_path},
+        {"precisions", QJsonArray::fromStringList(precisions)},
+        {"custom_recipes", customs},
+        {"datasets", sets},
+        {"baseline", baseline},
+        {"run", QJsonObject{{"n_ctx", n_ctx}, {"workers", workers}, {"threads", threads}, {"kld", kld}, {"bench", bench}}},
+        {"roi", QJsonObject{{"monthly_tokens_millions", roi.monthly_tokens_millions}, {"hardware", roi.hardware},
+                            {"price_per_hour", roi.price_per_hour}, {"one_time_cost", roi.one_time_cost},
+                            {"retention_threshold", roi.retention_threshold}, {"api_prices", apis}}},
+    };
+}
+
+Workspace Workspace::from_json(const QJsonObject& o, const QString& source) {
+    Workspace w;
+    int version = 0;
+    Reader r{o, source, {}};
+    r.read("quantscope_workspace", version);
+    if (version < 1) fail(source, "not a QuantScope workspace (no 'quantscope_workspace' version)");
+    if (version > kVersion) fail(source, QString("written by a newer QuantScope (workspace version %1)").arg(version));
+    r.read("model_path", w.model_path);
+    r.read("baseline", w.baseline);
+    const QJsonArray precisions = r.array("precisions");
+    for (int i = 0; i < precisions.size(); ++i) {
+        if (!precisions[i].isString()) fail(source, QString("precisions[%1] is not a string").arg(i));
+        w.precisions << precisions[i].toString();
+    }
+    const QJsonArray customs = r.array("custom_recipes");
+    for (int i = 0; i < customs.size(); ++i) {
+        const QJsonObject c = r.object_at(customs, i, "custom_recipes");
+        QString name, spec;
+        Reader cr{c, source, "custom_recipes[]."};
+        cr.read("name", name);
+        cr.read("recipe", spec);
+        if (spec.isEmpty()) fail(source, QString("custom_recipes[%1] has no recipe").arg(i));
+        w.custom_recipes.append({name, spec});
+    }
+    const QJsonArray sets = r.array("datasets");
+    for (int i = 0; i < sets.size(); ++i) {
+        const QJsonObject d = r.object_at(sets, i, "datasets");
+        WorkspaceDataset ds;
+        Reader dr{d, source, "datasets[]."};
+        dr.read("name", ds.name);
+        dr.read("path", ds.path);
+        dr.read("limit", ds.limit);
+        dr.read("checked", ds.checked);
+        if (ds.path.isEmpty()) fail(source, QString("datasets[%1] has no path").arg(i));
+        w.datasets.push_back(ds);
+    }
+    QJsonValue holder;
+    if (const QJsonValue* run = r.get("run", QJsonValue::Object, holder)) {
+        const QJsonObject ro = run->toObject();
+        Reader rr{ro, source, "run."};
+        rr.read("n_ctx", w.n_ctx);
+        rr.read("workers", w.workers);
+        rr.read("threads", w.threads);
+        rr.read("kld", w.kld);
+        rr.read("bench", w.bench);
+    }
+    QJsonValue roi_holder;
+    if (const QJsonValue* roi = r.get("roi", QJsonValue::Object, roi_holder)) {
+        const QJsonObject ro = roi->toObject();
+        Reader rr{ro, source, "roi."};
+        rr.read("monthly_tokens_millions", w.roi.monthly_tokens_millions);
+        rr.read("hardware", w.roi.hardware);
+        rr.read("price_per_hour", w.roi.price_per_hour);
+        rr.read("one_time_cost", w.roi.one_time_cost);
+        rr.read("retention_threshold", w.roi.retention_threshold);
+        const QJsonArray apis = rr.array("api_prices");
+        for (int i = 0; i < apis.size(); ++i) {
+            const QJsonObject a = rr.object_at(apis, i, "api_prices");
+            QString name;
+            double price = 0;
+            Reader ar{a, source, "roi.api_prices[]."};
+            ar.read("name", name);
+            ar.read("usd_per_mtok", price);
+            w.roi.api_prices.append({name, price});
+        }
+    }
+    return w;
+}
+
+void Workspace::save(const QString& path) const {
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) fail(path, "cannot write: " + f.errorString());
+    const QByteArray bytes = QJsonDocument(to_json()).toJson(QJsonDocument::Indented);
+    if (f.write(bytes) != bytes.size()) fail(path, "write failed: " + f.errorString());
+}
+
+Workspace Workspace::load(const QString& path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) fail(path, "cannot read: " + f.errorString());
+    QJsonParseError err;
+    const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &err);
+    if (err.error != QJsonParseError::NoError) fail(path, QString("invalid JSON at offset %1: %2").arg(err.offset).arg(err.errorString()));
+    if (!doc.isObject()) fail(path, "the top level is not a JSON object");
+    return from_json(doc.object(), path);
+}
+
+}  // namespace qs::ui

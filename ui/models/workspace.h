@@ -1,0 +1,51 @@
+// A session as JSON: the model, the checked precisions and custom recipes, the datasets with their
+// limits, the baseline and the run and ROI settings. Saved and reopened from the File menu.
+#pragma once
+
+#include <QJsonObject>
+#include <QList>
+#include <QPair>
+#include <QString>
+#include <QStringList>
+#include <QVector>
+
+namespace qs::ui {
+
+struct WorkspaceDataset {
+    QString name, path;
+    qint64 limit = 0;
+    bool checked = true;
+};
+
+struct RoiSettings {
+    double monthly_tokens_millions = 100;   // generated tokens per month, millions
+    QString hardware = "CPU server (16 cores)";
+    double price_per_hour = 0.80;           // USD
+    double one_time_cost = 0;               // USD (setup, hardware purchase)
+    double retention_threshold = 99.0;      // % of the baseline's quality a recommendation must keep
+    QVector<QPair<QString, double>> api_prices;  // (name, USD per Mtok generated)
+};
+
+struct Workspace {
+    static constexpr int kVersion = 1;
+    QString model_path;
+    QStringList precisions;                  // checked recipe strings
+    QList<QPair<QString, QString>> custom_recipes;  // (name, spec)
+    QVector<WorkspaceDataset> datasets;
+    QString baseline;
+    int n_ctx = 512;
+    int workers = 1;
+    int threads = 0;
+    bool kld = true;
+    bool bench = false;
+    RoiSettings roi;
+
+    QJsonObject to_json() const;
+    // Throws qs::Error("<source>: ...") for a missing or mistyped field or a newer version.
+    static Workspace from_json(const QJsonObject& json, const QString& source);
+
+    void save(const QString& path) const;          // throws qs::Error naming the file
+    static Workspace load(const QString& path);    // throws qs::Error naming the file
+};
+
+}  // namespace qs::ui
