@@ -10,11 +10,11 @@
 #include <filesystem>
 #include <optional>
 #include <fmt/format.h>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "core/error.h"
+#include "cost/bench_speeds.h"
 #include "cost/cost_model.h"
 #include "cost/price_table.h"
 
@@ -42,40 +42,6 @@ PriceTable load_prices(const CostCliOptions& o) {
         throw Error("cost: no price table found (resources/prices.json next to the executable or in the source tree); "
                     "pass --prices FILE or set QUANTSCOPE_PRICES");
     return price_table_load(path);
-}
-
-// Per-precision throughput from a `bench --json` file: results[].precision, .pp.avg_ts, .tg.avg_ts.
-std::vector<PrecisionSpeed> speeds_from_bench(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) fail_file(path, "cannot open the bench results");
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::parse_error& e) {
-        fail_file(path, "not valid JSON: {}", e.what());
-    }
-    if (!j.is_object() || !j.contains("results") || !j["results"].is_array())
-        fail_file(path, "expected the object `quantscope-cli bench --json` prints (with a 'results' array)");
-    std::vector<PrecisionSpeed> out;
-    for (size_t i = 0; i < j["results"].size(); ++i) {
-        const auto& r = j["results"][i];
-        if (!r.is_object() || !r.contains("precision") || !r["precision"].is_string())
-            fail_file(path, "results[{}].precision: missing or not a string", i);
-        PrecisionSpeed s;
-        s.precision = r["precision"].get<std::string>();
-        auto avg = [&](const char* test) {
-            if (!r.contains(test) || r[test].is_null()) return 0.0;
-            if (!r[test].is_object() || !r[test].contains("avg_ts") || !r[test]["avg_ts"].is_number())
-                fail_file(path, "results[{}].{}.avg_ts: missing or not a number", i, test);
-            return r[test]["avg_ts"].get<double>();
-        };
-        s.pp_tps = avg("pp");
-        s.tg_tps = avg("tg");
-        if (s.tg_tps <= 0) fail_file(path, "results[{}] ({}): no generation throughput (run bench with -n > 0)", i, s.precision);
-        out.push_back(std::move(s));
-    }
-    if (out.empty()) fail_file(path, "results: empty");
-    return out;
 }
 
 void apply_retention(std::vector<PrecisionSpeed>& speeds, const std::vector<std::string>& items) {
@@ -154,7 +120,7 @@ void run(const CostCliOptions& o) {
 
     std::vector<PrecisionSpeed> speeds;
     if (!o.bench.empty()) {
-        speeds = speeds_from_bench(o.bench);
+        speeds = bench_speeds_load(o.bench);
     } else {
         if (o.tps_gen <= 0) throw Error("cost: give --tps-gen (generation tokens/s) or --bench FILE");
         speeds.push_back({o.name, o.tps_prompt, o.tps_gen});

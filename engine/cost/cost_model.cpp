@@ -133,6 +133,7 @@ PrecisionPick cost_pick(const std::vector<PrecisionSpeed>& speeds, const std::ve
     } else {
         pick.reason += " (the baseline itself: no cheaper precision keeps enough accuracy)";
     }
+    if (unknown > 0) pick.reason += fmt::format("; {} precision(s) without a measured retention were not considered", unknown);
     return pick;
 }
 
