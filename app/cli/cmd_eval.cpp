@@ -1,12 +1,206 @@
-// quantscope-cli eval: being written (issue 4). Registered so the command list is stable.
+// quantscope-cli eval --model M --precisions F16,Q8_0,Q4_K_M,Q4_0 [--baseline F16] [--ppl FILE] [--kld]
+//     [--task hellaswag=FILE]... [--limit N] [--db FILE] [--csv FILE] [--json] (more flags: --help)
+//
+// The whole matrix runs as jobs (engine/jobs); each finished job is in the database at once, so
+// Ctrl-C (or a kill) loses only the jobs still running.
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
 #include "commands.h"
 #include "core/error.h"
+#include "eval_output.h"
+#include "jobs/job_runner.h"
+#include "progress_bar.h"
+#include "store/results_store.h"
 
 namespace qs::cli {
+namespace {
 
-void add_eval_command(CLI::App& app, const GlobalOptions&) {
-    auto* cmd = app.add_subcommand("eval", "(not yet available)");
-    cmd->callback([] { throw qs::Error("quantscope-cli eval: not available in this build yet"); });
+struct EvalCliOptions {
+    EvalMatrix matrix;
+    std::vector<std::string> task_args;    // NAME=FILE
+    std::vector<std::string> format_args;  // NAME=FORMAT
+    std::string db, csv, memory_budget, on_bad_line = "stop";
+    int threads = 0, workers = 1;
+    bool json = false;
+};
+
+std::pair<std::string, std::string> split_pair(const std::string& arg, const char* flag) {
+    const size_t eq = arg.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == arg.size())
+        throw Error(fmt::format("eval: {} expects NAME=VALUE, got '{}'", flag, arg));
+    return {arg.substr(0, eq), arg.substr(eq + 1)};
+}
+
+// "8G", "512M", "1.5GiB", "1000000": bytes.
+uint64_t parse_bytes(const std::string& s) {
+    size_t used = 0;
+    double v = 0;
+    try {
+        v = std::stod(s, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    std::string unit = s.substr(used);
+    for (char& c : unit) c = char(std::toupper(static_cast<unsigned char>(c)));
+    static const std::map<std::string, double> units = {
+        {"", 1}, {"B", 1}, {"K", 1024.0}, {"KB", 1024.0}, {"KIB", 1024.0}, {"M", 1048576.0}, {"MB", 1048576.0},
+        {"MIB", 1048576.0}, {"G", 1073741824.0}, {"GB", 1073741824.0}, {"GIB", 1073741824.0}};
+    auto it = units.find(unit);
+    if (used == 0 || it == units.end() || v <= 0) throw Error("eval: --memory-budget '" + s + "' is not a size (e.g. 8G, 512M)");
+    return uint64_t(v * it->second);
+}
+
+// Ctrl-C: the handler only sets a flag (all it may do); a watcher thread turns it into cancel_all().
+std::atomic<bool> g_interrupted{false};
+extern "C" void on_sigint(int) {
+    g_interrupted.store(true);
+    std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+}
+
+// Progress bars and job lines on stderr. Callbacks come from worker threads: one mutex.
+class CliObserver : public JobObserver {
+public:
+    CliObserver(bool bars, size_t n_jobs) : bars_(bars), n_jobs_(n_jobs) {}
+
+    void job_started(const JobRecord& j) override {
+        std::lock_guard lock(mutex_);
+        bars_by_job_[j.index] = std::make_unique<ProgressBar>(bars_);
+    }
+    void job_progress(const JobRecord& j, const JobProgress& p) override {
+        std::lock_guard lock(mutex_);
+        auto it = bars_by_job_.find(j.index);
+        if (it == bars_by_job_.end()) return;
+        const std::string label = fmt::format("[{}/{}] {} {}", j.index + 1, n_jobs_, j.precision, p.stage);
+        it->second->callback()(p.done, p.total, label);
+    }
+    void job_message(const JobRecord& j, const std::string& message) override {
+        std::lock_guard lock(mutex_);
+        warnings_.push_back(message);
+        std::fprintf(stderr, "[%d/%zu] %s\n", j.index + 1, n_jobs_, message.c_str());
+    }
+    void job_finished(const JobRecord& j) override {
+        std::lock_guard lock(mutex_);
+        bars_by_job_.erase(j.index);  // finishes its line
+        std::string what = j.status == JobStatus::Failed ? ": " + j.error : "";
+        std::fprintf(stderr, "[%d/%zu] %s %s %s: %s (%.1f s)%s\n", j.index + 1, n_jobs_, j.precision.c_str(),
+                     evaluator_name(j.evaluator), j.dataset.c_str(), job_status_name(j.status), j.seconds, what.c_str());
+        std::fflush(stderr);
+    }
+    std::vector<std::string> warnings() {
+        std::lock_guard lock(mutex_);
+        return warnings_;
+    }
+
+private:
+    std::mutex mutex_;
+    bool bars_;
+    size_t n_jobs_;
+    std::map<int, std::unique_ptr<ProgressBar>> bars_by_job_;
+    std::vector<std::string> warnings_;
+};
+
+void run(EvalCliOptions& o, const GlobalOptions& global) {
+    for (const std::string& a : o.task_args) {
+        auto [name, path] = split_pair(a, "--task");
+        o.matrix.tasks.push_back({name, path, ""});
+    }
+    for (const std::string& a : o.format_args) {
+        auto [name, format] = split_pair(a, "--format");
+        bool found = false;
+        for (TaskSpec& t : o.matrix.tasks)
+            if (t.name == name) t.format = format, found = true;
+        if (!found) throw Error("eval: --format names task '" + name + "', which no --task gives");
+    }
+    o.matrix.on_bad_line = o.on_bad_line == "skip" ? BadLinePolicy::Skip : BadLinePolicy::Stop;
+
+    ResultsStore store(o.db.empty() ? ":memory:" : o.db);
+    // Jobs are numbered in plan order; the observer needs the count before the first callback.
+    const size_t n_jobs = plan_jobs(o.matrix).size();
+    CliObserver observer(!global.quiet, n_jobs);
+    RunnerOptions ropts;
+    ropts.workers = o.workers;
+    ropts.threads = o.threads;
+    ropts.memory_budget = o.memory_budget.empty() ? 0 : parse_bytes(o.memory_budget);
+    ropts.store = &store;
+    ropts.observer = &observer;
+    JobRunner runner(o.matrix, ropts);
+
+    g_interrupted.store(false);
+    std::signal(SIGINT, on_sigint);
+    runner.start();
+    if (!global.quiet) std::fprintf(stderr, "eval: %zu jobs%s\n", n_jobs, o.db.empty() ? "" : (", results in " + o.db).c_str());
+    std::atomic<bool> done{false};
+    std::thread watcher([&] {
+        while (!done.load()) {
+            if (g_interrupted.load()) {
+                runner.cancel_all();
+                return;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    });
+    const RunRecord result = runner.wait();
+    done.store(true);
+    watcher.join();
+    std::signal(SIGINT, SIG_DFL);
+
+    if (!o.csv.empty()) eval_write_csv(result, o.csv);
+    if (o.json)
+        fmt::print("{}\n", eval_json(result, o.db, observer.warnings()).dump(2));
+    else
+        eval_print_table(result);
+
+    int failed = 0, cancelled = 0;
+    for (const JobRecord& j : result.jobs) {
+        failed += j.status == JobStatus::Failed;
+        cancelled += j.status == JobStatus::Cancelled;
+    }
+    if (g_interrupted.load() || cancelled) throw Cancelled();
+    if (failed) throw Error(fmt::format("eval: {} of {} jobs failed (see above)", failed, result.jobs.size()));
+}
+
+}  // namespace
+
+void add_eval_command(CLI::App& app, const GlobalOptions& global) {
+    auto o = std::make_shared<EvalCliOptions>();
+    CLI::App* cmd = app.add_subcommand("eval", "Evaluate a model at several precisions (perplexity, KLD, tasks, speed); results to a database");
+    cmd->add_option("-m,--model", o->matrix.model_path, "GGUF model file")->required();
+    cmd->add_option("-p,--precisions", o->matrix.precisions, "Comma-separated precision recipes (F16,Q8_0,Q4_K_M,...; 'file' = the file as is)")
+        ->required()->delimiter(',');
+    cmd->add_option("--baseline", o->matrix.baseline, "Precision that KLD and comparisons use (default: the first)");
+    cmd->add_option("--ppl", o->matrix.ppl_path, "Text for perplexity (and KLD), read as llama-perplexity -f");
+    cmd->add_flag("--kld", o->matrix.kld, "KL divergence of each precision against the baseline (needs --ppl)");
+    cmd->add_option("--task", o->task_args, "NAME=FILE task dataset; NAME picks the format when it is one (hellaswag-jsonl, arc, mmlu, ...), else it is detected");
+    cmd->add_option("--format", o->format_args, "NAME=FORMAT: the dataset format of task NAME when detection is ambiguous");
+    cmd->add_flag("--bench", o->matrix.bench, "Speed and memory of each precision (llama-bench pp/tg)");
+    cmd->add_option("--limit", o->matrix.task_limit, "Items per task, a fixed-seed sample (0: all)")->capture_default_str()->check(CLI::NonNegativeNumber);
+    cmd->add_option("--seed", o->matrix.seed, "Seed of the task sample")->capture_default_str();
+    cmd->add_option("--fewshot", o->matrix.num_fewshot, "Few-shot examples per task item")->capture_default_str()->check(CLI::NonNegativeNumber);
+    cmd->add_option("-c,--ctx", o->matrix.n_ctx, "Perplexity/KLD tokens per chunk")->capture_default_str()->check(CLI::Range(8, 1 << 20));
+    cmd->add_option("--chunks", o->matrix.max_chunks, "Perplexity/KLD chunks (-1: all)")->capture_default_str();
+    cmd->add_option("--task-ctx", o->matrix.task_n_ctx, "Task context (0: the model's, at most 2048)")->capture_default_str()->check(CLI::NonNegativeNumber);
+    cmd->add_option("--bench-prompt", o->matrix.bench_prompt, "Bench prompt tokens (pp)")->capture_default_str()->check(CLI::NonNegativeNumber);
+    cmd->add_option("--bench-gen", o->matrix.bench_gen, "Bench generated tokens (tg)")->capture_default_str()->check(CLI::NonNegativeNumber);
+    cmd->add_option("--bench-reps", o->matrix.bench_repetitions, "Bench repetitions")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--on-bad-line", o->on_bad_line, "Malformed dataset line: stop (error FILE:LINE) or skip (reported)")
+        ->capture_default_str()->check(CLI::IsMember({"stop", "skip"}));
+    cmd->add_option("--db", o->db, "SQLite results database (created if missing); default: not saved");
+    cmd->add_option("--csv", o->csv, "Write one row per job x metric to this CSV file");
+    cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
+    cmd->add_option("-t,--threads", o->threads, "Threads in total (0: every core)")->capture_default_str()->check(CLI::Range(0, 1024));
+    cmd->add_option("-w,--workers", o->workers, "Jobs run at once (threads are split between them)")->capture_default_str()->check(CLI::Range(1, 64));
+    cmd->add_option("--memory-budget", o->memory_budget, "Memory the running jobs may use (8G, 512M; default 80 % of available)");
+    cmd->add_option("--note", o->matrix.note, "Free text stored with the run");
+    cmd->callback([o, &global] { run(*o, global); });
 }
 
 }  // namespace qs::cli

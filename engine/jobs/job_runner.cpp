@@ -45,6 +45,7 @@ struct PreparedPrecision {
     int jobs_left = 0;                     // jobs of this precision not yet ended
     uint64_t weight_bytes = 0;             // estimate, for the budget
     bool resident = false;                 // counted in the budget (guarded by the runner's mutex)
+    std::string error;                     // why preparing failed: its other jobs fail with it at once
 };
 
 // A task dataset loaded once per run, shared by every precision's job on it.
@@ -109,6 +110,7 @@ struct JobRunner::Impl {
     void execute(int i);
     std::vector<Metric> evaluate(int i, JobRecord& record, Progress& progress);
     std::shared_ptr<const Model> weights_for(const std::string& precision, Progress& progress);
+    void prepare_weights(const std::string& precision, PreparedPrecision& p, Progress& progress);
     void end_job(int i, JobRecord record);
     Progress::Callback progress_callback(int i);
     void notify_message(int i, const std::string& message);
@@ -225,9 +227,17 @@ int task_context(const EvalMatrix& m, const ModelHParams& hp) {
 // forward scratch of one context, and the KLD base cache (2 bytes per vocabulary entry per scored token).
 void JobRunner::Impl::estimate_memory() {
     const ModelHParams& hp = base->hparams();
-    for (auto& [name, p] : precisions)
-        p->weight_bytes = name == kPrecisionFile ? model_weight_footprint(*base).bytes
-                                                 : PrecisionRecipe::parse(name).estimate(base->file()).tensor_bytes;
+    const uint64_t file_weights = model_weight_footprint(*base).bytes;
+    for (auto& [name, p] : precisions) {
+        p->weight_bytes = file_weights;
+        if (name == kPrecisionFile) continue;
+        try {
+            p->weight_bytes = PrecisionRecipe::parse(name).estimate(base->file()).tensor_bytes;
+        } catch (const Error&) {
+            // The recipe cannot be applied to this model (e.g. a row length no type fits): its jobs
+            // fail alone with that message when they quantize; the others run.
+        }
+    }
     const int64_t chunks_avail = int64_t(ppl_tokens.size()) / std::max(1, matrix.n_ctx);
     const int64_t chunks = matrix.max_chunks < 0 ? chunks_avail : std::min<int64_t>(chunks_avail, matrix.max_chunks);
     const int64_t rows = chunks * (matrix.n_ctx - matrix.n_ctx / 2 - 1);
@@ -434,6 +444,19 @@ std::shared_ptr<const Model> JobRunner::Impl::weights_for(const std::string& pre
     PreparedPrecision& p = *precisions.at(precision);
     std::lock_guard lock(p.mutex);
     if (p.model) return p.model;
+    if (!p.error.empty()) throw Error(p.error);
+    try {
+        prepare_weights(precision, p, prog);
+    } catch (const Error& e) {
+        p.error = e.what();
+        throw;
+    }
+    std::lock_guard rlock(mutex);
+    ++prepared_count;
+    return p.model;
+}
+
+void JobRunner::Impl::prepare_weights(const std::string& precision, PreparedPrecision& p, Progress& prog) {
     if (precision == kPrecisionFile) {
         p.model = base;
     } else {
@@ -443,9 +466,6 @@ std::shared_ptr<const Model> JobRunner::Impl::weights_for(const std::string& pre
         QuantizedWeights q = quantize_model_in_memory(base->file(), qopts, prog);
         p.model = Model::with_weights(*base, std::move(q.tensors));
     }
-    std::lock_guard rlock(mutex);
-    ++prepared_count;
-    return p.model;
 }
 
 std::vector<Metric> JobRunner::Impl::evaluate(int i, JobRecord& record, Progress& prog) {

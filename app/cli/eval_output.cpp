@@ -1,0 +1,106 @@
+#include "eval_output.h"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+
+namespace qs::cli {
+namespace {
+
+nlohmann::json metrics_json(const std::vector<Metric>& metrics) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const Metric& m : metrics) {
+        nlohmann::json v = {{"value", m.value}};
+        if (m.has_stderr()) v["stderr"] = m.stderr_;
+        if (m.has_interval()) {
+            v["ci_low"] = m.ci_low;
+            v["ci_high"] = m.ci_high;
+        }
+        out[m.key] = v;
+    }
+    return out;
+}
+
+// A CSV field, quoted when it needs to be (RFC 4180).
+std::string csv_field(const std::string& s) {
+    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
+
+std::string csv_number(double v) { return std::isnan(v) ? "" : fmt::format("{:.17g}", v); }
+
+// The metrics worth a column in the table, for each evaluator.
+std::string headline(const JobRecord& j) {
+    static const std::vector<std::string> keys = {"ppl", "kld_mean", "same_top_p", "acc", "acc_norm", "ece",
+                                                  "items_skipped", "pp_tps", "tg_tps", "weight_bytes"};
+    std::string out;
+    for (const std::string& k : keys) {
+        const Metric* m = metric_find(j.metrics, k);
+        if (!m || (k == "items_skipped" && m->value == 0)) continue;
+        out += fmt::format("{}{}={:.6g}", out.empty() ? "" : "  ", k, m->value);
+        if (m->has_stderr()) out += fmt::format(" ±{:.3g}", m->stderr_);
+    }
+    return out;
+}
+
+}  // namespace
+
+nlohmann::json eval_json(const RunRecord& run, const std::string& db_path, const std::vector<std::string>& warnings) {
+    nlohmann::json jobs = nlohmann::json::array();
+    for (const JobRecord& j : run.jobs) {
+        jobs.push_back({
+            {"index", j.index}, {"id", j.id}, {"precision", j.precision}, {"evaluator", evaluator_name(j.evaluator)},
+            {"dataset", j.dataset}, {"dataset_path", j.dataset_path}, {"dataset_hash", j.dataset_hash},
+            {"status", job_status_name(j.status)}, {"error", j.error}, {"seconds", j.seconds},
+            {"finished_at", j.finished_at},
+            {"settings", j.settings_json.empty() ? nlohmann::json::object() : nlohmann::json::parse(j.settings_json)},
+            {"metrics", metrics_json(j.metrics)},
+        });
+    }
+    const nlohmann::json r = {
+        {"id", run.id}, {"started_at", run.started_at}, {"finished_at", run.finished_at},
+        {"model", run.model_path}, {"model_name", run.model_name}, {"model_hash", run.model_hash},
+        {"model_bytes", run.model_bytes}, {"baseline", run.baseline}, {"engine_version", run.engine_version},
+        {"machine", run.machine}, {"db", db_path},
+        {"settings", run.settings_json.empty() ? nlohmann::json::object() : nlohmann::json::parse(run.settings_json)},
+    };
+    return {{"run", r}, {"jobs", jobs}, {"warnings", warnings}};
+}
+
+void eval_write_csv(const RunRecord& run, const std::string& path) {
+    std::ofstream out(path, std::ios::binary);
+    if (!out) fail_file(path, "cannot write the CSV file");
+    out << "run_id,job,precision,evaluator,dataset,status,metric,value,stderr,ci_low,ci_high,unit,seconds,error\n";
+    for (const JobRecord& j : run.jobs) {
+        const std::string prefix = fmt::format("{},{},{},{},{},{},", run.id, j.index, csv_field(j.precision),
+                                               evaluator_name(j.evaluator), csv_field(j.dataset), job_status_name(j.status));
+        const std::string suffix = fmt::format(",{:.3f},{}\n", j.seconds, csv_field(j.error));
+        if (j.metrics.empty()) out << prefix << ",,,,," << suffix;
+        for (const Metric& m : j.metrics) {
+            const MetricInfo* info = metric_info(m.key);
+            out << prefix << csv_field(m.key) << ',' << csv_number(m.value) << ',' << csv_number(m.stderr_) << ','
+                << csv_number(m.ci_low) << ',' << csv_number(m.ci_high) << ','
+                << csv_field(info ? std::string(info->unit) : std::string()) << suffix;
+        }
+    }
+    if (!out.flush()) fail_file(path, "write error");
+}
+
+void eval_print_table(const RunRecord& run) {
+    fmt::print("run {}  {}  baseline {}\n", run.id, run.model_name, run.baseline);
+    fmt::print("{:>3}  {:<22} {:<10} {:<18} {:<9} {:>8}  {}\n", "job", "precision", "evaluator", "dataset", "status",
+               "seconds", "metrics");
+    for (const JobRecord& j : run.jobs) {
+        fmt::print("{:>3}  {:<22} {:<10} {:<18} {:<9} {:>8.1f}  {}\n", j.index, j.precision, evaluator_name(j.evaluator),
+                   j.dataset, job_status_name(j.status), j.seconds,
+                   j.status == JobStatus::Failed ? j.error : headline(j));
+    }
+}
+
+}  // namespace qs::cli

@@ -1,0 +1,26 @@
+// What `quantscope-cli eval` prints: the JSON object (--json), the CSV file (--csv) and the
+// human-readable table. Keys and columns are documented in README.md ("eval") and never renamed.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "store/run_record.h"
+
+namespace qs::cli {
+
+// {"run": {...}, "jobs": [{..., "metrics": {key: {"value", "stderr"?, "ci_low"?, "ci_high"?}}}],
+//  "warnings": [...]}; NaN uncertainties are left out (JSON has no NaN).
+nlohmann::json eval_json(const RunRecord& run, const std::string& db_path, const std::vector<std::string>& warnings);
+
+// Long format, one row per job x metric (a job without metrics, e.g. failed, gets one row with an
+// empty metric and its error): run_id,job,precision,evaluator,dataset,status,metric,value,stderr,
+// ci_low,ci_high,unit,seconds,error. Throws qs::Error naming the file when it cannot be written.
+void eval_write_csv(const RunRecord& run, const std::string& path);
+
+// A table on stdout: one line per job with its status and headline metrics.
+void eval_print_table(const RunRecord& run);
+
+}  // namespace qs::cli

@@ -1,0 +1,71 @@
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "jobs/job_matrix.h"
+
+namespace {
+
+qs::EvalMatrix matrix() {
+    qs::EvalMatrix m;
+    m.model_path = "m.gguf";
+    m.precisions = {"q8_0", "F16", "Q4_K_M"};
+    m.baseline = "f16";
+    m.ppl_path = "/data/wiki.test.raw";
+    m.kld = true;
+    m.tasks = {{"arc", "/data/arc.jsonl", ""}};
+    m.bench = true;
+    return m;
+}
+
+TEST(JobMatrix, BaselineFirstAndKldDependsOnItsPerplexity) {
+    const auto jobs = qs::plan_jobs(matrix());
+    // F16: ppl, arc, bench (no KLD against itself); Q8_0 and Q4_K_M: ppl, kld, arc, bench.
+    ASSERT_EQ(jobs.size(), 3u + 4u + 4u);
+    EXPECT_EQ(jobs[0].precision, "F16");
+    EXPECT_EQ(jobs[0].evaluator, qs::EvaluatorKind::Perplexity);
+    EXPECT_EQ(jobs[0].dataset, "wiki.test.raw");
+    for (size_t i = 0; i < jobs.size(); ++i) {
+        EXPECT_EQ(jobs[i].index, int(i));
+        if (jobs[i].evaluator == qs::EvaluatorKind::Kld) {
+            EXPECT_EQ(jobs[i].depends_on, 0);
+            EXPECT_NE(jobs[i].precision, "F16");
+        } else {
+            EXPECT_EQ(jobs[i].depends_on, -1);
+        }
+    }
+    EXPECT_EQ(jobs[3].precision, "Q8_0");  // the others keep their order, canonically spelled
+    EXPECT_EQ(jobs[7].precision, "Q4_K_M");
+    // A precision's jobs are together, so its weights can go when its last job ends.
+    for (size_t i = 1; i < jobs.size(); ++i)
+        if (jobs[i].precision != jobs[i - 1].precision)
+            for (size_t k = i; k < jobs.size(); ++k) EXPECT_NE(jobs[k].precision, jobs[i - 1].precision);
+}
+
+TEST(JobMatrix, RejectsBadMatrices) {
+    auto expect_error = [](qs::EvalMatrix m, const char* what) {
+        try {
+            qs::plan_jobs(m);
+            ADD_FAILURE() << "no error for " << what;
+        } catch (const qs::Error& e) {
+            EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+        }
+    };
+    auto m = matrix();
+    m.baseline = "Q2_K";
+    expect_error(m, "baseline");
+    m = matrix();
+    m.precisions.push_back("f16");
+    expect_error(m, "twice");
+    m = matrix();
+    m.ppl_path.clear();
+    expect_error(m, "--kld");
+    m = matrix();
+    m.precisions = {"Q9_X"};
+    m.baseline.clear();
+    expect_error(m, "Q9_X");
+    m = matrix();
+    m.precisions.clear();
+    expect_error(m, "--precisions");
+}
+
+}  // namespace

@@ -1,0 +1,230 @@
+// The job runner on stories260K (skipped without ../shared): failures stay local, cancellation,
+// weights prepared once per precision, the memory budget, bad dataset lines.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <mutex>
+
+#include "common/test_paths.h"
+#include "core/error.h"
+#include "eval/perplexity.h"
+#include "jobs/job_runner.h"
+#include "model/model.h"
+#include "store/results_store.h"
+#include "tokenizer/tokenizer.h"
+
+namespace {
+
+using qs::JobStatus;
+
+// A text long enough for a few 64-token chunks.
+std::string write_text(const std::string& dir) {
+    std::string text;
+    for (int i = 0; i < 60; ++i)
+        text += "Once upon a time there was a little girl named Lily. She liked to play in the park with her dog. ";
+    const std::string path = dir + "/story.txt";
+    std::ofstream(path) << text;
+    return path;
+}
+
+qs::EvalMatrix small_matrix(const std::string& model, const std::string& text) {
+    qs::EvalMatrix m;
+    m.model_path = model;
+    m.precisions = {"F32", "Q4_0", "F16"};  // Q4_0 cannot be made: n_ff = 172 is no multiple of 32
+    m.ppl_path = text;
+    m.kld = true;
+    m.n_ctx = 64;
+    m.max_chunks = 3;
+    return m;
+}
+
+// Records what the runner reports, from any thread.
+class Recorder : public qs::JobObserver {
+public:
+    std::function<void(const qs::JobRecord&, const qs::JobProgress&)> on_progress;
+    void job_started(const qs::JobRecord&) override {
+        std::lock_guard lock(mutex);
+        max_running = std::max(max_running, ++running);
+    }
+    void job_progress(const qs::JobRecord& j, const qs::JobProgress& p) override {
+        ++progress_calls;
+        if (on_progress) on_progress(j, p);
+    }
+    void job_finished(const qs::JobRecord& j) override {
+        std::lock_guard lock(mutex);
+        --running;
+        finished.push_back(j);
+    }
+    void job_message(const qs::JobRecord&, const std::string& m) override {
+        std::lock_guard lock(mutex);
+        messages.push_back(m);
+    }
+    std::mutex mutex;
+    int running = 0, max_running = 0;
+    std::atomic<int> progress_calls{0};
+    std::vector<qs::JobRecord> finished;
+    std::vector<std::string> messages;
+};
+
+TEST(JobRunner, FailingJobsStayLocalAndWeightsArePreparedOnce) {
+    QS_REQUIRE_SHARED(model_path, "models/stories260K.gguf");
+    const std::string dir = qs::test::temp_dir();
+    const std::string text = write_text(dir);
+    qs::ResultsStore store(dir + "/a.db");
+    Recorder rec;
+    qs::JobRunner runner(small_matrix(model_path, text), {.workers = 1, .store = &store, .observer = &rec});
+    const qs::RunRecord run = runner.run();
+
+    // F32 ppl, F16 ppl + kld done; Q4_0 ppl + kld failed with the quantizer's message.
+    ASSERT_EQ(run.jobs.size(), 5u);
+    for (const qs::JobRecord& j : run.jobs) {
+        if (j.precision == "Q4_0") {
+            EXPECT_EQ(j.status, JobStatus::Failed);
+            EXPECT_NE(j.error.find("ffn_down"), std::string::npos) << j.error;
+        } else {
+            EXPECT_EQ(j.status, JobStatus::Done) << j.error;
+        }
+    }
+    EXPECT_EQ(runner.weights_prepared_count(), 2);  // F32 and F16, each once for its jobs
+    EXPECT_EQ(rec.finished.size(), 5u);
+    EXPECT_GT(rec.progress_calls.load(), 0);
+
+    // The stored F32 perplexity is what perplexity_run gives on its own.
+    auto model = qs::Model::load(model_path);
+    auto tok = qs::Tokenizer::from_gguf(model->file());
+    qs::ModelContext ctx(model, 64);
+    qs::Progress progress;
+    const auto tokens = tok->encode(qs::perplexity_read_text(text), true);
+    const auto direct = qs::perplexity_run(ctx, *tok, tokens, {.n_ctx = 64, .max_chunks = 3}, progress);
+    const qs::RunRecord stored = store.load_run(run.id);
+    ASSERT_EQ(stored.jobs.size(), 5u);
+    EXPECT_EQ(stored.jobs[0].precision, "F32");
+    EXPECT_DOUBLE_EQ(qs::metric_find(stored.jobs[0].metrics, "ppl")->value, direct.ppl);
+    EXPECT_FALSE(stored.finished_at.empty());
+    // F16 against F32: a small but non-zero divergence, same top token almost always.
+    const qs::JobRecord& kld = stored.jobs[4];
+    ASSERT_EQ(kld.evaluator, qs::EvaluatorKind::Kld);
+    EXPECT_EQ(kld.status, JobStatus::Done);
+    const double kld_mean = qs::metric_find(kld.metrics, "kld_mean")->value;
+    EXPECT_GT(kld_mean, 0.0);
+    EXPECT_LT(kld_mean, 1e-3);
+    EXPECT_GT(qs::metric_find(kld.metrics, "same_top_p")->value, 90.0);
+    EXPECT_EQ(store.integrity_check(), "ok");
+}
+
+TEST(JobRunner, CancelAllStopsTheRunningJobAndTheQueue) {
+    QS_REQUIRE_SHARED(model_path, "models/stories260K.gguf");
+    const std::string dir = qs::test::temp_dir();
+    qs::ResultsStore store(":memory:");
+    Recorder rec;
+    auto m = small_matrix(model_path, write_text(dir));
+    m.precisions = {"F32", "F16"};
+    qs::JobRunner runner(m, {.store = &store, .observer = &rec});
+    rec.on_progress = [&](const qs::JobRecord& j, const qs::JobProgress& p) {
+        if (j.index == 0 && p.done > 0) runner.cancel_all();
+    };
+    const qs::RunRecord run = runner.run();
+    for (const qs::JobRecord& j : run.jobs) EXPECT_EQ(j.status, JobStatus::Cancelled) << j.index;
+    for (const qs::JobRecord& j : store.load_run(run.id).jobs) EXPECT_EQ(j.status, JobStatus::Cancelled);
+}
+
+TEST(JobRunner, CancelOneJob) {
+    QS_REQUIRE_SHARED(model_path, "models/stories260K.gguf");
+    const std::string dir = qs::test::temp_dir();
+    auto m = small_matrix(model_path, write_text(dir));
+    m.precisions = {"F32", "F16"};
+    m.kld = false;
+    Recorder rec;
+    qs::JobRunner runner(m, {.observer = &rec});
+    rec.on_progress = [&](const qs::JobRecord& j, const qs::JobProgress&) {
+        if (j.index == 0) runner.cancel_job(1);  // the queued F16 job, before it starts
+    };
+    const qs::RunRecord run = runner.run();
+    EXPECT_EQ(run.jobs[0].status, JobStatus::Done);
+    EXPECT_EQ(run.jobs[1].status, JobStatus::Cancelled);
+    EXPECT_EQ(runner.weights_prepared_count(), 1);  // the cancelled job never prepared F16
+}
+
+TEST(JobRunner, MemoryBudgetRefusesAndSerialises) {
+    QS_REQUIRE_SHARED(model_path, "models/stories260K.gguf");
+    const std::string dir = qs::test::temp_dir();
+    auto m = small_matrix(model_path, write_text(dir));
+    m.precisions = {"F32", "F16"};
+    {
+        qs::JobRunner runner(m, {.memory_budget = 4096});
+        const qs::RunRecord run = runner.run();
+        for (const qs::JobRecord& j : run.jobs) {
+            EXPECT_EQ(j.status, JobStatus::Failed);
+            EXPECT_NE(j.error.find("budget"), std::string::npos) << j.error;
+        }
+        EXPECT_EQ(runner.weights_prepared_count(), 0);
+    }
+    {
+        // Room for the larger job alone: two workers still never run the two together.
+        m.kld = false;
+        qs::JobRunner probe(m, {.memory_budget = 4096});
+        probe.start();
+        uint64_t largest = 0;
+        for (const auto& e : probe.memory_estimates()) largest = std::max(largest, e.total());
+        probe.cancel_all();
+        probe.wait();
+        Recorder rec;
+        qs::JobRunner runner(m, {.workers = 2, .memory_budget = largest + 1, .observer = &rec});
+        const qs::RunRecord run = runner.run();
+        for (const qs::JobRecord& j : run.jobs) EXPECT_EQ(j.status, JobStatus::Done) << j.error;
+        EXPECT_EQ(rec.max_running, 1);
+    }
+}
+
+// ARC lines, the second one malformed.
+std::string write_arc(const std::string& dir) {
+    const std::string path = dir + "/arc-bad.jsonl";
+    std::ofstream out(path);
+    for (int i = 0; i < 4; ++i) {
+        if (i == 1) {
+            out << "{\"id\":\"broken\",\"question\":{\"stem\":\"no choices\"}}\n";
+            continue;
+        }
+        out << R"({"id":"q)" << i
+            << R"(","question":{"stem":"Where does a dog like to play?","choices":[{"text":"in the park","label":"A"},{"text":"in the sky","label":"B"}]},"answerKey":"A"})"
+            << "\n";
+    }
+    return path;
+}
+
+TEST(JobRunner, MalformedDatasetLineStopsOrIsSkippedAndReported) {
+    QS_REQUIRE_SHARED(model_path, "models/stories260K.gguf");
+    const std::string dir = qs::test::temp_dir();
+    const std::string arc = write_arc(dir);
+    qs::EvalMatrix m;
+    m.model_path = model_path;
+    m.precisions = {"F32"};
+    m.tasks = {{"arc", arc, ""}};
+    m.task_n_ctx = 128;
+    {
+        qs::ResultsStore store(":memory:");
+        qs::JobRunner runner(m, {.store = &store});
+        try {
+            runner.start();
+            FAIL() << "a malformed line must stop the run";
+        } catch (const qs::Error& e) {
+            EXPECT_NE(std::string(e.what()).find(arc + ":2:"), std::string::npos) << e.what();
+        }
+        EXPECT_TRUE(store.list_runs().empty());  // nothing was stored
+    }
+    m.on_bad_line = qs::BadLinePolicy::Skip;
+    Recorder rec;
+    qs::JobRunner runner(m, {.observer = &rec});
+    const qs::RunRecord run = runner.run();
+    ASSERT_EQ(run.jobs.size(), 1u);
+    EXPECT_EQ(run.jobs[0].status, JobStatus::Done) << run.jobs[0].error;
+    EXPECT_EQ(qs::metric_find(run.jobs[0].metrics, "items")->value, 3.0);
+    EXPECT_EQ(qs::metric_find(run.jobs[0].metrics, "items_skipped")->value, 1.0);
+    EXPECT_EQ(run.jobs[0].item_correct.size(), 3u);
+    ASSERT_EQ(rec.messages.size(), 1u);
+    EXPECT_NE(rec.messages[0].find(arc + ":2:"), std::string::npos) << rec.messages[0];
+}
+
+}  // namespace
