@@ -1,0 +1,179 @@
+// quantscope-cli eval end to end: a SIGKILL mid-run leaves a sound database holding every job
+// finished before it; a malformed dataset line is reported as FILE:LINE; --json and --csv.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+
+#include "common/test_paths.h"
+#include "store/results_store.h"
+
+extern char** environ;
+
+namespace {
+
+struct Child {
+    pid_t pid = -1;
+    std::string out, err;  // files stdout and stderr go to
+};
+
+Child spawn_cli(const std::vector<std::string>& args, const std::string& dir, const std::string& tag) {
+    Child c;
+    c.out = dir + "/" + tag + ".out";
+    c.err = dir + "/" + tag + ".err";
+    std::vector<std::string> all = {QS_CLI_PATH};
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : all) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, c.out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, c.err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    EXPECT_EQ(posix_spawn(&c.pid, argv[0], &fa, nullptr, argv.data(), environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    return c;
+}
+
+int wait_exit(const Child& c) {
+    int status = 0;
+    waitpid(c.pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// Ids of the jobs the database says are done (read by another connection while the CLI writes).
+std::set<int64_t> done_jobs(const std::string& db) {
+    std::set<int64_t> ids;
+    sqlite3* raw = nullptr;
+    if (sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+        sqlite3_busy_timeout(raw, 1000);
+        sqlite3_stmt* st = nullptr;
+        if (sqlite3_prepare_v2(raw, "SELECT id FROM jobs WHERE status = 'done'", -1, &st, nullptr) == SQLITE_OK)
+            while (sqlite3_step(st) == SQLITE_ROW) ids.insert(sqlite3_column_int64(st, 0));
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(raw);
+    return ids;
+}
+
+TEST(CliEval, SigkillMidRunKeepsFinishedJobs) {
+    QS_REQUIRE_SHARED(model, "models/stories260K.gguf");
+    QS_REQUIRE_SHARED(text, "data/wikitext-2-raw/wiki.test.raw");
+    const std::string dir = qs::test::temp_dir();
+    const std::string db = dir + "/kill.db";
+    Child c = spawn_cli({"-q", "eval", "--model", model, "--precisions", "F32,F16,BF16", "--ppl", text, "--kld", "--ctx",
+                         "128", "--chunks", "40", "--db", db},
+                        dir, "kill");
+    std::set<int64_t> before;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (std::chrono::steady_clock::now() < deadline) {
+        before = done_jobs(db);
+        if (!before.empty()) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_FALSE(before.empty()) << slurp(c.err);
+    kill(c.pid, SIGKILL);
+    EXPECT_EQ(wait_exit(c), 128 + SIGKILL);
+
+    qs::ResultsStore store(db);
+    EXPECT_EQ(store.integrity_check(), "ok");
+    const auto runs = store.list_runs();
+    ASSERT_EQ(runs.size(), 1u);
+    EXPECT_EQ(runs[0].run.finished_at, "");  // interrupted
+    const qs::RunRecord run = store.load_run(runs[0].run.id);
+    EXPECT_EQ(run.jobs.size(), 5u);  // every planned job was stored when the run started
+    int done = 0;
+    for (const qs::JobRecord& j : run.jobs) {
+        if (before.count(j.id)) {
+            EXPECT_EQ(j.status, qs::JobStatus::Done);
+            ASSERT_NE(qs::metric_find(j.metrics, "ppl"), nullptr);
+            EXPECT_GT(qs::metric_find(j.metrics, "ppl")->value, 1.0);
+        }
+        done += j.status == qs::JobStatus::Done;
+    }
+    EXPECT_LT(done, 5) << "the kill came after the run ended; make the jobs longer";
+}
+
+// ARC lines, the second one malformed.
+std::string write_arc(const std::string& dir) {
+    const std::string path = dir + "/arc-bad.jsonl";
+    std::ofstream out(path);
+    for (int i = 0; i < 3; ++i) {
+        if (i == 1) out << "{\"id\":\"broken\",\"question\":{\"stem\":\"no choices\"}}\n";
+        out << R"({"id":"q)" << i
+            << R"(","question":{"stem":"Where does a dog like to play?","choices":[{"text":"in the park","label":"A"},{"text":"in the sky","label":"B"}]},"answerKey":"A"})"
+            << "\n";
+    }
+    return path;
+}
+
+TEST(CliEval, MalformedLineNamesFileAndLine) {
+    QS_REQUIRE_SHARED(model, "models/stories260K.gguf");
+    const std::string dir = qs::test::temp_dir();
+    const std::string arc = write_arc(dir);
+    const std::vector<std::string> base = {"-q", "eval", "--model", model, "--precisions", "F32", "--task", "arc=" + arc,
+                                           "--task-ctx", "128", "--db", dir + "/bad.db"};
+    Child stop = spawn_cli(base, dir, "stop");
+    EXPECT_EQ(wait_exit(stop), 1);
+    EXPECT_NE(slurp(stop.err).find(arc + ":2:"), std::string::npos) << slurp(stop.err);
+
+    auto skip_args = base;
+    for (const char* a : {"--on-bad-line", "skip", "--json", "--csv"}) skip_args.push_back(a);
+    skip_args.push_back(dir + "/out.csv");
+    Child skip = spawn_cli(skip_args, dir, "skip");
+    ASSERT_EQ(wait_exit(skip), 0) << slurp(skip.err);
+    EXPECT_NE(slurp(skip.err).find("skipped " + arc + ":2:"), std::string::npos) << slurp(skip.err);
+
+    const auto j = nlohmann::json::parse(slurp(skip.out));
+    ASSERT_EQ(j["jobs"].size(), 1u);
+    const auto& job = j["jobs"][0];
+    EXPECT_EQ(job["status"], "done");
+    EXPECT_EQ(job["evaluator"], "task");
+    EXPECT_EQ(job["settings"]["format"], "arc");
+    EXPECT_EQ(job["metrics"]["items"]["value"], 3.0);
+    EXPECT_EQ(job["metrics"]["items_skipped"]["value"], 1.0);
+    EXPECT_TRUE(job["metrics"]["acc"].contains("stderr"));
+    EXPECT_EQ(j["warnings"].size(), 1u);
+    EXPECT_EQ(j["run"]["model_hash"].get<std::string>().size(), 64u);
+
+    // CSV: a header and one row per metric of the job, the same values as the JSON.
+    std::istringstream csv(slurp(dir + "/out.csv"));
+    std::string line;
+    std::getline(csv, line);
+    EXPECT_EQ(line, "run_id,job,precision,evaluator,dataset,status,metric,value,stderr,ci_low,ci_high,unit,seconds,error");
+    size_t rows = 0;
+    bool saw_acc = false;
+    while (std::getline(csv, line)) {
+        ++rows;
+        if (line.find(",task,arc,done,acc,") != std::string::npos) {
+            saw_acc = true;
+            const std::string value = line.substr(line.find(",acc,") + 5, line.find(',', line.find(",acc,") + 5) - line.find(",acc,") - 5);
+            EXPECT_DOUBLE_EQ(std::stod(value), job["metrics"]["acc"]["value"].get<double>());
+        }
+    }
+    EXPECT_EQ(rows, job["metrics"].size());
+    EXPECT_TRUE(saw_acc);
+
+    // The stopped run stored nothing; the skipped one is in the database.
+    qs::ResultsStore store(dir + "/bad.db");
+    EXPECT_EQ(store.list_runs().size(), 1u);
+}
+
+}  // namespace
