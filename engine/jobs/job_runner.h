@@ -58,8 +58,11 @@ public:
     JobRunner(const JobRunner&) = delete;
     JobRunner& operator=(const JobRunner&) = delete;
 
-    // Plans the jobs (throws qs::Error for a bad matrix or model, before anything is stored),
-    // stores the run, and starts the workers. Returns at once.
+    // On the calling thread: plans the jobs, loads the model, tokenizes the --ppl text, loads every
+    // task dataset and hashes the files (seconds for big inputs: a GUI calls this off its own
+    // thread). Throws qs::Error for bad input (a bad matrix, model or text; a malformed dataset line
+    // under BadLinePolicy::Stop, as "FILE:LINE: ...") before anything is stored. Then stores the
+    // run with every job Queued, calls observer->run_started, starts the workers and returns.
     void start();
     // Blocks until every job has ended; returns the run with every job's final record.
     RunRecord wait();
