@@ -1,6 +1,7 @@
 #include "jobs/job_matrix.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -66,6 +67,7 @@ std::vector<JobSpec> plan_jobs(const EvalMatrix& matrix) {
     std::rotate(precisions.begin(), base_it, base_it + 1);
     std::vector<JobSpec> jobs;
     int baseline_ppl = -1;
+    std::map<std::string, int> baseline_task;  // task name -> the baseline's job on it
     auto add = [&](const std::string& precision, EvaluatorKind kind, std::string dataset, std::string path,
                    std::string format) -> JobSpec& {
         JobSpec j;
@@ -90,7 +92,11 @@ std::vector<JobSpec> plan_jobs(const EvalMatrix& matrix) {
         }
         if (matrix.kld && p != baseline)
             add(p, EvaluatorKind::Kld, ppl_name, matrix.ppl_path, "").depends_on = baseline_ppl;
-        for (const TaskSpec& t : matrix.tasks) add(p, EvaluatorKind::Task, t.name, t.path, t.format);
+        for (const TaskSpec& t : matrix.tasks) {
+            JobSpec& job = add(p, EvaluatorKind::Task, t.name, t.path, t.format);
+            if (p == baseline) baseline_task[t.name] = job.index;
+            else job.depends_on = baseline_task[t.name];  // compared item by item with the baseline's
+        }
         if (matrix.bench) add(p, EvaluatorKind::Bench, "", "", "");
     }
     return jobs;

@@ -60,7 +60,9 @@ struct JobSpec {
     std::string dataset;        // display name ("" for bench)
     std::string dataset_path;
     std::string format;         // task jobs: the dataset format ("" until resolved)
-    int depends_on = -1;        // index of a job that must end first (KLD -> the baseline's perplexity job)
+    int depends_on = -1;        // index of a job that must end first: KLD -> the baseline's perplexity
+                                // job (its base pass); task -> the baseline's job on the same task
+                                // (acc_delta, retention, mcnemar_p against it)
     std::string settings_json;  // this job's settings, e.g. {"n_ctx":512,"chunks":-1}
 };
 

@@ -16,6 +16,7 @@
 #include "bench/speed_bench.h"
 #include "core/cpu_features.h"
 #include "core/error.h"
+#include "eval/comparison.h"
 #include "eval/kl_divergence.h"
 #include "eval/perplexity.h"
 #include "eval/task_eval.h"
@@ -114,6 +115,7 @@ struct JobRunner::Impl {
     void end_job(int i, JobRecord record);
     Progress::Callback progress_callback(int i);
     void notify_message(int i, const std::string& message);
+    void append_comparison(int baseline_job, const JobRecord& record, std::vector<Metric>& metrics);
 };
 
 JobRunner::JobRunner(EvalMatrix matrix, RunnerOptions options) : impl_(std::make_unique<Impl>()) {
@@ -517,6 +519,7 @@ std::vector<Metric> JobRunner::Impl::evaluate(int i, JobRecord& record, Progress
             record.item_confidence = std::move(r.item_confidence);
             std::vector<Metric> metrics = std::move(r.metrics);
             metrics.push_back(Metric{"items_skipped", double(t.dataset.skipped)});
+            if (s.depends_on >= 0) append_comparison(s.depends_on, record, metrics);
             return metrics;
         }
         case EvaluatorKind::Bench: {
@@ -529,6 +532,31 @@ std::vector<Metric> JobRunner::Impl::evaluate(int i, JobRecord& record, Progress
         }
     }
     throw Error("unknown evaluator");
+}
+
+// acc_delta (paired bootstrap interval), retention and McNemar's p against the baseline's job on
+// the same task, when that one is done and scored the same items.
+void JobRunner::Impl::append_comparison(int baseline_job, const JobRecord& record, std::vector<Metric>& metrics) {
+    JobRecord base;
+    {
+        std::lock_guard lock(mutex);
+        base = run.jobs[size_t(baseline_job)];
+    }
+    if (base.status != JobStatus::Done || base.item_correct.size() != record.item_correct.size() ||
+        record.item_correct.empty())
+        return;
+    auto outcome = [](const JobRecord& j) {
+        PrecisionOutcome o;
+        o.name = j.precision;
+        o.item_correct = j.item_correct;
+        int64_t right = 0;
+        for (uint8_t c : j.item_correct) right += c;
+        o.accuracy = 100.0 * double(right) / double(j.item_correct.size());
+        return o;
+    };
+    const ComparisonResult c = compare_precisions({outcome(base), outcome(record)}, base.precision,
+                                                  {.seed = matrix.seed});
+    for (const Metric& m : c.rows.at(1).metrics) metrics.push_back(m);
 }
 
 void JobRunner::Impl::notify_message(int i, const std::string& message) {

@@ -29,6 +29,8 @@ TEST(JobMatrix, BaselineFirstAndKldDependsOnItsPerplexity) {
         if (jobs[i].evaluator == qs::EvaluatorKind::Kld) {
             EXPECT_EQ(jobs[i].depends_on, 0);
             EXPECT_NE(jobs[i].precision, "F16");
+        } else if (jobs[i].evaluator == qs::EvaluatorKind::Task && jobs[i].precision != "F16") {
+            EXPECT_EQ(jobs[i].depends_on, 1);  // the baseline's arc job, for the paired comparison
         } else {
             EXPECT_EQ(jobs[i].depends_on, -1);
         }

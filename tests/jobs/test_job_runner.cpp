@@ -228,3 +228,43 @@ TEST(JobRunner, MalformedDatasetLineStopsOrIsSkippedAndReported) {
 }
 
 }  // namespace
+
+namespace {
+
+// A task on two precisions: the second carries its paired comparison with the baseline; a bench job
+// runs alone and reports speed and memory.
+TEST(JobRunner, TaskComparisonAndBench) {
+    QS_REQUIRE_SHARED(model_path, "models/stories260K.gguf");
+    QS_REQUIRE_SHARED(arc, "data/arc/ARC-Easy-Test.jsonl");
+    qs::EvalMatrix m;
+    m.model_path = model_path;
+    m.precisions = {"F32", "F16"};
+    m.tasks = {{"arc", arc, ""}};
+    m.task_limit = 12;
+    m.task_n_ctx = 256;
+    m.bench = true;
+    m.bench_prompt = 16;
+    m.bench_gen = 4;
+    m.bench_repetitions = 1;
+    qs::JobRunner runner(m, {.workers = 2});
+    const qs::RunRecord run = runner.run();
+    ASSERT_EQ(run.jobs.size(), 4u);  // F32 arc, F32 bench, F16 arc, F16 bench
+    for (const qs::JobRecord& j : run.jobs) ASSERT_EQ(j.status, JobStatus::Done) << j.index << ": " << j.error;
+    const qs::JobRecord& base = run.jobs[0];
+    const qs::JobRecord& f16 = run.jobs[2];
+    ASSERT_EQ(f16.evaluator, qs::EvaluatorKind::Task);
+    EXPECT_EQ(f16.item_correct.size(), 12u);
+    EXPECT_EQ(f16.calibration.size(), 15u);
+    EXPECT_EQ(qs::metric_find(base.metrics, "acc_delta"), nullptr);  // the baseline is not compared with itself
+    ASSERT_NE(qs::metric_find(f16.metrics, "acc_delta"), nullptr);
+    EXPECT_NEAR(qs::metric_find(f16.metrics, "acc_delta")->value,
+                qs::metric_find(f16.metrics, "acc")->value - qs::metric_find(base.metrics, "acc")->value, 1e-9);
+    ASSERT_NE(qs::metric_find(f16.metrics, "mcnemar_p"), nullptr);
+    const qs::JobRecord& bench = run.jobs[1];
+    ASSERT_EQ(bench.evaluator, qs::EvaluatorKind::Bench);
+    EXPECT_GT(qs::metric_find(bench.metrics, "pp_tps")->value, 0.0);
+    // F16 weights take fewer bytes than F32's.
+    EXPECT_LT(qs::metric_find(run.jobs[3].metrics, "weight_bytes")->value, qs::metric_find(bench.metrics, "weight_bytes")->value);
+}
+
+}  // namespace
