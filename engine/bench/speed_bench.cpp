@@ -215,8 +215,6 @@ SpeedBenchResult speed_bench_run(std::shared_ptr<const Model> model, const Speed
             runner.clear();
             const auto t0 = Clock::now();
             runner.prompt(o.n_prompt);
-            // llama-bench's sample is the decode alone; TTFT also includes picking the token, which
-            // prompt() already did (argmax) — the difference is below timer resolution at these sizes.
             const double ns = ns_since(t0);
             r.pp.samples_ns.push_back(ns);
             ttft_sum_ms += ns / 1e6;

@@ -10,8 +10,9 @@
 //   repetition starts from an empty cache. A sample is one repetition's wall time; its throughput is
 //   tokens / seconds; the figure is the mean of the sample throughputs ± their sample standard
 //   deviation (Bessel-corrected, 0 for one repetition), exactly as llama-bench's avg_ts/stddev_ts.
-//   ttft   time to first token: the pp<N> sample time plus picking the first token (argmax of the
-//          last logits) — a prompt of N tokens in, first token out. Mean over the repetitions.
+//   ttft   time to first token: a prompt of N tokens in, first token out. Every pp sample already
+//          includes picking that token (argmax of the last logits: n_vocab compares, far below the
+//          timer's noise, the one addition to llama-bench's sample), so ttft = mean pp sample time.
 //   decode_p50/p99: percentiles (linear interpolation) of every tg decode call's wall time, over
 //          all repetitions (n_gen * repetitions calls).
 //   weight_bytes: bytes of the tensor data the forward pass actually uses (each bound matrix in its
