@@ -191,7 +191,7 @@ SpeedBenchResult speed_bench_run(std::shared_ptr<const Model> model, const Speed
     const auto t_run = Clock::now();
 
     SpeedBenchResult r;
-    r.peak_rss_reset = process_peak_rss_reset();
+    r.peak_rss_reset = o.reset_peak_rss && process_peak_rss_reset();
     r.repetitions = o.repetitions;
     r.n_threads = omp_get_max_threads();
     r.isa = isa_name(cpu_best_isa());

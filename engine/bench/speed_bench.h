@@ -51,6 +51,8 @@ struct SpeedBenchOptions {
     int n_ctx = 0;          // KV cache positions; 0: n_prompt + n_gen, as llama-bench sizes its context
     KvCacheType kv_type = KvCacheType::F16;
     int n_ubatch = 512;     // tokens per forward pass (llama-bench's default n_ubatch)
+    bool reset_peak_rss = true;  // reset VmHWM at the start; the mark is per process, so a caller running
+                                 // other work in parallel in the same process may prefer false
 };
 
 // One llama-bench test (pp or tg): its samples and their summary.
