@@ -1,0 +1,78 @@
+// quantscope: the desktop workbench.
+//
+//   quantscope [MODEL.gguf] [--workspace FILE.json] [--data-dir DIR] [--screenshot DIR]
+//
+// --screenshot DIR grabs every page of the window into DIR/<page>.png and exits (used by
+// scripts/screenshots.sh under Xvfb); with --run it first runs the workspace's matrix to the end so
+// the results and charts pages have something to show.
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QTabWidget>
+#include <QTimer>
+
+#include "main_window.h"
+#include "run/run_controller.h"
+
+namespace {
+
+QString page_file_name(const QString& tab) { return tab.toLower().remove('&').replace(' ', '-') + ".png"; }
+
+int take_screenshots(qs::ui::MainWindow& w, const QString& dir, bool run) {
+    QDir().mkpath(dir);
+    if (run && w.start_run()) w.controller()->wait_idle(15 * 60 * 1000);
+    QApplication::processEvents();
+    for (int i = 0; i < w.tabs()->count(); ++i) {
+        w.tabs()->setCurrentIndex(i);
+        for (int k = 0; k < 5; ++k) QApplication::processEvents();
+        const QString path = QDir(dir).filePath(page_file_name(w.tabs()->tabText(i)));
+        if (!w.grab().save(path)) {
+            fprintf(stderr, "quantscope: cannot write %s\n", qPrintable(path));
+            return 1;
+        }
+        fprintf(stderr, "quantscope: wrote %s\n", qPrintable(path));
+    }
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName("QuantScope");
+    QApplication::setApplicationName("quantscope");
+    QApplication::setApplicationVersion("0.1.0");
+
+    QCommandLineParser cli;
+    cli.setApplicationDescription("QuantScope: what does quantizing this LLM cost, and what does it buy?");
+    cli.addHelpOption();
+    cli.addVersionOption();
+    cli.addPositionalArgument("model", "GGUF model to open");
+    QCommandLineOption workspace("workspace", "Open a saved workspace (JSON).", "file");
+    QCommandLineOption data_dir("data-dir", "Folder of built-in datasets (the shared/data layout).", "dir");
+    QCommandLineOption store("store", "Results database (default: in the application data folder).", "file");
+    QCommandLineOption screenshot("screenshot", "Save a PNG of every page into DIR and exit.", "dir");
+    QCommandLineOption run("run", "With --screenshot: run the workspace's matrix first.");
+    cli.addOptions({workspace, data_dir, store, screenshot, run});
+    cli.process(app);
+
+    qs::ui::MainWindowOptions options;
+    options.data_dir = cli.value(data_dir);
+    options.store_path = cli.value(store);
+    options.use_settings = !cli.isSet(screenshot);  // screenshots never depend on (or change) the user's layout
+    qs::ui::MainWindow window(options);
+    window.resize(1280, 800);
+    if (cli.isSet(workspace)) window.load_workspace(cli.value(workspace));
+    if (!cli.positionalArguments().isEmpty()) window.open_model(cli.positionalArguments().first());
+    window.show();
+    if (cli.isSet(screenshot)) {
+        int rc = 0;
+        QTimer::singleShot(0, [&] {
+            rc = take_screenshots(window, cli.value(screenshot), cli.isSet(run));
+            app.exit(rc);
+        });
+        app.exec();
+        return rc;
+    }
+    return app.exec();
+}

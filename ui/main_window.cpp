@@ -1,0 +1,418 @@
+#include "main_window.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTableView>
+
+#include "chart_export.h"
+#include "chart_view.h"
+#include "core/error.h"
+#include "dataset_list_model.h"
+#include "job_queue_model.h"
+#include "jobs/job_matrix.h"
+#include "pages/charts_page.h"
+#include "pages/datasets_page.h"
+#include "pages/model_page.h"
+#include "pages/precisions_page.h"
+#include "pages/results_page.h"
+#include "pages/roi_page.h"
+#include "pages/run_page.h"
+#include "precision_list_model.h"
+#include "report/report.h"
+#include "results_charts.h"
+#include "results_csv.h"
+#include "results_table_model.h"
+#include "run/run_controller.h"
+#include "store/results_store.h"
+#include "workspace.h"
+
+namespace qs::ui {
+
+MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMainWindow(parent), options_(options) {
+    setWindowTitle("QuantScope");
+    precisions_ = new PrecisionListModel(this);
+    datasets_ = new DatasetListModel(this);
+    queue_ = new JobQueueModel(this);
+    results_ = new ResultsTableModel(this);
+    controller_ = new RunController(this);
+    if (!options_.data_dir.isEmpty()) datasets_->add_builtins(options_.data_dir);
+
+    tabs_ = new QTabWidget;
+    model_page_ = new ModelPage;
+    precisions_page_ = new PrecisionsPage(precisions_);
+    datasets_page_ = new DatasetsPage(datasets_);
+    run_page_ = new RunPage(queue_);
+    results_page_ = new ResultsPage(results_);
+    charts_page_ = new ChartsPage;
+    roi_page_ = new RoiPage;
+    tabs_->addTab(model_page_, tr("Model"));
+    tabs_->addTab(precisions_page_, tr("Precisions"));
+    tabs_->addTab(datasets_page_, tr("Datasets"));
+    tabs_->addTab(run_page_, tr("Run"));
+    tabs_->addTab(results_page_, tr("Results"));
+    tabs_->addTab(charts_page_, tr("Charts"));
+    tabs_->addTab(roi_page_, tr("ROI"));
+    setCentralWidget(tabs_);
+    status_ = new QLabel;
+    statusBar()->addWidget(status_, 1);
+
+    QString store_path = options_.store_path;
+    if (store_path.isEmpty()) {
+        const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+        QDir().mkpath(dir);
+        store_path = dir + "/results.db";
+    }
+    try {
+        store_ = std::make_unique<ResultsStore>(store_path.toStdString());
+    } catch (const std::exception& e) {
+        report_error(QString::fromUtf8(e.what()) + " — results will not be stored");
+    }
+    results_page_->set_store(store_.get());
+
+    connect(model_page_, &ModelPage::model_opened, this, [this](const QString& path) {
+        precisions_->set_model(model_page_->file(), run_page_->settings().n_ctx);
+        status_->setText(tr("Model: %1").arg(path));
+        refresh_charts();
+    });
+    connect(model_page_, &ModelPage::open_requested, this, [this] {
+        const QString p = ask_open_path(tr("Open model"), tr("GGUF models (*.gguf);;All files (*)"), "folders/model");
+        if (!p.isEmpty()) open_model(p);
+    });
+    connect(datasets_page_, &DatasetsPage::add_requested, this, [this] {
+        const QString p = ask_open_path(tr("Add dataset"), tr("Datasets (*.jsonl *.json *.txt *.raw *.csv *.tsv *.bz2);;All files (*)"), "folders/dataset");
+        if (!p.isEmpty()) add_dataset(p);
+    });
+    connect(run_page_, &RunPage::run_requested, this, &MainWindow::start_run);
+    connect(run_page_, &RunPage::cancel_all_requested, this, &MainWindow::cancel_all);
+    connect(run_page_, &RunPage::cancel_job_requested, controller_, &RunController::cancel_job);
+    connect(results_page_, &ResultsPage::results_changed, this, [this] {
+        shown_runs_ = results_->runs();
+        roi_page_->set_results(results_->grid());
+        refresh_charts();
+    });
+    connect(results_page_, &ResultsPage::export_csv_requested, this, [this] {
+        const QString p = ask_save_path(tr("Export results"), tr("CSV (*.csv)"), "results.csv");
+        if (!p.isEmpty()) export_csv(p);
+    });
+    connect(charts_page_, &ChartsPage::export_requested, this, [this](const QString& format) {
+        auto* view = charts_page_->current();
+        if (!view) return;
+        const QString p = ask_save_path(tr("Export chart"), format.toUpper() + QString(" (*.%1)").arg(format), view->chart().id + "." + format);
+        if (!p.isEmpty()) export_chart(charts_page_->tabs()->currentIndex(), p);
+    });
+    connect(roi_page_, &RoiPage::changed, this, &MainWindow::refresh_charts);
+    connect_controller();
+    build_menus();
+    if (options_.use_settings) restore_settings();
+    refresh_charts();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::build_menus() {
+    auto add = [this](QMenu* menu, const QString& text, const QList<QKeySequence>& keys, auto slot) {
+        QAction* a = menu->addAction(text);
+        a->setShortcuts(keys);
+        a->setShortcutContext(Qt::ApplicationShortcut);
+        connect(a, &QAction::triggered, this, slot);
+        return a;
+    };
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    add(file, tr("&Open model…"), {QKeySequence::Open}, [this] {
+        const QString p = ask_open_path(tr("Open model"), tr("GGUF models (*.gguf);;All files (*)"), "folders/model");
+        if (!p.isEmpty()) open_model(p);
+    });
+    add(file, tr("Add &dataset…"), {QKeySequence("Ctrl+D")}, [this] { emit datasets_page_->add_requested(); });
+    file->addSeparator();
+    add(file, tr("Open &workspace…"), {QKeySequence("Ctrl+Shift+O")}, [this] {
+        const QString p = ask_open_path(tr("Open workspace"), tr("QuantScope workspace (*.json)"), "folders/workspace");
+        if (!p.isEmpty()) load_workspace(p);
+    });
+    add(file, tr("&Save workspace…"), {QKeySequence::Save}, [this] {
+        const QString p = ask_save_path(tr("Save workspace"), tr("QuantScope workspace (*.json)"), "session.json");
+        if (!p.isEmpty()) save_workspace(p);
+    });
+    file->addSeparator();
+    add(file, tr("Export results &CSV…"), {QKeySequence("Ctrl+Shift+E")}, [this] { emit results_page_->export_csv_requested(); });
+    add(file, tr("&Export report…"), {QKeySequence("Ctrl+E")}, [this] {
+        const QString p = ask_save_path(tr("Export report"), tr("PDF (*.pdf);;HTML (*.html)"), "quantscope-report.pdf");
+        if (!p.isEmpty()) export_report(p);
+    });
+    file->addSeparator();
+    add(file, tr("&Quit"), {QKeySequence::Quit}, [this] { close(); });
+    QMenu* run = menuBar()->addMenu(tr("&Run"));
+    add(run, tr("&Run"), {QKeySequence("Ctrl+R")}, [this] { start_run(); });
+    add(run, tr("&Cancel all"), {QKeySequence(Qt::Key_Escape), QKeySequence("Ctrl+.")}, [this] { cancel_all(); });
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    for (int i = 0; i < tabs_->count(); ++i)
+        add(view, tabs_->tabText(i), {QKeySequence(QString("Alt+%1").arg(i + 1))}, [this, i] { tabs_->setCurrentIndex(i); });
+}
+
+void MainWindow::connect_controller() {
+    connect(controller_, &RunController::run_started, this, [this](const RunRecord& run) {
+        live_run_ = run;
+        queue_->set_jobs(run.jobs);
+        run_page_->append_log(tr("run %1 started: %2 jobs").arg(run.id).arg(run.jobs.size()));
+    });
+    connect(controller_, &RunController::job_started, this, [this](const JobRecord& job) {
+        queue_->update_job(job);
+        run_page_->append_log(tr("job %1 started: %2 %3 %4")
+                                  .arg(job.index + 1)
+                                  .arg(QString::fromStdString(job.precision), evaluator_name(job.evaluator), QString::fromStdString(job.dataset)));
+    });
+    connect(controller_, &RunController::job_progress, this,
+            [this](const JobRecord& job, double fraction, const QString& stage, double eta) { queue_->set_progress(job.index, fraction, stage, eta); });
+    connect(controller_, &RunController::job_message, this,
+            [this](const JobRecord& job, const QString& m) { run_page_->append_log(tr("job %1: %2").arg(job.index + 1).arg(m)); });
+    connect(controller_, &RunController::job_finished, this, [this](const JobRecord& job) {
+        queue_->update_job(job);
+        for (auto& j : live_run_.jobs)
+            if (j.index == job.index) j = job;
+        QString line = tr("job %1 %2 (%3)").arg(job.index + 1).arg(job_status_name(job.status)).arg(duration_text(job.seconds));
+        if (!job.error.empty()) line += ": " + QString::fromStdString(job.error);
+        run_page_->append_log(line);
+        results_page_->show_runs({live_run_});  // results appear as jobs finish
+    });
+    connect(controller_, &RunController::run_finished, this, [this](const RunRecord& run) {
+        live_run_ = run;
+        results_page_->show_runs({live_run_});
+        results_page_->refresh_history();
+        run_page_->append_log(tr("run %1 ended").arg(run.id));
+        status_->setText(tr("Run %1 ended").arg(run.id));
+    });
+    connect(controller_, &RunController::run_failed, this, [this](const QString& m) { report_error(tr("run refused: ") + m); });
+    // Buttons follow the controller; running() flips when its thread has ended.
+    auto sync = [this] { run_page_->set_running(controller_->running()); };
+    connect(controller_, &RunController::run_started, this, sync);
+    connect(controller_, &RunController::run_finished, this, sync, Qt::QueuedConnection);
+    connect(controller_, &RunController::run_failed, this, sync, Qt::QueuedConnection);
+}
+
+void MainWindow::show_page(Page page) { tabs_->setCurrentIndex(int(page)); }
+
+bool MainWindow::open_model(const QString& path) {
+    const bool ok = model_page_->open_model(path);
+    if (!ok) report_error(tr("cannot open %1").arg(path));
+    return ok;
+}
+
+int MainWindow::add_dataset(const QString& path) {
+    const int row = datasets_->add_file(path);
+    datasets_page_->table()->selectRow(row);
+    datasets_page_->show_details(row);
+    if (!datasets_->entries()[row].error.isEmpty()) report_error(datasets_->entries()[row].error);
+    return row;
+}
+
+bool MainWindow::start_run() {
+    if (controller_->running()) return false;
+    EvalMatrix m;
+    m.model_path = model_page_->model_path().toStdString();
+    for (const auto& s : precisions_->checked_specs()) m.precisions.push_back(s.toStdString());
+    const RunSettings rs = run_page_->settings();
+    m.n_ctx = rs.n_ctx;
+    int64_t task_limit = 0;
+    for (const auto& d : datasets_->checked_entries()) {
+        if (d.is_text()) {
+            if (m.ppl_path.empty()) {
+                m.ppl_path = d.path.toStdString();
+                m.max_chunks = d.limit > 0 ? int(d.limit) : -1;
+            }
+            continue;
+        }
+        m.tasks.push_back({d.name.toStdString(), d.path.toStdString(), d.format.toStdString()});
+        // The runner takes one item limit for every task: the smallest one set.
+        if (d.limit > 0) task_limit = task_limit == 0 ? d.limit : std::min<int64_t>(task_limit, d.limit);
+    }
+    m.task_limit = task_limit;
+    m.kld = rs.kld && !m.ppl_path.empty() && m.precisions.size() > 1;
+    m.bench = rs.bench;
+    const QString base = results_page_->baseline();
+    if (!base.isEmpty() && std::find(m.precisions.begin(), m.precisions.end(), base.toStdString()) != m.precisions.end())
+        m.baseline = base.toStdString();
+    if (m.model_path.empty()) return report_error(tr("open a model first (Ctrl+O)")), false;
+    if (m.precisions.empty()) return report_error(tr("tick at least one precision")), false;
+    if (m.ppl_path.empty() && m.tasks.empty() && !m.bench) return report_error(tr("tick a dataset or the bench")), false;
+    RunnerOptions o;
+    o.workers = rs.workers;
+    o.threads = rs.threads;
+    o.store = store_.get();
+    try {
+        controller_->start(m, o);
+    } catch (const std::exception& e) {
+        return report_error(QString::fromUtf8(e.what())), false;
+    }
+    queue_->clear();
+    run_page_->set_running(true);
+    run_page_->append_log(tr("starting: %1 precisions, %2 tasks%3").arg(m.precisions.size()).arg(m.tasks.size())
+                              .arg(m.ppl_path.empty() ? QString() : tr(", perplexity on ") + QString::fromStdString(m.ppl_path)));
+    show_page(RunTab);
+    return true;
+}
+
+void MainWindow::cancel_all() {
+    if (!controller_->running()) return;
+    controller_->cancel_all();
+    run_page_->append_log(tr("cancelling every job…"));
+}
+
+bool MainWindow::running() const { return controller_->running(); }
+
+void MainWindow::refresh_charts() {
+    ChartInputs in;
+    in.runs = &shown_runs_;
+    in.grid = &results_->grid();
+    for (const auto& e : precisions_->entries())
+        if (e.estimated) {
+            const QString spec = QString::fromStdString(e.recipe.to_string());
+            in.bits_per_weight[spec] = e.estimate.bits_per_weight();
+            in.memory_bytes[spec] = double(e.memory_bytes);
+        }
+    in.hardware_price_per_hour = roi_page_->price_per_hour();
+    in.api_prices = roi_page_->api_output_prices();
+    charts_page_->set_charts(all_charts(in));
+}
+
+void MainWindow::report_error(const QString& message) {
+    last_error_ = message;
+    status_->setText(message);
+    run_page_->append_log(tr("error: ") + message);
+}
+
+void MainWindow::export_csv(const QString& path) {
+    try {
+        results_csv_write(path, shown_runs_, results_page_->baseline());
+        status_->setText(tr("Wrote %1").arg(path));
+    } catch (const std::exception& e) {
+        report_error(QString::fromUtf8(e.what()));
+    }
+}
+
+void MainWindow::export_chart(int chart, const QString& path) {
+    const auto& views = charts_page_->views();
+    if (chart < 0 || chart >= views.size()) return;
+    try {
+        charts::chart_export(views[chart]->chart(), path);
+        status_->setText(tr("Wrote %1").arg(path));
+    } catch (const std::exception& e) {
+        report_error(QString::fromUtf8(e.what()));
+    }
+}
+
+void MainWindow::export_report(const QString& path) {
+    ReportInputs in;
+    in.runs = shown_runs_;
+    in.baseline = results_page_->baseline();
+    for (auto* v : charts_page_->views()) in.charts.push_back(v->chart());
+    in.recommendation = roi_page_->recommendation();
+    try {
+        if (QFileInfo(path).suffix().toLower() == "pdf") report_write_pdf(path, in);
+        else report_write_html(path, in);
+        status_->setText(tr("Wrote %1").arg(path));
+    } catch (const std::exception& e) {
+        report_error(QString::fromUtf8(e.what()));
+    }
+}
+
+Workspace MainWindow::workspace() const {
+    Workspace w;
+    w.model_path = model_page_->model_path();
+    w.precisions = precisions_->checked_specs();
+    w.custom_recipes = precisions_->custom_recipes();
+    for (const auto& d : datasets_->entries())
+        if (!d.builtin || d.checked || d.limit) w.datasets.push_back({d.name, d.path, d.limit, d.checked});
+    w.baseline = results_page_->baseline();
+    const RunSettings rs = run_page_->settings();
+    w.n_ctx = rs.n_ctx;
+    w.workers = rs.workers;
+    w.threads = rs.threads;
+    w.kld = rs.kld;
+    w.bench = rs.bench;
+    w.roi = roi_page_->settings();
+    return w;
+}
+
+void MainWindow::save_workspace(const QString& path) {
+    try {
+        workspace().save(path);
+        status_->setText(tr("Saved %1").arg(path));
+    } catch (const std::exception& e) {
+        report_error(QString::fromUtf8(e.what()));
+    }
+}
+
+void MainWindow::load_workspace(const QString& path) {
+    try {
+        const Workspace w = Workspace::load(path);
+        if (!w.model_path.isEmpty()) open_model(w.model_path);
+        for (const auto& [name, spec] : w.custom_recipes) {
+            try {
+                precisions_->add_custom(name, spec);
+            } catch (const std::exception& e) {
+                report_error(QString::fromUtf8(e.what()));
+            }
+        }
+        precisions_->set_checked_specs(w.precisions);
+        for (const auto& d : w.datasets) {
+            int row = datasets_->row_of_path(d.path);
+            if (row < 0) row = datasets_->add_file(d.path, d.name);
+            datasets_->set_limit(row, d.limit);
+            datasets_->set_checked(row, d.checked);
+        }
+        run_page_->set_settings({w.n_ctx, w.kld, w.bench, w.workers, w.threads});
+        roi_page_->set_settings(w.roi);
+        status_->setText(tr("Opened %1").arg(path));
+    } catch (const std::exception& e) {
+        report_error(QString::fromUtf8(e.what()));
+    }
+}
+
+QString MainWindow::ask_open_path(const QString& title, const QString& filter, const char* folder_key) {
+    QSettings s;
+    const QString p = QFileDialog::getOpenFileName(this, title, s.value(folder_key).toString(), filter);
+    if (!p.isEmpty() && options_.use_settings) s.setValue(folder_key, QFileInfo(p).absolutePath());
+    return p;
+}
+
+QString MainWindow::ask_save_path(const QString& title, const QString& filter, const QString& suggested) {
+    QSettings s;
+    const QString dir = s.value("folders/export", QDir::homePath()).toString();
+    const QString p = QFileDialog::getSaveFileName(this, title, dir + "/" + suggested, filter);
+    if (!p.isEmpty() && options_.use_settings) s.setValue("folders/export", QFileInfo(p).absolutePath());
+    return p;
+}
+
+void MainWindow::restore_settings() {
+    QSettings s;
+    restoreGeometry(s.value("window/geometry").toByteArray());
+    restoreState(s.value("window/state").toByteArray());
+    tabs_->setCurrentIndex(s.value("window/tab", 0).toInt());
+    model_page_->set_recent_files(s.value("recent/models").toStringList());
+}
+
+void MainWindow::save_settings() {
+    QSettings s;
+    s.setValue("window/geometry", saveGeometry());
+    s.setValue("window/state", saveState());
+    s.setValue("window/tab", tabs_->currentIndex());
+    s.setValue("recent/models", model_page_->recent_files());
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    if (options_.use_settings) save_settings();
+    controller_->cancel_all();
+    controller_->wait_idle(30000);
+    event->accept();
+}
+
+}  // namespace qs::ui

@@ -1,0 +1,65 @@
+#include "datasets_page.h"
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTableView>
+#include <QVBoxLayout>
+
+#include "dataset_list_model.h"
+
+namespace qs::ui {
+
+DatasetsPage::DatasetsPage(DatasetListModel* model, QWidget* parent) : QWidget(parent), model_(model) {
+    auto* layout = new QVBoxLayout(this);
+    auto* buttons = new QHBoxLayout;
+    auto* add = new QPushButton(tr("Add dataset file…"));
+    auto* remove = new QPushButton(tr("Remove"));
+    buttons->addWidget(add);
+    buttons->addWidget(remove);
+    buttons->addStretch(1);
+    buttons->addWidget(new QLabel(tr("Text files are scored for perplexity (limit = 512-token chunks); task files for accuracy (limit = items, a fixed-seed sample).")));
+    layout->addLayout(buttons);
+
+    auto* split = new QSplitter(Qt::Vertical);
+    table_ = new QTableView;
+    table_->setModel(model);
+    table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    table_->horizontalHeader()->setStretchLastSection(true);
+    table_->verticalHeader()->hide();
+    table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table_->setSelectionMode(QAbstractItemView::SingleSelection);
+    details_ = new QPlainTextEdit;
+    details_->setReadOnly(true);
+    details_->setPlaceholderText(tr("Select a dataset to see its first items."));
+    split->addWidget(table_);
+    split->addWidget(details_);
+    split->setStretchFactor(0, 2);
+    split->setStretchFactor(1, 1);
+    layout->addWidget(split, 1);
+
+    connect(add, &QPushButton::clicked, this, &DatasetsPage::add_requested);
+    connect(remove, &QPushButton::clicked, this, [this] { model_->remove_row(table_->currentIndex().row()); });
+    connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex& current) { show_details(current.row()); });
+}
+
+void DatasetsPage::show_details(int row) {
+    if (row < 0 || row >= model_->rowCount()) return details_->clear();
+    model_->inspect(row);
+    const DatasetEntry& e = model_->entries()[row];
+    QString t = e.path + "\n";
+    if (!e.error.isEmpty()) {
+        t += "\nERROR: " + e.error + "\n";
+    } else {
+        t += QString("format: %1, %2 %3\n").arg(e.format).arg(e.items).arg(e.is_text() ? "bytes" : "items");
+        for (int i = 0; i < e.preview.size(); ++i) t += QString("\n— item %1 —\n%2\n").arg(i + 1).arg(e.preview[i]);
+        if (!e.warnings.isEmpty()) t += "\nSkipped lines:\n" + e.warnings.mid(0, 20).join("\n");
+    }
+    details_->setPlainText(t);
+}
+
+}  // namespace qs::ui

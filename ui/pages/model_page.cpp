@@ -1,0 +1,117 @@
+#include "model_page.h"
+
+#include <QDragEnterEvent>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QLabel>
+#include <QListWidget>
+#include <QMimeData>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+#include "gguf/gguf_file.h"
+#include "metric_text.h"
+
+namespace qs::ui {
+
+ModelPage::ModelPage(QWidget* parent) : QWidget(parent) {
+    setAcceptDrops(true);
+    auto* layout = new QVBoxLayout(this);
+    auto* open = new QPushButton(tr("Open model…  (Ctrl+O)"));
+    auto* hint = new QLabel(tr("…or drop a .gguf file anywhere on this page. Only the header is read: weights are not loaded."));
+    hint->setWordWrap(true);
+    error_ = new QLabel;
+    error_->setStyleSheet("color: #b00020");
+    error_->setWordWrap(true);
+    error_->hide();
+    auto* card_box = new QGroupBox(tr("Model card"));
+    card_ = new QFormLayout(card_box);
+    auto* recent_box = new QGroupBox(tr("Recent models"));
+    auto* recent_layout = new QVBoxLayout(recent_box);
+    recent_ = new QListWidget;
+    recent_layout->addWidget(recent_);
+    layout->addWidget(open);
+    layout->addWidget(hint);
+    layout->addWidget(error_);
+    layout->addWidget(card_box, 3);
+    layout->addWidget(recent_box, 1);
+    connect(open, &QPushButton::clicked, this, &ModelPage::open_requested);
+    connect(recent_, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) { open_model(item->text()); });
+    show_summary();
+}
+
+bool ModelPage::open_model(const QString& path) {
+    try {
+        auto file = std::make_shared<const GgufFile>(GgufFile::open(path.toStdString()));
+        summary_ = model_summary_read(*file);
+        file_ = std::move(file);
+        path_ = path;
+        error_->hide();
+    } catch (const std::exception& e) {
+        error_->setText(QString::fromUtf8(e.what()));
+        error_->show();
+        return false;
+    }
+    QStringList recent = recent_files();
+    recent.removeAll(path);
+    recent.prepend(path);
+    set_recent_files(recent.mid(0, 10));
+    show_summary();
+    emit model_opened(path);
+    return true;
+}
+
+QStringList ModelPage::recent_files() const {
+    QStringList out;
+    for (int i = 0; i < recent_->count(); ++i) out << recent_->item(i)->text();
+    return out;
+}
+
+void ModelPage::set_recent_files(const QStringList& files) {
+    recent_->clear();
+    recent_->addItems(files);
+}
+
+void ModelPage::show_summary() {
+    while (card_->rowCount() > 0) card_->removeRow(0);
+    if (!file_) {
+        card_->addRow(new QLabel(tr("No model open.")));
+        return;
+    }
+    const auto& s = summary_;
+    auto row = [&](const QString& k, const QString& v) {
+        auto* label = new QLabel(v);
+        label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        card_->addRow(k, label);
+    };
+    row(tr("File"), QFileInfo(path_).fileName());
+    row(tr("Name"), s.name.empty() ? tr("(none)") : QString::fromStdString(s.name));
+    row(tr("Architecture"), QString::fromStdString(s.architecture) + (s.supported ? "" : tr("  — not supported by QuantScope")));
+    row(tr("Parameters"), QLocale().toString(qlonglong(s.n_params)));
+    row(tr("Layers / embedding / FFN"), QString("%1 / %2 / %3").arg(s.n_layer).arg(s.n_embd).arg(s.n_ff));
+    row(tr("Heads / KV heads"), QString("%1 / %2").arg(s.n_head).arg(s.n_head_kv));
+    row(tr("Context length"), QString::number(s.context_length));
+    row(tr("Tokenizer"), QString("%1%2, %3 tokens")
+                             .arg(QString::fromStdString(s.tokenizer_model))
+                             .arg(s.tokenizer_pre.empty() ? "" : " / " + QString::fromStdString(s.tokenizer_pre))
+                             .arg(s.n_vocab));
+    QStringList types;
+    for (const auto& [name, use] : s.tensor_types)
+        types << QString("%1: %2 tensors, %3").arg(QString::fromStdString(name)).arg(use.tensors).arg(bytes_text(double(use.bytes)));
+    row(tr("Tensor types"), types.join("\n"));
+    row(tr("Bits per weight"), QString::number(s.bits_per_weight(), 'f', 2));
+    row(tr("File size"), bytes_text(double(s.file_bytes)));
+    row(tr("GGUF version"), QString::number(s.gguf_version));
+}
+
+void ModelPage::dragEnterEvent(QDragEnterEvent* event) {
+    if (event->mimeData()->hasUrls()) event->acceptProposedAction();
+}
+
+void ModelPage::dropEvent(QDropEvent* event) {
+    const auto urls = event->mimeData()->urls();
+    if (!urls.isEmpty() && urls.first().isLocalFile()) open_model(urls.first().toLocalFile());
+}
+
+}  // namespace qs::ui

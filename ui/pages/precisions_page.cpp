@@ -1,0 +1,67 @@
+#include "precisions_page.h"
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <QVBoxLayout>
+
+#include "precision_list_model.h"
+
+namespace qs::ui {
+
+PrecisionsPage::PrecisionsPage(PrecisionListModel* model, QWidget* parent) : QWidget(parent), model_(model) {
+    auto* layout = new QVBoxLayout(this);
+    auto* proxy = new QSortFilterProxyModel(this);
+    proxy->setSourceModel(model);
+    proxy->setSortRole(PrecisionListModel::SortRole);
+    table_ = new QTableView;
+    table_->setModel(proxy);
+    table_->setSortingEnabled(true);
+    table_->sortByColumn(PrecisionListModel::Name, Qt::AscendingOrder);
+    table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    table_->horizontalHeader()->setStretchLastSection(true);
+    table_->verticalHeader()->hide();
+    table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    layout->addWidget(new QLabel(tr("Tick the precisions to evaluate. Sizes are estimated from the model's header: nothing is quantized until a run.")));
+    layout->addWidget(table_, 1);
+
+    auto* custom = new QHBoxLayout;
+    name_ = new QLineEdit;
+    name_->setPlaceholderText(tr("name, e.g. “Q4_K_M, ffn_down in q8”"));
+    spec_ = new QLineEdit;
+    spec_->setPlaceholderText(tr("recipe, e.g. Q4_K_M+ffn_down=q8_0+output=q8_0"));
+    auto* add = new QPushButton(tr("Add custom recipe"));
+    auto* remove = new QPushButton(tr("Remove selected custom"));
+    custom->addWidget(name_, 1);
+    custom->addWidget(spec_, 2);
+    custom->addWidget(add);
+    custom->addWidget(remove);
+    layout->addLayout(custom);
+    error_ = new QLabel;
+    error_->setStyleSheet("color: #b00020");
+    error_->setWordWrap(true);
+    layout->addWidget(error_);
+    connect(add, &QPushButton::clicked, this, &PrecisionsPage::add_custom);
+    connect(spec_, &QLineEdit::returnPressed, this, &PrecisionsPage::add_custom);
+    connect(remove, &QPushButton::clicked, this, [this, proxy] {
+        const QModelIndex i = proxy->mapToSource(table_->currentIndex());
+        if (i.isValid() && model_->entries()[i.row()].custom) model_->remove_custom(model_->entries()[i.row()].name);
+    });
+}
+
+void PrecisionsPage::add_custom() {
+    try {
+        model_->add_custom(name_->text(), spec_->text().trimmed());
+        error_->clear();
+        name_->clear();
+        spec_->clear();
+    } catch (const std::exception& e) {
+        error_->setText(QString::fromUtf8(e.what()));
+    }
+}
+
+}  // namespace qs::ui

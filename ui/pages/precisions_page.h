@@ -1,0 +1,30 @@
+// Precisions page: the checklist of presets and custom recipes (PrecisionListModel) with bits per
+// weight, estimated size and memory for the open model; custom recipes are added by name.
+#pragma once
+
+#include <QWidget>
+
+class QLabel;
+class QLineEdit;
+class QTableView;
+
+namespace qs::ui {
+
+class PrecisionListModel;
+
+class PrecisionsPage : public QWidget {
+    Q_OBJECT
+public:
+    PrecisionsPage(PrecisionListModel* model, QWidget* parent = nullptr);
+    QTableView* table() const { return table_; }
+
+private:
+    void add_custom();
+    PrecisionListModel* model_;
+    QTableView* table_;
+    QLineEdit* name_;
+    QLineEdit* spec_;
+    QLabel* error_;
+};
+
+}  // namespace qs::ui

@@ -1,0 +1,142 @@
+#include "run_page.h"
+
+#include <QApplication>
+#include <QCheckBox>
+#include <QDateTime>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QStyledItemDelegate>
+#include <QTableView>
+#include <QVBoxLayout>
+
+#include "job_queue_model.h"
+
+namespace qs::ui {
+namespace {
+
+// Draws JobQueueModel::ProgressRole as a progress bar in the Progress column.
+class ProgressDelegate : public QStyledItemDelegate {
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+    void paint(QPainter* painter, const QStyleOptionViewItem& option, const QModelIndex& index) const override {
+        QStyleOptionProgressBar bar;
+        bar.rect = option.rect.adjusted(2, 3, -2, -3);
+        bar.minimum = 0;
+        bar.maximum = 1000;
+        bar.progress = int(index.data(JobQueueModel::ProgressRole).toDouble() * 1000);
+        bar.text = index.data().toString();
+        bar.textVisible = true;
+        QApplication::style()->drawControl(QStyle::CE_ProgressBar, &bar, painter);
+    }
+};
+
+}  // namespace
+
+RunPage::RunPage(JobQueueModel* queue, QWidget* parent) : QWidget(parent), queue_(queue) {
+    auto* layout = new QVBoxLayout(this);
+    auto* top = new QHBoxLayout;
+    auto* form = new QFormLayout;
+    n_ctx_ = new QSpinBox;
+    n_ctx_->setRange(16, 32768);
+    n_ctx_->setValue(512);
+    workers_ = new QSpinBox;
+    workers_->setRange(1, 16);
+    threads_ = new QSpinBox;
+    threads_->setRange(0, 1024);
+    threads_->setSpecialValueText(tr("all cores"));
+    kld_ = new QCheckBox(tr("KL divergence against the baseline"));
+    kld_->setChecked(true);
+    bench_ = new QCheckBox(tr("Speed and memory (bench)"));
+    form->addRow(tr("Perplexity context (tokens)"), n_ctx_);
+    form->addRow(tr("Concurrent jobs"), workers_);
+    form->addRow(tr("Threads"), threads_);
+    form->addRow(kld_);
+    form->addRow(bench_);
+    top->addLayout(form);
+    auto* buttons = new QVBoxLayout;
+    run_ = new QPushButton(tr("Run  (Ctrl+R)"));
+    cancel_one_ = new QPushButton(tr("Cancel selected job"));
+    cancel_all_ = new QPushButton(tr("Cancel all  (Esc)"));
+    buttons->addWidget(run_);
+    buttons->addWidget(cancel_one_);
+    buttons->addWidget(cancel_all_);
+    buttons->addStretch(1);
+    top->addLayout(buttons);
+    top->addStretch(1);
+    layout->addLayout(top);
+
+    auto* overall_row = new QHBoxLayout;
+    overall_ = new QProgressBar;
+    overall_->setRange(0, 1000);
+    overall_->setFormat(tr("overall %p%"));
+    eta_ = new QLabel;
+    overall_row->addWidget(overall_, 1);
+    overall_row->addWidget(eta_);
+    layout->addLayout(overall_row);
+
+    auto* split = new QSplitter(Qt::Vertical);
+    table_ = new QTableView;
+    table_->setModel(queue);
+    table_->setItemDelegateForColumn(JobQueueModel::Progress, new ProgressDelegate(table_));
+    table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    table_->horizontalHeader()->setSectionResizeMode(JobQueueModel::Progress, QHeaderView::Stretch);
+    table_->verticalHeader()->hide();
+    table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    log_ = new QPlainTextEdit;
+    log_->setReadOnly(true);
+    log_->setMaximumBlockCount(5000);
+    split->addWidget(table_);
+    split->addWidget(log_);
+    layout->addWidget(split, 1);
+
+    connect(run_, &QPushButton::clicked, this, &RunPage::run_requested);
+    connect(cancel_all_, &QPushButton::clicked, this, &RunPage::cancel_all_requested);
+    connect(cancel_one_, &QPushButton::clicked, this, [this] {
+        const int row = table_->currentIndex().row();
+        if (row >= 0 && row < queue_->rows().size()) emit cancel_job_requested(queue_->rows()[row].job.index);
+    });
+    connect(queue, &QAbstractItemModel::dataChanged, this, &RunPage::refresh_overall);
+    connect(queue, &QAbstractItemModel::modelReset, this, &RunPage::refresh_overall);
+    set_running(false);
+}
+
+RunSettings RunPage::settings() const {
+    return {n_ctx_->value(), kld_->isChecked(), bench_->isChecked(), workers_->value(), threads_->value()};
+}
+
+void RunPage::set_settings(const RunSettings& s) {
+    n_ctx_->setValue(s.n_ctx);
+    kld_->setChecked(s.kld);
+    bench_->setChecked(s.bench);
+    workers_->setValue(s.workers);
+    threads_->setValue(s.threads);
+}
+
+void RunPage::set_running(bool running) {
+    run_->setEnabled(!running);
+    cancel_one_->setEnabled(running);
+    cancel_all_->setEnabled(running);
+}
+
+void RunPage::append_log(const QString& line) {
+    log_->appendPlainText(QDateTime::currentDateTime().toString("HH:mm:ss  ") + line);
+}
+
+void RunPage::refresh_overall() {
+    overall_->setValue(int(queue_->overall_fraction() * 1000));
+    const double eta = queue_->overall_eta_seconds();
+    eta_->setText(queue_->rows().isEmpty() ? QString()
+                                           : QString(tr("%1 of %2 jobs ended, ETA %3"))
+                                                 .arg(queue_->ended_count())
+                                                 .arg(queue_->rows().size())
+                                                 .arg(duration_text(eta)));
+}
+
+}  // namespace qs::ui

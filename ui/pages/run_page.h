@@ -1,0 +1,58 @@
+// Run page: run settings, the job queue (a progress bar per job and one overall, with ETA),
+// cancel one or all, and the log. Fed by the main window from RunController's signals.
+#pragma once
+
+#include <QWidget>
+
+class QCheckBox;
+class QLabel;
+class QPlainTextEdit;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+class QTableView;
+
+namespace qs::ui {
+
+class JobQueueModel;
+
+struct RunSettings {
+    int n_ctx = 512;
+    bool kld = true;
+    bool bench = false;
+    int workers = 1;
+    int threads = 0;
+};
+
+class RunPage : public QWidget {
+    Q_OBJECT
+public:
+    RunPage(JobQueueModel* queue, QWidget* parent = nullptr);
+
+    RunSettings settings() const;
+    void set_settings(const RunSettings& s);
+    void set_running(bool running);
+    void append_log(const QString& line);
+    void refresh_overall();  // overall bar and ETA from the queue
+    QPushButton* run_button() const { return run_; }
+    QPushButton* cancel_all_button() const { return cancel_all_; }
+    QPlainTextEdit* log() const { return log_; }
+    QProgressBar* overall() const { return overall_; }
+
+signals:
+    void run_requested();
+    void cancel_job_requested(int job_index);
+    void cancel_all_requested();
+
+private:
+    JobQueueModel* queue_;
+    QSpinBox *n_ctx_, *workers_, *threads_;
+    QCheckBox *kld_, *bench_;
+    QPushButton *run_, *cancel_one_, *cancel_all_;
+    QTableView* table_;
+    QProgressBar* overall_;
+    QLabel* eta_;
+    QPlainTextEdit* log_;
+};
+
+}  // namespace qs::ui
