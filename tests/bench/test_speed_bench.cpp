@@ -151,11 +151,13 @@ TEST(SpeedBench, ThreadsAreRestored) {
     o.n_gen = 2;
     o.repetitions = 1;
     o.n_threads = 1;
+    o.reset_peak_rss = false;
     Progress progress;
     const SpeedBenchResult r = speed_bench_run(model, o, progress);
     EXPECT_EQ(r.n_threads, 1);
     EXPECT_EQ(omp_get_max_threads(), before);
     EXPECT_EQ(r.pp.sd_tps, 0);  // one repetition
+    EXPECT_FALSE(r.peak_rss_reset);  // asked not to touch the process-wide mark
 }
 
 TEST(SpeedBench, BadOptionsAndCancellation) {
