@@ -74,7 +74,7 @@ TEST(JobRunner, FailingJobsStayLocalAndWeightsArePreparedOnce) {
     const std::string text = write_text(dir);
     qs::ResultsStore store(dir + "/a.db");
     Recorder rec;
-    qs::JobRunner runner(small_matrix(model_path, text), {.workers = 1, .store = &store, .observer = &rec});
+    qs::JobRunner runner(small_matrix(model_path, text), {.workers = 1, .threads = 1, .store = &store, .observer = &rec});
     const qs::RunRecord run = runner.run();
 
     // F32 ppl, F16 ppl + kld done; Q4_0 ppl + kld failed with the quantizer's message.
@@ -121,7 +121,7 @@ TEST(JobRunner, CancelAllStopsTheRunningJobAndTheQueue) {
     Recorder rec;
     auto m = small_matrix(model_path, write_text(dir));
     m.precisions = {"F32", "F16"};
-    qs::JobRunner runner(m, {.store = &store, .observer = &rec});
+    qs::JobRunner runner(m, {.threads = 1, .store = &store, .observer = &rec});
     rec.on_progress = [&](const qs::JobRecord& j, const qs::JobProgress& p) {
         if (j.index == 0 && p.done > 0) runner.cancel_all();
     };
@@ -137,7 +137,7 @@ TEST(JobRunner, CancelOneJob) {
     m.precisions = {"F32", "F16"};
     m.kld = false;
     Recorder rec;
-    qs::JobRunner runner(m, {.observer = &rec});
+    qs::JobRunner runner(m, {.threads = 1, .observer = &rec});
     rec.on_progress = [&](const qs::JobRecord& j, const qs::JobProgress&) {
         if (j.index == 0) runner.cancel_job(1);  // the queued F16 job, before it starts
     };
@@ -153,7 +153,7 @@ TEST(JobRunner, MemoryBudgetRefusesAndSerialises) {
     auto m = small_matrix(model_path, write_text(dir));
     m.precisions = {"F32", "F16"};
     {
-        qs::JobRunner runner(m, {.memory_budget = 4096});
+        qs::JobRunner runner(m, {.threads = 1, .memory_budget = 4096});
         const qs::RunRecord run = runner.run();
         for (const qs::JobRecord& j : run.jobs) {
             EXPECT_EQ(j.status, JobStatus::Failed);
@@ -164,14 +164,14 @@ TEST(JobRunner, MemoryBudgetRefusesAndSerialises) {
     {
         // Room for the larger job alone: two workers still never run the two together.
         m.kld = false;
-        qs::JobRunner probe(m, {.memory_budget = 4096});
+        qs::JobRunner probe(m, {.threads = 1, .memory_budget = 4096});
         probe.start();
         uint64_t largest = 0;
         for (const auto& e : probe.memory_estimates()) largest = std::max(largest, e.total());
         probe.cancel_all();
         probe.wait();
         Recorder rec;
-        qs::JobRunner runner(m, {.workers = 2, .memory_budget = largest + 1, .observer = &rec});
+        qs::JobRunner runner(m, {.workers = 2, .threads = 2, .memory_budget = largest + 1, .observer = &rec});
         const qs::RunRecord run = runner.run();
         for (const qs::JobRecord& j : run.jobs) EXPECT_EQ(j.status, JobStatus::Done) << j.error;
         EXPECT_EQ(rec.max_running, 1);
@@ -205,7 +205,7 @@ TEST(JobRunner, MalformedDatasetLineStopsOrIsSkippedAndReported) {
     m.task_n_ctx = 128;
     {
         qs::ResultsStore store(":memory:");
-        qs::JobRunner runner(m, {.store = &store});
+        qs::JobRunner runner(m, {.threads = 1, .store = &store});
         try {
             runner.start();
             FAIL() << "a malformed line must stop the run";
@@ -216,7 +216,7 @@ TEST(JobRunner, MalformedDatasetLineStopsOrIsSkippedAndReported) {
     }
     m.on_bad_line = qs::BadLinePolicy::Skip;
     Recorder rec;
-    qs::JobRunner runner(m, {.observer = &rec});
+    qs::JobRunner runner(m, {.threads = 1, .observer = &rec});
     const qs::RunRecord run = runner.run();
     ASSERT_EQ(run.jobs.size(), 1u);
     EXPECT_EQ(run.jobs[0].status, JobStatus::Done) << run.jobs[0].error;
@@ -246,7 +246,7 @@ TEST(JobRunner, TaskComparisonAndBench) {
     m.bench_prompt = 16;
     m.bench_gen = 4;
     m.bench_repetitions = 1;
-    qs::JobRunner runner(m, {.workers = 2});
+    qs::JobRunner runner(m, {.workers = 2, .threads = 2});
     const qs::RunRecord run = runner.run();
     ASSERT_EQ(run.jobs.size(), 4u);  // F32 arc, F32 bench, F16 arc, F16 bench
     for (const qs::JobRecord& j : run.jobs) ASSERT_EQ(j.status, JobStatus::Done) << j.index << ": " << j.error;
