@@ -27,10 +27,11 @@ public:
     virtual void job_progress(const JobRecord& job, const JobProgress& progress) { (void)job, (void)progress; }
     // Done, Failed or Cancelled; already written to the store when this is called.
     virtual void job_finished(const JobRecord& job) { (void)job; }
-    // Something the user must see that is not a failure: skipped dataset lines ("FILE:LINE: ..."),
-    // a job waiting for memory.
+    // Something the user must see that is not a failure: "skipped FILE:LINE: ..." (a malformed
+    // dataset line under BadLinePolicy::Skip, once per dataset), "waiting for memory: ...".
     virtual void job_message(const JobRecord& job, const std::string& message) { (void)job, (void)message; }
-    // Every job has ended (run.jobs holds their final records).
+    // Every job has ended (run.jobs holds their final records, run.finished_at is set and stored).
+    // Called on the worker that ended the last job: no thread needs to block in JobRunner::wait().
     virtual void run_finished(const RunRecord& run) { (void)run; }
 };
 

@@ -1,6 +1,7 @@
 #include "jobs/job_runner.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -101,7 +102,10 @@ struct JobRunner::Impl {
     bool kld_resident = false;
     int prepared_count = 0;
     std::vector<std::thread> workers;
-    bool waited = false;
+    std::atomic<bool> planned{false};          // progress[] is complete (cancel may use it)
+    std::atomic<bool> cancel_requested{false}; // cancel_all() came, perhaps before start() planned
+    std::vector<bool> told_waiting;       // [jobs] "waiting for memory" was said
+    std::vector<std::pair<int, std::string>> pending_messages;  // said outside the lock
 
     void prepare();
     void estimate_memory();
@@ -113,6 +117,8 @@ struct JobRunner::Impl {
     std::shared_ptr<const Model> weights_for(const std::string& precision, Progress& progress);
     void prepare_weights(const std::string& precision, PreparedPrecision& p, Progress& progress);
     void end_job(int i, JobRecord record);
+    void finish_run();
+    void say_pending_messages();
     Progress::Callback progress_callback(int i);
     void notify_message(int i, const std::string& message);
     void append_comparison(int baseline_job, const JobRecord& record, std::vector<Metric>& metrics);
@@ -139,12 +145,15 @@ int JobRunner::weights_prepared_count() const {
 }
 
 void JobRunner::cancel_job(int index) {
-    if (index >= 0 && size_t(index) < impl_->progress.size()) impl_->progress[size_t(index)]->cancel();
+    if (impl_->planned.load() && index >= 0 && size_t(index) < impl_->progress.size()) impl_->progress[size_t(index)]->cancel();
     impl_->changed.notify_all();
 }
 
 void JobRunner::cancel_all() {
-    for (auto& p : impl_->progress) p->cancel();
+    impl_->cancel_requested.store(true);
+    // The per-job flags exist once start() has planned the jobs; before that, start() sees the request.
+    if (impl_->planned.load())
+        for (auto& p : impl_->progress) p->cancel();
     impl_->changed.notify_all();
 }
 
@@ -216,6 +225,7 @@ void JobRunner::Impl::prepare() {
     }
     kld_jobs_left = kld_jobs_total;
     started.assign(specs.size(), false);
+    told_waiting.assign(specs.size(), false);
     ended.assign(specs.size(), false);
     estimate_memory();
 }
@@ -285,6 +295,11 @@ int JobRunner::Impl::pick_job_locked(bool& refuse) {
         if (s.evaluator == EvaluatorKind::Bench && running > 0) continue;
         const uint64_t need = extra_need_locked(int(i));
         if (in_use + need <= budget) return int(i);
+        if (running > 0 && !told_waiting[i]) {
+            told_waiting[i] = true;
+            pending_messages.emplace_back(int(i), fmt::format("waiting for memory: needs about {}, {} of the {} budget in use",
+                                                              format_bytes(need), format_bytes(in_use), format_bytes(budget)));
+        }
         if (running == 0) {
             // Nothing else holds memory a wait could free: it fits alone, or never.
             if (estimates[i].total() > budget) refuse = true;
@@ -303,6 +318,9 @@ void JobRunner::start() {
     m.budget = m.options.memory_budget ? m.options.memory_budget : memory_available_bytes() / 10 * 8;
     if (m.budget == 0) m.budget = UINT64_MAX;
     m.prepare();
+    m.planned.store(true);
+    if (m.cancel_requested.load())
+        for (auto& p : m.progress) p->cancel();
     if (m.options.store) m.options.store->insert_run(m.run);
     if (m.options.observer) m.options.observer->run_started(m.run);
     for (int w = 0; w < m.options.workers; ++w) m.workers.emplace_back([&m] { m.worker_loop(); });
@@ -312,12 +330,7 @@ RunRecord JobRunner::wait() {
     Impl& m = *impl_;
     for (auto& w : m.workers)
         if (w.joinable()) w.join();
-    if (!m.waited) {
-        m.waited = true;
-        m.run.finished_at = utc_now_iso8601();
-        if (m.options.store) m.options.store->finish_run(m.run.id, m.run.finished_at);
-        if (m.options.observer) m.options.observer->run_finished(m.run);
-    }
+    std::lock_guard lock(m.mutex);
     return m.run;
 }
 
@@ -332,6 +345,12 @@ void JobRunner::Impl::worker_loop() {
                 if (std::all_of(started.begin(), started.end(), [](bool b) { return b; })) return;
                 i = pick_job_locked(refuse);
                 if (i >= 0) break;
+                if (!pending_messages.empty()) {
+                    lock.unlock();
+                    say_pending_messages();
+                    lock.lock();
+                    continue;
+                }
                 changed.wait(lock);
             }
             started[size_t(i)] = true;
@@ -433,13 +452,34 @@ void JobRunner::Impl::end_job(int i, JobRecord record) {
             record.error += (record.error.empty() ? "" : "; ") + std::string("not saved: ") + e.what();
         }
     }
+    bool last = false;
     {
         std::lock_guard lock(mutex);
         run.jobs[size_t(i)] = record;
         ended[size_t(i)] = true;
+        last = std::all_of(ended.begin(), ended.end(), [](bool b) { return b; });
     }
     if (options.observer) options.observer->job_finished(record);
+    if (last) finish_run();
     changed.notify_all();
+}
+
+// The last job has ended (on the worker that ended it, so a GUI needs no thread blocked in wait()).
+void JobRunner::Impl::finish_run() {
+    RunRecord copy;
+    {
+        std::lock_guard lock(mutex);
+        run.finished_at = utc_now_iso8601();
+        copy = run;
+    }
+    if (options.store) {
+        try {
+            options.store->finish_run(copy.id, copy.finished_at);
+        } catch (const Error&) {
+            // Every job is stored; a run without its end time reads as interrupted, nothing is lost.
+        }
+    }
+    if (options.observer) options.observer->run_finished(copy);
 }
 
 std::shared_ptr<const Model> JobRunner::Impl::weights_for(const std::string& precision, Progress& prog) {
@@ -557,6 +597,15 @@ void JobRunner::Impl::append_comparison(int baseline_job, const JobRecord& recor
     const ComparisonResult c = compare_precisions({outcome(base), outcome(record)}, base.precision,
                                                   {.seed = matrix.seed});
     for (const Metric& m : c.rows.at(1).metrics) metrics.push_back(m);
+}
+
+void JobRunner::Impl::say_pending_messages() {
+    std::vector<std::pair<int, std::string>> messages;
+    {
+        std::lock_guard lock(mutex);
+        messages.swap(pending_messages);
+    }
+    for (const auto& [job, text] : messages) notify_message(job, text);
 }
 
 void JobRunner::Impl::notify_message(int i, const std::string& message) {

@@ -64,12 +64,14 @@ public:
     // under BadLinePolicy::Stop, as "FILE:LINE: ...") before anything is stored. Then stores the
     // run with every job Queued, calls observer->run_started, starts the workers and returns.
     void start();
-    // Blocks until every job has ended; returns the run with every job's final record.
+    // Blocks until every job has ended and the workers are joined; returns the run with every
+    // job's final record (observer->run_finished has been called by then).
     RunRecord wait();
     // start() + wait().
     RunRecord run() { start(); return wait(); }
 
-    // Thread-safe; a queued job is cancelled before it starts.
+    // Thread-safe, also while start() is still preparing (cancel_all then cancels every job as
+    // soon as they are planned); a queued job is cancelled before it starts.
     void cancel_job(int index);
     void cancel_all();
 

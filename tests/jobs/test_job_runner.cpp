@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <fstream>
 #include <mutex>
 
@@ -44,9 +46,13 @@ qs::EvalMatrix small_matrix(const std::string& model, const std::string& text) {
 class Recorder : public qs::JobObserver {
 public:
     std::function<void(const qs::JobRecord&, const qs::JobProgress&)> on_progress;
-    void job_started(const qs::JobRecord&) override {
-        std::lock_guard lock(mutex);
-        max_running = std::max(max_running, ++running);
+    std::function<void(const qs::JobRecord&)> on_started;
+    void job_started(const qs::JobRecord& j) override {
+        {
+            std::lock_guard lock(mutex);
+            max_running = std::max(max_running, ++running);
+        }
+        if (on_started) on_started(j);
     }
     void job_progress(const qs::JobRecord& j, const qs::JobProgress& p) override {
         ++progress_calls;
@@ -57,6 +63,10 @@ public:
         --running;
         finished.push_back(j);
     }
+    void run_finished(const qs::RunRecord& r) override {
+        std::lock_guard lock(mutex);
+        finished_run = r;
+    }
     void job_message(const qs::JobRecord&, const std::string& m) override {
         std::lock_guard lock(mutex);
         messages.push_back(m);
@@ -66,6 +76,7 @@ public:
     std::atomic<int> progress_calls{0};
     std::vector<qs::JobRecord> finished;
     std::vector<std::string> messages;
+    qs::RunRecord finished_run;
 };
 
 TEST(JobRunner, FailingJobsStayLocalAndWeightsArePreparedOnce) {
@@ -89,6 +100,9 @@ TEST(JobRunner, FailingJobsStayLocalAndWeightsArePreparedOnce) {
     }
     EXPECT_EQ(runner.weights_prepared_count(), 2);  // F32 and F16, each once for its jobs
     EXPECT_EQ(rec.finished.size(), 5u);
+    EXPECT_EQ(rec.finished_run.id, run.id);
+    EXPECT_FALSE(rec.finished_run.finished_at.empty());
+    EXPECT_EQ(rec.finished_run.jobs.size(), 5u);
     EXPECT_GT(rec.progress_calls.load(), 0);
 
     // The stored F32 perplexity is what perplexity_run gives on its own.
@@ -171,10 +185,16 @@ TEST(JobRunner, MemoryBudgetRefusesAndSerialises) {
         probe.cancel_all();
         probe.wait();
         Recorder rec;
+        // Job 0 lingers so the other worker surely looks for work while it runs.
+        rec.on_started = [](const qs::JobRecord& j) {
+            if (j.index == 0) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        };
         qs::JobRunner runner(m, {.workers = 2, .threads = 2, .memory_budget = largest + 1, .observer = &rec});
         const qs::RunRecord run = runner.run();
         for (const qs::JobRecord& j : run.jobs) EXPECT_EQ(j.status, JobStatus::Done) << j.error;
         EXPECT_EQ(rec.max_running, 1);
+        ASSERT_FALSE(rec.messages.empty());  // the wait is said, not silent
+        EXPECT_NE(rec.messages[0].find("waiting for memory"), std::string::npos) << rec.messages[0];
     }
 }
 
