@@ -91,8 +91,9 @@ public:
         std::lock_guard lock(mutex_);
         bars_by_job_.erase(j.index);  // finishes its line
         std::string what = j.status == JobStatus::Failed ? ": " + j.error : "";
-        std::fprintf(stderr, "[%d/%zu] %s %s %s: %s (%.1f s)%s\n", j.index + 1, n_jobs_, j.precision.c_str(),
-                     evaluator_name(j.evaluator), j.dataset.c_str(), job_status_name(j.status), j.seconds, what.c_str());
+        const std::string dataset = j.dataset.empty() ? "" : " " + j.dataset;
+        std::fprintf(stderr, "[%d/%zu] %s %s%s: %s (%.1f s)%s\n", j.index + 1, n_jobs_, j.precision.c_str(),
+                     evaluator_name(j.evaluator), dataset.c_str(), job_status_name(j.status), j.seconds, what.c_str());
         std::fflush(stderr);
     }
     std::vector<std::string> warnings() {

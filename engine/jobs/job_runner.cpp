@@ -74,6 +74,7 @@ struct JobRunner::Impl {
     EvalMatrix matrix;
     RunnerOptions options;
     int threads_per_worker = 1;
+    int threads_total = 1;                 // a bench job runs alone and gets them all
     uint64_t budget = 0;
 
     // Set up by start() before any worker runs; read-only afterwards.
@@ -314,6 +315,7 @@ void JobRunner::start() {
     if (!m.workers.empty()) throw Error("JobRunner::start called twice");
     m.options.workers = std::max(1, m.options.workers);
     const int cores = m.options.threads > 0 ? m.options.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+    m.threads_total = cores;
     m.threads_per_worker = std::max(1, cores / m.options.workers);
     m.budget = m.options.memory_budget ? m.options.memory_budget : memory_available_bytes() / 10 * 8;
     if (m.budget == 0) m.budget = UINT64_MAX;
@@ -567,7 +569,7 @@ std::vector<Metric> JobRunner::Impl::evaluate(int i, JobRecord& record, Progress
             bopts.n_prompt = matrix.bench_prompt;
             bopts.n_gen = matrix.bench_gen;
             bopts.repetitions = matrix.bench_repetitions;
-            bopts.n_threads = threads_per_worker;
+            bopts.n_threads = threads_total;  // alone on the machine (see pick_job_locked)
             return speed_bench_metrics(speed_bench_run(model, bopts, prog));
         }
     }
