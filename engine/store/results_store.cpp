@@ -302,6 +302,14 @@ void ResultsStore::finish_run(int64_t run_id, const std::string& finished_at) {
     s.bind(1, run_id).bind(2, finished_at).run();
 }
 
+void ResultsStore::delete_run(int64_t run_id) {
+    std::lock_guard lock(mutex_);
+    Transaction tx(db_, path_);
+    Stmt s(db_, path_, "DELETE FROM runs WHERE id = ?1");  // jobs and their rows follow (ON DELETE CASCADE)
+    s.bind(1, run_id).run();
+    tx.commit();
+}
+
 std::vector<RunSummary> ResultsStore::list_runs() const {
     std::lock_guard lock(mutex_);
     Stmt s(db_, path_,

@@ -62,7 +62,11 @@ public:
     // Marks the run as ended (RunRecord::finished_at).
     void finish_run(int64_t run_id, const std::string& finished_at);
 
-    // Every run, newest first.
+    // Deletes a run with its jobs, metrics, bins and items (one transaction). Unknown ids are ignored.
+    void delete_run(int64_t run_id);
+
+    // Every run, newest first. A run whose finished_at is "" is still running (in this or another
+    // process) or was interrupted; its unfinished jobs stay "queued"/"running".
     std::vector<RunSummary> list_runs() const;
     // One run with its jobs in plan order, each with metrics, bins and items. Throws qs::Error
     // naming the database when there is no such run.

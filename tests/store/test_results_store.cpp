@@ -198,6 +198,43 @@ TEST(ResultsStore, JobWriteIsAtomic) {
     EXPECT_EQ(store.load_run(run.id).jobs[0].status, JobStatus::Done);
 }
 
+int64_t count_rows(const std::string& db, const char* table) {
+    sqlite3* raw = nullptr;
+    sqlite3_open(db.c_str(), &raw);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(raw, (std::string("SELECT count(*) FROM ") + table).c_str(), -1, &st, nullptr);
+    const int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    sqlite3_close(raw);
+    return n;
+}
+
+TEST(ResultsStore, DeleteRunTakesEverythingOfIt) {
+    const std::string db = qs::test::temp_dir() + "/delete.db";
+    ResultsStore store(db);
+    RunRecord a = sample_run(), b = sample_run();
+    store.insert_run(a);
+    store.insert_run(b);
+    finish_sample(a.jobs[0], 10.0);
+    store.finish_job(a.jobs[0]);
+    finish_sample(b.jobs[0], 11.0);
+    store.finish_job(b.jobs[0]);
+    store.delete_run(a.id);
+    const auto runs = store.list_runs();
+    ASSERT_EQ(runs.size(), 1u);
+    EXPECT_EQ(runs[0].run.id, b.id);
+    EXPECT_THROW(store.load_run(a.id), qs::Error);
+    const auto latest = store.latest_results();
+    ASSERT_EQ(latest.size(), 1u);
+    EXPECT_EQ(latest[0].job.run_id, b.id);
+    EXPECT_EQ(store.load_run(b.id).jobs[0].item_correct.size(), 3u);
+    // Nothing of run a is left behind in any table.
+    EXPECT_EQ(count_rows(db, "jobs"), 2);
+    EXPECT_EQ(count_rows(db, "metrics"), 2);
+    EXPECT_EQ(count_rows(db, "calibration_bins"), 2);
+    EXPECT_EQ(count_rows(db, "job_items"), 3);
+}
+
 TEST(ResultsStore, FileHashIsRemembered) {
     const std::string dir = qs::test::temp_dir();
     std::ofstream(dir + "/f.bin") << "abc";
