@@ -56,6 +56,19 @@ struct LoadedTask {
     std::string hash;
 };
 
+// The CPU's name as /proc/cpuinfo gives it ("" when unknown), for RunRecord::machine.
+std::string cpu_model_name() {
+    std::ifstream in("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos) {
+            std::string name = line.substr(line.find(':') + 1);
+            name.erase(0, name.find_first_not_of(' '));
+            return name;
+        }
+    return "";
+}
+
 }  // namespace
 
 uint64_t memory_available_bytes() {
@@ -193,8 +206,9 @@ void JobRunner::Impl::prepare() {
     run.model_name = base->file().get_string_or("general.name", std::filesystem::path(matrix.model_path).filename().string());
     run.model_bytes = std::filesystem::file_size(matrix.model_path);
     run.baseline = specs.empty() ? "" : specs.front().precision;  // plan_jobs puts the baseline first
-    run.engine_version = "quantscope 0.1.0";
-    run.machine = fmt::format("{} threads x {} workers, {}", threads_per_worker, options.workers, isa_name(cpu_best_isa()));
+    run.engine_version = "quantscope " QS_VERSION;
+    run.machine = fmt::format("{}; {}; {} workers x {} threads", cpu_model_name(), isa_name(cpu_best_isa()),
+                              options.workers, threads_per_worker);
     run.settings_json = eval_matrix_json(matrix);
     run.note = matrix.note;
     auto hash = [&](const std::string& path) {
