@@ -123,9 +123,10 @@ void run(EvalCliOptions& o, const GlobalOptions& global) {
     }
     o.matrix.on_bad_line = o.on_bad_line == "skip" ? BadLinePolicy::Skip : BadLinePolicy::Stop;
 
-    ResultsStore store(o.db.empty() ? ":memory:" : o.db);
     // Jobs are numbered in plan order; the observer needs the count before the first callback.
+    // Planning first also refuses a bad matrix before a database file is created.
     const size_t n_jobs = plan_jobs(o.matrix).size();
+    ResultsStore store(o.db.empty() ? ":memory:" : o.db);
     CliObserver observer(!global.quiet, n_jobs);
     RunnerOptions ropts;
     ropts.workers = o.workers;
