@@ -56,6 +56,9 @@ public:
     }
     void job_progress(const qs::JobRecord& j, const qs::JobProgress& p) override {
         ++progress_calls;
+        // Past the start an ETA is known (0 at the end); at the start it is not (-1).
+        if (p.done > p.total || p.stage.empty() || (p.done > 0) != (p.eta_seconds >= 0)) ++bad_progress;
+        if (p.done == p.total && p.total > 0 && p.eta_seconds == 0) ++progress_with_eta;
         if (on_progress) on_progress(j, p);
     }
     void job_finished(const qs::JobRecord& j) override {
@@ -73,7 +76,7 @@ public:
     }
     std::mutex mutex;
     int running = 0, max_running = 0;
-    std::atomic<int> progress_calls{0};
+    std::atomic<int> progress_calls{0}, bad_progress{0}, progress_with_eta{0};
     std::vector<qs::JobRecord> finished;
     std::vector<std::string> messages;
     qs::RunRecord finished_run;
@@ -104,6 +107,8 @@ TEST(JobRunner, FailingJobsStayLocalAndWeightsArePreparedOnce) {
     EXPECT_FALSE(rec.finished_run.finished_at.empty());
     EXPECT_EQ(rec.finished_run.jobs.size(), 5u);
     EXPECT_GT(rec.progress_calls.load(), 0);
+    EXPECT_EQ(rec.bad_progress.load(), 0);
+    EXPECT_GT(rec.progress_with_eta.load(), 0);  // each stage's end is always reported
 
     // The stored F32 perplexity is what perplexity_run gives on its own.
     auto model = qs::Model::load(model_path);
