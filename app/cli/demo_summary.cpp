@@ -1,0 +1,118 @@
+#include "demo_summary.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace qs::cli {
+namespace {
+
+// value and standard error of `key` in a finished job, or leaves them NaN.
+void take(const JobRecord& job, const char* key, double& value, double* se = nullptr) {
+    const Metric* m = metric_find(job.metrics, key);
+    if (!m) return;
+    value = m->value;
+    if (se) *se = m->stderr_;
+}
+
+DemoFigures& row_of(std::vector<DemoFigures>& rows, const std::string& precision) {
+    for (DemoFigures& r : rows)
+        if (r.precision == precision) return r;
+    rows.push_back({});
+    rows.back().precision = precision;
+    return rows.back();
+}
+
+std::string num(double v, int decimals) { return std::isnan(v) ? "—" : fmt::format("{:.{}f}", v, decimals); }
+std::string with_se(double v, double se, int decimals) {
+    if (std::isnan(v)) return "—";
+    return std::isnan(se) ? num(v, decimals) : fmt::format("{:.{}f} ± {:.{}f}", v, decimals, se, decimals);
+}
+
+// Speeds (and retention) of every precision whose bench job measured a generation throughput.
+std::vector<PrecisionSpeed> measured_speeds(const RunRecord& run) {
+    std::vector<PrecisionSpeed> speeds;
+    for (const DemoFigures& f : demo_figures(run)) {
+        if (!(f.tg_tps > 0)) continue;
+        PrecisionSpeed s;
+        s.precision = f.precision;
+        s.tg_tps = f.tg_tps;
+        s.pp_tps = f.pp_tps > 0 ? f.pp_tps : 0;
+        s.retention_pct = f.precision == run.baseline ? 100.0 : f.retention;
+        speeds.push_back(s);
+    }
+    return speeds;
+}
+
+}  // namespace
+
+std::vector<DemoFigures> demo_figures(const RunRecord& run) {
+    std::vector<DemoFigures> rows;
+    for (const JobRecord& j : run.jobs) {
+        DemoFigures& r = row_of(rows, j.precision);
+        if (j.status != JobStatus::Done) continue;
+        switch (j.evaluator) {
+            case EvaluatorKind::Perplexity: take(j, "ppl", r.ppl, &r.ppl_se); break;
+            case EvaluatorKind::Kld:
+                take(j, "kld_mean", r.kld, &r.kld_se);
+                if (std::isnan(r.ppl)) take(j, "ppl", r.ppl, &r.ppl_se);  // a KLD job measures PPL too
+                break;
+            case EvaluatorKind::Task:
+                take(j, "acc", r.acc, &r.acc_se);
+                take(j, "ece", r.ece);
+                take(j, "retention", r.retention);
+                break;
+            case EvaluatorKind::Bench:
+                take(j, "pp_tps", r.pp_tps);
+                take(j, "tg_tps", r.tg_tps);
+                take(j, "bits_per_weight", r.bits_per_weight);
+                take(j, "cost_per_mtok", r.cost_per_mtok);
+                break;
+        }
+    }
+    return rows;
+}
+
+std::vector<size_t> demo_add_cost_metrics(RunRecord& run, double usd_per_hour) {
+    std::vector<size_t> changed;
+    for (size_t i = 0; i < run.jobs.size(); ++i) {
+        JobRecord& j = run.jobs[i];
+        if (j.evaluator != EvaluatorKind::Bench || j.status != JobStatus::Done) continue;
+        const Metric* tg = metric_find(j.metrics, "tg_tps");
+        const Metric* pp = metric_find(j.metrics, "pp_tps");
+        if (!tg || !(tg->value > 0) || metric_find(j.metrics, "cost_per_mtok")) continue;
+        PrecisionCost cost;
+        cost.precision = j.precision;
+        cost.cost_per_mtok_gen = cost_per_mtok(tg->value, usd_per_hour);
+        const bool has_pp = pp && pp->value > 0;
+        if (has_pp) cost.cost_per_mtok_prompt = cost_per_mtok(pp->value, usd_per_hour);
+        for (const Metric& m : cost_metrics(cost, has_pp)) j.metrics.push_back(m);
+        changed.push_back(i);
+    }
+    return changed;
+}
+
+std::string demo_recommendation(const RunRecord& run, double usd_per_hour, double min_retention_pct) {
+    const std::vector<PrecisionSpeed> speeds = measured_speeds(run);
+    if (speeds.empty()) return "";
+    CostInputs in;
+    in.usd_per_hour = usd_per_hour;
+    const bool baseline_measured = std::any_of(speeds.begin(), speeds.end(), [&](const PrecisionSpeed& s) { return s.precision == run.baseline; });
+    in.baseline = baseline_measured ? run.baseline : speeds.front().precision;
+    const std::vector<PrecisionCost> costs = cost_compare(speeds, in);
+    const PrecisionPick pick = cost_pick(speeds, costs, in.baseline, min_retention_pct);
+    return pick.found ? "Recommended: " + pick.precision + ". " + pick.reason : pick.reason;
+}
+
+std::string demo_figures_markdown(const std::vector<DemoFigures>& rows, const std::string& hardware_label) {
+    std::string t = fmt::format("| precision | bits/weight | PPL | KLD (nats) | accuracy (%) | ECE (%) | prompt tok/s | gen tok/s | USD per Mtok ({}) |\n",
+                                hardware_label);
+    t += "|---|---|---|---|---|---|---|---|---|\n";
+    for (const DemoFigures& r : rows)
+        t += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", r.precision, num(r.bits_per_weight, 2),
+                         with_se(r.ppl, r.ppl_se, 2), with_se(r.kld, r.kld_se, 4), with_se(r.acc, r.acc_se, 1),
+                         num(r.ece, 1), num(r.pp_tps, 0), num(r.tg_tps, 0), num(r.cost_per_mtok, 4));
+    return t;
+}
+
+}  // namespace qs::cli

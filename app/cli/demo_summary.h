@@ -1,0 +1,46 @@
+// The demo's headline figures: one row per precision gathered from the run's jobs (perplexity,
+// KLD against the baseline, task accuracy and calibration, speed) plus what generating a million
+// tokens costs on the chosen hardware. No Qt: printed by `quantscope-cli demo` in every build and
+// written as summary.md, the table the README quotes.
+#pragma once
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "cost/cost_model.h"
+#include "store/run_record.h"
+
+namespace qs::cli {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Figures of one precision (NaN where the run has no such job or it failed).
+struct DemoFigures {
+    std::string precision;
+    double ppl = kNaN, ppl_se = kNaN;
+    double kld = kNaN, kld_se = kNaN;        // mean KL divergence against the baseline, nats
+    double acc = kNaN, acc_se = kNaN;        // task accuracy, % (0..100)
+    double ece = kNaN;                       // expected calibration error, %
+    double retention = kNaN;                 // accuracy retention against the baseline, %
+    double pp_tps = kNaN, tg_tps = kNaN;     // bench throughput, tokens/s
+    double bits_per_weight = kNaN;
+    double cost_per_mtok = kNaN;             // USD per million generated tokens
+};
+
+// Rows in the run's precision order (first appearance in the plan).
+std::vector<DemoFigures> demo_figures(const RunRecord& run);
+
+// Adds cost_per_mtok (and cost_per_mtok_prompt) at `usd_per_hour` to every finished bench job that
+// measured a generation throughput; returns the indexes (in run.jobs) of the jobs it changed.
+std::vector<size_t> demo_add_cost_metrics(RunRecord& run, double usd_per_hour);
+
+// The cheapest precision keeping >= min_retention_pct of the baseline's task accuracy (cost_pick),
+// as one sentence; "" when no precision has a generation throughput.
+std::string demo_recommendation(const RunRecord& run, double usd_per_hour, double min_retention_pct);
+
+// The figure table as GitHub Markdown ("| precision | PPL | ... |").
+std::string demo_figures_markdown(const std::vector<DemoFigures>& rows, const std::string& hardware_label);
+
+}  // namespace qs::cli
