@@ -6,7 +6,7 @@
 
 #include "core/error.h"
 #include "demo/kjv_text.h"
-#include "demo/next_verse_task.h"
+#include "demo/next_word_task.h"
 
 #ifndef QS_DEMO_MODEL_PATH
 #error "QS_DEMO_MODEL_PATH must be defined by engine/demo/CMakeLists.txt"
@@ -19,7 +19,7 @@ namespace {
 
 // Bump when the generation rules change, so caches made by older rules are not reused.
 constexpr const char* kCorpusName = "kjv-heldout-v1.txt";
-constexpr const char* kTaskName = "kjv-next-verse-v1.jsonl";
+constexpr const char* kTaskName = "kjv-next-word-v1.jsonl";
 
 void write_atomically(const fs::path& path, const std::string& content) {
     fs::path tmp = path;
@@ -69,7 +69,7 @@ DemoAssets demo_prepare(const std::string& cache_dir, Progress& progress) {
         progress.check_cancel();
         write_atomically(out.corpus_path, kjv_books_text(held));
         progress.advance();
-        write_atomically(out.task_path, next_verse_task_jsonl(held));
+        write_atomically(out.task_path, next_word_task_jsonl(held));
         progress.advance();
         out.generated = true;
     } else {

@@ -2,7 +2,7 @@
 // tools/demo/) and two datasets generated on first use from the King James Bible's held-out books
 // (the books the model never saw; split rule in kjv_text.h):
 //   - a perplexity corpus: the held-out verses, one per line;
-//   - a 4-way "which verse comes next?" task in the generic "jsonl" format (next_verse_task.h).
+//   - a 4-way "which word comes next in this verse?" task in the generic "jsonl" format (next_word_task.h).
 //
 //   qs::Progress progress;
 //   qs::DemoAssets demo = qs::demo_prepare(cache_dir, progress);
@@ -22,7 +22,7 @@ struct DemoAssets {
     std::string text_program;  // what the text was read through (/usr/bin/bible)
     std::string text_data;     // the installed text (/usr/lib/bible.data)
     std::string corpus_path;   // <cache_dir>/kjv-heldout-v1.txt
-    std::string task_path;     // <cache_dir>/kjv-next-verse-v1.jsonl
+    std::string task_path;     // <cache_dir>/kjv-next-word-v1.jsonl
     std::string task_format = "jsonl";
     int64_t corpus_bytes = 0;
     int64_t task_items = 0;

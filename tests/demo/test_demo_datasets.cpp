@@ -5,6 +5,7 @@
 #include <iterator>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -15,6 +16,7 @@
 #include "demo/demo_assets.h"
 #include "demo/demo_test_support.h"
 #include "demo/kjv_text.h"
+#include "demo/next_word_task.h"
 
 namespace {
 
@@ -71,28 +73,34 @@ TEST(DemoAssets, GeneratesDeterministicHeldOutDatasets) {
     auto held = qs::kjv_select(books, true);
     EXPECT_EQ(slurp(a.corpus_path), qs::kjv_books_text(held));
 
-    // Every choice is a held-out verse (never from a training book) and the gold is the verse after the context's two.
-    std::set<std::string> held_verses;
-    for (const auto& bk : held) held_verses.insert(bk.verses.begin(), bk.verses.end());
-    std::map<std::string, std::string> next_of_pair;  // "v1\nv2" -> v3
+    // Each item: the context followed by " " + the gold word is held-out text (previous verse, newline,
+    // the verse's first words); every choice is a word of the same held-out book.
+    const std::string corpus = qs::kjv_books_text(held);
+    std::map<std::string, std::set<std::string>> words_of_book;
     for (const auto& bk : held)
-        for (size_t i = 0; i + 2 < bk.verses.size(); ++i)
-            next_of_pair[bk.verses[i] + "\n" + bk.verses[i + 1]] = bk.verses[i + 2];
+        for (const auto& v : bk.verses) {
+            std::istringstream in(v);
+            std::string w;
+            while (in >> w) words_of_book[bk.name].insert(qs::task_word(w));
+        }
 
     auto task = qs::dataset_load(a.task_format, a.task_path);
     ASSERT_EQ(int64_t(task.items.size()), a.task_items);
-    EXPECT_EQ(task.items.size(), 400u);
+    EXPECT_GE(task.items.size(), 390u);
+    EXPECT_LE(task.items.size(), 400u);
     int gold_positions[4] = {0, 0, 0, 0};
     for (const auto& item : task.items) {
         ASSERT_EQ(item.choices.size(), 4u) << item.id;
-        const std::string& ctx = item.choices[0].context;
-        auto it = next_of_pair.find(ctx);
-        ASSERT_NE(it, next_of_pair.end()) << item.id;
-        EXPECT_EQ(item.choices[item.gold].continuation, "\n" + it->second) << item.id;
+        const auto& gold = item.choices[item.gold];
+        EXPECT_NE(corpus.find(gold.context + gold.continuation), std::string::npos) << item.id;
+        EXPECT_NE(gold.context.find('\n'), std::string::npos) << item.id << ": the previous verse is missing";
+        std::string book = item.id.substr(0, item.id.rfind(' ', item.id.rfind(' ') - 1));
+        ASSERT_EQ(words_of_book.count(book), 1u) << item.id;
         std::set<std::string> distinct;
         for (const auto& c : item.choices) {
             distinct.insert(c.text);
-            EXPECT_EQ(held_verses.count(c.text), 1u) << item.id << ": a choice that is not a held-out verse";
+            EXPECT_EQ(c.continuation, " " + c.text) << item.id;
+            EXPECT_EQ(words_of_book[book].count(c.text), 1u) << item.id << ": '" << c.text << "' is not a word of " << book;
         }
         EXPECT_EQ(distinct.size(), 4u) << item.id;
         ++gold_positions[item.gold];

@@ -1,5 +1,5 @@
 // The demo model on the demo datasets: it must have learned something real, i.e. beat a unigram model
-// on held-out text and pick the true next verse well above chance, and every weight row must suit
+// on held-out text and pick the true next word of held-out verses well above chance, and every weight row must suit
 // every K-quant (rows a multiple of 256).
 #include <cmath>
 #include <filesystem>
@@ -92,14 +92,14 @@ TEST(DemoModel, BeatsUnigramOnHeldOutText) {
     EXPECT_LT(res.ppl, 0.5 * unigram.ppl()) << "clearly better, not marginally";
 }
 
-TEST(DemoModel, PicksTheNextVerseWellAboveChance) {
+TEST(DemoModel, PicksTheNextWordWellAboveChance) {
     QS_REQUIRE_KJV();
     QS_REQUIRE_DEMO_MODEL();
     auto demo = load_demo();
     auto task = qs::dataset_load(demo.assets.task_format, demo.assets.task_path);
     qs::ModelContext ctx(demo.model, 512);
     qs::TaskEvalOptions opts;
-    opts.limit = 200;  // the seeded subset keeps the run short; acc's stderr is ~3.5 points
+    opts.limit = 0;  // every item (~400): acc's standard error is ~2.5 points
     opts.primary = qs::TaskScore::Raw;
     qs::Progress progress;
     auto res = qs::task_evaluate(ctx, *demo.tokenizer, task, opts, progress);
@@ -108,7 +108,7 @@ TEST(DemoModel, PicksTheNextVerseWellAboveChance) {
     const double n = double(res.items.size());
     const double acc = correct / n;
     const double se = std::sqrt(acc * (1 - acc) / (n - 1));
-    std::printf("next-verse acc %.3f +/- %.3f over %d items (chance 0.25)\n", acc, se, int(n));
-    EXPECT_EQ(res.items.size(), 200u);
+    std::printf("next-word acc %.3f +/- %.3f over %d items (chance 0.25)\n", acc, se, int(n));
+    EXPECT_GE(res.items.size(), 390u);
     EXPECT_GT(acc - 3 * se, 0.25);
 }
