@@ -33,6 +33,7 @@ struct ChartSeries {
 struct ChartAxis {
     QString title;      // "Perplexity", "Accuracy (%)"
     bool log = false;   // logarithmic scale (values must be > 0)
+    double min = NAN, max = NAN;  // fixed range (a reliability diagram's 0..100); NaN = from the data
 };
 
 struct ChartSpec {

@@ -51,6 +51,7 @@ QAbstractAxis* make_axis(const ChartAxis& spec, Range r) {
     const double pad = r.hi > r.lo ? 0.08 * (r.hi - r.lo) : std::max(std::abs(r.hi) * 0.1, 0.5);
     axis->setRange(r.lo - pad, r.hi + pad);
     axis->applyNiceNumbers();
+    if (!std::isnan(spec.min) && !std::isnan(spec.max)) axis->setRange(spec.min, spec.max);
     return axis;
 }
 
@@ -186,6 +187,7 @@ void QtChartsView::add_bar_series(QChart* chart) {
     ax->append(categories);
     ax->setTitleText(spec_.x.title);
     auto* ay = make_axis(spec_.y, ry);
+    if (auto* value_axis = qobject_cast<QValueAxis*>(ay); value_axis && ry.lo >= 0) value_axis->setMin(0);  // bars grow from 0
     chart->addAxis(ax, Qt::AlignBottom);
     chart->addAxis(ay, Qt::AlignLeft);
     bars->attachAxis(ax);

@@ -11,7 +11,10 @@
 #include <QTabWidget>
 #include <QTimer>
 
+#include "chart_spec.h"
+#include "chart_view.h"
 #include "main_window.h"
+#include "pages/charts_page.h"
 #include "run/run_controller.h"
 
 namespace {
@@ -30,6 +33,16 @@ int take_screenshots(qs::ui::MainWindow& w, const QString& dir, bool run) {
             fprintf(stderr, "quantscope: cannot write %s\n", qPrintable(path));
             return 1;
         }
+        fprintf(stderr, "quantscope: wrote %s\n", qPrintable(path));
+    }
+    // Each chart of the Charts page as it appears there.
+    w.tabs()->setCurrentIndex(qs::ui::MainWindow::ChartsTab);
+    QTabWidget* charts = w.charts_page()->tabs();
+    for (int i = 0; i < charts->count(); ++i) {
+        charts->setCurrentIndex(i);
+        for (int k = 0; k < 5; ++k) QApplication::processEvents();
+        const QString path = QDir(dir).filePath("chart-" + w.charts_page()->views()[i]->chart().id + ".png");
+        if (!w.grab().save(path)) return 1;
         fprintf(stderr, "quantscope: wrote %s\n", qPrintable(path));
     }
     return 0;

@@ -131,7 +131,7 @@ ChartSpec chart_cost(const ChartInputs& in) {
 }
 
 ChartSpec chart_reliability(const ChartInputs& in) {
-    ChartSpec c{"reliability", "Reliability diagram", {"Confidence (%)"}, {"Accuracy (%)"}};
+    ChartSpec c{"reliability", "Reliability diagram", {"Confidence (%)", false, 0, 100}, {"Accuracy (%)", false, 0, 100}};
     c.empty_message = "needs task jobs";
     if (!in.runs) return c;
     QString dataset;
