@@ -57,10 +57,10 @@ EvalMatrix demo_matrix(const DemoAssets& assets, bool quick) {
     m.tasks.push_back({fs::path(assets.task_path).stem().string(), assets.task_path, assets.task_format});
     m.bench = true;
     m.n_ctx = quick ? 128 : 512;
-    m.max_chunks = quick ? 4 : 40;
-    m.task_limit = quick ? 20 : 400;
-    m.bench_prompt = quick ? 32 : 256;
-    m.bench_gen = quick ? 8 : 64;
+    m.max_chunks = quick ? 4 : 20;
+    m.task_limit = quick ? 20 : 300;
+    m.bench_prompt = quick ? 32 : 512;
+    m.bench_gen = quick ? 8 : 128;
     m.bench_repetitions = quick ? 1 : 3;
     m.note = quick ? "quantscope-cli demo --quick" : "quantscope-cli demo";
     return m;

@@ -1,6 +1,7 @@
 #include "demo_summary.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -23,10 +24,15 @@ DemoFigures& row_of(std::vector<DemoFigures>& rows, const std::string& precision
     return rows.back();
 }
 
-std::string num(double v, int decimals) { return std::isnan(v) ? "—" : fmt::format("{:.{}f}", v, decimals); }
+// Rounded to `decimals`, without the "-0.0000" a value a hair below zero (F16's KLD) would print.
+std::string num(double v, int decimals) {
+    if (std::isnan(v)) return "—";
+    if (std::fabs(v) < 0.5 * std::pow(10.0, -decimals)) v = 0;
+    return fmt::format("{:.{}f}", v, decimals);
+}
 std::string with_se(double v, double se, int decimals) {
     if (std::isnan(v)) return "—";
-    return std::isnan(se) ? num(v, decimals) : fmt::format("{:.{}f} ± {:.{}f}", v, decimals, se, decimals);
+    return std::isnan(se) ? num(v, decimals) : num(v, decimals) + " ± " + num(se, decimals);
 }
 
 // Speeds (and retention) of every precision whose bench job measured a generation throughput.
