@@ -49,11 +49,12 @@ ChoiceScore brute_force_score(ModelContext& ctx, const TaskRequest& r) {
     return s;
 }
 
-// Scores every item both ways and requires the same numbers. They agree to rounding only: the
-// engine's matmul sums in another order for a batch of 1-3 tokens than for a longer one, and with
-// an F16 KV cache such a last-bit change can move a K/V value to the next half-precision step
-// (~8e-4 on a logit, seen on stories260K). rel_tol is therefore 1e-4 with the F16 cache and
-// 1e-5 with the F32 one. expect_sharing: some item must have shared a prefix (rewind exercised).
+// Scores every item both ways and requires the same numbers. They agree to rounding only: with
+// an F16 KV cache the engine, like llama.cpp's flash attention, picks its attention kernel by the
+// number of rows in the batch (reference kernel with f16-rounded queries below 64 rows, tiled f32
+// above; model_forward.cpp), and the matmul sums in another order for 1-3 tokens, so a choice
+// decoded as prefix + tail differs from one decoded whole by up to ~8e-4 on a logit (stories260K).
+// rel_tol is therefore 1e-4 with the F16 cache and 1e-5 with the F32 one. expect_sharing: some item must have shared a prefix (rewind exercised).
 void expect_shared_equals_brute_force(ModelContext& ctx, const Tokenizer& tok, const TaskDataset& ds,
                                       TaskTokenization t, size_t max_items, bool expect_sharing = true) {
     const double rel_tol = ctx.options().kv_type == KvCacheType::F32 ? 1e-5 : 1e-4;
