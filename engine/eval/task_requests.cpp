@@ -32,6 +32,9 @@ TaskRequest make_request(std::vector<int32_t> whole, size_t n_scored, int n_ctx,
     if (n_scored > size_t(n_ctx))
         throw Error(fmt::format("{}:{}: item {}: a continuation of {} tokens does not fit the context of {} tokens",
                                 item.source_file, item.source_line, item.id, n_scored, n_ctx));
+    if (n_scored >= whole.size())  // e.g. an empty context with a vocabulary that adds no BOS
+        throw Error(fmt::format("{}:{}: item {}: no context token to condition the continuation on", item.source_file,
+                                item.source_line, item.id));
     const size_t keep = size_t(n_ctx) + 1;
     int truncated = 0;
     if (whole.size() > keep) {
