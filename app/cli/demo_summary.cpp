@@ -30,6 +30,8 @@ std::string num(double v, int decimals) {
     if (std::fabs(v) < 0.5 * std::pow(10.0, -decimals)) v = 0;
     return fmt::format("{:.{}f}", v, decimals);
 }
+// Three significant digits: KL divergences span 1e-7 (F16) to 1e-2 (Q2_K).
+std::string sig3(double v) { return std::isnan(v) ? "—" : fmt::format("{:.3g}", v); }
 std::string with_se(double v, double se, int decimals) {
     if (std::isnan(v)) return "—";
     return std::isnan(se) ? num(v, decimals) : num(v, decimals) + " ± " + num(se, decimals);
@@ -65,6 +67,7 @@ std::vector<DemoFigures> demo_figures(const RunRecord& run) {
                 break;
             case EvaluatorKind::Task:
                 take(j, "acc", r.acc, &r.acc_se);
+                take(j, "acc_norm", r.acc_norm, &r.acc_norm_se);
                 take(j, "ece", r.ece);
                 take(j, "retention", r.retention);
                 break;
@@ -111,13 +114,13 @@ std::string demo_recommendation(const RunRecord& run, double usd_per_hour, doubl
 }
 
 std::string demo_figures_markdown(const std::vector<DemoFigures>& rows, const std::string& hardware_label) {
-    std::string t = fmt::format("| precision | bits/weight | PPL | KLD (nats) | accuracy (%) | ECE (%) | prompt tok/s | gen tok/s | USD per Mtok ({}) |\n",
+    std::string t = fmt::format("| precision | bits/weight | PPL | KLD (nats) | acc (%) | acc_norm (%) | ECE (%) | prompt tok/s | gen tok/s | USD per Mtok ({}) |\n",
                                 hardware_label);
-    t += "|---|---|---|---|---|---|---|---|---|\n";
+    t += "|---|---|---|---|---|---|---|---|---|---|\n";
     for (const DemoFigures& r : rows)
-        t += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", r.precision, num(r.bits_per_weight, 2),
-                         with_se(r.ppl, r.ppl_se, 2), with_se(r.kld, r.kld_se, 4), with_se(r.acc, r.acc_se, 1),
-                         num(r.ece, 1), num(r.pp_tps, 0), num(r.tg_tps, 0), num(r.cost_per_mtok, 4));
+        t += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", r.precision, num(r.bits_per_weight, 2),
+                         with_se(r.ppl, r.ppl_se, 2), std::isnan(r.kld) ? sig3(r.kld) : sig3(r.kld) + " ± " + sig3(r.kld_se), with_se(r.acc, r.acc_se, 1),
+                         with_se(r.acc_norm, r.acc_norm_se, 1), num(r.ece, 1), num(r.pp_tps, 0), num(r.tg_tps, 0), num(r.cost_per_mtok, 4));
     return t;
 }
 

@@ -21,7 +21,9 @@ struct DemoFigures {
     std::string precision;
     double ppl = kNaN, ppl_se = kNaN;
     double kld = kNaN, kld_se = kNaN;        // mean KL divergence against the baseline, nats
-    double acc = kNaN, acc_se = kNaN;        // task accuracy, % (0..100)
+    double acc = kNaN, acc_se = kNaN;        // task accuracy, % (0..100): the task's primary score, which
+                                             // calibration and retention also use
+    double acc_norm = kNaN, acc_norm_se = kNaN;  // length-normalised accuracy, % (the charts plot it when present)
     double ece = kNaN;                       // expected calibration error, %
     double retention = kNaN;                 // accuracy retention against the baseline, %
     double pp_tps = kNaN, tg_tps = kNaN;     // bench throughput, tokens/s
