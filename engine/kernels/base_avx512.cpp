@@ -343,7 +343,7 @@ const GemmTile* gemm_tile_avx512(GgmlType t) {
         case GgmlType::Q5_0: return &q8_0_tile<4, pack_w_q5_0>;
         case GgmlType::Q4_1: return &q8_1_tile<pack_w_q4_1>;
         case GgmlType::Q5_1: return &q8_1_tile<pack_w_q5_1>;
-        default: return nullptr;
+        default: return gemm_tile_kquants_avx512(t);
     }
 }
 

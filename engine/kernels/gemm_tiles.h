@@ -5,7 +5,8 @@
 // vec_dot (same integer sums, same float formula per block). For the integer types (q8_0, q4_0,
 // q5_0, q4_1, q5_1) each level's vec_dot repeats its tile's float operations exactly, so batched
 // and one-token results are bit-identical; the float types (f32/f16/bf16) differ by summation
-// order only. Types without a tile kernel (the K-quants) use vec_dot one output at a time.
+// order only. q4_K/q5_K have AVX-512 tiles that repeat vec_dot exactly as well; types without a tile kernel
+// use vec_dot one output at a time.
 #pragma once
 
 #include <array>
@@ -64,6 +65,8 @@ constexpr int64_t round_up(int64_t v, int64_t to) { return (v + to - 1) / to * t
 // Defined in base_avx2.cpp / base_avx512.cpp; nullptr when that level has no tile for the type.
 const GemmTile* gemm_tile_avx2(GgmlType t);
 const GemmTile* gemm_tile_avx512(GgmlType t);
+// K-quant tiles (kquants_avx512.cpp); needs AVX512-VNNI, checked by gemm_tile_avx512.
+const GemmTile* gemm_tile_kquants_avx512(GgmlType t);
 
 inline const GemmTile* gemm_tile_get(GgmlType t, Isa isa) {
     if (int(isa) > int(cpu_best_isa())) isa = cpu_best_isa();

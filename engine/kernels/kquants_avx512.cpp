@@ -20,7 +20,9 @@
 #pragma GCC diagnostic pop
 
 #include <cmath>
+#include <cstring>
 
+#include "kernels/gemm_tiles.h"
 #include "kernels/kernel_table.h"
 #include "kernels/kquants_common.h"
 
@@ -262,6 +264,105 @@ void vec_dot_q6_K(int64_t n, float* s, const void* vx, const void* vy) {
     *s = _mm512_reduce_add_ps(acc);
 }
 
+// Batched q4_K / q5_K x q8_K: register tiles of R weight rows x C tokens over repacked weight rows
+// (the quant bytes vec_dot_q45_K builds, the unpacked scales and mins, d and dmin as f32), so the
+// nibble unpacking and scale decoding are done once per row instead of once per (row, token).
+// For every (row, token) the tile performs vec_dot_q45_K's float operations in the same order on
+// the same values; its two int32 chains are one here, which changes nothing (integer addition is
+// exact). So a batch is bit-identical to one-token calls, and k is never split into chunks.
+struct alignas(64) K45PackedBlock {
+    uint8_t q[QK_K];    // element 64k+l: lane l of the zmm vec_dot_q45_K multiplies in step k
+    uint8_t sm[16];     // scales_mins_k4_vec: 8 scales, 8 mins
+    float d, dmin;      // the block's fp16 scales as f32
+};
+static_assert(sizeof(K45PackedBlock) == 320);
+
+size_t k45_w_packed_bytes(int64_t k) { return size_t(k / QK_K) * sizeof(K45PackedBlock); }
+size_t k45_x_packed_bytes(int64_t k) { return size_t(k / QK_K) * sizeof(block_q8_K); }
+void k45_pack_x(int64_t k, const char* row, char* out) { std::memcpy(out, row, k45_x_packed_bytes(k)); }
+
+template <bool kFifthBit, typename Block>
+void k45_pack_w(int64_t k, const char* row, char* out) {
+    const auto* x = reinterpret_cast<const Block*>(row);
+    auto* o = reinterpret_cast<K45PackedBlock*>(out);
+    const __m512i m4 = _mm512_set1_epi8(0xF), sixteen = _mm512_set1_epi8(16);
+    const __m512i nibble_shift = halves_epi16(0, 4);
+    for (int64_t i = 0; i < k / QK_K; ++i) {
+        __m512i qh = _mm512_setzero_si512();
+        if constexpr (kFifthBit) qh = broadcast256(x[i].qh);
+        for (int s = 0; s < 4; ++s) {
+            __m512i q = _mm512_and_si512(_mm512_srlv_epi16(broadcast256(x[i].qs + 32 * s), nibble_shift), m4);
+            if constexpr (kFifthBit) {
+                const __mmask64 set = _mm512_test_epi8_mask(qh, halves_epi8(uint8_t(1 << (2 * s)), uint8_t(2 << (2 * s))));
+                q = _mm512_mask_add_epi8(q, set, q, sixteen);
+            }
+            _mm512_store_si512(o[i].q + 64 * s, q);
+        }
+        _mm_store_si128(reinterpret_cast<__m128i*>(o[i].sm), kquants::scales_mins_k4_vec(x[i].scales));
+        o[i].d = fp16_to_fp32_f16c(x[i].d);
+        o[i].dmin = fp16_to_fp32_f16c(x[i].dmin);
+    }
+}
+
+template <int R, int C>
+struct K45Tile {
+    static void run(int64_t k, const char* w, size_t ws, int, const char* x, size_t xs, int, float* y, int64_t ldy,
+                    bool accumulate) {
+        const ScaleIndex& idx = scale_index();
+        __m512 acc[R][C];
+        __m128 acc_m[R][C];
+        for (int r = 0; r < R; ++r)
+            for (int c = 0; c < C; ++c) acc[r][c] = _mm512_setzero_ps(), acc_m[r][c] = _mm_setzero_ps();
+        for (int64_t i = 0; i < k / QK_K; ++i) {
+            const K45PackedBlock* wb[R];
+            const block_q8_K* xb[C];
+            for (int r = 0; r < R; ++r) wb[r] = reinterpret_cast<const K45PackedBlock*>(w + size_t(r) * ws) + i;
+            for (int c = 0; c < C; ++c) xb[c] = reinterpret_cast<const block_q8_K*>(x + size_t(c) * xs) + i;
+            __m512i sc[R];
+            for (int r = 0; r < R; ++r) {
+                const __m128i sm = _mm_load_si128(reinterpret_cast<const __m128i*>(wb[r]->sm));
+                sc[r] = _mm512_castsi128_si512(_mm_cvtepu8_epi16(sm));
+                for (int c = 0; c < C; ++c) {
+                    const float dmin = -xb[c]->d * wb[r]->dmin;
+                    acc_m[r][c] = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(k4_mins_dot(sm, xb[c]->bsums)), acc_m[r][c]);
+                }
+            }
+            __m512i sumi[R][C];
+            for (int r = 0; r < R; ++r)
+                for (int c = 0; c < C; ++c) sumi[r][c] = _mm512_setzero_si512();
+            for (int s = 0; s < 4; ++s) {
+                __m512i q[R], scale[R];
+                for (int r = 0; r < R; ++r) {
+                    q[r] = _mm512_load_si512(wb[r]->q + 64 * s);
+                    scale[r] = _mm512_permutexvar_epi16(idx.run32[s], sc[r]);
+                }
+                for (int c = 0; c < C; ++c) {
+                    const __m512i xq = load512(xb[c]->qs + 64 * s);
+                    for (int r = 0; r < R; ++r)
+                        sumi[r][c] = _mm512_dpwssd_epi32(sumi[r][c], _mm512_maddubs_epi16(q[r], xq), scale[r]);
+                }
+            }
+            for (int r = 0; r < R; ++r)
+                for (int c = 0; c < C; ++c) {
+                    const float d = xb[c]->d * wb[r]->d;
+                    acc[r][c] = _mm512_fmadd_ps(_mm512_set1_ps(d), _mm512_cvtepi32_ps(sumi[r][c]), acc[r][c]);
+                }
+        }
+        for (int r = 0; r < R; ++r)
+            for (int c = 0; c < C; ++c) {
+                const float v = _mm512_reduce_add_ps(acc[r][c]) + hsum_ps(acc_m[r][c]);
+                float& out = y[c * ldy + r];
+                out = accumulate ? out + v : v;
+            }
+    }
+};
+
+// k_chunk: the whole row in one pass (no chunk boundary the row kernel would have to mirror).
+constexpr int64_t kWholeRow = int64_t(1) << 40;
+template <bool kFifthBit, typename Block>
+constexpr GemmTile k45_tile{2, 3, k45_w_packed_bytes, k45_pack_w<kFifthBit, Block>, k45_x_packed_bytes, k45_pack_x,
+                            TileTable<K45Tile, 2, 3>::run, QK_K, kWholeRow, 4};
+
 }  // namespace
 
 void kernels_register_kquants_avx512(KernelTable& t) {
@@ -271,6 +372,18 @@ void kernels_register_kquants_avx512(KernelTable& t) {
     t[GgmlType::Q5_K].vec_dot = vec_dot_q45_K<true, block_q5_K>;
     t[GgmlType::Q6_K].vec_dot = vec_dot_q6_K;
     t[GgmlType::Q8_K].from_f32 = from_f32_q8_K;
+}
+
+}  // namespace qs
+
+namespace qs {
+
+const GemmTile* gemm_tile_kquants_avx512(GgmlType t) {
+    switch (t) {
+        case GgmlType::Q4_K: return &k45_tile<false, block_q4_K>;
+        case GgmlType::Q5_K: return &k45_tile<true, block_q5_K>;
+        default: return nullptr;
+    }
 }
 
 }  // namespace qs
