@@ -114,6 +114,7 @@ void check_json_and_summary(const fs::path& out) {
     for (const std::string& p : kPrecisions) EXPECT_NE(summary.find("| " + p + " |"), std::string::npos) << p;
 }
 
+#ifdef QS_DEMO_RENDERS
 void check_charts(const fs::path& out) {
     for (const char* id : {"ppl_vs_accuracy", "kld_vs_bits", "throughput", "cost", "reliability"}) {
         const fs::path png = out / "charts" / (std::string(id) + ".png");
@@ -144,6 +145,8 @@ void check_report(const fs::path& out) {
     for (const std::string& p : kPrecisions) EXPECT_NE(html.find(p), std::string::npos) << p;
     EXPECT_NE(html.find("data:image/png;base64,"), std::string::npos);
 }
+
+#endif
 
 // One run, every output checked (one process: the demo is not rerun per check).
 TEST(CliDemo, QuickRunWritesEveryOutput) {
