@@ -41,7 +41,7 @@ std::vector<std::string> split(const std::string& line, char sep) {
     return out;
 }
 
-uint32_t big_endian32(const std::string& s, size_t at) {
+[[maybe_unused]] uint32_t big_endian32(const std::string& s, size_t at) {
     return uint32_t(uint8_t(s[at])) << 24 | uint32_t(uint8_t(s[at + 1])) << 16 | uint32_t(uint8_t(s[at + 2])) << 8 |
            uint32_t(uint8_t(s[at + 3]));
 }
