@@ -3,7 +3,7 @@
 // The whole workbench on the built-in demo, with nothing to download: the project's own small
 // llama (resources/demo) at seven precisions (F32, F16, Q8_0, Q4_K_M, Q4_0, Q2_K and QuantScope's
 // in-memory NF4), measured for perplexity on the held-out King James books, KL divergence against
-// F32, accuracy and calibration on the next-verse task, speed, and cost on the price table's first
+// F32, accuracy and calibration on the next-word task, speed, and cost on the price table's first
 // hardware profile. Everything goes into one folder: results.db (the GUI opens it), results.csv,
 // results.json, summary.md and, in a GUI build, charts/*.png|svg and report.html|pdf.
 #include <chrono>
@@ -20,6 +20,7 @@
 #include "core/error.h"
 #include "cost/price_table.h"
 #include "demo/demo_assets.h"
+#include "demo/demo_matrix.h"
 #include "demo_render.h"
 #include "demo_summary.h"
 #include "eval_output.h"
@@ -31,10 +32,6 @@ namespace qs::cli {
 namespace {
 namespace fs = std::filesystem;
 
-// The demo's precisions. NF4 has no preset: a Q8_0 mix whose every tensor is overridden to nf4
-// (precision_recipe.h: presets for QuantScope's own types are a mix plus ".*=TYPE").
-const std::vector<std::string> kDemoPrecisions = {"F32", "F16", "Q8_0", "Q4_K_M", "Q4_0", "Q2_K", "Q8_0+.*=nf4"};
-
 struct DemoCliOptions {
     std::string out = "quantscope-demo";
     std::string prices;        // price table; "" = the shipped one
@@ -43,28 +40,6 @@ struct DemoCliOptions {
     int threads = 0;
     double min_retention = 99.0;
 };
-
-// Sizes chosen so the full demo ends in about two minutes on a busy 2-core machine after the build
-// (measured: README "Demo"); --quick is the test suite's seconds-long version of the same matrix.
-EvalMatrix demo_matrix(const DemoAssets& assets, bool quick) {
-    EvalMatrix m;
-    m.model_path = assets.model_path;
-    m.precisions = kDemoPrecisions;
-    m.baseline = "F32";
-    m.ppl_path = assets.corpus_path;
-    m.kld = true;
-    // The task is named after its file ("kjv-verse-ending-v1"), so a new generation rule shows.
-    m.tasks.push_back({fs::path(assets.task_path).stem().string(), assets.task_path, assets.task_format});
-    m.bench = true;
-    m.n_ctx = quick ? 128 : 512;
-    m.max_chunks = quick ? 4 : 20;
-    m.task_limit = quick ? 20 : 300;
-    m.bench_prompt = quick ? 32 : 512;
-    m.bench_gen = quick ? 8 : 128;
-    m.bench_repetitions = quick ? 1 : 3;
-    m.note = quick ? "quantscope-cli demo --quick" : "quantscope-cli demo";
-    return m;
-}
 
 // Per-job progress bars and one line per finished job on stderr; callbacks come from worker threads.
 class DemoObserver : public JobObserver {

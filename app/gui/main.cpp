@@ -1,6 +1,10 @@
 // quantscope: the desktop workbench.
 //
-//   quantscope [MODEL.gguf] [--workspace FILE.json] [--data-dir DIR] [--screenshot DIR]
+//   quantscope [MODEL.gguf] [--workspace FILE.json] [--data-dir DIR] [--screenshot DIR] [--demo]
+//
+// --demo opens the workbench on the built-in demo (the project's own model, the held-out corpus and
+// the next-word task, generated on first use; the same matrix as `quantscope-cli demo`) and starts
+// the run; the demo workspace is saved beside the generated data so it can be reopened.
 //
 // --screenshot DIR grabs every page of the window into DIR/<page>.png and exits (used by
 // scripts/screenshots.sh under Xvfb); with --run it first runs the workspace's matrix to the end so
@@ -8,12 +12,16 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QStandardPaths>
 #include <QTabWidget>
 #include <QTimer>
 
 #include "chart_spec.h"
 #include "chart_view.h"
+#include "demo/demo_assets.h"
+#include "demo/demo_matrix.h"
 #include "main_window.h"
+#include "models/workspace.h"
 #include "pages/charts_page.h"
 #include "run/run_controller.h"
 
@@ -48,6 +56,29 @@ int take_screenshots(qs::ui::MainWindow& w, const QString& dir, bool run) {
     return 0;
 }
 
+// Prepares the demo's files and writes its workspace (the demo matrix in the workbench's terms);
+// returns the workspace path. Throws qs::Error (e.g. the text package is not installed).
+QString demo_workspace_path() {
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/demo";
+    QDir().mkpath(dir);
+    qs::Progress progress;
+    const qs::DemoAssets assets = qs::demo_prepare((dir + "/data").toStdString(), progress);
+    const qs::EvalMatrix m = qs::demo_matrix(assets, false);
+    qs::ui::Workspace ws;
+    ws.model_path = QString::fromStdString(m.model_path);
+    for (const auto& p : m.precisions) ws.precisions << QString::fromStdString(p);
+    ws.custom_recipes.append({"NF4", QString::fromStdString(qs::kDemoNf4Recipe)});
+    ws.datasets.append({"kjv-heldout", QString::fromStdString(m.ppl_path), m.max_chunks, true});
+    for (const auto& t : m.tasks) ws.datasets.append({QString::fromStdString(t.name), QString::fromStdString(t.path), m.task_limit, true});
+    ws.baseline = QString::fromStdString(m.baseline);
+    ws.n_ctx = m.n_ctx;
+    ws.kld = m.kld;
+    ws.bench = m.bench;
+    const QString path = dir + "/demo-workspace.json";
+    ws.save(path);
+    return path;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -66,7 +97,8 @@ int main(int argc, char** argv) {
     QCommandLineOption store("store", "Results database (default: in the application data folder).", "file");
     QCommandLineOption screenshot("screenshot", "Save a PNG of every page into DIR and exit.", "dir");
     QCommandLineOption run("run", "With --screenshot: run the workspace's matrix first.");
-    cli.addOptions({workspace, data_dir, store, screenshot, run});
+    QCommandLineOption demo("demo", "Open the built-in demo workspace and start its run.");
+    cli.addOptions({workspace, data_dir, store, screenshot, run, demo});
     cli.process(app);
 
     qs::ui::MainWindowOptions options;
@@ -76,6 +108,16 @@ int main(int argc, char** argv) {
     qs::ui::MainWindow window(options);
     window.resize(1280, 800);
     if (cli.isSet(workspace)) window.load_workspace(cli.value(workspace));
+    if (cli.isSet(demo)) {
+        try {
+            window.load_workspace(demo_workspace_path());
+            window.show_page(qs::ui::MainWindow::RunTab);
+            QTimer::singleShot(0, &window, [&window] { window.start_run(); });
+        } catch (const std::exception& e) {
+            fprintf(stderr, "quantscope: demo: %s\n", e.what());
+            return 1;
+        }
+    }
     if (!cli.positionalArguments().isEmpty()) window.open_model(cli.positionalArguments().first());
     window.show();
     if (cli.isSet(screenshot)) {
