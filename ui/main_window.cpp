@@ -221,7 +221,6 @@ bool MainWindow::start_run() {
     for (const auto& s : precisions_->checked_specs()) m.precisions.push_back(s.toStdString());
     const RunSettings rs = run_page_->settings();
     m.n_ctx = rs.n_ctx;
-    int64_t task_limit = 0;
     for (const auto& d : datasets_->checked_entries()) {
         if (d.is_text()) {
             if (m.ppl_path.empty()) {
@@ -230,11 +229,8 @@ bool MainWindow::start_run() {
             }
             continue;
         }
-        m.tasks.push_back({d.name.toStdString(), d.path.toStdString(), d.format.toStdString()});
-        // The runner takes one item limit for every task: the smallest one set.
-        if (d.limit > 0) task_limit = task_limit == 0 ? d.limit : std::min<int64_t>(task_limit, d.limit);
+        m.tasks.push_back({d.name.toStdString(), d.path.toStdString(), d.format.toStdString(), std::max<int64_t>(0, d.limit)});
     }
-    m.task_limit = task_limit;
     m.kld = rs.kld && !m.ppl_path.empty() && m.precisions.size() > 1;
     m.bench = rs.bench;
     const QString base = results_page_->baseline();

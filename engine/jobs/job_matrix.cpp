@@ -79,7 +79,7 @@ std::vector<JobSpec> plan_jobs(const EvalMatrix& matrix) {
         j.format = std::move(format);
         nlohmann::json s = common_settings(matrix, kind);
         if (kind == EvaluatorKind::Kld) s["baseline"] = baseline;
-        if (kind == EvaluatorKind::Task) s["format"] = j.format;
+        if (kind == EvaluatorKind::Task) s["format"] = j.format, s["limit"] = matrix.task_limit_of(j.dataset);
         j.settings_json = s.dump();
         jobs.push_back(std::move(j));
         return jobs.back();

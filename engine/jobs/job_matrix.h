@@ -20,6 +20,7 @@ struct TaskSpec {
     std::string name;    // what the user called it ("hellaswag", "arc"); shown and stored as the dataset
     std::string path;    // file (or MMLU directory)
     std::string format;  // one of dataset_formats(); "" = NAME if it is a format name, else detected from the file
+    int64_t limit = -1;  // items of this task, a fixed-seed sample; 0 = all; -1 = the matrix's task_limit
 };
 
 // The precision that means "the model file as it is, no quantization".
@@ -50,6 +51,12 @@ struct EvalMatrix {
     std::string note;                     // free text stored with the run
 
     const std::string& baseline_precision() const { return baseline.empty() ? precisions.front() : baseline; }
+    // The item limit of the task named `name`: its own, else task_limit.
+    int64_t task_limit_of(const std::string& name) const {
+        for (const TaskSpec& t : tasks)
+            if (t.name == name && t.limit >= 0) return t.limit;
+        return task_limit;
+    }
 };
 
 // One cell of the matrix.

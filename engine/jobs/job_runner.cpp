@@ -567,7 +567,7 @@ std::vector<Metric> JobRunner::Impl::evaluate(int i, JobRecord& record, Progress
                 for (const std::string& w : t.dataset.warnings) notify_message(i, "skipped " + w);
             ModelContext ctx(model, task_context(matrix, model->hparams()));
             TaskEvalOptions topts;
-            topts.limit = matrix.task_limit;
+            topts.limit = matrix.task_limit_of(s.dataset);
             topts.seed = matrix.seed;
             TaskResult r = task_evaluate(ctx, *tokenizer, t.dataset, topts, prog);
             record.calibration = r.calibration.bins;

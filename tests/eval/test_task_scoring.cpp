@@ -73,7 +73,9 @@ void expect_shared_equals_brute_force(ModelContext& ctx, const Tokenizer& tok, c
             EXPECT_EQ(shared[c].n_tokens, requests[c].n_scored);
         }
     }
-    if (expect_sharing) EXPECT_LT(shared_tokens, brute_tokens) << "no prefix was shared";
+    if (expect_sharing) {
+        EXPECT_LT(shared_tokens, brute_tokens) << "no prefix was shared";
+    }
 }
 
 std::string write_file(const std::string& name, const std::string& text) {

@@ -38,9 +38,28 @@ TEST(JobMatrix, BaselineFirstAndKldDependsOnItsPerplexity) {
     EXPECT_EQ(jobs[3].precision, "Q8_0");  // the others keep their order, canonically spelled
     EXPECT_EQ(jobs[7].precision, "Q4_K_M");
     // A precision's jobs are together, so its weights can go when its last job ends.
-    for (size_t i = 1; i < jobs.size(); ++i)
-        if (jobs[i].precision != jobs[i - 1].precision)
+    for (size_t i = 1; i < jobs.size(); ++i) {
+        if (jobs[i].precision != jobs[i - 1].precision) {
             for (size_t k = i; k < jobs.size(); ++k) EXPECT_NE(jobs[k].precision, jobs[i - 1].precision);
+        }
+    }
+}
+
+// Each task may carry its own item limit; the others take the matrix's, and the job settings say which.
+TEST(JobMatrix, PerTaskLimitOverridesTheMatrixLimit) {
+    qs::EvalMatrix m = matrix();
+    m.task_limit = 100;
+    m.tasks.push_back({"piqa", "/data/piqa.jsonl", "", 7});
+    EXPECT_EQ(m.task_limit_of("arc"), 100);
+    EXPECT_EQ(m.task_limit_of("piqa"), 7);
+    int seen = 0;
+    for (const qs::JobSpec& j : qs::plan_jobs(m)) {
+        if (j.evaluator != qs::EvaluatorKind::Task) continue;
+        const bool piqa = j.dataset == "piqa";
+        EXPECT_NE(j.settings_json.find(piqa ? "\"limit\":7" : "\"limit\":100"), std::string::npos) << j.settings_json;
+        ++seen;
+    }
+    EXPECT_EQ(seen, 6);
 }
 
 TEST(JobMatrix, RejectsBadMatrices) {

@@ -264,8 +264,8 @@ TEST(JobRunner, TaskComparisonAndBench) {
     qs::EvalMatrix m;
     m.model_path = model_path;
     m.precisions = {"F32", "F16"};
-    m.tasks = {{"arc", arc, ""}};
-    m.task_limit = 12;
+    m.tasks = {{"arc", arc, "", 12}};  // the task's own limit wins over the matrix's
+    m.task_limit = 50;
     m.task_n_ctx = 256;
     m.bench = true;
     m.bench_prompt = 16;
