@@ -25,6 +25,7 @@
 #include "demo_summary.h"
 #include "eval_output.h"
 #include "jobs/job_runner.h"
+#include "job_progress_observer.h"
 #include "progress_bar.h"
 #include "store/results_store.h"
 
@@ -39,39 +40,6 @@ struct DemoCliOptions {
     bool headless = false, quick = false;
     int threads = 0;
     double min_retention = 99.0;
-};
-
-// Per-job progress bars and one line per finished job on stderr; callbacks come from worker threads.
-class DemoObserver : public JobObserver {
-public:
-    DemoObserver(bool bars, size_t n_jobs) : bars_(bars), n_jobs_(n_jobs) {}
-    void job_started(const JobRecord& j) override {
-        std::lock_guard lock(mutex_);
-        bar_ = std::make_unique<ProgressBar>(bars_);
-    }
-    void job_progress(const JobRecord& j, const JobProgress& p) override {
-        std::lock_guard lock(mutex_);
-        if (bar_) bar_->callback()(p.done, p.total, fmt::format("[{}/{}] {} {}", j.index + 1, n_jobs_, j.precision, p.stage));
-    }
-    void job_message(const JobRecord& j, const std::string& message) override {
-        std::lock_guard lock(mutex_);
-        std::fprintf(stderr, "[%d/%zu] %s\n", j.index + 1, n_jobs_, message.c_str());
-    }
-    void job_finished(const JobRecord& j) override {
-        std::lock_guard lock(mutex_);
-        bar_.reset();
-        if (!bars_ && j.status == JobStatus::Done) return;
-        std::fprintf(stderr, "[%d/%zu] %s %s %s: %s (%.1f s)%s\n", j.index + 1, n_jobs_, j.precision.c_str(),
-                     evaluator_name(j.evaluator), j.dataset.c_str(), job_status_name(j.status), j.seconds,
-                     j.status == JobStatus::Failed ? (": " + j.error).c_str() : "");
-        std::fflush(stderr);
-    }
-
-private:
-    std::mutex mutex_;
-    bool bars_;
-    size_t n_jobs_;
-    std::unique_ptr<ProgressBar> bar_;  // one job at a time (one worker)
 };
 
 std::string executable_path() {
@@ -124,7 +92,7 @@ void run(const DemoCliOptions& o, const GlobalOptions& global) {
     fs::remove(out / "results.db-wal", ec);
     fs::remove(out / "results.db-shm", ec);
     ResultsStore store(db_path.string());
-    DemoObserver observer(!global.quiet, n_jobs);
+    JobProgressObserver observer(!global.quiet, n_jobs);
     RunnerOptions ropts;
     ropts.threads = o.threads;
     ropts.store = &store;

@@ -18,6 +18,7 @@
 #include "core/error.h"
 #include "eval_output.h"
 #include "jobs/job_runner.h"
+#include "job_progress_observer.h"
 #include "progress_bar.h"
 #include "store/results_store.h"
 
@@ -66,49 +67,6 @@ extern "C" void on_sigint(int) {
     std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
 }
 
-// Progress bars and job lines on stderr. Callbacks come from worker threads: one mutex.
-class CliObserver : public JobObserver {
-public:
-    CliObserver(bool bars, size_t n_jobs) : bars_(bars), n_jobs_(n_jobs) {}
-
-    void job_started(const JobRecord& j) override {
-        std::lock_guard lock(mutex_);
-        bars_by_job_[j.index] = std::make_unique<ProgressBar>(bars_);
-    }
-    void job_progress(const JobRecord& j, const JobProgress& p) override {
-        std::lock_guard lock(mutex_);
-        auto it = bars_by_job_.find(j.index);
-        if (it == bars_by_job_.end()) return;
-        const std::string label = fmt::format("[{}/{}] {} {}", j.index + 1, n_jobs_, j.precision, p.stage);
-        it->second->callback()(p.done, p.total, label);
-    }
-    void job_message(const JobRecord& j, const std::string& message) override {
-        std::lock_guard lock(mutex_);
-        warnings_.push_back(message);
-        std::fprintf(stderr, "[%d/%zu] %s\n", j.index + 1, n_jobs_, message.c_str());
-    }
-    void job_finished(const JobRecord& j) override {
-        std::lock_guard lock(mutex_);
-        bars_by_job_.erase(j.index);  // finishes its line
-        std::string what = j.status == JobStatus::Failed ? ": " + j.error : "";
-        const std::string dataset = j.dataset.empty() ? "" : " " + j.dataset;
-        std::fprintf(stderr, "[%d/%zu] %s %s%s: %s (%.1f s)%s\n", j.index + 1, n_jobs_, j.precision.c_str(),
-                     evaluator_name(j.evaluator), dataset.c_str(), job_status_name(j.status), j.seconds, what.c_str());
-        std::fflush(stderr);
-    }
-    std::vector<std::string> warnings() {
-        std::lock_guard lock(mutex_);
-        return warnings_;
-    }
-
-private:
-    std::mutex mutex_;
-    bool bars_;
-    size_t n_jobs_;
-    std::map<int, std::unique_ptr<ProgressBar>> bars_by_job_;
-    std::vector<std::string> warnings_;
-};
-
 void run(EvalCliOptions& o, const GlobalOptions& global) {
     for (const std::string& a : o.task_args) {
         auto [name, path] = split_pair(a, "--task");
@@ -127,7 +85,7 @@ void run(EvalCliOptions& o, const GlobalOptions& global) {
     // Planning first also refuses a bad matrix before a database file is created.
     const size_t n_jobs = plan_jobs(o.matrix).size();
     ResultsStore store(o.db.empty() ? ":memory:" : o.db);
-    CliObserver observer(!global.quiet, n_jobs);
+    JobProgressObserver observer(!global.quiet, n_jobs);
     RunnerOptions ropts;
     ropts.workers = o.workers;
     ropts.threads = o.threads;
