@@ -1,5 +1,7 @@
 #include "results_charts.h"
 
+#include "cost/cost_model.h"
+
 #include "pareto.h"
 
 namespace qs::ui {
@@ -40,7 +42,6 @@ ChartSeries bar_series(const ResultsGrid& g, const QString& name, std::string_vi
 
 }  // namespace
 
-double cost_per_mtok(double price_per_hour, double tps) { return tps > 0 ? price_per_hour / (tps * 3600.0) * 1e6 : NAN; }
 
 ChartSpec chart_ppl_vs_accuracy(const ChartInputs& in) {
     ChartSpec c{"ppl_vs_accuracy", "Perplexity against accuracy", {"Perplexity"}, {"Accuracy (%)"}};
@@ -114,7 +115,7 @@ ChartSpec chart_cost(const ChartInputs& in) {
     for (int r = 0; r < g.rows().size(); ++r) {
         double usd = NAN;
         if (const Metric* m = g.find(r, "cost_per_mtok")) usd = m->value;
-        else if (const Metric* tg = g.find(r, "tg_tps")) usd = cost_per_mtok(in.hardware_price_per_hour, tg->value);
+        else if (const Metric* tg = g.find(r, "tg_tps")) usd = tg->value > 0 && in.hardware_price_per_hour >= 0 ? qs::cost_per_mtok(tg->value, in.hardware_price_per_hour) : NAN;
         if (!std::isnan(usd)) {
             self.points.push_back({0, usd, NAN, NAN, g.rows()[r].label});
             api.points.push_back({0, 0, NAN, NAN, g.rows()[r].label});

@@ -30,7 +30,4 @@ charts::ChartSpec chart_reliability(const ChartInputs& in);   // reliability dia
 
 QVector<charts::ChartSpec> all_charts(const ChartInputs& in);
 
-// Cost of generating a million tokens at `tokens_per_second` on hardware billed per hour.
-double cost_per_mtok(double price_per_hour, double tokens_per_second);
-
 }  // namespace qs::ui
