@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/cpu_features.h"
+#include "common/naive_fp8.h"
 #include "core/error.h"
 #include "core/fp16.h"
 #include "gguf/gguf_file.h"
@@ -52,16 +53,7 @@ float read_f32(const uint8_t* p) {
 }
 void write_f32(uint8_t* p, float f) { std::memcpy(p, &f, 4); }
 
-// FP8 value of a code, from the bit fields (E4M3fn: bias 7, S.1111.111 NaN; E5M2: bias 15, IEEE).
-double naive_fp8(uint8_t c, bool e4m3) {
-    const int mbits = e4m3 ? 3 : 2, bias = e4m3 ? 7 : 15;
-    const int e = (c & 0x7F) >> mbits, m = c & ((1 << mbits) - 1);
-    const double sign = (c & 0x80) ? -1 : 1;
-    if (e4m3 && (c & 0x7F) == 0x7F) return NAN;
-    if (!e4m3 && e == 31) return m ? NAN : sign * INFINITY;
-    if (e == 0) return sign * std::ldexp(m, 1 - bias - mbits);
-    return sign * std::ldexp(1.0 + m / double(1 << mbits), e - bias);
-}
+using qs::test::naive_fp8;
 
 // 4-bit code of element j of a 32-element group packed in 16 bytes (ggml q4_0 order).
 int nibble(const uint8_t* qs, int j) { return j < 16 ? qs[j] & 15 : qs[j - 16] >> 4; }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/test_paths.h"
+#include "common/naive_fp8.h"
 #include "core/error.h"
 #include "core/fp16.h"
 #include "eval/perplexity.h"
@@ -125,16 +126,7 @@ struct Fp8Case {
 };
 const Fp8Case kFp8Cases[] = {{&kFp8E4M3, true, 0x7E}, {&kFp8E5M2, false, 0x7B}};
 
-// Value of a code from the bit fields, written independently of tensor/fp8.h.
-double naive_fp8(uint8_t c, bool e4m3) {
-    const int mbits = e4m3 ? 3 : 2, bias = e4m3 ? 7 : 15;
-    const int e = (c & 0x7F) >> mbits, m = c & ((1 << mbits) - 1);
-    const double sign = (c & 0x80) ? -1 : 1;
-    if (e4m3 && (c & 0x7F) == 0x7F) return NAN;
-    if (!e4m3 && e == 31) return m ? NAN : sign * INFINITY;
-    if (e == 0) return sign * std::ldexp(m, 1 - bias - mbits);
-    return sign * std::ldexp(1.0 + m / double(1 << mbits), e - bias);
-}
+using qs::test::naive_fp8;
 
 // Brute force: the finite code nearest to x (saturating), ties to the even code.
 uint8_t nearest_fp8(float x, bool e4m3) {
