@@ -6,15 +6,13 @@
 // cols tokens and every activation vector for rows weights.
 // - Float types (f32, f16, bf16): both operands are repacked to f32 (f16/bf16 values convert
 //   exactly), then plain FMA: the products are the ones ggml computes, summed in another order.
-// - q8_0, q4_0, q5_0 against q8_0 activations: weights are repacked to unsigned bytes u = q + o
-//   (o = 128, 8, 16) so one vpdpbusd multiplies them with the signed activation bytes; starting
-//   the accumulator at -o * (sum of the 4 activation bytes per lane) makes every int32 lane the
-//   exact integer dot of the signed quants. Two blocks share a 512-bit vector (lanes 0-7 block b,
-//   8-15 block b+1), scaled per lane by d_w * d_x like ggml's per-block float formula.
-// - q4_1, q5_1 against q8_1 activations: unsigned quants need no offset; ggml's min term m_w * s_x
-//   is added once per block by one more FMA.
+// - Legacy block types (q8_0, q4_0, q5_0, q4_1, q5_1) against q8_0/q8_1 activations: weights are
+//   repacked 16 rows to a vector, one int32 lane per row, and VNNI forms each row's exact block
+//   sum; the float work is one fused multiply-add per block, as ggml's scalar formula (see the
+//   section below for the layout and the exact float operations).
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstring>
 #include <type_traits>
 #include <utility>
@@ -26,6 +24,7 @@
 
 #include "core/cpu_features.h"
 #include "kernels/gemm_tiles.h"
+#include "kernels/group_tile_avx512.h"
 #include "kernels/kernel_table.h"
 #include "kernels/simd_common.h"
 #include "tensor/blocks.h"
@@ -96,136 +95,156 @@ template <GgmlType T>
 constexpr GemmTile float_tile{kFloatRows, kFloatCols, float_packed_bytes, pack_float<T>,
                               float_packed_bytes, pack_float<T>, FloatTiles::run, 16, 1024, 4};
 
-// ---- 8-bit activations x legacy block weights: VNNI panels ----------------------------------
+// ---- 8-bit activations x legacy block weights: row-interleaved VNNI panels -----------------
+//
+// A vector holds 16 weight rows, one int32 lane each. Weights are repacked to unsigned bytes
+// u = q + o (o = 128, 8, 16 for q8_0, q4_0, q5_0; q4_1/q5_1 are unsigned already) so one vpdpbusd
+// multiplies them with the token's signed bytes; eight vpdpbusd (one per 4-element group, the
+// token's 4 bytes broadcast) give every lane its row's exact block sum. Starting the q8_0-type
+// sums at -o * (sum of the token's block quants) takes the offset out. The float work is then one
+// lane per block and (row, token):
+//     acc = fma(float(isum_b), d_w * d_x, acc)     [+ acc = fma(m_w, s_x, acc) for q4_1/q5_1]
+// blocks in order, restarting every kQ8Chunk elements (chunk results added in order): ggml's
+// scalar per-block formula with the multiply-adds fused. vec_dot_blockwise below repeats it for
+// one output, so batched and one-token results are bit-identical.
+constexpr int64_t kQ8Chunk = 2048;  // k elements per pass
+using group_tile::broadcast32;
+using group_tile::kGroupRows;
 
-// Per 64 elements (two blocks), 64-byte slots:
-//   weights:     [unsigned quants][16 f32 lane scales d_w]   + for min types [16 f32 lanes m_w]
-//   activations: [signed quants][16 f32 lane scales d_x][third slot]
-// The third activation slot is, for q8_0, 16 int32 lanes of -(sum of the lane's 4 quants) (the
-// offset correction) and, for q8_1, the block's s in lane 0 / lane 8 and zeros elsewhere, so that
-// m_w * s_x lands once per block in the float accumulator.
-constexpr size_t kSlot = 64, kXStep = 3 * kSlot;
-constexpr int64_t kQ8Chunk = 2048;  // k elements per pass; the row kernels below use the same
-constexpr size_t w_step(bool with_min) { return with_min ? 3 * kSlot : 2 * kSlot; }
-size_t q8_steps(int64_t k) { return size_t((k + 63) / 64); }
+// Unsigned quants of a block as 32 bytes (element order), and the offset subtracted from them.
+struct UnsignedQ8_0 { static constexpr int offset = 128; static __m256i get(const block_q8_0& b) {
+    return _mm256_xor_si256(simd::load_bytes(b.qs), _mm256_set1_epi8(char(0x80))); } };
+struct UnsignedQ4_0 { static constexpr int offset = 8; static __m256i get(const block_q4_0& b) {
+    return simd::bytes_from_nibbles_32(b.qs); } };
+struct UnsignedQ5_0 { static constexpr int offset = 16; static __m256i get(const block_q5_0& b) {
+    return simd::q5_unsigned(b.qs, b.qh); } };
+struct UnsignedQ4_1 { static constexpr int offset = 0; static __m256i get(const block_q4_1& b) {
+    return simd::bytes_from_nibbles_32(b.qs); } };
+struct UnsignedQ5_1 { static constexpr int offset = 0; static __m256i get(const block_q5_1& b) {
+    return simd::q5_unsigned(b.qs, b.qh); } };
+
+// A packed group of 16 weight rows, per block of 32 elements:
+//     8 x 64 bytes   group j: lane l = row l's unsigned quants 4j..4j+3
+//     16 f32         d_w of each row (zero for rows past the matrix's end)
+//     16 f32         m_w of each row (min types only)
+constexpr size_t group_block_bytes(bool with_min) { return 8 * 64 + (with_min ? 2 : 1) * kGroupRows * sizeof(float); }
 template <bool WithMin>
-size_t w_q8_packed_bytes(int64_t k) { return q8_steps(k) * w_step(WithMin); }
-size_t x_q8_packed_bytes(int64_t k) { return q8_steps(k) * kXStep; }
+size_t group_packed_bytes(int64_t k) { return size_t(k / 32) * group_block_bytes(WithMin); }
+
+// A packed activation block: 32 signed quants, f32 d_x, then for q8_0 the int32 -(sum of the
+// quants) and for q8_1 the f32 s_x.
+constexpr size_t kXScale = 32, kXThird = 36, kXBlockBytes = 40;
+size_t x_blockwise_bytes(int64_t k) { return size_t(k / 32) * kXBlockBytes; }
 
 template <class Block>
-void pack_x_q8(int64_t k, const char* row, char* out) {
+void pack_x_blockwise(int64_t k, const char* row, char* out) {
     const auto* x = reinterpret_cast<const Block*>(row);
-    std::memset(out, 0, x_q8_packed_bytes(k));
     for (int64_t b = 0; b < k / 32; ++b) {
-        char* step = out + size_t(b / 2) * kXStep;
-        const int lane0 = 8 * int(b % 2);
-        std::memcpy(step + 4 * lane0, x[b].qs, 32);
-        auto* d = reinterpret_cast<float*>(step + kSlot) + lane0;
-        const float dx = half(x[b].d);
-        for (int l = 0; l < 8; ++l) d[l] = dx;
+        char* o = out + size_t(b) * kXBlockBytes;
+        std::memcpy(o, x[b].qs, 32);
+        const float d = half(x[b].d);
+        std::memcpy(o + kXScale, &d, sizeof d);
         if constexpr (std::is_same_v<Block, block_q8_1>) {
-            reinterpret_cast<float*>(step + 2 * kSlot)[lane0] = half(x[b].s);
+            const float sx = half(x[b].s);
+            std::memcpy(o + kXThird, &sx, sizeof sx);
         } else {
-            auto* neg_sum = reinterpret_cast<int32_t*>(step + 2 * kSlot) + lane0;
-            for (int l = 0; l < 8; ++l)
-                neg_sum[l] = -(x[b].qs[4 * l] + x[b].qs[4 * l + 1] + x[b].qs[4 * l + 2] + x[b].qs[4 * l + 3]);
+            int32_t neg_sum = 0;
+            for (int j = 0; j < 32; ++j) neg_sum -= x[b].qs[j];
+            std::memcpy(o + kXThird, &neg_sum, sizeof neg_sum);
         }
     }
 }
 
-// Writes block b's 32 unsigned quants (element order), scale and min into a packed weight row.
-template <bool WithMin>
-inline void put_w_block(char* out, int64_t b, __m256i u, float d, float m = 0) {
-    char* step = out + size_t(b / 2) * w_step(WithMin);
-    const int lane0 = 8 * int(b % 2);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(step + 4 * lane0), u);
-    _mm256_storeu_ps(reinterpret_cast<float*>(step + kSlot) + lane0, _mm256_set1_ps(d));
-    if constexpr (WithMin) _mm256_storeu_ps(reinterpret_cast<float*>(step + 2 * kSlot) + lane0, _mm256_set1_ps(m));
-}
-
-// Weight repackers: Unsigned(block) gives the 32 quants as unsigned bytes (element order).
-template <class Block, bool WithMin, class Unsigned>
-void pack_w_blocks(int64_t k, const char* row, char* out, Unsigned to_unsigned) {
-    const auto* x = reinterpret_cast<const Block*>(row);
-    std::memset(out, 0, w_q8_packed_bytes<WithMin>(k));
+// Packs nrows (<= 16) rows of Block, row_stride bytes apart, into one interleaved group.
+template <class Block, class Unsigned>
+void pack_w_group(int64_t k, const char* rows, size_t row_stride, int nrows, char* out) {
+    constexpr bool with_min = Unsigned::offset == 0;
     for (int64_t b = 0; b < k / 32; ++b) {
-        if constexpr (WithMin) put_w_block<true>(out, b, to_unsigned(x[b]), half(x[b].d), half(x[b].m));
-        else put_w_block<false>(out, b, to_unsigned(x[b]), half(x[b].d));
+        alignas(64) uint32_t u[kGroupRows][8] = {};  // [row][4-byte group]
+        alignas(64) float d[kGroupRows] = {}, m[kGroupRows] = {};
+        for (int r = 0; r < nrows; ++r) {
+            const Block& blk = reinterpret_cast<const Block*>(rows + size_t(r) * row_stride)[b];
+            _mm256_store_si256(reinterpret_cast<__m256i*>(u[r]), Unsigned::get(blk));
+            d[r] = half(blk.d);
+            if constexpr (with_min) m[r] = half(blk.m);
+        }
+        auto* o = reinterpret_cast<uint32_t*>(out + size_t(b) * group_block_bytes(with_min));
+        for (int j = 0; j < 8; ++j)
+            for (int r = 0; r < kGroupRows; ++r) o[j * kGroupRows + r] = u[r][j];
+        std::memcpy(o + 8 * kGroupRows, d, sizeof d);
+        if constexpr (with_min) std::memcpy(o + 9 * kGroupRows, m, sizeof m);
     }
 }
-void pack_w_q8_0(int64_t k, const char* row, char* out) {
-    pack_w_blocks<block_q8_0, false>(k, row, out, [](const block_q8_0& b) {
-        return _mm256_xor_si256(simd::load_bytes(b.qs), _mm256_set1_epi8(char(0x80)));  // q + 128
-    });
-}
-void pack_w_q4_0(int64_t k, const char* row, char* out) {
-    pack_w_blocks<block_q4_0, false>(k, row, out, [](const block_q4_0& b) { return simd::bytes_from_nibbles_32(b.qs); });
-}
-void pack_w_q5_0(int64_t k, const char* row, char* out) {
-    pack_w_blocks<block_q5_0, false>(k, row, out, [](const block_q5_0& b) { return simd::q5_unsigned(b.qs, b.qh); });
-}
-void pack_w_q4_1(int64_t k, const char* row, char* out) {
-    pack_w_blocks<block_q4_1, true>(k, row, out, [](const block_q4_1& b) { return simd::bytes_from_nibbles_32(b.qs); });
-}
-void pack_w_q5_1(int64_t k, const char* row, char* out) {
-    pack_w_blocks<block_q5_1, true>(k, row, out, [](const block_q5_1& b) { return simd::q5_unsigned(b.qs, b.qh); });
+
+inline float load_f32(const char* p) {
+    float v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
 }
 
-// Shift: log2 of the weight offset (128 -> 7, 8 -> 3, 16 -> 4); min types have no offset.
-template <int Shift, bool WithMin>
-struct Q8TileFor {
-    template <int R, int C>
-    struct Tile {
-        static void run(int64_t k, const char* w, size_t ws, int, const char* x, size_t xs, int, float* y, int64_t ldy,
+// Offset o = 1 << Shift (Shift < 0: a min type, no offset).
+template <int Shift>
+struct BlockwiseTile {
+    static constexpr bool kWithMin = Shift < 0;
+    // G groups of 16 rows x C tokens; nr rows in all (a partial last group is stored masked).
+    template <int G, int C>
+    struct For {
+        static void run(int64_t k, const char* w, size_t ws, int nr, const char* x, size_t xs, int, float* y, int64_t ldy,
                         bool accumulate) {
-            constexpr size_t kWStep = w_step(WithMin);
-            __m512 acc[R][C];
-            for (int r = 0; r < R; ++r)
-                for (int c = 0; c < C; ++c) acc[r][c] = _mm512_setzero_ps();
-            const int64_t steps = int64_t(q8_steps(k));
-            for (int64_t s = 0; s < steps; ++s) {
-                __m512i wq[R];
-                __m512 wd[R], wm[R];
-                for (int r = 0; r < R; ++r) {
-                    const char* p = w + r * ws + s * kWStep;
-                    wq[r] = _mm512_loadu_si512(p);
-                    wd[r] = _mm512_loadu_ps(p + kSlot);
-                    if constexpr (WithMin) wm[r] = _mm512_loadu_ps(p + 2 * kSlot);
-                }
+            constexpr size_t kWBlock = group_block_bytes(kWithMin);
+            __m512 acc[G][C];
+            for (int g = 0; g < G; ++g)
+                for (int c = 0; c < C; ++c) acc[g][c] = _mm512_setzero_ps();
+            for (int64_t b = 0; b < k / 32; ++b) {
+                const char* wb = w + size_t(b) * kWBlock;
+                const char* xb = x + size_t(b) * kXBlockBytes;
+                __m512i isum[G][C];
                 for (int c = 0; c < C; ++c) {
-                    const char* p = x + c * xs + s * kXStep;
-                    const __m512i xq = _mm512_loadu_si512(p);
-                    const __m512 xd = _mm512_loadu_ps(p + kSlot);
-                    if constexpr (WithMin) {
-                        const __m512 xs_lanes = _mm512_loadu_ps(p + 2 * kSlot);
-                        for (int r = 0; r < R; ++r) {
-                            const __m512i sumi = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wq[r], xq);
-                            acc[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_mul_ps(wd[r], xd), acc[r][c]);
-                            acc[r][c] = _mm512_fmadd_ps(wm[r], xs_lanes, acc[r][c]);
-                        }
-                    } else {
-                        const __m512i bias = _mm512_slli_epi32(_mm512_loadu_si512(p + 2 * kSlot), Shift);
-                        for (int r = 0; r < R; ++r) {
-                            const __m512i sumi = _mm512_dpbusd_epi32(bias, wq[r], xq);
-                            acc[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_mul_ps(wd[r], xd), acc[r][c]);
-                        }
+                    __m512i start = _mm512_setzero_si512();
+                    if constexpr (!kWithMin) start = _mm512_slli_epi32(broadcast32(xb + c * xs + kXThird), Shift);
+                    for (int g = 0; g < G; ++g) isum[g][c] = start;
+                }
+                for (int j = 0; j < 8; ++j) {
+                    __m512i wv[G];
+                    for (int g = 0; g < G; ++g) wv[g] = _mm512_loadu_si512(wb + g * ws + j * 64);
+                    for (int c = 0; c < C; ++c) {
+                        const __m512i xv = broadcast32(xb + c * xs + 4 * j);
+                        for (int g = 0; g < G; ++g) isum[g][c] = _mm512_dpbusd_epi32(isum[g][c], wv[g], xv);
+                    }
+                }
+                for (int g = 0; g < G; ++g) {
+                    const __m512 dw = _mm512_loadu_ps(wb + g * ws + 8 * 64);
+                    for (int c = 0; c < C; ++c) {
+                        const __m512 dx = _mm512_set1_ps(load_f32(xb + c * xs + kXScale));
+                        acc[g][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[g][c]), _mm512_mul_ps(dw, dx), acc[g][c]);
+                        if constexpr (kWithMin)
+                            acc[g][c] = _mm512_fmadd_ps(_mm512_loadu_ps(wb + g * ws + 8 * 64 + 64),
+                                                        _mm512_set1_ps(load_f32(xb + c * xs + kXThird)), acc[g][c]);
                     }
                 }
             }
-            store_tile<R, C>(acc, y, ldy, accumulate);
+            group_tile::store<G, C>(acc, nr, y, ldy, accumulate);
         }
     };
 };
 
-template <int Shift, bool WithMin>
-using Q8Tiles = TileTable<Q8TileFor<Shift, WithMin>::template Tile, 4, WithMin ? 3 : 4>;
+constexpr int kBlockwiseGroups = 2, kBlockwiseCols = 4;
 
-template <int Shift, void (*PackW)(int64_t, const char*, char*)>
-constexpr GemmTile q8_0_tile{4, 4, w_q8_packed_bytes<false>, PackW, x_q8_packed_bytes, pack_x_q8<block_q8_0>,
-                             Q8Tiles<Shift, false>::run, 64, kQ8Chunk, 3};
-template <void (*PackW)(int64_t, const char*, char*)>
-constexpr GemmTile q8_1_tile{4, 3, w_q8_packed_bytes<true>, PackW, x_q8_packed_bytes, pack_x_q8<block_q8_1>,
-                             Q8Tiles<0, true>::run, 64, kQ8Chunk, 3};
+// Shift: log2 of the weight offset (128 -> 7, 8 -> 3, 16 -> 4), -1 for the min types.
+template <int Shift, class Block, class Unsigned>
+constexpr GemmTile blockwise_tile{kBlockwiseGroups * kGroupRows,
+                                  kBlockwiseCols,
+                                  group_packed_bytes<(Shift < 0)>,
+                                  nullptr,
+                                  x_blockwise_bytes,
+                                  pack_x_blockwise<std::conditional_t<(Shift < 0), block_q8_1, block_q8_0>>,
+                                  GroupTileTable<BlockwiseTile<Shift>::template For, kGroupRows, kBlockwiseGroups,
+                                                 kBlockwiseCols>::run,
+                                  32,
+                                  kQ8Chunk,
+                                  3,
+                                  kGroupRows,
+                                  pack_w_group<Block, Unsigned>};
 
 // ---- float dot products --------------------------------------------------------------------
 
@@ -256,59 +275,31 @@ void vec_dot_float(int64_t n, float* s, const void* vx, const void* vy) {
     *s = sum;
 }
 
-// ---- block dot products (m = 1 path): two blocks per 512-bit vector -------------------------
+// ---- block dot products (m = 1 path) -------------------------------------------------------
 
-// Unsigned quants of block b as 32 bytes (element order), and the offset subtracted from them.
-struct UnsignedQ8_0 { static constexpr int offset = 128; static __m256i get(const block_q8_0& b) {
-    return _mm256_xor_si256(simd::load_bytes(b.qs), _mm256_set1_epi8(char(0x80))); } };
-struct UnsignedQ4_0 { static constexpr int offset = 8; static __m256i get(const block_q4_0& b) {
-    return simd::bytes_from_nibbles_32(b.qs); } };
-struct UnsignedQ5_0 { static constexpr int offset = 16; static __m256i get(const block_q5_0& b) {
-    return simd::q5_unsigned(b.qs, b.qh); } };
-struct UnsignedQ4_1 { static constexpr int offset = 0; static __m256i get(const block_q4_1& b) {
-    return simd::bytes_from_nibbles_32(b.qs); } };
-struct UnsignedQ5_1 { static constexpr int offset = 0; static __m256i get(const block_q5_1& b) {
-    return simd::q5_unsigned(b.qs, b.qh); } };
-
-inline __m512i join(__m256i lo, __m256i hi) { return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); }
-inline __m512 join(float lo, float hi) {
-    return _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(lo)), _mm256_set1_ps(hi), 1);
-}
-
-// Per block the exact integer dot sum(u * y) - offset * sum(y) (8 int32 partial sums), times
-// d_x * d_y, plus m_x * s_y for the min types: ggml's per-block formula, with VNNI. The float
-// operations are exactly those of the tile kernel above for one output (same lanes, same FMAs,
-// the min term in lanes 0 and 8, the same chunks of kQ8Chunk reduced and summed in order), so a
-// batched matmul gives bit for bit what token-by-token calls give.
+// One output of BlockwiseTile: exact integer block sums, then the same fused multiply-adds in the
+// same order (restarting every kQ8Chunk elements, chunk results added in order).
 template <class XBlock, class YBlock, class Unsigned>
-void vec_dot_vnni(int64_t n, float* s, const void* vx, const void* vy) {
+void vec_dot_blockwise(int64_t n, float* s, const void* vx, const void* vy) {
     const auto* x = static_cast<const XBlock*>(vx);
     const auto* y = static_cast<const YBlock*>(vy);
-    constexpr bool with_min = std::is_same_v<YBlock, block_q8_1>;
-    const __m512i offset = _mm512_set1_epi8(char(Unsigned::offset));
+    const __m256i offset = _mm256_set1_epi8(char(Unsigned::offset));
     const int64_t nb = n / 32, chunk_blocks = kQ8Chunk / 32;
     float total = 0;
     for (int64_t c0 = 0; c0 < nb; c0 += chunk_blocks) {
-        const int64_t c1 = std::min(nb, c0 + chunk_blocks);
-        __m512 acc = _mm512_setzero_ps();
-        for (int64_t b = c0; b < c1; b += 2) {
-            const bool pair = b + 1 < c1;  // an odd last block pairs with zeros, as in the packed tile rows
-            const __m512i u = join(Unsigned::get(x[b]), pair ? Unsigned::get(x[b + 1]) : _mm256_setzero_si256());
-            const __m512i q = join(simd::load_bytes(y[b].qs), pair ? simd::load_bytes(y[b + 1].qs) : _mm256_setzero_si256());
-            __m512i sumi = _mm512_dpbusd_epi32(_mm512_setzero_si512(), u, q);
+        float acc = 0;
+        for (int64_t b = c0; b < std::min(nb, c0 + chunk_blocks); ++b) {
+            const __m256i q = simd::load_bytes(y[b].qs);
+            __m256i lanes = _mm256_dpbusd_epi32(_mm256_setzero_si256(), Unsigned::get(x[b]), q);
             if constexpr (Unsigned::offset != 0)
-                sumi = _mm512_sub_epi32(sumi, _mm512_dpbusd_epi32(_mm512_setzero_si512(), offset, q));
-            const __m512 dw = join(half(x[b].d), pair ? half(x[b + 1].d) : 0.0f);
-            const __m512 dx = join(half(y[b].d), pair ? half(y[b + 1].d) : 0.0f);
-            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_mul_ps(dw, dx), acc);
-            if constexpr (with_min) {
-                const __m512 m = join(half(x[b].m), pair ? half(x[b + 1].m) : 0.0f);
-                const __m512 sl = _mm512_maskz_mov_ps(0x0101, join(half(y[b].s), pair ? half(y[b + 1].s) : 0.0f));
-                acc = _mm512_fmadd_ps(m, sl, acc);
-            }
+                lanes = _mm256_sub_epi32(lanes, _mm256_dpbusd_epi32(_mm256_setzero_si256(), offset, q));
+            __m128i h = _mm_add_epi32(_mm256_castsi256_si128(lanes), _mm256_extracti128_si256(lanes, 1));
+            h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0x4E));
+            h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0xB1));
+            acc = std::fma(float(_mm_cvtsi128_si32(h)), half(x[b].d) * half(y[b].d), acc);
+            if constexpr (Unsigned::offset == 0) acc = std::fma(half(x[b].m), half(y[b].s), acc);
         }
-        const float partial = _mm512_reduce_add_ps(acc);
-        total = c0 == 0 ? partial : total + partial;
+        total = c0 == 0 ? acc : total + acc;
     }
     *s = total;
 }
@@ -321,11 +312,11 @@ void kernels_register_base_avx512(KernelTable& t) {
     t[GgmlType::BF16].vec_dot = vec_dot_float<GgmlType::BF16>;
     // vpdpbusd is AVX512-VNNI, which cpu_best_isa() does not require for the AVX-512 level.
     if (!cpu_features().avx512vnni) return;
-    t[GgmlType::Q8_0].vec_dot = vec_dot_vnni<block_q8_0, block_q8_0, UnsignedQ8_0>;
-    t[GgmlType::Q4_0].vec_dot = vec_dot_vnni<block_q4_0, block_q8_0, UnsignedQ4_0>;
-    t[GgmlType::Q5_0].vec_dot = vec_dot_vnni<block_q5_0, block_q8_0, UnsignedQ5_0>;
-    t[GgmlType::Q4_1].vec_dot = vec_dot_vnni<block_q4_1, block_q8_1, UnsignedQ4_1>;
-    t[GgmlType::Q5_1].vec_dot = vec_dot_vnni<block_q5_1, block_q8_1, UnsignedQ5_1>;
+    t[GgmlType::Q8_0].vec_dot = vec_dot_blockwise<block_q8_0, block_q8_0, UnsignedQ8_0>;
+    t[GgmlType::Q4_0].vec_dot = vec_dot_blockwise<block_q4_0, block_q8_0, UnsignedQ4_0>;
+    t[GgmlType::Q5_0].vec_dot = vec_dot_blockwise<block_q5_0, block_q8_0, UnsignedQ5_0>;
+    t[GgmlType::Q4_1].vec_dot = vec_dot_blockwise<block_q4_1, block_q8_1, UnsignedQ4_1>;
+    t[GgmlType::Q5_1].vec_dot = vec_dot_blockwise<block_q5_1, block_q8_1, UnsignedQ5_1>;
 }
 
 const GemmTile* gemm_tile_avx512(GgmlType t) {
@@ -338,11 +329,11 @@ const GemmTile* gemm_tile_avx512(GgmlType t) {
     // vpdpbusd is AVX512-VNNI, which cpu_best_isa() does not require for the AVX-512 level.
     if (!cpu_features().avx512vnni) return nullptr;
     switch (t) {
-        case GgmlType::Q8_0: return &q8_0_tile<7, pack_w_q8_0>;
-        case GgmlType::Q4_0: return &q8_0_tile<3, pack_w_q4_0>;
-        case GgmlType::Q5_0: return &q8_0_tile<4, pack_w_q5_0>;
-        case GgmlType::Q4_1: return &q8_1_tile<pack_w_q4_1>;
-        case GgmlType::Q5_1: return &q8_1_tile<pack_w_q5_1>;
+        case GgmlType::Q8_0: return &blockwise_tile<7, block_q8_0, UnsignedQ8_0>;
+        case GgmlType::Q4_0: return &blockwise_tile<3, block_q4_0, UnsignedQ4_0>;
+        case GgmlType::Q5_0: return &blockwise_tile<4, block_q5_0, UnsignedQ5_0>;
+        case GgmlType::Q4_1: return &blockwise_tile<-1, block_q4_1, UnsignedQ4_1>;
+        case GgmlType::Q5_1: return &blockwise_tile<-1, block_q5_1, UnsignedQ5_1>;
         default: return gemm_tile_kquants_avx512(t);
     }
 }

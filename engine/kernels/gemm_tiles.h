@@ -3,10 +3,14 @@
 // A tile kernel computes a block of outputs y[i][j] = dot(weight row j, activation row i) for
 // several weight rows x several activation rows, with the per-block arithmetic of the type's
 // vec_dot (same integer sums, same float formula per block). For the integer types (q8_0, q4_0,
-// q5_0, q4_1, q5_1) each level's vec_dot repeats its tile's float operations exactly, so batched
-// and one-token results are bit-identical; the float types (f32/f16/bf16) differ by summation
-// order only. q4_K/q5_K have AVX-512 tiles that repeat vec_dot exactly as well; types without a tile kernel
-// use vec_dot one output at a time.
+// q5_0, q4_1, q5_1, and q4_K/q5_K at AVX-512) each level's vec_dot repeats its tile's float
+// operations exactly, so batched and one-token results are bit-identical; the float types
+// (f32/f16/bf16) differ by summation order only. Types without a tile kernel use vec_dot one output
+// at a time.
+//
+// Two layouts: row by row (each (row, token) pair accumulates in its own vector, reduced at the
+// end), or row-interleaved (`interleave` rows share a vector, one lane each, so per-block float
+// work is done once per lane instead of once per vector: the AVX-512 integer tiles).
 #pragma once
 
 #include <array>
@@ -41,6 +45,12 @@ struct GemmTile {
     // Fewest tokens for which the tile path (which repacks every weight row once per call) beats
     // streaming rows through vec_dot; measured with 2048 x 2048 weights.
     int64_t min_tokens;
+    // Rows packed together into one row-interleaved group (1: every row on its own). With more
+    // than one, w_packed_bytes is the size of a group, pack_w_rows packs one (nrows <= interleave
+    // rows, row_stride bytes apart; missing rows are zero) and pack_w is unused; the kernel's
+    // w_stride is then the distance between groups.
+    int interleave = 1;
+    void (*pack_w_rows)(int64_t k, const char* rows, size_t row_stride, int nrows, char* out) = nullptr;
 };
 
 using GemmTileKernelFn = decltype(GemmTile::kernel);
@@ -57,6 +67,21 @@ struct TileTable {
     static void run(int64_t k, const char* w, size_t ws, int nr, const char* x, size_t xs, int nc, float* y, int64_t ldy,
                     bool accumulate) {
         table[size_t((nr - 1) * Cols + (nc - 1))](k, w, ws, nr, x, xs, nc, y, ldy, accumulate);
+    }
+};
+
+// The same for row-interleaved tiles: Kernel<G, C> computes G groups of GroupRows rows; a runtime
+// nr picks the fewest groups covering it (the kernel stores a partial last group masked).
+template <template <int, int> class Kernel, int GroupRows, int Groups, int Cols>
+struct GroupTileTable {
+    template <size_t... I>
+    static constexpr std::array<GemmTileKernelFn, Groups * Cols> make(std::index_sequence<I...>) {
+        return {&Kernel<int(I / Cols) + 1, int(I % Cols) + 1>::run...};
+    }
+    static constexpr std::array<GemmTileKernelFn, Groups * Cols> table = make(std::make_index_sequence<Groups * Cols>{});
+    static void run(int64_t k, const char* w, size_t ws, int nr, const char* x, size_t xs, int nc, float* y, int64_t ldy,
+                    bool accumulate) {
+        table[size_t((nr + GroupRows - 1) / GroupRows - 1) * Cols + size_t(nc - 1)](k, w, ws, nr, x, xs, nc, y, ldy, accumulate);
     }
 };
 

@@ -19,10 +19,14 @@
 #include <immintrin.h>
 #pragma GCC diagnostic pop
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 #include "kernels/gemm_tiles.h"
+#include "kernels/group_tile_avx512.h"
 #include "kernels/kernel_table.h"
 #include "kernels/kquants_common.h"
 
@@ -205,13 +209,10 @@ void vec_dot_q45_K(int64_t n, float* s, const void* vx, const void* vy) {
     const ScaleIndex& idx = scale_index();
     const __m512i m4 = _mm512_set1_epi8(0xF), sixteen = _mm512_set1_epi8(16);
     const __m512i nibble_shift = halves_epi16(0, 4);
-    __m512 acc = _mm512_setzero_ps();
-    __m128 acc_m = _mm_setzero_ps();
+    float acc = 0;
     for (int64_t i = 0; i < n / QK_K; ++i) {
-        const float d = y[i].d * fp16_to_fp32_f16c(x[i].d);
-        const float dmin = -y[i].d * fp16_to_fp32_f16c(x[i].dmin);
         const __m128i sm = kquants::scales_mins_k4_vec(x[i].scales);  // 8 scales, 8 mins
-        acc_m = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(k4_mins_dot(sm, y[i].bsums)), acc_m);
+        const __m128i mins = k4_mins_dot(sm, y[i].bsums);
         const __m512i sc = _mm512_castsi128_si512(_mm_cvtepu8_epi16(sm));
         __m512i qh = _mm512_setzero_si512();
         if constexpr (kFifthBit) qh = broadcast256(x[i].qh);
@@ -226,9 +227,13 @@ void vec_dot_q45_K(int64_t n, float* s, const void* vx, const void* vy) {
             const __m512i p = _mm512_maddubs_epi16(q, load512(y[i].qs + 64 * k));
             sumi[k % 2] = _mm512_dpwssd_epi32(sumi[k % 2], p, _mm512_permutexvar_epi16(idx.run32[k], sc));
         }
-        acc = _mm512_fmadd_ps(_mm512_set1_ps(d), _mm512_cvtepi32_ps(_mm512_add_epi32(sumi[0], sumi[1])), acc);
+        const int32_t isum = _mm512_reduce_add_epi32(_mm512_add_epi32(sumi[0], sumi[1]));
+        const int32_t msum = _mm_extract_epi32(mins, 0) + _mm_extract_epi32(mins, 1) + _mm_extract_epi32(mins, 2) +
+                             _mm_extract_epi32(mins, 3);
+        acc = std::fma(float(isum), fp16_to_fp32_f16c(x[i].d) * y[i].d, acc);
+        acc = std::fma(-float(msum), fp16_to_fp32_f16c(x[i].dmin) * y[i].d, acc);
     }
-    *s = _mm512_reduce_add_ps(acc) + hsum_ps(acc_m);
+    *s = acc;
 }
 
 // q6_K: zmm k = elements 64k..64k+63 = runs of 32 number 2p, 2p+1 of half h (k = 2h + p): low
@@ -264,104 +269,144 @@ void vec_dot_q6_K(int64_t n, float* s, const void* vx, const void* vy) {
     *s = _mm512_reduce_add_ps(acc);
 }
 
-// Batched q4_K / q5_K x q8_K: register tiles of R weight rows x C tokens over repacked weight rows
-// (the quant bytes vec_dot_q45_K builds, the unpacked scales and mins, d and dmin as f32), so the
-// nibble unpacking and scale decoding are done once per row instead of once per (row, token).
-// For every (row, token) the tile performs vec_dot_q45_K's float operations in the same order on
-// the same values; its two int32 chains are one here, which changes nothing (integer addition is
-// exact). So a batch is bit-identical to one-token calls, and k is never split into chunks.
-struct alignas(64) K45PackedBlock {
-    uint8_t q[QK_K];    // element 64k+l: lane l of the zmm vec_dot_q45_K multiplies in step k
-    uint8_t sm[16];     // scales_mins_k4_vec: 8 scales, 8 mins
-    float d, dmin;      // the block's fp16 scales as f32
+// Batched q4_K / q5_K x q8_K: row-interleaved groups of 16 weight rows, one int32 lane per row
+// (as the legacy types' blockwise tiles in base_avx512.cpp). Per super-block and (row, token):
+//     isum = sum over sub-blocks s of scale_s * (exact dot of the 32 quants of s)     (vpdpbusd)
+//     msum = sum over s of min_s * (sum of the token's 32 quants of s)               (vpdpwssd)
+//     acc  = fma(float(isum), d_w * d_x, acc);  acc = acc - float(msum) * (dmin_w * d_x)  (one rounding)
+// The integers are exact however they are summed, so vec_dot_q45_K (one output) gets them its own
+// way and repeats only the two fused multiply-adds: a batch is bit-identical to one-token calls.
+// k is never split into chunks.
+//
+// A packed group of 16 rows, per super-block (K45Group):
+using group_tile::broadcast32;
+using group_tile::kGroupRows;
+struct alignas(64) K45Group {
+    uint32_t q[QK_K / 4][kGroupRows];      // [4-element group j][row]: unsigned quants 4j..4j+3
+    int32_t scale[QK_K / 32][kGroupRows];  // [sub-block][row]
+    int32_t min_pair[QK_K / 64][kGroupRows];  // [sub-block pair p][row]: int16 mins of 2p, 2p+1
+    float d[kGroupRows], dmin[kGroupRows];
 };
-static_assert(sizeof(K45PackedBlock) == 320);
+static_assert(sizeof(K45Group) == 4096 + 512 + 256 + 128);
+// A packed activation super-block: q8_K's quants and scale, and the quant sums of each sub-block.
+struct alignas(32) K45X {
+    int8_t qs[QK_K];
+    float d;
+    int16_t bsum32[QK_K / 32];
+    uint8_t pad[12];
+};
+static_assert(sizeof(K45X) == 288);
 
-size_t k45_w_packed_bytes(int64_t k) { return size_t(k / QK_K) * sizeof(K45PackedBlock); }
-size_t k45_x_packed_bytes(int64_t k) { return size_t(k / QK_K) * sizeof(block_q8_K); }
-void k45_pack_x(int64_t k, const char* row, char* out) { std::memcpy(out, row, k45_x_packed_bytes(k)); }
-
-template <bool kFifthBit, typename Block>
-void k45_pack_w(int64_t k, const char* row, char* out) {
-    const auto* x = reinterpret_cast<const Block*>(row);
-    auto* o = reinterpret_cast<K45PackedBlock*>(out);
-    const __m512i m4 = _mm512_set1_epi8(0xF), sixteen = _mm512_set1_epi8(16);
-    const __m512i nibble_shift = halves_epi16(0, 4);
+size_t k45_w_packed_bytes(int64_t k) { return size_t(k / QK_K) * sizeof(K45Group); }
+size_t k45_x_packed_bytes(int64_t k) { return size_t(k / QK_K) * sizeof(K45X); }
+void k45_pack_x(int64_t k, const char* row, char* out) {
+    const auto* x = reinterpret_cast<const block_q8_K*>(row);
+    auto* o = reinterpret_cast<K45X*>(out);
     for (int64_t i = 0; i < k / QK_K; ++i) {
-        __m512i qh = _mm512_setzero_si512();
-        if constexpr (kFifthBit) qh = broadcast256(x[i].qh);
-        for (int s = 0; s < 4; ++s) {
-            __m512i q = _mm512_and_si512(_mm512_srlv_epi16(broadcast256(x[i].qs + 32 * s), nibble_shift), m4);
-            if constexpr (kFifthBit) {
-                const __mmask64 set = _mm512_test_epi8_mask(qh, halves_epi8(uint8_t(1 << (2 * s)), uint8_t(2 << (2 * s))));
-                q = _mm512_mask_add_epi8(q, set, q, sixteen);
-            }
-            _mm512_store_si512(o[i].q + 64 * s, q);
-        }
-        _mm_store_si128(reinterpret_cast<__m128i*>(o[i].sm), kquants::scales_mins_k4_vec(x[i].scales));
-        o[i].d = fp16_to_fp32_f16c(x[i].d);
-        o[i].dmin = fp16_to_fp32_f16c(x[i].dmin);
+        std::memcpy(o[i].qs, x[i].qs, QK_K);
+        o[i].d = x[i].d;
+        for (int s = 0; s < QK_K / 32; ++s) o[i].bsum32[s] = int16_t(x[i].bsums[2 * s] + x[i].bsums[2 * s + 1]);
+        std::memset(o[i].pad, 0, sizeof o[i].pad);
     }
 }
 
-template <int R, int C>
-struct K45Tile {
-    static void run(int64_t k, const char* w, size_t ws, int, const char* x, size_t xs, int, float* y, int64_t ldy,
-                    bool accumulate) {
-        const ScaleIndex& idx = scale_index();
-        __m512 acc[R][C];
-        __m128 acc_m[R][C];
-        for (int r = 0; r < R; ++r)
-            for (int c = 0; c < C; ++c) acc[r][c] = _mm512_setzero_ps(), acc_m[r][c] = _mm_setzero_ps();
-        for (int64_t i = 0; i < k / QK_K; ++i) {
-            const K45PackedBlock* wb[R];
-            const block_q8_K* xb[C];
-            for (int r = 0; r < R; ++r) wb[r] = reinterpret_cast<const K45PackedBlock*>(w + size_t(r) * ws) + i;
-            for (int c = 0; c < C; ++c) xb[c] = reinterpret_cast<const block_q8_K*>(x + size_t(c) * xs) + i;
-            __m512i sc[R];
-            for (int r = 0; r < R; ++r) {
-                const __m128i sm = _mm_load_si128(reinterpret_cast<const __m128i*>(wb[r]->sm));
-                sc[r] = _mm512_castsi128_si512(_mm_cvtepu8_epi16(sm));
-                for (int c = 0; c < C; ++c) {
-                    const float dmin = -xb[c]->d * wb[r]->dmin;
-                    acc_m[r][c] = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(k4_mins_dot(sm, xb[c]->bsums)), acc_m[r][c]);
-                }
-            }
-            __m512i sumi[R][C];
-            for (int r = 0; r < R; ++r)
-                for (int c = 0; c < C; ++c) sumi[r][c] = _mm512_setzero_si512();
-            for (int s = 0; s < 4; ++s) {
-                __m512i q[R], scale[R];
-                for (int r = 0; r < R; ++r) {
-                    q[r] = _mm512_load_si512(wb[r]->q + 64 * s);
-                    scale[r] = _mm512_permutexvar_epi16(idx.run32[s], sc[r]);
-                }
-                for (int c = 0; c < C; ++c) {
-                    const __m512i xq = load512(xb[c]->qs + 64 * s);
-                    for (int r = 0; r < R; ++r)
-                        sumi[r][c] = _mm512_dpwssd_epi32(sumi[r][c], _mm512_maddubs_epi16(q[r], xq), scale[r]);
-                }
-            }
-            for (int r = 0; r < R; ++r)
-                for (int c = 0; c < C; ++c) {
-                    const float d = xb[c]->d * wb[r]->d;
-                    acc[r][c] = _mm512_fmadd_ps(_mm512_set1_ps(d), _mm512_cvtepi32_ps(sumi[r][c]), acc[r][c]);
-                }
+// A super-block's 256 quants as unsigned bytes in element order (q5_K with its fifth bit).
+template <bool kFifthBit, typename Block>
+void k45_quants(const Block& b, uint8_t* out) {
+    const __m512i m4 = _mm512_set1_epi8(0xF), sixteen = _mm512_set1_epi8(16);
+    const __m512i nibble_shift = halves_epi16(0, 4);
+    __m512i qh = _mm512_setzero_si512();
+    if constexpr (kFifthBit) qh = broadcast256(b.qh);
+    for (int s = 0; s < 4; ++s) {
+        __m512i q = _mm512_and_si512(_mm512_srlv_epi16(broadcast256(b.qs + 32 * s), nibble_shift), m4);
+        if constexpr (kFifthBit) {
+            const __mmask64 set = _mm512_test_epi8_mask(qh, halves_epi8(uint8_t(1 << (2 * s)), uint8_t(2 << (2 * s))));
+            q = _mm512_mask_add_epi8(q, set, q, sixteen);
         }
-        for (int r = 0; r < R; ++r)
-            for (int c = 0; c < C; ++c) {
-                const float v = _mm512_reduce_add_ps(acc[r][c]) + hsum_ps(acc_m[r][c]);
-                float& out = y[c * ldy + r];
-                out = accumulate ? out + v : v;
-            }
+        _mm512_storeu_si512(out + 64 * s, q);
     }
+}
+
+template <bool kFifthBit, typename Block>
+void k45_pack_group(int64_t k, const char* rows, size_t row_stride, int nrows, char* out) {
+    auto* o = reinterpret_cast<K45Group*>(out);
+    for (int64_t i = 0; i < k / QK_K; ++i) {
+        K45Group& g = o[i];
+        std::memset(&g, 0, sizeof g);
+        for (int r = 0; r < nrows; ++r) {
+            const Block& b = reinterpret_cast<const Block*>(rows + size_t(r) * row_stride)[i];
+            alignas(64) uint32_t q[QK_K / 4];
+            k45_quants<kFifthBit>(b, reinterpret_cast<uint8_t*>(q));
+            for (int j = 0; j < QK_K / 4; ++j) g.q[j][r] = q[j];
+            alignas(16) uint8_t sm[16];  // 8 scales, 8 mins
+            _mm_store_si128(reinterpret_cast<__m128i*>(sm), kquants::scales_mins_k4_vec(b.scales));
+            for (int s = 0; s < 8; ++s) g.scale[s][r] = sm[s];
+            for (int p = 0; p < 4; ++p) g.min_pair[p][r] = int32_t(uint32_t(sm[8 + 2 * p]) | uint32_t(sm[9 + 2 * p]) << 16);
+            g.d[r] = fp16_to_fp32_f16c(b.d);
+            g.dmin[r] = fp16_to_fp32_f16c(b.dmin);
+        }
+    }
+}
+
+
+// G groups of 16 rows x C tokens; nr rows in all (a partial last group is stored masked).
+template <int G, int C>
+struct K45Tile {
+    static void run(int64_t k, const char* w, size_t ws, int nr, const char* x, size_t xs, int, float* y, int64_t ldy,
+                    bool accumulate) {
+        __m512 acc[G][C];
+        for (int g = 0; g < G; ++g)
+            for (int c = 0; c < C; ++c) acc[g][c] = _mm512_setzero_ps();
+        for (int64_t i = 0; i < k / QK_K; ++i) {
+            const K45Group* wg[G];
+            const K45X* xb[C];
+            for (int g = 0; g < G; ++g) wg[g] = reinterpret_cast<const K45Group*>(w + size_t(g) * ws) + i;
+            for (int c = 0; c < C; ++c) xb[c] = reinterpret_cast<const K45X*>(x + size_t(c) * xs) + i;
+            __m512i isum[G][C];
+            for (int g = 0; g < G; ++g)
+                for (int c = 0; c < C; ++c) isum[g][c] = _mm512_setzero_si512();
+            for (int s = 0; s < QK_K / 32; ++s) {
+                __m512i sub[G][C];
+                for (int g = 0; g < G; ++g)
+                    for (int c = 0; c < C; ++c) sub[g][c] = _mm512_setzero_si512();
+                for (int j = 8 * s; j < 8 * s + 8; ++j) {
+                    __m512i wq[G];
+                    for (int g = 0; g < G; ++g) wq[g] = _mm512_load_si512(wg[g]->q[j]);
+                    for (int c = 0; c < C; ++c) {
+                        const __m512i xq = broadcast32(xb[c]->qs + 4 * j);
+                        for (int g = 0; g < G; ++g) sub[g][c] = _mm512_dpbusd_epi32(sub[g][c], wq[g], xq);
+                    }
+                }
+                for (int g = 0; g < G; ++g) {
+                    const __m512i scale = _mm512_load_si512(wg[g]->scale[s]);
+                    for (int c = 0; c < C; ++c) isum[g][c] = _mm512_add_epi32(isum[g][c], _mm512_mullo_epi32(sub[g][c], scale));
+                }
+            }
+            for (int g = 0; g < G; ++g) {
+                const __m512 dw = _mm512_load_ps(wg[g]->d), dmw = _mm512_load_ps(wg[g]->dmin);
+                for (int c = 0; c < C; ++c) {
+                    __m512i msum = _mm512_setzero_si512();
+                    for (int p = 0; p < 4; ++p)
+                        msum = _mm512_dpwssd_epi32(msum, _mm512_load_si512(wg[g]->min_pair[p]), broadcast32(xb[c]->bsum32 + 2 * p));
+                    const __m512 dx = _mm512_set1_ps(xb[c]->d);
+                    acc[g][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[g][c]), _mm512_mul_ps(dw, dx), acc[g][c]);
+                    acc[g][c] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(msum), _mm512_mul_ps(dmw, dx), acc[g][c]);
+                }
+            }
+        }
+        group_tile::store<G, C>(acc, nr, y, ldy, accumulate);
+    }
+
 };
+
+constexpr int kK45Groups = 2, kK45Cols = 4;
 
 // k_chunk: the whole row in one pass (no chunk boundary the row kernel would have to mirror).
 constexpr int64_t kWholeRow = int64_t(1) << 40;
 template <bool kFifthBit, typename Block>
-constexpr GemmTile k45_tile{2, 3, k45_w_packed_bytes, k45_pack_w<kFifthBit, Block>, k45_x_packed_bytes, k45_pack_x,
-                            TileTable<K45Tile, 2, 3>::run, QK_K, kWholeRow, 4};
+constexpr GemmTile k45_tile_for{kK45Groups * kGroupRows, kK45Cols, k45_w_packed_bytes, nullptr, k45_x_packed_bytes,
+                                k45_pack_x, GroupTileTable<K45Tile, kGroupRows, kK45Groups, kK45Cols>::run, QK_K, kWholeRow, 4, kGroupRows,
+                                k45_pack_group<kFifthBit, Block>};
 
 }  // namespace
 
@@ -380,8 +425,8 @@ namespace qs {
 
 const GemmTile* gemm_tile_kquants_avx512(GgmlType t) {
     switch (t) {
-        case GgmlType::Q4_K: return &k45_tile<false, block_q4_K>;
-        case GgmlType::Q5_K: return &k45_tile<true, block_q5_K>;
+        case GgmlType::Q4_K: return &k45_tile_for<false, block_q4_K>;
+        case GgmlType::Q5_K: return &k45_tile_for<true, block_q5_K>;
         default: return nullptr;
     }
 }

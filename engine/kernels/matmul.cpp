@@ -129,12 +129,18 @@ void matmul_tiles(const WeightView& w, const GemmTile& tile, const ActivationRow
 
 #pragma omp parallel
     {
-        AlignedBuffer wpacked(wp * size_t(panel));
+        const int il = tile.interleave;  // divides tile.rows, hence panel
+        AlignedBuffer wpacked(wp * size_t(panel / il));
 #pragma omp for schedule(dynamic, 1)
         for (int64_t item = 0; item < panels * token_splits; ++item) {
             const int64_t j0 = item / token_splits * panel, rows = std::min(w.n - j0, panel);
             const int64_t i0 = item % token_splits * tokens_per_split, i1 = std::min(m, i0 + tokens_per_split);
-            for (int64_t r = 0; r < rows; ++r) tile.pack_w(k, wdata + size_t(j0 + r) * wstride, wpacked.data() + size_t(r) * wp);
+            for (int64_t r = 0; r < rows; r += il) {
+                const char* src = wdata + size_t(j0 + r) * wstride;
+                char* out = wpacked.data() + size_t(r / il) * wp;
+                if (il == 1) tile.pack_w(k, src, out);
+                else tile.pack_w_rows(k, src, wstride, int(std::min<int64_t>(il, rows - r)), out);
+            }
             // k in chunks: a chunk of the panel's rows stays in L1/L2 while all tokens sweep it.
             for (int64_t k0 = 0; k0 < k; k0 += k_chunk) {
                 const int64_t kc = std::min(k_chunk, k - k0);
@@ -144,7 +150,7 @@ void matmul_tiles(const WeightView& w, const GemmTile& tile, const ActivationRow
                     const int nc = int(std::min<int64_t>(tile.cols, i1 - i));
                     for (int64_t r = 0; r < rows; r += tile.rows) {
                         const int nr = int(std::min<int64_t>(tile.rows, rows - r));
-                        tile.kernel(kc, wchunk + size_t(r) * wp, wp, nr, xchunk + size_t(i) * xp, xp, nc, y + i * ldy + j0 + r,
+                        tile.kernel(kc, wchunk + size_t(r / il) * wp, wp, nr, xchunk + size_t(i) * xp, xp, nc, y + i * ldy + j0 + r,
                                     ldy, k0 > 0);
                     }
                 }
