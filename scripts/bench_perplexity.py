@@ -48,24 +48,26 @@ def main():
     shared = pathlib.Path(a.shared)
     text = shared / "data/wikitext-2-raw/wiki.test.raw"
     reference = json.loads((shared / "reference/m1.json").read_text())
-    print(f"perplexity throughput, ctx {a.ctx}, {a.chunks} chunks, {a.threads} threads, median of {a.runs} runs")
+    print(f"perplexity throughput, ctx {a.ctx}, {a.chunks} chunks, {a.threads} threads, median of {a.runs} interleaved rounds")
     print()
     print(f"| model | QuantScope tok/s (median) | min-max | llama.cpp pp{a.ctx} tok/s | ratio |")
     print("|---|---|---|---|---|")
-    for label, rel, key in MODELS:
-        rates = []
-        for _ in range(a.runs):
+    # Rounds are interleaved (every model once per round) so that a slow phase of a shared VM
+    # lands on every model alike instead of on whichever model happened to run then.
+    rates = {label: [] for label, _, _ in MODELS}
+    for _ in range(a.runs):
+        for label, rel, _ in MODELS:
             out = subprocess.run([a.cli, "perplexity", "-q", "--json", "--model", str(shared / "models" / rel),
                                   "--text", str(text), "--ctx", str(a.ctx), "--chunks", str(a.chunks),
                                   "--threads", str(a.threads)], check=True, capture_output=True, text=True).stdout
-            rates.append(json.loads(out)["tokens_per_second"])
-        med = statistics.median(rates)
+            rates[label].append(json.loads(out)["tokens_per_second"])
+    for label, _, key in MODELS:
+        r = rates[label]
+        med = statistics.median(r)
         ref = llama_cpp_pp(reference, key, a.ctx)
         ref_s = f"{ref[0]:.0f} ± {ref[1]:.0f}" if ref else "n/a"
         ratio = f"{med / ref[0]:.2f}" if ref else "n/a"
-        print(f"| {label} | {med:.0f} | {min(rates):.0f}-{max(rates):.0f} | {ref_s} | {ratio} |")
-        sys.stdout.flush()
-
+        print(f"| {label} | {med:.0f} | {min(r):.0f}-{max(r):.0f} | {ref_s} | {ratio} |")
 
 if __name__ == "__main__":
     main()
