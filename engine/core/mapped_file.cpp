@@ -53,6 +53,15 @@ MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
     return *this;
 }
 
+void MappedFile::drop_pages(const void* p, size_t n) const {
+    const auto* begin = static_cast<const uint8_t*>(p);
+    if (!data_ || begin < data_ || n > size_t(data_ + size_ - begin)) return;
+    const uintptr_t page = uintptr_t(::sysconf(_SC_PAGESIZE));
+    const uintptr_t first = (uintptr_t(begin) + page - 1) / page * page, last = (uintptr_t(begin) + n) / page * page;
+    // Advice only: a failure leaves the pages resident, which is harmless.
+    if (last > first) (void)::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
 void MappedFile::release() {
     if (data_) ::munmap(const_cast<uint8_t*>(data_), size_);
     data_ = nullptr;

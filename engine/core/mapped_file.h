@@ -26,6 +26,12 @@ public:
     const uint8_t* data() const { return data_; }
     size_t size() const { return size_; }
 
+    // Lets the kernel drop this process's resident pages of [p, p + n) (the whole pages inside it;
+    // nothing if the range is outside the mapping). The bytes stay readable: a later access reads
+    // them again from the page cache. For data that has been copied elsewhere (packed weights), so
+    // it does not count twice in the resident set.
+    void drop_pages(const void* p, size_t n) const;
+
 private:
     void release();
     std::string path_;

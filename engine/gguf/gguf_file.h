@@ -70,6 +70,8 @@ public:
 
     const std::vector<GgufTensorInfo>& tensors() const { return tensors_; }
     const GgufTensorInfo* find_tensor(const std::string& name) const;
+    // MappedFile::drop_pages for bytes of this file's mapping (tensor data copied elsewhere).
+    void drop_pages(const void* p, size_t n) const { file_->drop_pages(p, n); }
 
 private:
     GgufFile() = default;

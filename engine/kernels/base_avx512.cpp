@@ -109,27 +109,43 @@ constexpr GemmTile float_tile{kFloatRows, kFloatCols, float_packed_bytes, pack_f
 // one output, so batched and one-token results are bit-identical.
 constexpr int64_t kQ8Chunk = 2048;  // k elements per pass
 using group_tile::broadcast32;
+using group_tile::load_f32;
 using group_tile::kGroupRows;
+using group_tile::kPartialSums;
 
-// Unsigned quants of a block as 32 bytes (element order), and the offset subtracted from them.
-struct UnsignedQ8_0 { static constexpr int offset = 128; static __m256i get(const block_q8_0& b) {
+// Unsigned quants of a block as 32 bytes (element order) and the offset o subtracted from them
+// (0: a min type, whose m_w * s_x term is added instead). 4-bit types are packed as nibbles.
+template <class B, int Offset, bool Nibbles>
+struct UnsignedOf {
+    using Block = B;
+    static constexpr int offset = Offset;
+    static constexpr int shift = Offset == 128 ? 7 : Offset == 16 ? 4 : Offset == 8 ? 3 : 0;  // o = 1 << shift
+    static constexpr bool with_min = Offset == 0;
+    static constexpr bool nibbles = Nibbles;
+};
+struct UnsignedQ8_0 : UnsignedOf<block_q8_0, 128, false> { static __m256i get(const block_q8_0& b) {
     return _mm256_xor_si256(simd::load_bytes(b.qs), _mm256_set1_epi8(char(0x80))); } };
-struct UnsignedQ4_0 { static constexpr int offset = 8; static __m256i get(const block_q4_0& b) {
+struct UnsignedQ4_0 : UnsignedOf<block_q4_0, 8, true> { static __m256i get(const block_q4_0& b) {
     return simd::bytes_from_nibbles_32(b.qs); } };
-struct UnsignedQ5_0 { static constexpr int offset = 16; static __m256i get(const block_q5_0& b) {
+struct UnsignedQ5_0 : UnsignedOf<block_q5_0, 16, false> { static __m256i get(const block_q5_0& b) {
     return simd::q5_unsigned(b.qs, b.qh); } };
-struct UnsignedQ4_1 { static constexpr int offset = 0; static __m256i get(const block_q4_1& b) {
+struct UnsignedQ4_1 : UnsignedOf<block_q4_1, 0, true> { static __m256i get(const block_q4_1& b) {
     return simd::bytes_from_nibbles_32(b.qs); } };
-struct UnsignedQ5_1 { static constexpr int offset = 0; static __m256i get(const block_q5_1& b) {
+struct UnsignedQ5_1 : UnsignedOf<block_q5_1, 0, false> { static __m256i get(const block_q5_1& b) {
     return simd::q5_unsigned(b.qs, b.qh); } };
 
 // A packed group of 16 weight rows, per block of 32 elements:
-//     8 x 64 bytes   group j: lane l = row l's unsigned quants 4j..4j+3
+//     quants         8-bit types: 8 x 64 bytes, vector j: lane l = row l's quants 4j..4j+3;
+//                    4-bit types: 4 x 64 bytes, vector j: the same for quants 4j..4j+3 in the low
+//                    nibbles and 4(j+4)..4(j+4)+3 in the high nibbles (half the memory traffic)
 //     16 f32         d_w of each row (zero for rows past the matrix's end)
 //     16 f32         m_w of each row (min types only)
-constexpr size_t group_block_bytes(bool with_min) { return 8 * 64 + (with_min ? 2 : 1) * kGroupRows * sizeof(float); }
-template <bool WithMin>
-size_t group_packed_bytes(int64_t k) { return size_t(k / 32) * group_block_bytes(WithMin); }
+template <class U>
+constexpr size_t group_quant_bytes() { return U::nibbles ? 4 * 64 : 8 * 64; }
+template <class U>
+constexpr size_t group_block_bytes() { return group_quant_bytes<U>() + (U::with_min ? 2 : 1) * kGroupRows * sizeof(float); }
+template <class U>
+size_t group_packed_bytes(int64_t k) { return size_t(k / 32) * group_block_bytes<U>(); }
 
 // A packed activation block: 32 signed quants, f32 d_x, then for q8_0 the int32 -(sum of the
 // quants) and for q8_1 the f32 s_x.
@@ -155,70 +171,90 @@ void pack_x_blockwise(int64_t k, const char* row, char* out) {
     }
 }
 
-// Packs nrows (<= 16) rows of Block, row_stride bytes apart, into one interleaved group.
-template <class Block, class Unsigned>
+// Packs nrows (<= 16) rows, row_stride bytes apart, into one interleaved group.
+template <class U>
 void pack_w_group(int64_t k, const char* rows, size_t row_stride, int nrows, char* out) {
-    constexpr bool with_min = Unsigned::offset == 0;
     for (int64_t b = 0; b < k / 32; ++b) {
         alignas(64) uint32_t u[kGroupRows][8] = {};  // [row][4-byte group]
         alignas(64) float d[kGroupRows] = {}, m[kGroupRows] = {};
         for (int r = 0; r < nrows; ++r) {
-            const Block& blk = reinterpret_cast<const Block*>(rows + size_t(r) * row_stride)[b];
-            _mm256_store_si256(reinterpret_cast<__m256i*>(u[r]), Unsigned::get(blk));
+            const auto& blk = reinterpret_cast<const typename U::Block*>(rows + size_t(r) * row_stride)[b];
+            _mm256_store_si256(reinterpret_cast<__m256i*>(u[r]), U::get(blk));
             d[r] = half(blk.d);
-            if constexpr (with_min) m[r] = half(blk.m);
+            if constexpr (U::with_min) m[r] = half(blk.m);
         }
-        auto* o = reinterpret_cast<uint32_t*>(out + size_t(b) * group_block_bytes(with_min));
-        for (int j = 0; j < 8; ++j)
-            for (int r = 0; r < kGroupRows; ++r) o[j * kGroupRows + r] = u[r][j];
-        std::memcpy(o + 8 * kGroupRows, d, sizeof d);
-        if constexpr (with_min) std::memcpy(o + 9 * kGroupRows, m, sizeof m);
+        char* o = out + size_t(b) * group_block_bytes<U>();
+        auto* q = reinterpret_cast<uint32_t*>(o);
+        for (int j = 0; j < (U::nibbles ? 4 : 8); ++j)
+            for (int r = 0; r < kGroupRows; ++r)  // nibbles: every byte < 16, so << 4 stays in its byte
+                q[j * kGroupRows + r] = U::nibbles ? u[r][j] | u[r][j + 4] << 4 : u[r][j];
+        std::memcpy(o + group_quant_bytes<U>(), d, sizeof d);
+        if constexpr (U::with_min) std::memcpy(o + group_quant_bytes<U>() + sizeof d, m, sizeof m);
     }
 }
 
-inline float load_f32(const char* p) {
-    float v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-}
-
-// Offset o = 1 << Shift (Shift < 0: a min type, no offset).
-template <int Shift>
+template <class U>
 struct BlockwiseTile {
-    static constexpr bool kWithMin = Shift < 0;
     // G groups of 16 rows x C tokens; nr rows in all (a partial last group is stored masked).
     template <int G, int C>
     struct For {
         static void run(int64_t k, const char* w, size_t ws, int nr, const char* x, size_t xs, int, float* y, int64_t ldy,
                         bool accumulate) {
-            constexpr size_t kWBlock = group_block_bytes(kWithMin);
+            constexpr size_t kWBlock = group_block_bytes<U>(), kScales = group_quant_bytes<U>();
+            const __m512i low4 = _mm512_set1_epi8(0x0F);
             __m512 acc[G][C];
             for (int g = 0; g < G; ++g)
                 for (int c = 0; c < C; ++c) acc[g][c] = _mm512_setzero_ps();
             for (int64_t b = 0; b < k / 32; ++b) {
                 const char* wb = w + size_t(b) * kWBlock;
                 const char* xb = x + size_t(b) * kXBlockBytes;
-                __m512i isum[G][C];
+                if constexpr (C <= 2)  // few tokens: streaming the weights is the work; fetch ahead
+                    for (int g = 0; g < G; ++g)
+                        for (size_t line = 0; line < kWBlock; line += 64) _mm_prefetch(wb + g * ws + 8 * kWBlock + line, _MM_HINT_T0);
+                // P partial sums per (group, token), so few tokens still give enough independent
+                // vpdpbusd chains to hide their latency (integer sums: any grouping is exact).
+                constexpr int P = kPartialSums<C>;
+                __m512i isum[P][G][C];
                 for (int c = 0; c < C; ++c) {
                     __m512i start = _mm512_setzero_si512();
-                    if constexpr (!kWithMin) start = _mm512_slli_epi32(broadcast32(xb + c * xs + kXThird), Shift);
-                    for (int g = 0; g < G; ++g) isum[g][c] = start;
-                }
-                for (int j = 0; j < 8; ++j) {
-                    __m512i wv[G];
-                    for (int g = 0; g < G; ++g) wv[g] = _mm512_loadu_si512(wb + g * ws + j * 64);
-                    for (int c = 0; c < C; ++c) {
-                        const __m512i xv = broadcast32(xb + c * xs + 4 * j);
-                        for (int g = 0; g < G; ++g) isum[g][c] = _mm512_dpbusd_epi32(isum[g][c], wv[g], xv);
+                    if constexpr (!U::with_min) start = _mm512_slli_epi32(broadcast32(xb + c * xs + kXThird), U::shift);
+                    for (int g = 0; g < G; ++g) {
+                        isum[0][g][c] = start;
+                        for (int q = 1; q < P; ++q) isum[q][g][c] = _mm512_setzero_si512();
                     }
                 }
+                // Quant vector j (and j + 4 from the high nibbles): one vpdpbusd per (group, token).
+                for (int j = 0; j < (U::nibbles ? 4 : 8); ++j) {
+                    __m512i wv[G], wh[G];
+                    for (int g = 0; g < G; ++g) {
+                        wv[g] = _mm512_loadu_si512(wb + g * ws + j * 64);
+                        if constexpr (U::nibbles) {
+                            wh[g] = _mm512_and_si512(_mm512_srli_epi16(wv[g], 4), low4);
+                            wv[g] = _mm512_and_si512(wv[g], low4);
+                        }
+                    }
+                    for (int c = 0; c < C; ++c) {
+                        const __m512i xv = broadcast32(xb + c * xs + 4 * j);
+                        constexpr int kPerJ = U::nibbles ? 2 : 1;
+                        __m512i(&lo)[G][C] = isum[(kPerJ * j) % P];
+                        for (int g = 0; g < G; ++g) lo[g][c] = _mm512_dpbusd_epi32(lo[g][c], wv[g], xv);
+                        if constexpr (U::nibbles) {
+                            const __m512i xh = broadcast32(xb + c * xs + 4 * (j + 4));
+                            __m512i(&hi)[G][C] = isum[(kPerJ * j + 1) % P];
+                            for (int g = 0; g < G; ++g) hi[g][c] = _mm512_dpbusd_epi32(hi[g][c], wh[g], xh);
+                        }
+                    }
+                }
+                for (int q = 1; q < P; ++q)
+                    for (int g = 0; g < G; ++g)
+                        for (int c = 0; c < C; ++c) isum[0][g][c] = _mm512_add_epi32(isum[0][g][c], isum[q][g][c]);
                 for (int g = 0; g < G; ++g) {
-                    const __m512 dw = _mm512_loadu_ps(wb + g * ws + 8 * 64);
+                    const __m512 dw = _mm512_loadu_ps(wb + g * ws + kScales);
                     for (int c = 0; c < C; ++c) {
                         const __m512 dx = _mm512_set1_ps(load_f32(xb + c * xs + kXScale));
-                        acc[g][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[g][c]), _mm512_mul_ps(dw, dx), acc[g][c]);
-                        if constexpr (kWithMin)
-                            acc[g][c] = _mm512_fmadd_ps(_mm512_loadu_ps(wb + g * ws + 8 * 64 + 64),
+                        acc[g][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[0][g][c]), _mm512_mul_ps(dw, dx), acc[g][c]);
+                        if constexpr (U::with_min)
+                            acc[g][c] = _mm512_fmadd_ps(_mm512_loadu_ps(wb + g * ws + kScales + 64),
                                                         _mm512_set1_ps(load_f32(xb + c * xs + kXThird)), acc[g][c]);
                     }
                 }
@@ -230,21 +266,26 @@ struct BlockwiseTile {
 
 constexpr int kBlockwiseGroups = 2, kBlockwiseCols = 4;
 
-// Shift: log2 of the weight offset (128 -> 7, 8 -> 3, 16 -> 4), -1 for the min types.
-template <int Shift, class Block, class Unsigned>
+// Where the packed matrix is within 30 % of the stored one (q8_0, q4_0, q4_1; not the 5-bit types,
+// whose quants take a byte each), models pack it once at load (PackedWeight) and run single
+// tokens through the tile too; the others are packed per call.
+template <class U>
+constexpr bool pack_once_worth() { return group_block_bytes<U>() * 10 <= kGroupRows * sizeof(typename U::Block) * 13; }
+
+template <class U>
 constexpr GemmTile blockwise_tile{kBlockwiseGroups * kGroupRows,
                                   kBlockwiseCols,
-                                  group_packed_bytes<(Shift < 0)>,
+                                  group_packed_bytes<U>,
                                   nullptr,
                                   x_blockwise_bytes,
-                                  pack_x_blockwise<std::conditional_t<(Shift < 0), block_q8_1, block_q8_0>>,
-                                  GroupTileTable<BlockwiseTile<Shift>::template For, kGroupRows, kBlockwiseGroups,
-                                                 kBlockwiseCols>::run,
+                                  pack_x_blockwise<std::conditional_t<U::with_min, block_q8_1, block_q8_0>>,
+                                  GroupTileTable<BlockwiseTile<U>::template For, kGroupRows, kBlockwiseGroups, kBlockwiseCols>::run,
                                   32,
                                   kQ8Chunk,
                                   3,
                                   kGroupRows,
-                                  pack_w_group<Block, Unsigned>};
+                                  pack_w_group<U>,
+                                  pack_once_worth<U>()};
 
 // ---- float dot products --------------------------------------------------------------------
 
@@ -279,8 +320,10 @@ void vec_dot_float(int64_t n, float* s, const void* vx, const void* vy) {
 
 // One output of BlockwiseTile: exact integer block sums, then the same fused multiply-adds in the
 // same order (restarting every kQ8Chunk elements, chunk results added in order).
-template <class XBlock, class YBlock, class Unsigned>
+template <class Unsigned>
 void vec_dot_blockwise(int64_t n, float* s, const void* vx, const void* vy) {
+    using XBlock = typename Unsigned::Block;
+    using YBlock = std::conditional_t<Unsigned::with_min, block_q8_1, block_q8_0>;
     const auto* x = static_cast<const XBlock*>(vx);
     const auto* y = static_cast<const YBlock*>(vy);
     const __m256i offset = _mm256_set1_epi8(char(Unsigned::offset));
@@ -304,6 +347,56 @@ void vec_dot_blockwise(int64_t n, float* s, const void* vx, const void* vy) {
     *s = total;
 }
 
+// vec_dot_blockwise for four weight rows at a time: their fused multiply-add chains run in the
+// four lanes of one vector (the same operations per lane as BlockwiseTile), so decoding one token
+// is not bound by one chain's latency; a remainder of rows goes through vec_dot_blockwise.
+template <class Unsigned>
+void vec_dot_rows_blockwise(int64_t n, float* s, int64_t nrows, const void* vx, size_t x_stride, const void* vy) {
+    using XBlock = typename Unsigned::Block;
+    using YBlock = std::conditional_t<Unsigned::with_min, block_q8_1, block_q8_0>;
+    constexpr int kRows = 4;
+    const auto* y = static_cast<const YBlock*>(vy);
+    const __m256i offset = _mm256_set1_epi8(char(Unsigned::offset));
+    const int64_t nb = n / 32, chunk_blocks = kQ8Chunk / 32;
+    int64_t r0 = 0;
+    for (; r0 + kRows <= nrows; r0 += kRows) {
+        const XBlock* x[kRows];
+        for (int i = 0; i < kRows; ++i) x[i] = reinterpret_cast<const XBlock*>(static_cast<const char*>(vx) + size_t(r0 + i) * x_stride);
+        __m128 total = _mm_setzero_ps();
+        for (int64_t c0 = 0; c0 < nb; c0 += chunk_blocks) {
+            __m128 acc = _mm_setzero_ps();
+            for (int64_t b = c0; b < std::min(nb, c0 + chunk_blocks); ++b) {
+                const __m256i q = simd::load_bytes(y[b].qs);
+                __m256i lanes[kRows];
+                for (int i = 0; i < kRows; ++i) lanes[i] = _mm256_dpbusd_epi32(_mm256_setzero_si256(), Unsigned::get(x[i][b]), q);
+                if constexpr (Unsigned::offset != 0) {
+                    const __m256i correction = _mm256_dpbusd_epi32(_mm256_setzero_si256(), offset, q);
+                    for (int i = 0; i < kRows; ++i) lanes[i] = _mm256_sub_epi32(lanes[i], correction);
+                }
+                // Row i's eight partial sums end in lane i of both halves.
+                const __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(lanes[0], lanes[1]), _mm256_hadd_epi32(lanes[2], lanes[3]));
+                const __m128i isum = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+                const __m128 dw = _mm_setr_ps(half(x[0][b].d), half(x[1][b].d), half(x[2][b].d), half(x[3][b].d));
+                acc = _mm_fmadd_ps(_mm_cvtepi32_ps(isum), _mm_mul_ps(dw, _mm_set1_ps(half(y[b].d))), acc);
+                if constexpr (Unsigned::offset == 0) {
+                    const __m128 mw = _mm_setr_ps(half(x[0][b].m), half(x[1][b].m), half(x[2][b].m), half(x[3][b].m));
+                    acc = _mm_fmadd_ps(mw, _mm_set1_ps(half(y[b].s)), acc);
+                }
+            }
+            total = c0 == 0 ? acc : _mm_add_ps(total, acc);
+        }
+        _mm_storeu_ps(s + r0, total);
+    }
+    for (; r0 < nrows; ++r0)
+        vec_dot_blockwise<Unsigned>(n, s + r0, static_cast<const char*>(vx) + size_t(r0) * x_stride, vy);
+}
+
+template <class Unsigned>
+void set_blockwise(TypeKernels& k) {
+    k.vec_dot = vec_dot_blockwise<Unsigned>;
+    k.vec_dot_rows = vec_dot_rows_blockwise<Unsigned>;
+}
+
 }  // namespace
 
 void kernels_register_base_avx512(KernelTable& t) {
@@ -312,11 +405,11 @@ void kernels_register_base_avx512(KernelTable& t) {
     t[GgmlType::BF16].vec_dot = vec_dot_float<GgmlType::BF16>;
     // vpdpbusd is AVX512-VNNI, which cpu_best_isa() does not require for the AVX-512 level.
     if (!cpu_features().avx512vnni) return;
-    t[GgmlType::Q8_0].vec_dot = vec_dot_blockwise<block_q8_0, block_q8_0, UnsignedQ8_0>;
-    t[GgmlType::Q4_0].vec_dot = vec_dot_blockwise<block_q4_0, block_q8_0, UnsignedQ4_0>;
-    t[GgmlType::Q5_0].vec_dot = vec_dot_blockwise<block_q5_0, block_q8_0, UnsignedQ5_0>;
-    t[GgmlType::Q4_1].vec_dot = vec_dot_blockwise<block_q4_1, block_q8_1, UnsignedQ4_1>;
-    t[GgmlType::Q5_1].vec_dot = vec_dot_blockwise<block_q5_1, block_q8_1, UnsignedQ5_1>;
+    set_blockwise<UnsignedQ8_0>(t[GgmlType::Q8_0]);
+    set_blockwise<UnsignedQ4_0>(t[GgmlType::Q4_0]);
+    set_blockwise<UnsignedQ5_0>(t[GgmlType::Q5_0]);
+    set_blockwise<UnsignedQ4_1>(t[GgmlType::Q4_1]);
+    set_blockwise<UnsignedQ5_1>(t[GgmlType::Q5_1]);
 }
 
 const GemmTile* gemm_tile_avx512(GgmlType t) {
@@ -329,11 +422,11 @@ const GemmTile* gemm_tile_avx512(GgmlType t) {
     // vpdpbusd is AVX512-VNNI, which cpu_best_isa() does not require for the AVX-512 level.
     if (!cpu_features().avx512vnni) return nullptr;
     switch (t) {
-        case GgmlType::Q8_0: return &blockwise_tile<7, block_q8_0, UnsignedQ8_0>;
-        case GgmlType::Q4_0: return &blockwise_tile<3, block_q4_0, UnsignedQ4_0>;
-        case GgmlType::Q5_0: return &blockwise_tile<4, block_q5_0, UnsignedQ5_0>;
-        case GgmlType::Q4_1: return &blockwise_tile<-1, block_q4_1, UnsignedQ4_1>;
-        case GgmlType::Q5_1: return &blockwise_tile<-1, block_q5_1, UnsignedQ5_1>;
+        case GgmlType::Q8_0: return &blockwise_tile<UnsignedQ8_0>;
+        case GgmlType::Q4_0: return &blockwise_tile<UnsignedQ4_0>;
+        case GgmlType::Q5_0: return &blockwise_tile<UnsignedQ5_0>;
+        case GgmlType::Q4_1: return &blockwise_tile<UnsignedQ4_1>;
+        case GgmlType::Q5_1: return &blockwise_tile<UnsignedQ5_1>;
         default: return gemm_tile_kquants_avx512(t);
     }
 }

@@ -51,6 +51,9 @@ struct GemmTile {
     // w_stride is then the distance between groups.
     int interleave = 1;
     void (*pack_w_rows)(int64_t k, const char* rows, size_t row_stride, int nrows, char* out) = nullptr;
+    // The packed layout is about as compact as the stored type: worth packing a model's matrices
+    // once at load (PackedWeight) and running single tokens through the tile as well.
+    bool pack_once = false;
 };
 
 using GemmTileKernelFn = decltype(GemmTile::kernel);

@@ -14,11 +14,23 @@ namespace qs::group_tile {
 
 constexpr int kGroupRows = 16;
 
+// Partial integer sums a kernel keeps per (group, token) for C tokens: with one or two tokens a
+// single vpdpbusd chain per accumulator would wait on its own latency.
+template <int C>
+constexpr int kPartialSums = C >= 3 ? 1 : 4 / C;
+
 // The 4 bytes at p in every int32 lane.
 inline __m512i broadcast32(const void* p) {
     int32_t v;
     std::memcpy(&v, p, sizeof v);
     return _mm512_set1_epi32(v);
+}
+
+// The f32 at p (any alignment).
+inline float load_f32(const void* p) {
+    float v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
 }
 
 // y[c * ldy + 16 g + lane] (+)= acc[g][c][lane] for the nr rows the G groups cover (the last group

@@ -24,6 +24,9 @@ using ToF32Fn = void (*)(const void* x, float* y, int64_t n);
 using FromF32Fn = void (*)(const float* x, void* y, int64_t n);
 // *s = dot(x, y) over n elements; x is a row of the weight type, y a row of its vec_dot_type.
 using VecDotFn = void (*)(int64_t n, float* s, const void* x, const void* y);
+// s[r] = dot(x row r, y) for r < nrows, x rows x_stride bytes apart: bit-identical to vec_dot per
+// row, faster where one row's dot is a serial chain (several rows' chains then run side by side).
+using VecDotRowsFn = void (*)(int64_t n, float* s, int64_t nrows, const void* x, size_t x_stride, const void* y);
 
 struct TypeKernels {
     ToF32Fn to_f32 = nullptr;
@@ -32,6 +35,7 @@ struct TypeKernels {
     FromF32Fn from_f32 = nullptr;
     VecDotFn vec_dot = nullptr;
     GgmlType vec_dot_type = GgmlType::F32;
+    VecDotRowsFn vec_dot_rows = nullptr;  // optional (nullptr: vec_dot row by row)
 };
 
 // Kernels of type t at ISA level isa (defaults to the best the CPU supports). Entries an ISA

@@ -281,13 +281,19 @@ void vec_dot_q6_K(int64_t n, float* s, const void* vx, const void* vy) {
 // A packed group of 16 rows, per super-block (K45Group):
 using group_tile::broadcast32;
 using group_tile::kGroupRows;
+using group_tile::kPartialSums;
+// q4_K's quants are stored as nibbles: vector 4s + j holds 4-element group 8s + j in the low and
+// 8s + j + 4 in the high nibbles (s the sub-block), so the packed matrix is about as large as the
+// stored one and models pack it once at load; q5_K's keep one byte per quant.
+template <bool kNibbles>
 struct alignas(64) K45Group {
-    uint32_t q[QK_K / 4][kGroupRows];      // [4-element group j][row]: unsigned quants 4j..4j+3
-    int32_t scale[QK_K / 32][kGroupRows];  // [sub-block][row]
-    int32_t min_pair[QK_K / 64][kGroupRows];  // [sub-block pair p][row]: int16 mins of 2p, 2p+1
+    uint32_t q[kNibbles ? QK_K / 8 : QK_K / 4][kGroupRows];  // [quant vector][row], 4 bytes per row
+    int32_t scale[QK_K / 32][kGroupRows];                   // [sub-block][row]
+    int32_t min_pair[QK_K / 64][kGroupRows];                // [sub-block pair p][row]: int16 mins of 2p, 2p+1
     float d[kGroupRows], dmin[kGroupRows];
 };
-static_assert(sizeof(K45Group) == 4096 + 512 + 256 + 128);
+static_assert(sizeof(K45Group<false>) == 4096 + 512 + 256 + 128);
+static_assert(sizeof(K45Group<true>) == 2048 + 512 + 256 + 128);
 // A packed activation super-block: q8_K's quants and scale, and the quant sums of each sub-block.
 struct alignas(32) K45X {
     int8_t qs[QK_K];
@@ -297,7 +303,8 @@ struct alignas(32) K45X {
 };
 static_assert(sizeof(K45X) == 288);
 
-size_t k45_w_packed_bytes(int64_t k) { return size_t(k / QK_K) * sizeof(K45Group); }
+template <bool kNibbles>
+size_t k45_w_packed_bytes(int64_t k) { return size_t(k / QK_K) * sizeof(K45Group<kNibbles>); }
 size_t k45_x_packed_bytes(int64_t k) { return size_t(k / QK_K) * sizeof(K45X); }
 void k45_pack_x(int64_t k, const char* row, char* out) {
     const auto* x = reinterpret_cast<const block_q8_K*>(row);
@@ -329,15 +336,21 @@ void k45_quants(const Block& b, uint8_t* out) {
 
 template <bool kFifthBit, typename Block>
 void k45_pack_group(int64_t k, const char* rows, size_t row_stride, int nrows, char* out) {
-    auto* o = reinterpret_cast<K45Group*>(out);
+    constexpr bool kNibbles = !kFifthBit;
+    auto* o = reinterpret_cast<K45Group<kNibbles>*>(out);
     for (int64_t i = 0; i < k / QK_K; ++i) {
-        K45Group& g = o[i];
+        K45Group<kNibbles>& g = o[i];
         std::memset(&g, 0, sizeof g);
         for (int r = 0; r < nrows; ++r) {
             const Block& b = reinterpret_cast<const Block*>(rows + size_t(r) * row_stride)[i];
             alignas(64) uint32_t q[QK_K / 4];
             k45_quants<kFifthBit>(b, reinterpret_cast<uint8_t*>(q));
-            for (int j = 0; j < QK_K / 4; ++j) g.q[j][r] = q[j];
+            if constexpr (kNibbles) {
+                for (int sb = 0; sb < QK_K / 32; ++sb)
+                    for (int j = 0; j < 4; ++j) g.q[4 * sb + j][r] = q[8 * sb + j] | q[8 * sb + j + 4] << 4;  // bytes < 16
+            } else {
+                for (int j = 0; j < QK_K / 4; ++j) g.q[j][r] = q[j];
+            }
             alignas(16) uint8_t sm[16];  // 8 scales, 8 mins
             _mm_store_si128(reinterpret_cast<__m128i*>(sm), kquants::scales_mins_k4_vec(b.scales));
             for (int s = 0; s < 8; ++s) g.scale[s][r] = sm[s];
@@ -350,53 +363,83 @@ void k45_pack_group(int64_t k, const char* rows, size_t row_stride, int nrows, c
 
 
 // G groups of 16 rows x C tokens; nr rows in all (a partial last group is stored masked).
-template <int G, int C>
+template <bool kNibbles>
 struct K45Tile {
-    static void run(int64_t k, const char* w, size_t ws, int nr, const char* x, size_t xs, int, float* y, int64_t ldy,
-                    bool accumulate) {
-        __m512 acc[G][C];
-        for (int g = 0; g < G; ++g)
-            for (int c = 0; c < C; ++c) acc[g][c] = _mm512_setzero_ps();
-        for (int64_t i = 0; i < k / QK_K; ++i) {
-            const K45Group* wg[G];
-            const K45X* xb[C];
-            for (int g = 0; g < G; ++g) wg[g] = reinterpret_cast<const K45Group*>(w + size_t(g) * ws) + i;
-            for (int c = 0; c < C; ++c) xb[c] = reinterpret_cast<const K45X*>(x + size_t(c) * xs) + i;
-            __m512i isum[G][C];
+    template <int G, int C>
+    struct For {
+        static void run(int64_t k, const char* w, size_t ws, int nr, const char* x, size_t xs, int, float* y, int64_t ldy,
+                        bool accumulate) {
+            const __m512i low4 = _mm512_set1_epi8(0x0F);
+            __m512 acc[G][C];
             for (int g = 0; g < G; ++g)
-                for (int c = 0; c < C; ++c) isum[g][c] = _mm512_setzero_si512();
-            for (int s = 0; s < QK_K / 32; ++s) {
-                __m512i sub[G][C];
+                for (int c = 0; c < C; ++c) acc[g][c] = _mm512_setzero_ps();
+            for (int64_t i = 0; i < k / QK_K; ++i) {
+                const K45Group<kNibbles>* wg[G];
+                const K45X* xb[C];
+                for (int g = 0; g < G; ++g) wg[g] = reinterpret_cast<const K45Group<kNibbles>*>(w + size_t(g) * ws) + i;
+                for (int c = 0; c < C; ++c) xb[c] = reinterpret_cast<const K45X*>(x + size_t(c) * xs) + i;
+                __m512i isum[G][C];
                 for (int g = 0; g < G; ++g)
-                    for (int c = 0; c < C; ++c) sub[g][c] = _mm512_setzero_si512();
-                for (int j = 8 * s; j < 8 * s + 8; ++j) {
-                    __m512i wq[G];
-                    for (int g = 0; g < G; ++g) wq[g] = _mm512_load_si512(wg[g]->q[j]);
-                    for (int c = 0; c < C; ++c) {
-                        const __m512i xq = broadcast32(xb[c]->qs + 4 * j);
-                        for (int g = 0; g < G; ++g) sub[g][c] = _mm512_dpbusd_epi32(sub[g][c], wq[g], xq);
+                    for (int c = 0; c < C; ++c) isum[g][c] = _mm512_setzero_si512();
+                for (int s = 0; s < QK_K / 32; ++s) {
+                    if constexpr (C <= 2) {  // few tokens: streaming the weights is the work; fetch ahead
+                        constexpr int kLines = int(sizeof(K45Group<kNibbles>) / 64), kPerSub = (kLines + 7) / 8;
+                        for (int g = 0; g < G; ++g)
+                            for (int line = kPerSub * s; line < std::min(kLines, kPerSub * (s + 1)); ++line)
+                                _mm_prefetch(reinterpret_cast<const char*>(wg[g] + 2) + 64 * line, _MM_HINT_T0);
+                    }
+                    // P partial sums: enough independent vpdpbusd chains for few tokens (exact).
+                    constexpr int P = kPartialSums<C>;
+                    __m512i sub[P][G][C];
+                    for (int q = 0; q < P; ++q)
+                        for (int g = 0; g < G; ++g)
+                            for (int c = 0; c < C; ++c) sub[q][g][c] = _mm512_setzero_si512();
+                    // Quant vector j of the sub-block (and j + 4 from the high nibbles).
+                    for (int j = 0; j < (kNibbles ? 4 : 8); ++j) {
+                        __m512i wq[G], wh[G];
+                        for (int g = 0; g < G; ++g) {
+                            wq[g] = _mm512_load_si512(wg[g]->q[(kNibbles ? 4 : 8) * s + j]);
+                            if constexpr (kNibbles) {
+                                wh[g] = _mm512_and_si512(_mm512_srli_epi16(wq[g], 4), low4);
+                                wq[g] = _mm512_and_si512(wq[g], low4);
+                            }
+                        }
+                        for (int c = 0; c < C; ++c) {
+                            const __m512i xq = broadcast32(xb[c]->qs + 32 * s + 4 * j);
+                            constexpr int kPerJ = kNibbles ? 2 : 1;
+                            __m512i(&lo)[G][C] = sub[(kPerJ * j) % P];
+                            for (int g = 0; g < G; ++g) lo[g][c] = _mm512_dpbusd_epi32(lo[g][c], wq[g], xq);
+                            if constexpr (kNibbles) {
+                                const __m512i xh = broadcast32(xb[c]->qs + 32 * s + 4 * (j + 4));
+                                __m512i(&hi)[G][C] = sub[(kPerJ * j + 1) % P];
+                                for (int g = 0; g < G; ++g) hi[g][c] = _mm512_dpbusd_epi32(hi[g][c], wh[g], xh);
+                            }
+                        }
+                    }
+                    for (int q = 1; q < P; ++q)
+                        for (int g = 0; g < G; ++g)
+                            for (int c = 0; c < C; ++c) sub[0][g][c] = _mm512_add_epi32(sub[0][g][c], sub[q][g][c]);
+                    for (int g = 0; g < G; ++g) {
+                        const __m512i scale = _mm512_load_si512(wg[g]->scale[s]);
+                        for (int c = 0; c < C; ++c) isum[g][c] = _mm512_add_epi32(isum[g][c], _mm512_mullo_epi32(sub[0][g][c], scale));
                     }
                 }
                 for (int g = 0; g < G; ++g) {
-                    const __m512i scale = _mm512_load_si512(wg[g]->scale[s]);
-                    for (int c = 0; c < C; ++c) isum[g][c] = _mm512_add_epi32(isum[g][c], _mm512_mullo_epi32(sub[g][c], scale));
+                    const __m512 dw = _mm512_load_ps(wg[g]->d), dmw = _mm512_load_ps(wg[g]->dmin);
+                    for (int c = 0; c < C; ++c) {
+                        __m512i msum = _mm512_setzero_si512();
+                        for (int p = 0; p < 4; ++p)
+                            msum = _mm512_dpwssd_epi32(msum, _mm512_load_si512(wg[g]->min_pair[p]), broadcast32(xb[c]->bsum32 + 2 * p));
+                        const __m512 dx = _mm512_set1_ps(xb[c]->d);
+                        acc[g][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[g][c]), _mm512_mul_ps(dw, dx), acc[g][c]);
+                        acc[g][c] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(msum), _mm512_mul_ps(dmw, dx), acc[g][c]);
+                    }
                 }
             }
-            for (int g = 0; g < G; ++g) {
-                const __m512 dw = _mm512_load_ps(wg[g]->d), dmw = _mm512_load_ps(wg[g]->dmin);
-                for (int c = 0; c < C; ++c) {
-                    __m512i msum = _mm512_setzero_si512();
-                    for (int p = 0; p < 4; ++p)
-                        msum = _mm512_dpwssd_epi32(msum, _mm512_load_si512(wg[g]->min_pair[p]), broadcast32(xb[c]->bsum32 + 2 * p));
-                    const __m512 dx = _mm512_set1_ps(xb[c]->d);
-                    acc[g][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[g][c]), _mm512_mul_ps(dw, dx), acc[g][c]);
-                    acc[g][c] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(msum), _mm512_mul_ps(dmw, dx), acc[g][c]);
-                }
-            }
+            group_tile::store<G, C>(acc, nr, y, ldy, accumulate);
         }
-        group_tile::store<G, C>(acc, nr, y, ldy, accumulate);
-    }
 
+    };
 };
 
 constexpr int kK45Groups = 2, kK45Cols = 4;
@@ -404,9 +447,20 @@ constexpr int kK45Groups = 2, kK45Cols = 4;
 // k_chunk: the whole row in one pass (no chunk boundary the row kernel would have to mirror).
 constexpr int64_t kWholeRow = int64_t(1) << 40;
 template <bool kFifthBit, typename Block>
-constexpr GemmTile k45_tile_for{kK45Groups * kGroupRows, kK45Cols, k45_w_packed_bytes, nullptr, k45_x_packed_bytes,
-                                k45_pack_x, GroupTileTable<K45Tile, kGroupRows, kK45Groups, kK45Cols>::run, QK_K, kWholeRow, 4, kGroupRows,
-                                k45_pack_group<kFifthBit, Block>};
+constexpr GemmTile k45_tile_for{kK45Groups * kGroupRows,
+                                kK45Cols,
+                                k45_w_packed_bytes<!kFifthBit>,
+                                nullptr,
+                                k45_x_packed_bytes,
+                                k45_pack_x,
+                                GroupTileTable<K45Tile<!kFifthBit>::template For, kGroupRows, kK45Groups, kK45Cols>::run,
+                                QK_K,
+                                kWholeRow,
+                                4,
+                                kGroupRows,
+                                k45_pack_group<kFifthBit, Block>,
+                                // within 30 % of the stored size: q4_K (nibbles), not q5_K (bytes)
+                                sizeof(K45Group<!kFifthBit>) * 10 <= kGroupRows * sizeof(Block) * 13};
 
 }  // namespace
 

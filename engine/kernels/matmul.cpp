@@ -71,16 +71,23 @@ void check_shapes(const WeightView& w) {
 // One output row per token (m == 1) or few tokens: memory-bound, so weight rows are streamed once,
 // in contiguous chunks handed out dynamically: a thread that is descheduled (shared machines)
 // then delays the call by its current chunk only, not by a fixed half of the matrix.
-void matmul_rows(const WeightView& w, VecDotFn dot, const ActivationRows& a, int64_t m, float* y, int64_t ldy) {
+void matmul_rows(const WeightView& w, const TypeKernels& wk, const ActivationRows& a, int64_t m, float* y, int64_t ldy) {
     const size_t wstride = row_size(w.type, w.k);
     const char* wdata = static_cast<const char*>(w.data);
     const int64_t chunk = std::max<int64_t>(8, w.n / (16 * int64_t(omp_get_max_threads())));
     const int64_t chunks = (w.n + chunk - 1) / chunk;
 #pragma omp parallel for schedule(dynamic, 1)
-    for (int64_t c = 0; c < chunks; ++c)
-        for (int64_t j = c * chunk; j < std::min(w.n, (c + 1) * chunk); ++j)
+    for (int64_t c = 0; c < chunks; ++c) {
+        const int64_t j0 = c * chunk, j1 = std::min(w.n, j0 + chunk);
+        if (wk.vec_dot_rows) {
             for (int64_t i = 0; i < m; ++i)
-                dot(w.k, y + i * ldy + j, wdata + size_t(j) * wstride, a.data + size_t(i) * a.stride);
+                wk.vec_dot_rows(w.k, y + i * ldy + j0, j1 - j0, wdata + size_t(j0) * wstride, wstride, a.data + size_t(i) * a.stride);
+            continue;
+        }
+        for (int64_t j = j0; j < j1; ++j)
+            for (int64_t i = 0; i < m; ++i)
+                wk.vec_dot(w.k, y + i * ldy + j, wdata + size_t(j) * wstride, a.data + size_t(i) * a.stride);
+    }
 }
 
 // Many tokens without a tile kernel: a panel of weight rows small enough to stay in L2 is swept
@@ -103,17 +110,21 @@ void matmul_blocked(const WeightView& w, VecDotFn dot, const ActivationRows& a, 
 
 // Bytes rounded up to a cache line, so packed rows start on one.
 size_t cache_aligned(size_t bytes) { return (bytes + 63) / 64 * 64; }
+// Distance between packed rows (or row groups) of k elements.
+size_t packed_stride(const GemmTile& tile, int64_t k) { return cache_aligned(tile.w_packed_bytes(k)); }
 
 // Many tokens with a tile kernel: activations are repacked once; each work item repacks one panel
-// of weight rows and sweeps a range of tokens with register tiles, chunk of k by chunk of k.
-void matmul_tiles(const WeightView& w, const GemmTile& tile, const ActivationRows& a, int64_t m, float* y, int64_t ldy) {
+// of weight rows (unless the whole matrix was packed once: `prepacked`) and sweeps a range of
+// tokens with register tiles, chunk of k by chunk of k.
+void matmul_tiles(const WeightView& w, const GemmTile& tile, const ActivationRows& a, int64_t m, float* y, int64_t ldy,
+                  const char* prepacked) {
     const int64_t k = w.k;
     const size_t wstride = row_size(w.type, k);
     const char* wdata = static_cast<const char*>(w.data);
-    const size_t xp = cache_aligned(tile.x_packed_bytes(k)), wp = cache_aligned(tile.w_packed_bytes(k));
+    const size_t xp = cache_aligned(tile.x_packed_bytes(k)), wp = packed_stride(tile, k);
 
     AlignedBuffer xpacked(xp * size_t(m));
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (m > 1)
     for (int64_t i = 0; i < m; ++i) tile.pack_x(k, a.data + size_t(i) * a.stride, xpacked.data() + size_t(i) * xp);
 
     // Blocking: a chunk of k is a few KiB of packed weight row, a panel 64 rows of it (a few
@@ -130,21 +141,23 @@ void matmul_tiles(const WeightView& w, const GemmTile& tile, const ActivationRow
 #pragma omp parallel
     {
         const int il = tile.interleave;  // divides tile.rows, hence panel
-        AlignedBuffer wpacked(wp * size_t(panel / il));
+        std::unique_ptr<AlignedBuffer> wbuffer;
+        if (!prepacked) wbuffer = std::make_unique<AlignedBuffer>(wp * size_t(panel / il));
 #pragma omp for schedule(dynamic, 1)
         for (int64_t item = 0; item < panels * token_splits; ++item) {
             const int64_t j0 = item / token_splits * panel, rows = std::min(w.n - j0, panel);
             const int64_t i0 = item % token_splits * tokens_per_split, i1 = std::min(m, i0 + tokens_per_split);
-            for (int64_t r = 0; r < rows; r += il) {
+            const char* wpanel = prepacked ? prepacked + size_t(j0 / il) * wp : wbuffer->data();
+            for (int64_t r = 0; r < rows && !prepacked; r += il) {
                 const char* src = wdata + size_t(j0 + r) * wstride;
-                char* out = wpacked.data() + size_t(r / il) * wp;
+                char* out = wbuffer->data() + size_t(r / il) * wp;
                 if (il == 1) tile.pack_w(k, src, out);
                 else tile.pack_w_rows(k, src, wstride, int(std::min<int64_t>(il, rows - r)), out);
             }
             // k in chunks: a chunk of the panel's rows stays in L1/L2 while all tokens sweep it.
             for (int64_t k0 = 0; k0 < k; k0 += k_chunk) {
                 const int64_t kc = std::min(k_chunk, k - k0);
-                const char* wchunk = wpacked.data() + tile.w_packed_bytes(k0);
+                const char* wchunk = wpanel + tile.w_packed_bytes(k0);
                 const char* xchunk = xpacked.data() + tile.x_packed_bytes(k0);
                 for (int64_t i = i0; i < i1; i += tile.cols) {
                     const int nc = int(std::min<int64_t>(tile.cols, i1 - i));
@@ -167,12 +180,32 @@ void matmul(const WeightView& w, const float* x, int64_t m, int64_t ldx, float* 
     const TypeKernels& wk = kernels_get(w.type, isa);
     const ActivationRows a = convert_activations(x, m, ldx, w.k, wk.vec_dot_type, isa);
     const GemmTile* tile = gemm_tile_get(w.type, isa);
-    if (tile && m >= tile->min_tokens)
-        matmul_tiles(w, *tile, a, m, y, ldy);
+    // A matrix packed once for this very kernel runs every token count through it.
+    const char* prepacked = w.packed && tile && w.packed->tile() == tile ? w.packed->data() : nullptr;
+    if (tile && (prepacked || m >= tile->min_tokens))
+        matmul_tiles(w, *tile, a, m, y, ldy, prepacked);
     else if (m < 4)
-        matmul_rows(w, wk.vec_dot, a, m, y, ldy);
+        matmul_rows(w, wk, a, m, y, ldy);
     else
         matmul_blocked(w, wk.vec_dot, a, m, y, ldy);
+}
+
+void PackedWeight::AlignedDelete::operator()(char* p) const { ::operator delete(p, std::align_val_t(64)); }
+
+PackedWeight::PackedWeight(const WeightView& w, Isa isa) {
+    const GemmTile* tile = gemm_tile_get(w.type, isa);
+    if (!tile || !tile->pack_once || tile->interleave < 2) return;
+    check_shapes(w);
+    const int64_t il = tile->interleave, groups = (w.n + il - 1) / il;
+    const size_t wp = packed_stride(*tile, w.k), wstride = row_size(w.type, w.k);
+    bytes_ = wp * size_t(groups);
+    data_.reset(static_cast<char*>(::operator new(bytes_, std::align_val_t(64))));
+    tile_ = tile;
+    const char* src = static_cast<const char*>(w.data);
+    char* out = data_.get();
+#pragma omp parallel for schedule(dynamic, 8)
+    for (int64_t g = 0; g < groups; ++g)
+        tile->pack_w_rows(w.k, src + size_t(g * il) * wstride, wstride, int(std::min(il, w.n - g * il)), out + size_t(g) * wp);
 }
 
 void weight_row_to_f32(const WeightView& w, int64_t row, float* out) {

@@ -7,17 +7,48 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
 #include "core/cpu_features.h"
 #include "tensor/ggml_type.h"
 
 namespace qs {
 
+class PackedWeight;
+
 struct WeightView {
     GgmlType type = GgmlType::F32;
     const void* data = nullptr;  // n rows of row_size(type, k) bytes, contiguous
     int64_t k = 0;               // elements per row (ne0)
     int64_t n = 0;               // rows (ne1)
+    const PackedWeight* packed = nullptr;  // optional: the same matrix packed once (below)
+};
+
+struct GemmTile;  // kernels/gemm_tiles.h (internal)
+
+// A weight matrix packed once, whole, into the layout of the ISA's batched kernel, for the types
+// whose packed layout is about as compact as the stored one (at AVX-512 with VNNI: q4_0, q4_1 and
+// q4_K, 16 rows interleaved per vector, as llama.cpp repacks q4_0/q4_K at load). A matmul of a
+// WeightView carrying it packs nothing per call, and single tokens run the same kernel as batches
+// (so one token and a batch give bit-identical results). Empty for other types and ISAs.
+// Packing uses the OpenMP team; the object is immutable afterwards and may be shared by threads.
+class PackedWeight {
+public:
+    PackedWeight() = default;
+    explicit PackedWeight(const WeightView& w, Isa isa = cpu_best_isa());
+
+    bool empty() const { return data_ == nullptr; }
+    size_t bytes() const { return bytes_; }
+    const GemmTile* tile() const { return tile_; }
+    const char* data() const { return data_.get(); }
+
+private:
+    struct AlignedDelete {
+        void operator()(char* p) const;
+    };
+    const GemmTile* tile_ = nullptr;
+    std::unique_ptr<char, AlignedDelete> data_;
+    size_t bytes_ = 0;
 };
 
 // Y[m x n] = X[m x k] * W^T. ldx/ldy are the row strides of X and Y in floats.

@@ -37,6 +37,11 @@ void Model::bind() {
         return std::nullopt;
     };
     weights_ = model_weights_bind(hparams_, lookup, file_->path());
+    packed_bytes_ = model_weights_pack(weights_);
+    // A matrix read from the file and packed is never read from the file again (token_embd's rows
+    // are, so a tied output stays): its mapped pages need not stay resident beside the packed copy.
+    for (const WeightView* m : model_weights_matrices(weights_))
+        if (m->packed && m->data != weights_.token_embd.data) file_->drop_pages(m->data, row_size(m->type, m->k) * size_t(m->n));
 }
 
 ModelContext::ModelContext(std::shared_ptr<const Model> model, int n_ctx, const ContextOptions& opts)

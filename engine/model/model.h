@@ -42,6 +42,8 @@ public:
 
     const ModelHParams& hparams() const { return hparams_; }
     const ModelWeights& weights() const { return weights_; }
+    // Bytes of the matrices' copies packed at load for the batched kernels (0 when none are).
+    size_t packed_bytes() const { return packed_bytes_; }
     const GgufFile& file() const { return *file_; }
     const std::string& path() const { return file_->path(); }
 
@@ -53,6 +55,7 @@ private:
     std::map<std::string, OwnedTensor> owned_;  // tensors that override the file's
     ModelHParams hparams_;
     ModelWeights weights_;
+    size_t packed_bytes_ = 0;
 };
 
 struct ContextOptions {

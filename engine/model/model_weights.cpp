@@ -112,4 +112,29 @@ ModelWeights model_weights_bind(const ModelHParams& hp, const TensorLookup& look
     return w;
 }
 
+std::vector<WeightView*> model_weights_matrices(ModelWeights& w) {
+    std::vector<WeightView*> matrices = {&w.output};
+    for (LayerWeights& l : w.layers)
+        for (WeightView* m : {&l.wq, &l.wk, &l.wv, &l.wo, &l.ffn_gate, &l.ffn_up, &l.ffn_down}) matrices.push_back(m);
+    return matrices;
+}
+
+std::vector<const WeightView*> model_weights_matrices(const ModelWeights& w) {
+    std::vector<const WeightView*> out;
+    for (WeightView* m : model_weights_matrices(const_cast<ModelWeights&>(w))) out.push_back(m);
+    return out;
+}
+
+size_t model_weights_pack(ModelWeights& w) {
+    size_t bytes = 0;
+    for (WeightView* m : model_weights_matrices(w)) {
+        auto packed = std::make_shared<const PackedWeight>(*m);
+        if (packed->empty()) continue;
+        bytes += packed->bytes();
+        m->packed = packed.get();
+        w.packed.push_back(std::move(packed));
+    }
+    return bytes;
+}
+
 }  // namespace qs

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,11 +50,23 @@ struct ModelWeights {
     WeightView output;              // ne [n_embd, n_vocab]; token_embd itself when the file has no output.weight
     bool output_tied = false;
     std::vector<float> rope_freqs;  // [n_rot / 2] frequency divisors (rope_freqs.weight), empty if absent
+    // Owners of the matrices' packed copies (model_weights_pack); the views above point into them.
+    std::vector<std::shared_ptr<const PackedWeight>> packed;
 };
 
 // Binds every tensor the forward pass needs. `label` names the source in errors (the file path).
 // Throws qs::Error for a missing tensor, a wrong shape ("tensor 'blk.3.attn_q.weight' has shape
 // [a, b], expected [c, d]") or a type QuantScope cannot compute.
 ModelWeights model_weights_bind(const ModelHParams& hp, const TensorLookup& lookup, const std::string& label);
+
+// Every matrix the forward pass multiplies activations by: output, then each layer's wq, wk, wv,
+// wo, ffn_gate, ffn_up, ffn_down (token_embd only gives rows, unless it is also the output).
+std::vector<WeightView*> model_weights_matrices(ModelWeights& w);
+std::vector<const WeightView*> model_weights_matrices(const ModelWeights& w);
+
+// Packs every matrix the forward pass multiplies by (not token_embd's row lookups) once, where the
+// CPU's batched kernel for its type has a compact packed layout (PackedWeight), and points the
+// views at the packed copies. Returns the bytes the packed copies hold.
+size_t model_weights_pack(ModelWeights& w);
 
 }  // namespace qs

@@ -504,3 +504,63 @@ TEST(Matmul, SimdBatchIsBitIdenticalToOneTokenCalls) {
         EXPECT_EQ(0, std::memcmp(batch.data(), single.data(), batch.size() * sizeof(float))) << type_name(t) << " " << isa_name(isa);
     }
 }
+
+// Where a level has a several-rows dot product, it must give exactly what vec_dot gives row by
+// row (it only runs several rows' chains side by side), including a remainder of rows and rows
+// that cross the 2048-element chunk boundary.
+TEST(SimdKernels, VecDotRowsIsBitIdenticalToVecDot) {
+    std::mt19937 rng(13);
+    int checked = 0;
+    for (Isa isa : simd_levels())
+        for (GgmlType t : kTypes) {
+            const TypeKernels& wk = kernels_get(t, isa);
+            if (!wk.vec_dot_rows) continue;
+            for (int64_t k : {int64_t(64), int64_t(4096 + 3 * 32)})
+                for (int64_t n : {1, 4, 7, 13}) {
+                    const auto w = random_row(t, k * n, rng);
+                    const auto x = random_floats(k, rng);
+                    std::vector<uint8_t> xa(row_size(wk.vec_dot_type, k));
+                    kernels_get(wk.vec_dot_type, isa).from_f32(x.data(), xa.data(), k);
+                    const size_t stride = row_size(t, k);
+                    std::vector<float> rows(size_t(n), -1.0f), single(size_t(n), -2.0f);
+                    wk.vec_dot_rows(k, rows.data(), n, w.data(), stride, xa.data());
+                    for (int64_t j = 0; j < n; ++j) wk.vec_dot(k, &single[size_t(j)], w.data() + size_t(j) * stride, xa.data());
+                    EXPECT_EQ(0, std::memcmp(rows.data(), single.data(), rows.size() * sizeof(float)))
+                        << type_name(t) << " " << isa_name(isa) << " k=" << k << " n=" << n;
+                    ++checked;
+                }
+        }
+    if (checked == 0) GTEST_SKIP() << "no level on this CPU has a several-rows dot product";
+}
+
+// A matrix packed once at load must give exactly what per-call packing gives, for a batch and
+// for one token at a time (which then runs the batch kernel too), including a partial last group
+// of rows; types whose packed layout is larger than the stored one are not packed once.
+TEST(Matmul, PackedOnceIsBitIdenticalToPackingPerCall) {
+    std::mt19937 rng(14);
+    int packed_types = 0;
+    for (Isa isa : simd_levels())
+        for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q4_K, GgmlType::Q8_0, GgmlType::Q5_K}) {
+            const int64_t n = 37, m = 9;
+            const int64_t k = type_traits(t).block_size == 256 ? 4096 + 3 * 256 : 4096 + 3 * 32;
+            const auto w = random_row(t, k * n, rng);
+            const auto x = random_floats(m * k, rng);
+            const WeightView view{t, w.data(), k, n};
+            const PackedWeight packed(view, isa);
+            if (packed.empty()) continue;
+            ++packed_types;
+            EXPECT_GE(packed.bytes(), row_size(t, k) * size_t(n)) << type_name(t);
+            const size_t padded_rows = size_t(n + 15) / 16 * 16;  // rows are packed 16 at a time
+            EXPECT_LT(packed.bytes(), row_size(t, k) * padded_rows * 3 / 2) << type_name(t) << ": not compact";
+            WeightView packed_view = view;
+            packed_view.packed = &packed;
+            std::vector<float> per_call(size_t(m * n)), once(size_t(m * n)), single(size_t(m * n));
+            matmul(view, x.data(), m, k, per_call.data(), n, isa);
+            matmul(packed_view, x.data(), m, k, once.data(), n, isa);
+            for (int64_t i = 0; i < m; ++i) matmul(packed_view, x.data() + i * k, 1, k, single.data() + i * n, n, isa);
+            EXPECT_EQ(0, std::memcmp(per_call.data(), once.data(), once.size() * sizeof(float))) << type_name(t) << " " << isa_name(isa);
+            EXPECT_EQ(0, std::memcmp(per_call.data(), single.data(), single.size() * sizeof(float))) << type_name(t) << " " << isa_name(isa);
+        }
+    EXPECT_TRUE(PackedWeight(WeightView{GgmlType::Q4_0, nullptr, 64, 1}, Isa::Scalar).empty());
+    if (packed_types == 0) GTEST_SKIP() << "no level on this CPU packs matrices once";
+}
