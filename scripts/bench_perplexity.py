@@ -35,6 +35,32 @@ def llama_cpp_pp(reference, key, n_prompt):
     return None
 
 
+def log_seconds(stamp):
+    """llama.cpp log time stamps are minutes.seconds.milliseconds.microseconds."""
+    m, sec, ms, us = (int(v) for v in stamp.split("."))
+    return 60 * m + sec + ms / 1e3 + us / 1e6
+
+
+def llama_perplexity_rate(shared, reference, key, ctx, chunks):
+    """tokens/s of the llama-perplexity run recorded for this file at this context, if any: the
+    evaluated tokens over the time from 'calculating perplexity' to 'Final estimate' (excludes
+    load and tokenization, as our `seconds` does)."""
+    if key != "f32":
+        return None
+    run = reference.get("perplexity", {}).get(f"c{ctx}_b{ctx}_chunks{chunks}")
+    if not run:
+        return None
+    start = end = None
+    for line in (shared / "reference" / run["log"]).read_text().splitlines():
+        if "calculating perplexity" in line:
+            start = log_seconds(line.split()[0])
+        elif "Final estimate" in line:
+            end = log_seconds(line.split()[0])
+    if start is None or end is None:
+        return None
+    return ctx * chunks / (end - start)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cli", default="build/release/app/cli/quantscope-cli")
@@ -50,8 +76,8 @@ def main():
     reference = json.loads((shared / "reference/m1.json").read_text())
     print(f"perplexity throughput, ctx {a.ctx}, {a.chunks} chunks, {a.threads} threads, median of {a.runs} interleaved rounds")
     print()
-    print(f"| model | QuantScope tok/s (median) | min-max | llama.cpp pp{a.ctx} tok/s | ratio |")
-    print("|---|---|---|---|---|")
+    print(f"| model | QuantScope tok/s (median) | min-max | llama-bench pp{a.ctx} tok/s | ratio | llama-perplexity tok/s | ratio |")
+    print("|---|---|---|---|---|---|---|")
     # Rounds are interleaved (every model once per round) so that a slow phase of a shared VM
     # lands on every model alike instead of on whichever model happened to run then.
     rates = {label: [] for label, _, _ in MODELS}
@@ -67,7 +93,9 @@ def main():
         ref = llama_cpp_pp(reference, key, a.ctx)
         ref_s = f"{ref[0]:.0f} ± {ref[1]:.0f}" if ref else "n/a"
         ratio = f"{med / ref[0]:.2f}" if ref else "n/a"
-        print(f"| {label} | {med:.0f} | {min(r):.0f}-{max(r):.0f} | {ref_s} | {ratio} |")
+        ppl_rate = llama_perplexity_rate(shared, reference, key, a.ctx, a.chunks)
+        ppl_s = f"{ppl_rate:.0f} | {med / ppl_rate:.2f}" if ppl_rate else "n/a | n/a"
+        print(f"| {label} | {med:.0f} | {min(r):.0f}-{max(r):.0f} | {ref_s} | {ratio} | {ppl_s} |")
 
 if __name__ == "__main__":
     main()
