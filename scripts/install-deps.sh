@@ -10,6 +10,8 @@ PACKAGES=(
   libfmt-dev libpcre2-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev libssl-dev libbz2-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev hyperfine
+  # scripts/bench_l1b.py: shared/tools/make_l1b.py writes the 1.1B-parameter L1B model with numpy
+  python3-numpy
   # GUI, charts and export
   qt6-base-dev qt6-charts-dev qt6-svg-dev libgl-dev libxkbcommon-dev
   # Qt Charts' CMake package needs Qt6OpenGL's config, which qt6-base-dev does not ship
