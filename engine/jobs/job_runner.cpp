@@ -254,12 +254,15 @@ int task_context(const EvalMatrix& m, const ModelHParams& hp) {
 // forward scratch of one context, and the KLD base cache (2 bytes per vocabulary entry per scored token).
 void JobRunner::Impl::estimate_memory() {
     const ModelHParams& hp = base->hparams();
-    const uint64_t file_weights = model_weight_footprint(*base).bytes;
+    // Matrices packed at load (PackedWeight) add their packed copies; for the file's own weights
+    // the mapped pages they came from are dropped, which this upper estimate ignores.
+    const uint64_t file_weights = model_weight_footprint(*base).bytes + base->packed_bytes();
     for (auto& [name, p] : precisions) {
         p->weight_bytes = file_weights;
         if (name == kPrecisionFile) continue;
         try {
-            p->weight_bytes = PrecisionRecipe::parse(name).estimate(base->file()).tensor_bytes;
+            const RecipeEstimate est = PrecisionRecipe::parse(name).estimate(base->file());
+            p->weight_bytes = est.tensor_bytes + est.packed_bytes;
         } catch (const Error&) {
             // The recipe cannot be applied to this model (e.g. a row length no type fits): its jobs
             // fail alone with that message when they quantize; the others run.

@@ -192,13 +192,29 @@ void matmul(const WeightView& w, const float* x, int64_t m, int64_t ldx, float* 
 
 void PackedWeight::AlignedDelete::operator()(char* p) const { ::operator delete(p, std::align_val_t(64)); }
 
+namespace {
+// The tile a matrix of type t is packed once for at this ISA, or nullptr.
+const GemmTile* pack_once_tile(GgmlType t, Isa isa) {
+    const GemmTile* tile = gemm_tile_get(t, isa);
+    return tile && tile->pack_once && tile->interleave > 1 ? tile : nullptr;
+}
+size_t packed_bytes_for(const GemmTile& tile, int64_t k, int64_t n) {
+    return packed_stride(tile, k) * size_t((n + tile.interleave - 1) / tile.interleave);
+}
+}  // namespace
+
+size_t packed_weight_bytes(GgmlType t, int64_t k, int64_t n, Isa isa) {
+    const GemmTile* tile = pack_once_tile(t, isa);
+    return tile ? packed_bytes_for(*tile, k, n) : 0;
+}
+
 PackedWeight::PackedWeight(const WeightView& w, Isa isa) {
-    const GemmTile* tile = gemm_tile_get(w.type, isa);
-    if (!tile || !tile->pack_once || tile->interleave < 2) return;
+    const GemmTile* tile = pack_once_tile(w.type, isa);
+    if (!tile) return;
     check_shapes(w);
     const int64_t il = tile->interleave, groups = (w.n + il - 1) / il;
     const size_t wp = packed_stride(*tile, w.k), wstride = row_size(w.type, w.k);
-    bytes_ = wp * size_t(groups);
+    bytes_ = packed_bytes_for(*tile, w.k, w.n);
     data_.reset(static_cast<char*>(::operator new(bytes_, std::align_val_t(64))));
     tile_ = tile;
     const char* src = static_cast<const char*>(w.data);

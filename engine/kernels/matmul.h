@@ -56,6 +56,10 @@ private:
 void matmul(const WeightView& w, const float* x, int64_t m, int64_t ldx, float* y, int64_t ldy,
             Isa isa = cpu_best_isa());
 
+// Bytes a PackedWeight of a k x n matrix of type t would hold at this ISA (0 where none is made),
+// without packing: for memory estimates.
+size_t packed_weight_bytes(GgmlType t, int64_t k, int64_t n, Isa isa = cpu_best_isa());
+
 // Dequantize row `row` of w into out[k].
 void weight_row_to_f32(const WeightView& w, int64_t row, float* out);
 

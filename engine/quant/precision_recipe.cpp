@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "gguf/gguf_file.h"
+#include "kernels/matmul.h"
 
 namespace qs {
 
@@ -123,6 +124,9 @@ RecipeEstimate PrecisionRecipe::estimate(const GgufFile& model) const {
         est.tensor_bytes += bytes;
         padded += align_up(bytes, model.alignment());
         ++est.type_counts[type_name(plan[i].type)];
+        const bool tied_output = t.name == "token_embd.weight" && !model.find_tensor("output.weight");
+        if (t.ne.size() >= 2 && (t.name != "token_embd.weight" || tied_output))
+            est.packed_bytes += packed_weight_bytes(plan[i].type, t.ne[0], int64_t(t.rows()));
     }
     uint64_t header = model.data_offset();
     for (const char* key : {"general.quantization_version", "general.file_type"})

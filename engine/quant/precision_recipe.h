@@ -47,6 +47,8 @@ struct RecipeEstimate {
     uint64_t file_bytes = 0;          // the output GGUF file, estimated to within the alignment (32 bytes):
                                       // the source's header plus the keys quantizing adds, padded tensor data
     std::map<std::string, int> type_counts;  // ggml type name -> tensors
+    uint64_t packed_bytes = 0;        // copies a Model packs at load for this CPU's batched kernels
+                                      // (PackedWeight; every matrix but token_embd, unless it is the output)
     double bits_per_weight() const { return n_elements ? 8.0 * double(tensor_bytes) / double(n_elements) : 0.0; }
 };
 

@@ -16,6 +16,7 @@
 #include <random>
 
 #include "common/test_paths.h"
+#include "core/cpu_features.h"
 #include "core/fp16.h"
 #include "eval/perplexity.h"
 #include "gguf/gguf_file.h"
@@ -173,6 +174,10 @@ TEST(QuantizeModel, TinyModelToFileKeepsShapesMetadataAndPlannedTypes) {
         EXPECT_LE(std::llabs(int64_t(est.file_bytes) - int64_t(q.file_size())), int64_t(source.alignment()));
         EXPECT_EQ(est.type_counts, report.type_counts());
         EXPECT_DOUBLE_EQ(recipe.bits_per_weight(source), report.output_bits_per_weight());
+        // ... and so does its estimate of the copies a Model packs at load on this CPU (computed
+        // from shapes there, by packing here; zero on CPUs without the packed kernels).
+        EXPECT_EQ(est.packed_bytes, Model::load(out)->packed_bytes());
+        if (cpu_best_isa() == Isa::Avx512 && cpu_features().avx512vnni) EXPECT_GT(est.packed_bytes, 0u);
     }
 }
 
