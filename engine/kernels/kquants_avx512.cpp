@@ -288,12 +288,12 @@ using group_tile::kPartialSums;
 template <bool kNibbles>
 struct alignas(64) K45Group {
     uint32_t q[kNibbles ? QK_K / 8 : QK_K / 4][kGroupRows];  // [quant vector][row], 4 bytes per row
-    int32_t scale[QK_K / 32][kGroupRows];                   // [sub-block][row]
+    uint8_t scale[QK_K / 32][kGroupRows];                   // [sub-block][row], 6 bits
     int32_t min_pair[QK_K / 64][kGroupRows];                // [sub-block pair p][row]: int16 mins of 2p, 2p+1
-    float d[kGroupRows], dmin[kGroupRows];
+    uint16_t d[kGroupRows], dmin[kGroupRows];               // the blocks' fp16 bits
 };
-static_assert(sizeof(K45Group<false>) == 4096 + 512 + 256 + 128);
-static_assert(sizeof(K45Group<true>) == 2048 + 512 + 256 + 128);
+static_assert(sizeof(K45Group<false>) == 4096 + 128 + 256 + 64);
+static_assert(sizeof(K45Group<true>) == 2048 + 128 + 256 + 64);
 // A packed activation super-block: q8_K's quants and scale, and the quant sums of each sub-block.
 struct alignas(32) K45X {
     int8_t qs[QK_K];
@@ -355,8 +355,8 @@ void k45_pack_group(int64_t k, const char* rows, size_t row_stride, int nrows, c
             _mm_store_si128(reinterpret_cast<__m128i*>(sm), kquants::scales_mins_k4_vec(b.scales));
             for (int s = 0; s < 8; ++s) g.scale[s][r] = sm[s];
             for (int p = 0; p < 4; ++p) g.min_pair[p][r] = int32_t(uint32_t(sm[8 + 2 * p]) | uint32_t(sm[9 + 2 * p]) << 16);
-            g.d[r] = fp16_to_fp32_f16c(b.d);
-            g.dmin[r] = fp16_to_fp32_f16c(b.dmin);
+            g.d[r] = b.d;
+            g.dmin[r] = b.dmin;
         }
     }
 }
@@ -420,12 +420,13 @@ struct K45Tile {
                         for (int g = 0; g < G; ++g)
                             for (int c = 0; c < C; ++c) sub[0][g][c] = _mm512_add_epi32(sub[0][g][c], sub[q][g][c]);
                     for (int g = 0; g < G; ++g) {
-                        const __m512i scale = _mm512_load_si512(wg[g]->scale[s]);
+                        const __m512i scale = _mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(wg[g]->scale[s])));
                         for (int c = 0; c < C; ++c) isum[g][c] = _mm512_add_epi32(isum[g][c], _mm512_mullo_epi32(sub[0][g][c], scale));
                     }
                 }
                 for (int g = 0; g < G; ++g) {
-                    const __m512 dw = _mm512_load_ps(wg[g]->d), dmw = _mm512_load_ps(wg[g]->dmin);
+                    const __m512 dw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(wg[g]->d)));
+                    const __m512 dmw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(wg[g]->dmin)));
                     for (int c = 0; c < C; ++c) {
                         __m512i msum = _mm512_setzero_si512();
                         for (int p = 0; p < 4; ++p)
