@@ -152,52 +152,79 @@ inline __m512i low2_bits(const uint8_t* qs, int k) {
     return _mm512_and_si512(_mm512_srlv_epi16(bits, halves_epi16(int16_t(4 * p), int16_t(4 * p + 2))), _mm512_set1_epi8(3));
 }
 
-void vec_dot_q2_K(int64_t n, float* s, const void* vx, const void* vy) {
-    const auto* x = static_cast<const block_q2_K*>(vx);
-    const auto* y = static_cast<const block_q8_K*>(vy);
-    const ScaleIndex& idx = scale_index();
-    const __m128i m4 = _mm_set1_epi8(0xF);
-    __m512 acc = _mm512_setzero_ps();
-    __m256 acc_m = _mm256_setzero_ps();
-    for (int64_t i = 0; i < n / QK_K; ++i) {
-        const float d = y[i].d * fp16_to_fp32_f16c(x[i].d);
-        const float dmin = -y[i].d * fp16_to_fp32_f16c(x[i].dmin);
-        const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].scales));
-        const __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), m4));
-        acc_m = _mm256_fmadd_ps(_mm256_set1_ps(dmin), _mm256_cvtepi32_ps(_mm256_madd_epi16(mins, load256(y[i].bsums))), acc_m);
-        const __m512i sc = _mm512_castsi256_si512(_mm256_cvtepu8_epi16(_mm_and_si128(packed, m4)));
-        __m512i sumi = _mm512_setzero_si512();
-        for (int k = 0; k < 4; ++k) {
-            const __m512i p = _mm512_maddubs_epi16(low2_bits(x[i].qs, k), load512(y[i].qs + 64 * k));
-            sumi = _mm512_dpwssd_epi32(sumi, p, _mm512_permutexvar_epi16(idx.run16[k], sc));
-        }
-        acc = _mm512_fmadd_ps(_mm512_set1_ps(d), _mm512_cvtepi32_ps(sumi), acc);
+// q2_K, q3_K and q6_K have sub-blocks of 16 with one scale each. Their traits give the 64
+// unsigned quants of zmm k (elements 64k..64k+63) and the 16 sub-block scales; quants stored as
+// q + offset (1 << shift) are corrected through the q8_K bsums, q2_K's mins likewise.
+struct K16Q2 {
+    using Block = block_q2_K;
+    static constexpr int shift = -1;  // unsigned, with mins
+    static __m512i quants(const Block& b, int k) { return low2_bits(b.qs, k); }
+    static __m128i scales(const Block& b) {
+        return _mm_and_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales)), _mm_set1_epi8(0xF));
     }
-    *s = _mm512_reduce_add_ps(acc) + hsum_ps(acc_m);
+    static __m128i mins(const Block& b) {
+        return _mm_and_si128(_mm_srli_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales)), 4), _mm_set1_epi8(0xF));
+    }
+};
+struct K16Q3 {
+    using Block = block_q3_K;
+    static constexpr int shift = 2;  // quants taken as low2 + 4 * hbit (0..7), i.e. value + 4
+    static __m512i quants(const Block& b, int k) {
+        const __mmask64 set = _mm512_test_epi8_mask(broadcast256(b.hmask), halves_epi8(uint8_t(1 << (2 * k)), uint8_t(2 << (2 * k))));
+        return _mm512_mask_add_epi8(low2_bits(b.qs, k), set, low2_bits(b.qs, k), _mm512_set1_epi8(4));
+    }
+    static __m128i scales(const Block& b) { return kquants::scales_q3_K_vec(b.scales); }
+};
+// q6_K: zmm k = elements 64k..64k+63 = runs of 32 number 2p, 2p+1 of half h (k = 2h + p): low
+// nibbles of ql[64h .. 64h+63] for p = 0, high nibbles for p = 1; the top 2 bits are bits
+// 4p..4p+1 (first 32) and 4p+2..4p+3 (next 32) of qh[32h .. 32h+31]. Quants taken as q + 32.
+struct K16Q6 {
+    using Block = block_q6_K;
+    static constexpr int shift = 5;
+    static __m512i quants(const Block& b, int k) {
+        const int h = k / 2, p = k % 2;
+        const __m512i ql = load512(b.ql + 64 * h), qh = broadcast256(b.qh + 32 * h);
+        const __m512i low = _mm512_and_si512(p == 0 ? ql : _mm512_srli_epi16(ql, 4), _mm512_set1_epi8(0xF));
+        const __m512i high = _mm512_and_si512(_mm512_srlv_epi16(qh, p == 0 ? halves_epi16(0, 2) : halves_epi16(4, 6)), _mm512_set1_epi8(3));
+        return _mm512_or_si512(low, _mm512_slli_epi16(high, 4));
+    }
+    static __m128i scales(const Block& b) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales)); }
+};
+
+// Exact integer dot of one super-block: sum over sub-blocks of scale * (signed quants . q8), and
+// for q2_K the min term sum of min * bsum (returned in *msum).
+template <class T>
+int32_t k16_block_dot(const typename T::Block& x, const block_q8_K& y, int32_t* msum) {
+    const ScaleIndex& idx = scale_index();
+    const __m256i sc16 = _mm256_cvtepi8_epi16(T::scales(x));
+    const __m512i sc = _mm512_castsi256_si512(sc16);
+    __m512i sumi = _mm512_setzero_si512();
+    if constexpr (T::shift >= 0) sumi = offset_correction16(sc16, y.bsums, T::shift);
+    for (int k = 0; k < 4; ++k) {
+        const __m512i p = _mm512_maddubs_epi16(T::quants(x, k), load512(y.qs + 64 * k));
+        sumi = _mm512_dpwssd_epi32(sumi, p, _mm512_permutexvar_epi16(idx.run16[k], sc));
+    }
+    if constexpr (T::shift < 0) {
+        const __m256i m = _mm256_madd_epi16(_mm256_cvtepi8_epi16(T::mins(x)), load256(y.bsums));
+        *msum = _mm512_reduce_add_epi32(_mm512_zextsi256_si512(m));
+    }
+    return _mm512_reduce_add_epi32(sumi);
 }
 
-void vec_dot_q3_K(int64_t n, float* s, const void* vx, const void* vy) {
-    const auto* x = static_cast<const block_q3_K*>(vx);
+// Per super-block: acc = fma(float(isum), d_w * d_x, acc), then for q2_K acc -= float(msum) *
+// (dmin_w * d_x) in one rounding: the operations of K16Tile below, so batches are bit-identical.
+template <class T>
+void vec_dot_k16(int64_t n, float* s, const void* vx, const void* vy) {
+    const auto* x = static_cast<const typename T::Block*>(vx);
     const auto* y = static_cast<const block_q8_K*>(vy);
-    const ScaleIndex& idx = scale_index();
-    const __m512i four = _mm512_set1_epi8(4);
-    __m512 acc = _mm512_setzero_ps();
+    float acc = 0;
     for (int64_t i = 0; i < n / QK_K; ++i) {
-        const float d = y[i].d * fp16_to_fp32_f16c(x[i].d);
-        const __m256i sc16 = _mm256_cvtepi8_epi16(kquants::scales_q3_K_vec(x[i].scales));
-        const __m512i sc = _mm512_castsi256_si512(sc16);
-        // Quants are taken as low2 + 4*hbit (0..7), i.e. value + 4.
-        __m512i sumi = offset_correction16(sc16, y[i].bsums, 2);
-        const __m512i hbits = broadcast256(x[i].hmask);
-        for (int k = 0; k < 4; ++k) {
-            const __mmask64 set = _mm512_test_epi8_mask(hbits, halves_epi8(uint8_t(1 << (2 * k)), uint8_t(2 << (2 * k))));
-            const __m512i q = _mm512_mask_add_epi8(low2_bits(x[i].qs, k), set, low2_bits(x[i].qs, k), four);
-            const __m512i p = _mm512_maddubs_epi16(q, load512(y[i].qs + 64 * k));
-            sumi = _mm512_dpwssd_epi32(sumi, p, _mm512_permutexvar_epi16(idx.run16[k], sc));
-        }
-        acc = _mm512_fmadd_ps(_mm512_set1_ps(d), _mm512_cvtepi32_ps(sumi), acc);
+        int32_t msum = 0;
+        const int32_t isum = k16_block_dot<T>(x[i], y[i], &msum);
+        acc = std::fma(float(isum), fp16_to_fp32_f16c(x[i].d) * y[i].d, acc);
+        if constexpr (T::shift < 0) acc = std::fma(-float(msum), fp16_to_fp32_f16c(x[i].dmin) * y[i].d, acc);
     }
-    *s = _mm512_reduce_add_ps(acc);
+    *s = acc;
 }
 
 // q4_K/q5_K: zmm k holds group k's 32 bytes twice; the low half takes the low nibbles (sub-block
@@ -236,38 +263,6 @@ void vec_dot_q45_K(int64_t n, float* s, const void* vx, const void* vy) {
     *s = acc;
 }
 
-// q6_K: zmm k = elements 64k..64k+63 = runs of 32 number 2p, 2p+1 of half h (k = 2h + p): low
-// nibbles of ql[64h .. 64h+63] for p = 0, high nibbles for p = 1; the top 2 bits are bits
-// 4p..4p+1 (first 32) and 4p+2..4p+3 (next 32) of qh[32h .. 32h+31]. Quants taken unsigned (q + 32).
-void vec_dot_q6_K(int64_t n, float* s, const void* vx, const void* vy) {
-    const auto* x = static_cast<const block_q6_K*>(vx);
-    const auto* y = static_cast<const block_q8_K*>(vy);
-    const ScaleIndex& idx = scale_index();
-    const __m512i m4 = _mm512_set1_epi8(0xF), m3 = _mm512_set1_epi8(3);
-    const __m512i high_shift[2] = {halves_epi16(0, 2), halves_epi16(4, 6)};
-    __m512 acc = _mm512_setzero_ps();
-    for (int64_t i = 0; i < n / QK_K; ++i) {
-        const float d = y[i].d * fp16_to_fp32_f16c(x[i].d);
-        const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].scales)));
-        const __m512i sc = _mm512_castsi256_si512(sc16);
-        __m512i sumi[2] = {offset_correction16(sc16, y[i].bsums, 5), _mm512_setzero_si512()};
-#pragma GCC unroll 2
-        for (int h = 0; h < 2; ++h) {
-            const __m512i ql = load512(x[i].ql + 64 * h);
-            const __m512i qh = broadcast256(x[i].qh + 32 * h);
-            for (int p = 0; p < 2; ++p) {
-                const __m512i low = _mm512_and_si512(p == 0 ? ql : _mm512_srli_epi16(ql, 4), m4);
-                const __m512i high = _mm512_and_si512(_mm512_srlv_epi16(qh, high_shift[p]), m3);
-                const __m512i q = _mm512_or_si512(low, _mm512_slli_epi16(high, 4));
-                const int k = 2 * h + p;
-                const __m512i prod = _mm512_maddubs_epi16(q, load512(y[i].qs + 64 * k));
-                sumi[p] = _mm512_dpwssd_epi32(sumi[p], prod, _mm512_permutexvar_epi16(idx.run16[k], sc));
-            }
-        }
-        acc = _mm512_fmadd_ps(_mm512_set1_ps(d), _mm512_cvtepi32_ps(_mm512_add_epi32(sumi[0], sumi[1])), acc);
-    }
-    *s = _mm512_reduce_add_ps(acc);
-}
 
 // Batched q4_K / q5_K x q8_K: row-interleaved groups of 16 weight rows, one int32 lane per row
 // (as the legacy types' blockwise tiles in base_avx512.cpp). Per super-block and (row, token):
@@ -463,14 +458,142 @@ constexpr GemmTile k45_tile_for{kK45Groups * kGroupRows,
                                 // within 30 % of the stored size: q4_K (nibbles), not q5_K (bytes)
                                 sizeof(K45Group<!kFifthBit>) * 10 <= kGroupRows * sizeof(Block) * 13};
 
+// Batched q2_K / q3_K / q6_K x q8_K: the same row-interleaved groups, with sub-blocks of 16. Per
+// super-block and (row, token): isum = sum over s of scale_s * (unsigned quants of s . q8), minus
+// (offset) * sum of scale_s * bsum_s; q2_K instead keeps msum = sum of min_s * bsum_s. Then the
+// float operations of vec_dot_k16. The layout keeps a byte per quant (1.5-2.3x the stored size),
+// so these are packed per call.
+struct alignas(64) K16Group {
+    uint32_t q[QK_K / 4][kGroupRows];          // [4-element group][row]: unsigned quants
+    int8_t scale[QK_K / 16][kGroupRows];       // [sub-block][row]
+    int32_t pair[QK_K / 32][kGroupRows];       // [sub-block pair][row]: int16 scales (q2_K: mins) of 2p, 2p+1
+    uint16_t d[kGroupRows], dmin[kGroupRows];  // fp16 bits (dmin: q2_K only)
+};
+static_assert(sizeof(K16Group) == 4096 + 256 + 512 + 64);
+struct alignas(64) K16X {  // a packed q8_K super-block
+    int8_t qs[QK_K];
+    float d;
+    int16_t bsums[QK_K / 16];
+    uint8_t pad[28];
+};
+static_assert(sizeof(K16X) == 320);
+
+size_t k16_w_packed_bytes(int64_t k) { return size_t(k / QK_K) * sizeof(K16Group); }
+size_t k16_x_packed_bytes(int64_t k) { return size_t(k / QK_K) * sizeof(K16X); }
+void k16_pack_x(int64_t k, const char* row, char* out) {
+    const auto* x = reinterpret_cast<const block_q8_K*>(row);
+    auto* o = reinterpret_cast<K16X*>(out);
+    for (int64_t i = 0; i < k / QK_K; ++i) {
+        std::memcpy(o[i].qs, x[i].qs, QK_K);
+        o[i].d = x[i].d;
+        std::memcpy(o[i].bsums, x[i].bsums, sizeof o[i].bsums);
+        std::memset(o[i].pad, 0, sizeof o[i].pad);
+    }
+}
+
+template <class T>
+void k16_pack_group(int64_t k, const char* rows, size_t row_stride, int nrows, char* out) {
+    auto* o = reinterpret_cast<K16Group*>(out);
+    for (int64_t i = 0; i < k / QK_K; ++i) {
+        K16Group& g = o[i];
+        std::memset(&g, 0, sizeof g);
+        for (int r = 0; r < nrows; ++r) {
+            const auto& b = reinterpret_cast<const typename T::Block*>(rows + size_t(r) * row_stride)[i];
+            alignas(64) uint32_t q[QK_K / 4];
+            for (int kk = 0; kk < 4; ++kk) _mm512_store_si512(q + 16 * kk, T::quants(b, kk));
+            for (int j = 0; j < QK_K / 4; ++j) g.q[j][r] = q[j];
+            alignas(16) int8_t sc[16], pr[16];
+            _mm_store_si128(reinterpret_cast<__m128i*>(sc), T::scales(b));
+            if constexpr (T::shift < 0) _mm_store_si128(reinterpret_cast<__m128i*>(pr), T::mins(b));
+            else std::memcpy(pr, sc, sizeof pr);
+            for (int sb = 0; sb < 16; ++sb) g.scale[sb][r] = sc[sb];
+            for (int p = 0; p < 8; ++p)
+                g.pair[p][r] = int32_t(uint32_t(uint16_t(int16_t(pr[2 * p]))) | uint32_t(uint16_t(int16_t(pr[2 * p + 1]))) << 16);
+            g.d[r] = b.d;
+            if constexpr (T::shift < 0) g.dmin[r] = b.dmin;
+        }
+    }
+}
+
+template <class T>
+struct K16Tile {
+    // G groups of 16 rows x C tokens; nr rows in all (a partial last group is stored masked).
+    template <int G, int C>
+    struct For {
+        static void run(int64_t k, const char* w, size_t ws, int nr, const char* x, size_t xs, int, float* y, int64_t ldy,
+                        bool accumulate) {
+            __m512 acc[G][C];
+            for (int g = 0; g < G; ++g)
+                for (int c = 0; c < C; ++c) acc[g][c] = _mm512_setzero_ps();
+            for (int64_t i = 0; i < k / QK_K; ++i) {
+                const K16Group* wg[G];
+                const K16X* xb[C];
+                for (int g = 0; g < G; ++g) wg[g] = reinterpret_cast<const K16Group*>(w + size_t(g) * ws) + i;
+                for (int c = 0; c < C; ++c) xb[c] = reinterpret_cast<const K16X*>(x + size_t(c) * xs) + i;
+                __m512i isum[G][C];
+                for (int g = 0; g < G; ++g)
+                    for (int c = 0; c < C; ++c) isum[g][c] = _mm512_setzero_si512();
+                for (int sb = 0; sb < QK_K / 16; ++sb) {
+                    __m512i sub[G][C];
+                    for (int g = 0; g < G; ++g)
+                        for (int c = 0; c < C; ++c) sub[g][c] = _mm512_setzero_si512();
+                    for (int j = 4 * sb; j < 4 * sb + 4; ++j) {
+                        __m512i wq[G];
+                        for (int g = 0; g < G; ++g) wq[g] = _mm512_load_si512(wg[g]->q[j]);
+                        for (int c = 0; c < C; ++c) {
+                            const __m512i xq = broadcast32(xb[c]->qs + 4 * j);
+                            for (int g = 0; g < G; ++g) sub[g][c] = _mm512_dpbusd_epi32(sub[g][c], wq[g], xq);
+                        }
+                    }
+                    for (int g = 0; g < G; ++g) {
+                        const __m512i scale = _mm512_cvtepi8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(wg[g]->scale[sb])));
+                        for (int c = 0; c < C; ++c) isum[g][c] = _mm512_add_epi32(isum[g][c], _mm512_mullo_epi32(sub[g][c], scale));
+                    }
+                }
+                for (int g = 0; g < G; ++g) {
+                    const __m512 dw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(wg[g]->d)));
+                    for (int c = 0; c < C; ++c) {
+                        __m512i corr = _mm512_setzero_si512();  // sum of scale (q2_K: min) * bsum
+                        for (int p = 0; p < 8; ++p)
+                            corr = _mm512_dpwssd_epi32(corr, _mm512_load_si512(wg[g]->pair[p]), broadcast32(xb[c]->bsums + 2 * p));
+                        const __m512 dx = _mm512_set1_ps(xb[c]->d);
+                        if constexpr (T::shift >= 0) isum[g][c] = _mm512_sub_epi32(isum[g][c], _mm512_slli_epi32(corr, T::shift));
+                        acc[g][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[g][c]), _mm512_mul_ps(dw, dx), acc[g][c]);
+                        if constexpr (T::shift < 0) {
+                            const __m512 dmw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(wg[g]->dmin)));
+                            acc[g][c] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(corr), _mm512_mul_ps(dmw, dx), acc[g][c]);
+                        }
+                    }
+                }
+            }
+            group_tile::store<G, C>(acc, nr, y, ldy, accumulate);
+        }
+    };
+};
+
+template <class T>
+constexpr GemmTile k16_tile_for{kK45Groups * kGroupRows,
+                                kK45Cols,
+                                k16_w_packed_bytes,
+                                nullptr,
+                                k16_x_packed_bytes,
+                                k16_pack_x,
+                                GroupTileTable<K16Tile<T>::template For, kGroupRows, kK45Groups, kK45Cols>::run,
+                                QK_K,
+                                kWholeRow,
+                                4,
+                                kGroupRows,
+                                k16_pack_group<T>,
+                                false};
+
 }  // namespace
 
 void kernels_register_kquants_avx512(KernelTable& t) {
-    t[GgmlType::Q2_K].vec_dot = vec_dot_q2_K;
-    t[GgmlType::Q3_K].vec_dot = vec_dot_q3_K;
+    t[GgmlType::Q2_K].vec_dot = vec_dot_k16<K16Q2>;
+    t[GgmlType::Q3_K].vec_dot = vec_dot_k16<K16Q3>;
     t[GgmlType::Q4_K].vec_dot = vec_dot_q45_K<false, block_q4_K>;
     t[GgmlType::Q5_K].vec_dot = vec_dot_q45_K<true, block_q5_K>;
-    t[GgmlType::Q6_K].vec_dot = vec_dot_q6_K;
+    t[GgmlType::Q6_K].vec_dot = vec_dot_k16<K16Q6>;
     t[GgmlType::Q8_K].from_f32 = from_f32_q8_K;
 }
 
@@ -480,6 +603,9 @@ namespace qs {
 
 const GemmTile* gemm_tile_kquants_avx512(GgmlType t) {
     switch (t) {
+        case GgmlType::Q2_K: return &k16_tile_for<K16Q2>;
+        case GgmlType::Q3_K: return &k16_tile_for<K16Q3>;
+        case GgmlType::Q6_K: return &k16_tile_for<K16Q6>;
         case GgmlType::Q4_K: return &k45_tile_for<false, block_q4_K>;
         case GgmlType::Q5_K: return &k45_tile_for<true, block_q5_K>;
         default: return nullptr;

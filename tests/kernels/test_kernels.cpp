@@ -486,13 +486,13 @@ TEST(Matmul, KQuantsMatchDequantizedDot) {
 
 // At the SIMD levels the integer types' row kernels repeat the tile kernels' float operations, so
 // a batch gives exactly what one-token calls give (as llama.cpp does for types it does not
-// repack); likewise q4_K/q5_K's AVX-512 tiles.
+// repack); likewise the K-quants' AVX-512 tiles.
 TEST(Matmul, SimdBatchIsBitIdenticalToOneTokenCalls) {
     std::mt19937 rng(12);
     const int64_t n = 7, m = 9;
     for (Isa isa : simd_levels())
-    for (GgmlType t : {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q4_1, GgmlType::Q5_1, GgmlType::Q4_K,
-                       GgmlType::Q5_K}) {
+    for (GgmlType t : {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q4_1, GgmlType::Q5_1, GgmlType::Q2_K,
+                       GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
         // Legacy types: k crosses the 2048-element chunk boundary and ends on an odd block.
         const int64_t k = type_traits(t).block_size == 256 ? 4096 + 3 * 256 : 4096 + 3 * 32;
         const auto w = random_row(t, k * n, rng);
