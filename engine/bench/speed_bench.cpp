@@ -169,13 +169,12 @@ WeightFootprint model_weight_footprint(const Model& model) {
     const ModelWeights& w = model.weights();
     WeightFootprint f;
     add_view(f, w.token_embd);
-    if (!w.output_tied) add_view(f, w.output);
+    for (const WeightView* m : model_weights_matrices(w))
+        if (m != &w.output || !w.output_tied) add_view(f, *m);  // a tied output is token_embd, counted once
     add_vector(f, w.output_norm);
     add_vector(f, w.rope_freqs);
-    for (const LayerWeights& l : w.layers) {
-        for (const WeightView* v : {&l.wq, &l.wk, &l.wv, &l.wo, &l.ffn_gate, &l.ffn_up, &l.ffn_down}) add_view(f, *v);
+    for (const LayerWeights& l : w.layers)
         for (const std::vector<float>* v : {&l.attn_norm, &l.ffn_norm, &l.bq, &l.bk, &l.bv}) add_vector(f, *v);
-    }
     return f;
 }
 

@@ -289,28 +289,32 @@ struct alignas(64) K45Group {
 };
 static_assert(sizeof(K45Group<false>) == 4096 + 128 + 256 + 64);
 static_assert(sizeof(K45Group<true>) == 2048 + 128 + 256 + 64);
-// A packed activation super-block: q8_K's quants and scale, and the quant sums of each sub-block.
-struct alignas(32) K45X {
+// A packed activation super-block, shared by the K-quant tiles: q8_K's quants, scale and sums of
+// 16 quants (q2_K/q3_K/q6_K sub-blocks), and the sums of 32 (q4_K/q5_K sub-blocks).
+struct alignas(64) KX {
     int8_t qs[QK_K];
     float d;
+    int16_t bsums[QK_K / 16];
     int16_t bsum32[QK_K / 32];
     uint8_t pad[12];
 };
-static_assert(sizeof(K45X) == 288);
+static_assert(sizeof(KX) == 320);
 
-template <bool kNibbles>
-size_t k45_w_packed_bytes(int64_t k) { return size_t(k / QK_K) * sizeof(K45Group<kNibbles>); }
-size_t k45_x_packed_bytes(int64_t k) { return size_t(k / QK_K) * sizeof(K45X); }
-void k45_pack_x(int64_t k, const char* row, char* out) {
+size_t kx_packed_bytes(int64_t k) { return size_t(k / QK_K) * sizeof(KX); }
+void kx_pack(int64_t k, const char* row, char* out) {
     const auto* x = reinterpret_cast<const block_q8_K*>(row);
-    auto* o = reinterpret_cast<K45X*>(out);
+    auto* o = reinterpret_cast<KX*>(out);
     for (int64_t i = 0; i < k / QK_K; ++i) {
         std::memcpy(o[i].qs, x[i].qs, QK_K);
         o[i].d = x[i].d;
+        std::memcpy(o[i].bsums, x[i].bsums, sizeof o[i].bsums);
         for (int s = 0; s < QK_K / 32; ++s) o[i].bsum32[s] = int16_t(x[i].bsums[2 * s] + x[i].bsums[2 * s + 1]);
         std::memset(o[i].pad, 0, sizeof o[i].pad);
     }
 }
+
+template <bool kNibbles>
+size_t k45_w_packed_bytes(int64_t k) { return size_t(k / QK_K) * sizeof(K45Group<kNibbles>); }
 
 // A super-block's 256 quants as unsigned bytes in element order (q5_K with its fifth bit).
 template <bool kFifthBit, typename Block>
@@ -370,9 +374,9 @@ struct K45Tile {
                 for (int c = 0; c < C; ++c) acc[g][c] = _mm512_setzero_ps();
             for (int64_t i = 0; i < k / QK_K; ++i) {
                 const K45Group<kNibbles>* wg[G];
-                const K45X* xb[C];
+                const KX* xb[C];
                 for (int g = 0; g < G; ++g) wg[g] = reinterpret_cast<const K45Group<kNibbles>*>(w + size_t(g) * ws) + i;
-                for (int c = 0; c < C; ++c) xb[c] = reinterpret_cast<const K45X*>(x + size_t(c) * xs) + i;
+                for (int c = 0; c < C; ++c) xb[c] = reinterpret_cast<const KX*>(x + size_t(c) * xs) + i;
                 __m512i isum[G][C];
                 for (int g = 0; g < G; ++g)
                     for (int c = 0; c < C; ++c) isum[g][c] = _mm512_setzero_si512();
@@ -447,8 +451,8 @@ constexpr GemmTile k45_tile_for{kK45Groups * kGroupRows,
                                 kK45Cols,
                                 k45_w_packed_bytes<!kFifthBit>,
                                 nullptr,
-                                k45_x_packed_bytes,
-                                k45_pack_x,
+                                kx_packed_bytes,
+                                kx_pack,
                                 GroupTileTable<K45Tile<!kFifthBit>::template For, kGroupRows, kK45Groups, kK45Cols>::run,
                                 QK_K,
                                 kWholeRow,
@@ -470,26 +474,7 @@ struct alignas(64) K16Group {
     uint16_t d[kGroupRows], dmin[kGroupRows];  // fp16 bits (dmin: q2_K only)
 };
 static_assert(sizeof(K16Group) == 4096 + 256 + 512 + 64);
-struct alignas(64) K16X {  // a packed q8_K super-block
-    int8_t qs[QK_K];
-    float d;
-    int16_t bsums[QK_K / 16];
-    uint8_t pad[28];
-};
-static_assert(sizeof(K16X) == 320);
-
 size_t k16_w_packed_bytes(int64_t k) { return size_t(k / QK_K) * sizeof(K16Group); }
-size_t k16_x_packed_bytes(int64_t k) { return size_t(k / QK_K) * sizeof(K16X); }
-void k16_pack_x(int64_t k, const char* row, char* out) {
-    const auto* x = reinterpret_cast<const block_q8_K*>(row);
-    auto* o = reinterpret_cast<K16X*>(out);
-    for (int64_t i = 0; i < k / QK_K; ++i) {
-        std::memcpy(o[i].qs, x[i].qs, QK_K);
-        o[i].d = x[i].d;
-        std::memcpy(o[i].bsums, x[i].bsums, sizeof o[i].bsums);
-        std::memset(o[i].pad, 0, sizeof o[i].pad);
-    }
-}
 
 template <class T>
 void k16_pack_group(int64_t k, const char* rows, size_t row_stride, int nrows, char* out) {
@@ -527,9 +512,9 @@ struct K16Tile {
                 for (int c = 0; c < C; ++c) acc[g][c] = _mm512_setzero_ps();
             for (int64_t i = 0; i < k / QK_K; ++i) {
                 const K16Group* wg[G];
-                const K16X* xb[C];
+                const KX* xb[C];
                 for (int g = 0; g < G; ++g) wg[g] = reinterpret_cast<const K16Group*>(w + size_t(g) * ws) + i;
-                for (int c = 0; c < C; ++c) xb[c] = reinterpret_cast<const K16X*>(x + size_t(c) * xs) + i;
+                for (int c = 0; c < C; ++c) xb[c] = reinterpret_cast<const KX*>(x + size_t(c) * xs) + i;
                 __m512i isum[G][C];
                 for (int g = 0; g < G; ++g)
                     for (int c = 0; c < C; ++c) isum[g][c] = _mm512_setzero_si512();
@@ -576,8 +561,8 @@ constexpr GemmTile k16_tile_for{kK45Groups * kGroupRows,
                                 kK45Cols,
                                 k16_w_packed_bytes,
                                 nullptr,
-                                k16_x_packed_bytes,
-                                k16_pack_x,
+                                kx_packed_bytes,
+                                kx_pack,
                                 GroupTileTable<K16Tile<T>::template For, kGroupRows, kK45Groups, kK45Cols>::run,
                                 QK_K,
                                 kWholeRow,

@@ -1,5 +1,7 @@
 #include "model/model_weights.h"
 
+#include <utility>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -112,16 +114,16 @@ ModelWeights model_weights_bind(const ModelHParams& hp, const TensorLookup& look
     return w;
 }
 
-std::vector<WeightView*> model_weights_matrices(ModelWeights& w) {
-    std::vector<WeightView*> matrices = {&w.output};
-    for (LayerWeights& l : w.layers)
-        for (WeightView* m : {&l.wq, &l.wk, &l.wv, &l.wo, &l.ffn_gate, &l.ffn_up, &l.ffn_down}) matrices.push_back(m);
+std::vector<const WeightView*> model_weights_matrices(const ModelWeights& w) {
+    std::vector<const WeightView*> matrices = {&w.output};
+    for (const LayerWeights& l : w.layers)
+        for (const WeightView* m : {&l.wq, &l.wk, &l.wv, &l.wo, &l.ffn_gate, &l.ffn_up, &l.ffn_down}) matrices.push_back(m);
     return matrices;
 }
 
-std::vector<const WeightView*> model_weights_matrices(const ModelWeights& w) {
-    std::vector<const WeightView*> out;
-    for (WeightView* m : model_weights_matrices(const_cast<ModelWeights&>(w))) out.push_back(m);
+std::vector<WeightView*> model_weights_matrices(ModelWeights& w) {
+    std::vector<WeightView*> out;  // the same list, writable: w itself is
+    for (const WeightView* m : model_weights_matrices(std::as_const(w))) out.push_back(const_cast<WeightView*>(m));
     return out;
 }
 

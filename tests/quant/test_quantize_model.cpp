@@ -177,7 +177,9 @@ TEST(QuantizeModel, TinyModelToFileKeepsShapesMetadataAndPlannedTypes) {
         // ... and so does its estimate of the copies a Model packs at load on this CPU (computed
         // from shapes there, by packing here; zero on CPUs without the packed kernels).
         EXPECT_EQ(est.packed_bytes, Model::load(out)->packed_bytes());
-        if (cpu_best_isa() == Isa::Avx512 && cpu_features().avx512vnni) EXPECT_GT(est.packed_bytes, 0u);
+        if (cpu_best_isa() == Isa::Avx512 && cpu_features().avx512vnni) {
+            EXPECT_GT(est.packed_bytes, 0u);
+        }
     }
 }
 
