@@ -66,6 +66,24 @@ void chart_export(const ChartSpec& spec, const QString& path, QSize size) {
     chart_export(*view, path, size);
 }
 
+QByteArray chart_svg_bytes(const ChartSpec& spec, QSize size) {
+    std::unique_ptr<ChartView> view(chart_view_create(nullptr));
+    view->widget()->resize(size);
+    view->set_chart(spec);
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
+    QSvgGenerator svg;
+    svg.setOutputDevice(&buffer);
+    svg.setSize(size);
+    svg.setViewBox(QRect(QPoint(0, 0), size));
+    svg.setTitle(spec.title);
+    QPainter painter(&svg);
+    view->render_to(painter, QRectF(QPointF(0, 0), QSizeF(size)));
+    painter.end();
+    return bytes;
+}
+
 QByteArray chart_png_bytes(const ChartSpec& spec, QSize size) {
     std::unique_ptr<ChartView> view(chart_view_create(nullptr));
     view->widget()->resize(size);

@@ -28,6 +28,7 @@
 #include "pages/roi_page.h"
 #include "pages/run_page.h"
 #include "precision_list_model.h"
+#include "cost/cost_model.h"
 #include "report/report.h"
 #include "results_charts.h"
 #include "results_csv.h"
@@ -111,6 +112,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
         if (!p.isEmpty()) export_chart(charts_page_->tabs()->currentIndex(), p);
     });
     connect(roi_page_, &RoiPage::changed, this, &MainWindow::refresh_charts);
+    connect(charts_page_, &ChartsPage::task_changed, this, &MainWindow::refresh_charts);
     connect_controller();
     build_menus();
     if (options_.use_settings) restore_settings();
@@ -265,6 +267,19 @@ void MainWindow::cancel_all() {
 bool MainWindow::running() const { return controller_->running(); }
 
 void MainWindow::refresh_charts() {
+    charts_page_->set_tasks(chart_tasks(results_->grid()));
+    const ChartInputs in = chart_inputs();
+    charts_page_->set_charts(all_charts(in));
+    // The summary table shows the same sizes and costs as the charts.
+    SummaryExtras extras;
+    extras.bits_per_weight = in.bits_per_weight;
+    extras.weight_bytes = in.memory_bytes;
+    extras.cost_per_mtok = in.cost_per_mtok;
+    extras.cost_note = in.cost_note;
+    results_page_->set_summary_extras(extras);
+}
+
+ChartInputs MainWindow::chart_inputs() const {
     ChartInputs in;
     in.runs = &shown_runs_;
     in.grid = &results_->grid();
@@ -272,11 +287,18 @@ void MainWindow::refresh_charts() {
         if (e.estimated) {
             const QString spec = QString::fromStdString(e.recipe.to_string());
             in.bits_per_weight[spec] = e.estimate.bits_per_weight();
-            in.memory_bytes[spec] = double(e.memory_bytes);
+            in.memory_bytes[spec] = double(e.estimate.tensor_bytes);
         }
-    in.hardware_price_per_hour = roi_page_->price_per_hour();
+    in.task = charts_page_->task();
+    const ResultsGrid& g = results_->grid();
+    const double usd_per_hour = roi_page_->price_per_hour();
+    for (int r = 0; r < g.rows().size(); ++r)
+        if (const Metric* tg = g.find(r, "tg_tps"); tg && tg->value > 0 && usd_per_hour > 0)
+            in.cost_per_mtok[g.rows()[r].label] = qs::cost_per_mtok(tg->value, usd_per_hour);
+    if (!in.cost_per_mtok.isEmpty())
+        in.cost_note = tr("$%1/h with the generation speed measured on the bench machine").arg(usd_per_hour);
     in.api_prices = roi_page_->api_output_prices();
-    charts_page_->set_charts(all_charts(in));
+    return in;
 }
 
 void MainWindow::report_error(const QString& message) {
@@ -306,11 +328,17 @@ void MainWindow::export_chart(int chart, const QString& path) {
 }
 
 void MainWindow::export_report(const QString& path) {
+    const ChartInputs charts = chart_inputs();
     ReportInputs in;
     in.runs = shown_runs_;
     in.baseline = results_page_->baseline();
-    for (auto* v : charts_page_->views()) in.charts.push_back(v->chart());
-    in.recommendation = roi_page_->recommendation();
+    in.reference = results_page_->reference();
+    in.extras.bits_per_weight = charts.bits_per_weight;
+    in.extras.weight_bytes = charts.memory_bytes;
+    in.extras.cost_per_mtok = charts.cost_per_mtok;
+    in.extras.cost_note = charts.cost_note;
+    in.api_prices = charts.api_prices;
+    in.recommendation.headline = roi_page_->recommendation();
     try {
         if (QFileInfo(path).suffix().toLower() == "pdf") report_write_pdf(path, in);
         else report_write_html(path, in);

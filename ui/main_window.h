@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "results_charts.h"
 #include "store/run_record.h"
 
 class QTabWidget;
@@ -84,6 +85,7 @@ private:
     void build_menus();
     void connect_controller();
     void refresh_charts();
+    ChartInputs chart_inputs() const;  // the charts' inputs from what the window shows (report too)
     void report_error(const QString& message);
     QString ask_save_path(const QString& title, const QString& filter, const QString& suggested);
     QString ask_open_path(const QString& title, const QString& filter, const char* folder_key);

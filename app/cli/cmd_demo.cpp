@@ -21,7 +21,7 @@
 #include "cost/price_table.h"
 #include "demo/demo_assets.h"
 #include "demo/demo_matrix.h"
-#include "demo_render.h"
+#include "report_render.h"
 #include "demo_summary.h"
 #include "eval_output.h"
 #include "jobs/job_runner.h"
@@ -114,21 +114,27 @@ void run(const DemoCliOptions& o, const GlobalOptions& global) {
 
     std::vector<std::string> files = {(out / "results.db").string(), (out / "results.csv").string(),
                                       (out / "results.json").string(), (out / "summary.md").string()};
-    if (demo_render_available()) {
-        DemoRenderInputs render;
-        render.run = &result;
-        render.out_dir = out.string();
-        render.usd_per_hour = hw->usd_per_hour;
+    if (report_render_available()) {
+        ReportRenderInputs render;
+        render.runs = {result};
+        render.baseline = result.baseline;
+        for (const JobRecord& j : result.jobs)
+            if (const Metric* c = metric_find(j.metrics, "cost_per_mtok")) render.cost_per_mtok.push_back({j.precision, c->value});
+        render.cost_note = fmt::format("{} at ${}/h with the generation speed measured on this machine", hw->name, hw->usd_per_hour);
         for (const ApiPrice& a : prices.apis) render.api_prices.push_back({a.label(), a.usd_per_mtok_output});
         render.recommendation = recommendation;
         render.offscreen = o.headless || !has_display();
-        for (std::string& f : demo_render(render)) files.push_back(std::move(f));
+        for (std::string& f : charts_render(render, (out / "charts").string())) files.push_back(std::move(f));
+        for (const char* name : {"report.html", "report.pdf"}) {
+            report_render(render, (out / name).string());
+            files.push_back((out / name).string());
+        }
     }
 
     fmt::print("\n{}\n", table);
     if (!recommendation.empty()) fmt::print("{}\n\n", recommendation);
     for (const std::string& f : files) fmt::print("wrote {}\n", f);
-    if (!demo_render_available())
+    if (!report_render_available())
         fmt::print("charts and the report need the GUI build (configure with -DQS_BUILD_GUI=ON)\n");
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     fmt::print("demo: {} jobs in {:.0f} s; outputs in {}\n", result.jobs.size(), seconds, out.string());
