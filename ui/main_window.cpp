@@ -258,6 +258,19 @@ bool MainWindow::start_run() {
     return true;
 }
 
+bool MainWindow::open_stored_runs(const QList<qint64>& run_ids) {
+    if (!store_) return report_error(tr("no results database is open")), false;
+    std::vector<RunRecord> runs;
+    try {
+        for (qint64 id : run_ids) runs.push_back(store_->load_run(id));
+    } catch (const std::exception& e) {
+        return report_error(QString::fromUtf8(e.what())), false;
+    }
+    results_page_->show_runs(runs);
+    show_page(ResultsTab);
+    return true;
+}
+
 void MainWindow::cancel_all() {
     if (!controller_->running()) return;
     controller_->cancel_all();

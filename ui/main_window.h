@@ -51,6 +51,9 @@ public:
     void show_page(Page page);
 
     bool open_model(const QString& path);
+    // Shows these runs of the results store side by side on the Results page (several models: each
+    // against its own baseline). False, with last_error(), when one cannot be read.
+    bool open_stored_runs(const QList<qint64>& run_ids);
     int add_dataset(const QString& path);
     // Builds the matrix from the pages and starts it; false (with the reason in the log and the
     // status bar) when something is missing or refused.

@@ -60,6 +60,8 @@ void add_scatter_rows(ChartSpec& c, const ResultsGrid& g, const QVector<std::pai
     for (const auto& [row, p] : points) {
         const RowStyle st = precision_style(g, row);
         ChartSeries s{g.rows()[row].label, SeriesKind::Scatter, {p}, st.color};
+        // Beside the marker the precision is enough: the colour says the model, the legend both.
+        if (g.model_count() > 1) s.points[0].label = g.rows()[row].precision;
         s.marker = st.marker;
         c.series.push_back(s);
     }
