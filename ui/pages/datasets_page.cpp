@@ -55,7 +55,11 @@ void DatasetsPage::show_details(int row) {
     if (!e.error.isEmpty()) {
         t += "\nERROR: " + e.error + "\n";
     } else {
-        t += QString("format: %1, %2 %3\n").arg(e.format).arg(e.items).arg(e.is_text() ? "bytes" : "items");
+        t += QString("format: %1%2, %3 %4\n")
+                 .arg(e.format, e.format_source.isEmpty() ? QString() : " (" + e.format_source + ")")
+                 .arg(e.items)
+                 .arg(e.is_text() ? "bytes" : "items");
+        if (!e.is_text()) t += "Each item as scored: the context, then each continuation (✔ = gold).\n";
         for (int i = 0; i < e.preview.size(); ++i) t += QString("\n— item %1 —\n%2\n").arg(i + 1).arg(e.preview[i]);
         if (!e.warnings.isEmpty()) t += "\nSkipped lines:\n" + e.warnings.mid(0, 20).join("\n");
     }
