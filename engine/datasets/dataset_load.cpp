@@ -94,7 +94,7 @@ TaskDataset dataset_load_task(const std::string& name, const std::string& format
     const auto& known = dataset_formats();
     const bool from_name = format.empty() && std::find(known.begin(), known.end(), name) != known.end();
     TaskDataset dataset = dataset_load(from_name ? name : format, path, options);
-    if (from_name) dataset.format_source = "given (the task name)";
+    if (from_name) dataset.format_source = "given as the task name";
     return dataset;
 }
 

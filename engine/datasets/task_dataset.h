@@ -77,7 +77,7 @@ TaskDataset dataset_load(const std::string& format, const std::string& path, con
 
 // A task as `--task NAME=FILE [--format NAME=FORMAT]` names it: `format` when given, else NAME
 // when it is one of dataset_formats(), else detected. format_source says which ("given",
-// "given (the task name)", "detected: <evidence>").
+// "given as the task name", "detected: <evidence>").
 TaskDataset dataset_load_task(const std::string& name, const std::string& format, const std::string& path,
                               const DatasetOptions& options = {});
 
