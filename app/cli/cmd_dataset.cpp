@@ -134,8 +134,9 @@ void run(const DatasetCliOptions& o) {
                                        {"tokenization", task_tokenization_name(tokenization)}, {"shown", shown}});
             continue;
         }
-        fmt::print("{}: {}\n  format {} ({}), {} items{}, {} tokenization\n", t.name, t.path, ds.format, ds.format_source,
-                   ds.items.size(), ds.skipped ? fmt::format(", {} malformed skipped", ds.skipped) : "",
+        fmt::print("{}: {}\n  format {} ({}), {} item{}{}, {} tokenization\n", t.name, t.path, ds.format, ds.format_source,
+                   ds.items.size(), ds.items.size() == 1 ? "" : "s",
+                   ds.skipped ? fmt::format(", {} malformed skipped", ds.skipped) : "",
                    task_tokenization_name(tokenization));
         for (const std::string& w : ds.warnings) fmt::print("  skipped {}\n", w);
         for (size_t i = 0; i < n_show; ++i)
