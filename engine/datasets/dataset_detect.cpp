@@ -66,13 +66,11 @@ bool contains_word(const std::string& text, const std::string& word) {
     return false;
 }
 
-// OpenBookQA ids are "<digit>-<number>" ("7-980", "8-343"); ARC ids start with the source's
-// letters ("Mercury_7175875", "MCAS_2000_4_6", "CSZ10052").
+// OpenBookQA ids are digits, mostly "<digit>-<number>" ("7-980", "8-343"), some a plain number
+// ("1129"); ARC ids start with the source's letters ("Mercury_7175875", "MCAS_2000_4_6", "CSZ10052").
 bool looks_like_obqa_id(const std::string& id) {
-    const size_t dash = id.find('-');
-    if (dash == 0 || dash == std::string::npos || dash + 1 == id.size()) return false;
-    return std::all_of(id.begin(), id.end(), [](char c) { return c == '-' || std::isdigit(static_cast<unsigned char>(c)); }) &&
-           std::count(id.begin(), id.end(), '-') == 1;
+    if (id.empty() || id.front() == '-' || id.back() == '-' || std::count(id.begin(), id.end(), '-') > 1) return false;
+    return std::all_of(id.begin(), id.end(), [](char c) { return c == '-' || std::isdigit(static_cast<unsigned char>(c)); });
 }
 bool looks_like_arc_id(const std::string& id) { return !id.empty() && std::isalpha(static_cast<unsigned char>(id[0])); }
 

@@ -176,6 +176,8 @@ TEST(DatasetQaFormats, ArcAndOpenbookqaAreToldApartOrRefused) {
     const std::string obqa_id = R"({"id": "9-743", )" + record_no_id.substr(1);
     const std::string arc_id = R"({"id": "Mercury_7175875", )" + record_no_id.substr(1);
     EXPECT_EQ(dataset_detect_format(write_file("q1.jsonl", obqa_id)), "openbookqa");
+    EXPECT_EQ(dataset_detect_format(write_file("q4.jsonl", R"({"id": "1129", )" + record_no_id.substr(1))), "openbookqa");
+    EXPECT_CONTAINS(detect_error(write_file("q5.jsonl", R"({"id": "12-", )" + record_no_id.substr(1))), "fit both");
     EXPECT_EQ(dataset_detect_format(write_file("q2.jsonl", arc_id)), "arc");
     const auto additional = write_file("q3.jsonl", R"({"fact1": "the sun is a star", )" + record_no_id.substr(1));
     EXPECT_EQ(dataset_detect_format(additional), "openbookqa");  // OpenBookQA's "Additional" files
