@@ -1,5 +1,6 @@
 // quantscope-cli dataset: the format and why (detected with its evidence, or given), a file whose
-// fields fit two formats refused naming both, and --show's items exactly as scored. The token
+// fields fit two formats refused naming both, and --show's items exactly as scored; eval's
+// progress line and stored settings say the same. The token
 // counts are checked against `tokenize` on the same strings: the context's own encoding (BOS
 // included), and the continuation = the rest of the whole string's encoding.
 #include <gtest/gtest.h>
@@ -81,6 +82,21 @@ TEST(CliDataset, TokenCountsAreTheScorersSplit) {
                   token_count(whole, "whole" + std::to_string(c)))
             << "choice " << c;
     }
+}
+
+TEST(CliDataset, EvalSaysHowEachTaskFileIsReadAndStoresIt) {
+    QS_REQUIRE_SHARED(model, "models/stories260K.gguf");
+    const std::string obqa = write("cli-eval-obqa.jsonl", kObqa);
+    const auto r = qs::test::run_cli("eval --model " + model + " --precisions F32 --task obqa=" + obqa +
+                                         " --task-ctx 128 --threads 1 --json",
+                                     "dataset-eval");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("eval: task obqa: " + obqa + " read as openbookqa (detected: question.stem with ids like '7-980')"),
+              std::string::npos)
+        << r.err;
+    const auto settings = nlohmann::json::parse(r.out)["jobs"][0]["settings"];
+    EXPECT_EQ(settings["format"], "openbookqa");
+    EXPECT_EQ(settings["format_source"], "detected: question.stem with ids like '7-980'");
 }
 
 }  // namespace
