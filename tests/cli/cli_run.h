@@ -1,12 +1,12 @@
-// Runs the built quantscope-cli (QS_CLI_PATH, compiled in) as a user would, through the shell, and
-// gives back its exit code and what it printed.
+// Runs the built quantscope-cli (QS_CLI_PATH) through the shell and collects what it printed.
 #pragma once
+
+#include <sys/wait.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
 
 #include "common/test_paths.h"
 
@@ -24,15 +24,18 @@ inline std::string slurp(const std::string& path) {
     return s.str();
 }
 
-// `command` is run by the shell as it is (quote paths); its stdout and stderr are captured.
-inline CliOutput run_shell(const std::string& command) {
+// `command` is run by the shell as it is (quote paths); `tag` names the files stdout and stderr go
+// to, so tests running at once do not share them.
+inline CliOutput run_shell(const std::string& command, const std::string& tag) {
     const std::string dir = temp_dir();
-    const std::string out = dir + "/cmd.out", err = dir + "/cmd.err";
+    const std::string out = dir + "/" + tag + ".out", err = dir + "/" + tag + ".err";
     const int status = std::system((command + " >'" + out + "' 2>'" + err + "'").c_str());
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
 }
 
-// quantscope-cli with `args` (already quoted for the shell).
-inline CliOutput run_cli(const std::string& args) { return run_shell("'" + std::string(QS_CLI_PATH) + "' " + args); }
+// quantscope-cli with `args` appended as they are (quote paths with spaces).
+inline CliOutput run_cli(const std::string& args, const std::string& tag) {
+    return run_shell("'" + std::string(QS_CLI_PATH) + "' " + args, tag);
+}
 
 }  // namespace qs::test

@@ -53,18 +53,18 @@ TEST(CliReport, EveryPrecisionOnOneLineWithItsPerplexity) {
     }
     const std::string db = dir + "/m1.db";
     const auto eval = run_cli("eval -q --model " + q(model) + " --precisions F32,Q8_0,Q4_K_M,Q4_0 --baseline F32 --ppl " +
-                              q(dir + "/wiki-head.txt") + " --ctx 128 --chunks 6 --kld --task arc=" + q(arc) +
-                              " --limit 24 --db " + q(db));
+                              q(dir + "/wiki-head.txt") + " --ctx 128 --chunks 4 --kld --task arc=" + q(arc) +
+                              " --limit 16 --db " + q(db), "eval");
     ASSERT_EQ(eval.exit_code, 0) << eval.err;
 
     const std::string pdf = dir + "/report.pdf";
-    const auto report = run_cli("report -q --db " + q(db) + " --out " + q(pdf));
+    const auto report = run_cli("report -q --db " + q(db) + " --out " + q(pdf), "report");
     ASSERT_EQ(report.exit_code, 0) << report.err;
-    const auto pages = run_shell("pdfinfo " + q(pdf) + " | sed -n 's/^Pages: *//p'");
+    const auto pages = run_shell("pdfinfo " + q(pdf) + " | sed -n 's/^Pages: *//p'", "pdfinfo");
     ASSERT_EQ(pages.exit_code, 0);
     EXPECT_LE(std::stoi(pages.out), 12);
     EXPECT_GE(std::stoi(pages.out), 3);
-    const auto text = run_shell("pdftotext -layout " + q(pdf) + " -");
+    const auto text = run_shell("pdftotext -layout " + q(pdf) + " -", "pdftotext");
     ASSERT_EQ(text.exit_code, 0) << text.err;
 
     // Each precision's summary row: its name and its perplexity (to >= 4 significant digits) on one line.
@@ -93,7 +93,7 @@ TEST(CliReport, EveryPrecisionOnOneLineWithItsPerplexity) {
 
     // The HTML report is one self-contained, styled file.
     const std::string html_path = dir + "/report.html";
-    ASSERT_EQ(run_cli("report -q --db " + q(db) + " --out " + q(html_path)).exit_code, 0);
+    ASSERT_EQ(run_cli("report -q --db " + q(db) + " --out " + q(html_path), "html").exit_code, 0);
     const std::string html = qs::test::slurp(html_path);
     EXPECT_NE(html.find("<style>"), std::string::npos);
     EXPECT_NE(html.find("@media print"), std::string::npos);
@@ -104,13 +104,13 @@ TEST(CliReport, EveryPrecisionOnOneLineWithItsPerplexity) {
 
 TEST(CliReport, ClearErrors) {
     const std::string dir = qs::test::temp_dir();
-    const auto missing = run_cli("report --db " + q(dir + "/nope.db") + " --out " + q(dir + "/r.pdf"));
+    const auto missing = run_cli("report --db " + q(dir + "/nope.db") + " --out " + q(dir + "/r.pdf"), "missing");
     EXPECT_EQ(missing.exit_code, 1);
     EXPECT_NE(missing.err.find("nope.db: no such results database"), std::string::npos) << missing.err;
     { qs::ResultsStore empty(dir + "/empty.db"); }
-    const auto none = run_cli("report --db " + q(dir + "/empty.db") + " --out " + q(dir + "/r.pdf"));
+    const auto none = run_cli("report --db " + q(dir + "/empty.db") + " --out " + q(dir + "/r.pdf"), "none");
     EXPECT_EQ(none.exit_code, 1);
     EXPECT_NE(none.err.find("holds no run"), std::string::npos) << none.err;
-    const auto format = run_cli("report --db " + q(dir + "/empty.db") + " --run 1 --out " + q(dir + "/r.docx"));
+    const auto format = run_cli("report --db " + q(dir + "/empty.db") + " --run 1 --out " + q(dir + "/r.docx"), "format");
     EXPECT_NE(format.exit_code, 0);
 }
