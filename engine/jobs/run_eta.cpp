@@ -53,6 +53,9 @@ void RunEta::job_progress(int index, const std::string& stage, double fraction, 
         if (j.stage == kPrepareStage) j.prepare_seconds += now - j.stage_started_at;
         j.stage = stage;
         j.stage_started_at = now;
+        // The first report of a stage may come after some of it is done: its pace is measured
+        // from here on.
+        j.stage_start_fraction = std::clamp(fraction, 0.0, 1.0);
     }
     j.fraction = std::clamp(fraction, 0.0, 1.0);
     j.reported_at = now;
@@ -87,24 +90,63 @@ double RunEta::expected_prepare() const {
     }
     if (n) return sum / n;
     for (const Job& j : jobs_)  // one being prepared now, at its pace
-        if (!j.ended && j.stage == kPrepareStage && j.fraction >= kTrustFraction) return (j.reported_at - j.stage_started_at) / j.fraction;
+        if (j.stage == kPrepareStage)
+            if (const double left = stage_left_at_report(j); left >= 0) return j.reported_at - j.stage_started_at + left;
     return -1;
 }
 
+double RunEta::stage_left_at_report(const Job& j) const {
+    const double done = j.fraction - j.stage_start_fraction;
+    if (!j.started || j.ended || j.stage.empty() || done < kTrustFraction || j.reported_at <= j.stage_started_at) return -1;
+    return (1.0 - j.fraction) * (j.reported_at - j.stage_started_at) / done;
+}
+
 double RunEta::projected_eval(const Job& j) const {
-    if (!j.started || j.ended || j.stage.empty() || j.stage == kPrepareStage || j.fraction < kTrustFraction) return -1;
-    const double before = std::max(0.0, j.stage_started_at - j.started_at - j.prepare_seconds);
-    return before + (j.reported_at - j.stage_started_at) / j.fraction;
+    if (j.stage == kPrepareStage) return -1;
+    const double left = stage_left_at_report(j);
+    if (left < 0) return -1;
+    return std::max(0.0, j.reported_at - j.started_at - j.prepare_seconds) + left;
+}
+
+bool RunEta::measured(const Job& j) const { return j.ended && j.eval_seconds >= 0; }
+
+bool RunEta::measured_like(const Job& job) const {
+    return std::any_of(jobs_.begin(), jobs_.end(), [&](const Job& j) { return measured(j) && same_work(job.record, j.record); });
+}
+
+bool RunEta::collects_kld_base(const Job& j) const {
+    // plan_jobs puts the baseline first; its perplexity job also keeps the base pass the KLD jobs
+    // compare against, extra work no other perplexity job does.
+    return j.record.evaluator == EvaluatorKind::Perplexity && j.record.precision == jobs_.front().record.precision &&
+           std::any_of(jobs_.begin(), jobs_.end(), [&](const Job& k) { return similar_work(k.record, j.record); });
+}
+
+double RunEta::speed_ratio(const std::string& p, const std::string& q) const {
+    double sum = 0;
+    int n = 0;
+    for (const Job& a : jobs_)
+        if (measured(a) && a.record.precision == p && !collects_kld_base(a))
+            for (const Job& b : jobs_)
+                if (measured(b) && b.record.precision == q && same_work(a.record, b.record) && b.eval_seconds > 0 &&
+                    !collects_kld_base(b))
+                    sum += a.eval_seconds / b.eval_seconds, ++n;
+    return n ? sum / n : 1.0;
 }
 
 double RunEta::expected_eval(const Job& job) const {
-    // Measured on ended jobs of the same kind of work, then of similar work.
+    // Measured on ended jobs of the same kind of work, then of similar work: of the same precision
+    // if there are some, else of the others, scaled by how this precision's speed compares with
+    // theirs on work both have done.
     for (auto like : {same_work, similar_work}) {
-        double sum = 0;
-        int n = 0;
-        for (const Job& j : jobs_)
-            if (j.ended && j.eval_seconds >= 0 && like(job.record, j.record)) sum += j.eval_seconds, ++n;
-        if (n) return sum / n;
+        double same = 0, other = 0;
+        int n_same = 0, n_other = 0;
+        for (const Job& j : jobs_) {
+            if (!measured(j) || !like(job.record, j.record)) continue;
+            if (j.record.precision == job.record.precision) same += j.eval_seconds, ++n_same;
+            else other += j.eval_seconds * speed_ratio(job.record.precision, j.record.precision), ++n_other;
+        }
+        if (n_same) return same / n_same;
+        if (n_other) return other / n_other;
     }
     // Projected from a running job of that kind.
     for (auto like : {same_work, similar_work})
@@ -115,7 +157,7 @@ double RunEta::expected_eval(const Job& job) const {
     double sum = 0;
     int n = 0;
     for (const Job& j : jobs_)
-        if (j.ended && j.eval_seconds >= 0) sum += j.eval_seconds, ++n;
+        if (measured(j)) sum += j.eval_seconds, ++n;
     if (n) return sum / n;
     for (const Job& j : jobs_)
         if (const double p = projected_eval(j); p >= 0) return p;
@@ -129,13 +171,17 @@ double RunEta::remaining_of(const Job& j, double now, std::vector<std::string>& 
     double eval_elapsed = 0;
     if (j.started) {
         if (j.stage == kPrepareStage) {
-            const double in_stage = now - j.stage_started_at;
-            const double total = j.fraction >= kTrustFraction ? (j.reported_at - j.stage_started_at) / j.fraction : expected_prepare();
+            const double left = stage_left_at_report(j);
+            const double total = left >= 0 ? j.reported_at - j.stage_started_at + left : expected_prepare();
             if (total < 0) return -1;
-            prepare = std::max(0.0, total - in_stage);
+            prepare = std::max(0.0, total - (now - j.stage_started_at));
         } else {
             eval_elapsed = std::max(0.0, now - j.started_at - j.prepare_seconds);
-            if (const double own = projected_eval(j); own >= 0) return std::max(0.0, own - eval_elapsed);
+            // Its own pace, unless it is a bench job (several stages: the current one's pace says
+            // little of the rest) and a bench job has been measured.
+            const double own = projected_eval(j);
+            const bool prefer_measured = j.record.evaluator == EvaluatorKind::Bench && measured_like(j);
+            if (own >= 0 && !prefer_measured) return std::max(0.0, own - eval_elapsed);
         }
     } else if (j.record.precision != kPrecisionFile && !precision_prepared(j.record.precision) &&
                std::find(preparing.begin(), preparing.end(), j.record.precision) == preparing.end()) {

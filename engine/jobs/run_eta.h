@@ -6,8 +6,11 @@
 //     yet is expected to take the mean of those (or the projection of one being prepared now);
 //   - evaluation: per kind of work, i.e. evaluator x dataset (a KLD job is first predicted by the
 //     perplexity job on the same text: the same forward passes), the mean evaluation seconds of
-//     the jobs of that kind that ended done, else the projection of one running (its evaluation
-//     time so far / the fraction of its stage done), else the mean over every kind measured.
+//     the jobs of that kind that ended done: of the same precision when there are some, else of
+//     other precisions scaled by the measured speed ratio of the two precisions on work both have
+//     done (Q8_0 runs faster than F16 on most CPUs; the baseline's perplexity job, which also keeps
+//     the KLD base pass, is no measure of its precision's speed); else the projection of one running (its
+//     evaluation time so far / the fraction of its stage done); else the mean over every kind.
 // A running job is predicted from its own pace once a few percent of its stage is done. The
 // remaining work of the jobs not yet ended is divided among the workers (bench jobs run alone).
 // Before anything is measured the estimate is unknown (-1).
@@ -52,6 +55,7 @@ private:
         std::string stage;
         double stage_started_at = 0;
         double fraction = 0;          // of the current stage
+        double stage_start_fraction = 0;  // its fraction when the stage was first reported
         double reported_at = 0;       // when `fraction` was reported (paces are measured up to then)
         double prepare_seconds = 0;   // time spent in kPrepareStage
         double eval_before_stage = 0; // evaluation seconds of the stages before the current one
@@ -59,9 +63,17 @@ private:
     };
     int find(int index) const;
     bool precision_prepared(const std::string& precision) const;
+    bool measured(const Job& j) const;      // ended done: its evaluation seconds are a measurement
+    bool collects_kld_base(const Job& j) const;  // the baseline's perplexity job in a run with KLD jobs
+    // Evaluation time of precision p over that of q on the same kinds of work (1 when none in common).
+    double speed_ratio(const std::string& p, const std::string& q) const;
     double expected_prepare() const;        // -1 unknown
     double expected_eval(const Job& job) const;  // -1 unknown
     double projected_eval(const Job& job) const; // -1 when too early to tell
+    // Seconds the current stage still needed when last reported, at its pace since it was first
+    // reported; -1 when too early to tell.
+    double stage_left_at_report(const Job& j) const;
+    bool measured_like(const Job& job) const;    // a job of the same kind of work has been measured
     double remaining_of(const Job& job, double now, std::vector<std::string>& preparing) const;
 
     std::vector<Job> jobs_;

@@ -69,15 +69,41 @@ TEST(RunEta, ProjectsFromTheRunningJobThenFromMeasuredKinds) {
     // 1 s of preparation left (own pace) + 10; KLD 10; task 4 (measured): 25.
     EXPECT_NEAR(eta.remaining_seconds(17), 25, 1e-9);
     eta.job_progress(2, "perplexity", 0.0, 18);
-    eta.job_ended(2, JobStatus::Done, 26);  // 8 s of evaluation: the perplexity mean is now 9
-    // KLD 9 + task 4.
-    EXPECT_NEAR(eta.remaining_seconds(26), 13, 1e-9);
+    eta.job_ended(2, JobStatus::Done, 26);  // 8 s of evaluation
+    // KLD: like Q8_0's own perplexity job, 8; task: F16's 4 s. (F16's perplexity job also kept the
+    // KLD base pass: it says nothing of how fast F16 is against Q8_0.)
+    EXPECT_NEAR(eta.remaining_seconds(26), 8 + 4, 1e-9);
     // Cancelled jobs are not measurements, and they take no more time.
     eta.job_started(3, 26);
     eta.job_progress(3, "kld", 0.01, 26.5);
     eta.job_ended(3, JobStatus::Cancelled, 27);
     eta.job_ended(4, JobStatus::Cancelled, 27);
     EXPECT_EQ(eta.remaining_seconds(27), 0);
+}
+
+TEST(RunEta, OtherPrecisionsAreScaledByTheMeasuredSpeedRatio) {
+    // No KLD: every perplexity job is a measure of its precision's speed.
+    qs::RunEta eta({job(0, "file", EvaluatorKind::Perplexity, "wiki"), job(1, "file", EvaluatorKind::Task, "arc"),
+                    job(2, "F16", EvaluatorKind::Perplexity, "wiki"), job(3, "F16", EvaluatorKind::Task, "arc")},
+                   1);
+    double t = 0;
+    auto run = [&](int index, double seconds) {
+        eta.job_started(index, t);
+        eta.job_progress(index, "perplexity", 0.0, t);
+        t += seconds;
+        eta.job_ended(index, JobStatus::Done, t);
+    };
+    run(0, 10);
+    run(1, 5);
+    EXPECT_EQ(eta.remaining_seconds(t), -1);  // how long preparing F16 takes is not known yet
+    // F16's first job: 1 s of preparation, then twice the time the file's own type took.
+    eta.job_started(2, t);
+    eta.job_progress(2, "quantize", 0.0, t);
+    t += 1;
+    eta.job_progress(2, "perplexity", 0.0, t);
+    t += 20;
+    eta.job_ended(2, JobStatus::Done, t);
+    EXPECT_NEAR(eta.remaining_seconds(t), 5 * 2.0, 1e-9);
 }
 
 TEST(RunEta, WorkersShareTheWorkButBenchJobsRunAlone) {
@@ -90,4 +116,17 @@ TEST(RunEta, WorkersShareTheWorkButBenchJobsRunAlone) {
     eta.job_ended(0, JobStatus::Done, 6);  // the model file as it is: no preparation
     // Job 1 (6 s, by the only measurement) shared by 2 workers; the bench job (6 s) alone.
     EXPECT_NEAR(eta.remaining_seconds(6), 6 / 2.0 + 6, 1e-9);
+}
+
+// The first report of a stage can come when part of it is done (reports are throttled): the pace
+// is measured from that report on, not as if the stage had begun then.
+TEST(RunEta, AStageFirstSeenHalfwayIsPacedFromThere) {
+    qs::RunEta eta({job(0, "file", EvaluatorKind::Task, "arc")}, 1);
+    eta.job_started(0, 0);
+    eta.job_progress(0, "task items", 0.3, 10);
+    EXPECT_EQ(eta.remaining_seconds(10), -1);  // one report: no pace yet
+    eta.job_progress(0, "task items", 0.4, 11);
+    // 10 % per second: 6 s left at 11 s, 5 s at 12 s.
+    EXPECT_NEAR(eta.remaining_seconds(11), 6, 1e-9);
+    EXPECT_NEAR(eta.remaining_seconds(12), 5, 1e-9);
 }
