@@ -97,9 +97,11 @@ TEST(JobMatrix, UserNamesOfPrecisionsGoWithEveryJob) {
     m.precision_names = {{"Q4_K_M+ffn_down=q8_0", "down in q8"}};  // by the canonical string
     const auto jobs = qs::plan_jobs(m);
     for (const auto& j : jobs) {
-        if (j.precision == "F16") EXPECT_EQ(j.precision_name, "");  // no name: the recipe string is shown
-        else if (j.precision == "Q4_K_M+ffn_down=q8_0") EXPECT_EQ(j.precision_name, "down in q8");
-        else {
+        if (j.precision == "F16") {
+            EXPECT_EQ(j.precision_name, "");  // no name: the recipe string is shown
+        } else if (j.precision == "Q4_K_M+ffn_down=q8_0") {
+            EXPECT_EQ(j.precision_name, "down in q8");
+        } else {
             EXPECT_EQ(j.precision, "Q8_0+.*=nf4");
             EXPECT_EQ(j.precision_name, "NF4");  // a preset given by its name
         }

@@ -161,8 +161,11 @@ TEST(MainWindow, CancellingMidRunKeepsTheWindowUsableAndFinishedJobsStored) {
     // The queue says which jobs were cancelled: not a full bar reading 100 %.
     for (const auto& row : w.queue()->rows()) {
         const QString progress = w.queue()->index(row.job.index, JobQueueModel::Progress).data().toString();
-        if (row.job.status == JobStatus::Cancelled) EXPECT_EQ(progress, "cancelled");
-        if (row.job.status == JobStatus::Done) EXPECT_EQ(progress, "100 %");
+        if (row.job.status == JobStatus::Cancelled) {
+            EXPECT_EQ(progress, "cancelled");
+        } else if (row.job.status == JobStatus::Done) {
+            EXPECT_EQ(progress, "100 %");
+        }
     }
     EXPECT_LT(w.run_page()->overall()->value(), 1000);
     // What finished is in the store.

@@ -182,7 +182,9 @@ TEST(WindowPrecisions, EtaIsWithinHalfOfTheRestOfTheRunAndNamesAreKept) {
     const RunRecord stored = ResultsStore((dir + "/eta.db").toStdString()).load_run(run.id);
     for (const auto& j : stored.jobs) {
         EXPECT_EQ(j.precision_name, j.precision == "F16" ? "" : "my q8") << j.precision;
-        if (j.precision != "F16") EXPECT_EQ(j.precision, "Q8_0+ffn_down=q8_0");
+        if (j.precision != "F16") {
+            EXPECT_EQ(j.precision, "Q8_0+ffn_down=q8_0");
+        }
     }
     const QString csv = results_csv(w.shown_runs(), "F16");
     EXPECT_TRUE(csv.contains(",my q8\n")) << csv.left(400).toStdString();  // the precision_name column
