@@ -205,6 +205,18 @@ double RunEta::remaining_seconds(double now) const {
     return shared / workers_ + alone;
 }
 
+bool RunEta::rough() const {
+    auto paced = [&](const Job& j) { return measured(j) || projected_eval(j) >= 0; };
+    for (const Job& job : jobs_) {
+        if (job.ended) continue;
+        const bool known = std::any_of(jobs_.begin(), jobs_.end(), [&](const Job& j) {
+            return paced(j) && (same_work(job.record, j.record) || similar_work(job.record, j.record));
+        });
+        if (!known) return true;
+    }
+    return false;
+}
+
 double RunEta::job_remaining_seconds(int index, double now) const {
     const int i = find(index);
     if (i < 0) return -1;

@@ -46,6 +46,9 @@ public:
     double remaining_seconds(double now) const;
     // Seconds until job `index` ends, counted from when it starts (0 once ended, -1 unknown).
     double job_remaining_seconds(int index, double now) const;
+    // True while some job left is of a kind of work nothing has measured yet (neither an ended job
+    // nor the pace of a running one): remaining_seconds() then guesses it from other kinds.
+    bool rough() const;
 
 private:
     struct Job {

@@ -49,6 +49,7 @@ TEST(RunEta, ProjectsFromTheRunningJobThenFromMeasuredKinds) {
     // 5 + 10 (task) + (2 + 10) (Q8_0 ppl) + 10 (kld) + 10 (task) = 47.
     EXPECT_NEAR(eta.job_remaining_seconds(0, 7), 5, 1e-9);
     EXPECT_NEAR(eta.remaining_seconds(7), 47, 1e-9);
+    EXPECT_TRUE(eta.rough());  // the task jobs are guessed from the perplexity job
     // Between reports the estimate counts down.
     EXPECT_NEAR(eta.remaining_seconds(8), 46, 1e-9);
 
@@ -60,6 +61,7 @@ TEST(RunEta, ProjectsFromTheRunningJobThenFromMeasuredKinds) {
     // Task 3 s left (own pace); Q8_0 ppl 2 + 10 (measured perplexity); KLD 10 (like perplexity on
     // the same text); Q8_0 task 4 (projected from the running task job): 3 + 12 + 10 + 4 = 29.
     EXPECT_NEAR(eta.remaining_seconds(13), 29, 1e-9);
+    EXPECT_FALSE(eta.rough());  // every kind left has a measure: perplexity (and KLD like it), task
 
     eta.job_ended(1, JobStatus::Done, 16);
     // Q8_0's perplexity job starts and prepares: prepared precisions are not counted twice.

@@ -41,6 +41,7 @@ public:
     double overall_fraction() const;  // done and failed jobs count 1, running and cancelled ones the fraction reached
     double overall_eta_seconds() const;  // -1 unknown; RunEta::remaining_seconds now
     double job_eta_seconds(int job_index) const;  // -1 unknown; RunEta::job_remaining_seconds now
+    bool overall_eta_rough() const { return eta_.rough(); }  // some kind of job left has not been measured
     int ended_count() const;
 
     int rowCount(const QModelIndex& parent = {}) const override;
