@@ -65,7 +65,8 @@ nlohmann::json eval_json(const RunRecord& run, const std::string& db_path, const
     nlohmann::json jobs = nlohmann::json::array();
     for (const JobRecord& j : run.jobs) {
         jobs.push_back({
-            {"index", j.index}, {"id", j.id}, {"precision", j.precision}, {"evaluator", evaluator_name(j.evaluator)},
+            {"index", j.index}, {"id", j.id}, {"precision", j.precision},
+            {"precision_name", j.precision_name}, {"evaluator", evaluator_name(j.evaluator)},
             {"dataset", j.dataset}, {"dataset_path", j.dataset_path}, {"dataset_hash", j.dataset_hash},
             {"status", job_status_name(j.status)}, {"error", j.error}, {"seconds", j.seconds},
             {"finished_at", j.finished_at},
@@ -86,11 +87,11 @@ nlohmann::json eval_json(const RunRecord& run, const std::string& db_path, const
 void eval_write_csv(const RunRecord& run, const std::string& path) {
     std::ofstream out(path, std::ios::binary);
     if (!out) fail_file(path, "cannot write the CSV file");
-    out << "run_id,job,precision,evaluator,dataset,status,metric,value,stderr,ci_low,ci_high,unit,seconds,error\n";
+    out << "run_id,job,precision,evaluator,dataset,status,metric,value,stderr,ci_low,ci_high,unit,seconds,error,precision_name\n";
     for (const JobRecord& j : run.jobs) {
         const std::string prefix = fmt::format("{},{},{},{},{},{},", run.id, j.index, csv_field(j.precision),
                                                evaluator_name(j.evaluator), csv_field(j.dataset), job_status_name(j.status));
-        const std::string suffix = fmt::format(",{:.3f},{}\n", j.seconds, csv_field(j.error));
+        const std::string suffix = fmt::format(",{:.3f},{},{}\n", j.seconds, csv_field(j.error), csv_field(j.precision_name));
         if (j.metrics.empty()) out << prefix << ",,,,," << suffix;
         for (const Metric& m : j.metrics) {
             const MetricInfo* info = metric_info(m.key);
@@ -107,7 +108,7 @@ void eval_print_table(const RunRecord& run) {
     fmt::print("{:>3}  {:<22} {:<10} {:<18} {:<9} {:>8}  {}\n", "job", "precision", "evaluator", "dataset", "status",
                "seconds", "metrics");
     for (const JobRecord& j : run.jobs) {
-        fmt::print("{:>3}  {:<22} {:<10} {:<18} {:<9} {:>8.1f}  {}\n", j.index, j.precision, evaluator_name(j.evaluator),
+        fmt::print("{:>3}  {:<22} {:<10} {:<18} {:<9} {:>8.1f}  {}\n", j.index, precision_label(j), evaluator_name(j.evaluator),
                    dataset_cell(j), job_status_name(j.status), j.seconds,
                    j.status == JobStatus::Failed ? j.error : headline(j));
     }

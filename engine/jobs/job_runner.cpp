@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -176,6 +177,12 @@ void JobRunner::cancel_all() {
 void JobRunner::Impl::prepare() {
     specs = plan_jobs(matrix);
     base = Model::load(matrix.model_path);
+    // A PATTERN=TYPE modifier that applies to no tensor (a typo) refuses the run; other reasons a
+    // recipe cannot apply (a row no type fits) fail that precision's jobs alone.
+    std::set<std::string> checked;
+    for (const JobSpec& s : specs)
+        if (s.precision != kPrecisionFile && checked.insert(s.precision).second)
+            PrecisionRecipe::parse(s.precision).check_modifiers(base->file());
     tokenizer = Tokenizer::from_gguf(base->file());
     if (!matrix.ppl_path.empty()) ppl_tokens = tokenizer->encode(perplexity_read_text(matrix.ppl_path), true);
 
@@ -216,6 +223,7 @@ void JobRunner::Impl::prepare() {
         JobRecord j;
         j.index = s.index;
         j.precision = s.precision;
+        j.precision_name = s.precision_name;
         j.evaluator = s.evaluator;
         j.dataset = s.dataset;
         j.dataset_path = s.dataset_path;

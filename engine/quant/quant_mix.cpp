@@ -123,6 +123,13 @@ std::optional<QuantMix> quant_mix_from_name(std::string_view name) {
 const char* quant_mix_name(QuantMix mix) { return mix_entry(mix).name; }
 GgmlType quant_mix_default_type(QuantMix mix) { return mix_entry(mix).default_type; }
 
+std::vector<MixTensor> mix_tensors_from_gguf(const GgufFile& file) {
+    std::vector<MixTensor> tensors;
+    tensors.reserve(file.tensors().size());
+    for (const GgufTensorInfo& t : file.tensors()) tensors.push_back({t.name, t.ne, t.type});
+    return tensors;
+}
+
 MixModelInfo mix_model_info_from_gguf(const GgufFile& file) {
     MixModelInfo info;
     info.arch = file.get_string("general.architecture");
@@ -160,11 +167,36 @@ MixContext::MixContext(MixOptions options, MixModelInfo model, const std::vector
             throw Error(fmt::format("tensor type override '{}': invalid regular expression ({})", o.pattern, e.what()));
         }
     }
+    override_matched_.assign(override_patterns_.size(), 0);
+    override_used_.assign(override_patterns_.size(), 0);
+}
+
+void MixContext::check_overrides_used() const {
+    for (size_t k = 0; k < options_.overrides.size(); ++k) {
+        if (override_used_[k]) continue;
+        const TensorTypeOverride& o = options_.overrides[k];
+        const std::string what = fmt::format("tensor type override '{}={}'", o.pattern, type_name(o.type));
+        if (options_.pure) throw Error(what + " has no effect: with +pure every tensor gets the mix's type (as llama-quantize --pure)");
+        if (!type_traits(quant_mix_default_type(options_.mix)).quantized)
+            throw Error(fmt::format("{} has no effect: the {} mix quantizes no tensor", what, quant_mix_name(options_.mix)));
+        if (override_matched_[k])
+            throw Error(what + " has no effect: every tensor it matches is already set by an earlier rule");
+        std::string examples;
+        for (const std::string& name : quantizable_examples_) examples += (examples.empty() ? "" : ", ") + name;
+        throw Error(fmt::format("{}: the pattern '{}' matches no quantizable tensor of this model (they are named like {})",
+                                what, o.pattern, examples.empty() ? std::string("nothing: none is quantizable") : examples));
+    }
 }
 
 TensorTypeChoice MixContext::choose(const MixTensor& tensor) {
     TensorTypeChoice choice{tensor.type, false, {}};
     if (!allows_quantization(options_, tensor)) return choice;
+    // Names outside the blocks and of the first block show users how tensors are named.
+    if (quantizable_examples_.size() < 12 &&
+        (tensor.name.rfind("blk.", 0) != 0 || tensor.name.rfind("blk.0.", 0) == 0))
+        quantizable_examples_.push_back(tensor.name);
+    for (size_t k = 0; k < override_patterns_.size(); ++k)
+        if (std::regex_search(tensor.name, override_patterns_[k])) ++override_matched_[k];
     const Role role = role_of(tensor.name);
     GgmlType type = quant_mix_default_type(options_.mix);
     if (options_.token_embedding_type && role == Role::TokenEmbd) {
@@ -176,6 +208,7 @@ TensorTypeChoice MixContext::choose(const MixTensor& tensor) {
         for (size_t k = 0; k < override_patterns_.size(); ++k) {
             if (std::regex_search(tensor.name, override_patterns_[k])) {
                 type = options_.overrides[k].type;
+                ++override_used_[k];
                 manual = true;
                 break;
             }
@@ -329,7 +362,25 @@ std::vector<TensorTypeChoice> plan_tensor_types(const MixOptions& options, const
     MixContext context(options, model, names);
     std::vector<TensorTypeChoice> choices(tensors.size());
     for (size_t i : llama_tensor_order(names)) choices[i] = context.choose(tensors[i]);
+    context.check_overrides_used();
     return choices;
+}
+
+void check_tensor_type_overrides(const MixOptions& options, const MixModelInfo& model,
+                                 const std::vector<MixTensor>& tensors) {
+    if (options.overrides.empty()) return;
+    std::vector<std::string> names;
+    names.reserve(tensors.size());
+    for (const MixTensor& t : tensors) names.push_back(t.name);
+    MixContext context(options, model, names);
+    for (size_t i : llama_tensor_order(names)) {
+        try {
+            context.choose(tensors[i]);
+        } catch (const Error&) {
+            // A row no type fits: reported where the plan is used; the override counts are already made.
+        }
+    }
+    context.check_overrides_used();
 }
 
 }  // namespace qs

@@ -76,6 +76,8 @@ struct MixTensor {
     std::vector<int64_t> ne;  // dimensions, ne[0] the row length
     GgmlType type;            // its type in the source file
 };
+// The tensors of a model file, in file order.
+std::vector<MixTensor> mix_tensors_from_gguf(const GgufFile& file);
 
 struct TensorTypeChoice {
     GgmlType type;
@@ -97,6 +99,12 @@ public:
     // fallback ("no tensor type fallback is defined for type q4_0").
     TensorTypeChoice choose(const MixTensor& tensor);
 
+    // Throws qs::Error when a PATTERN=TYPE override set the type of no tensor among those chose()
+    // saw: its pattern matches no quantizable tensor ("ffn_dwn"), every tensor it matches is taken by
+    // an earlier rule, or the options ignore overrides (+pure, an unquantized mix such as F16).
+    // llama-quantize accepts such a pattern silently; a typo would then measure the plain mix.
+    void check_overrides_used() const;
+
     int n_fallback() const { return n_fallback_; }
     const MixOptions& options() const { return options_; }
     const MixModelInfo& model() const { return model_; }
@@ -108,6 +116,9 @@ private:
     MixOptions options_;
     MixModelInfo model_;
     std::vector<std::regex> override_patterns_;  // options_.overrides, compiled once
+    std::vector<int> override_matched_;  // [overrides] quantizable tensors whose name the pattern matches
+    std::vector<int> override_used_;     // [overrides] tensors whose type it set
+    std::vector<std::string> quantizable_examples_;  // a few quantizable tensor names, for messages
     bool has_tied_embeddings_ = true;  // until output.weight is seen
     int n_attention_wv_ = 0, i_attention_wv_ = 0;
     int i_ffn_down_ = 0, i_ffn_gate_ = 0, i_ffn_up_ = 0;
@@ -123,7 +134,14 @@ inline GgmlType choose_tensor_type(MixContext& context, const MixTensor& tensor)
 std::vector<size_t> llama_tensor_order(const std::vector<std::string>& names);
 
 // Choices for a whole model, returned in the order of `tensors` (computed in llama.cpp's order).
+// Throws qs::Error for a tensor no type fits and for an override that applies to no tensor
+// (MixContext::check_overrides_used).
 std::vector<TensorTypeChoice> plan_tensor_types(const MixOptions& options, const MixModelInfo& model,
                                                 const std::vector<MixTensor>& tensors);
+
+// Only the override check of plan_tensor_types: throws qs::Error for an override that applies to
+// no tensor of the model, whatever else (a row length no type fits) is wrong with the plan.
+void check_tensor_type_overrides(const MixOptions& options, const MixModelInfo& model,
+                                 const std::vector<MixTensor>& tensors);
 
 }  // namespace qs

@@ -118,7 +118,10 @@ QuantizeRun run_quantization(const GgufFile& source, const QuantizeModelOptions&
     report.file_type = quant_mix_llama_ftype(options.mix.mix);
     std::optional<MixContext> context;
     try {
-        context.emplace(options.mix, mix_model_info_from_gguf(source), names);
+        const MixModelInfo info = mix_model_info_from_gguf(source);
+        // A PATTERN=TYPE override that applies to no tensor is refused before any work.
+        check_tensor_type_overrides(options.mix, info, mix_tensors_from_gguf(source));
+        context.emplace(options.mix, info, names);
     } catch (const Error& e) {
         fail_file(source.path(), "{}", e.what());
     }
@@ -181,8 +184,7 @@ QuantizeRun run_quantization(const GgufFile& source, const QuantizeModelOptions&
 // Fails before any work when the plan puts a tensor in one of QuantScope's own formats (ids from
 // kFirstExtraTypeId): GgufWriter refuses them, as llama.cpp could not load the file.
 void refuse_types_gguf_cannot_hold(const GgufFile& source, const std::string& out_path, const MixOptions& mix) {
-    std::vector<MixTensor> tensors;
-    for (const GgufTensorInfo& t : source.tensors()) tensors.push_back({t.name, t.ne, t.type});
+    const std::vector<MixTensor> tensors = mix_tensors_from_gguf(source);
     std::vector<TensorTypeChoice> plan;
     try {
         plan = plan_tensor_types(mix, mix_model_info_from_gguf(source), tensors);

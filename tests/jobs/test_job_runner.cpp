@@ -293,3 +293,34 @@ TEST(JobRunner, TaskComparisonAndBench) {
 }
 
 }  // namespace
+
+TEST(JobRunner, RecipePatternThatMatchesNoTensorRefusesTheRun) {
+    QS_REQUIRE_SHARED(model_path, "models/stories260K.gguf");
+    const std::string dir = qs::test::temp_dir();
+    qs::EvalMatrix m = small_matrix(model_path, write_text(dir));
+    m.precisions = {"F32", "F16+output=q8_0", "Q8_0+ffn_dwn=q8_0"};
+    m.precision_names = {{"F16+output=q8_0", "f16 out q8"}};
+    qs::ResultsStore store(dir + "/r.db");
+    Recorder rec;
+    qs::JobRunner refused(m, {.workers = 1, .threads = 1, .store = &store, .observer = &rec});
+    try {
+        refused.start();
+        FAIL() << "a pattern that matches no tensor was accepted";
+    } catch (const qs::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("'ffn_dwn=q8_0'"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find(model_path), std::string::npos) << e.what();  // names the file
+    }
+    EXPECT_TRUE(store.list_runs().empty());  // refused before the run is stored
+
+    // Without it the run goes, and the name is stored with every job of that precision.
+    m.precisions.pop_back();
+    const qs::RunRecord run = qs::JobRunner(m, {.workers = 1, .threads = 1, .store = &store}).run();
+    const qs::RunRecord stored = store.load_run(run.id);
+    int named = 0;
+    for (const qs::JobRecord& j : stored.jobs) {
+        EXPECT_EQ(j.status, JobStatus::Done) << j.error;
+        EXPECT_EQ(j.precision_name, j.precision == "F32" ? "" : "f16 out q8");
+        named += j.precision_name == "f16 out q8";
+    }
+    EXPECT_EQ(named, 2);  // perplexity and KLD
+}

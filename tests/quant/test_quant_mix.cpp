@@ -232,6 +232,53 @@ TEST(QuantMix, FallbacksFollowLlamaCpp) {
     EXPECT_NE(c.fallback_warning.find("must use F16"), std::string::npos);
 }
 
+// A PATTERN=TYPE override that sets no tensor's type is an error (llama-quantize accepts it and
+// measures the plain mix), with a message that says why.
+TEST(QuantMix, OverridesThatApplyToNoTensorAreRefused) {
+    const std::vector<MixTensor> tensors = llama_tensors(4, 4096, 11008);
+    auto message = [&](MixOptions options) {
+        try {
+            plan_tensor_types(options, {"llama", 4, 32, 8, 0}, tensors);
+        } catch (const Error& e) {
+            std::string check;  // the check alone says the same
+            try {
+                check_tensor_type_overrides(options, {"llama", 4, 32, 8, 0}, tensors);
+            } catch (const Error& c) {
+                check = c.what();
+            }
+            EXPECT_EQ(check, e.what());
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    MixOptions options;
+    options.mix = QuantMix::Q4_K_M;
+    options.overrides = {{"ffn_down", GgmlType::Q8_0}};
+    EXPECT_EQ(message(options), "");  // matches: fine
+
+    options.overrides = {{"ffn_dwn", GgmlType::Q8_0}};  // a typo
+    std::string m = message(options);
+    EXPECT_NE(m.find("'ffn_dwn=q8_0'"), std::string::npos) << m;
+    EXPECT_NE(m.find("matches no quantizable tensor"), std::string::npos) << m;
+    EXPECT_NE(m.find("blk.0.ffn_down.weight"), std::string::npos) << m;  // shows how names look
+    EXPECT_EQ(m.find("blk.1."), std::string::npos) << m;                 // one block is enough
+
+    options.overrides = {{"attn_norm", GgmlType::Q8_0}};  // a norm: never quantized
+    EXPECT_NE(message(options).find("matches no quantizable tensor"), std::string::npos);
+
+    options.overrides = {{"ffn_down", GgmlType::Q8_0}, {"ffn_down", GgmlType::Q6_K}};  // the second never wins
+    m = message(options);
+    EXPECT_NE(m.find("'ffn_down=q6_K' has no effect"), std::string::npos) << m;
+    EXPECT_NE(m.find("earlier rule"), std::string::npos) << m;
+
+    options.overrides = {{"ffn_down", GgmlType::Q8_0}};
+    options.pure = true;
+    EXPECT_NE(message(options).find("+pure"), std::string::npos);
+    options.pure = false;
+    options.mix = QuantMix::F16;
+    EXPECT_NE(message(options).find("the F16 mix quantizes no tensor"), std::string::npos);
+}
+
 TEST(QuantMix, NamesAndAliases) {
     EXPECT_EQ(quant_mix_from_name("q4_k"), QuantMix::Q4_K_M);
     EXPECT_EQ(quant_mix_from_name("Q3_K"), QuantMix::Q3_K_M);

@@ -57,15 +57,17 @@ ResultsGrid ResultsGrid::from_runs(const std::vector<RunRecord>& runs, const QSt
     g.several_runs_ = std::any_of(runs_per_model.begin(), runs_per_model.end(), [](int n) { return n > 1; });
     const bool several_models = model_keys.size() > 1;
 
-    auto row_of = [&](const RunRecord& run, const QString& precision) {
+    auto row_of = [&](const RunRecord& run, const JobRecord& job) {
+        const QString precision = QString::fromStdString(job.precision);
+        const QString shown = QString::fromStdString(precision_label(job));  // the user's name when given
         const QString key = model_key_of(run);
         const int model = int(model_keys.indexOf(key));
-        QString label = precision;
-        if (g.several_runs_) label = QString("run %1 · %2").arg(run.id).arg(precision);
+        QString label = shown;
+        if (g.several_runs_) label = QString("run %1 · %2").arg(run.id).arg(shown);
         if (several_models) label = g.models_[model] + QString::fromUtf8(" · ") + label;
         for (int i = 0; i < g.rows_.size(); ++i)
             if (g.rows_[i].label == label) return i;
-        g.rows_.push_back({label, precision, g.models_[model], key, model, run.id});
+        g.rows_.push_back({label, precision, shown, g.models_[model], key, model, run.id});
         g.cells_.emplace_back();
         return int(g.rows_.size() - 1);
     };
@@ -79,7 +81,7 @@ ResultsGrid ResultsGrid::from_runs(const std::vector<RunRecord>& runs, const QSt
     };
     for (const auto& run : runs)
         for (const auto& job : run.jobs) {
-            const int r = row_of(run, QString::fromStdString(job.precision));
+            const int r = row_of(run, job);
             if (job.evaluator == EvaluatorKind::Task) g.primary_[{r, QString::fromStdString(job.dataset)}] = primary_accuracy_key(job);
             for (const auto& m : job.metrics) {
                 if (!metric_info(m.key)) continue;

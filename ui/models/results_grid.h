@@ -43,7 +43,8 @@ struct ResultComparison {
 
 struct ResultRow {
     QString label;       // "Q4_K_M"; "m1 · Q4_K_M" with several models; "run 3 · Q4_K_M" with several runs
-    QString precision;   // as stored (the recipe's name when the user gave one)
+    QString precision;   // the recipe as stored (its identity: baselines, estimates, colours)
+    QString name;        // what people call it: the user's name for the recipe, else the recipe
     QString model;       // model name for people
     QString model_key;   // identity of the model file (hash, else path)
     int model_index = 0; // 0, 1, ... in first-seen order: colour of the model in cross-model charts

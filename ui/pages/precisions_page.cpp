@@ -26,7 +26,8 @@ PrecisionsPage::PrecisionsPage(PrecisionListModel* model, QWidget* parent) : QWi
     table_->horizontalHeader()->setStretchLastSection(true);
     table_->verticalHeader()->hide();
     table_->setSelectionBehavior(QAbstractItemView::SelectRows);
-    layout->addWidget(new QLabel(tr("Tick the precisions to evaluate. Sizes are estimated from the model's header: nothing is quantized until a run.")));
+    layout->addWidget(new QLabel(tr("Tick the precisions to evaluate. Sizes are estimated from the model's header: nothing is quantized "
+                                    "until a run. Greyed rows cannot apply to this model (the note says why) and are not run.")));
     layout->addWidget(table_, 1);
 
     auto* custom = new QHBoxLayout;
@@ -57,6 +58,11 @@ void PrecisionsPage::add_custom() {
     try {
         model_->add_custom(name_->text(), spec_->text().trimmed());
         error_->clear();
+        // Added, but greyed out when it cannot apply to the open model: say why at once.
+        for (const auto& e : model_->entries())
+            if (e.custom && e.name == (name_->text().trimmed().isEmpty() ? spec_->text().trimmed() : name_->text().trimmed()) &&
+                !e.applicable())
+                error_->setText(tr("%1 cannot apply to this model: %2").arg(e.name, e.error));
         name_->clear();
         spec_->clear();
     } catch (const std::exception& e) {
