@@ -48,6 +48,8 @@ inline std::vector<size_t> scale_offsets(GgmlType t) {
         case GgmlType::Q3_K: return {108};
         case GgmlType::Q4_K: case GgmlType::Q5_K: return {0, 2};
         case GgmlType::Q6_K: return {208};
+        case GgmlType::IQ2_XXS: case GgmlType::IQ2_XS: case GgmlType::IQ2_S: case GgmlType::IQ3_XXS:
+        case GgmlType::IQ3_S: case GgmlType::IQ1_S: case GgmlType::IQ4_NL: case GgmlType::IQ4_XS: return {0};
         default: return {};
     }
 }
@@ -79,6 +81,18 @@ inline std::vector<uint8_t> random_row(GgmlType t, int64_t n, std::mt19937& rng,
         for (size_t off = 0; off < row.size(); off += bytes) {
             const float d = zero ? 0.0f : fp16_to_fp32(random_scale(rng, mode));
             std::memcpy(row.data() + off, &d, 4);
+        }
+        return row;
+    }
+    if (t == GgmlType::IQ1_M) {  // the fp16 scale is spread over the top nibbles of 4 uint16 at byte 48
+        for (size_t off = 0; off < row.size(); off += bytes) {
+            const fp16_t s = random_scale(rng, mode);
+            for (int k = 0; k < 4; ++k) {
+                uint16_t w;
+                std::memcpy(&w, row.data() + off + 48 + 2 * k, 2);
+                w = uint16_t((w & 0x0fff) | (((s >> (4 * k)) & 0xf) << 12));
+                std::memcpy(row.data() + off + 48 + 2 * k, &w, 2);
+            }
         }
         return row;
     }
