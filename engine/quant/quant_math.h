@@ -42,6 +42,18 @@ float make_q3_quants(int n, int nmax, const float* x, int8_t* L);
 float make_qkx2_quants(int n, int nmax, const float* x, const float* weights, uint8_t* L, float* the_min,
                        uint8_t* Laux, float rmin, float rdelta, int nstep, bool use_mad);
 
+// As make_qkx2_quants, for the importance-weighted quantizers (ggml make_qkx3_quants): the
+// weight of x[i] is weights[i] (x[i]^2 when null), candidate levels are clamped before rounding
+// (v > 0 ? nearest_int(min(v, nmax)) : 0), and a flat block (max <= min) gives all-zero levels.
+float make_qkx3_quants(int n, int nmax, const float* x, const float* weights, uint8_t* L, float* the_min,
+                       uint8_t* Laux, float rmin, float rdelta, int nstep, bool use_mad);
+
+// Non-negative values x (e.g. sub-block scales) to levels L in [0, nmax] with a weighted scale
+// search (ggml make_qp_quants): the scale of the largest value, 8 nearby scales (nmax + 0.1 is)/max
+// by weighted squared error, then up to 5 passes of coordinate descent on the levels. Returns the
+// scale (sumlx / suml2 of the final levels).
+float make_qp_quants(int n, int nmax, const float* x, uint8_t* L, const float* quant_weights);
+
 // Q4_K / Q5_K pack 8 six-bit scales and 8 six-bit mins into 12 bytes: bytes 0-3 hold scales 0-3,
 // bytes 4-7 mins 0-3, bytes 8-11 the low nibbles of scale/min 4-7, and the top 2 bits of
 // scale/min 4-7 go to the free top bits of bytes 0-7.

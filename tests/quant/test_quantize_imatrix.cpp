@@ -1,0 +1,94 @@
+// Quantization with an importance matrix (quantize --imatrix): with ../shared, every file
+// llama-quantize wrote for M1 with the zoo's imatrix (the IQ types and an imatrix Q4_K_M mix) is
+// reproduced byte for byte, metadata included; and the imatrix file format round-trips.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+
+#include "common/test_paths.h"
+#include "core/error.h"
+#include "gguf/gguf_file.h"
+#include "quant/imatrix.h"
+#include "quant/precision_recipe.h"
+#include "quant/quantize.h"
+#include "quant/quantize_model.h"
+
+using namespace qs;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kM1 = "models/synthetic/llama-d256-spm512.gguf";
+constexpr const char* kImatrix = "models/zoo/m1-wiki-c128x20.imatrix.gguf";
+
+std::string read_bytes(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The zoo's files, with the llama-quantize arguments that made them (zoo README).
+struct ZooFile {
+    const char* file;
+    const char* recipe;
+};
+const ZooFile kZoo[] = {
+    {"m1-pure-IQ4_NL-imat.gguf", "IQ4_NL+pure"},
+    {"m1-pure-IQ4_XS-imat.gguf", "IQ4_XS+pure"},
+    {"m1-pure-IQ3_S-imat.gguf", "IQ3_S+pure"},
+    {"m1-pure-IQ3_XXS-imat.gguf", "IQ3_XXS+pure"},
+    {"m1-pure-IQ2_XS-imat.gguf", "IQ2_XS+pure+token_embd=q2_K+output=q5_K"},
+    {"m1-pure-IQ2_XXS-imat.gguf", "IQ2_XXS+pure+token_embd=q2_K+output=q5_K"},
+    {"m1-mix-Q4_K_M-imat.gguf", "Q4_K_M"},
+};
+
+TEST(QuantizeImatrixLlamaCpp, ZooFilesAreByteIdentical) {
+    QS_REQUIRE_SHARED(m1, kM1);
+    QS_REQUIRE_SHARED(imatrix_path, kImatrix);
+    const GgufFile source = GgufFile::open(m1);
+    const ImportanceMatrix imatrix = imatrix_read(imatrix_path);
+    for (const ZooFile& z : kZoo) {
+        SCOPED_TRACE(z.file);
+        QS_REQUIRE_SHARED(ref, std::string("models/zoo/") + z.file);
+        QuantizeModelOptions o;
+        o.mix = PrecisionRecipe::parse(z.recipe).options;
+        o.n_threads = 2;
+        o.imatrix = &imatrix;
+        o.imatrix_path = kImatrix;  // the path llama-quantize was given (zoo README)
+        const std::string out = qs::test::temp_dir() + "/" + z.file;
+        Progress progress;
+        quantize_model_to_file(source, out, o, progress);
+        // Tensor by tensor first, for a message that names the first difference.
+        const GgufFile ours = GgufFile::open(out), theirs = GgufFile::open(ref);
+        ASSERT_EQ(ours.tensors().size(), theirs.tensors().size());
+        for (size_t i = 0; i < ours.tensors().size(); ++i) {
+            const GgufTensorInfo &a = ours.tensors()[i], &b = theirs.tensors()[i];
+            ASSERT_EQ(a.name, b.name);
+            EXPECT_EQ(a.type, b.type) << a.name;
+            if (a.type != b.type || a.nbytes != b.nbytes) continue;
+            size_t first = 0;
+            while (first < a.nbytes && a.data[first] == b.data[first]) ++first;
+            EXPECT_EQ(first, a.nbytes) << a.name << " (" << type_name(a.type) << ") differs from byte " << first << " (block "
+                                       << first / type_traits(a.type).type_size << ")";
+        }
+        EXPECT_TRUE(read_bytes(out) == read_bytes(ref)) << "file " << out << " differs from " << ref;
+        fs::remove(out);
+    }
+}
+
+TEST(QuantizeImatrixLlamaCpp, ImatrixFileRoundTrips) {
+    QS_REQUIRE_SHARED(imatrix_path, kImatrix);
+    const ImportanceMatrix m = imatrix_read(imatrix_path);
+    EXPECT_EQ(m.entries.size(), 28u);
+    EXPECT_EQ(m.chunk_count, 20u);
+    EXPECT_EQ(m.chunk_size, 128u);
+    ASSERT_EQ(m.datasets.size(), 1u);
+    EXPECT_EQ(m.datasets[0], "data/wikitext-2-raw/wiki.test.raw");
+    const std::string out = qs::test::temp_dir() + "/roundtrip.imatrix.gguf";
+    imatrix_write(m, out);
+    EXPECT_TRUE(read_bytes(out) == read_bytes(imatrix_path)) << "imatrix_write differs from llama-imatrix's file";
+}
+
+}  // namespace
