@@ -3,6 +3,9 @@
 // reproduced byte for byte, metadata included; and the imatrix file format round-trips.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -44,7 +47,67 @@ const ZooFile kZoo[] = {
     {"m1-mix-Q4_K_M-imat.gguf", "Q4_K_M"},
 };
 
+QuantizeModelOptions options_for(const ZooFile& z, const ImportanceMatrix& imatrix) {
+    QuantizeModelOptions o;
+    o.mix = PrecisionRecipe::parse(z.recipe).options;
+    o.n_threads = 2;
+    o.imatrix = &imatrix;
+    o.imatrix_path = kImatrix;  // the path llama-quantize was given (zoo README)
+    return o;
+}
+
+// Fast: the mix planner picks the zoo file's type for every tensor, and the first rows of every
+// quantized tensor, quantized with that tensor's imatrix weights, equal the file's bytes.
+TEST(QuantizeImatrixLlamaCpp, ZooTensorsFirstRowsAreByteIdentical) {
+    QS_REQUIRE_SHARED(m1, kM1);
+    QS_REQUIRE_SHARED(imatrix_path, kImatrix);
+    const GgufFile source = GgufFile::open(m1);
+    const ImportanceMatrix imatrix = imatrix_read(imatrix_path);
+    std::vector<MixTensor> tensors;
+    for (const GgufTensorInfo& t : source.tensors()) tensors.push_back({t.name, t.ne, t.type});
+    int compared = 0;
+    for (const ZooFile& z : kZoo) {
+        SCOPED_TRACE(z.file);
+        QS_REQUIRE_SHARED(ref, std::string("models/zoo/") + z.file);
+        const GgufFile theirs = GgufFile::open(ref);
+        MixOptions mix = PrecisionRecipe::parse(z.recipe).options;
+        mix.has_imatrix = true;
+        const std::vector<TensorTypeChoice> plan = plan_tensor_types(mix, mix_model_info_from_gguf(source), tensors);
+        for (size_t i = 0; i < tensors.size(); ++i) {
+            const GgufTensorInfo& src = source.tensors()[i];
+            const GgufTensorInfo* t = theirs.find_tensor(src.name);
+            ASSERT_NE(t, nullptr) << src.name;
+            EXPECT_EQ(plan[i].type, t->type) << src.name;
+            if (t->type == src.type) continue;
+            const int64_t rows = std::min<int64_t>(4, src.rows()), n = src.ne[0];
+            const std::vector<float> w = imatrix.weights_for(src.name);
+            std::vector<uint8_t> out(row_size(t->type, n) * size_t(rows));
+            quantize_rows(t->type, reinterpret_cast<const float*>(src.data), out.data(), rows, n, src.name,
+                          w.empty() ? nullptr : w.data());
+            EXPECT_EQ(0, std::memcmp(out.data(), t->data, out.size())) << src.name << " (" << type_name(t->type) << ")";
+            ++compared;
+        }
+    }
+    EXPECT_EQ(compared, 6 * 30 + 30);
+}
+
+// The whole imatrix Q4_K_M file (metadata included) through quantize_model_to_file.
+TEST(QuantizeImatrixLlamaCpp, ImatrixMixFileIsByteIdentical) {
+    QS_REQUIRE_SHARED(m1, kM1);
+    QS_REQUIRE_SHARED(imatrix_path, kImatrix);
+    QS_REQUIRE_SHARED(ref, "models/zoo/m1-mix-Q4_K_M-imat.gguf");
+    const ImportanceMatrix imatrix = imatrix_read(imatrix_path);
+    const std::string out = qs::test::temp_dir() + "/m1-mix-Q4_K_M-imat.gguf";
+    Progress progress;
+    quantize_model_to_file(GgufFile::open(m1), out, options_for(kZoo[6], imatrix), progress);
+    EXPECT_TRUE(read_bytes(out) == read_bytes(ref)) << out << " differs from " << ref;
+    fs::remove(out);
+}
+
+// Slow (about a minute on two loaded cores, the iq2 grid searches): every zoo file whole. Runs
+// when QS_SLOW_TESTS=1.
 TEST(QuantizeImatrixLlamaCpp, ZooFilesAreByteIdentical) {
+    if (!std::getenv("QS_SLOW_TESTS")) GTEST_SKIP() << "slow: set QS_SLOW_TESTS=1 to quantize every zoo IQ file whole";
     QS_REQUIRE_SHARED(m1, kM1);
     QS_REQUIRE_SHARED(imatrix_path, kImatrix);
     const GgufFile source = GgufFile::open(m1);
@@ -52,14 +115,11 @@ TEST(QuantizeImatrixLlamaCpp, ZooFilesAreByteIdentical) {
     for (const ZooFile& z : kZoo) {
         SCOPED_TRACE(z.file);
         QS_REQUIRE_SHARED(ref, std::string("models/zoo/") + z.file);
-        QuantizeModelOptions o;
-        o.mix = PrecisionRecipe::parse(z.recipe).options;
-        o.n_threads = 2;
-        o.imatrix = &imatrix;
-        o.imatrix_path = kImatrix;  // the path llama-quantize was given (zoo README)
+        const QuantizeModelOptions o = options_for(z, imatrix);
         const std::string out = qs::test::temp_dir() + "/" + z.file;
         Progress progress;
-        quantize_model_to_file(source, out, o, progress);
+        const QuantizeModelReport report = quantize_model_to_file(source, out, o, progress);
+        std::printf("  %-28s quantized in %.2f s\n", z.file, report.seconds);
         // Tensor by tensor first, for a message that names the first difference.
         const GgufFile ours = GgufFile::open(out), theirs = GgufFile::open(ref);
         ASSERT_EQ(ours.tensors().size(), theirs.tensors().size());
