@@ -7,51 +7,14 @@
 
 #include <cstring>
 
-#include "kernels/iq_common.h"
+#include "kernels/gemm_tiles.h"
+#include "kernels/iq_simd.h"
 #include "kernels/kernel_table.h"
 
 namespace qs {
 namespace {
 
 using namespace iqk;
-
-inline float half_to_float(fp16_t h) { return _cvtsh_ss(h); }
-
-inline int32_t hsum_i32(__m256i v) {
-    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
-    return _mm_cvtsi128_si32(s);
-}
-
-// 8 int32 lanes of sum(u * s) over 32 bytes, lane l = elements 4l..4l+3; u unsigned <= 127.
-inline __m256i dot_u8_s8(__m256i u, __m256i s) {
-    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
-}
-
-// Byte masks (0xFF = minus) of 4 groups of 8 elements from 4 explicit sign bytes.
-inline __m256i sign_masks_from_bytes(const uint8_t* signs) {
-    const __m256i spread = _mm256_shuffle_epi8(_mm256_set1_epi32(int(load_u32(signs))),
-                                               _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202,
-                                                                 0x0101010101010101, 0));
-    const __m256i bits = _mm256_set1_epi64x(int64_t(0x8040201008040201ull));
-    return _mm256_cmpeq_epi8(_mm256_and_si256(spread, bits), bits);
-}
-
-// Byte masks from 4 x 7-bit ksigns indices packed in a uint32 (iq2_xxs, iq3_xxs).
-inline __m256i sign_masks_from_index(uint32_t aux) {
-    return _mm256_set_epi64x(int64_t(iq::ksigns64[(aux >> 21) & 127]), int64_t(iq::ksigns64[(aux >> 14) & 127]),
-                             int64_t(iq::ksigns64[(aux >> 7) & 127]), int64_t(iq::ksigns64[aux & 127]));
-}
-
-// q8 with the grid's signs applied (mask 0xFF -> negate).
-inline __m256i apply_signs(__m256i q8, __m256i mask) { return _mm256_sign_epi8(q8, _mm256_or_si256(mask, _mm256_set1_epi8(1))); }
-
-inline __m256i grid4_u64(const uint64_t* grid, int i0, int i1, int i2, int i3) {
-    return _mm256_set_epi64x(int64_t(grid[i3]), int64_t(grid[i2]), int64_t(grid[i1]), int64_t(grid[i0]));
-}
-
-inline __m256i load_q8(const int8_t* q8) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q8)); }
 
 // 8 float sign masks (sign bit where bit j of `signs` is set).
 inline __m256 float_signs(uint32_t signs) {
@@ -190,15 +153,6 @@ void to_f32_iq1_m(const void* vx, float* y, int64_t n) {
     }
 }
 
-// 16 nibbles -> kvalues_iq4nl bytes: elements 0..15 in the low 128 bits, 16..31 in the high ones.
-inline __m256i iq4_values(const uint8_t* qs) {
-    const __m128i table = _mm_loadu_si128(reinterpret_cast<const __m128i*>(iq::kvalues_iq4nl));
-    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
-    const __m128i lo = _mm_shuffle_epi8(table, _mm_and_si128(bytes, _mm_set1_epi8(0x0f)));
-    const __m128i hi = _mm_shuffle_epi8(table, _mm_and_si128(_mm_srli_epi16(bytes, 4), _mm_set1_epi8(0x0f)));
-    return _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
-}
-
 inline void store_iq4(float* y, float d, const uint8_t* qs) {
     const __m256i v = iq4_values(qs);
     const __m256 dv = _mm256_set1_ps(d);
@@ -223,114 +177,33 @@ void to_f32_iq4_xs(const void* vx, float* y, int64_t n) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Dot products: per super-block an int32 vector accumulates (scale * partial sums); its total is
-// the reference's bsum.
+// Dot products
 // ---------------------------------------------------------------------------------------------
 
-void vec_dot_iq2_xxs(int64_t n, float* s, const void* vx, const void* vy) {
-    const auto* x = static_cast<const block_iq2_xxs*>(vx);
+// The q8_K grid types and iq4_xs: iq_simd.h decodes a sub-block; the integer sums are exact and
+// the float steps vec_dot_grid's in iq_scalar.cpp.
+template <class T>
+void vec_dot_grid(int64_t n, float* s, const void* vx, const void* vy) {
+    const auto* x = static_cast<const typename T::Block*>(vx);
     const auto* y = static_cast<const block_q8_K*>(vy);
     float sumf = 0.f;
     for (int64_t i = 0; i < n / QK_K; ++i) {
         const float d = half_to_float(x[i].d) * y[i].d;
         __m256i acc = _mm256_setzero_si256();
         for (int ib = 0; ib < QK_K / 32; ++ib) {
-            const uint8_t* idx = reinterpret_cast<const uint8_t*>(x[i].qs + 4 * ib);
-            const uint32_t aux = load_u32(x[i].qs + 4 * ib + 2);
-            const __m256i grid = grid4_u64(iq::iq2xxs_grid, idx[0], idx[1], idx[2], idx[3]);
-            const __m256i q8 = apply_signs(load_q8(y[i].qs + 32 * ib), sign_masks_from_index(aux));
-            acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(dot_u8_s8(grid, q8), _mm256_set1_epi32(int(2 * (aux >> 28) + 1))));
+            __m256i v, sc;
+            T::step(x[i], ib, v, sc);
+            const __m256i prod = dot_u8_s8(_mm256_sign_epi8(v, v), _mm256_sign_epi8(load_q8(y[i].qs + 32 * ib), v));
+            if constexpr (T::kPerSubBlock) {
+                const float dl = d * float(_mm256_extract_epi32(sc, 0));
+                sumf += dl * float(hsum_i32(prod));
+            } else {
+                acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(prod, sc));
+            }
         }
-        sumf += d * float(hsum_i32(acc));
+        if constexpr (!T::kPerSubBlock) sumf += d * float(hsum_i32(acc));
     }
-    *s = 0.125f * sumf;
-}
-
-void vec_dot_iq2_xs(int64_t n, float* s, const void* vx, const void* vy) {
-    const auto* x = static_cast<const block_iq2_xs*>(vx);
-    const auto* y = static_cast<const block_q8_K*>(vy);
-    float sumf = 0.f;
-    for (int64_t i = 0; i < n / QK_K; ++i) {
-        const float d = half_to_float(x[i].d) * y[i].d;
-        __m256i acc = _mm256_setzero_si256();
-        for (int ib = 0; ib < QK_K / 32; ++ib) {
-            const uint16_t* q = x[i].qs + 4 * ib;
-            const __m256i grid = grid4_u64(iq::iq2xs_grid, q[0] & 511, q[1] & 511, q[2] & 511, q[3] & 511);
-            const __m256i mask = _mm256_set_epi64x(int64_t(iq::ksigns64[q[3] >> 9]), int64_t(iq::ksigns64[q[2] >> 9]),
-                                                   int64_t(iq::ksigns64[q[1] >> 9]), int64_t(iq::ksigns64[q[0] >> 9]));
-            const __m256i q8 = apply_signs(load_q8(y[i].qs + 32 * ib), mask);
-            const int ls0 = 2 * (x[i].scales[ib] & 0xf) + 1, ls1 = 2 * (x[i].scales[ib] >> 4) + 1;
-            const __m256i ls = _mm256_setr_epi32(ls0, ls0, ls0, ls0, ls1, ls1, ls1, ls1);
-            acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(dot_u8_s8(grid, q8), ls));
-        }
-        sumf += d * float(hsum_i32(acc));
-    }
-    *s = 0.125f * sumf;
-}
-
-void vec_dot_iq2_s(int64_t n, float* s, const void* vx, const void* vy) {
-    const auto* x = static_cast<const block_iq2_s*>(vx);
-    const auto* y = static_cast<const block_q8_K*>(vy);
-    float sumf = 0.f;
-    for (int64_t i = 0; i < n / QK_K; ++i) {
-        const float d = half_to_float(x[i].d) * y[i].d;
-        const uint8_t* signs = x[i].qs + QK_K / 8;
-        __m256i acc = _mm256_setzero_si256();
-        for (int ib = 0; ib < QK_K / 32; ++ib) {
-            const __m256i grid = grid4_u64(iq::iq2s_grid, iq2s_index(x[i], ib, 0), iq2s_index(x[i], ib, 1),
-                                           iq2s_index(x[i], ib, 2), iq2s_index(x[i], ib, 3));
-            const __m256i q8 = apply_signs(load_q8(y[i].qs + 32 * ib), sign_masks_from_bytes(signs + 4 * ib));
-            const int ls0 = 1 + 2 * (x[i].scales[ib] & 0xf), ls1 = 1 + 2 * (x[i].scales[ib] >> 4);
-            const __m256i ls = _mm256_setr_epi32(ls0, ls0, ls0, ls0, ls1, ls1, ls1, ls1);
-            acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(dot_u8_s8(grid, q8), ls));
-        }
-        sumf += d * float(hsum_i32(acc));
-    }
-    *s = 0.125f * sumf;
-}
-
-inline __m256i grid8_u32(const uint32_t* grid, const int idx[8]) {
-    return _mm256_setr_epi32(int(grid[idx[0]]), int(grid[idx[1]]), int(grid[idx[2]]), int(grid[idx[3]]), int(grid[idx[4]]),
-                             int(grid[idx[5]]), int(grid[idx[6]]), int(grid[idx[7]]));
-}
-
-void vec_dot_iq3_xxs(int64_t n, float* s, const void* vx, const void* vy) {
-    const auto* x = static_cast<const block_iq3_xxs*>(vx);
-    const auto* y = static_cast<const block_q8_K*>(vy);
-    float sumf = 0.f;
-    for (int64_t i = 0; i < n / QK_K; ++i) {
-        const float d = half_to_float(x[i].d) * y[i].d;
-        __m256i acc = _mm256_setzero_si256();
-        for (int ib = 0; ib < QK_K / 32; ++ib) {
-            const uint8_t* q3 = x[i].qs + 8 * ib;
-            const uint32_t aux = load_u32(x[i].qs + QK_K / 4 + 4 * ib);
-            const int idx[8] = {q3[0], q3[1], q3[2], q3[3], q3[4], q3[5], q3[6], q3[7]};
-            const __m256i q8 = apply_signs(load_q8(y[i].qs + 32 * ib), sign_masks_from_index(aux));
-            const __m256i ls = _mm256_set1_epi32(int(2 * (aux >> 28) + 1));
-            acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(dot_u8_s8(grid8_u32(iq::iq3xxs_grid, idx), q8), ls));
-        }
-        sumf += d * float(hsum_i32(acc));
-    }
-    *s = 0.25f * sumf;
-}
-
-void vec_dot_iq3_s(int64_t n, float* s, const void* vx, const void* vy) {
-    const auto* x = static_cast<const block_iq3_s*>(vx);
-    const auto* y = static_cast<const block_q8_K*>(vy);
-    float sumf = 0.f;
-    for (int64_t i = 0; i < n / QK_K; ++i) {
-        const float d = half_to_float(x[i].d) * y[i].d;
-        __m256i acc = _mm256_setzero_si256();
-        for (int ib = 0; ib < QK_K / 32; ++ib) {
-            int idx[8];
-            for (int k = 0; k < 8; ++k) idx[k] = iq3s_index(x[i], ib, k);
-            const __m256i q8 = apply_signs(load_q8(y[i].qs + 32 * ib), sign_masks_from_bytes(x[i].signs + 4 * ib));
-            const __m256i ls = _mm256_set1_epi32(2 * ((x[i].scales[ib / 2] >> 4 * (ib % 2)) & 0xf) + 1);
-            acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(dot_u8_s8(grid8_u32(iq::iq3s_grid, idx), q8), ls));
-        }
-        sumf += d * float(hsum_i32(acc));
-    }
-    *s = sumf;
+    *s = float(T::kFactorTimes8) / 8.0f * sumf;
 }
 
 // Sum of grid * q8 for signed grid bytes -1, 0, 1 (as 8 int32 lanes of 4 elements).
@@ -405,32 +278,144 @@ void vec_dot_iq4_nl(int64_t n, float* s, const void* vx, const void* vy) {
     *s = sumf;
 }
 
-void vec_dot_iq4_xs(int64_t n, float* s, const void* vx, const void* vy) {
-    const auto* x = static_cast<const block_iq4_xs*>(vx);
-    const auto* y = static_cast<const block_q8_K*>(vy);
-    float sumf = 0.f;
-    for (int64_t i = 0; i < n / QK_K; ++i) {
-        const float d4d8 = half_to_float(x[i].d) * y[i].d;
+// ---------------------------------------------------------------------------------------------
+// Batched matmul tile (gemm_tiles.h) for the q8_K types iq2_xxs, iq2_xs, iq2_s, iq3_xxs, iq3_s and
+// iq4_xs: each weight row is decoded once per call to signed int8 values (grid magnitude with its
+// sign, or the iq4 table value) plus integer sub-block scales, so every token reuses the decoding.
+// Per super-block the integer sums are those of vec_dot and the float steps are vec_dot's, in the
+// same order (sumf += (d_w * d_x) * bsum, one factor at the end; iq4_xs per 32-element sub-block),
+// with k in a single pass: results are bit-identical to vec_dot, so a batch equals one-token calls.
+// ---------------------------------------------------------------------------------------------
+
+// Packed weight super-block: float d_w (32-byte slot), then per 32 elements 32 signed values and 8
+// int32 lane scales (lanes 0..3: elements 0..15, 4..7: 16..31; iq4_xs: its signed 6-bit scale).
+constexpr size_t kIqWHead = 32, kIqWStep = 64, kIqWBlock = kIqWHead + 8 * kIqWStep;
+// Packed activation super-block: float d_x (32-byte slot), then the 256 q8 quants.
+constexpr size_t kIqXBlock = 32 + QK_K;
+
+size_t iq_w_packed_bytes(int64_t k) { return size_t(k / QK_K) * kIqWBlock; }
+size_t iq_x_packed_bytes(int64_t k) { return size_t(k / QK_K) * kIqXBlock; }
+
+void pack_x_q8_K(int64_t k, const char* row, char* out) {
+    const auto* y = reinterpret_cast<const block_q8_K*>(row);
+    for (int64_t i = 0; i < k / QK_K; ++i, out += kIqXBlock) {
+        std::memcpy(out, &y[i].d, sizeof(float));
+        std::memcpy(out + 32, y[i].qs, QK_K);
+    }
+}
+
+// One 32-element step of a packed super-block: signed values and lane scales.
+inline void put_step(char* block, int ib, __m256i values, __m256i scales) {
+    char* step = block + kIqWHead + size_t(ib) * kIqWStep;
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(step), values);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(step + 32), scales);
+}
+
+template <class T>
+void pack_w_iq(int64_t k, const char* row, char* out) {
+    const auto* x = reinterpret_cast<const typename T::Block*>(row);
+    for (int64_t i = 0; i < k / QK_K; ++i, out += kIqWBlock) {
+        const float d = half_to_float(x[i].d);
+        std::memcpy(out, &d, sizeof d);
         for (int ib = 0; ib < QK_K / 32; ++ib) {
-            const float dl = d4d8 * float(iq4xs_scale(x[i], ib));
-            sumf += dl * float(iq4_block_sum(x[i].qs + 16 * ib, y[i].qs + 32 * ib));
+            __m256i v, sc;
+            T::step(x[i], ib, v, sc);
+            put_step(out, ib, v, sc);
         }
     }
-    *s = sumf;
 }
+
+// R weight rows x C tokens. kFactor: vec_dot's final factor; kPerStep: iq4_xs's float per sub-block.
+template <int kFactorTimes8, bool kPerStep>
+struct IqTileFor {
+    template <int R, int C>
+    struct Tile {
+        static void run(int64_t k, const char* w, size_t ws, int, const char* x, size_t xs, int, float* y, int64_t ldy,
+                        bool accumulate) {
+            float sumf[R][C] = {};
+            for (int64_t blk = 0; blk < k / QK_K; ++blk) {
+                const char* wb[R];
+                float dw[R], dx[C];
+                for (int r = 0; r < R; ++r) {
+                    wb[r] = w + r * ws + size_t(blk) * kIqWBlock;
+                    std::memcpy(&dw[r], wb[r], sizeof(float));
+                }
+                const char* xb[C];
+                for (int c = 0; c < C; ++c) {
+                    xb[c] = x + c * xs + size_t(blk) * kIqXBlock;
+                    std::memcpy(&dx[c], xb[c], sizeof(float));
+                }
+                __m256i acc[R][C];
+                for (int r = 0; r < R; ++r)
+                    for (int c = 0; c < C; ++c) acc[r][c] = _mm256_setzero_si256();
+                for (int ib = 0; ib < QK_K / 32; ++ib) {
+                    __m256i v[R], u[R], sc[R];
+                    for (int r = 0; r < R; ++r) {
+                        const char* step = wb[r] + kIqWHead + size_t(ib) * kIqWStep;
+                        v[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(step));
+                        u[r] = _mm256_sign_epi8(v[r], v[r]);
+                        sc[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(step + 32));
+                    }
+                    for (int c = 0; c < C; ++c) {
+                        const __m256i q8 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb[c] + 32 + 32 * ib));
+                        for (int r = 0; r < R; ++r) {
+                            const __m256i prod = dot_u8_s8(u[r], _mm256_sign_epi8(q8, v[r]));
+                            if constexpr (kPerStep) {
+                                const float dl = dw[r] * dx[c] * float(_mm256_extract_epi32(sc[r], 0));
+                                sumf[r][c] += dl * float(hsum_i32(prod));
+                            } else {
+                                acc[r][c] = _mm256_add_epi32(acc[r][c], _mm256_mullo_epi32(prod, sc[r]));
+                            }
+                        }
+                    }
+                }
+                if constexpr (!kPerStep)
+                    for (int r = 0; r < R; ++r)
+                        for (int c = 0; c < C; ++c) sumf[r][c] += dw[r] * dx[c] * float(hsum_i32(acc[r][c]));
+            }
+            const float factor = float(kFactorTimes8) / 8.0f;
+            for (int c = 0; c < C; ++c)
+                for (int r = 0; r < R; ++r) {
+                    const float v = factor * sumf[r][c];
+                    y[c * ldy + r] = accumulate ? y[c * ldy + r] + v : v;
+                }
+        }
+    };
+};
+
+// One pass over the whole row (k_chunk beyond any k): the float sum runs over super-blocks in order,
+// as in vec_dot.
+constexpr int64_t kIqWholeRow = int64_t(1) << 40;
+
+template <class T>
+constexpr GemmTile iq_tile{2, 4, iq_w_packed_bytes, pack_w_iq<T>, iq_x_packed_bytes, pack_x_q8_K,
+                           TileTable<IqTileFor<T::kFactorTimes8, T::kPerSubBlock>::template Tile, 2, 4>::run, QK_K,
+                           kIqWholeRow, 4};
 
 }  // namespace
 
+const GemmTile* gemm_tile_iq_avx2(GgmlType t) {
+    switch (t) {
+        case GgmlType::IQ2_XXS: return &iq_tile<Iq2XxsT>;
+        case GgmlType::IQ2_XS: return &iq_tile<Iq2XsT>;
+        case GgmlType::IQ2_S: return &iq_tile<Iq2ST>;
+        case GgmlType::IQ3_XXS: return &iq_tile<Iq3XxsT>;
+        case GgmlType::IQ3_S: return &iq_tile<Iq3ST>;
+        case GgmlType::IQ4_XS: return &iq_tile<Iq4XsT>;
+        default: return nullptr;
+    }
+}
+
 void kernels_register_iq_avx2(KernelTable& t) {
-    t[GgmlType::IQ2_XXS] = {to_f32_iq2_xxs, nullptr, vec_dot_iq2_xxs, GgmlType::Q8_K};
-    t[GgmlType::IQ2_XS] = {to_f32_iq2_xs, nullptr, vec_dot_iq2_xs, GgmlType::Q8_K};
-    t[GgmlType::IQ2_S] = {to_f32_iq2_s, nullptr, vec_dot_iq2_s, GgmlType::Q8_K};
-    t[GgmlType::IQ3_XXS] = {to_f32_iq3_xxs, nullptr, vec_dot_iq3_xxs, GgmlType::Q8_K};
-    t[GgmlType::IQ3_S] = {to_f32_iq3_s, nullptr, vec_dot_iq3_s, GgmlType::Q8_K};
+    t[GgmlType::IQ2_XXS] = {to_f32_iq2_xxs, nullptr, vec_dot_grid<Iq2XxsT>, GgmlType::Q8_K};
+    t[GgmlType::IQ2_XS] = {to_f32_iq2_xs, nullptr, vec_dot_grid<Iq2XsT>, GgmlType::Q8_K};
+    t[GgmlType::IQ2_S] = {to_f32_iq2_s, nullptr, vec_dot_grid<Iq2ST>, GgmlType::Q8_K};
+    t[GgmlType::IQ3_XXS] = {to_f32_iq3_xxs, nullptr, vec_dot_grid<Iq3XxsT>, GgmlType::Q8_K};
+    t[GgmlType::IQ3_S] = {to_f32_iq3_s, nullptr, vec_dot_grid<Iq3ST>, GgmlType::Q8_K};
     t[GgmlType::IQ1_S] = {to_f32_iq1_s, nullptr, vec_dot_iq1_s, GgmlType::Q8_K};
     t[GgmlType::IQ1_M] = {to_f32_iq1_m, nullptr, vec_dot_iq1_m, GgmlType::Q8_K};
     t[GgmlType::IQ4_NL] = {to_f32_iq4_nl, nullptr, vec_dot_iq4_nl, GgmlType::Q8_0};
-    t[GgmlType::IQ4_XS] = {to_f32_iq4_xs, nullptr, vec_dot_iq4_xs, GgmlType::Q8_K};
+    t[GgmlType::IQ4_XS] = {to_f32_iq4_xs, nullptr, vec_dot_grid<Iq4XsT>, GgmlType::Q8_K};
 }
 
 }  // namespace qs

@@ -1,10 +1,11 @@
 // Scalar reference kernels of ggml's IQ types: iq2_xxs, iq2_xs, iq2_s, iq3_xxs, iq3_s, iq1_s,
 // iq1_m (grid types, against q8_K) and iq4_nl (against q8_0), iq4_xs (against q8_K).
 //
-// Each function mirrors ggml's C code (ggml-quants.c dequantize_row_iq*, ggml-cpu/quants.c
-// ggml_vec_dot_iq*_q8_K_generic / ggml_vec_dot_iq4_nl_q8_0_generic) operation for operation, so
-// these are the ground truth the SIMD files and tests compare against. iq_common.h explains why the
-// SIMD versions can, and do, reproduce them bit for bit.
+// Dequantization mirrors ggml's C code (ggml-quants.c dequantize_row_iq*) operation for operation;
+// the dot products compute the integer sums of ggml-cpu/quants.c ggml_vec_dot_iq*_q8_K_generic /
+// ggml_vec_dot_iq4_nl_q8_0_generic and their float steps in the same order. These are the ground
+// truth the SIMD files and tests compare against; iq_common.h explains why the SIMD versions can,
+// and do, reproduce them bit for bit.
 
 // ggml's float expressions must round as written (no FMA contraction); see kquants_scalar.cpp.
 #pragma GCC optimize("fp-contract=off")
@@ -214,145 +215,116 @@ void to_f32_iq4_xs(const void* vx, float* y, int64_t n) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Dot products (the integer super-block sums; the float steps are shared with the SIMD files
-// through iq_common.h's contract and written out the same way there)
+// Dot products
+//
+// ggml's generic dot products of the grid types all compute, per super-block, the integer
+// bsum = sum over 16-element halves of (odd scale) * sum(signed grid value * q8), then
+// sumf += (d_x * d_y) * bsum, and return factor * sumf. Each type below is its decoder of one
+// 32-element sub-block into signed int8 values and the scales of its two halves; vec_dot_grid is
+// the shared loop. iq4_xs has a float step per sub-block instead (kPerSubBlock).
 // ---------------------------------------------------------------------------------------------
 
-void vec_dot_iq2_xxs(int64_t n, float* s, const void* vx, const void* vy) {
-    const auto* x = static_cast<const block_iq2_xxs*>(vx);
-    const auto* y = static_cast<const block_q8_K*>(vy);
-    float sumf = 0.f;
-    for (int64_t i = 0; i < n / QK_K; ++i) {
-        const float d = fp16_to_fp32(x[i].d) * y[i].d;
-        const int8_t* q8 = y[i].qs;
-        int32_t bsum = 0;
-        for (int ib = 0; ib < QK_K / 32; ++ib) {
-            const uint8_t* idx = reinterpret_cast<const uint8_t*>(x[i].qs + 4 * ib);
-            const uint32_t aux = load_u32(x[i].qs + 4 * ib + 2);
-            const int32_t ls = int32_t(2 * (aux >> 28) + 1);
-            int32_t sumi = 0;
-            for (int l = 0; l < 4; ++l) {
-                const uint8_t* grid = grid_iq2xxs(idx[l]);
-                const uint8_t signs = ksigns_iq2xs[(aux >> 7 * l) & 127];
-                for (int j = 0; j < 8; ++j) sumi += grid[j] * q8[j] * isign_of(signs, j);
-                q8 += 8;
-            }
-            bsum += sumi * ls;
-        }
-        sumf += d * float(bsum);
+struct SubBlock {
+    int8_t v[32];  // grid magnitude times sign (or the iq4 table value)
+    int32_t ls[2]; // scale of elements 0..15 and 16..31
+};
+
+SubBlock decode_iq2_xxs(const block_iq2_xxs& b, int ib) {
+    SubBlock sb;
+    const uint8_t* idx = reinterpret_cast<const uint8_t*>(b.qs + 4 * ib);
+    const uint32_t aux = load_u32(b.qs + 4 * ib + 2);
+    for (int l = 0; l < 4; ++l) {
+        const uint8_t* grid = grid_iq2xxs(idx[l]);
+        const uint8_t signs = ksigns_iq2xs[(aux >> 7 * l) & 127];
+        for (int j = 0; j < 8; ++j) sb.v[8 * l + j] = int8_t(grid[j] * isign_of(signs, j));
     }
-    *s = 0.125f * sumf;
+    sb.ls[0] = sb.ls[1] = int32_t(2 * (aux >> 28) + 1);
+    return sb;
 }
 
-void vec_dot_iq2_xs(int64_t n, float* s, const void* vx, const void* vy) {
-    const auto* x = static_cast<const block_iq2_xs*>(vx);
-    const auto* y = static_cast<const block_q8_K*>(vy);
-    float sumf = 0.f;
-    for (int64_t i = 0; i < n / QK_K; ++i) {
-        const float d = fp16_to_fp32(x[i].d) * y[i].d;
-        const int8_t* q8 = y[i].qs;
-        int32_t bsum = 0;
-        for (int ib = 0; ib < QK_K / 32; ++ib) {
-            const int32_t ls[2] = {2 * (x[i].scales[ib] & 0xf) + 1, 2 * (x[i].scales[ib] >> 4) + 1};
-            for (int half = 0; half < 2; ++half) {
-                int32_t sumi = 0;
-                for (int l = 2 * half; l < 2 * half + 2; ++l) {
-                    const uint16_t q = x[i].qs[4 * ib + l];
-                    const uint8_t* grid = grid_iq2xs(q & 511);
-                    const uint8_t signs = ksigns_iq2xs[q >> 9];
-                    for (int j = 0; j < 8; ++j) sumi += grid[j] * q8[j] * isign_of(signs, j);
-                    q8 += 8;
-                }
-                bsum += sumi * ls[half];
-            }
-        }
-        sumf += d * float(bsum);
+SubBlock decode_iq2_xs(const block_iq2_xs& b, int ib) {
+    SubBlock sb;
+    for (int l = 0; l < 4; ++l) {
+        const uint16_t q = b.qs[4 * ib + l];
+        const uint8_t* grid = grid_iq2xs(q & 511);
+        const uint8_t signs = ksigns_iq2xs[q >> 9];
+        for (int j = 0; j < 8; ++j) sb.v[8 * l + j] = int8_t(grid[j] * isign_of(signs, j));
     }
-    *s = 0.125f * sumf;
+    sb.ls[0] = 2 * (b.scales[ib] & 0xf) + 1;
+    sb.ls[1] = 2 * (b.scales[ib] >> 4) + 1;
+    return sb;
 }
 
-void vec_dot_iq2_s(int64_t n, float* s, const void* vx, const void* vy) {
-    const auto* x = static_cast<const block_iq2_s*>(vx);
+SubBlock decode_iq2_s(const block_iq2_s& b, int ib) {
+    SubBlock sb;
+    const uint8_t* signs = b.qs + QK_K / 8 + 4 * ib;
+    for (int l = 0; l < 4; ++l) {
+        const uint8_t* grid = grid_iq2s(iq2s_index(b, ib, l));
+        for (int j = 0; j < 8; ++j) sb.v[8 * l + j] = int8_t(grid[j] * isign_of(signs[l], j));
+    }
+    sb.ls[0] = 1 + 2 * (b.scales[ib] & 0xf);
+    sb.ls[1] = 1 + 2 * (b.scales[ib] >> 4);
+    return sb;
+}
+
+SubBlock decode_iq3_xxs(const block_iq3_xxs& b, int ib) {
+    SubBlock sb;
+    const uint32_t aux = load_u32(b.qs + QK_K / 4 + 4 * ib);
+    for (int k = 0; k < 8; ++k) {
+        const uint8_t* grid = grid_iq3xxs(b.qs[8 * ib + k]);
+        const uint8_t signs = ksigns_iq2xs[(aux >> 7 * (k / 2)) & 127];
+        for (int j = 0; j < 4; ++j) sb.v[4 * k + j] = int8_t(grid[j] * isign_of(signs, 4 * (k % 2) + j));
+    }
+    sb.ls[0] = sb.ls[1] = int32_t(2 * (aux >> 28) + 1);
+    return sb;
+}
+
+SubBlock decode_iq3_s(const block_iq3_s& b, int ib) {
+    SubBlock sb;
+    for (int k = 0; k < 8; ++k) {
+        const uint8_t* grid = grid_iq3s(iq3s_index(b, ib, k));
+        const uint8_t signs = b.signs[4 * ib + k / 2];
+        for (int j = 0; j < 4; ++j) sb.v[4 * k + j] = int8_t(grid[j] * isign_of(signs, 4 * (k % 2) + j));
+    }
+    sb.ls[0] = sb.ls[1] = 2 * ((b.scales[ib / 2] >> 4 * (ib % 2)) & 0xf) + 1;
+    return sb;
+}
+
+SubBlock decode_iq4_xs(const block_iq4_xs& b, int ib) {
+    SubBlock sb;
+    const uint8_t* qs = b.qs + 16 * ib;
+    for (int j = 0; j < 16; ++j) {
+        sb.v[j] = kvalues_iq4nl[qs[j] & 0xf];
+        sb.v[j + 16] = kvalues_iq4nl[qs[j] >> 4];
+    }
+    sb.ls[0] = sb.ls[1] = iq4xs_scale(b, ib);  // signed, -32..31
+    return sb;
+}
+
+// kFactorTimes8: the final factor times 8 (iq2: 1 = 0.125, iq3_xxs: 2 = 0.25, iq3_s / iq4_xs: 8 = 1).
+template <class Block, SubBlock (*Decode)(const Block&, int), int kFactorTimes8, bool kPerSubBlock>
+void vec_dot_grid(int64_t n, float* s, const void* vx, const void* vy) {
+    const auto* x = static_cast<const Block*>(vx);
     const auto* y = static_cast<const block_q8_K*>(vy);
     float sumf = 0.f;
     for (int64_t i = 0; i < n / QK_K; ++i) {
         const float d = fp16_to_fp32(x[i].d) * y[i].d;
         const int8_t* q8 = y[i].qs;
-        const uint8_t* signs = x[i].qs + QK_K / 8;
         int32_t bsum = 0;
-        for (int ib = 0; ib < QK_K / 32; ++ib) {
-            const int32_t ls[2] = {1 + 2 * (x[i].scales[ib] & 0xf), 1 + 2 * (x[i].scales[ib] >> 4)};
+        for (int ib = 0; ib < QK_K / 32; ++ib, q8 += 32) {
+            const SubBlock sb = Decode(x[i], ib);
             int32_t sumi[2] = {0, 0};
-            for (int l = 0; l < 4; ++l) {
-                const uint8_t* grid = grid_iq2s(iq2s_index(x[i], ib, l));
-                for (int j = 0; j < 8; ++j) sumi[l / 2] += q8[j] * grid[j] * isign_of(signs[4 * ib + l], j);
-                q8 += 8;
+            for (int j = 0; j < 32; ++j) sumi[j / 16] += sb.v[j] * q8[j];
+            if constexpr (kPerSubBlock) {
+                const float dl = d * float(sb.ls[0]);  // iq4_xs: (d_x * d_y) * scale per sub-block
+                sumf += dl * float(sumi[0] + sumi[1]);
+            } else {
+                bsum += sb.ls[0] * sumi[0] + sb.ls[1] * sumi[1];
             }
-            bsum += ls[0] * sumi[0] + ls[1] * sumi[1];
         }
-        sumf += d * float(bsum);
+        if constexpr (!kPerSubBlock) sumf += d * float(bsum);
     }
-    *s = 0.125f * sumf;
-}
-
-void vec_dot_iq3_xxs(int64_t n, float* s, const void* vx, const void* vy) {
-    const auto* x = static_cast<const block_iq3_xxs*>(vx);
-    const auto* y = static_cast<const block_q8_K*>(vy);
-    float sumf = 0.f;
-    for (int64_t i = 0; i < n / QK_K; ++i) {
-        const float d = fp16_to_fp32(x[i].d) * y[i].d;
-        const uint8_t* q3 = x[i].qs;
-        const uint8_t* gas = x[i].qs + QK_K / 4;
-        const int8_t* q8 = y[i].qs;
-        int32_t bsum = 0;
-        for (int ib = 0; ib < QK_K / 32; ++ib) {
-            const uint32_t aux = load_u32(gas + 4 * ib);
-            const int32_t ls = int32_t(2 * (aux >> 28) + 1);
-            int32_t sumi = 0;
-            for (int l = 0; l < 4; ++l) {
-                const uint8_t* grid1 = grid_iq3xxs(q3[2 * l + 0]);
-                const uint8_t* grid2 = grid_iq3xxs(q3[2 * l + 1]);
-                const uint8_t signs = ksigns_iq2xs[(aux >> 7 * l) & 127];
-                for (int j = 0; j < 4; ++j) {
-                    sumi += grid1[j] * q8[j + 0] * isign_of(signs, j);
-                    sumi += grid2[j] * q8[j + 4] * isign_of(signs, j + 4);
-                }
-                q8 += 8;
-            }
-            q3 += 8;
-            bsum += sumi * ls;
-        }
-        sumf += d * float(bsum);
-    }
-    *s = 0.25f * sumf;
-}
-
-void vec_dot_iq3_s(int64_t n, float* s, const void* vx, const void* vy) {
-    const auto* x = static_cast<const block_iq3_s*>(vx);
-    const auto* y = static_cast<const block_q8_K*>(vy);
-    float sumf = 0.f;
-    for (int64_t i = 0; i < n / QK_K; ++i) {
-        const float d = fp16_to_fp32(x[i].d) * y[i].d;
-        const int8_t* q8 = y[i].qs;
-        int32_t bsum = 0;
-        for (int ib = 0; ib < QK_K / 32; ++ib) {
-            const int32_t ls = 2 * ((x[i].scales[ib / 2] >> 4 * (ib % 2)) & 0xf) + 1;
-            int32_t sumi = 0;
-            for (int l = 0; l < 4; ++l) {
-                const uint8_t signs = x[i].signs[4 * ib + l];
-                const uint8_t* grid1 = grid_iq3s(iq3s_index(x[i], ib, 2 * l));
-                const uint8_t* grid2 = grid_iq3s(iq3s_index(x[i], ib, 2 * l + 1));
-                for (int j = 0; j < 4; ++j) {
-                    sumi += grid1[j] * q8[j + 0] * isign_of(signs, j);
-                    sumi += grid2[j] * q8[j + 4] * isign_of(signs, j + 4);
-                }
-                q8 += 8;
-            }
-            bsum += sumi * ls;
-        }
-        sumf += d * float(bsum);
-    }
-    *s = sumf;
+    *s = float(kFactorTimes8) / 8.0f * sumf;
 }
 
 void vec_dot_iq1_s(int64_t n, float* s, const void* vx, const void* vy) {
@@ -434,41 +406,18 @@ void vec_dot_iq4_nl(int64_t n, float* s, const void* vx, const void* vy) {
     *s = sumf;
 }
 
-void vec_dot_iq4_xs(int64_t n, float* s, const void* vx, const void* vy) {
-    const auto* x = static_cast<const block_iq4_xs*>(vx);
-    const auto* y = static_cast<const block_q8_K*>(vy);
-    float sumf = 0.f;
-    for (int64_t i = 0; i < n / QK_K; ++i) {
-        const float d4d8 = fp16_to_fp32(x[i].d) * y[i].d;
-        const uint8_t* qs = x[i].qs;
-        const int8_t* q8 = y[i].qs;
-        for (int ib = 0; ib < QK_K / 32; ++ib) {
-            const float dl = d4d8 * float(iq4xs_scale(x[i], ib));
-            int32_t sumi1 = 0, sumi2 = 0;
-            for (int j = 0; j < 16; ++j) {
-                sumi1 += q8[j] * kvalues_iq4nl[qs[j] & 0xf];
-                sumi2 += q8[j + 16] * kvalues_iq4nl[qs[j] >> 4];
-            }
-            sumf += dl * float(sumi1 + sumi2);
-            qs += 16;
-            q8 += 32;
-        }
-    }
-    *s = sumf;
-}
-
 }  // namespace
 
 void kernels_register_iq_scalar(KernelTable& t) {
-    t[GgmlType::IQ2_XXS] = {to_f32_iq2_xxs, nullptr, vec_dot_iq2_xxs, GgmlType::Q8_K};
-    t[GgmlType::IQ2_XS] = {to_f32_iq2_xs, nullptr, vec_dot_iq2_xs, GgmlType::Q8_K};
-    t[GgmlType::IQ2_S] = {to_f32_iq2_s, nullptr, vec_dot_iq2_s, GgmlType::Q8_K};
-    t[GgmlType::IQ3_XXS] = {to_f32_iq3_xxs, nullptr, vec_dot_iq3_xxs, GgmlType::Q8_K};
-    t[GgmlType::IQ3_S] = {to_f32_iq3_s, nullptr, vec_dot_iq3_s, GgmlType::Q8_K};
+    t[GgmlType::IQ2_XXS] = {to_f32_iq2_xxs, nullptr, vec_dot_grid<block_iq2_xxs, decode_iq2_xxs, 1, false>, GgmlType::Q8_K};
+    t[GgmlType::IQ2_XS] = {to_f32_iq2_xs, nullptr, vec_dot_grid<block_iq2_xs, decode_iq2_xs, 1, false>, GgmlType::Q8_K};
+    t[GgmlType::IQ2_S] = {to_f32_iq2_s, nullptr, vec_dot_grid<block_iq2_s, decode_iq2_s, 1, false>, GgmlType::Q8_K};
+    t[GgmlType::IQ3_XXS] = {to_f32_iq3_xxs, nullptr, vec_dot_grid<block_iq3_xxs, decode_iq3_xxs, 2, false>, GgmlType::Q8_K};
+    t[GgmlType::IQ3_S] = {to_f32_iq3_s, nullptr, vec_dot_grid<block_iq3_s, decode_iq3_s, 8, false>, GgmlType::Q8_K};
     t[GgmlType::IQ1_S] = {to_f32_iq1_s, nullptr, vec_dot_iq1_s, GgmlType::Q8_K};
     t[GgmlType::IQ1_M] = {to_f32_iq1_m, nullptr, vec_dot_iq1_m, GgmlType::Q8_K};
     t[GgmlType::IQ4_NL] = {to_f32_iq4_nl, nullptr, vec_dot_iq4_nl, GgmlType::Q8_0};
-    t[GgmlType::IQ4_XS] = {to_f32_iq4_xs, nullptr, vec_dot_iq4_xs, GgmlType::Q8_K};
+    t[GgmlType::IQ4_XS] = {to_f32_iq4_xs, nullptr, vec_dot_grid<block_iq4_xs, decode_iq4_xs, 8, true>, GgmlType::Q8_K};
 }
 
 }  // namespace qs

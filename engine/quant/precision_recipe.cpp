@@ -139,7 +139,10 @@ const std::vector<PrecisionRecipe>& precision_presets() {
     static const std::vector<PrecisionRecipe> presets = [] {
         std::vector<PrecisionRecipe> list;
         for (const char* name : {"F32", "F16", "BF16", "Q8_0", "Q6_K", "Q5_K_M", "Q5_K_S", "Q4_K_M", "Q4_K_S", "Q3_K_L",
-                                 "Q3_K_M", "Q3_K_S", "Q2_K", "Q5_1", "Q5_0", "Q4_1", "Q4_0"})
+                                 "Q3_K_M", "Q3_K_S", "Q2_K", "Q5_1", "Q5_0", "Q4_1", "Q4_0",
+                                 // llama.cpp's IQ mixes; the IQ2 ones need an importance matrix
+                                 "IQ4_XS", "IQ4_NL", "IQ3_M", "IQ3_S", "IQ3_XS", "IQ3_XXS", "IQ2_M", "IQ2_S", "IQ2_XS",
+                                 "IQ2_XXS"})
             list.push_back(PrecisionRecipe::parse(name));
         // QuantScope's own formats (types >= 1000) go here once quantize_supported() accepts them.
         return list;

@@ -42,6 +42,16 @@ inline int best_index_int8(int n, const int8_t* val, float x) {
     return idx;
 }
 
+// Per-element weights of n elements: qw * sqrt(sigma2 + x^2) with importance weights, else x^2 (the
+// default of iq3_xxs / iq3_s / iq4).
+void element_weights(const float* qw, const float* xb, float sigma2, int n, float* weight) {
+    if (qw) {
+        for (int i = 0; i < n; ++i) weight[i] = qw[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
+    } else {
+        for (int i = 0; i < n; ++i) weight[i] = xb[i] * xb[i];
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // iq4_nl / iq4_xs
 // ---------------------------------------------------------------------------------------------
@@ -65,12 +75,7 @@ void iq4_superblock(int super_block_size, const float* x, fp16_t* dh, uint8_t* q
     for (int ib = 0; ib < super_block_size / block_size; ++ib) {
         const float* xb = x + ib * block_size;
         uint8_t* Lb = L + ib * block_size;
-        if (quant_weights) {
-            const float* qw = quant_weights + ib * block_size;
-            for (int j = 0; j < block_size; ++j) weight[j] = qw[j] * std::sqrt(sigma2 + xb[j] * xb[j]);
-        } else {
-            for (int j = 0; j < block_size; ++j) weight[j] = xb[j] * xb[j];
-        }
+        element_weights(quant_weights ? quant_weights + ib * block_size : nullptr, xb, sigma2, block_size, weight);
         float amax = 0, max = 0;
         for (int j = 0; j < block_size; ++j) {
             const float ax = std::fabs(xb[j]);
@@ -344,8 +349,7 @@ void quantize_row_iq2_xxs(const float* x, void* vy, int64_t n, const float* quan
         const float sigma2 = sumx2 / QK_K;
         for (int ib = 0; ib < QK_K / 32; ++ib) {
             const float* xb = xbl + 32 * ib;
-            const float* qw = quant_weights + QK_K * ibl + 32 * ib;
-            for (int i = 0; i < 32; ++i) weight[i] = qw[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
+            element_weights(quant_weights + QK_K * ibl + 32 * ib, xb, sigma2, 32, weight);
             for (int i = 0; i < 32; ++i) waux[i] = std::sqrt(weight[i]);
             for (int k = 0; k < 4; ++k) block_signs[k] = take_signs(xb + 8 * k, weight + 8 * k, true, xval + 8 * k);
             float max = xval[0];
@@ -446,8 +450,7 @@ void quantize_row_iq2_xs_s(const float* x, void* vy, int64_t n, const float* qua
         for (int ib = 0; ib < QK_K / 16; ++ib) {
             const float* xb = xbl + 16 * ib;
             if (quant_weights) {
-                const float* qw = quant_weights + QK_K * ibl + 16 * ib;
-                for (int i = 0; i < 16; ++i) weight[i] = qw[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
+                element_weights(quant_weights + QK_K * ibl + 16 * ib, xb, sigma2, 16, weight);
             } else {
                 for (int i = 0; i < 16; ++i) weight[i] = 0.25f * sigma2 + xb[i] * xb[i];
             }
@@ -522,12 +525,7 @@ void quantize_row_iq3_xxs(const float* x, void* vy, int64_t n, const float* quan
         const float sigma2 = 2 * sumx2 / QK_K;
         for (int ib = 0; ib < QK_K / 32; ++ib) {
             const float* xb = xbl + 32 * ib;
-            if (quant_weights) {
-                const float* qw = quant_weights + QK_K * ibl + 32 * ib;
-                for (int i = 0; i < 32; ++i) weight[i] = qw[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
-            } else {
-                for (int i = 0; i < 32; ++i) weight[i] = xb[i] * xb[i];
-            }
+            element_weights(quant_weights ? quant_weights + QK_K * ibl + 32 * ib : nullptr, xb, sigma2, 32, weight);
             for (int i = 0; i < 32; ++i) waux[i] = std::sqrt(weight[i]);
             for (int k = 0; k < 4; ++k) block_signs[k] = take_signs(xb + 8 * k, weight + 8 * k, true, xval + 8 * k);
             float max = xval[0];
@@ -587,12 +585,8 @@ void quantize_row_iq3_s(const float* x, void* vy, int64_t n, const float* quant_
         const float sigma2 = 2 * sumx2 / QK_K;
         for (int ib = 0; ib < QK_K / block_size; ++ib) {
             const float* xb = xbl + block_size * ib;
-            if (quant_weights) {
-                const float* qw = quant_weights + QK_K * ibl + block_size * ib;
-                for (int i = 0; i < block_size; ++i) weight[i] = qw[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
-            } else {
-                for (int i = 0; i < block_size; ++i) weight[i] = xb[i] * xb[i];
-            }
+            element_weights(quant_weights ? quant_weights + QK_K * ibl + block_size * ib : nullptr, xb, sigma2, block_size,
+                            weight);
             for (int i = 0; i < block_size; ++i) waux[i] = std::sqrt(weight[i]);
             for (int k = 0; k < block_size / 8; ++k) block_signs[k] = take_signs(xb + 8 * k, weight + 8 * k, false, xval + 8 * k);
             float max = xval[0];

@@ -96,6 +96,21 @@ void pack_scales_q3(const int8_t biased[16], uint8_t packed[12]) {
         packed[j % 4 + 8] |= uint8_t((l >> 4) << (2 * (j / 4)));
     }
 }
+// Q3_K levels 0..7: the high bit of element j goes to hmask[j % 32] bit j / 32, the low 2 bits to qs.
+void pack_q3_K_levels(const int8_t L[QK_K], block_q3_K& b) {
+    std::memset(b.hmask, 0, sizeof b.hmask);
+    uint8_t low[QK_K];
+    for (int j = 0; j < QK_K; ++j) {
+        uint8_t l = uint8_t(L[j]);
+        if (l > 3) {
+            b.hmask[j % (QK_K / 8)] |= uint8_t(1u << (j / (QK_K / 8)));
+            l = uint8_t(l - 4);
+        }
+        low[j] = l;
+    }
+    pack_2bit(low, b.qs);
+}
+
 int unpack_scale_q3(int j, const uint8_t packed[12]) {
     const int low = j < 8 ? packed[j] & 0xF : packed[j - 8] >> 4;
     return (low | (((packed[8 + j % 4] >> (2 * (j / 4))) & 3) << 4)) - 32;
@@ -179,18 +194,7 @@ void quantize_q3_K(const float* x, void* y, int64_t k) {
             const float d = fp16_to_fp32(b.d) * float(int8_t(unpack_scale_q3(j, b.scales)));
             requantize_symmetric(x + kSub * j, kSub, d, 4, L + kSub * j);
         }
-        // High bits: element j goes to hmask[j % 32] bit j / 32; the low 2 bits to qs.
-        std::memset(b.hmask, 0, sizeof b.hmask);
-        uint8_t low[QK_K];
-        for (int j = 0; j < QK_K; ++j) {
-            uint8_t l = uint8_t(L[j]);
-            if (l > 3) {
-                b.hmask[j % (QK_K / 8)] |= uint8_t(1u << (j / (QK_K / 8)));
-                l = uint8_t(l - 4);
-            }
-            low[j] = l;
-        }
-        pack_2bit(low, b.qs);
+        pack_q3_K_levels(L, b);
     }
 }
 
@@ -385,17 +389,7 @@ void quantize_row_q3_K_weighted(const float* x, void* y, int64_t n, const float*
             const float d = fp16_to_fp32(b.d) * float(int8_t(unpack_scale_q3(j, b.scales)));
             requantize_symmetric(x + 16 * j, 16, d, 4, L + 16 * j);
         }
-        std::memset(b.hmask, 0, sizeof b.hmask);
-        uint8_t low[QK_K];
-        for (int j = 0; j < QK_K; ++j) {
-            uint8_t l = uint8_t(L[j]);
-            if (l > 3) {
-                b.hmask[j % (QK_K / 8)] |= uint8_t(1u << (j / (QK_K / 8)));
-                l = uint8_t(l - 4);
-            }
-            low[j] = l;
-        }
-        pack_2bit(low, b.qs);
+        pack_q3_K_levels(L, b);
     }
 }
 

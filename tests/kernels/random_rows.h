@@ -9,6 +9,7 @@
 #include <random>
 #include <vector>
 
+#include "core/cpu_features.h"
 #include "core/fp16.h"
 #include "tensor/blocks.h"
 #include "tensor/ggml_type.h"
@@ -102,6 +103,14 @@ inline std::vector<uint8_t> random_row(GgmlType t, int64_t n, std::mt19937& rng,
             std::memcpy(row.data() + off + field, &s, 2);
         }
     return row;
+}
+
+// SIMD levels this CPU can run (the scalar one is the reference every test compares against).
+inline std::vector<Isa> simd_levels() {
+    std::vector<Isa> out;
+    for (Isa isa : {Isa::Avx2, Isa::Avx512})
+        if (int(isa) <= int(cpu_best_isa())) out.push_back(isa);
+    return out;
 }
 
 inline std::vector<float> random_floats(int64_t n, std::mt19937& rng, float scale = 1.0f) {

@@ -26,13 +26,6 @@ using test::ScaleMode;
 const GgmlType kIqTypes[] = {GgmlType::IQ2_XXS, GgmlType::IQ2_XS, GgmlType::IQ2_S, GgmlType::IQ3_XXS, GgmlType::IQ3_S,
                              GgmlType::IQ1_S,   GgmlType::IQ1_M,  GgmlType::IQ4_NL, GgmlType::IQ4_XS};
 
-std::vector<Isa> simd_isas() {
-    std::vector<Isa> out;
-    for (Isa isa : {Isa::Avx2, Isa::Avx512})
-        if (int(isa) <= int(cpu_best_isa())) out.push_back(isa);
-    return out;
-}
-
 uint16_t u16_at(const uint8_t* p) {
     uint16_t v;
     std::memcpy(&v, p, 2);
@@ -195,7 +188,7 @@ TEST(IqKernels, ScalarVecDotMatchesLayout) {
 
 TEST(IqKernels, SimdToF32IsBitIdentical) {
     std::mt19937 rng(23);
-    for (Isa isa : simd_isas())
+    for (Isa isa : test::simd_levels())
         for (GgmlType t : kIqTypes)
             for (ScaleMode mode : {ScaleMode::Typical, ScaleMode::Max, ScaleMode::Subnormal, ScaleMode::Zero}) {
                 const int64_t n = 4 * QK_K;
@@ -212,7 +205,7 @@ TEST(IqKernels, SimdToF32IsBitIdentical) {
 // so they are bit-identical, not merely close.
 TEST(IqKernels, SimdVecDotIsBitIdentical) {
     std::mt19937 rng(24);
-    for (Isa isa : simd_isas())
+    for (Isa isa : test::simd_levels())
         for (GgmlType t : kIqTypes)
             for (int64_t blocks : {1, 3, 8}) {
                 const int64_t n = blocks * QK_K;
@@ -230,7 +223,7 @@ TEST(IqKernels, SimdVecDotIsBitIdentical) {
 // iq4_nl rows of an odd number of 32-element blocks (the AVX-512 kernel takes two at a time).
 TEST(IqKernels, Iq4NlOddBlockCount) {
     std::mt19937 rng(25);
-    for (Isa isa : simd_isas()) {
+    for (Isa isa : test::simd_levels()) {
         const int64_t n = 7 * QK4_NL;
         const auto row = random_row(GgmlType::IQ4_NL, n, rng);
         const auto act = activation_row(GgmlType::Q8_0, n, rng);
@@ -246,7 +239,7 @@ TEST(IqKernels, Iq4NlOddBlockCount) {
 TEST(IqKernels, MatmulBatchEqualsOneTokenCalls) {
     std::mt19937 rng(26);
     const int64_t n = 5, m = 20, k = 2 * QK_K;
-    std::vector<Isa> isas = simd_isas();
+    std::vector<Isa> isas = test::simd_levels();
     isas.push_back(Isa::Scalar);
     for (Isa isa : isas)
         for (GgmlType t : kIqTypes) {
