@@ -1,8 +1,8 @@
 // IQ types and the importance matrix against llama.cpp b9928 (../shared/models/zoo and
 // ../shared/reference/zoo.json):
-//   - perplexity of M1 quantized by llama-quantize to each IQ type with the zoo imatrix, at c128 x 40
-//     and c512 x 10: within 0.3 % of llama-perplexity's figure (the bound for quantized
-//     files; see test_perplexity_reference.cpp for why quantized files agree less tightly);
+//   - perplexity of M1 quantized by llama-quantize to each IQ type with the zoo imatrix, at c128 and
+//     c512: within 0.3 % of llama-perplexity's figure (the bound for quantized files; see
+//     test_perplexity_reference.cpp for why quantized files agree less tightly);
 //   - the importance matrix of M1 over 20 chunks of 128 tokens: every value within 1e-4 relative of
 //     llama-imatrix's file, counts and chunk figures equal.
 // Only the first 60,000 characters of wiki.test.raw are tokenized: the 5,120 tokens these runs use
@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -51,6 +52,17 @@ PerplexityResult perplexity_of(const std::string& model_path, int n_ctx, int chu
 
 class IqZooPerplexity : public testing::TestWithParam<std::string> {};
 
+// llama.cpp's running perplexity after `chunks` chunks of n_ctx (the c128 figures come from the
+// --kl-divergence run, whose per-chunk values are the same passes).
+double llama_cpp_running_ppl(const json& ref, int n_ctx, int chunks) {
+    if (n_ctx == 128) return ref["kld_c128x40_full"]["per_chunk_running"][size_t(chunks - 1)]["ppl"].get<double>();
+    return ref["ppl_c512x10"]["running_ppl"][size_t(chunks - 1)].get<double>();
+}
+
+// By default the first 2,048 tokens of each setting (c128 x 16, c512 x 4: about 1,000 scored tokens,
+// enough that one flipped activation level cannot move the value by 0.3 %) against llama.cpp's
+// running value there; with QS_SLOW_TESTS=1 the whole c128 x 40 and c512 x 10 runs against the final
+// figures (all within 0.04 % when last run: see the report printed).
 TEST_P(IqZooPerplexity, WithinPointThreePercentOfLlamaCpp) {
     const std::string file = "models/zoo/m1-pure-" + GetParam() + "-imat.gguf";
     QS_REQUIRE_SHARED(model_path, file);
@@ -58,13 +70,15 @@ TEST_P(IqZooPerplexity, WithinPointThreePercentOfLlamaCpp) {
     QS_REQUIRE_SHARED(text_path, kText);
     std::ifstream in(ref_path);
     const json ref = json::parse(in)["files"][file];
-    for (const auto& [key, n_ctx, chunks] : {std::tuple{"ppl_c128x40", 128, 40}, std::tuple{"ppl_c512x10", 512, 10}}) {
-        const double want = ref[key]["value"].get<double>();
+    const bool whole = std::getenv("QS_SLOW_TESTS") != nullptr;
+    for (const auto& [n_ctx, all_chunks, quick_chunks] : {std::tuple{128, 40, 16}, std::tuple{512, 10, 4}}) {
+        const int chunks = whole ? all_chunks : quick_chunks;
+        const double want = llama_cpp_running_ppl(ref, n_ctx, chunks);
         const PerplexityResult r = perplexity_of(model_path, n_ctx, chunks, text_path);
         ASSERT_EQ(r.chunks, chunks);
-        EXPECT_NEAR(r.ppl, want, 3e-3 * want) << key;
-        std::printf("[ reference ] %s %s: ours %.4f, llama.cpp %.4f (%+.4f %%)\n", GetParam().c_str(), key, r.ppl, want,
-                    100.0 * (r.ppl / want - 1.0));
+        EXPECT_NEAR(r.ppl, want, 3e-3 * want) << "c" << n_ctx << " x " << chunks;
+        std::printf("[ reference ] %s c%d x %d: ours %.4f, llama.cpp %.4f (%+.4f %%)\n", GetParam().c_str(), n_ctx, chunks,
+                    r.ppl, want, 100.0 * (r.ppl / want - 1.0));
     }
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include "common/test_paths.h"
 #include "core/error.h"
 #include "gguf/gguf_file.h"
+#include "gguf/gguf_writer.h"
 #include "quant/imatrix.h"
 #include "quant/precision_recipe.h"
 #include "quant/quantize.h"
@@ -152,3 +154,69 @@ TEST(QuantizeImatrixLlamaCpp, ImatrixFileRoundTrips) {
 }
 
 }  // namespace
+
+namespace {
+
+// A GGUF with the given metadata and f32 tensors, for malformed-imatrix checks.
+std::string write_imatrix_like(const std::string& name, const std::string& type,
+                               const std::vector<std::pair<std::string, std::vector<int64_t>>>& tensors,
+                               const std::vector<float>& values) {
+    GgufWriter w;
+    if (!type.empty()) w.set("general.type", GgufValue::str(type));
+    w.set("imatrix.datasets", GgufValue::array(GgufType::STRING, {GgufValue::str("calibration.txt")}));
+    w.set("imatrix.chunk_count", GgufValue::u32(2));
+    w.set("imatrix.chunk_size", GgufValue::u32(64));
+    for (const auto& [tname, ne] : tensors) {
+        int64_t n = 1;
+        for (int64_t d : ne) n *= d;
+        w.add_tensor(tname, GgmlType::F32, ne, values.data(), size_t(n) * sizeof(float));
+    }
+    const std::string path = qs::test::temp_dir() + "/" + name;
+    w.write(path);
+    return path;
+}
+
+std::string read_error(const std::string& path) {
+    try {
+        imatrix_read(path);
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+}  // namespace
+
+// Bad imatrix files give a message naming the file and the problem, never a crash.
+TEST(Imatrix, MalformedFilesAreRefusedWithAMessage) {
+    std::vector<float> v(64, 1.0f);
+    const std::string ok = write_imatrix_like("ok.gguf", "imatrix", {{"blk.0.w.in_sum2", {4}}, {"blk.0.w.counts", {1}}}, v);
+    const ImportanceMatrix m = imatrix_read(ok);
+    ASSERT_EQ(m.entries.size(), 1u);
+    EXPECT_EQ(m.weights_for("blk.0.w"), std::vector<float>(4, 1.0f));
+    EXPECT_TRUE(m.weights_for("blk.1.w").empty());
+
+    const std::string not_imatrix = write_imatrix_like("model.gguf", "model", {{"blk.0.w.in_sum2", {4}}, {"blk.0.w.counts", {1}}}, v);
+    EXPECT_NE(read_error(not_imatrix).find("not an importance matrix"), std::string::npos) << read_error(not_imatrix);
+    const std::string no_counts = write_imatrix_like("nocounts.gguf", "imatrix", {{"blk.0.w.in_sum2", {4}}}, v);
+    EXPECT_NE(read_error(no_counts).find("has .in_sum2 but no .counts"), std::string::npos) << read_error(no_counts);
+    const std::string bad_shape =
+        write_imatrix_like("shape.gguf", "imatrix", {{"blk.0.w.in_sum2", {4, 2}}, {"blk.0.w.counts", {1}}}, v);
+    EXPECT_NE(read_error(bad_shape).find("counts shape"), std::string::npos) << read_error(bad_shape);
+    v[2] = std::nanf("");
+    const std::string nan = write_imatrix_like("nan.gguf", "imatrix", {{"blk.0.w.in_sum2", {4}}, {"blk.0.w.counts", {1}}}, v);
+    EXPECT_NE(read_error(nan).find("not finite"), std::string::npos) << read_error(nan);
+    for (const std::string& p : {not_imatrix, no_counts, bad_shape, nan})
+        EXPECT_NE(read_error(p).find(p), std::string::npos) << "the message names the file: " << read_error(p);
+}
+
+// weights_for: sums / count per matrix; a matrix that never saw a token weighs every column 1.
+TEST(Imatrix, WeightsAreMeanSquaresAndOneWhereUnseen) {
+    ImportanceMatrix m;
+    ImatrixEntry e;
+    e.n_per_row = 2;
+    e.sums = {2.f, 4.f, 6.f, 8.f};
+    e.counts = {2.f, 0.f};
+    m.entries.emplace("blk.0.ffn_up_exps.weight", e);
+    EXPECT_EQ(m.weights_for("blk.0.ffn_up_exps.weight"), (std::vector<float>{1.f, 2.f, 1.f, 1.f}));
+}
