@@ -163,18 +163,8 @@ inline void store_iq4(float* y, float d, const uint8_t* qs) {
     }
 }
 
-void to_f32_iq4_nl(const void* vx, float* y, int64_t n) {
-    const auto* x = static_cast<const block_iq4_nl*>(vx);
-    for (int64_t i = 0; i < n / QK4_NL; ++i, y += QK4_NL) store_iq4(y, half_to_float(x[i].d), x[i].qs);
-}
-
-void to_f32_iq4_xs(const void* vx, float* y, int64_t n) {
-    const auto* x = static_cast<const block_iq4_xs*>(vx);
-    for (int64_t i = 0; i < n / QK_K; ++i) {
-        const float d = half_to_float(x[i].d);
-        for (int ib = 0; ib < QK_K / 32; ++ib, y += 32) store_iq4(y, d * float(iq4xs_scale(x[i], ib)), x[i].qs + 16 * ib);
-    }
-}
+constexpr auto to_f32_iq4_nl = to_f32_iq4_nl_with<store_iq4>;
+constexpr auto to_f32_iq4_xs = to_f32_iq4_xs_with<store_iq4>;
 
 // ---------------------------------------------------------------------------------------------
 // Dot products

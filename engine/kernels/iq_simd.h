@@ -69,6 +69,21 @@ inline __m256i two_scales(int ls0, int ls1) { return _mm256_setr_epi32(ls0, ls0,
 // Grid magnitudes with their signs applied (mask 0xFF = minus).
 inline __m256i signed_grid(__m256i grid, __m256i mask) { return _mm256_sign_epi8(grid, _mm256_or_si256(mask, _mm256_set1_epi8(1))); }
 
+// iq4_nl / iq4_xs dequantization around an ISA's store of one 32-element group (d * values).
+template <void (*Store)(float* y, float d, const uint8_t* qs)>
+void to_f32_iq4_nl_with(const void* vx, float* y, int64_t n) {
+    const auto* x = static_cast<const block_iq4_nl*>(vx);
+    for (int64_t i = 0; i < n / QK4_NL; ++i, y += QK4_NL) Store(y, half_to_float(x[i].d), x[i].qs);
+}
+template <void (*Store)(float* y, float d, const uint8_t* qs)>
+void to_f32_iq4_xs_with(const void* vx, float* y, int64_t n) {
+    const auto* x = static_cast<const block_iq4_xs*>(vx);
+    for (int64_t i = 0; i < n / QK_K; ++i) {
+        const float d = half_to_float(x[i].d);
+        for (int ib = 0; ib < QK_K / 32; ++ib, y += 32) Store(y, d * float(iq4xs_scale(x[i], ib)), x[i].qs + 16 * ib);
+    }
+}
+
 // Per type: the block, vec_dot's final factor (times 8: 0.125 -> 1, 0.25 -> 2, 1 -> 8), whether the
 // float step is per sub-block (iq4_xs) rather than per super-block, and the sub-block decoder.
 inline void step_iq2_xxs(const block_iq2_xxs& b, int ib, __m256i& v, __m256i& sc) {

@@ -23,6 +23,13 @@ inline int nearest_int(float v) {
     return (bits & 0x007fffff) - 0x00400000;
 }
 
+// sum of x[i]^2, accumulated in float in index order (as every ggml quantizer computes its sigma2).
+inline float sum_of_squares(const float* x, int64_t n) {
+    float s = 0;
+    for (int64_t i = 0; i < n; ++i) s += x[i] * x[i];
+    return s;
+}
+
 // Symmetric quantization of n values to the integers [-nmax, nmax-1] (stored as L + nmax), with a
 // weighted least-squares scale search (ggml make_qx_quants, rmse_type 1). The weight of x[i] is
 // weights[i], or x[i]^2 when weights is null. Starts from the scale mapping the largest-magnitude

@@ -64,8 +64,7 @@ void iq4_superblock(int super_block_size, const float* x, fp16_t* dh, uint8_t* q
     const int8_t* values = iq::kvalues_iq4nl;
     float weight[block_size];
     uint8_t L[QK_K];
-    float sigma2 = 0;
-    for (int j = 0; j < super_block_size; ++j) sigma2 += x[j] * x[j];
+    float sigma2 = sum_of_squares(x, super_block_size);
     sigma2 *= 2.f / float(super_block_size);
 
     std::memset(q4, 0, size_t(super_block_size / 2));
@@ -344,8 +343,7 @@ void quantize_row_iq2_xxs(const float* x, void* vy, int64_t n, const float* quan
         std::memset(q2, 0, sizeof q2);
         float max_scale = 0;
         const float* xbl = x + QK_K * ibl;
-        float sumx2 = 0;
-        for (int i = 0; i < QK_K; ++i) sumx2 += xbl[i] * xbl[i];
+        const float sumx2 = sum_of_squares(xbl, QK_K);
         const float sigma2 = sumx2 / QK_K;
         for (int ib = 0; ib < QK_K / 32; ++ib) {
             const float* xb = xbl + 32 * ib;
@@ -444,8 +442,7 @@ void quantize_row_iq2_xs_s(const float* x, void* vy, int64_t n, const float* qua
         }
         float max_scale = 0;
         const float* xbl = x + QK_K * ibl;
-        float sumx2 = 0;
-        for (int i = 0; i < QK_K; ++i) sumx2 += xbl[i] * xbl[i];
+        const float sumx2 = sum_of_squares(xbl, QK_K);
         const float sigma2 = (kS ? 2 * sumx2 : sumx2) / QK_K;
         for (int ib = 0; ib < QK_K / 16; ++ib) {
             const float* xb = xbl + 16 * ib;
@@ -520,8 +517,7 @@ void quantize_row_iq3_xxs(const float* x, void* vy, int64_t n, const float* quan
         std::memset(q3, 0, sizeof q3);
         float max_scale = 0;
         const float* xbl = x + QK_K * ibl;
-        float sumx2 = 0;
-        for (int i = 0; i < QK_K; ++i) sumx2 += xbl[i] * xbl[i];
+        const float sumx2 = sum_of_squares(xbl, QK_K);
         const float sigma2 = 2 * sumx2 / QK_K;
         for (int ib = 0; ib < QK_K / 32; ++ib) {
             const float* xb = xbl + 32 * ib;
@@ -580,8 +576,7 @@ void quantize_row_iq3_s(const float* x, void* vy, int64_t n, const float* quant_
         uint8_t* signs = y[ibl].signs;
         float max_scale = 0;
         const float* xbl = x + QK_K * ibl;
-        float sumx2 = 0;
-        for (int i = 0; i < QK_K; ++i) sumx2 += xbl[i] * xbl[i];
+        const float sumx2 = sum_of_squares(xbl, QK_K);
         const float sigma2 = 2 * sumx2 / QK_K;
         for (int ib = 0; ib < QK_K / block_size; ++ib) {
             const float* xb = xbl + block_size * ib;

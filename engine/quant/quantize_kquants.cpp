@@ -96,6 +96,20 @@ void pack_scales_q3(const int8_t biased[16], uint8_t packed[12]) {
         packed[j % 4 + 8] |= uint8_t((l >> 4) << (2 * (j / 4)));
     }
 }
+// Q5_K levels 0..31: the 5th bit of elements j (low nibble) and j + 32 (high nibble) of each
+// 64-element group g goes to qh[j] bits 2g and 2g + 1.
+void pack_q5_K_levels(const uint8_t L[QK_K], block_q5_K& b) {
+    std::memset(b.qh, 0, sizeof b.qh);
+    for (int g = 0; g < QK_K / 64; ++g) {
+        for (int j = 0; j < 32; ++j) {
+            const int l1 = L[64 * g + j], l2 = L[64 * g + j + 32];
+            b.qh[j] |= uint8_t(((l1 >> 4) & 1) << (2 * g));
+            b.qh[j] |= uint8_t(((l2 >> 4) & 1) << (2 * g + 1));
+            b.qs[32 * g + j] = uint8_t((l1 & 0xF) | ((l2 & 0xF) << 4));
+        }
+    }
+}
+
 // Q3_K levels 0..7: the high bit of element j goes to hmask[j % 32] bit j / 32, the low 2 bits to qs.
 void pack_q3_K_levels(const int8_t L[QK_K], block_q3_K& b) {
     std::memset(b.hmask, 0, sizeof b.hmask);
@@ -220,15 +234,7 @@ void quantize_q5_K(const float* x, void* y, int64_t k) {
     for (int64_t i = 0; i < k / QK_K; ++i, x += QK_K) {
         block_q5_K& b = blocks[i];
         quantize_superblock_k4(x, 31, -0.5f, 15, &b.d, &b.dmin, b.scales, L);
-        std::memset(b.qh, 0, sizeof b.qh);
-        for (int g = 0; g < QK_K / 64; ++g) {
-            for (int j = 0; j < 32; ++j) {
-                const int l1 = L[64 * g + j], l2 = L[64 * g + j + 32];
-                b.qh[j] |= uint8_t(((l1 >> 4) & 1) << (2 * g));
-                b.qh[j] |= uint8_t(((l2 >> 4) & 1) << (2 * g + 1));
-                b.qs[32 * g + j] = uint8_t((l1 & 0xF) | ((l2 & 0xF) << 4));
-            }
-        }
+        pack_q5_K_levels(L, b);
     }
 }
 
@@ -293,13 +299,6 @@ namespace qs::quant_detail {
 
 namespace {
 
-// sum of x^2 over one super-block.
-float sum_squares(const float* x, int n) {
-    float s = 0;
-    for (int i = 0; i < n; ++i) s += x[i] * x[i];
-    return s;
-}
-
 // weight[l] = qw[l] * sqrt(sigma2 + x[l]^2) for n elements; returns their sum.
 float importance_weights(const float* qw, const float* x, float sigma2, int n, float* weight) {
     float sumw = 0;
@@ -334,7 +333,7 @@ void pack_superblock_k4_weighted(const float* x, const float scales[8], const fl
 
 void superblock_k4_weighted(const float* x, const float* qw, int nmax, fp16_t* d_out, fp16_t* dmin_out,
                             uint8_t packed[K_SCALE_SIZE], uint8_t L[QK_K]) {
-    const float sigma2 = 2 * sum_squares(x, QK_K) / QK_K;
+    const float sigma2 = 2 * sum_of_squares(x, QK_K) / QK_K;
     float scales[8], mins[8], sw[8], weights[32];
     uint8_t Laux[32];
     for (int j = 0; j < 8; ++j) {
@@ -352,7 +351,7 @@ void quantize_row_q2_K_weighted(const float* x, void* y, int64_t n, const float*
     float weight[16], scales[16], mins[16], sw[16];
     for (int64_t i = 0; i < n / QK_K; ++i, x += QK_K, qw += QK_K) {
         block_q2_K& b = blocks[i];
-        const float sigma2 = sum_squares(x, QK_K) / QK_K;
+        const float sigma2 = sum_of_squares(x, QK_K) / QK_K;
         for (int j = 0; j < 16; ++j) {
             sw[j] = importance_weights(qw + 16 * j, x + 16 * j, sigma2, 16, weight);
             scales[j] = make_qkx3_quants(16, 3, x + 16 * j, weight, L + 16 * j, &mins[j], Laux, -0.9f, 0.05f, 36, false);
@@ -377,7 +376,7 @@ void quantize_row_q3_K_weighted(const float* x, void* y, int64_t n, const float*
     float weight[16], scales[16], sw[16];
     for (int64_t i = 0; i < n / QK_K; ++i, x += QK_K, qw += QK_K) {
         block_q3_K& b = blocks[i];
-        const float sigma2 = 2 * sum_squares(x, QK_K) / QK_K;
+        const float sigma2 = 2 * sum_of_squares(x, QK_K) / QK_K;
         for (int j = 0; j < 16; ++j) {
             sw[j] = importance_weights(qw + 16 * j, x + 16 * j, sigma2, 16, weight);
             scales[j] = make_qx_quants(16, 4, x + 16 * j, L + 16 * j, weight);
@@ -410,15 +409,7 @@ void quantize_row_q5_K_weighted(const float* x, void* y, int64_t n, const float*
     for (int64_t i = 0; i < n / QK_K; ++i, x += QK_K, qw += QK_K) {
         block_q5_K& b = blocks[i];
         superblock_k4_weighted(x, qw, 31, &b.d, &b.dmin, b.scales, L);
-        std::memset(b.qh, 0, sizeof b.qh);
-        for (int g = 0; g < QK_K / 64; ++g) {
-            for (int j = 0; j < 32; ++j) {
-                const int l1 = L[64 * g + j], l2 = L[64 * g + j + 32];
-                b.qh[j] |= uint8_t(((l1 >> 4) & 1) << (2 * g));
-                b.qh[j] |= uint8_t(((l2 >> 4) & 1) << (2 * g + 1));
-                b.qs[32 * g + j] = uint8_t((l1 & 0xF) | ((l2 & 0xF) << 4));
-            }
-        }
+        pack_q5_K_levels(L, b);
     }
 }
 

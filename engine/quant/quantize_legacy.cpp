@@ -143,11 +143,7 @@ namespace qs::quant_detail {
 
 namespace {
 
-float row_mean_square(const float* x, int64_t n) {
-    float sum_x2 = 0;
-    for (int64_t j = 0; j < n; ++j) sum_x2 += x[j] * x[j];
-    return sum_x2 / float(n);
-}
+float row_mean_square(const float* x, int64_t n) { return sum_of_squares(x, n) / float(n); }
 
 void block_weights(const float* xb, const float* qw, float sigma2, float weight[kBlock]) {
     for (int j = 0; j < kBlock; ++j) weight[j] = qw[j] * std::sqrt(sigma2 + xb[j] * xb[j]);
