@@ -18,9 +18,12 @@ constexpr int64_t kMinTokens = 16;
 class ActivationSquares : public MatmulObserver {
 public:
     ActivationSquares(const Model& model, bool process_output) {
+        // Matrices only: 3-D expert tensors (MoE) would need llama-imatrix's per-expert counts of the
+        // tokens routed to each expert, which a plain matmul does not see; they are left out (so a
+        // MoE model's imatrix has no expert entries) rather than attributed wrongly.
         for (const GgufTensorInfo& t : model.file().tensors()) {
             const bool wanted = t.name.rfind("blk.", 0) == 0 || (process_output && t.name == "output.weight");
-            if (wanted && t.ne.size() >= 2) names_.emplace(t.data, t.name);
+            if (wanted && t.ne.size() == 2) names_.emplace(t.data, t.name);
         }
     }
 
