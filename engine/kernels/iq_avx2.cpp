@@ -382,6 +382,61 @@ constexpr GemmTile iq_tile{2, 4, iq_w_packed_bytes, pack_w_iq<T>, iq_x_packed_by
                            TileTable<IqTileFor<T::kFactorTimes8, T::kPerSubBlock>::template Tile, 2, 4>::run, QK_K,
                            kIqWholeRow, 4};
 
+// iq4_nl against q8_0 activations: 32-element blocks, each with its own float step (vec_dot:
+// sumf += (d_x * d_w) * sumi, block after block). Packed: 32 table values + float d_w per block;
+// 32 quants + float d_x per activation block (64 bytes each).
+constexpr size_t kNlStep = 64;
+size_t nl_packed_bytes(int64_t k) { return size_t(k / QK4_NL) * kNlStep; }
+
+void pack_w_iq4_nl(int64_t k, const char* row, char* out) {
+    const auto* x = reinterpret_cast<const block_iq4_nl*>(row);
+    for (int64_t b = 0; b < k / QK4_NL; ++b, out += kNlStep) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), iq4_values(x[b].qs));
+        const float d = half_to_float(x[b].d);
+        std::memcpy(out + 32, &d, sizeof d);
+    }
+}
+
+void pack_x_q8_0_nl(int64_t k, const char* row, char* out) {
+    const auto* y = reinterpret_cast<const block_q8_0*>(row);
+    for (int64_t b = 0; b < k / QK4_NL; ++b, out += kNlStep) {
+        std::memcpy(out, y[b].qs, 32);
+        const float d = half_to_float(y[b].d);
+        std::memcpy(out + 32, &d, sizeof d);
+    }
+}
+
+template <int R, int C>
+struct Iq4NlTile {
+    static void run(int64_t k, const char* w, size_t ws, int, const char* x, size_t xs, int, float* y, int64_t ldy,
+                    bool accumulate) {
+        float sumf[R][C] = {};
+        for (int64_t blk = 0; blk < k / QK4_NL; ++blk) {
+            __m256i v[R], u[R];
+            float dw[R];
+            for (int r = 0; r < R; ++r) {
+                const char* p = w + r * ws + size_t(blk) * kNlStep;
+                v[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+                u[r] = _mm256_sign_epi8(v[r], v[r]);
+                std::memcpy(&dw[r], p + 32, sizeof(float));
+            }
+            for (int c = 0; c < C; ++c) {
+                const char* p = x + c * xs + size_t(blk) * kNlStep;
+                const __m256i q8 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+                float dx;
+                std::memcpy(&dx, p + 32, sizeof dx);
+                for (int r = 0; r < R; ++r)
+                    sumf[r][c] += dx * dw[r] * float(hsum_i32(dot_u8_s8(u[r], _mm256_sign_epi8(q8, v[r]))));
+            }
+        }
+        for (int c = 0; c < C; ++c)
+            for (int r = 0; r < R; ++r) y[c * ldy + r] = accumulate ? y[c * ldy + r] + sumf[r][c] : sumf[r][c];
+    }
+};
+
+constexpr GemmTile iq4_nl_tile{2, 4, nl_packed_bytes, pack_w_iq4_nl, nl_packed_bytes, pack_x_q8_0_nl,
+                               TileTable<Iq4NlTile, 2, 4>::run, QK4_NL, kIqWholeRow, 4};
+
 }  // namespace
 
 const GemmTile* gemm_tile_iq_avx2(GgmlType t) {
@@ -392,6 +447,7 @@ const GemmTile* gemm_tile_iq_avx2(GgmlType t) {
         case GgmlType::IQ3_XXS: return &iq_tile<Iq3XxsT>;
         case GgmlType::IQ3_S: return &iq_tile<Iq3ST>;
         case GgmlType::IQ4_XS: return &iq_tile<Iq4XsT>;
+        case GgmlType::IQ4_NL: return &iq4_nl_tile;
         default: return nullptr;
     }
 }
