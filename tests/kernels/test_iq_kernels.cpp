@@ -179,10 +179,9 @@ TEST(IqKernels, ScalarVecDotMatchesLayout) {
         }
         float got;
         k.vec_dot(n, &got, row.data(), act.data());
+        // 1e-5 of sum|products|: float rounding of the scales only (the integer sums are exact); one
+        // wrong sign or grid entry among 768 elements moves the result by ~1e-3 of that sum.
         EXPECT_LE(std::fabs(double(got) - want), 1e-5 * mag + 1e-30) << type_name(t) << " got " << got << " want " << want;
-        // A wrong sign bit would move the result by twice that element's product: not hidden by
-        // the tolerance (checked on the first element).
-        EXPECT_GT(2 * std::fabs(naive_row_value(t, row, 0) * double(a[0])), 0.0) << type_name(t);
     }
 }
 
