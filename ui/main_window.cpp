@@ -235,6 +235,7 @@ bool MainWindow::start_run() {
     const QStringList skipped = precisions_->not_runnable();
     const RunSettings rs = run_page_->settings();
     m.n_ctx = rs.n_ctx;
+    m.imatrix_path = precisions_page_->imatrix_path().toStdString();
     for (const auto& d : datasets_->checked_entries()) {
         if (d.is_text()) {
             if (m.ppl_path.empty()) {

@@ -160,6 +160,9 @@ void add_eval_command(CLI::App& app, const GlobalOptions& global) {
     cmd->add_option("-w,--workers", o->workers, "Jobs run at once (threads are split between them)")->capture_default_str()->check(CLI::Range(1, 64));
     cmd->add_option("--memory-budget", o->memory_budget, "Memory the running jobs may use (8G, 512M; default 80 % of available)");
     cmd->add_option("--note", o->matrix.note, "Free text stored with the run");
+    cmd->add_option("--imatrix", o->matrix.imatrix_path,
+                    "Importance matrix (GGUF) every quantized precision is made with (llama-quantize --imatrix); "
+                    "recorded with the run");
     cmd->callback([o, &global] { run(*o, global); });
 }
 

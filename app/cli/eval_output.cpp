@@ -105,6 +105,18 @@ void eval_write_csv(const RunRecord& run, const std::string& path) {
 
 void eval_print_table(const RunRecord& run) {
     fmt::print("run {}  {}  baseline {}\n", run.id, run.model_name, run.baseline);
+    // An importance matrix changes what every quantized precision is: say which one, from which text.
+    if (!run.settings_json.empty()) {
+        const nlohmann::json settings = nlohmann::json::parse(run.settings_json);
+        if (settings.contains("imatrix") && settings["imatrix"].is_object()) {
+            const nlohmann::json& im = settings["imatrix"];
+            std::string datasets;
+            for (const auto& d : im.value("datasets", nlohmann::json::array())) datasets += (datasets.empty() ? "" : ", ") + d.get<std::string>();
+            fmt::print("imatrix {} (sha256 {}, {} chunks of {} tokens of {})\n", im.value("file", ""),
+                       im.value("sha256", "?").substr(0, 16), im.value("chunks", 0), im.value("chunk_size", 0),
+                       datasets.empty() ? "an unnamed text" : datasets);
+        }
+    }
     fmt::print("{:>3}  {:<22} {:<10} {:<18} {:<9} {:>8}  {}\n", "job", "precision", "evaluator", "dataset", "status",
                "seconds", "metrics");
     for (const JobRecord& j : run.jobs) {

@@ -49,6 +49,9 @@ std::vector<JobSpec> plan_jobs(const EvalMatrix& matrix) {
         const std::string c = canonical_precision(p);
         if (std::find(precisions.begin(), precisions.end(), c) != precisions.end())
             throw Error("eval: precision '" + p + "' is given twice");
+        if (c != kPrecisionFile && matrix.imatrix_path.empty() &&
+            quant_mix_requires_imatrix(PrecisionRecipe::parse(c).options.mix))
+            throw Error("eval: precision '" + p + "' needs an importance matrix (--imatrix FILE), as llama-quantize does");
         precisions.push_back(c);
         std::string name;
         if (auto it = matrix.precision_names.find(p); it != matrix.precision_names.end()) name = it->second;
@@ -124,6 +127,7 @@ std::string eval_matrix_json(const EvalMatrix& m) {
         {"num_fewshot", m.num_fewshot}, {"task_n_ctx", m.task_n_ctx},
         {"on_bad_line", m.on_bad_line == BadLinePolicy::Skip ? "skip" : "stop"},
         {"bench_prompt", m.bench_prompt}, {"bench_gen", m.bench_gen}, {"bench_repetitions", m.bench_repetitions},
+        {"imatrix", m.imatrix_path.empty() ? nlohmann::json(nullptr) : nlohmann::json{{"file", m.imatrix_path}}},
     };
     return j.dump();
 }

@@ -54,6 +54,10 @@ struct EvalMatrix {
     int bench_repetitions = 3;            // bench: llama-bench -r
     BadLinePolicy on_bad_line = BadLinePolicy::Stop;
     std::string note;                     // free text stored with the run
+    // Importance matrix (GGUF, quant/imatrix.h) every quantized precision is made with, as
+    // llama-quantize --imatrix; "" = none (then the IQ2 mixes are refused). Recorded with the run:
+    // the path, its SHA-256 and the calibration datasets it names (run settings "imatrix").
+    std::string imatrix_path;
 
     const std::string& baseline_precision() const { return baseline.empty() ? precisions.front() : baseline; }
     // The item limit of the task named `name`: its own, else task_limit.

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -24,6 +25,7 @@
 #include "eval/task_eval.h"
 #include "jobs/job_metrics.h"
 #include "model/model.h"
+#include "quant/imatrix.h"
 #include "quant/precision_recipe.h"
 #include "quant/quantize_model.h"
 #include "store/file_hash.h"
@@ -95,6 +97,7 @@ struct JobRunner::Impl {
     std::shared_ptr<const Model> base;
     std::unique_ptr<Tokenizer> tokenizer;
     std::vector<int32_t> ppl_tokens;       // the ppl text, tokenized once
+    std::optional<ImportanceMatrix> imatrix;  // matrix.imatrix_path, read once
     std::map<std::string, LoadedTask> tasks;
     std::vector<JobSpec> specs;
     std::vector<JobMemoryEstimate> estimates;
@@ -185,6 +188,7 @@ void JobRunner::Impl::prepare() {
             PrecisionRecipe::parse(s.precision).check_modifiers(base->file());
     tokenizer = Tokenizer::from_gguf(base->file());
     if (!matrix.ppl_path.empty()) ppl_tokens = tokenizer->encode(perplexity_read_text(matrix.ppl_path), true);
+    if (!matrix.imatrix_path.empty()) imatrix = imatrix_read(matrix.imatrix_path);
 
     DatasetOptions dopts;
     dopts.on_bad_line = matrix.on_bad_line;
@@ -218,6 +222,14 @@ void JobRunner::Impl::prepare() {
         return options.store ? options.store->file_hash(path) : file_sha256(path);
     };
     run.model_hash = hash(matrix.model_path);
+    if (imatrix) {
+        // The importance matrix is part of what was measured: which file, which bytes, which text.
+        nlohmann::json settings = nlohmann::json::parse(run.settings_json);
+        settings["imatrix"] = {{"file", matrix.imatrix_path}, {"sha256", hash(matrix.imatrix_path)},
+                               {"datasets", imatrix->datasets}, {"chunks", imatrix->chunk_count},
+                               {"chunk_size", imatrix->chunk_size}, {"entries", imatrix->entries.size()}};
+        run.settings_json = settings.dump();
+    }
     std::map<std::string, std::string> dataset_hashes;
     for (const JobSpec& s : specs) {
         JobRecord j;
@@ -528,6 +540,10 @@ void JobRunner::Impl::prepare_weights(const std::string& precision, PreparedPrec
         QuantizeModelOptions qopts;
         qopts.mix = PrecisionRecipe::parse(precision).options;
         qopts.n_threads = threads_per_worker;
+        if (imatrix) {
+            qopts.imatrix = &*imatrix;
+            qopts.imatrix_path = matrix.imatrix_path;
+        }
         QuantizedWeights q = quantize_model_in_memory(base->file(), qopts, prog);
         p.model = Model::with_weights(*base, std::move(q.tensors));
     }

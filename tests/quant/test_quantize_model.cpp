@@ -350,7 +350,9 @@ TEST(PrecisionRecipe, ParsesAndRoundTrips) {
     for (const PrecisionRecipe& p : precision_presets()) names.push_back(p.name);
     EXPECT_EQ(names, (std::vector<std::string>{"F32", "F16", "BF16", "Q8_0", "Q6_K", "Q5_K_M", "Q5_K_S", "Q4_K_M",
                                                "Q4_K_S", "Q3_K_L", "Q3_K_M", "Q3_K_S", "Q2_K", "Q5_1", "Q5_0", "Q4_1",
-                                               "Q4_0", "NF4", "FP8 E4M3", "FP8 E5M2", "INT8 per channel", "INT4 g128"}));
+                                               "Q4_0", "IQ4_XS", "IQ4_NL", "IQ3_M", "IQ3_S", "IQ3_XS", "IQ3_XXS",
+                                               "IQ2_M", "IQ2_S", "IQ2_XS", "IQ2_XXS", "NF4", "FP8 E4M3", "FP8 E5M2",
+                                               "INT8 per channel", "INT4 g128"}));
     for (const PrecisionRecipe& p : precision_presets()) {
         EXPECT_FALSE(p.summary.empty()) << p.name;
         EXPECT_EQ(p.summary.find('\n'), std::string::npos) << p.name;  // one line
