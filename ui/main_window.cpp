@@ -97,7 +97,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
     connect(run_page_, &RunPage::cancel_job_requested, controller_, &RunController::cancel_job);
     connect(results_page_, &ResultsPage::results_changed, this, [this] {
         shown_runs_ = results_->runs();
-        roi_page_->set_results(results_->grid());
+        roi_page_->set_results(results_->grid(), shown_runs_);
         refresh_charts();
     });
     connect(results_page_, &ResultsPage::export_csv_requested, this, [this] {

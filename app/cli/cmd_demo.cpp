@@ -39,7 +39,8 @@ struct DemoCliOptions {
     std::string hardware;      // profile name; "" = the table's first
     bool headless = false, quick = false;
     int threads = 0;
-    double min_retention = 99.0;
+    double min_retention = -1;  // % (extra requirement; < 0: none)
+    double margin = 1.0;        // non-inferiority margin, accuracy points
 };
 
 std::string executable_path() {
@@ -100,15 +101,19 @@ void run(const DemoCliOptions& o, const GlobalOptions& global) {
     JobRunner runner(matrix, ropts);
     RunRecord result = runner.run();
 
-    // Cost is derived from the measured throughput, so it joins the bench jobs' metrics (and the
-    // database, where the GUI's ROI page and charts find it).
-    for (size_t i : demo_add_cost_metrics(result, hw->usd_per_hour)) store.finish_job(result.jobs[i]);
-    const std::string recommendation = demo_recommendation(result, hw->usd_per_hour, o.min_retention);
+    // What the evidence supports, priced at the profile with the speed that belongs to it. Cost
+    // joins the bench jobs' metrics (and the database, where the GUI's ROI page and charts find
+    // it) only when the profile is this machine: a measured speed at its own price.
+    const DemoVerdict verdict = demo_recommendation(result, *hw, prices.roofline, o.margin,
+                                                    o.min_retention >= 0 ? o.min_retention : std::nan(""));
+    const bool measured_here = verdict.speeds.ok && verdict.speeds.source == SpeedSource::Measured;
+    if (measured_here)
+        for (size_t i : demo_add_cost_metrics(result, hw->usd_per_hour)) store.finish_job(result.jobs[i]);
+    const std::string& recommendation = verdict.text;
 
     eval_write_csv(result, (out / "results.csv").string());
     write_text(out / "results.json", eval_json(result, db_path.string(), {}).dump(2) + "\n");
-    const std::string hw_label = fmt::format("{}, ${}/h", hw->name, hw->usd_per_hour);
-    const std::string table = demo_figures_markdown(demo_figures(result), hw_label);
+    const std::string table = demo_figures_markdown(demo_figures(result), *hw, verdict);
     write_text(out / "summary.md", fmt::format("# QuantScope demo\n\nModel: {}\n\n{}\n{}\n", assets.model_path, table,
                                                recommendation.empty() ? "" : recommendation + "\n"));
 
@@ -118,7 +123,7 @@ void run(const DemoCliOptions& o, const GlobalOptions& global) {
         DemoRenderInputs render;
         render.run = &result;
         render.out_dir = out.string();
-        render.usd_per_hour = hw->usd_per_hour;
+        render.usd_per_hour = measured_here ? hw->usd_per_hour : -1;  // charts price this machine's speeds only (-1: none)
         for (const ApiPrice& a : prices.apis) render.api_prices.push_back({a.label(), a.usd_per_mtok_output});
         render.recommendation = recommendation;
         render.offscreen = o.headless || !has_display();
@@ -149,8 +154,10 @@ void add_demo_command(CLI::App& app, const GlobalOptions& global) {
     cmd->add_option("-t,--threads", o->threads, "Threads in total (0: every core)")->capture_default_str()->check(CLI::Range(0, 1024));
     cmd->add_option("--prices", o->prices, "Price table JSON (default: the shipped resources/prices.json)");
     cmd->add_option("--hardware", o->hardware, "Hardware profile of the price table (default: its first)");
-    cmd->add_option("--min-retention", o->min_retention, "Accuracy retention (%) the recommended precision must keep")
-        ->capture_default_str()->check(CLI::Range(0.0, 100.0));
+    cmd->add_option("--margin", o->margin, "Non-inferiority margin for the recommendation, accuracy points")
+        ->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--min-retention", o->min_retention, "Also require this accuracy retention (%) of the recommended precision")
+        ->check(CLI::Range(0.0, 100.0));
     cmd->callback([o, &global] { run(*o, global); });
 }
 

@@ -56,19 +56,6 @@ struct LoadedTask {
     std::string hash;
 };
 
-// The CPU's name as /proc/cpuinfo gives it ("" when unknown), for RunRecord::machine.
-std::string cpu_model_name() {
-    std::ifstream in("/proc/cpuinfo");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos) {
-            std::string name = line.substr(line.find(':') + 1);
-            name.erase(0, name.find_first_not_of(' '));
-            return name;
-        }
-    return "";
-}
-
 }  // namespace
 
 uint64_t memory_available_bytes() {

@@ -1,0 +1,136 @@
+#include "cost/run_recommendation.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "eval/comparison.h"
+
+namespace qs {
+namespace {
+
+CandidateEvidence& candidate(std::vector<CandidateEvidence>& list, const std::string& precision) {
+    for (CandidateEvidence& e : list)
+        if (e.precision == precision) return e;
+    list.push_back({});
+    list.back().precision = precision;
+    return list.back();
+}
+
+double settings_number(const std::string& settings_json, const char* key) {
+    const auto j = nlohmann::json::parse(settings_json, nullptr, false);
+    return j.is_object() && j.contains(key) && j[key].is_number() ? j[key].get<double>() : 0.0;
+}
+
+const JobRecord* baseline_task(const RunRecord& run, const std::string& baseline, const std::string& dataset) {
+    for (const JobRecord& j : run.jobs)
+        if (j.precision == baseline && j.evaluator == EvaluatorKind::Task && j.dataset == dataset && j.status == JobStatus::Done) return &j;
+    return nullptr;
+}
+
+PairedAccuracy paired(const JobRecord& base, const JobRecord& job) {
+    PairedAccuracy a;
+    a.dataset = job.dataset;
+    const bool pairable = !job.item_correct.empty() && job.item_correct.size() == base.item_correct.size();
+    if (pairable) {
+        a.items = int64_t(job.item_correct.size());
+        a.base_only = a.other_only = 0;
+        for (size_t i = 0; i < job.item_correct.size(); ++i) {
+            a.base_only += base.item_correct[i] && !job.item_correct[i];
+            a.other_only += !base.item_correct[i] && job.item_correct[i];
+        }
+    }
+    if (const Metric* d = metric_find(job.metrics, "acc_delta"); d && d->has_interval()) {
+        a.delta_pp = d->value;
+        a.ci = {d->ci_low, d->ci_high};
+    } else if (pairable) {
+        auto outcome = [](const JobRecord& j) {
+            PrecisionOutcome o;
+            o.name = j.precision;
+            o.item_correct = j.item_correct;
+            int64_t right = 0;
+            for (uint8_t c : j.item_correct) right += c;
+            o.accuracy = 100.0 * double(right) / double(j.item_correct.size());
+            return o;
+        };
+        const ComparisonResult c = compare_precisions({outcome(base), outcome(job)}, base.precision);
+        a.delta_pp = c.rows.at(1).acc_delta;
+        a.ci = c.rows.at(1).delta_ci;
+    }
+    return a;
+}
+
+}  // namespace
+
+RunEvidence run_evidence(const RunRecord& run, const std::string& baseline) {
+    RunEvidence out;
+    out.baseline = baseline.empty() ? run.baseline : baseline;
+    out.measured.machine = measuring_machine_parse(run.machine);
+    for (const JobRecord& j : run.jobs) {
+        CandidateEvidence& e = candidate(out.evidence, j.precision);
+        if (j.status != JobStatus::Done) continue;
+        switch (j.evaluator) {
+            case EvaluatorKind::Task: {
+                if (j.precision == out.baseline) break;
+                if (const JobRecord* base = baseline_task(run, out.baseline, j.dataset)) e.accuracy.push_back(paired(*base, j));
+                if (const Metric* r = metric_find(j.metrics, "retention"); r && std::isnan(e.retention_pct)) e.retention_pct = r->value;
+                break;
+            }
+            case EvaluatorKind::Kld:
+                if (const Metric* k = metric_find(j.metrics, "kld_mean")) e.kld_mean = k->value, e.kld_se = k->stderr_;
+                if (const Metric* r = metric_find(j.metrics, "ppl_ratio")) e.ppl_ratio = r->value, e.ppl_ratio_se = r->stderr_;
+                break;
+            case EvaluatorKind::Bench: {
+                const Metric* tg = metric_find(j.metrics, "tg_tps");
+                if (!tg || !(tg->value > 0)) break;
+                const double reps = settings_number(j.settings_json, "repetitions");
+                const double sd_scale = reps > 0 ? std::sqrt(reps) : std::nan("");  // stored stderr = sd / sqrt(reps)
+                PrecisionSpeed s;
+                s.precision = j.precision;
+                s.tg_tps = tg->value;
+                s.tg_tps_sd = tg->stderr_ * sd_scale;
+                if (const Metric* pp = metric_find(j.metrics, "pp_tps"); pp && pp->value > 0) s.pp_tps = pp->value, s.pp_tps_sd = pp->stderr_ * sd_scale;
+                s.source = SpeedSource::Measured;
+                s.model_file = run.model_path;
+                s.source_detail = fmt::format("QuantScope bench on {} (run {})", out.measured.machine.text(), run.id);
+                out.measured.speeds.push_back(s);
+                ModelFootprint fp;
+                fp.precision = j.precision;
+                if (const Metric* w = metric_find(j.metrics, "weight_bytes")) fp.weight_bytes = w->value;
+                if (const Metric* b = metric_find(j.metrics, "bits_per_weight"); b && b->value > 0) fp.n_params = fp.weight_bytes * 8.0 / b->value;
+                const double n_ctx = settings_number(j.settings_json, "n_prompt") + settings_number(j.settings_json, "n_gen");
+                if (const Metric* kv = metric_find(j.metrics, "kv_bytes"); kv && n_ctx > 0) fp.kv_bytes_per_position = kv->value / n_ctx;
+                out.measured.footprints.push_back(fp);
+                break;
+            }
+            case EvaluatorKind::Perplexity: break;
+        }
+    }
+    return out;
+}
+
+std::vector<CandidateEvidence> evidence_from_speeds(const std::vector<PrecisionSpeed>& speeds) {
+    std::vector<CandidateEvidence> out;
+    for (const PrecisionSpeed& s : speeds) {
+        CandidateEvidence e;
+        e.precision = s.precision;
+        e.retention_pct = s.retention_pct;
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+Decision recommend_precision(std::vector<CandidateEvidence> evidence, const std::vector<PrecisionCost>& costs,
+                             const std::string& baseline, DecisionOptions options) {
+    const bool by_month = std::any_of(costs.begin(), costs.end(), [](const PrecisionCost& c) { return c.monthly_usd > 0; });
+    if (options.price_unit.empty()) options.price_unit = by_month ? "per month" : "per million generated tokens";
+    for (CandidateEvidence& e : evidence) {
+        e.price = std::nan("");
+        for (const PrecisionCost& c : costs)
+            if (c.precision == e.precision) e.price = by_month ? c.monthly_usd : c.cost_per_mtok_gen;
+    }
+    return decide_precision(evidence, baseline, options);
+}
+
+}  // namespace qs
