@@ -93,8 +93,20 @@ DemoVerdict demo_recommendation(const RunRecord& run, const HardwarePrice& hw, c
     DemoVerdict v;
     const RunEvidence evidence = run_evidence(run);
     v.speeds = profile_speeds(&hw, roofline, &evidence.measured, nullptr);
+    DecisionOptions o;
+    o.margin_pp = margin_pp;
+    o.min_retention_pct = min_retention_pct;
     if (!v.speeds.ok) {
-        v.text = "No cost figures: " + v.speeds.why + ".";
+        // No speed for this profile: the rule still judges the evidence, ranking by size instead.
+        std::vector<CandidateEvidence> by_size = evidence.evidence;
+        for (const DemoFigures& f : demo_figures(run))
+            for (CandidateEvidence& e : by_size)
+                if (e.precision == f.precision) e.price = f.bits_per_weight;
+        o.price_unit = "bits per weight";
+        o.price_in_usd = false;
+        v.decision = decide_precision(by_size, evidence.baseline, o);
+        v.text = fmt::format("{} (ranked by size: no cost figures for {}: {}): {}.\n", v.decision.decided ? "Recommendation" : "No recommendation",
+                             hw.name, v.speeds.why, v.decision.reason);
         return v;
     }
     CostInputs in;
@@ -104,9 +116,6 @@ DemoVerdict demo_recommendation(const RunRecord& run, const HardwarePrice& hw, c
                       ? evidence.baseline
                       : speeds.front().precision;
     v.costs = cost_compare(speeds, in);
-    DecisionOptions o;
-    o.margin_pp = margin_pp;
-    o.min_retention_pct = min_retention_pct;
     v.decision = recommend_precision(evidence.evidence, v.costs, evidence.baseline, o);
     v.text = fmt::format("{}: {}.\n\nCosts on {} (${}/h) use speeds {}.\n",
                          v.decision.decided ? "Recommendation" : "No recommendation",
@@ -122,7 +131,7 @@ std::string demo_figures_markdown(const std::vector<DemoFigures>& input_rows, co
             if (c.precision == r.precision) r.cost_per_mtok = c.cost_per_mtok_gen;
     }
     const std::string source = verdict.speeds.ok ? speed_source_name(verdict.speeds.source) : "no speed";
-    std::string t = fmt::format("| precision | bits/weight | PPL | KLD (nats) | acc (%) | acc_norm (%) | ECE (%) | prompt tok/s | gen tok/s | USD per Mtok ({}, ${}/h, {}) |\n",
+    std::string t = fmt::format("| precision | bits/weight | PPL | KLD (nats) | acc (%) | acc_norm (%) | ECE (%) | prompt tok/s (this machine) | gen tok/s (this machine) | USD per Mtok ({}, ${}/h, {}) |\n",
                                 hw.name, hw.usd_per_hour, source);
     t += "|---|---|---|---|---|---|---|---|---|---|\n";
     for (const DemoFigures& r : rows)

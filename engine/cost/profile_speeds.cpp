@@ -17,8 +17,8 @@ ProfileSpeeds estimate(const HardwarePrice& h, const RooflineParams& roofline, c
         out.why = prefix + fmt::format("estimated from {}'s memory bandwidth ({:g} GB/s, {}) and compute (roofline, resources/prices.json)",
                                        h.name, h.memory_bandwidth_gbs, h.memory_bandwidth_source);
     } else {
-        out.why = prefix + fmt::format("no speed for {}: {}; import a llama-bench -o json run from that machine",
-                                       h.name, footprints.empty() ? "no model sizes to estimate from" : why_not);
+        out.why = fmt::format("no speed for {}: {}no estimate either ({}); import a llama-bench -o json run from that machine", h.name, prefix,
+                              footprints.empty() ? "no model sizes to estimate from" : why_not);
     }
     return out;
 }

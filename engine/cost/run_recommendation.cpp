@@ -45,16 +45,8 @@ PairedAccuracy paired(const JobRecord& base, const JobRecord& job) {
         a.delta_pp = d->value;
         a.ci = {d->ci_low, d->ci_high};
     } else if (pairable) {
-        auto outcome = [](const JobRecord& j) {
-            PrecisionOutcome o;
-            o.name = j.precision;
-            o.item_correct = j.item_correct;
-            int64_t right = 0;
-            for (uint8_t c : j.item_correct) right += c;
-            o.accuracy = 100.0 * double(right) / double(j.item_correct.size());
-            return o;
-        };
-        const ComparisonResult c = compare_precisions({outcome(base), outcome(job)}, base.precision);
+        const ComparisonResult c = compare_precisions({precision_outcome(base.precision, base.item_correct),
+                                                       precision_outcome(job.precision, job.item_correct)}, base.precision);
         a.delta_pp = c.rows.at(1).acc_delta;
         a.ci = c.rows.at(1).delta_ci;
     }

@@ -33,7 +33,22 @@ std::string items_text(int64_t n) {
     return fmt::format("{:.0f}k", double(n) / 1e3);
 }
 
-CriterionResult accuracy_criterion(const PairedAccuracy& a, const DecisionOptions& o) {
+// Bonett & Price's adjusted Wald interval of (other - base) accuracy in points, from the discordant counts.
+Interval adjusted_wald(int64_t n, int64_t base_only, int64_t other_only, double level) {
+    const double m = double(n) + 2.0;
+    const double p1 = (double(base_only) + 1.0) / m, p2 = (double(other_only) + 1.0) / m;
+    const double d = p2 - p1;
+    const double se = std::sqrt(std::max(0.0, p1 + p2 - d * d) / m);
+    const double z = z_two_sided(level);
+    return {100.0 * (d - z * se), 100.0 * (d + z * se)};
+}
+
+CriterionResult accuracy_criterion(const PairedAccuracy& in, const DecisionOptions& o) {
+    PairedAccuracy a = in;
+    if (a.items > 0 && a.base_only >= 0 && a.other_only >= 0 && !std::isnan(a.ci.lo)) {
+        const Interval w = adjusted_wald(a.items, a.base_only, a.other_only, o.level);
+        a.ci = {std::min(a.ci.lo, w.lo), std::max(a.ci.hi, w.hi)};
+    }
     CriterionResult r;
     r.criterion = a.dataset.empty() ? "acc" : "acc (" + a.dataset + ")";
     r.estimate = a.delta_pp;
@@ -162,6 +177,7 @@ CandidateDecision judge(const CandidateEvidence& e, const DecisionOptions& o) {
 std::string price_text(double price, const DecisionOptions& o) {
     if (std::isnan(price)) return "";
     if (o.price_unit.empty()) return sig(price);
+    if (!o.price_in_usd) return fmt::format("{:.2f} {}", price, o.price_unit);
     return (price < 0.01 ? fmt::format("${:.4f}", price) : fmt::format("${:.2f}", price)) + " " + o.price_unit;
 }
 
@@ -223,16 +239,24 @@ Decision decide_precision(const std::vector<CandidateEvidence>& evidence, const 
     std::stable_sort(cheaper.begin(), cheaper.end(), [](const auto* a, const auto* b) { return a->price < b->price; });
     const bool any_price = std::any_of(out.candidates.begin(), out.candidates.end(), [](const CandidateDecision& c) { return !std::isnan(c.price); });
 
+    // The open comparisons cheaper than `before`, cheapest first; the first three in full.
     auto undecided_list = [&](const CandidateDecision* before) {
         std::string s;
+        int listed = 0, more = 0;
         for (const CandidateDecision* c : cheaper) {
             if (c == before) break;
             if (c->verdict != Verdict::Undecided && c->verdict != Verdict::NoEvidence) continue;
+            if (listed == 3) {
+                ++more;
+                continue;
+            }
+            ++listed;
             if (!s.empty()) s += "; ";
             if (c->verdict == Verdict::NoEvidence) s += fmt::format("{} vs {} has no evidence", c->precision, baseline);
             else if (c->items_needed > 0) s += fmt::format("{} vs {} needs about {} more items for a {:g}-point margin", c->precision, baseline, items_text(c->items_needed), o.margin_pp);
             else s += fmt::format("{} vs {}: {}", c->precision, baseline, c->reason);
         }
+        if (more > 0) s += fmt::format("; and {} more", more);
         return s;
     };
 

@@ -5,7 +5,12 @@
 // The rule (non-inferiority against the baseline precision):
 //   - Accuracy, for every task the candidate and the baseline scored on the same items: let
 //     [lo, hi] be the paired-bootstrap interval of Δacc = candidate - baseline in percentage points
-//     (comparison.h: seeded, two-sided, 95 %). With the user's margin M > 0 (points):
+//     (comparison.h: seeded, two-sided, 95 %), widened to Bonett and Price's adjusted Wald interval
+//     for paired proportions when that one is wider: with b and c the discordant counts,
+//     p1 = (b+1)/(n+2), p2 = (c+1)/(n+2), Δ' = p2 - p1, se = sqrt((p1 + p2 - Δ'^2)/(n+2)), Δ' ± z se
+//     (Bonett & Price 2012). The bootstrap collapses to [0, 0] when no item changed, which would
+//     claim certainty 300 identical answers cannot give (a 1 % change rate is still plausible);
+//     the adjusted interval does not. With the user's margin M > 0 (points):
 //         lo > -M   -> non-inferior on that task (the loss, if any, is smaller than M)
 //         hi < -M   -> inferior (the loss is larger than M)
 //         otherwise -> undecided (the interval straddles -M)
@@ -69,7 +74,8 @@ struct DecisionOptions {
     double min_retention_pct = std::numeric_limits<double>::quiet_NaN();  // NaN = not used
     double level = 0.95;           // level of the intervals (the bootstrap's and the z-intervals)
     double power = 0.80;           // for items_needed
-    std::string price_unit = "";   // for the reason text: "per month", "per million generated tokens"
+    std::string price_unit = "";   // for the reason text: "per month", "per million generated tokens", "bits per weight"
+    bool price_in_usd = true;      // "$0.05 per month" (else "4.90 bits per weight")
 };
 
 enum class Verdict { Baseline, NonInferior, Inferior, Undecided, NoEvidence };

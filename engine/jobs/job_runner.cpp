@@ -591,16 +591,8 @@ void JobRunner::Impl::append_comparison(int baseline_job, const JobRecord& recor
     if (base.status != JobStatus::Done || base.item_correct.size() != record.item_correct.size() ||
         record.item_correct.empty())
         return;
-    auto outcome = [](const JobRecord& j) {
-        PrecisionOutcome o;
-        o.name = j.precision;
-        o.item_correct = j.item_correct;
-        int64_t right = 0;
-        for (uint8_t c : j.item_correct) right += c;
-        o.accuracy = 100.0 * double(right) / double(j.item_correct.size());
-        return o;
-    };
-    const ComparisonResult c = compare_precisions({outcome(base), outcome(record)}, base.precision,
+    const ComparisonResult c = compare_precisions({precision_outcome(base.precision, base.item_correct),
+                                                   precision_outcome(record.precision, record.item_correct)}, base.precision,
                                                   {.seed = matrix.seed});
     for (const Metric& m : c.rows.at(1).metrics) metrics.push_back(m);
 }

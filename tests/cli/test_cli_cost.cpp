@@ -81,18 +81,11 @@ std::string make_store(const std::string& path, int n, const std::vector<Candida
         for (uint8_t x : task.item_correct) ok += x;
         task.metrics.push_back({"acc", 100.0 * ok / n});
         if (store_delta && k > 0) {
-            auto outcome = [](const qs::JobRecord& j) {
-                qs::PrecisionOutcome o;
-                o.name = j.precision;
-                o.item_correct = j.item_correct;
-                int right = 0;
-                for (uint8_t x : j.item_correct) right += x;
-                o.accuracy = 100.0 * right / double(j.item_correct.size());
-                return o;
-            };
             qs::ComparisonOptions opts;
             opts.bootstrap_iterations = 2000;
-            const auto cmp = qs::compare_precisions({outcome(run.jobs[0]), outcome(task)}, run.jobs[0].precision, opts);
+            const auto cmp = qs::compare_precisions({qs::precision_outcome(run.jobs[0].precision, run.jobs[0].item_correct),
+                                                     qs::precision_outcome(task.precision, task.item_correct)},
+                                                    run.jobs[0].precision, opts);
             for (const qs::Metric& m : cmp.rows.at(1).metrics) task.metrics.push_back(m);
         }
         store.finish_job(task);

@@ -31,18 +31,9 @@ Pair make_pair_items(int n, int base_right, int b, int c) {
 // Evidence for `name` as the cost command gathers it from a stored run: the comparison's interval
 // and the discordant counts.
 CandidateEvidence evidence(const std::string& name, const Pair& p, double price) {
-    auto outcome = [](const std::string& n, const std::vector<uint8_t>& v) {
-        PrecisionOutcome o;
-        o.name = n;
-        o.item_correct = v;
-        int k = 0;
-        for (uint8_t x : v) k += x;
-        o.accuracy = 100.0 * k / double(v.size());
-        return o;
-    };
     ComparisonOptions opts;
     opts.bootstrap_iterations = 2000;  // enough for these clear-cut cases, and quick
-    const ComparisonResult r = compare_precisions({outcome("base", p.base), outcome(name, p.other)}, "base", opts);
+    const ComparisonResult r = compare_precisions({precision_outcome("base", p.base), precision_outcome(name, p.other)}, "base", opts);
     const PrecisionComparison& row = r.rows.at(1);
     CandidateEvidence e;
     e.precision = name;
@@ -128,6 +119,23 @@ TEST(Decision, ClearEvidencePicksTheCheapestNonInferior) {
     EXPECT_EQ(tight.picked, "Q8_0");
     EXPECT_EQ(candidate(tight, "Q4_0").verdict, Verdict::Undecided);
     EXPECT_NE(tight.reason.find("cheaper but not decided: Q4_0 vs F16 needs about"), std::string::npos) << tight.reason;
+}
+
+// No item changed: the bootstrap collapses to [0, 0], but 100 identical answers cannot exclude a
+// 1-point loss (Bonett-Price: p = 1/102 each side, se = sqrt(2/102/102) = 1.37 pp, bound -2.7 pp).
+// With 3000 identical answers they can (bound -0.5 pp).
+TEST(Decision, NoChangedItemIsNotCertainty) {
+    const auto same100 = make_pair_items(100, 67, 0, 0);
+    const CandidateEvidence e = evidence("Q8_0", same100, 1);
+    EXPECT_EQ(e.accuracy[0].ci.lo, 0.0);  // the degenerate bootstrap
+    const Decision d = decide_precision({base_evidence(2), e}, "F16");
+    const CandidateDecision& c = candidate(d, "Q8_0");
+    EXPECT_EQ(c.verdict, Verdict::Undecided);
+    EXPECT_NEAR(c.criteria[0].bound, -100 * 1.959964 * std::sqrt(2.0 / 102 / 102), 1e-6);
+    EXPECT_FALSE(d.decided);
+    const Decision big = decide_precision({base_evidence(2), evidence("Q8_0", make_pair_items(3000, 2000, 0, 0), 1)}, "F16");
+    EXPECT_EQ(big.picked, "Q8_0");
+    EXPECT_NEAR(candidate(big, "Q8_0").criteria[0].bound, -100 * 1.959964 * std::sqrt(2.0 / 3002 / 3002), 1e-6);
 }
 
 TEST(Decision, EveryCheaperInferiorKeepsTheBaseline) {
