@@ -196,13 +196,14 @@ const char* verdict_name(Verdict v) {
 
 int64_t noninferiority_items(int64_t items, int64_t base_only, int64_t other_only, double margin_pp, double level, double power) {
     if (items <= 0 || base_only < 0 || other_only < 0 || base_only + other_only > items || !(margin_pp > 0)) return -1;
-    const double n = double(items);
-    const double d = double(other_only - base_only) / n;
-    const double plan = std::min(d, 0.0);
+    // The rates as the adjusted Wald interval sees them (one pseudo-item each side), so that the
+    // estimate agrees with the bound the decision uses, also for a handful of discordant items.
+    const double m = double(items) + 2.0;
+    const double p1 = (double(base_only) + 1.0) / m, p2 = (double(other_only) + 1.0) / m;
+    const double plan = std::min(p2 - p1, 0.0);
     const double gap = plan + margin_pp / 100.0;
     if (gap <= 0) return -1;
-    // At least one discordant item's worth of variance: with none observed the rate is < 1/n, not 0.
-    const double s2 = std::max(double(base_only + other_only) / n - plan * plan, 1.0 / n);
+    const double s2 = p1 + p2 - plan * plan;
     const double z = z_two_sided(level) + normal_quantile(power);
     return int64_t(std::ceil(z * z * s2 / (gap * gap)));
 }
@@ -278,14 +279,24 @@ Decision decide_precision(const std::vector<CandidateEvidence>& evidence, const 
         if (!open.empty()) out.reason += "; cheaper but not decided: " + open;
         return out;
     }
+    // Candidates without a cost figure (no speed) cannot be ranked: while one of them might be the
+    // cheaper choice, keeping the baseline is not a decision either.
+    std::string unpriced;
+    for (const CandidateDecision& c : out.candidates)
+        if (c.verdict != Verdict::Baseline && std::isnan(c.price)) unpriced += (unpriced.empty() ? "" : ", ") + c.precision;
     if (cheaper.empty()) {
+        if (!unpriced.empty()) {
+            out.reason = fmt::format("not decided: no priced precision is cheaper than {}, and {} {} no cost figure (no speed)", baseline, unpriced,
+                                     unpriced.find(',') == std::string::npos ? "has" : "have");
+            return out;
+        }
         out.decided = true;
         out.picked = baseline;
         out.reason = fmt::format("keep {}: no other precision is cheaper", baseline);
         return out;
     }
     const std::string open = undecided_list(nullptr);
-    if (open.empty()) {
+    if (open.empty() && unpriced.empty()) {
         out.decided = true;
         out.picked = baseline;
         out.reason = fmt::format("keep {}: every cheaper precision is inferior (", baseline);
@@ -293,7 +304,9 @@ Decision decide_precision(const std::vector<CandidateEvidence>& evidence, const 
         out.reason += ")";
         return out;
     }
-    out.reason = "not decided: " + open;
+    out.reason = "not decided: " + (open.empty() ? fmt::format("every cheaper precision is inferior, but {} {} no cost figure (no speed)", unpriced,
+                                                                 unpriced.find(',') == std::string::npos ? "has" : "have")
+                                                   : open);
     return out;
 }
 

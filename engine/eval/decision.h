@@ -28,12 +28,13 @@
 //     and the reason names what is missing.
 //
 // Items needed (the power estimate for an undecided accuracy comparison): with n paired items, b
-// discordant items the baseline got right and c the candidate got right, the per-item difference
-// has variance s2 = (b + c)/n - d^2 with d = (c - b)/n. Planning for a true difference of min(d, 0)
-// (no credit for an observed gain), the one-sided test at the interval's level (z_a = 1.96 for
-// 95 %) with power 80 % (z_b = 0.8416) needs n* = (z_a + z_b)^2 s2 / (min(d,0) + M)^2 items;
-// "needs about n* - n more items". When min(d,0) <= -M no number of items is expected to show
-// non-inferiority (items_needed = -1).
+// discordant items the baseline got right and c the candidate got right, and the adjusted rates
+// p1 = (b+1)/(n+2), p2 = (c+1)/(n+2) (as the interval above), the per-item difference has variance
+// s2 = p1 + p2 - d^2 with d = p2 - p1. Planning for a true difference of min(d, 0) (no credit for
+// an observed gain), the one-sided test at the interval's level (z_a = 1.96 for 95 %) with power
+// 80 % (z_b = 0.8416) needs n* = (z_a + z_b)^2 s2 / (min(d,0) + M)^2 items; "needs about n* - n
+// more items". When min(d,0) <= -M no number of items is expected to show non-inferiority
+// (items_needed = -1).
 #pragma once
 
 #include <cstdint>

@@ -97,9 +97,9 @@ TEST(Decision, ClearEvidencePicksTheCheapestNonInferior) {
     const auto q2 = make_pair_items(3000, 2000, 300, 60);
     DecisionOptions o;
     o.price_unit = "per month";
-    const Decision d = decide_precision({base_evidence(400), evidence("Q8_0", q8, 200), evidence("Q4_0", q4, 120),
-                                         evidence("Q2_K", q2, 90)},
-                                        "F16", o);
+    const std::vector<CandidateEvidence> all = {base_evidence(400), evidence("Q8_0", q8, 200), evidence("Q4_0", q4, 120),
+                                                evidence("Q2_K", q2, 90)};
+    const Decision d = decide_precision(all, "F16", o);
     EXPECT_TRUE(d.decided);
     EXPECT_EQ(d.picked, "Q4_0");
     EXPECT_EQ(candidate(d, "Q8_0").verdict, Verdict::NonInferior);
@@ -113,9 +113,7 @@ TEST(Decision, ClearEvidencePicksTheCheapestNonInferior) {
     // A tighter margin (0.3 pp) turns Q4_0 undecided: Q8_0 is then the supported pick, and the
     // reason says the cheaper Q4_0 is open.
     o.margin_pp = 0.3;
-    const Decision tight = decide_precision({base_evidence(400), evidence("Q8_0", q8, 200), evidence("Q4_0", q4, 120),
-                                             evidence("Q2_K", q2, 90)},
-                                            "F16", o);
+    const Decision tight = decide_precision(all, "F16", o);
     EXPECT_EQ(tight.picked, "Q8_0");
     EXPECT_EQ(candidate(tight, "Q4_0").verdict, Verdict::Undecided);
     EXPECT_NE(tight.reason.find("cheaper but not decided: Q4_0 vs F16 needs about"), std::string::npos) << tight.reason;
@@ -144,6 +142,11 @@ TEST(Decision, EveryCheaperInferiorKeepsTheBaseline) {
     EXPECT_TRUE(d.decided);
     EXPECT_EQ(d.picked, "F16");
     EXPECT_NE(d.reason.find("keep F16"), std::string::npos) << d.reason;
+    // A precision without a speed might be the cheaper one: keeping the baseline is not decided then.
+    CandidateEvidence q4 = evidence("Q4_0", make_pair_items(1000, 700, 0, 0), std::nan(""));
+    const Decision open = decide_precision({base_evidence(10), evidence("Q2_K", q2, 5), q4}, "F16");
+    EXPECT_FALSE(open.decided);
+    EXPECT_NE(open.reason.find("Q4_0 has no cost figure"), std::string::npos) << open.reason;
 }
 
 // Retention alone (the old --min-retention pick) is not evidence: nothing is picked.
@@ -192,13 +195,13 @@ TEST(Decision, KldThresholdWithItsInterval) {
 TEST(Decision, ItemsNeededAgreesWithTheBootstrap) {
     const int64_t n0 = 300, disc = 30;  // 10 % discordant, balanced
     const int64_t need = noninferiority_items(n0, disc / 2, disc / 2, 1.0);
-    // (1.95996 + 0.84162)^2 * 0.1 / 0.01^2 = 7848.9
-    EXPECT_EQ(need, 7849);
+    // adjusted rates 16/302 each side: (1.95996 + 0.84162)^2 * (32/302) / 0.01^2 = 8316.8
+    EXPECT_EQ(need, 8317);
     const double za = 1.959964, zb = 0.841621;
     for (const auto& [n, expect] : {std::pair{need, -za / (za + zb)}, std::pair{int64_t(double(need) * za * za / ((za + zb) * (za + zb))), -1.0}}) {
         const int half = int(std::lround(0.05 * double(n)));
         const auto p = make_pair_items(int(n), int(n / 2), half, half);
-        const Interval ci = paired_bootstrap_diff(p.base, p.other, 4000, 0.95, 7);
+        const Interval ci = paired_bootstrap_diff(p.base, p.other, 2000, 0.95, 7);
         EXPECT_NEAR(100 * ci.lo, expect, 0.06) << n;
     }
     // An observed loss counts; an observed gain does not.

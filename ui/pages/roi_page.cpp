@@ -18,7 +18,6 @@
 #include <optional>
 
 #include "cost/cost_model.h"
-#include "cost/run_recommendation.h"
 
 namespace qs::ui {
 namespace {
@@ -36,7 +35,12 @@ QDoubleSpinBox* spin(double max, double value, int decimals, const QString& suff
 
 QString usd(double v) {
     if (!std::isfinite(v)) return QString("—");
-    return v < 0.01 && v > 0 ? QString("$%1").arg(v, 0, 'f', 4) : QString("$%1").arg(v, 0, 'f', 2);
+    return QString("$%1").arg(v, 0, 'f', 2);
+}
+// Small amounts (per million tokens) with three significant digits, so that $0.0713 and $0.0752 differ.
+QString usd_small(double v) {
+    if (!std::isfinite(v)) return QString("—");
+    return v >= 100 ? usd(v) : "$" + QString::number(v, 'g', 3);
 }
 QString q(const std::string& s) { return QString::fromStdString(s); }
 
@@ -76,7 +80,7 @@ RoiPage::RoiPage(QWidget* parent) : QWidget(parent) {
     hardware_ = new QComboBox;
     hardware_->addItem(kCustom);
     for (const auto& h : prices_.hardware) hardware_->addItem(q(h.name), h.usd_per_hour);
-    price_ = spin(1e4, 0.8, 4, tr(" USD/hour"));
+    price_ = spin(1e4, 0.8, 5, tr(" USD/hour"));  // list prices have 5 decimals (0.10264)
     one_time_ = spin(1e9, 2000, 0, tr(" USD one-time"));
     margin_ = spin(50, 1, 1, tr(" accuracy points"));
     margin_->setMinimum(0.1);
@@ -207,6 +211,14 @@ QVector<QPair<QString, double>> RoiPage::api_output_prices() const {
 void RoiPage::set_results(const ResultsGrid& grid, const std::vector<RunRecord>& runs) {
     grid_ = grid;
     runs_ = runs;
+    // The run priced and judged: the first shown, with the results view's baseline when it is one of its precisions.
+    evidence_.reset();
+    if (!runs_.empty()) {
+        std::string baseline;
+        const int b = grid_.baseline_row();
+        if (b >= 0 && grid_.rows()[b].run_id == runs_.front().id) baseline = grid_.rows()[b].precision.toStdString();
+        evidence_ = run_evidence(runs_.front(), baseline);
+    }
     recompute();
 }
 
@@ -223,7 +235,7 @@ QString RoiPage::import_bench(const QString& path) {
 
 // Every profile with the source its speeds would come from now (the selected one's is the banner's).
 void RoiPage::fill_profiles() {
-    const std::optional<RunEvidence> ev = runs_.empty() ? std::nullopt : std::optional<RunEvidence>(run_evidence(runs_.front()));
+    const std::optional<RunEvidence>& ev = evidence_;
     profiles_table_->setRowCount(0);
     auto add = [&](const QString& name, const QString& kind, double price, const HardwarePrice* h) {
         const ImportedSpeeds* imp = imported_.contains(name) ? &imported_[name] : nullptr;
@@ -233,7 +245,7 @@ void RoiPage::fill_profiles() {
         auto* from = new QTableWidgetItem(ps.ok ? q(speed_source_name(ps.source)) : tr("none: import a bench"));
         from->setToolTip(q(ps.why));
         if (ps.ok) from->setForeground(QColor(source_colour(ps.source)));
-        const QStringList cells = {name, kind, price >= 0 ? QString("%1").arg(price, 0, 'f', 4) : QString("—")};
+        const QStringList cells = {name, kind, price >= 0 ? QString::number(price, 'g', 6) : QString("—")};
         for (int k = 0; k < cells.size(); ++k) profiles_table_->setItem(r, k, new QTableWidgetItem(cells[k]));
         profiles_table_->setItem(r, 3, from);
         if (name == hardware_->currentText())
@@ -250,14 +262,7 @@ void RoiPage::recompute() {
     measured_here_ = false;
     fill_profiles();
 
-    // The run priced and judged: the first shown, with the results view's baseline when it is one of its precisions.
-    std::optional<RunEvidence> ev;
-    if (!runs_.empty()) {
-        std::string baseline;
-        const int b = grid_.baseline_row();
-        if (b >= 0 && grid_.rows()[b].run_id == runs_.front().id) baseline = grid_.rows()[b].precision.toStdString();
-        ev = run_evidence(runs_.front(), baseline);
-    }
+    const std::optional<RunEvidence>& ev = evidence_;
     const HardwarePrice* profile = current_profile();
     const QString key = hardware_->currentText();
     const ImportedSpeeds* imported = imported_.contains(key) ? &imported_[key] : nullptr;
@@ -308,7 +313,7 @@ void RoiPage::recompute() {
             result_table_->insertRow(r);
             const QString tg = std::isfinite(s.tg_tps_sd) ? QString("%1 ± %2").arg(s.tg_tps, 0, 'f', 1).arg(s.tg_tps_sd, 0, 'f', 1)
                                                           : QString::number(s.tg_tps, 'f', 1);
-            const QStringList cells = {q(c.precision), q(speed_source_name(s.source)), tg, usd(c.cost_per_mtok_gen), usd(c.monthly_usd),
+            const QStringList cells = {q(c.precision), q(speed_source_name(s.source)), tg, usd_small(c.cost_per_mtok_gen), usd(c.monthly_usd),
                                        is_base ? tr("baseline") : q(savings_text(c.savings_vs_baseline_usd)),
                                        is_base ? QString("—") : q(payback_text(c.payback_months, in.one_time_cost_usd > 0)),
                                        verdict ? q(verdict_name(verdict->verdict)) : QString("—")};
@@ -325,7 +330,7 @@ void RoiPage::recompute() {
         QString html = decision_.decided ? tr("<p><b>Recommended: %1</b></p>").arg(q(decision_.picked).toHtmlEscaped())
                                          : tr("<p><b>No recommendation yet</b></p>");
         html += "<p>" + q(decision_.reason).toHtmlEscaped() + "</p>";
-        html += tr("<p>Rule: the cheapest precision whose 95 % paired interval of Δacc against %1 stays above −%2 points "
+        html += tr("<p>Rule: the cheapest precision whose 95 % paired interval of Δacc against %1 stays above −%2 pp "
                    "(engine/eval/decision.h).</p><table cellspacing='0' cellpadding='2'>")
                     .arg(q(decision_.baseline).toHtmlEscaped())
                     .arg(margin_->value(), 0, 'g', 3);

@@ -12,11 +12,13 @@
 
 #include <QMap>
 #include <QWidget>
+#include <optional>
 #include <vector>
 
 #include "cost/bench_speeds.h"
 #include "cost/price_table.h"
 #include "cost/profile_speeds.h"
+#include "cost/run_recommendation.h"
 #include "eval/decision.h"
 #include "results_grid.h"
 #include "store/run_record.h"
@@ -62,6 +64,7 @@ private:
     PriceTable prices_;
     ResultsGrid grid_;
     std::vector<RunRecord> runs_;
+    std::optional<RunEvidence> evidence_;     // of runs_.front(), gathered once per set_results
     QMap<QString, ImportedSpeeds> imported_;  // per profile name ("custom" for no profile)
     QDoubleSpinBox *input_mtok_, *output_mtok_, *price_, *one_time_, *threshold_, *margin_;
     QComboBox* hardware_;
