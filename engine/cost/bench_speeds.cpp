@@ -2,13 +2,13 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
 #include "core/error.h"
+#include "core/text_file.h"
 
 namespace qs {
 namespace {
@@ -218,12 +218,6 @@ ImportedSpeeds bench_speeds_parse(std::string_view json_text, const std::string&
     fail_file(label, "expected llama-bench's -o json output (an array of records) or what `quantscope-cli bench --json` prints (an object with a 'results' array)");
 }
 
-ImportedSpeeds bench_speeds_load(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail_file(path, "cannot open the bench results");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return bench_speeds_parse(text.str(), path);
-}
+ImportedSpeeds bench_speeds_load(const std::string& path) { return bench_speeds_parse(text_file_read(path), path); }
 
 }  // namespace qs

@@ -11,30 +11,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_run.h"
 #include "common/test_paths.h"
 #include "eval/comparison.h"
 #include "store/results_store.h"
 
 namespace {
 
-struct Output {
-    int exit_code = -1;
-    std::string out, err;
-};
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-Output run_cli(const std::string& args) {
-    const std::string dir = qs::test::temp_dir();
-    const std::string out = dir + "/cost.out", err = dir + "/cost.err";
-    const int status = std::system(("'" + std::string(QS_CLI_PATH) + "' " + args + " >'" + out + "' 2>'" + err + "'").c_str());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
-}
+using Output = qs::test::CliOutput;
+using qs::test::run_cli;
+using qs::test::slurp;
 
 // A finished run on a 2-thread EPYC (the shipped aws-c7a.large profile's rule): F16 (baseline),
 // Q8_0, Q4_0 and Q2_K, each with a task job of n items and a bench job. The baseline is right on
