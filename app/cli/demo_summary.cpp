@@ -105,8 +105,8 @@ DemoVerdict demo_recommendation(const RunRecord& run, const HardwarePrice& hw, c
         o.price_unit = "bits per weight";
         o.price_in_usd = false;
         v.decision = decide_precision(by_size, evidence.baseline, o);
-        v.text = fmt::format("{} (ranked by size: no cost figures for {}: {}): {}.\n", v.decision.decided ? "Recommendation" : "No recommendation",
-                             hw.name, v.speeds.why, v.decision.reason);
+        v.text = fmt::format("{}.\n\nRanked by size (bits per weight): no cost figures for {}: {}.\n", decision_summary(v.decision), hw.name,
+                             v.speeds.why);
         return v;
     }
     CostInputs in;
@@ -117,9 +117,7 @@ DemoVerdict demo_recommendation(const RunRecord& run, const HardwarePrice& hw, c
                       : speeds.front().precision;
     v.costs = cost_compare(speeds, in);
     v.decision = recommend_precision(evidence.evidence, v.costs, evidence.baseline, o);
-    v.text = fmt::format("{}: {}.\n\nCosts on {} (${}/h) use speeds {}.\n",
-                         v.decision.decided ? "Recommendation" : "No recommendation",
-                         v.decision.reason, hw.name, hw.usd_per_hour, v.speeds.why);
+    v.text = fmt::format("{}.\n\nCosts on {} (${}/h) use speeds {}.\n", decision_summary(v.decision), hw.name, hw.usd_per_hour, v.speeds.why);
     return v;
 }
 

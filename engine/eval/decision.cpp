@@ -194,6 +194,12 @@ const char* verdict_name(Verdict v) {
     return "?";
 }
 
+std::string decision_summary(const Decision& d) {
+    if (d.decided) return "Recommended: " + d.reason;
+    const std::string prefix = "not decided: ";
+    return "No recommendation: " + (d.reason.rfind(prefix, 0) == 0 ? d.reason.substr(prefix.size()) : d.reason);
+}
+
 int64_t noninferiority_items(int64_t items, int64_t base_only, int64_t other_only, double margin_pp, double level, double power) {
     if (items <= 0 || base_only < 0 || other_only < 0 || base_only + other_only > items || !(margin_pp > 0)) return -1;
     // The rates as the adjusted Wald interval sees them (one pseudo-item each side), so that the

@@ -119,6 +119,11 @@ struct Decision {
 Decision decide_precision(const std::vector<CandidateEvidence>& evidence, const std::string& baseline,
                           const DecisionOptions& options = {});
 
+// One line for people (the demo, the ROI page, the report): "Recommended: Q4_0: the cheapest
+// precision non-inferior to F16 (...)", "Recommended: keep F16: ..." or "No recommendation: Q4_0 vs
+// F16 needs about 1.2k more items for a 1-point margin".
+std::string decision_summary(const Decision& d);
+
 // Total paired items for an accuracy comparison to show non-inferiority (see the header comment);
 // -1 when it cannot (min(d,0) <= -margin or no items). Exposed for tests and the report.
 int64_t noninferiority_items(int64_t items, int64_t base_only, int64_t other_only, double margin_pp,

@@ -117,7 +117,7 @@ void check_json_and_summary(const fs::path& out) {
     EXPECT_EQ(precisions, std::set<std::string>(kPrecisions.begin(), kPrecisions.end()));
     EXPECT_EQ(costed, measured_here ? int(kPrecisions.size()) : 0);
     // The recommendation is the decision rule's, stated with its evidence either way.
-    EXPECT_TRUE(summary.find("\nRecommendation") != std::string::npos || summary.find("\nNo recommendation") != std::string::npos) << summary;
+    EXPECT_TRUE(summary.find("\nRecommended: ") != std::string::npos || summary.find("\nNo recommendation: ") != std::string::npos) << summary;
     for (const std::string& p : kPrecisions) EXPECT_NE(summary.find("| " + p + " |"), std::string::npos) << p;
 }
 

@@ -86,6 +86,7 @@ TEST(Decision, IntervalsOverlappingTheMarginRecommendNothing) {
     EXPECT_NE(d.reason.find("not decided"), std::string::npos) << d.reason;
     EXPECT_NE(d.reason.find("Q2_K vs F16 needs about"), std::string::npos) << d.reason;
     EXPECT_NE(d.reason.find("1-point margin"), std::string::npos) << d.reason;
+    EXPECT_EQ(decision_summary(d).rfind("No recommendation: Q2_K vs F16 needs about", 0), 0u) << decision_summary(d);
     EXPECT_EQ(candidate(d, "F16").verdict, Verdict::Baseline);
 }
 

@@ -341,8 +341,7 @@ void RoiPage::recompute() {
         }
         html += "</table>";
         pick_->setText(html);
-        recommendation_ = (decision_.decided ? "Recommended: " + q(decision_.picked) + ". " : QString("No recommendation: ")) + q(decision_.reason) +
-                          QString(" Speeds: %1 (%2).").arg(q(speed_source_name(ps.source)), speed_why_);
+        recommendation_ = q(decision_summary(decision_)) + QString(". Speeds: %1 (%2).").arg(q(speed_source_name(ps.source)), speed_why_);
     } catch (const std::exception& e) {
         recommendation_.clear();
         pick_->setText(QString::fromUtf8(e.what()).toHtmlEscaped());
