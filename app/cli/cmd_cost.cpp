@@ -237,7 +237,8 @@ void run(const CostCliOptions& o) {
             }
             if (!std::isnan(s.retention_pct)) it->retention_pct = s.retention_pct;
         }
-        decision = recommend_precision(evidence, costs, baseline, dopt);
+        // The evidence compares with the run's baseline, whether or not that one has a speed.
+        decision = recommend_precision(evidence, costs, stored ? stored->baseline : baseline, dopt);
     }
 
     if (!o.csv.empty()) write_csv(o.csv, speeds, costs, decision ? &*decision : nullptr);

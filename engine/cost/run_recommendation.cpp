@@ -58,6 +58,7 @@ PairedAccuracy paired(const JobRecord& base, const JobRecord& job) {
 RunEvidence run_evidence(const RunRecord& run, const std::string& baseline) {
     RunEvidence out;
     out.baseline = baseline.empty() ? run.baseline : baseline;
+    if (out.baseline.empty() && !run.jobs.empty()) out.baseline = run.jobs.front().precision;  // plan order: the baseline first
     out.measured.machine = measuring_machine_parse(run.machine);
     for (const JobRecord& j : run.jobs) {
         CandidateEvidence& e = candidate(out.evidence, j.precision);

@@ -76,6 +76,12 @@ std::string make_store(const std::string& path, int n, const std::vector<Candida
         }
         store.finish_job(task);
         qs::JobRecord& bench = run.jobs[2 * k + 1];
+        if (c.tg_tps <= 0) {  // a bench that failed: no speed for this precision
+            bench.status = qs::JobStatus::Failed;
+            bench.error = "test: no speed";
+            store.finish_job(bench);
+            continue;
+        }
         bench.status = qs::JobStatus::Done;
         bench.metrics = {{"tg_tps", c.tg_tps, 1.0}, {"pp_tps", 10 * c.tg_tps, 5.0}, {"weight_bytes", c.weight_bytes},
                          {"bits_per_weight", c.bits_per_weight}, {"kv_bytes", 640.0 * 1024}};
@@ -194,6 +200,18 @@ TEST(CliCost, ClearEvidencePicksTheCheapestNonInferior) {
     const auto& q4 = e.at("precisions")[2];
     EXPECT_EQ(q4.at("precision"), "Q4_0");
     EXPECT_NEAR(q4.at("tg_tps").get<double>(), 0.6 * 2000e9 / (6.1e7 + 1024.0 * 512), 1e-6);
+    // The baseline's bench failed: the evidence still compares with F16, the cheapest priced
+    // non-inferior precision is still Q4_0.
+    const std::string no_base_speed = make_store(qs::test::temp_dir() + "/cost-nobase.db", 3000,
+                                                 {{"F16", 0, 0, 0, 2e8, 16}, {"Q8_0", 3, 3, 180, 1.06e8, 8.5}, {"Q4_0", 30, 28, 300, 6.1e7, 4.9},
+                                                  {"Q2_K", 300, 60, 400, 4.5e7, 3.6}},
+                                                 true);
+    const Output nb = run_cli("cost --db '" + no_base_speed + "' --price-per-hour 0.1 --json");
+    ASSERT_EQ(nb.exit_code, 0) << nb.err;
+    const auto nbj = nlohmann::json::parse(nb.out);
+    EXPECT_EQ(nbj.at("decision").at("baseline"), "F16");
+    EXPECT_EQ(nbj.at("decision").at("picked"), "Q4_0");
+    EXPECT_EQ(nbj.at("precisions").size(), 3u);
     // A CPU profile that is neither this machine nor has figures: no speed, and why.
     const Output c7i = run_cli("cost --db '" + db + "' --hardware aws-c7i.2xlarge");
     EXPECT_NE(c7i.exit_code, 0);

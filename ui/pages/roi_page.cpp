@@ -300,7 +300,7 @@ void RoiPage::recompute() {
                 evidence.push_back({});
                 evidence.back().precision = s.precision;
             }
-        decision_ = recommend_precision(evidence, costs, in.baseline, opts);
+        decision_ = recommend_precision(evidence, costs, ev ? ev->baseline : in.baseline, opts);  // the baseline the evidence compares with
 
         for (size_t i = 0; i < costs.size(); ++i) {
             const auto& c = costs[i];
