@@ -1,12 +1,12 @@
-// Running the built quantscope-cli from a test as a user would (QS_CLI_PATH is compiled into each
-// CLI test): exit code, stdout and stderr.
+// Runs the built quantscope-cli (QS_CLI_PATH) through the shell and collects what it printed.
 #pragma once
+
+#include <sys/wait.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
 
 #include "common/test_paths.h"
 
@@ -24,10 +24,11 @@ inline std::string slurp(const std::string& path) {
     return s.str();
 }
 
-// `args` are pasted into a shell command line: quote paths with '...'.
-inline CliOutput run_cli(const std::string& args) {
+// `args` is appended to the command line as it is (quote paths with spaces); `tag` names the
+// files stdout and stderr go to, so tests running at once do not share them.
+inline CliOutput run_cli(const std::string& args, const std::string& tag) {
     const std::string dir = temp_dir();
-    const std::string out = dir + "/cli.out", err = dir + "/cli.err";
+    const std::string out = dir + "/" + tag + ".out", err = dir + "/" + tag + ".err";
     const int status = std::system(("'" + std::string(QS_CLI_PATH) + "' " + args + " >'" + out + "' 2>'" + err + "'").c_str());
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
 }

@@ -19,8 +19,9 @@
 namespace {
 
 using Output = qs::test::CliOutput;
-using qs::test::run_cli;
 using qs::test::slurp;
+
+Output run_cli(const std::string& args) { return qs::test::run_cli(args, "cost"); }
 
 // A finished run on a 2-thread EPYC (the shipped aws-c7a.large profile's rule): F16 (baseline),
 // Q8_0, Q4_0 and Q2_K, each with a task job of n items and a bench job. The baseline is right on

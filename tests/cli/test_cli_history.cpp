@@ -8,15 +8,29 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli_run.h"
 #include "common/test_paths.h"
 #include "store/results_store.h"
 
 namespace {
 
-using Output = qs::test::CliOutput;
-using qs::test::run_cli;
-using qs::test::slurp;
+struct Output {
+    int exit_code = -1;
+    std::string out, err;
+};
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+Output run_cli(const std::string& args) {
+    const std::string dir = qs::test::temp_dir();
+    const std::string out = dir + "/history.out", err = dir + "/history.err";
+    const int status = std::system(("'" + std::string(QS_CLI_PATH) + "' " + args + " >'" + out + "' 2>'" + err + "'").c_str());
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+}
 
 // Two runs: the first finished with one done job (ppl 12.5 ± 0.25), the second interrupted.
 std::string make_store(const std::string& path, int64_t ids[2]) {

@@ -80,7 +80,7 @@ RoiPage::RoiPage(QWidget* parent) : QWidget(parent) {
     hardware_ = new QComboBox;
     hardware_->addItem(kCustom);
     for (const auto& h : prices_.hardware) hardware_->addItem(q(h.name), h.usd_per_hour);
-    price_ = spin(1e4, 0.8, 5, tr(" USD/hour"));  // list prices have 5 decimals (0.10264)
+    price_ = spin(1e4, 0.8, 5, tr(" USD/hour"));  // 5 decimals: the price table has prices such as 0.10264
     one_time_ = spin(1e9, 2000, 0, tr(" USD one-time"));
     margin_ = spin(50, 1, 1, tr(" accuracy points"));
     margin_->setMinimum(0.1);
