@@ -105,7 +105,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
     connect(run_page_, &RunPage::cancel_job_requested, controller_, &RunController::cancel_job);
     connect(results_page_, &ResultsPage::results_changed, this, [this] {
         shown_runs_ = results_->runs();
-        roi_page_->set_results(results_->grid());
+        roi_page_->set_results(results_->grid(), shown_runs_);
         refresh_charts();
     });
     connect(results_page_, &ResultsPage::export_csv_requested, this, [this] {
@@ -320,13 +320,10 @@ ChartInputs MainWindow::chart_inputs() const {
             in.memory_bytes[spec] = double(e.estimate.tensor_bytes);
         }
     in.task = charts_page_->task();
-    const ResultsGrid& g = results_->grid();
-    const double usd_per_hour = roi_page_->price_per_hour();
-    for (int r = 0; r < g.rows().size(); ++r)
-        if (const Metric* tg = g.find(r, "tg_tps"); tg && tg->value > 0 && usd_per_hour > 0)
-            in.cost_per_mtok[g.rows()[r].label] = qs::cost_per_mtok(tg->value, usd_per_hour);
-    if (!in.cost_per_mtok.isEmpty())
-        in.cost_note = tr("$%1/h with the generation speed measured on the bench machine").arg(usd_per_hour);
+    // Costs come from the ROI page: its profile's price with the speeds that belong to that profile
+    // (measured here only when it is this machine, else imported or estimated), labelled.
+    in.cost_per_mtok = cost_by_row(results_->grid(), roi_page_->priced_run_id(), roi_page_->cost_per_mtok());
+    if (!in.cost_per_mtok.isEmpty()) in.cost_note = roi_page_->cost_where();
     in.api_prices = roi_page_->api_output_prices();
     return in;
 }
@@ -368,7 +365,7 @@ void MainWindow::export_report(const QString& path) {
     in.extras.cost_per_mtok = charts.cost_per_mtok;
     in.extras.cost_note = charts.cost_note;
     in.api_prices = charts.api_prices;
-    in.recommendation.headline = roi_page_->recommendation();
+    in.recommendation = roi_page_->report_recommendation();
     try {
         if (QFileInfo(path).suffix().toLower() == "pdf") report_write_pdf(path, in);
         else report_write_html(path, in);

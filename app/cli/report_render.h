@@ -4,10 +4,13 @@
 // report_render_available() is false and the functions throw a qs::Error saying so.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "cost/cost_model.h"
+#include "eval/decision.h"
 #include "store/run_record.h"
 
 namespace qs::cli {
@@ -16,12 +19,12 @@ struct ReportRenderInputs {
     std::vector<RunRecord> runs;
     std::string baseline;                                  // precision each model is compared with ("" = the run's)
     std::string reference;                                 // row label for a cross-model comparison ("" = none)
-    std::vector<std::pair<std::string, double>> cost_per_mtok;  // (row label, USD per Mtok generated)
+    std::vector<std::pair<std::string, double>> cost_per_mtok;  // (precision of the first run, USD per Mtok generated)
     std::string cost_note;                                 // where cost's speed and price come from
     std::vector<std::pair<std::string, double>> api_prices; // (API name, USD per Mtok generated)
-    std::string recommendation;                            // headline ("" = none)
-    std::vector<std::string> evidence;                     // one line per candidate
-    std::string savings;                                   // monthly savings in words
+    std::optional<Decision> decision;                      // the rule's answer (none: the report says none was computed)
+    std::vector<PrecisionCost> costs;                      // at the profile the decision ranked by (empty: by size)
+    std::string cost_where;                                // "on H100 at $2.5/h, speeds estimated (roofline)" or why no cost
     bool offscreen = true;                                 // draw with Qt's "offscreen" platform (no display needed)
 };
 

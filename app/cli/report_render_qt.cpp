@@ -12,6 +12,7 @@
 #include "report/report.h"
 #include "results_charts.h"
 #include "results_grid.h"
+#include "results_summary.h"
 
 namespace qs::cli {
 namespace {
@@ -33,12 +34,13 @@ ui::ReportInputs report_inputs(const ReportRenderInputs& in) {
     r.runs = in.runs;
     r.baseline = q(in.baseline);
     r.reference = q(in.reference);
-    for (const auto& [label, usd] : in.cost_per_mtok) r.extras.cost_per_mtok[q(label)] = usd;
+    QMap<QString, double> by_precision;
+    for (const auto& [precision, usd] : in.cost_per_mtok) by_precision[q(precision)] = usd;
+    if (!in.runs.empty())
+        r.extras.cost_per_mtok = ui::cost_by_row(ui::ResultsGrid::from_runs(r.runs, r.baseline, r.reference), in.runs.front().id, by_precision);
     r.extras.cost_note = q(in.cost_note);
     for (const auto& [name, usd] : in.api_prices) r.api_prices.append({q(name), usd});
-    r.recommendation.headline = q(in.recommendation);
-    for (const auto& e : in.evidence) r.recommendation.evidence << q(e);
-    r.recommendation.savings = q(in.savings);
+    if (in.decision) r.recommendation = ui::report_recommendation(*in.decision, in.costs, q(in.cost_where));
     return r;
 }
 

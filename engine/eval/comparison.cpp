@@ -8,6 +8,16 @@
 
 namespace qs {
 
+PrecisionOutcome precision_outcome(std::string name, std::vector<uint8_t> item_correct) {
+    PrecisionOutcome o;
+    o.name = std::move(name);
+    int64_t right = 0;
+    for (uint8_t c : item_correct) right += c;
+    o.accuracy = item_correct.empty() ? 0.0 : 100.0 * double(right) / double(item_correct.size());
+    o.item_correct = std::move(item_correct);
+    return o;
+}
+
 ComparisonResult compare_precisions(const std::vector<PrecisionOutcome>& outcomes, const std::string& baseline,
                                     const ComparisonOptions& options) {
     const auto base_it = std::find_if(outcomes.begin(), outcomes.end(),

@@ -25,6 +25,9 @@ struct PrecisionOutcome {
     double ppl = std::numeric_limits<double>::quiet_NaN();  // perplexity of this precision (NaN: unknown)
 };
 
+// An outcome from per-item correctness alone: accuracy = 100 * right / items (0 for no items).
+PrecisionOutcome precision_outcome(std::string name, std::vector<uint8_t> item_correct);
+
 struct ComparisonOptions {
     int bootstrap_iterations = 10000;
     uint64_t seed = 1234;               // paired bootstrap seed: results are reproducible

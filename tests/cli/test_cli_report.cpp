@@ -86,6 +86,18 @@ TEST(CliReport, EveryPrecisionOnOneLineWithItsPerplexity) {
         }
         EXPECT_TRUE(found) << job.precision << ": no line with its name and its perplexity " << ppl->value << "\n" << text.out;
     }
+    // 16 ARC items cannot show any precision within a 1-point margin of F32 (the adjusted interval
+    // of a paired difference on 16 items is about ±15 points): the report must not recommend one,
+    // and must say how many more items the comparison needs.
+    EXPECT_NE(text.out.find("No recommendation"), std::string::npos) << text.out;
+    EXPECT_EQ(text.out.find("Recommended:"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("more items"), std::string::npos) << text.out;
+    // Without bench jobs there is no speed for any profile: no cost figure, and the report says why.
+    EXPECT_NE(text.out.find("No cost"), std::string::npos) << text.out;  // pdftotext may keep the "fi" ligature
+    const auto bad_hw = run_cli("report -q --db " + q(db) + " --hardware no-such-gpu --out " + q(dir + "/x.pdf"), "badhw");
+    EXPECT_EQ(bad_hw.exit_code, 1);
+    EXPECT_NE(bad_hw.err.find("--hardware 'no-such-gpu' is not in"), std::string::npos) << bad_hw.err;
+
     // The executive summary and the methods are prose, not JSON.
     EXPECT_NE(text.out.find("The question."), std::string::npos);
     EXPECT_NE(text.out.find("Methods"), std::string::npos);

@@ -35,8 +35,6 @@ TEST(NumberText, DigitsFollowTheUncertainty) {
     EXPECT_EQ(points_interval_text(-4.1, 0.3), QString::fromUtf8("[\u22124.1, +0.3] pp"));
     EXPECT_EQ(percent_change_text(1.234), "+1.2 %");
     EXPECT_EQ(usd_text(1411.5), "$1,411.50");
-    EXPECT_EQ(savings_text(-50.53), "costs $50.53 more");
-    EXPECT_EQ(savings_text(12.3), "saves $12.30");
 }
 
 TEST(ResultsSummary, OneRowPerPrecisionWithTheDecisionsFigures) {

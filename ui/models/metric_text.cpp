@@ -110,11 +110,4 @@ QString usd_text(double usd) {
     return (usd < 0 ? kMinus : QString()) + "$" + digits;
 }
 
-QString savings_text(double savings_usd) {
-    if (std::isnan(savings_usd)) return QString::fromUtf8("—");
-    if (std::abs(savings_usd) < 0.005) return "no difference";
-    if (savings_usd > 0) return "saves " + usd_text(savings_usd);
-    return "costs " + usd_text(-savings_usd) + " more";
-}
-
 }  // namespace qs::ui

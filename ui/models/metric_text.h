@@ -40,7 +40,5 @@ QString points_interval_text(double lo, double hi, int decimals = 1);
 
 // Money for people: "$1,234.56", "$0.0123" for small amounts (3 significant digits below $1).
 QString usd_text(double usd);
-// A saving that may be negative: "saves $12.30" / "costs $50.53 more" / "no difference".
-QString savings_text(double savings_usd);
 
 }  // namespace qs::ui

@@ -5,6 +5,13 @@
 #include <optional>
 
 namespace qs::ui {
+
+QMap<QString, double> cost_by_row(const ResultsGrid& grid, int64_t run_id, const QMap<QString, double>& cost_by_precision) {
+    QMap<QString, double> out;
+    for (const ResultRow& row : grid.rows())
+        if (row.run_id == run_id && cost_by_precision.contains(row.precision)) out[row.label] = cost_by_precision[row.precision];
+    return out;
+}
 namespace {
 
 using Kind = SummaryColumn::Kind;

@@ -42,6 +42,10 @@ struct SummaryExtras {
     QString cost_note;                      // where the cost's speed and price come from ("" = no cost column)
 };
 
+// Costs priced per precision (the recipe) for one run, keyed by the grid's row labels as
+// SummaryExtras::cost_per_mtok and the charts want them: only that run's rows get a cost.
+QMap<QString, double> cost_by_row(const ResultsGrid& grid, int64_t run_id, const QMap<QString, double>& cost_by_precision);
+
 class ResultsSummary {
 public:
     static ResultsSummary build(const ResultsGrid& grid, const SummaryExtras& extras = {});

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "chart_spec.h"
+#include "cost/cost_model.h"
+#include "eval/decision.h"
 #include "results_summary.h"
 #include "store/run_record.h"
 
@@ -28,6 +30,12 @@ struct ReportRecommendation {
     QStringList evidence;  // one line per candidate: its verdict and the bound behind it
     QString savings;       // "saves $1,234/month against F16 at 1 B tokens/month" ("" = no cost inputs)
 };
+
+// The rule's decision in words: the headline (decision_summary), one evidence line per candidate
+// (its verdict and the reason), and the pick's cost against the baseline's at the profile whose
+// speeds `costs` were computed with (`cost_where`: "on aws-g6.xlarge at $0.80/h, speeds estimated
+// (roofline)"; with no costs it says why there are none).
+ReportRecommendation report_recommendation(const Decision& d, const std::vector<PrecisionCost>& costs, const QString& cost_where);
 
 struct ReportInputs {
     std::vector<RunRecord> runs;
