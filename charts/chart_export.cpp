@@ -59,17 +59,21 @@ void chart_export(ChartView& view, const QString& path, QSize size) {
     if (!QFileInfo::exists(path)) fail(path, "the file was not written");
 }
 
-void chart_export(const ChartSpec& spec, const QString& path, QSize size) {
+// A view of `spec` at `size`, off any window: what every export draws from.
+static std::unique_ptr<ChartView> chart_view_for(const ChartSpec& spec, QSize size) {
     std::unique_ptr<ChartView> view(chart_view_create(nullptr));
     view->widget()->resize(size);
     view->set_chart(spec);
+    return view;
+}
+
+void chart_export(const ChartSpec& spec, const QString& path, QSize size) {
+    const std::unique_ptr<ChartView> view = chart_view_for(spec, size);
     chart_export(*view, path, size);
 }
 
 QByteArray chart_svg_bytes(const ChartSpec& spec, QSize size) {
-    std::unique_ptr<ChartView> view(chart_view_create(nullptr));
-    view->widget()->resize(size);
-    view->set_chart(spec);
+    const std::unique_ptr<ChartView> view = chart_view_for(spec, size);
     QByteArray bytes;
     QBuffer buffer(&bytes);
     buffer.open(QIODevice::WriteOnly);
@@ -85,9 +89,7 @@ QByteArray chart_svg_bytes(const ChartSpec& spec, QSize size) {
 }
 
 QByteArray chart_png_bytes(const ChartSpec& spec, QSize size) {
-    std::unique_ptr<ChartView> view(chart_view_create(nullptr));
-    view->widget()->resize(size);
-    view->set_chart(spec);
+    const std::unique_ptr<ChartView> view = chart_view_for(spec, size);
     QByteArray bytes;
     QBuffer buffer(&bytes);
     buffer.open(QIODevice::WriteOnly);

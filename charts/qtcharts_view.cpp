@@ -211,10 +211,13 @@ void QtChartsView::add_xy_series(QChart* chart, const ChartSeries& s, const QCol
 
 void QtChartsView::add_bar_series(QChart* chart) {
     // Categories in order of first appearance over every bar series.
+    // A log axis cannot show zero: such bars are left out, and an empty slot of a set holds a value
+    // far below any axis instead of 0 (Qt would take its logarithm).
+    const double none = spec_.y.log ? 1e-30 : 0;
     QStringList categories;
     for (const auto& s : spec_.series)
         for (const auto& p : s.points)
-            if (!categories.contains(p.label)) categories << p.label;
+            if (!categories.contains(p.label) && (p.y > 0 || !spec_.y.log)) categories << p.label;
     auto value_at = [](const ChartSeries& s, const QString& category) -> const ChartPoint* {
         for (const auto& p : s.points)
             if (p.label == category) return &p;
@@ -235,7 +238,7 @@ void QtChartsView::add_bar_series(QChart* chart) {
             set->setColor(stacked[i]->color.isValid() ? stacked[i]->color : palette_color(i));
             for (int c = 0; c < categories.size(); ++c) {
                 const ChartPoint* p = value_at(*stacked[i], categories[c]);
-                *set << (p ? p->y : 0);
+                *set << (p ? p->y : none);
                 top[c] += p ? p->y : 0;
             }
             drawn_points_ += int(stacked[i]->points.size());
@@ -259,7 +262,7 @@ void QtChartsView::add_bar_series(QChart* chart) {
             const ChartPoint* p = value_at(s, categories[c]);
             auto* set = new QBarSet(categories[c]);
             set->setColor(p && p->color.isValid() ? p->color : s.color.isValid() ? s.color : palette_color(0));
-            for (int k = 0; k < categories.size(); ++k) *set << (k == c && p ? p->y : 0);
+            for (int k = 0; k < categories.size(); ++k) *set << (k == c && p ? p->y : none);
             top[c] = p ? p->y + (std::isnan(p->y_err) ? 0 : p->y_err) : 0;
             const ChartPoint point = p ? *p : ChartPoint{};
             connect(set, &QBarSet::hovered, this, [this, point, name = s.name](bool state, int) {
@@ -280,7 +283,7 @@ void QtChartsView::add_bar_series(QChart* chart) {
             set->setColor(plain[i]->color.isValid() ? plain[i]->color : palette_color(i));
             for (int c = 0; c < categories.size(); ++c) {
                 const ChartPoint* p = value_at(*plain[i], categories[c]);
-                *set << (p ? p->y : 0);
+                *set << (p ? p->y : none);
                 if (p) top[c] = std::max(top[c], p->y);
             }
             drawn_points_ += int(plain[i]->points.size());

@@ -139,3 +139,26 @@ TEST(ChartView, LogAxisNeverRunsBelowZero) {
         }
     EXPECT_TRUE(found);
 }
+
+namespace {
+QStringList g_qt_warnings;
+void collect_qt_warning(QtMsgType type, const QMessageLogContext&, const QString& message) {
+    if (type != QtDebugMsg && type != QtInfoMsg) g_qt_warnings << message;
+}
+}  // namespace
+
+// A cost chart on a log axis (API prices 100x the self-hosted bars, one colour per bar) draws
+// without Qt refusing a value: a zero or a log of zero would print "Logarithms of zero ..." and
+// leave bars out.
+TEST(ChartView, LogBarChartWithPerBarColoursDrawsEveryBar) {
+    ChartSpec c{"cost", "Cost", {"Precision / API"}, {"USD per Mtok", true}};
+    c.series.push_back({"USD per Mtok", SeriesKind::Bar,
+                        {{0, 0.004, NAN, NAN, "Q4_0", QColor(Qt::red)}, {0, 0.009, NAN, NAN, "F16", QColor(Qt::blue)},
+                         {0, 10.0, NAN, NAN, "gpt-4o", QColor(Qt::gray)}, {0, 0.0, NAN, NAN, "free-api", QColor(Qt::gray)}}});
+    g_qt_warnings.clear();
+    const QtMessageHandler previous = qInstallMessageHandler(collect_qt_warning);
+    const QByteArray png = chart_png_bytes(c, QSize(800, 500));
+    qInstallMessageHandler(previous);
+    EXPECT_GT(png.size(), 1000);
+    EXPECT_TRUE(g_qt_warnings.isEmpty()) << g_qt_warnings.join("\n").toStdString();
+}

@@ -157,11 +157,7 @@ ResultsSummary ResultsSummary::build(const ResultsGrid& grid, const SummaryExtra
         builders.push_back({{Kind::Acc, "Acc %", task, metric_label(g.columns()[col].key).toLower() + " ± standard error"},
                             [&, col](int r) {
                                 const Metric* m = g.cell(r, col);
-                                if (!m) return SummaryCell{};
-                                SummaryCell c;
-                                c.text = m->has_stderr() ? value_pm_text(m->value, m->stderr_, 3) : number_text(m->value, NAN, 3);
-                                c.sort = m->value;
-                                return c;
+                                return m ? metric_cell(*m, 3) : SummaryCell{};
                             }});
         builders.push_back({{Kind::AccDelta, QString::fromUtf8("Δ acc (95 % CI)"), task,
                              "change against the baseline in percentage points; interval from the paired bootstrap"},
@@ -184,11 +180,7 @@ ResultsSummary ResultsSummary::build(const ResultsGrid& grid, const SummaryExtra
         if (col < 0 || !any_row_has(g, col)) return;
         builders.push_back({{kind, title, {}, "tokens/s on the machine that ran the bench, ± sd"}, [&, col](int r) {
                                 const Metric* m = g.cell(r, col);
-                                if (!m) return SummaryCell{};
-                                SummaryCell c;
-                                c.text = m->has_stderr() ? value_pm_text(m->value, m->stderr_, 3) : number_text(m->value, NAN, 3);
-                                c.sort = m->value;
-                                return c;
+                                return m ? metric_cell(*m, 3) : SummaryCell{};
                             }});
     };
     speed(Kind::PromptSpeed, "pp_tps", "Prompt tok/s");
