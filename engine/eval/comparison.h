@@ -40,7 +40,8 @@ struct PrecisionComparison {
     std::string name;
     double accuracy = 0;                // %
     double acc_delta = 0;               // accuracy - baseline accuracy, in % points
-    Interval delta_ci;                  // paired bootstrap interval of acc_delta (% points)
+    Interval delta_ci;                  // paired bootstrap interval of acc_delta (% points), widened to the
+                                        // adjusted Wald interval (statistics.h) where that is wider
     int64_t base_only = 0;              // items the baseline got right and this one wrong (McNemar's b)
     int64_t other_only = 0;             // items this one got right and the baseline wrong (c)
     double mcnemar_p = 1;               // exact two-sided p on (b, c)

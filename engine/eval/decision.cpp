@@ -11,17 +11,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// Standard normal quantile by bisection on Phi (erfc is exact to double rounding): fast enough for
-// the two calls a decision makes, and needs no tabled constants.
-double normal_quantile(double p) {
-    double lo = -40, hi = 40;
-    for (int i = 0; i < 200; ++i) {
-        const double mid = 0.5 * (lo + hi);
-        (0.5 * std::erfc(-mid / std::sqrt(2.0)) < p ? lo : hi) = mid;
-    }
-    return 0.5 * (lo + hi);
-}
-
 // z of the two-sided interval at `level` (1.96 for 0.95): its lower bound is a one-sided test at (1-level)/2.
 double z_two_sided(double level) { return normal_quantile(0.5 + 0.5 * level); }
 
@@ -33,21 +22,11 @@ std::string items_text(int64_t n) {
     return fmt::format("{:.0f}k", double(n) / 1e3);
 }
 
-// Bonett & Price's adjusted Wald interval of (other - base) accuracy in points, from the discordant counts.
-Interval adjusted_wald(int64_t n, int64_t base_only, int64_t other_only, double level) {
-    const double m = double(n) + 2.0;
-    const double p1 = (double(base_only) + 1.0) / m, p2 = (double(other_only) + 1.0) / m;
-    const double d = p2 - p1;
-    const double se = std::sqrt(std::max(0.0, p1 + p2 - d * d) / m);
-    const double z = z_two_sided(level);
-    return {100.0 * (d - z * se), 100.0 * (d + z * se)};
-}
-
 CriterionResult accuracy_criterion(const PairedAccuracy& in, const DecisionOptions& o) {
     PairedAccuracy a = in;
     if (a.items > 0 && a.base_only >= 0 && a.other_only >= 0 && !std::isnan(a.ci.lo)) {
-        const Interval w = adjusted_wald(a.items, a.base_only, a.other_only, o.level);
-        a.ci = {std::min(a.ci.lo, w.lo), std::max(a.ci.hi, w.hi)};
+        const Interval w = paired_adjusted_wald(a.items, a.base_only, a.other_only, o.level);
+        a.ci = {std::min(a.ci.lo, 100.0 * w.lo), std::max(a.ci.hi, 100.0 * w.hi)};
     }
     CriterionResult r;
     r.criterion = a.dataset.empty() ? "acc" : "acc (" + a.dataset + ")";

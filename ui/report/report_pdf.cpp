@@ -59,7 +59,7 @@ public:
         f.setBold(true);
         const double h = QFontMetricsF(f, &pdf_).height();
         // Keep a heading with what follows it.
-        ensure(h + (level == 0 ? 8 : 60));
+        ensure(h + (level == 0 ? 8 : 120));  // room for a table's header and first rows
         y_ += level == 0 ? 0 : level == 1 ? 10 : 6;
         painter_.setFont(f);
         painter_.setPen(QColor(31, 35, 40));
