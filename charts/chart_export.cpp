@@ -59,17 +59,37 @@ void chart_export(ChartView& view, const QString& path, QSize size) {
     if (!QFileInfo::exists(path)) fail(path, "the file was not written");
 }
 
-void chart_export(const ChartSpec& spec, const QString& path, QSize size) {
+// A view of `spec` at `size`, off any window: what every export draws from.
+static std::unique_ptr<ChartView> chart_view_for(const ChartSpec& spec, QSize size) {
     std::unique_ptr<ChartView> view(chart_view_create(nullptr));
     view->widget()->resize(size);
     view->set_chart(spec);
+    return view;
+}
+
+void chart_export(const ChartSpec& spec, const QString& path, QSize size) {
+    const std::unique_ptr<ChartView> view = chart_view_for(spec, size);
     chart_export(*view, path, size);
 }
 
+QByteArray chart_svg_bytes(const ChartSpec& spec, QSize size) {
+    const std::unique_ptr<ChartView> view = chart_view_for(spec, size);
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
+    QSvgGenerator svg;
+    svg.setOutputDevice(&buffer);
+    svg.setSize(size);
+    svg.setViewBox(QRect(QPoint(0, 0), size));
+    svg.setTitle(spec.title);
+    QPainter painter(&svg);
+    view->render_to(painter, QRectF(QPointF(0, 0), QSizeF(size)));
+    painter.end();
+    return bytes;
+}
+
 QByteArray chart_png_bytes(const ChartSpec& spec, QSize size) {
-    std::unique_ptr<ChartView> view(chart_view_create(nullptr));
-    view->widget()->resize(size);
-    view->set_chart(spec);
+    const std::unique_ptr<ChartView> view = chart_view_for(spec, size);
     QByteArray bytes;
     QBuffer buffer(&bytes);
     buffer.open(QIODevice::WriteOnly);

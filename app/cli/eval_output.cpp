@@ -25,16 +25,6 @@ nlohmann::json metrics_json(const std::vector<Metric>& metrics) {
     return out;
 }
 
-// A CSV field, quoted when it needs to be (RFC 4180).
-std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-    std::string q = "\"";
-    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-}
-
-std::string csv_number(double v) { return std::isnan(v) ? "" : fmt::format("{:.17g}", v); }
-
 // The metrics worth a column in the table, for each evaluator.
 std::string headline(const JobRecord& j) {
     static const std::vector<std::string> keys = {"ppl", "kld_mean", "same_top_p", "acc", "acc_norm", "ece",
@@ -83,6 +73,15 @@ nlohmann::json eval_json(const RunRecord& run, const std::string& db_path, const
     };
     return {{"run", r}, {"jobs", jobs}, {"warnings", warnings}};
 }
+
+std::string csv_field(const std::string& s) {
+    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
+
+std::string csv_number(double v) { return std::isnan(v) ? "" : fmt::format("{:.17g}", v); }
 
 void eval_write_csv(const RunRecord& run, const std::string& path) {
     std::ofstream out(path, std::ios::binary);

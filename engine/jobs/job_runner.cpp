@@ -59,19 +59,6 @@ struct LoadedTask {
     std::string hash;
 };
 
-// The CPU's name as /proc/cpuinfo gives it ("" when unknown), for RunRecord::machine.
-std::string cpu_model_name() {
-    std::ifstream in("/proc/cpuinfo");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos) {
-            std::string name = line.substr(line.find(':') + 1);
-            name.erase(0, name.find_first_not_of(' '));
-            return name;
-        }
-    return "";
-}
-
 }  // namespace
 
 uint64_t memory_available_bytes() {
@@ -624,16 +611,8 @@ void JobRunner::Impl::append_comparison(int baseline_job, const JobRecord& recor
     if (base.status != JobStatus::Done || base.item_correct.size() != record.item_correct.size() ||
         record.item_correct.empty())
         return;
-    auto outcome = [](const JobRecord& j) {
-        PrecisionOutcome o;
-        o.name = j.precision;
-        o.item_correct = j.item_correct;
-        int64_t right = 0;
-        for (uint8_t c : j.item_correct) right += c;
-        o.accuracy = 100.0 * double(right) / double(j.item_correct.size());
-        return o;
-    };
-    const ComparisonResult c = compare_precisions({outcome(base), outcome(record)}, base.precision,
+    const ComparisonResult c = compare_precisions({precision_outcome(base.precision, base.item_correct),
+                                                   precision_outcome(record.precision, record.item_correct)}, base.precision,
                                                   {.seed = matrix.seed});
     for (const Metric& m : c.rows.at(1).metrics) metrics.push_back(m);
 }

@@ -53,6 +53,8 @@ ModelContext::ModelContext(std::shared_ptr<const Model> model, int n_ctx, const 
     if (opts.n_ubatch <= 0) throw Error(fmt::format("{}: n_ubatch {} must be positive", model_->path(), opts.n_ubatch));
 }
 
+uint64_t ModelContext::scratch_bytes() const { return scratch_.bytes(); }
+
 void ModelContext::rewind(int n_past) {
     // Positions are written in order and only [0, n_past) is read by the next decode, so moving
     // the end back is all a rewind needs.

@@ -86,6 +86,8 @@ public:
     int n_ctx() const { return int(kv_.n_ctx()); }
     const Model& model() const { return *model_; }
     const ContextOptions& options() const { return opts_; }
+    // Runtime buffers of this context besides the KV cache (activations, attention scratch).
+    uint64_t scratch_bytes() const;
 
 private:
     std::shared_ptr<const Model> model_;

@@ -55,6 +55,13 @@ ForwardScratch::ForwardScratch(const ModelHParams& hp, int64_t n_ub, int64_t n_c
     rope_cs.resize(sz(n_ub, hp.n_rot));
 }
 
+uint64_t ForwardScratch::bytes() const {
+    uint64_t n = 0;
+    for (const auto* b : {&x, &xn, &q, &k, &v, &attn, &proj, &gate, &up, &k_all, &k_t, &v_all, &scores, &head_tmp, &rope_cs})
+        n += b->capacity() * sizeof(float);
+    return n;
+}
+
 namespace {
 
 // out[r] = x[r] / sqrt(mean(x[r]^2) + eps) * w, as ggml_rms_norm followed by ggml_mul: the

@@ -34,6 +34,9 @@ struct ForwardScratch {
     std::vector<float> scores;  // [n_head][n_ctx]       attention scores of one query row, per head
     std::vector<float> head_tmp;// [n_head][2*head_dim]  per-head query copy and accumulator
     std::vector<float> rope_cs; // [n_ubatch][n_rot]     (cos, sin) pairs per token position
+
+    // Bytes held by the buffers above (the runtime memory of one context besides its KV cache).
+    uint64_t bytes() const;
 };
 
 // Processes tokens at positions [n_past, n_past + n) (n <= scratch.n_ubatch), appending their K

@@ -24,17 +24,14 @@ QString results_csv(const std::vector<RunRecord>& runs, const QString& baseline)
     const ResultsGrid grid = ResultsGrid::from_runs(runs, baseline);
     auto num = [](double v) { return std::isnan(v) ? QString() : QString::number(v, 'g', 10); };
     QString out = results_csv_columns().join(',') + "\n";
-    const bool several = runs.size() > 1;
     for (const auto& run : runs)
         for (const auto& job : run.jobs)
             for (const auto& m : job.metrics) {
                 // Find the grid cell of this metric to reuse its comparison.
                 ResultComparison cmp;
                 const QString precision = QString::fromStdString(job.precision);
-                const QString shown = QString::fromStdString(precision_label(job));
-                const QString label = several ? QString("run %1: %2").arg(run.id).arg(shown) : shown;
                 for (int r = 0; r < grid.rows().size(); ++r) {
-                    if (grid.rows()[r].label != label) continue;
+                    if (grid.rows()[r].run_id != run.id || grid.rows()[r].precision != precision) continue;
                     for (int c = 0; c < grid.columns().size(); ++c) {
                         const auto& col = grid.columns()[c];
                         if (col.key == m.key && col.dataset == QString::fromStdString(job.dataset) &&
