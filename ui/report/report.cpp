@@ -1,6 +1,7 @@
 #include "report.h"
 
 #include <QFile>
+#include <QSaveFile>
 #include <QImage>
 #include <QPageSize>
 #include <QPdfWriter>
@@ -90,10 +91,10 @@ QString report_html(const ReportInputs& in, bool embed_images) {
 }
 
 void report_write_html(const QString& path, const ReportInputs& in) {
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) fail(path, "cannot write: " + f.errorString());
+    QSaveFile f(path);  // whole or not at all: a temporary renamed into place by commit()
+    if (!f.open(QIODevice::WriteOnly)) fail(path, "cannot write: " + f.errorString());
     const QByteArray bytes = report_html(in, true).toUtf8();
-    if (f.write(bytes) != bytes.size()) fail(path, "write failed: " + f.errorString());
+    if (f.write(bytes) != bytes.size() || !f.commit()) fail(path, "write failed: " + f.errorString());
 }
 
 void report_write_pdf(const QString& path, const ReportInputs& in) {
@@ -104,11 +105,16 @@ void report_write_pdf(const QString& path, const ReportInputs& in) {
             doc.addResource(QTextDocument::ImageResource, QUrl("chart-" + c.id + ".png"),
                             QImage::fromData(charts::chart_png_bytes(c, kChartSize), "PNG"));
     doc.setHtml(report_html(in, false));
-    QPdfWriter pdf(path);
-    pdf.setTitle("QuantScope report");
-    pdf.setPageSize(QPageSize(QPageSize::A4));
-    pdf.setResolution(150);
-    doc.print(&pdf);
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly)) fail(path, "cannot write: " + f.errorString());
+    {
+        QPdfWriter pdf(&f);
+        pdf.setTitle("QuantScope report");
+        pdf.setPageSize(QPageSize(QPageSize::A4));
+        pdf.setResolution(150);
+        doc.print(&pdf);
+    }
+    if (!f.commit()) fail(path, "write failed: " + f.errorString());
     QFile check(path);
     if (!check.exists() || check.size() == 0) fail(path, "the PDF was not written");
 }
