@@ -10,48 +10,23 @@
 
 #include <fmt/format.h>
 
+#include "common/tiny_vocab.h"
 #include "core/error.h"
 #include "fuzz_support.h"
 #include "fuzz_target.h"
 #include "gguf/gguf_file.h"
-#include "gguf/gguf_writer.h"
 #include "tokenizer/tokenizer.h"
 
 using namespace qs;
 
 namespace {
 
-struct TinyToken {
-    std::string text;
-    float score;
-    int32_t type;  // 1 normal, 2 unknown, 3 control, 6 byte
-};
-
-GgufValue strings(const std::vector<std::string>& items) {
-    std::vector<GgufValue> v;
-    for (const auto& s : items) v.push_back(GgufValue::str(s));
-    return GgufValue::array(GgufType::STRING, std::move(v));
-}
+using test::TinyToken;
 
 std::string write_vocab(const std::string& name, const std::string& model, const std::string& pre,
                         const std::vector<TinyToken>& tokens, const std::vector<std::string>& merges) {
-    GgufWriter w;
-    w.set("general.architecture", GgufValue::str("llama"));
-    w.set("tokenizer.ggml.model", GgufValue::str(model));
-    if (!pre.empty()) w.set("tokenizer.ggml.pre", GgufValue::str(pre));
-    std::vector<std::string> texts;
-    std::vector<GgufValue> scores, types;
-    for (const auto& t : tokens) {
-        texts.push_back(t.text);
-        scores.push_back(GgufValue::f32(t.score));
-        types.push_back(GgufValue::i32(t.type));
-    }
-    w.set("tokenizer.ggml.tokens", strings(texts));
-    w.set("tokenizer.ggml.scores", GgufValue::array(GgufType::FLOAT32, std::move(scores)));
-    w.set("tokenizer.ggml.token_type", GgufValue::array(GgufType::INT32, std::move(types)));
-    if (!merges.empty()) w.set("tokenizer.ggml.merges", strings(merges));
     const std::string path = fuzz::scratch_dir() + "/" + name + ".gguf";
-    w.write(path);
+    test::write_tiny_vocab(path, model, pre, tokens, merges);
     return path;
 }
 
@@ -66,24 +41,9 @@ std::string tiny_spm() {
     return write_vocab("tiny_spm", "llama", "", t, {});
 }
 
-// GPT-2's byte-to-character map: printable bytes are themselves, the rest from U+0100 on.
-std::string byte_char(int b) {
-    const auto printable = [](int x) { return (x >= 0x21 && x <= 0x7E) || (x >= 0xA1 && x <= 0xAC) || x >= 0xAE; };
-    int cp = b;
-    if (!printable(b)) {
-        int n = 0;
-        for (int x = 0; x < b; ++x) n += !printable(x);
-        cp = 256 + n;
-    }
-    std::string s;
-    if (cp < 0x80) s.push_back(char(cp));
-    else s += {char(0xC0 | (cp >> 6)), char(0x80 | (cp & 0x3F))};
-    return s;
-}
-
 std::string tiny_bpe(const std::string& pre) {
     std::vector<TinyToken> t;
-    for (int b = 0; b < 256; ++b) t.push_back({byte_char(b), 0, 1});
+    for (int b = 0; b < 256; ++b) t.push_back({test::gpt2_byte_char(b), 0, 1});
     const std::string g = "\xC4\xA0";  // "Ġ", the byte-level space
     for (const std::string& e : {std::string("he"), std::string("ll"), std::string("hell"), g + "hell", std::string("hello")})
         t.push_back({e, 0, 1});
