@@ -21,6 +21,7 @@
 #include "eval/kl_divergence.h"
 #include "eval/perplexity.h"
 #include "eval/task_eval.h"
+#include "gguf/gguf_file.h"
 #include "jobs/job_metrics.h"
 #include "model/model.h"
 #include "quant/precision_recipe.h"
@@ -81,6 +82,16 @@ uint64_t memory_available_bytes() {
         if (key == "MemAvailable:") return value * 1024;
     }
     return 0;
+}
+
+void require_memory_for_model(const std::string& model_path, uint64_t available_bytes) {
+    if (available_bytes == 0) return;
+    const GgufFile header = GgufFile::open(model_path);  // maps the file; reads no tensor data
+    uint64_t weights = 0;
+    for (const GgufTensorInfo& t : header.tensors()) weights += t.nbytes;
+    if (weights > available_bytes)
+        fail_file(model_path, "its weights need {} but only {} of memory is available (MemAvailable); close other "
+                  "programs or use a smaller model file", format_bytes(weights), format_bytes(available_bytes));
 }
 
 struct JobRunner::Impl {
@@ -175,6 +186,7 @@ void JobRunner::cancel_all() {
 // the model, the recipes, the text, every task dataset (a malformed line under --on-bad-line stop).
 void JobRunner::Impl::prepare() {
     specs = plan_jobs(matrix);
+    require_memory_for_model(matrix.model_path, memory_available_bytes());
     base = Model::load(matrix.model_path);
     tokenizer = Tokenizer::from_gguf(base->file());
     if (!matrix.ppl_path.empty()) ppl_tokens = tokenizer->encode(perplexity_read_text(matrix.ppl_path), true);
@@ -538,6 +550,11 @@ std::vector<Metric> JobRunner::Impl::evaluate(int i, JobRecord& record, Progress
     popts.max_chunks = matrix.max_chunks;
     switch (s.evaluator) {
         case EvaluatorKind::Perplexity: {
+            const int64_t trained = model->hparams().n_ctx_train;
+            if (i == specs.front().index && trained > 0 && matrix.n_ctx > trained)
+                notify_message(i, fmt::format("warning: context {} is longer than the model's training context ({}); "
+                                              "figures past {} tokens measure extrapolation",
+                                              matrix.n_ctx, trained, trained));
             ModelContext ctx(model, matrix.n_ctx);
             const bool collects_base = kld_jobs_total > 0 && i == specs.front().index;
             if (!collects_base) return perplexity_metrics(perplexity_run(ctx, *tokenizer, ppl_tokens, popts, prog));
