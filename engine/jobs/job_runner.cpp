@@ -458,14 +458,12 @@ void JobRunner::Impl::execute(int i) {
 // record, tell the observer, wake the workers.
 void JobRunner::Impl::end_job(int i, JobRecord record) {
     const JobSpec& s = specs[size_t(i)];
+    PreparedPrecision& p = *precisions.at(s.precision);  // the map is fixed once the workers run
+    bool last_of_precision = false;
     {
         std::lock_guard lock(mutex);
-        PreparedPrecision& p = *precisions[s.precision];
         if (--p.jobs_left == 0) {
-            // No job of this precision is left, so none holds p.mutex in weights_for (which takes
-            // p.mutex, then this mutex): taking them in the other order here cannot deadlock.
-            std::lock_guard plock(p.mutex);
-            p.model.reset();  // running jobs of it hold their own reference; none is left
+            last_of_precision = true;
             if (p.resident) in_use -= std::min(in_use, p.weight_bytes);
             p.resident = false;
         }
@@ -474,6 +472,12 @@ void JobRunner::Impl::end_job(int i, JobRecord record) {
             if (kld_resident) in_use -= std::min(in_use, kld_cache_estimate);
             kld_resident = false;
         }
+    }
+    if (last_of_precision) {
+        // Never under `mutex`: weights_for takes p.mutex, then `mutex` (progress while it quantizes),
+        // so the opposite order here would be a lock-order inversion (ThreadSanitizer reports it).
+        std::lock_guard plock(p.mutex);
+        p.model.reset();  // running jobs of it hold their own reference; none is left
     }
     if (options.store) {
         try {
