@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of every reader of untrusted input (tests/fuzz/, libFuzzer + ASan + UBSan).
 #
-#   scripts/fuzz.sh [--seconds N] [--only NAME[,NAME...]] [--replay] [--no-build]
+#   scripts/fuzz.sh [--seconds N] [--only NAME[,NAME...]] [--replay] [--no-build] [--build-dir DIR]
 #
-# Builds the `fuzz` preset (clang-14), then runs each harness for N seconds (default 20), one at a
+# Builds the harnesses in the `debug` preset (clang-14, ASan + UBSan; the same tree the sanitized
+# unit tests use, so CI compiles the engine once for both), then runs each harness for N seconds (default 20), one at a
 # time, at the lowest CPU priority. Each starts from its committed corpus (tests/fuzz/corpus/NAME/),
 # plus, when ../shared is there, a few real files copied at run time, and keeps what it learns in
-# build/fuzz/corpus/NAME/ (never committed). --replay runs every corpus input once instead of
-# fuzzing (what CI does when time is short). Crashing inputs land in build/fuzz/findings/; the
-# summary table (executions, coverage) is printed and written to build/fuzz/summary.txt.
+# <build>/fuzz/corpus/NAME/ (never committed). --replay runs every corpus input once instead of
+# fuzzing (what CI does when time is short). Crashing inputs land in <build>/fuzz/findings/; the
+# summary table (executions, coverage) is printed and written to <build>/fuzz/summary.txt.
 # Exits 0 when no harness found anything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,29 +18,33 @@ seconds=20
 only=""
 replay=0
 build=1
+tree=build/debug
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds="$2"; shift 2 ;;
     --only) only="$2"; shift 2 ;;
     --replay) replay=1; shift ;;
     --no-build) build=0; shift ;;
-    *) echo "usage: $0 [--seconds N] [--only NAME[,NAME...]] [--replay] [--no-build]" >&2; exit 2 ;;
+    --build-dir) tree="$2"; shift 2 ;;
+    *) echo "usage: $0 [--seconds N] [--only NAME[,NAME...]] [--replay] [--no-build] [--build-dir DIR]" >&2; exit 2 ;;
   esac
 done
 
-bin=build/fuzz/tests/fuzz
+bin=$tree/tests/fuzz
+out=$tree/fuzz
 if [ "$build" = 1 ]; then
   launcher=()
   if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache); fi
-  cmake --preset fuzz "${launcher[@]}" >/dev/null
-  cmake --build --preset fuzz -j "$(nproc)"
+  cmake --preset debug "${launcher[@]}" >/dev/null
+  cmake --build --preset debug -j "$(nproc)" --target fuzzers
 fi
 
 shared="${QS_SHARED_DIR:-$(pwd)/../shared}"
+max_shared=8192
 # Real files from ../shared as extra seeds (small ones only: libFuzzer mutates whole inputs).
 shared_seeds() {
   case "$1" in
-    gguf) echo "models/zoo/m1-wiki-c128x20.imatrix.gguf" ;;
+    gguf) ;;  # whole GGUFs in ../shared are 40 KB and up: the committed seeds are made small
     price_table) ;;
     dataset_arc) echo "data/arc/ARC-Easy-Dev.jsonl" ;;
     dataset_mmlu) echo "data/mmlu/dev/anatomy_dev.csv" ;;
@@ -55,23 +60,22 @@ for f in "$bin"/fuzz_*; do
 done
 [ "${#harnesses[@]}" -gt 0 ] || { echo "fuzz.sh: no harness built in $bin" >&2; exit 2; }
 
-mkdir -p build/fuzz/findings
-summary=build/fuzz/summary.txt
+mkdir -p "$out/findings"
+summary="$out/summary.txt"
 printf "%-26s %12s %8s %8s %8s  %s\n" harness executions cov ft corpus result | tee "$summary"
 failed=0
 total=0
 for name in "${harnesses[@]}"; do
-  work=build/fuzz/corpus/$name
-  seeds=build/fuzz/seeds/$name
+  work=$out/corpus/$name
+  seeds=$out/seeds/$name
   mkdir -p "$work" "$seeds"
   [ -d "tests/fuzz/corpus/$name" ] && cp -n tests/fuzz/corpus/$name/* "$seeds"/ 2>/dev/null || true
-  for rel in $(shared_seeds "$name"); do
-    if [ -f "$shared/$rel" ] && [ "$(stat -c %s "$shared/$rel")" -le 262144 ]; then cp -n "$shared/$rel" "$seeds/" || true
-    elif [ -f "$shared/$rel" ]; then head -c 65536 "$shared/$rel" > "$seeds/$(basename "$rel").head"; fi
+  for rel in $(shared_seeds "$name"); do  # the head of the file: small inputs mutate fast
+    if [ -f "$shared/$rel" ]; then head -c "$max_shared" "$shared/$rel" > "$seeds/$(basename "$rel").head"; fi
   done
-  log=build/fuzz/$name.log
+  log=$out/$name.log
   args=(-timeout=25 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1
-        -artifact_prefix="build/fuzz/findings/$name-")
+        -artifact_prefix="$out/findings/$name-")
   if [ "$replay" = 1 ]; then
     set +e
     nice -n 19 "$bin/fuzz_$name" "${args[@]}" -runs=0 "$work" "$seeds" >"$log" 2>&1

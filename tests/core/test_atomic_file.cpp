@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -53,6 +54,7 @@ TEST(AtomicFile, AFullDiskFailsClearlyAndKeepsTheOldFile) {
     std::ofstream(path) << "old";
     int fds[2];
     ASSERT_EQ(pipe(fds), 0);
+    std::fflush(nullptr);  // or the child's exit would print the parent's pending output again
     const pid_t pid = fork();
     if (pid == 0) {
         std::signal(SIGXFSZ, SIG_IGN);

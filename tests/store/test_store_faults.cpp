@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -72,6 +73,7 @@ struct ChildResult {
 ChildResult run_in_child(const std::function<std::string()>& body) {
     int fds[2];
     if (pipe(fds) != 0) return {};
+    std::fflush(nullptr);  // or the child's exit would print the parent's pending output again
     const pid_t pid = fork();
     if (pid == 0) {
         close(fds[0]);
@@ -234,7 +236,8 @@ TEST(StoreFaults, TwoWritersLoseNothing) {
     ASSERT_EQ(pipe(fds_a), 0);
     ASSERT_EQ(pipe(fds_b), 0);
     auto spawn = [&](int fds[2], const std::function<std::string()>& body) {
-        const pid_t pid = fork();
+        std::fflush(nullptr);  // or the child's exit would print the parent's pending output again
+    const pid_t pid = fork();
         if (pid == 0) {
             close(fds[0]);
             std::string msg;
