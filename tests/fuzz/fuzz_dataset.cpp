@@ -38,6 +38,11 @@ constexpr FormatFiles kFiles[] = {
     {"piqa", "piqa/valid.jsonl", "", "piqa/valid-labels.lst", false},
     {"sst2", "sst2/dev.tsv", "", "sst2/shots.tsv", true},
     {"lambada", "lambada/lambada_test.txt", "", "lambada/shots.txt", true},
+    {"openbookqa", "obqa/test.jsonl", "", "obqa/shots.jsonl", true},
+    {"commonsense_qa", "csqa/dev.jsonl", "", "csqa/shots.jsonl", true},
+    {"copa", "copa/val.jsonl", "", "copa/shots.jsonl", true},
+    {"boolq", "boolq/val.jsonl", "", "boolq/shots.jsonl", true},
+    {"rte", "rte/val.jsonl", "", "rte/shots.jsonl", true},
     {"jsonl", "jsonl/task.jsonl", "", "jsonl/shots.jsonl", true},
 };
 

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "gguf/gguf_writer.h"
+#include "quant/imatrix.h"
 
 using namespace qs;
 
@@ -116,15 +117,27 @@ void every_type(const std::string& path) {
     w.write(path);
 }
 
+// An importance matrix of two entries: a dense matrix and one of two experts (one never reached).
+void small_imatrix(const std::string& path) {
+    ImportanceMatrix m;
+    m.datasets = {"calibration.txt"};
+    m.chunk_count = 2;
+    m.chunk_size = 64;
+    m.entries["blk.0.attn_q.weight"] = {8, {1, 2, 3, 4, 5, 6, 7, 8}, {128}};
+    m.entries["blk.0.ffn_up_exps.weight"] = {4, {1, 1, 2, 2, 0, 0, 0, 0}, {64, 0}};
+    imatrix_write(m, path);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 2) {
-        std::fprintf(stderr, "usage: %s DIR\n", argv[0]);
+    if (argc != 2 && argc != 3) {
+        std::fprintf(stderr, "usage: %s GGUF_DIR [IMATRIX_DIR]\n", argv[0]);
         return 2;
     }
     const std::string dir = argv[1];
     tiny_llama(dir + "/tiny_llama.gguf");
     every_type(dir + "/every_type.gguf");
+    if (argc == 3) small_imatrix(std::string(argv[2]) + "/small.imatrix.gguf");
     return 0;
 }
