@@ -5,12 +5,12 @@
 #    built with AddressSanitizer + UBSan (clang, the `debug` preset) and their tests run there: a
 #    hostile file must give a message, and the sanitizers prove it does so without touching memory
 #    it should not.
-# 2. The store and the job runner run under ThreadSanitizer (scripts/tsan.sh, the `tsan` preset).
+# 2. The concurrent parts (the store, the job runner, the GUI run controller) run under
+#    ThreadSanitizer (scripts/tsan.sh, the `tsan` preset).
 # 3. The Release build runs the whole CTest suite (its summary is the last thing printed); it
 #    replays every fuzz corpus (tests/fuzz/corpus, CTest label `fuzz`).
-# Kept out for time (each costs minutes on 2 cores; docs/reliability.md has the figures):
-# libFuzzer itself (`scripts/fuzz.sh --seconds 20`) and the run controller under ThreadSanitizer
-# (`scripts/tsan.sh` runs all three concurrent parts).
+# Kept out for time (minutes on 2 cores; docs/reliability.md has the figures): libFuzzer itself,
+# `scripts/fuzz.sh --seconds 20`.
 # Tests that need ../shared (real models, llama.cpp reference figures) skip with a clear message
 # when it is absent. Set QS_SHARED_DIR to point elsewhere.
 set -euo pipefail
@@ -27,7 +27,7 @@ for t in "${SANITIZED[@]}"; do
   build/debug/tests/$t --gtest_brief=1
 done
 
-bash scripts/tsan.sh store/test_store jobs/test_jobs
+bash scripts/tsan.sh
 
 cmake --preset release
 cmake --build --preset release -j "$jobs"

@@ -3,11 +3,9 @@
 #
 #   scripts/tsan.sh [TEST...]        TEST = a test binary under tests/, e.g. store/test_store
 #
-# Without arguments: the store (one connection from many threads, two processes on one file), the
-# job runner (workers, cancellation, the memory budget, shared weights, the KLD cache) and the GUI's
-# run controller (a real run of the demo model with two workers). scripts/test.sh runs only the
-# store's test (the others need the whole engine built a second time, too long for CI); run this
-# script after changing the job runner, the store or the run controller (docs/reliability.md).
+# Without arguments (what scripts/test.sh runs): the store (one connection from many threads, two
+# processes on one file), the job runner (workers, cancellation, the memory budget, shared weights,
+# the KLD cache) and the GUI's run controller (a real run of the demo model with two workers).
 #
 # LLVM OpenMP's Archer tool (OMP_TOOL_LIBRARIES) tells TSan about OpenMP's barriers, so matmul's
 # threads give no false reports; tests/tsan.supp lists what TSan cannot see through.

@@ -33,7 +33,7 @@ using qs::JobStatus;
 using qs::ResultsStore;
 using qs::RunRecord;
 
-// A run of `jobs` queued perplexity jobs.
+// A run of `jobs` queued task jobs (ARC), the shape the fault tests write and count.
 RunRecord make_run(int jobs, const std::string& note = "") {
     RunRecord run;
     run.started_at = qs::utc_now_iso8601();
