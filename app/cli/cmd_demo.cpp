@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "cost/price_table.h"
 #include "demo/demo_assets.h"
@@ -45,11 +46,7 @@ struct DemoCliOptions {
 };
 
 
-void write_text(const fs::path& path, const std::string& text) {
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f << text;
-    if (!f) fail_file(path.string(), "cannot write the file");
-}
+void write_text(const fs::path& path, const std::string& text) { qs::write_file_atomic(path.string(), text); }
 
 bool has_display() {
     const char* x = std::getenv("DISPLAY");

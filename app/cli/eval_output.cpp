@@ -2,10 +2,11 @@
 
 #include <cmath>
 #include <cstdio>
-#include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 
 namespace qs::cli {
@@ -84,8 +85,7 @@ std::string csv_field(const std::string& s) {
 std::string csv_number(double v) { return std::isnan(v) ? "" : fmt::format("{:.17g}", v); }
 
 void eval_write_csv(const RunRecord& run, const std::string& path) {
-    std::ofstream out(path, std::ios::binary);
-    if (!out) fail_file(path, "cannot write the CSV file");
+    std::ostringstream out;
     out << "run_id,job,precision,evaluator,dataset,status,metric,value,stderr,ci_low,ci_high,unit,seconds,error,precision_name\n";
     for (const JobRecord& j : run.jobs) {
         const std::string prefix = fmt::format("{},{},{},{},{},{},", run.id, j.index, csv_field(j.precision),
@@ -99,7 +99,7 @@ void eval_write_csv(const RunRecord& run, const std::string& path) {
                 << csv_field(info ? std::string(info->unit) : std::string()) << suffix;
         }
     }
-    if (!out.flush()) fail_file(path, "write error");
+    write_file_atomic(path, out.str());
 }
 
 void eval_print_table(const RunRecord& run) {

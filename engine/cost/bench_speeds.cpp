@@ -194,7 +194,7 @@ ImportedSpeeds bench_speeds_parse(std::string_view json_text, const std::string&
     json j;
     try {
         j = json::parse(json_text.begin(), json_text.end());
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, and out_of_range for a number too large
         // llama-bench -o jsonl: one record per line.
         std::vector<json> records;
         std::istringstream lines{std::string(json_text)};
@@ -206,7 +206,7 @@ ImportedSpeeds bench_speeds_parse(std::string_view json_text, const std::string&
                 if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
                 records.push_back(json::parse(line));
             }
-        } catch (const json::parse_error&) {
+        } catch (const json::exception&) {
             fail_file(label, "not valid JSON: {}", e.what());
         }
         if (records.size() < 2) fail_file(label, "not valid JSON: {}", e.what());

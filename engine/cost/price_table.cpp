@@ -139,7 +139,7 @@ PriceTable price_table_parse(std::string_view json_text, const std::string& labe
     json root;
     try {
         root = json::parse(json_text.begin(), json_text.end());
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, and out_of_range for a number too large
         fail_file(label, "not valid JSON: {}", e.what());
     }
     if (!root.is_object()) fail_file(label, "expected a JSON object at the top level");

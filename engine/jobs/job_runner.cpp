@@ -23,6 +23,7 @@
 #include "eval/kl_divergence.h"
 #include "eval/perplexity.h"
 #include "eval/task_eval.h"
+#include "gguf/gguf_file.h"
 #include "jobs/job_metrics.h"
 #include "model/model.h"
 #include "quant/imatrix.h"
@@ -71,6 +72,16 @@ uint64_t memory_available_bytes() {
         if (key == "MemAvailable:") return value * 1024;
     }
     return 0;
+}
+
+void require_memory_for_model(const std::string& model_path, uint64_t available_bytes) {
+    if (available_bytes == 0) return;
+    const GgufFile header = GgufFile::open(model_path);  // maps the file; reads no tensor data
+    uint64_t weights = 0;
+    for (const GgufTensorInfo& t : header.tensors()) weights += t.nbytes;
+    if (weights > available_bytes)
+        fail_file(model_path, "its weights need {} but only {} of memory is available (MemAvailable); close other "
+                  "programs or use a smaller model file", format_bytes(weights), format_bytes(available_bytes));
 }
 
 struct JobRunner::Impl {
@@ -166,6 +177,7 @@ void JobRunner::cancel_all() {
 // the model, the recipes, the text, every task dataset (a malformed line under --on-bad-line stop).
 void JobRunner::Impl::prepare() {
     specs = plan_jobs(matrix);
+    require_memory_for_model(matrix.model_path, memory_available_bytes());
     base = Model::load(matrix.model_path);
     // A PATTERN=TYPE modifier that applies to no tensor (a typo) refuses the run; other reasons a
     // recipe cannot apply (a row no type fits) fail that precision's jobs alone.
@@ -449,14 +461,12 @@ void JobRunner::Impl::execute(int i) {
 // record, tell the observer, wake the workers.
 void JobRunner::Impl::end_job(int i, JobRecord record) {
     const JobSpec& s = specs[size_t(i)];
+    PreparedPrecision& p = *precisions.at(s.precision);  // the map is fixed once the workers run
+    bool last_of_precision = false;
     {
         std::lock_guard lock(mutex);
-        PreparedPrecision& p = *precisions[s.precision];
         if (--p.jobs_left == 0) {
-            // No job of this precision is left, so none holds p.mutex in weights_for (which takes
-            // p.mutex, then this mutex): taking them in the other order here cannot deadlock.
-            std::lock_guard plock(p.mutex);
-            p.model.reset();  // running jobs of it hold their own reference; none is left
+            last_of_precision = true;
             if (p.resident) in_use -= std::min(in_use, p.weight_bytes);
             p.resident = false;
         }
@@ -465,6 +475,12 @@ void JobRunner::Impl::end_job(int i, JobRecord record) {
             if (kld_resident) in_use -= std::min(in_use, kld_cache_estimate);
             kld_resident = false;
         }
+    }
+    if (last_of_precision) {
+        // Never under `mutex`: weights_for takes p.mutex, then `mutex` (progress while it quantizes),
+        // so the opposite order here would be a lock-order inversion (ThreadSanitizer reports it).
+        std::lock_guard plock(p.mutex);
+        p.model.reset();  // running jobs of it hold their own reference; none is left
     }
     if (options.store) {
         try {
@@ -545,6 +561,11 @@ std::vector<Metric> JobRunner::Impl::evaluate(int i, JobRecord& record, Progress
     popts.max_chunks = matrix.max_chunks;
     switch (s.evaluator) {
         case EvaluatorKind::Perplexity: {
+            const int64_t trained = model->hparams().n_ctx_train;
+            if (i == specs.front().index && trained > 0 && matrix.n_ctx > trained)
+                notify_message(i, fmt::format("warning: context {} is longer than the model's training context ({}); "
+                                              "figures past {} tokens measure extrapolation",
+                                              matrix.n_ctx, trained, trained));
             ModelContext ctx(model, matrix.n_ctx);
             const bool collects_base = kld_jobs_total > 0 && i == specs.front().index;
             if (!collects_base) return perplexity_metrics(perplexity_run(ctx, *tokenizer, ppl_tokens, popts, prog));

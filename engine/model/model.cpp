@@ -18,8 +18,9 @@ std::shared_ptr<const Model> Model::with_weights(const Model& base, std::map<std
     m->file_ = base.file_;
     m->owned_ = base.owned_;
     for (auto& [name, t] : replaced) {
-        const size_t rows = t.ne.empty() ? 0 : size_t([&] { int64_t r = 1; for (size_t i = 1; i < t.ne.size(); ++i) r *= t.ne[i]; return r; }());
-        if (t.ne.empty() || t.data.size() != row_size(t.type, t.ne[0]) * rows)
+        int64_t rows = t.ne.empty() ? 0 : 1;
+        for (size_t i = 1; i < t.ne.size(); ++i) rows *= t.ne[i];
+        if (t.ne.empty() || t.data.size() != row_size(t.type, t.ne[0]) * size_t(rows))
             fail_file(base.path(), "replacement tensor '{}' holds {} bytes, which does not match its shape and type",
                       name, t.data.size());
         m->owned_[name] = std::move(t);

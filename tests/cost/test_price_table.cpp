@@ -125,3 +125,16 @@ TEST(PriceTable, DefaultPathFindsSourceTreeAndHonoursEnvironment) {
 
 }  // namespace
 }  // namespace qs
+
+// JSON nested a hundred thousand levels deep is refused with a message, not a stack overflow.
+TEST(PriceTable, DeeplyNestedJsonIsAnError) {
+    const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+    for (const std::string& text : {deep, "{\"hardware\": " + deep + "}"}) {
+        try {
+            qs::price_table_parse(text, "deep.json");
+            FAIL() << "accepted";
+        } catch (const qs::Error& e) {
+            EXPECT_EQ(std::string(e.what()).rfind("deep.json: ", 0), 0u) << e.what();
+        }
+    }
+}

@@ -1,6 +1,6 @@
 #include "results_csv.h"
 
-#include <QFile>
+#include <QSaveFile>
 #include <QStringList>
 
 #include "core/error.h"
@@ -53,10 +53,10 @@ QString results_csv(const std::vector<RunRecord>& runs, const QString& baseline)
 }
 
 void results_csv_write(const QString& path, const std::vector<RunRecord>& runs, const QString& baseline) {
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) throw qs::Error(path.toStdString() + ": cannot write: " + f.errorString().toStdString());
+    QSaveFile f(path);  // whole or not at all: a temporary renamed into place by commit()
+    if (!f.open(QIODevice::WriteOnly)) throw qs::Error(path.toStdString() + ": cannot write: " + f.errorString().toStdString());
     const QByteArray bytes = results_csv(runs, baseline).toUtf8();
-    if (f.write(bytes) != bytes.size()) throw qs::Error(path.toStdString() + ": write failed: " + f.errorString().toStdString());
+    if (f.write(bytes) != bytes.size() || !f.commit()) throw qs::Error(path.toStdString() + ": write failed: " + f.errorString().toStdString());
 }
 
 }  // namespace qs::ui

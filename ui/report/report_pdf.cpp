@@ -9,6 +9,7 @@
 #include <QPageLayout>
 #include <QPainter>
 #include <QPdfWriter>
+#include <filesystem>
 #include <QTextDocument>
 #include <QWidget>
 #include <QTextBlock>
@@ -305,10 +306,12 @@ void report_write_pdf(const QString& path, const ReportDocument& doc) {
         }
         out.finish();
     }
-    QFile::remove(path);
-    if (QFileInfo(tmp).size() == 0 || !QFile::rename(tmp, path)) {
+    // Whole or not at all: the finished temporary replaces the old file in one rename.
+    std::error_code ec;
+    if (QFileInfo(tmp).size() > 0) std::filesystem::rename(tmp.toStdString(), path.toStdString(), ec);
+    if (QFileInfo(tmp).size() == 0 || ec) {
         QFile::remove(tmp);
-        throw qs::Error((path + ": the PDF was not written").toStdString());
+        throw qs::Error((path + ": the PDF was not written" + (ec ? ": " + QString::fromStdString(ec.message()) : QString())).toStdString());
     }
 }
 
