@@ -63,6 +63,9 @@ TEST(ModelLoad, RefusesOtherArchitecturesByName) {
     const std::string msg = load_error(bad);
     EXPECT_NE(msg.find("gpt2"), std::string::npos) << msg;
     EXPECT_NE(msg.find(bad), std::string::npos) << msg;
+    // ... and lists what QuantScope does run.
+    for (const char* arch : {"llama", "qwen2", "qwen3", "qwen3moe", "gemma2", "gemma3", "phi3"})
+        EXPECT_NE(msg.find(arch), std::string::npos) << arch << " missing from: " << msg;
 }
 
 TEST(ModelLoad, MissingTensorIsNamed) {
