@@ -1,6 +1,7 @@
 // quantscope-cli info --model MODEL [--json]
 #include <cstdio>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
@@ -30,6 +31,11 @@ nlohmann::json to_json(const ModelSummary& s) {
         {"tokenizer", {{"model", s.tokenizer_model}, {"pre", s.tokenizer_pre}}},
         {"file_type", s.file_type}, {"tensor_types", types}, {"tensor_type_bytes", type_bytes},
         {"tensor_bytes", s.tensor_bytes}, {"bits_per_weight", s.bits_per_weight()},
+        {"head_dim", s.head_dim}, {"n_active_params", s.n_active_params},
+        {"experts", {{"count", s.n_expert}, {"used", s.n_expert_used}, {"feed_forward_length", s.n_ff_exp}}},
+        {"sliding_window", s.sliding_window}, {"sliding_window_layers", s.swa_layers},
+        {"attn_logit_softcapping", s.attn_softcap}, {"final_logit_softcapping", s.final_softcap},
+        {"hparams_error", s.hparams_error},
     };
 }
 
@@ -37,9 +43,20 @@ void print_text(const ModelSummary& s) {
     fmt::print("model           {}\n", s.path);
     if (!s.name.empty()) fmt::print("name            {}\n", s.name);
     fmt::print("architecture    {}{}\n", s.architecture, s.supported ? "" : "  (QuantScope cannot run this architecture)");
+    if (!s.hparams_error.empty()) fmt::print("cannot run      {}\n", s.hparams_error);
     fmt::print("parameters      {} ({:.2f} M)\n", s.n_params, double(s.n_params) / 1e6);
-    fmt::print("layers          {}\nembedding       {}\nheads           {} (KV heads {})\nfeed-forward    {}\n",
-               s.n_layer, s.n_embd, s.n_head, s.n_head_kv, s.n_ff);
+    if (s.n_expert > 0)
+        fmt::print("active          {} ({:.2f} M) per token: {} of {} experts (feed-forward {} each)\n", s.n_active_params,
+                   double(s.n_active_params) / 1e6, s.n_expert_used, s.n_expert, s.n_ff_exp);
+    fmt::print("layers          {}\nembedding       {}\nheads           {} (KV heads {}, head size {})\n", s.n_layer,
+               s.n_embd, s.n_head, s.n_head_kv, s.head_dim);
+    if (s.n_expert > 0) fmt::print("feed-forward    experts in every layer (feed_forward_length {} unused)\n", s.n_ff);
+    else fmt::print("feed-forward    {}\n", s.n_ff);
+    if (s.sliding_window > 0)
+        fmt::print("sliding window  {} tokens on {} of {} layers ({})\n", s.sliding_window, s.swa_layers.size(), s.n_layer,
+                   fmt::join(s.swa_layers, ", "));
+    if (s.attn_softcap > 0 || s.final_softcap > 0)
+        fmt::print("soft-capping    attention {}, final logits {}\n", s.attn_softcap, s.final_softcap);
     fmt::print("vocabulary      {} ({} tokenizer{}{})\n", s.n_vocab, s.tokenizer_model.empty() ? "no" : s.tokenizer_model,
                s.tokenizer_pre.empty() ? "" : ", pre-tokenizer ", s.tokenizer_pre);
     fmt::print("context length  {}\n", s.context_length);

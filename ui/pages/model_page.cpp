@@ -88,9 +88,20 @@ void ModelPage::show_summary() {
     row(tr("File"), QFileInfo(path_).fileName());
     row(tr("Name"), s.name.empty() ? tr("(none)") : QString::fromStdString(s.name));
     row(tr("Architecture"), QString::fromStdString(s.architecture) + (s.supported ? "" : tr("  — not supported by QuantScope")));
+    if (!s.hparams_error.empty()) row(tr("Cannot run"), QString::fromStdString(s.hparams_error));
     row(tr("Parameters"), QLocale().toString(qlonglong(s.n_params)));
+    if (s.n_expert > 0)
+        row(tr("Active per token"), tr("%1 (%2 of %3 experts, FFN %4 each)")
+                                        .arg(QLocale().toString(qlonglong(s.n_active_params)))
+                                        .arg(s.n_expert_used)
+                                        .arg(s.n_expert)
+                                        .arg(s.n_ff_exp));
     row(tr("Layers / embedding / FFN"), QString("%1 / %2 / %3").arg(s.n_layer).arg(s.n_embd).arg(s.n_ff));
-    row(tr("Heads / KV heads"), QString("%1 / %2").arg(s.n_head).arg(s.n_head_kv));
+    row(tr("Heads / KV heads / head size"), QString("%1 / %2 / %3").arg(s.n_head).arg(s.n_head_kv).arg(s.head_dim));
+    if (s.sliding_window > 0)
+        row(tr("Sliding window"), tr("%1 tokens on %2 of %3 layers").arg(s.sliding_window).arg(s.swa_layers.size()).arg(s.n_layer));
+    if (s.attn_softcap > 0 || s.final_softcap > 0)
+        row(tr("Soft-capping"), tr("attention %1, final logits %2").arg(s.attn_softcap).arg(s.final_softcap));
     row(tr("Context length"), QString::number(s.context_length));
     row(tr("Tokenizer"), QString("%1%2, %3 tokens")
                              .arg(QString::fromStdString(s.tokenizer_model))
