@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "gguf/gguf_file.h"
+#include "hf/hf_checkpoint.h"
 #include "model/model_summary.h"
 
 namespace qs::cli {
@@ -75,7 +76,7 @@ void add_info_command(CLI::App& app, const GlobalOptions&) {
     cmd->add_option("-m,--model", opts->model, "GGUF model file")->required();
     cmd->add_flag("--json", opts->json, "Print one JSON object on stdout");
     cmd->callback([opts] {
-        const ModelSummary s = model_summary_read(GgufFile::open(opts->model));
+        const ModelSummary s = model_summary_read(model_file_open(opts->model));
         if (opts->json) fmt::print("{}\n", to_json(s).dump(2));
         else print_text(s);
     });

@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "gguf/gguf_file.h"
+#include "hf/hf_checkpoint.h"
 #include "progress_bar.h"
 #include "quant/precision_recipe.h"
 #include "quant/quantize_model.h"
@@ -51,7 +52,7 @@ void run(const QuantizeCliOptions& o, const GlobalOptions& global) {
     for (const std::string& ov : o.overrides) spec += "+" + ov;
     const PrecisionRecipe recipe = PrecisionRecipe::parse(spec);
 
-    const GgufFile source = GgufFile::open(o.model);
+    const GgufFile source = model_file_open(o.model);
     QuantizeModelOptions qopts;
     qopts.mix = recipe.options;
     qopts.n_threads = o.threads;
