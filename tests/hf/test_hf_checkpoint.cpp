@@ -10,14 +10,18 @@
 //     is refused with the file and the reason.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/run_command.h"
 #include "common/test_paths.h"
 #include "eval/perplexity.h"
 #include "hf/hf_checkpoint.h"
+#include "hf/safetensors_file.h"
 #include "model/model.h"
 #include "tokenizer/tokenizer.h"
 
@@ -126,7 +130,9 @@ TEST_P(Fixture, PerplexityMatchesLlamaCppOnTheTwin) {
             const double want = running[i].get<double>();
             std::printf("[ hf ] %s %s chunk %zu: ours %.4f, llama.cpp %.4f (%+.4f %%)\n", GetParam().c_str(), key, i + 1,
                         r.running_ppl[i], want, 100 * (r.running_ppl[i] / want - 1));
-            if (int64_t(i + 1) * per_chunk >= 250) EXPECT_NEAR(r.running_ppl[i], want, 5e-4 * want) << key << " chunk " << i + 1;
+            if (int64_t(i + 1) * per_chunk >= 250) {
+                EXPECT_NEAR(r.running_ppl[i], want, 5e-4 * want) << key << " chunk " << i + 1;
+            }
         }
     }
 }
@@ -134,16 +140,6 @@ TEST_P(Fixture, PerplexityMatchesLlamaCppOnTheTwin) {
 INSTANTIATE_TEST_SUITE_P(Hf, Fixture, ::testing::Values("smollm2-arch", "qwen3-arch"));
 
 #ifdef QS_CLI_PATH
-int run_command(const std::string& cmd, std::string& out) {
-    FILE* pipe = popen((cmd + " 2>&1").c_str(), "r");
-    if (!pipe) return -1;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-    const int status = pclose(pipe);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 TEST_P(Fixture, ConvertWritesTheTwinsTensorsAndTheFileComputesTheSame) {
     QS_REQUIRE_SHARED(dir, "models/hf/" + GetParam());
     QS_REQUIRE_SHARED(twin_path, "models/hf/gguf/" + GetParam() + ".gguf");
@@ -171,7 +167,8 @@ TEST_P(Fixture, ConvertWritesTheTwinsTensorsAndTheFileComputesTheSame) {
 
 std::string copy_fixture(const std::string& name) {
     const std::string src = shared_path("models/hf/" + name);
-    const std::string dst = temp_dir() + "/bad-" + name + "-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed());
+    static int copies = 0;
+    const std::string dst = temp_dir() + "/copy-" + std::to_string(++copies) + "-" + name;
     fs::remove_all(dst);
     fs::create_directories(dst);
     for (const auto& e : fs::directory_iterator(src)) fs::copy_file(e.path(), fs::path(dst) / e.path().filename());
@@ -190,6 +187,53 @@ std::string open_error(const std::string& dir) {
 void write_file(const std::string& path, const std::string& text) {
     fs::permissions(path, fs::perms::owner_write, fs::perm_options::add);
     std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+}
+
+// A checkpoint split into shards (model.safetensors.index.json) reads as the single file does.
+// The shards are written here from the fixture's tensors: half the tensors each.
+void write_safetensors(const std::string& path, const std::vector<const SafetensorsTensor*>& tensors) {
+    json header = json::object();
+    std::string data;
+    for (const SafetensorsTensor* t : tensors) {
+        header[t->name] = {{"dtype", t->dtype}, {"shape", t->shape}, {"data_offsets", {data.size(), data.size() + t->nbytes}}};
+        data.append(reinterpret_cast<const char*>(t->data), t->nbytes);
+    }
+    const std::string h = header.dump();
+    std::string out(8, '\0');
+    for (int i = 0; i < 8; ++i) out[size_t(i)] = char(uint64_t(h.size()) >> (8 * i));
+    std::ofstream(path, std::ios::binary) << out << h << data;
+}
+
+std::string shard_fixture(const std::string& name, const std::function<void(json&)>& edit_index = {}) {
+    const std::string d = copy_fixture(name);
+    const SafetensorsFile whole = SafetensorsFile::open(d + "/model.safetensors");
+    std::vector<const SafetensorsTensor*> parts[2];
+    json index = {{"metadata", {{"total_size", 0}}}, {"weight_map", json::object()}};
+    for (size_t i = 0; i < whole.tensors().size(); ++i) {
+        parts[i % 2].push_back(&whole.tensors()[i]);
+        index["weight_map"][whole.tensors()[i].name] = i % 2 ? "model-00002-of-00002.safetensors" : "model-00001-of-00002.safetensors";
+    }
+    write_safetensors(d + "/model-00001-of-00002.safetensors", parts[0]);
+    write_safetensors(d + "/model-00002-of-00002.safetensors", parts[1]);
+    if (edit_index) edit_index(index);
+    std::ofstream(d + "/model.safetensors.index.json") << index.dump();
+    fs::remove(d + "/model.safetensors");
+    return d;
+}
+
+TEST(HfShards, ShardedCheckpointEqualsTheSingleFile) {
+    QS_REQUIRE_SHARED(single, "models/hf/qwen3-arch");
+    const std::string sharded = shard_fixture("qwen3-arch");
+    expect_same_tensors(hf_checkpoint_open(sharded), hf_checkpoint_open(single));
+    // An index that lies about where a tensor is, or points outside the directory, is refused.
+    const std::string lying = shard_fixture("qwen3-arch", [](json& index) {
+        index["weight_map"]["model.norm.weight"] = index["weight_map"]["model.norm.weight"] == "model-00001-of-00002.safetensors"
+                                                       ? "model-00002-of-00002.safetensors"
+                                                       : "model-00001-of-00002.safetensors";
+    });
+    EXPECT_NE(open_error(lying).find("'model.norm.weight' is listed in the index under"), std::string::npos) << open_error(lying);
+    const std::string escaping = shard_fixture("qwen3-arch", [](json& index) { index["weight_map"]["lm_head.weight"] = "../x.safetensors"; });
+    EXPECT_NE(open_error(escaping).find("is not a file in the checkpoint directory"), std::string::npos) << open_error(escaping);
 }
 
 TEST(HfRefusals, EachProblemIsNamed) {

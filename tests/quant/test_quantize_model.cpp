@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "common/run_command.h"
 #include "common/test_paths.h"
 #include "core/cpu_features.h"
 #include "core/fp16.h"
@@ -442,17 +443,7 @@ TEST(QuantizeModelLlamaCpp, InMemoryPerplexityEqualsLlamaCppFile) {
 // ---- the CLI ------------------------------------------------------------------------------------
 
 #ifdef QS_CLI_PATH
-namespace {
-int run_command(const std::string& cmd, std::string& out) {
-    FILE* pipe = popen((cmd + " 2>&1").c_str(), "r");
-    if (!pipe) return -1;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-    const int status = pclose(pipe);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-}  // namespace
+using qs::test::run_command;
 
 TEST(QuantizeCli, WritesTheSameFileAsTheEngineAndReportsJson) {
     const GgufFile source = GgufFile::open(tiny_model_path());
