@@ -25,7 +25,7 @@ nlohmann::json to_json(const ModelSummary& s) {
     }
     return {
         {"path", s.path}, {"name", s.name}, {"architecture", s.architecture}, {"supported", s.supported},
-        {"gguf_version", s.gguf_version}, {"file_bytes", s.file_bytes}, {"n_params", s.n_params},
+        {"gguf_version", s.gguf_version}, {"hf_checkpoint", s.hf_checkpoint}, {"file_bytes", s.file_bytes}, {"n_params", s.n_params},
         {"n_layer", s.n_layer}, {"n_embd", s.n_embd}, {"n_head", s.n_head}, {"n_head_kv", s.n_head_kv},
         {"n_ff", s.n_ff}, {"n_vocab", s.n_vocab}, {"context_length", s.context_length},
         {"rope_freq_base", s.rope_freq_base}, {"rms_norm_eps", s.rms_norm_eps},
@@ -61,7 +61,11 @@ void print_text(const ModelSummary& s) {
     fmt::print("vocabulary      {} ({} tokenizer{}{})\n", s.n_vocab, s.tokenizer_model.empty() ? "no" : s.tokenizer_model,
                s.tokenizer_pre.empty() ? "" : ", pre-tokenizer ", s.tokenizer_pre);
     fmt::print("context length  {}\n", s.context_length);
-    fmt::print("file            {} bytes ({:.2f} MiB), GGUF v{}\n", s.file_bytes, double(s.file_bytes) / (1 << 20), s.gguf_version);
+    if (s.hf_checkpoint)
+        fmt::print("files           {} bytes of safetensors ({:.2f} MiB), Hugging Face checkpoint\n", s.file_bytes,
+                   double(s.file_bytes) / (1 << 20));
+    else
+        fmt::print("file            {} bytes ({:.2f} MiB), GGUF v{}\n", s.file_bytes, double(s.file_bytes) / (1 << 20), s.gguf_version);
     fmt::print("weights         {:.2f} MiB, {:.3f} bits per weight\n", double(s.tensor_bytes) / (1 << 20), s.bits_per_weight());
     fmt::print("tensor types\n");
     for (const auto& [name, u] : s.tensor_types)

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "gguf/gguf_file.h"
+#include "hf/hf_checkpoint.h"
 #include "model/model_hparams.h"
 
 namespace qs {
@@ -12,6 +13,7 @@ ModelSummary model_summary_read(const GgufFile& f) {
     ModelSummary s;
     s.path = f.path();
     s.gguf_version = f.version();
+    s.hf_checkpoint = is_hf_checkpoint(f.path());
     s.file_bytes = f.file_size();
     s.name = f.get_string_or("general.name", "");
     s.architecture = f.get_string_or("general.architecture", "");

@@ -25,6 +25,7 @@ struct ModelSummary {
     std::string architecture;    // general.architecture
     bool supported = false;      // an architecture QuantScope can run
     uint32_t gguf_version = 0;
+    bool hf_checkpoint = false;  // read from a Hugging Face checkpoint directory (then gguf_version means nothing)
     uint64_t file_bytes = 0;
     int64_t n_params = 0;        // sum of the elements of every tensor
     int64_t n_active_params = 0; // those one token uses: n_params with only n_expert_used of n_expert experts' tensors

@@ -10,6 +10,7 @@
 #include "kernels/kernels.h"
 #include "model/model.h"
 #include "model/model_summary.h"
+#include "hf/hf_checkpoint.h"
 #include "model_test_util.h"
 #include "random_model.h"
 
@@ -258,6 +259,13 @@ TEST(ModelSummary, ZooArchitectures) {
     EXPECT_EQ(g2.swa_layers, (std::vector<int64_t>{0, 2}));  // default pattern 2
     EXPECT_DOUBLE_EQ(g2.attn_softcap, 10.0);
     EXPECT_DOUBLE_EQ(g2.final_softcap, 6.0);
+
+    QS_REQUIRE_SHARED(hf_dir, "models/hf/qwen3-arch");  // a checkpoint directory summarises the same way
+    const ModelSummary hf = model_summary_read(hf_checkpoint_open(hf_dir));
+    EXPECT_TRUE(hf.hf_checkpoint);
+    EXPECT_EQ(hf.n_params, 1803520);  // reference/hf.json params.n_params
+    EXPECT_EQ(hf.head_dim, 64);
+    EXPECT_FALSE(moe.hf_checkpoint);
 
     QS_REQUIRE_SHARED(qwen3_path, "models/zoo/qwen3-d256-bpe4k.gguf");
     EXPECT_EQ(model_summary_read(GgufFile::open(qwen3_path)).head_dim, 64);  // not n_embd / n_head = 32
