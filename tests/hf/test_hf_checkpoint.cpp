@@ -160,6 +160,12 @@ TEST_P(Fixture, ConvertWritesTheTwinsTensorsAndTheFileComputesTheSame) {
     ca.decode(tokens, want, a.data());
     cb.decode(tokens, want, b.data());
     EXPECT_EQ(a, b);
+
+    // --type quantizes in the same step: the tensors llama-quantize's rules give the converter's file.
+    const std::string q_ours = temp_dir() + "/" + GetParam() + "-conv-q8.gguf", q_twin = temp_dir() + "/" + GetParam() + "-twin-q8.gguf";
+    ASSERT_EQ(run_command("'" + std::string(QS_CLI_PATH) + "' -q convert --model '" + dir + "' --out '" + q_ours + "' --type Q8_0", log), 0) << log;
+    ASSERT_EQ(run_command("'" + std::string(QS_CLI_PATH) + "' -q quantize -m '" + twin_path + "' -o '" + q_twin + "' --type Q8_0", log), 0) << log;
+    expect_same_tensors(GgufFile::open(q_ours), GgufFile::open(q_twin));
 }
 #endif
 
