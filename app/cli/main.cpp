@@ -18,11 +18,13 @@ int main(int argc, char** argv) {
     qs::cli::add_perplexity_command(app, global);
     qs::cli::add_quantize_command(app, global);
     qs::cli::add_convert_command(app, global);
+    qs::cli::add_imatrix_command(app, global);
     qs::cli::add_eval_command(app, global);
     qs::cli::add_bench_command(app, global);
     qs::cli::add_cost_command(app, global);
     qs::cli::add_demo_command(app, global);
     qs::cli::add_history_command(app, global);
+    qs::cli::add_dataset_command(app, global);
 
     try {
         app.parse(argc, argv);

@@ -74,6 +74,10 @@ CREATE TABLE file_hashes (
 );
 CREATE INDEX jobs_by_cell ON jobs(precision, evaluator, dataset, status);
 )sql"},
+        // v3: the user's name for a job's precision (a preset such as "NF4", a named custom recipe).
+        {3, R"sql(
+ALTER TABLE jobs ADD COLUMN precision_name TEXT NOT NULL DEFAULT '';
+)sql"},
     };
     return migrations;
 }
