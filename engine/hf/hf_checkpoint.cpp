@@ -1,6 +1,7 @@
 #include "hf/hf_checkpoint.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -147,6 +148,30 @@ std::vector<uint8_t> permute_rows(const std::string& label, const SafetensorsTen
     return out;
 }
 
+// LlamaModel.generate_extra_tensors: the divisor of each RoPE frequency under Llama 3.1's scaling
+// (1 for wavelengths shorter than original_context / high_freq_factor, `factor` for those longer
+// than original_context / low_freq_factor, a smooth blend between), in float32 as torch computes it.
+std::vector<float> llama3_rope_factors(const HfConfig& c) {
+    const HfLlama3Rope& r = *c.rope_llama3;
+    const float low_wavelen = float(double(r.original_context) / r.low_freq_factor);
+    const float high_wavelen = float(double(r.original_context) / r.high_freq_factor);
+    std::vector<float> out;
+    for (int64_t i = 0; i < c.head_dim; i += 2) {
+        const float freq = 1.0f / std::pow(float(c.rope_theta), float(i) / float(c.head_dim));
+        const float wavelen = float(2.0 * M_PI) / freq;
+        if (wavelen < high_wavelen) {
+            out.push_back(1.0f);
+        } else if (wavelen > low_wavelen) {
+            out.push_back(float(r.factor));
+        } else {
+            const float smooth = (float(r.original_context) / wavelen - float(r.low_freq_factor)) /
+                                 float(r.high_freq_factor - r.low_freq_factor);
+            out.push_back(1.0f / ((1.0f - smooth) / float(r.factor) + smooth));
+        }
+    }
+    return out;
+}
+
 }  // namespace
 
 bool is_hf_checkpoint(const std::string& path) {
@@ -166,6 +191,17 @@ GgufFile hf_checkpoint_open(const std::string& dir_str) {
     std::map<GgmlType, int64_t> matrix_elements;  // for general.file_type
     uint64_t source_bytes = 0;
     const bool llama = c.gguf_arch == "llama";
+    if (c.rope_llama3) {  // the converter writes it first (generate_extra_tensors before the weights)
+        auto factors = std::make_shared<std::vector<float>>(llama3_rope_factors(c));
+        GgufTensorInfo g;
+        g.name = "rope_freqs.weight";
+        g.type = GgmlType::F32;
+        g.ne = {int64_t(factors->size())};
+        g.data = reinterpret_cast<const uint8_t*>(factors->data());
+        g.nbytes = factors->size() * sizeof(float);
+        owners.push_back(factors);
+        tensors.push_back(std::move(g));
+    }
     std::vector<const SafetensorsTensor*> all;
     for (const SafetensorsFile& f : files) {
         owners.push_back(f.mapping());

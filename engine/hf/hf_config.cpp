@@ -90,8 +90,21 @@ HfConfig hf_config_parse(const std::string& label, std::string_view text) {
         if (!rs->is_object()) fail_file(label, "'rope_scaling' is not an object");
         const json* kind = find(*rs, "rope_type") ? find(*rs, "rope_type") : find(*rs, "type");
         const std::string k = kind && kind->is_string() ? kind->get<std::string>() : "";
-        if (k != "linear") fail_file(label, "rope_scaling type '{}' is not supported (only linear)", k);
-        c.rope_scaling_factor = positive_number(label, *rs, "factor");
+        if (k == "linear") {
+            c.rope_scaling_factor = positive_number(label, *rs, "factor");
+        } else if (k == "llama3" && c.gguf_arch == "llama") {
+            HfLlama3Rope r;
+            r.factor = positive_number(label, *rs, "factor", r.factor);
+            r.low_freq_factor = positive_number(label, *rs, "low_freq_factor", r.low_freq_factor);
+            r.high_freq_factor = positive_number(label, *rs, "high_freq_factor", r.high_freq_factor);
+            r.original_context = positive_int(label, j, "original_max_position_embeddings", r.original_context);
+            if (r.low_freq_factor == r.high_freq_factor)  // the converter asserts this too (division by zero)
+                fail_file(label, "rope_scaling low_freq_factor and high_freq_factor are equal ({})", r.low_freq_factor);
+            c.rope_llama3 = r;
+        } else if (k != "default") {
+            fail_file(label, "rope_scaling type '{}' is not supported for {} (only linear{})", k, c.model_type,
+                      c.gguf_arch == "llama" ? " and llama3" : "");
+        }
     }
     c.bos_token_id = token_id(j, "bos_token_id");
     c.eos_token_id = token_id(j, "eos_token_id");

@@ -10,6 +10,13 @@
 
 namespace qs {
 
+// rope_scaling {"rope_type": "llama3", ...} (Llama 3.1 and later): each RoPE frequency is divided
+// by a factor that convert_hf_to_gguf.py computes and writes as the tensor rope_freqs.weight.
+struct HfLlama3Rope {
+    double factor = 8.0, low_freq_factor = 1.0, high_freq_factor = 4.0;
+    int64_t original_context = 8192;  // config's top-level "original_max_position_embeddings", as the converter reads it
+};
+
 struct HfConfig {
     std::string model_type;        // config "model_type": llama, qwen2, qwen3
     std::string gguf_arch;         // the GGUF general.architecture it becomes
@@ -24,6 +31,7 @@ struct HfConfig {
     double rms_norm_eps = 0;
     double rope_theta = 10000.0;
     double rope_scaling_factor = 0;    // linear rope_scaling factor, 0 = none
+    std::optional<HfLlama3Rope> rope_llama3;  // llama only
     std::optional<int64_t> bos_token_id, eos_token_id, pad_token_id;
 };
 

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -79,6 +80,63 @@ std::string special_text(const json& cfg, const char* key) {
     if (v.is_string()) return v.get<std::string>();
     if (v.is_object() && v.contains("content") && v["content"].is_string()) return v["content"].get<std::string>();
     return "";
+}
+
+// What gguf-py's SpecialVocab makes of tokenizer.json's post-processor (alone or in a Sequence):
+// a TemplateProcessing whose single-sequence template starts with the BOS (or CLS) token adds BOS,
+// one that ends with a special token adds EOS, and when that token is not tokenizer_config.json's
+// EOS it becomes the EOS and the configured one the EOT; RobertaProcessing adds both. Llama 3
+// checkpoints say "add BOS" only this way. Like the converter, only a plain-string bos_token /
+// eos_token in tokenizer_config.json can match (an AddedToken object never does).
+struct PostProcessorAdds {
+    std::optional<bool> bos, eos;
+    std::string eos_text, eot_text;  // set when the template's last token replaces the configured EOS
+};
+
+PostProcessorAdds post_processor_adds(const json& tok, const json& tcfg) {
+    PostProcessorAdds out;
+    if (!tok.contains("post_processor") || !tok["post_processor"].is_object()) return out;
+    const json& pp = tok["post_processor"];
+    std::vector<const json*> processors;
+    if (pp.contains("processors") && pp["processors"].is_array()) {
+        for (const json& p : pp["processors"]) processors.push_back(&p);
+    } else {
+        processors.push_back(&pp);
+    }
+    const auto configured = [&](const char* key) {
+        return tcfg.is_object() && tcfg.contains(key) && tcfg[key].is_string() ? tcfg[key].get<std::string>() : std::string();
+    };
+    const auto special_of = [](const json& item) {
+        const json* st = item.is_object() && item.contains("SpecialToken") ? &item["SpecialToken"] : nullptr;
+        return st && st->is_object() && st->contains("id") && (*st)["id"].is_string() ? (*st)["id"].get<std::string>() : std::string();
+    };
+    const bool have_cfg = tcfg.is_object();
+    const std::string cls = configured("cls_token");
+    std::string bos = configured("bos_token"), eos = configured("eos_token");
+    for (const json* p : processors) {
+        const std::string type = p->is_object() && p->contains("type") && (*p)["type"].is_string() ? (*p)["type"].get<std::string>() : "";
+        if (type == "RobertaProcessing") {
+            out.bos = out.eos = true;
+            continue;
+        }
+        if (type != "TemplateProcessing" || !p->contains("single") || !(*p)["single"].is_array()) continue;
+        const json& single = (*p)["single"];
+        if (single.size() <= 1) continue;
+        if (const std::string first = special_of(single.front()); !first.empty()) {
+            if (!have_cfg) bos = first;
+            out.bos = first == bos || first == cls;
+        }
+        if (const std::string last = special_of(single.back()); !last.empty()) {
+            if (!have_cfg) {
+                eos = last;
+            } else if (last != eos) {
+                out.eot_text = eos;
+                out.eos_text = eos = last;
+            }
+            out.eos = true;
+        }
+    }
+    return out;
 }
 
 GgufValue string_array(const std::vector<std::string>& items) {
@@ -179,22 +237,35 @@ std::vector<GgufMetadataEntry> hf_tokenizer_metadata(const std::string& dir, con
         if (fallback && *fallback < n_tokens) return fallback;
         return std::nullopt;
     };
+    const PostProcessorAdds adds = post_processor_adds(tok, tcfg);
+    const auto id_of_text = [&](const std::string& text) -> std::optional<int64_t> {
+        const auto it = id_of.find(text);
+        if (it == id_of.end()) fail_file(tok_path, "post_processor's special token '{}' is not in the vocabulary", text);
+        return it->second;
+    };
     const std::pair<const char*, std::optional<int64_t>> specials[] = {
         {"bos", special_id("bos_token", config.bos_token_id)},
-        {"eos", special_id("eos_token", config.eos_token_id)},
+        {"eos", adds.eos_text.empty() ? special_id("eos_token", config.eos_token_id) : id_of_text(adds.eos_text)},
         {"unknown", special_id("unk_token", std::nullopt)},
         {"padding", special_id("pad_token", config.pad_token_id)},
+        {"eot", adds.eot_text.empty() ? std::nullopt : id_of_text(adds.eot_text)},
     };
     for (const auto& [name, id] : specials)
         if (id) set(std::string("tokenizer.ggml.") + name + "_token_id", GgufValue::u32(uint32_t(*id)));
     if (tcfg.is_object() && tcfg.contains("chat_template") && tcfg["chat_template"].is_string())
         set("tokenizer.chat_template", GgufValue::str(tcfg["chat_template"].get<std::string>()));
-    // add_bos_token from tokenizer_config.json; convert_hf_to_gguf.py writes false for the
-    // 49152-token vocabularies (SmolLM, Granite) when it is absent.
-    if (tcfg.is_object() && tcfg.contains("add_bos_token") && tcfg["add_bos_token"].is_boolean())
-        set("tokenizer.ggml.add_bos_token", GgufValue::boolean(tcfg["add_bos_token"].get<bool>()));
-    else if (n_tokens == 49152)
-        set("tokenizer.ggml.add_bos_token", GgufValue::boolean(false));
+    // Whether BOS/EOS are added: the post-processor's template, overridden by tokenizer_config.json's
+    // add_bos_token/add_eos_token; convert_hf_to_gguf.py then forces BOS off for the 49152-token
+    // vocabularies (SmolLM, Granite).
+    std::optional<bool> add_bos = adds.bos, add_eos = adds.eos;
+    const auto configured_flag = [&](const char* key, std::optional<bool>& flag) {
+        if (tcfg.is_object() && tcfg.contains(key) && tcfg[key].is_boolean()) flag = tcfg[key].get<bool>();
+    };
+    configured_flag("add_bos_token", add_bos);
+    configured_flag("add_eos_token", add_eos);
+    if (n_tokens == 49152) add_bos = false;
+    if (add_bos) set("tokenizer.ggml.add_bos_token", GgufValue::boolean(*add_bos));
+    if (add_eos) set("tokenizer.ggml.add_eos_token", GgufValue::boolean(*add_eos));
     return md;
 }
 

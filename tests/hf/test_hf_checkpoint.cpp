@@ -10,6 +10,7 @@
 //     is refused with the file and the reason.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -278,6 +279,107 @@ TEST(HfRefusals, EachProblemIsNamed) {
         fs::remove(d + "/tokenizer.json");
         EXPECT_NE(open_error(d).find("tokenizer.json: cannot open"), std::string::npos);
     }
+}
+
+// ---- Llama 3.x ----
+
+// Llama 3.1's rope_scaling becomes rope_freqs.weight, the converter's first tensor: each frequency's
+// divisor, here checked against transformers' definition in double (inv_freq kept below
+// original_context / high_freq_factor wavelengths, divided by `factor` above original_context /
+// low_freq_factor, interpolated between). rope_theta 5e5 and head_dim 16 put frequencies in all
+// three bands.
+TEST(HfLlama3, RopeScalingBecomesRopeFreqs) {
+    QS_REQUIRE_SHARED(src, "models/hf/smollm2-arch");
+    const std::string d = copy_fixture("smollm2-arch");
+    json cfg = json::parse(slurp(d + "/config.json"));
+    cfg["rope_theta"] = 500000.0;
+    cfg["rope_scaling"] = {{"rope_type", "llama3"}, {"factor", 8.0}, {"low_freq_factor", 1.0}, {"high_freq_factor", 4.0},
+                           {"original_max_position_embeddings", 8192}};
+    write_file(d + "/config.json", cfg.dump());
+    const GgufFile f = hf_checkpoint_open(d);
+    ASSERT_FALSE(f.tensors().empty());
+    const GgufTensorInfo& t = f.tensors().front();
+    EXPECT_EQ(t.name, "rope_freqs.weight");
+    ASSERT_EQ(t.type, GgmlType::F32);
+    const int64_t head_dim = 16;
+    ASSERT_EQ(t.ne, std::vector<int64_t>{head_dim / 2});
+    int bands[3] = {0, 0, 0};
+    for (int64_t i = 0; i < head_dim / 2; ++i) {
+        const double inv_freq = std::pow(500000.0, -2.0 * double(i) / double(head_dim));
+        const double wavelen = 2.0 * M_PI / inv_freq, low_wavelen = 8192.0 / 1.0, high_wavelen = 8192.0 / 4.0;
+        double scaled = inv_freq;  // transformers' _compute_llama3_parameters
+        if (wavelen > low_wavelen) {
+            scaled = inv_freq / 8.0, ++bands[2];
+        } else if (wavelen >= high_wavelen) {
+            const double smooth = (8192.0 / wavelen - 1.0) / (4.0 - 1.0);
+            scaled = (1.0 - smooth) * inv_freq / 8.0 + smooth * inv_freq, ++bands[1];
+        } else {
+            ++bands[0];
+        }
+        float got;
+        std::memcpy(&got, t.data + 4 * i, 4);
+        EXPECT_NEAR(got, inv_freq / scaled, 1e-5 * (inv_freq / scaled)) << "frequency " << i;
+    }
+    EXPECT_GT(bands[0], 0);
+    EXPECT_GT(bands[1], 0);
+    EXPECT_GT(bands[2], 0);
+    // The model takes it (a frequency divisor per rotated pair) and runs.
+    const auto model = Model::load(d);
+    ModelContext ctx(model, 16);
+    std::vector<float> logits(size_t(model->hparams().n_vocab));
+    const std::vector<int32_t> tokens = {1, 2, 3};
+    const std::vector<uint8_t> want = {0, 0, 1};
+    ctx.decode(tokens, want, logits.data());
+    EXPECT_TRUE(std::isfinite(logits[0]));
+}
+
+// Llama 3's tokenizer_config.json has no add_bos_token: its tokenizer.json's post-processor
+// template (<|begin_of_text|> $A) is what says a BOS is added, and gguf-py reads it there.
+TEST(HfLlama3, PostProcessorTemplateDecidesBosAndEos) {
+    QS_REQUIRE_SHARED(src, "models/hf/qwen3-arch");
+    const std::string d = copy_fixture("qwen3-arch");
+    json tcfg = json::parse(slurp(d + "/tokenizer_config.json"));
+    tcfg.erase("add_bos_token");
+    tcfg["bos_token"] = "<|endoftext|>";
+    write_file(d + "/tokenizer_config.json", tcfg.dump());
+    json tok = json::parse(slurp(d + "/tokenizer.json"));
+    const json bos_first = {{"type", "TemplateProcessing"},
+                            {"single", {{{"SpecialToken", {{"id", "<|endoftext|>"}, {"type_id", 0}}}},
+                                        {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}}}};
+    tok["post_processor"] = {{"type", "Sequence"}, {"processors", {tok["post_processor"], bos_first}}};
+    write_file(d + "/tokenizer.json", tok.dump());
+    {
+        const GgufFile f = hf_checkpoint_open(d);
+        ASSERT_NE(f.find("tokenizer.ggml.add_bos_token"), nullptr);
+        EXPECT_TRUE(f.find("tokenizer.ggml.add_bos_token")->as_bool());
+        EXPECT_EQ(f.find("tokenizer.ggml.add_eos_token"), nullptr);
+        const std::vector<int32_t> ids = Tokenizer::from_gguf(f)->encode("Hello world", true);
+        ASSERT_FALSE(ids.empty());
+        EXPECT_EQ(ids.front(), 4095);
+    }
+    // tokenizer_config.json's add_bos_token wins over the template.
+    tcfg["add_bos_token"] = false;
+    write_file(d + "/tokenizer_config.json", tcfg.dump());
+    EXPECT_FALSE(hf_checkpoint_open(d).find("tokenizer.ggml.add_bos_token")->as_bool());
+}
+
+// A template that ends with a special token other than the configured EOS: that token becomes the
+// EOS (added), and the configured one the EOT, as gguf-py's SpecialVocab does.
+TEST(HfLlama3, TemplateEndingInAnotherTokenMakesItTheEos) {
+    QS_REQUIRE_SHARED(src, "models/hf/smollm2-arch");
+    const std::string d = copy_fixture("smollm2-arch");  // eos_token <|im_end|> = 2
+    json tok = json::parse(slurp(d + "/tokenizer.json"));
+    tok["post_processor"] = {{"type", "TemplateProcessing"},
+                             {"single", {{{"Sequence", {{"id", "A"}, {"type_id", 0}}}},
+                                         {{"SpecialToken", {{"id", "<|endoftext|>"}, {"type_id", 0}}}}}}};
+    write_file(d + "/tokenizer.json", tok.dump());
+    const GgufFile f = hf_checkpoint_open(d);
+    EXPECT_EQ(f.find("tokenizer.ggml.eos_token_id")->as_int(), 0);  // <|endoftext|>
+    EXPECT_EQ(f.find("tokenizer.ggml.eot_token_id")->as_int(), 2);  // <|im_end|>
+    EXPECT_TRUE(f.find("tokenizer.ggml.add_eos_token")->as_bool());
+    const std::vector<int32_t> ids = Tokenizer::from_gguf(f)->encode("Hello world", true);
+    ASSERT_FALSE(ids.empty());
+    EXPECT_EQ(ids.back(), 0);
 }
 
 }  // namespace

@@ -74,9 +74,36 @@ TEST(HfConfig, UnsupportedModelsAndScalingAreRefusedByName) {
     EXPECT_NE(e.find("llama, qwen2, qwen3"), std::string::npos) << e;
     j = nlohmann::json::parse(kQwen3);
     j["rope_scaling"] = {{"rope_type", "llama3"}, {"factor", 8.0}};
-    EXPECT_NE(error_of(j.dump()).find("rope_scaling type 'llama3' is not supported"), std::string::npos);
+    EXPECT_NE(error_of(j.dump()).find("rope_scaling type 'llama3' is not supported for qwen3"), std::string::npos) << error_of(j.dump());
+    j["rope_scaling"] = {{"rope_type", "yarn"}, {"factor", 4.0}};
+    EXPECT_NE(error_of(j.dump()).find("rope_scaling type 'yarn' is not supported"), std::string::npos);
     j["rope_scaling"] = {{"type", "linear"}, {"factor", 4.0}};
     EXPECT_DOUBLE_EQ(hf_config_parse("config.json", j.dump()).rope_scaling_factor, 4.0);
+    j["rope_scaling"] = {{"rope_type", "default"}};
+    const HfConfig plain = hf_config_parse("config.json", j.dump());
+    EXPECT_EQ(plain.rope_scaling_factor, 0.0);
+    EXPECT_FALSE(plain.rope_llama3.has_value());
+}
+
+// Llama 3.1's rope_scaling: the converter's defaults for absent keys, and the context length from
+// the top level of config.json (where convert_hf_to_gguf.py reads it), not from rope_scaling.
+TEST(HfConfig, Llama3RopeScalingForLlama) {
+    nlohmann::json j = nlohmann::json::parse(kQwen3);
+    j["model_type"] = "llama";
+    j["rope_scaling"] = {{"rope_type", "llama3"}, {"factor", 32.0}, {"high_freq_factor", 2.0},
+                         {"original_max_position_embeddings", 4096}};
+    const HfConfig c = hf_config_parse("config.json", j.dump());
+    ASSERT_TRUE(c.rope_llama3.has_value());
+    EXPECT_DOUBLE_EQ(c.rope_llama3->factor, 32.0);
+    EXPECT_DOUBLE_EQ(c.rope_llama3->low_freq_factor, 1.0);
+    EXPECT_DOUBLE_EQ(c.rope_llama3->high_freq_factor, 2.0);
+    EXPECT_EQ(c.rope_llama3->original_context, 8192);
+    j["original_max_position_embeddings"] = 16384;
+    EXPECT_EQ(hf_config_parse("config.json", j.dump()).rope_llama3->original_context, 16384);
+    j["rope_scaling"]["low_freq_factor"] = 2.0;
+    EXPECT_NE(error_of(j.dump()).find("low_freq_factor and high_freq_factor are equal"), std::string::npos) << error_of(j.dump());
+    j["rope_scaling"]["low_freq_factor"] = "1";
+    EXPECT_NE(error_of(j.dump()).find("'low_freq_factor' must be a positive number"), std::string::npos) << error_of(j.dump());
 }
 
 TEST(HfConfig, EveryTruncationIsAnError) {
