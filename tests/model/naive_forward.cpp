@@ -30,10 +30,12 @@ Vec linear(const RefMatrix& m, const Vec& x, const std::vector<float>& b = {}) {
 }
 
 // Rotary embedding of one head (length head_dim) at position pos: pair i (i < n_rot/2) turns by
-// pos * scale * base^(-2i/n_rot). Llama pairs dims (2i, 2i+1); NeoX pairs (i, i + n_rot/2).
-void rope(double* x, int64_t n_rot, int64_t pos, double base, double scale, bool neox) {
+// pos * scale * base^(-2i/n_rot) / divisor[i] (Llama 3.1's rope_freqs; 1 without them). Llama pairs
+// dims (2i, 2i+1); NeoX pairs (i, i + n_rot/2).
+void rope(double* x, int64_t n_rot, int64_t pos, double base, double scale, bool neox, const std::vector<float>& divisor) {
     for (int64_t i = 0; i < n_rot / 2; ++i) {
-        const double angle = double(pos) * scale * std::pow(base, -2.0 * double(i) / double(n_rot));
+        const double d = divisor.empty() ? 1.0 : double(divisor[size_t(i)]);
+        const double angle = double(pos) * scale * std::pow(base, -2.0 * double(i) / double(n_rot)) / d;
         const int64_t a = neox ? i : 2 * i, b = neox ? i + n_rot / 2 : 2 * i + 1;
         const double x0 = x[a], x1 = x[b];
         x[a] = x0 * std::cos(angle) - x1 * std::sin(angle);
@@ -139,8 +141,8 @@ std::vector<std::vector<double>> naive_forward(const RefModel& m, const std::vec
                     std::copy(normed.begin(), normed.end(), k[size_t(t)].begin() + h * hd);
                 }
             }
-            for (int64_t h = 0; h < sp.n_head; ++h) rope(&q[size_t(t)][size_t(h * hd)], n_rot, t, base, rope_scale, arch.neox);
-            for (int64_t h = 0; h < sp.n_head_kv; ++h) rope(&k[size_t(t)][size_t(h * hd)], n_rot, t, base, rope_scale, arch.neox);
+            for (int64_t h = 0; h < sp.n_head; ++h) rope(&q[size_t(t)][size_t(h * hd)], n_rot, t, base, rope_scale, arch.neox, sp.rope_freqs);
+            for (int64_t h = 0; h < sp.n_head_kv; ++h) rope(&k[size_t(t)][size_t(h * hd)], n_rot, t, base, rope_scale, arch.neox, sp.rope_freqs);
         }
         for (int64_t t = 0; t < n; ++t) {
             Vec att(static_cast<size_t>(sp.n_head * hd), 0.0);

@@ -106,6 +106,7 @@ RefModel random_model_write(const RandomModelSpec& spec, const std::string& path
     for (int64_t t = 0; t < spec.n_vocab; ++t) tokens.push_back(GgufValue::str(fmt::format("tok{}", t)));
     w.gguf.set("tokenizer.ggml.tokens", GgufValue::array(GgufType::STRING, std::move(tokens)));
 
+    if (!spec.rope_freqs.empty()) w.add("rope_freqs.weight", GgmlType::F32, {int64_t(spec.rope_freqs.size())}, spec.rope_freqs);
     const int64_t e = spec.n_embd, hd = spec.head_dim(), nq = spec.n_head * hd, nkv = spec.n_head_kv * hd;
     const auto s = [](int64_t k) { return 1.0 / std::sqrt(double(k)); };
     m.token_embd = w.matrix("token_embd.weight", e, spec.n_vocab, gemma ? 0.2 : 1.0);  // gemma scales it by sqrt(e)

@@ -29,6 +29,7 @@ struct RandomModelSpec {
     float rope_freq_base_swa = 0.0f;  // gemma3: rope.freq_base_swa written when > 0 (default 10000)
     float attn_softcap = 0.0f, final_softcap = 0.0f;  // gemma2: written when > 0
     int64_t n_expert = 0, n_expert_used = 0, n_ff_exp = 0;  // qwen3moe
+    std::vector<float> rope_freqs;  // Llama 3.1 scaling: rope_freqs.weight, n_rot/2 frequency divisors (empty: none)
     int64_t head_dim() const { return key_length ? key_length : n_embd / n_head; }
 };
 

@@ -51,10 +51,19 @@ RandomModelSpec gemma3() {
     return s;
 }
 
+// Llama 3.1/3.2 files carry rope_freqs.weight: a divisor per rotated pair (1 for the fast
+// frequencies, up to the scaling factor for the slow ones), large enough here to move 20 tokens.
+RandomModelSpec llama31() {
+    RandomModelSpec s = make("llama", 64, 4, 2, 2, 96, 120, 500000.0f);
+    s.rope_freqs = {1.0f, 1.0f, 1.7f, 4.3f, 8.0f, 8.0f, 8.0f, 8.0f};
+    return s;
+}
+
 const Case kCases[] = {
     {"llama_e32_hd8", make("llama", 32, 4, 4, 1, 64, 50)},
     {"llama_e64_gqa2", make("llama", 64, 4, 2, 2, 96, 120)},
     {"llama_e128_hd32_mqa_base5e5_linear4", make("llama", 128, 4, 1, 3, 160, 300, 500000.0f, 4.0f)},
+    {"llama_e64_gqa2_llama31_rope_freqs", llama31()},
     {"llama_e96_partial_rot_tied", make("llama", 96, 6, 3, 2, 128, 200, 10000.0f, 0.0f, 8, true)},
     {"qwen2_e64_gqa2", make("qwen2", 64, 4, 2, 2, 96, 150)},
     {"qwen2_e128_hd16_base1e6_linear2", make("qwen2", 128, 8, 8, 1, 256, 250, 1000000.0f, 2.0f)},
