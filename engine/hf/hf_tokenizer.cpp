@@ -146,9 +146,7 @@ GgufValue string_array(const std::vector<std::string>& items) {
     return GgufValue::array(GgufType::STRING, std::move(v));
 }
 
-}  // namespace
-
-std::vector<GgufMetadataEntry> hf_tokenizer_metadata(const std::string& dir, const HfConfig& config) {
+std::vector<GgufMetadataEntry> tokenizer_metadata_read(const std::string& dir, const HfConfig& config) {
     const std::string tok_path = (std::filesystem::path(dir) / "tokenizer.json").string();
     const std::string cfg_path = (std::filesystem::path(dir) / "tokenizer_config.json").string();
     const json tok = read_json(tok_path, true);
@@ -267,6 +265,19 @@ std::vector<GgufMetadataEntry> hf_tokenizer_metadata(const std::string& dir, con
     if (add_bos) set("tokenizer.ggml.add_bos_token", GgufValue::boolean(*add_bos));
     if (add_eos) set("tokenizer.ggml.add_eos_token", GgufValue::boolean(*add_eos));
     return md;
+}
+
+}  // namespace
+
+std::vector<GgufMetadataEntry> hf_tokenizer_metadata(const std::string& dir, const HfConfig& config) {
+    // Every field is checked before use where a mistake is likely; a value of an unexpected JSON
+    // type anywhere else (a number where tokenizer.json has a string, ...) still gets a message.
+    try {
+        return tokenizer_metadata_read(dir, config);
+    } catch (const nlohmann::json::exception& e) {
+        fail_file((std::filesystem::path(dir) / "tokenizer.json").string(),
+                  "(or tokenizer_config.json) a field has an unexpected JSON type: {}", e.what());
+    }
 }
 
 }  // namespace qs

@@ -281,6 +281,28 @@ TEST(HfRefusals, EachProblemIsNamed) {
     }
 }
 
+// A tokenizer.json field of an unexpected JSON type, wherever it is, gives a qs::Error naming the
+// file (never nlohmann's own exception or a crash).
+TEST(HfRefusals, TokenizerFieldsOfTheWrongTypeAreNamed) {
+    QS_REQUIRE_SHARED(src, "models/hf/qwen3-arch");
+    const std::string d = copy_fixture("qwen3-arch");
+    const json original = json::parse(slurp(d + "/tokenizer.json"));
+    for (const char* pointer : {"/pre_tokenizer/type", "/pre_tokenizer", "/pre_tokenizer/pretokenizers/0/pattern", "/model/type",
+                                "/model/merges", "/model/merges/0", "/model/vocab", "/model/byte_fallback", "/added_tokens",
+                                "/added_tokens/0/special", "/post_processor", "/post_processor/type"}) {
+        json tok = original;
+        tok[json::json_pointer(pointer)] = 5;
+        write_file(d + "/tokenizer.json", tok.dump());
+        try {
+            (void)hf_checkpoint_open(d);
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find("tokenizer.json"), std::string::npos) << pointer << ": " << e.what();
+        } catch (const std::exception& e) {
+            ADD_FAILURE() << pointer << ": not a qs::Error: " << e.what();
+        }
+    }
+}
+
 // ---- Llama 3.x ----
 
 // Llama 3.1's rope_scaling becomes rope_freqs.weight, the converter's first tensor: each frequency's
