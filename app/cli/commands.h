@@ -15,6 +15,7 @@ void add_info_command(CLI::App& app, const GlobalOptions& global);
 void add_tokenize_command(CLI::App& app, const GlobalOptions& global);
 void add_perplexity_command(CLI::App& app, const GlobalOptions& global);
 void add_quantize_command(CLI::App& app, const GlobalOptions& global);
+void add_convert_command(CLI::App& app, const GlobalOptions& global);  // cmd_convert.cpp
 void add_eval_command(CLI::App& app, const GlobalOptions& global);   // cmd_eval.cpp
 void add_bench_command(CLI::App& app, const GlobalOptions& global);  // cmd_bench.cpp
 void add_cost_command(CLI::App& app, const GlobalOptions& global);   // cmd_cost.cpp

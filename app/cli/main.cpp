@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
     qs::cli::add_tokenize_command(app, global);
     qs::cli::add_perplexity_command(app, global);
     qs::cli::add_quantize_command(app, global);
+    qs::cli::add_convert_command(app, global);
     qs::cli::add_imatrix_command(app, global);
     qs::cli::add_eval_command(app, global);
     qs::cli::add_bench_command(app, global);

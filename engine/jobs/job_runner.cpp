@@ -24,6 +24,7 @@
 #include "eval/perplexity.h"
 #include "eval/task_eval.h"
 #include "gguf/gguf_file.h"
+#include "hf/hf_checkpoint.h"
 #include "jobs/job_metrics.h"
 #include "model/model.h"
 #include "quant/imatrix.h"
@@ -36,6 +37,22 @@
 namespace qs {
 
 namespace {
+
+// A model's content identifier: the SHA-256 of a GGUF file; for a Hugging Face checkpoint
+// directory, "hf:" and each regular file's name and SHA-256 in name order (config, tokenizer and
+// every weight shard all decide what is computed).
+template <class Hash>
+std::string hash_model(const std::string& path, const Hash& hash) {
+    if (!is_hf_checkpoint(path)) return hash(path);
+    std::vector<std::string> files;
+    for (const auto& e : std::filesystem::directory_iterator(path))
+        if (e.is_regular_file()) files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+    std::string out = "hf:";
+    for (const std::string& f : files) out += std::filesystem::path(f).filename().string() + "=" + hash(f) + ";";
+    return out;
+}
+
 
 using Clock = std::chrono::steady_clock;
 
@@ -210,7 +227,7 @@ void JobRunner::Impl::prepare() {
     run.started_at = utc_now_iso8601();
     run.model_path = matrix.model_path;
     run.model_name = base->file().get_string_or("general.name", std::filesystem::path(matrix.model_path).filename().string());
-    run.model_bytes = std::filesystem::file_size(matrix.model_path);
+    run.model_bytes = base->file().file_size();  // a GGUF file's size, or a checkpoint's safetensors bytes
     run.baseline = specs.empty() ? "" : specs.front().precision;  // plan_jobs puts the baseline first
     run.engine_version = "quantscope " QS_VERSION;
     run.machine = fmt::format("{}; {}; {} workers x {} threads", cpu_model_name(), isa_name(cpu_best_isa()),
@@ -220,7 +237,7 @@ void JobRunner::Impl::prepare() {
     auto hash = [&](const std::string& path) {
         return options.store ? options.store->file_hash(path) : file_sha256(path);
     };
-    run.model_hash = hash(matrix.model_path);
+    run.model_hash = hash_model(matrix.model_path, hash);
     if (imatrix) {
         // The importance matrix is part of what was measured: which file, which bytes, which text.
         nlohmann::json settings = nlohmann::json::parse(run.settings_json);

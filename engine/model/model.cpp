@@ -3,12 +3,13 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "hf/hf_checkpoint.h"
 
 namespace qs {
 
 std::shared_ptr<const Model> Model::load(const std::string& path) {
     std::shared_ptr<Model> m(new Model());
-    m->file_ = std::make_shared<const GgufFile>(GgufFile::open(path));
+    m->file_ = std::make_shared<const GgufFile>(model_file_open(path));  // GGUF file or HF checkpoint directory
     m->bind();
     return m;
 }

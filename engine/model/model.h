@@ -32,7 +32,8 @@ struct OwnedTensor {
 
 class Model {
 public:
-    // Opens, validates and binds a GGUF model. Throws qs::Error naming the file on any problem.
+    // Opens, validates and binds a GGUF model, or a Hugging Face checkpoint directory
+    // (hf/hf_checkpoint.h). Throws qs::Error naming the file on any problem.
     static std::shared_ptr<const Model> load(const std::string& path);
 
     // The same model with some tensors replaced by in-memory ones (same names and shapes, any
