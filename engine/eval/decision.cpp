@@ -157,7 +157,8 @@ std::string price_text(double price, const DecisionOptions& o) {
     if (std::isnan(price)) return "";
     if (o.price_unit.empty()) return sig(price);
     if (!o.price_in_usd) return fmt::format("{:.2f} {}", price, o.price_unit);
-    return (price < 0.01 ? fmt::format("${:.4f}", price) : fmt::format("${:.2f}", price)) + " " + o.price_unit;
+    // Below a dollar, three significant digits: "$0.03 vs $0.05" would hide a 2x difference's digits.
+    return (price < 1 ? fmt::format("${:.3g}", price) : fmt::format("${:.2f}", price)) + " " + o.price_unit;
 }
 
 }  // namespace

@@ -110,9 +110,10 @@ TEST(ResultsCharts, SeveralModelsEachWithItsColourAndFrontier) {
     in.runs = &runs;
     in.grid = &grid;
     const auto c = chart_ppl_vs_accuracy(in);
-    const auto* big_q4 = series(c, QString::fromUtf8("big · Q4_K_M"));
-    const auto* small_q4 = series(c, QString::fromUtf8("small · Q4_K_M"));
-    const auto* small_f16 = series(c, QString::fromUtf8("small · F16"));
+    // The precision first, so that an elided legend entry still shows it.
+    const auto* big_q4 = series(c, QString::fromUtf8("Q4_K_M · big"));
+    const auto* small_q4 = series(c, QString::fromUtf8("Q4_K_M · small"));
+    const auto* small_f16 = series(c, QString::fromUtf8("F16 · small"));
     ASSERT_TRUE(big_q4 && small_q4 && small_f16);
     EXPECT_NE(big_q4->color, small_q4->color);       // colour = model
     EXPECT_EQ(small_q4->color, small_f16->color);

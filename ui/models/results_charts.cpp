@@ -53,15 +53,22 @@ ChartPoint point_of(const QString& label, double x, double x_se, double y, doubl
 
 double se_of(const Metric& m) { return m.has_stderr() ? m.stderr_ : NAN; }
 
+// A row's name on a chart: with several models the precision comes first ("Q8_0 · m1"), so that a
+// legend or an axis that elides long names still shows it (the colour already says the model).
+QString chart_name(const ResultsGrid& g, int r) {
+    const ResultRow& row = g.rows()[r];
+    return g.model_count() > 1 ? row.name + QString::fromUtf8(" · ") + row.model : row.label;
+}
+
 // A scatter chart: one series per row (a legend entry per precision, or per model x precision),
 // and one dashed Pareto frontier per model.
 void add_scatter_rows(ChartSpec& c, const ResultsGrid& g, const QVector<std::pair<int, ChartPoint>>& points,
                       bool lower_x_better, bool higher_y_better) {
     for (const auto& [row, p] : points) {
         const RowStyle st = precision_style(g, row);
-        ChartSeries s{g.rows()[row].label, SeriesKind::Scatter, {p}, st.color};
+        ChartSeries s{chart_name(g, row), SeriesKind::Scatter, {p}, st.color};
         // Beside the marker the precision is enough: the colour says the model, the legend both.
-        if (g.model_count() > 1) s.points[0].label = g.rows()[row].precision;
+        if (g.model_count() > 1) s.points[0].label = g.rows()[row].name;
         s.marker = st.marker;
         c.series.push_back(s);
     }
@@ -86,7 +93,7 @@ ChartSeries bar_series(const ResultsGrid& g, const QString& name, std::string_vi
     for (int r = 0; r < g.rows().size(); ++r) {
         const auto& row = g.rows()[r];
         ChartPoint p;
-        p.label = row.label;
+        p.label = chart_name(g, r);
         p.color = precision_style(g, r).color;
         if (const Metric* m = g.find(r, key)) {
             p.y = m->value * scale;
@@ -222,7 +229,7 @@ ChartSpec chart_memory(const ChartInputs& in) {
             double v = 0;
             if (const Metric* m = g.find(r, keys[k])) v = m->value, any = true;
             else if (k == 0) v = in.memory_bytes.value(g.rows()[r].precision), any = true;
-            s.points.push_back({0, v * mib, NAN, NAN, g.rows()[r].label});
+            s.points.push_back({0, v * mib, NAN, NAN, chart_name(g, r)});
         }
         if (any) c.series.push_back(s);
     }
@@ -241,7 +248,7 @@ ChartSpec chart_cost(const ChartInputs& in) {
     for (int r = 0; r < g.rows().size(); ++r) {
         const QString& label = g.rows()[r].label;
         if (!in.cost_per_mtok.contains(label)) continue;
-        ChartPoint p{0, in.cost_per_mtok[label], NAN, NAN, label, precision_style(g, r).color};
+        ChartPoint p{0, in.cost_per_mtok[label], NAN, NAN, chart_name(g, r), precision_style(g, r).color};
         bars.points.push_back(p);
     }
     if (bars.points.isEmpty()) return c;
@@ -281,7 +288,7 @@ ChartSpec chart_reliability(const ChartInputs& in) {
                 if (g.rows()[r].run_id == run.id && g.rows()[r].precision == QString::fromStdString(job.precision)) row = r;
             if (row < 0) continue;
             const RowStyle st = precision_style(g, row);
-            ChartSeries s{g.rows()[row].label, SeriesKind::Line, {}, st.color};
+            ChartSeries s{chart_name(g, row), SeriesKind::Line, {}, st.color};
             for (const auto& b : job.calibration)
                 if (b.count > 0) s.points.push_back({100 * b.mean_confidence, 100 * b.accuracy, NAN, NAN, {}});
             if (!s.points.isEmpty()) c.series.push_back(s);
