@@ -308,8 +308,9 @@ void report_write_pdf(const QString& path, const ReportDocument& doc) {
     }
     // Whole or not at all: the finished temporary replaces the old file in one rename.
     std::error_code ec;
-    if (QFileInfo(tmp).size() > 0) std::filesystem::rename(tmp.toStdString(), path.toStdString(), ec);
-    if (QFileInfo(tmp).size() == 0 || ec) {
+    const bool written = QFileInfo(tmp).size() > 0;
+    if (written) std::filesystem::rename(tmp.toStdString(), path.toStdString(), ec);
+    if (!written || ec) {
         QFile::remove(tmp);
         throw qs::Error((path + ": the PDF was not written" + (ec ? ": " + QString::fromStdString(ec.message()) : QString())).toStdString());
     }
