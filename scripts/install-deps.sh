@@ -21,6 +21,9 @@ PACKAGES=(
   # demo datasets: the King James Bible (public domain) and its reader, /usr/bin/bible
   # (the demo model's training recipe needs more: see tools/demo/README.md)
   bible-kjv bible-kjv-text
+  # generation tasks: HumanEval.jsonl.gz (zlib); generated code runs under bubblewrap (no network,
+  # read-only file system) in engine/sandbox
+  zlib1g-dev bubblewrap
 )
 
 SUDO=""

@@ -20,6 +20,7 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global);  // cmd_benc
 void add_cost_command(CLI::App& app, const GlobalOptions& global);   // cmd_cost.cpp
 void add_demo_command(CLI::App& app, const GlobalOptions& global);   // cmd_demo.cpp
 void add_history_command(CLI::App& app, const GlobalOptions& global);  // cmd_history.cpp
+void add_generate_command(CLI::App& app, const GlobalOptions& global);  // cmd_generate.cpp
 
 // Sets the OpenMP thread count; 0 means every core.
 void set_threads(int n_threads);
