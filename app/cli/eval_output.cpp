@@ -38,7 +38,8 @@ std::string csv_number(double v) { return std::isnan(v) ? "" : fmt::format("{:.1
 // The metrics worth a column in the table, for each evaluator.
 std::string headline(const JobRecord& j) {
     static const std::vector<std::string> keys = {"ppl", "kld_mean", "same_top_p", "acc", "acc_norm", "ece",
-                                                  "items_skipped", "pp_tps", "tg_tps", "weight_bytes"};
+                                                  "pass_at_1", "pass_at_10", "exact_match", "exact_match_flexible",
+                                                  "agreement", "items_skipped", "pp_tps", "tg_tps", "weight_bytes"};
     std::string out;
     for (const std::string& k : keys) {
         const Metric* m = metric_find(j.metrics, k);

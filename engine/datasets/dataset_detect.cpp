@@ -23,6 +23,10 @@ std::string detect_jsonl(const std::string& path, const std::string& text) {
         if (doc.contains("sentence") && doc.contains("option1")) return "winogrande";
         if (doc.contains("goal") && doc.contains("sol1")) return "piqa";
         if (doc.contains("context") && doc.contains("choices")) return "jsonl";
+        if (doc.contains("canonical_solution") && doc.contains("entry_point")) return "humaneval";
+        if (doc.contains("code") && doc.contains("test_list")) return "mbpp";
+        if (doc.contains("question") && doc["question"].is_string() && doc.contains("answer")) return "gsm8k";
+        if (doc.contains("prompt") && (doc.contains("target") || doc.contains("targets"))) return "generate-jsonl";
         datasets::fail_line(path, line.number, "cannot tell the dataset format from this JSON object's fields; pass the format explicitly");
     }
     fail_file(path, "no JSON line");
@@ -51,6 +55,7 @@ std::string dataset_detect_format(const std::string& path) {
     }
     std::string name = datasets::path_basename(path);
     if (has_suffix(name, ".bz2")) name.erase(name.size() - 4);
+    if (has_suffix(name, ".gz")) name.erase(name.size() - 3);
     if (has_suffix(name, ".csv")) return "mmlu";
     if (has_suffix(name, ".tsv")) return "sst2";
 

@@ -36,4 +36,11 @@ std::string default_item_id(const std::string& file, int64_t line) {
     return path_basename(file) + ":" + std::to_string(line);
 }
 
+void set_item_source(TaskItem& item, const nlohmann::json& doc, const char* id_field, const std::string& file, int64_t line) {
+    item.source_file = file;
+    item.source_line = line;
+    item.id = json_optional_id(doc, id_field);
+    if (item.id.empty()) item.id = default_item_id(file, line);
+}
+
 }  // namespace qs::datasets

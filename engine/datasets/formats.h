@@ -21,6 +21,11 @@ void load_piqa(TaskDataset& dataset, const DatasetOptions& options);
 void load_sst2(TaskDataset& dataset, const DatasetOptions& options);
 void load_lambada(TaskDataset& dataset, const DatasetOptions& options);
 void load_generic_jsonl(TaskDataset& dataset, const DatasetOptions& options);
+// Generation tasks (TaskKind::Generation); each builds its own few-shot prompt.
+void load_gsm8k(TaskDataset& dataset, const DatasetOptions& options);
+void load_humaneval(TaskDataset& dataset, const DatasetOptions& options);
+void load_mbpp(TaskDataset& dataset, const DatasetOptions& options);
+void load_generate_jsonl(TaskDataset& dataset, const DatasetOptions& options);
 
 // Runs parse(object, line, ordinal) on every non-blank line of a JSONL file under the policy;
 // ordinal counts non-blank lines from 0 (it pairs records with a separate labels file).
@@ -39,5 +44,9 @@ std::string labels_path_for(const std::string& data_path);
 
 // The item id when the source has none: "<file name>:<line>".
 std::string default_item_id(const std::string& file, int64_t line);
+
+// Where a JSONL item comes from: its file and line, and its id (the record's `id_field`, else
+// "<file name>:<line>").
+void set_item_source(TaskItem& item, const nlohmann::json& doc, const char* id_field, const std::string& file, int64_t line);
 
 }  // namespace qs::datasets

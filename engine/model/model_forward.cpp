@@ -358,7 +358,7 @@ QS_NO_FMA QS_MULTI_ISA float softmax_row(float* s, int64_t n) {
 
 // Causal attention with f32 softmax: work items are (head, block of 16 query rows), handed out
 // longest first (the causal triangle makes late rows cost more) so both threads finish together.
-void attention_f32(const ModelHParams& hp, ForwardScratch& s, int64_t n, int64_t n_past, int64_t kt_ld) {
+void attention_f32(const ModelHParams& hp, ForwardScratch& s, int64_t row0, int64_t n, int64_t n_past, int64_t kt_ld) {
     const int64_t hd = hp.head_dim, group = hp.n_head / hp.n_head_kv, n_q = hp.n_embd_q(), n_kv = hp.n_embd_kv();
     const float scale = 1.0f / std::sqrt(float(hd));
     const int64_t row_blocks = (n + kRowsPerItem - 1) / kRowsPerItem;
@@ -378,7 +378,7 @@ void attention_f32(const ModelHParams& hp, ForwardScratch& s, int64_t n, int64_t
             for (int64_t i0 = rb * kRowsPerItem; i0 < i_end; i0 += kRowBlock) {
                 const int nr = int(std::min(kRowBlock, i_end - i0));
                 const float* q[kRowBlock];
-                for (int r = 0; r < nr; ++r) q[r] = s.q.data() + (i0 + r) * n_q + h * hd;
+                for (int r = 0; r < nr; ++r) q[r] = s.q.data() + (row0 + i0 + r) * n_q + h * hd;
                 scores_block(q, nr, kt_head, kt_ld, hd, n_past + i0 + nr, scale, scores.data(), scores_ld);
                 const int64_t n_vis_max = n_past + i0 + nr;
                 const float* p[kRowBlock];
@@ -390,7 +390,7 @@ void attention_f32(const ModelHParams& hp, ForwardScratch& s, int64_t n, int64_t
                     inv[r] = softmax_row(pr, n_vis);
                     std::fill(pr + n_vis, pr + n_vis_max, 0.0f);
                     p[r] = pr;
-                    out[r] = s.attn.data() + (i0 + r) * n_q + h * hd;
+                    out[r] = s.attn.data() + (row0 + i0 + r) * n_q + h * hd;
                 }
                 weighted_values_block(p, nr, v_head, n_kv, hd, n_vis_max, out);
                 for (int r = 0; r < nr; ++r)
@@ -408,13 +408,14 @@ void transpose_keys(const ModelHParams& hp, const float* k_all, int64_t n_kv, in
     (void)hd;
 }
 
-// Causal grouped-query attention of the n new rows against the n_past + n cached positions.
-void attention(const ModelHParams& hp, ForwardScratch& s, int64_t n, int64_t n_past, bool f16_reference_kernel) {
+// Causal grouped-query attention of the n new rows (from row0 of the batch) against the n_past + n
+// cached positions of their sequence (loaded into k_all / v_all).
+void attention(const ModelHParams& hp, ForwardScratch& s, int64_t row0, int64_t n, int64_t n_past, bool f16_reference_kernel) {
     const int64_t hd = hp.head_dim, n_ctx = int64_t(s.scores.size()) / hp.n_head, kt_ld = key_stride(n_ctx);
     const int64_t group = hp.n_head / hp.n_head_kv;
     const float scale = 1.0f / std::sqrt(float(hd));
     transpose_keys(hp, s.k_all.data(), n_past + n, kt_ld, s.k_t.data());
-    if (!f16_reference_kernel) return attention_f32(hp, s, n, n_past, kt_ld);
+    if (!f16_reference_kernel) return attention_f32(hp, s, row0, n, n_past, kt_ld);
 #pragma omp parallel for schedule(dynamic, 1)
     for (int64_t h = 0; h < hp.n_head; ++h) {
         const int64_t g = h / group;  // the KV head this query head reads (ggml's broadcast)
@@ -423,8 +424,8 @@ void attention(const ModelHParams& hp, ForwardScratch& s, int64_t n, int64_t n_p
         float* scores = s.scores.data() + h * n_ctx;
         float* tmp = s.head_tmp.data() + h * 2 * hd;  // [hd] query copy, [hd] accumulator
         for (int64_t i = 0; i < n; ++i) {
-            const float* q = s.q.data() + i * hp.n_embd_q() + h * hd;
-            float* out = s.attn.data() + i * hp.n_embd_q() + h * hd;
+            const float* q = s.q.data() + (row0 + i) * hp.n_embd_q() + h * hd;
+            float* out = s.attn.data() + (row0 + i) * hp.n_embd_q() + h * hd;
             const int64_t n_vis = n_past + i + 1;  // causal mask: positions <= this row's
             if (f16_reference_kernel) {
                 for (int64_t d = 0; d < hd; ++d) tmp[d] = round_f16(q[d]);
@@ -464,16 +465,21 @@ bool llama_cpp_uses_reference_attention(const ModelHParams& hp, const KvCache& k
 
 void model_forward(const Model& model, KvCache& kv, ForwardScratch& s, std::span<const int32_t> tokens,
                    int64_t n_past, std::span<const uint8_t> want_logits, float* logits) {
+    const ForwardSeq one{0, n_past, 0, int64_t(tokens.size())};
+    model_forward(model, kv, s, tokens, std::span(&one, 1), want_logits, logits);
+}
+
+void model_forward(const Model& model, KvCache& kv, ForwardScratch& s, std::span<const int32_t> tokens,
+                   std::span<const ForwardSeq> seqs, std::span<const uint8_t> want_logits, float* logits) {
     const ModelHParams& hp = model.hparams();
     const ModelWeights& w = model.weights();
     const int64_t n = int64_t(tokens.size());
     const int64_t n_embd = hp.n_embd, n_q = hp.n_embd_q(), n_kv = hp.n_embd_kv(), n_ff = hp.n_ff;
-    const bool f16_reference_kernel = llama_cpp_uses_reference_attention(hp, kv, n);
 
     // Token embeddings: the rows of token_embd, dequantized (ggml_get_rows).
     for (int64_t i = 0; i < n; ++i) weight_row_to_f32(w.token_embd, tokens[size_t(i)], s.x.data() + i * n_embd);
 
-    rope_cache(hp, w.rope_freqs, n_past, n, s.rope_cs.data());
+    for (const ForwardSeq& q : seqs) rope_cache(hp, w.rope_freqs, q.n_past, q.n_rows, s.rope_cs.data() + q.row0 * hp.n_rot);
 
     int64_t rows = n;  // rows of x still computed: all of them until the last layer's attention
     for (int64_t il = 0; il < hp.n_layer; ++il) {
@@ -490,9 +496,11 @@ void model_forward(const Model& model, KvCache& kv, ForwardScratch& s, std::span
         rope_apply(hp, s.q.data(), n, hp.n_head, s.rope_cs.data());
         rope_apply(hp, s.k.data(), n, hp.n_head_kv, s.rope_cs.data());
 
-        kv.store(il, n_past, n, s.k.data(), s.v.data());
-        kv.load(il, n_past + n, s.k_all.data(), s.v_all.data());
-        attention(hp, s, n, n_past, f16_reference_kernel);
+        for (const ForwardSeq& q : seqs) {  // each sequence against its own cached positions only
+            kv.store(il, q.n_past, q.n_rows, s.k.data() + q.row0 * n_kv, s.v.data() + q.row0 * n_kv, q.seq);
+            kv.load(il, q.n_past + q.n_rows, s.k_all.data(), s.v_all.data(), q.seq);
+            attention(hp, s, q.row0, q.n_rows, q.n_past, llama_cpp_uses_reference_attention(hp, kv, q.n_rows));
+        }
 
         matmul(l.wo, s.attn.data(), n, n_q, s.proj.data(), n_embd);
         add_into(s.x.data(), s.proj.data(), n * n_embd);

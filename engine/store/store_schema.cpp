@@ -74,6 +74,20 @@ CREATE TABLE file_hashes (
 );
 CREATE INDEX jobs_by_cell ON jobs(precision, evaluator, dataset, status);
 )sql"},
+        // v3: generation tasks: per item and sample, the generated text, its verdict (pass, fail,
+        // timeout, error) and what the check saw (extracted answer or the program's last error line).
+        {3, R"sql(
+CREATE TABLE job_outputs (
+    job_id  INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    item    INTEGER NOT NULL,
+    sample  INTEGER NOT NULL,
+    item_id TEXT NOT NULL DEFAULT '',
+    text    TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    detail  TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (job_id, item, sample)
+) WITHOUT ROWID;
+)sql"},
     };
     return migrations;
 }
