@@ -36,8 +36,8 @@ struct Workspace;
 
 struct MainWindowOptions {
     QString store_path;      // results database; "" = <app data>/results.db
-    QString data_dir;        // where built-in datasets live; "" = none
-    bool use_settings = true;  // remember layout, folders and recent files in QSettings
+    QString data_dir;        // where built-in datasets live; "" = builtin_data_dir(), "-" = none
+    bool use_settings = true;  // remember layout, folders, recent files and the last session in QSettings
 };
 
 class MainWindow : public QMainWindow {
@@ -62,6 +62,10 @@ public:
     void export_report(const QString& path);            // by suffix: html, pdf
     void save_workspace(const QString& path);
     void load_workspace(const QString& path);
+    // The session as it was when the window last closed (QSettings "session/workspace"); false if none.
+    bool restore_last_session();
+    QString workspace_path() const { return workspace_path_; }  // the file last saved or opened, "" = none
+    void show_about();
 
     Workspace workspace() const;
     const std::vector<RunRecord>& shown_runs() const { return shown_runs_; }
@@ -89,6 +93,9 @@ private:
     QString ask_open_path(const QString& title, const QString& filter, const char* folder_key);
     void restore_settings();
     void save_settings();
+    void apply_workspace(const Workspace& w);
+    void update_title();
+    bool confirm_close();
 
     MainWindowOptions options_;
     std::unique_ptr<ResultsStore> store_;
@@ -109,6 +116,8 @@ private:
     RunRecord live_run_;                 // the run in progress, filled as jobs finish
     std::vector<RunRecord> shown_runs_;  // what the results, charts and report show
     QString last_error_;
+    QString workspace_path_;
+    QString baseline_;  // the workspace's baseline, used until the results page has one
 };
 
 }  // namespace qs::ui

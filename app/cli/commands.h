@@ -22,6 +22,8 @@ void add_demo_command(CLI::App& app, const GlobalOptions& global);   // cmd_demo
 void add_history_command(CLI::App& app, const GlobalOptions& global);  // cmd_history.cpp
 void add_generate_command(CLI::App& app, const GlobalOptions& global);  // cmd_generate.cpp
 void add_check_task_command(CLI::App& app, const GlobalOptions& global);  // cmd_check_task.cpp
+void add_dataset_command(CLI::App& app, const GlobalOptions& global);  // cmd_dataset.cpp
+void add_imatrix_command(CLI::App& app, const GlobalOptions& global);  // cmd_imatrix.cpp
 
 // Sets the OpenMP thread count; 0 means every core.
 void set_threads(int n_threads);

@@ -50,13 +50,24 @@ std::string headline(const JobRecord& j) {
     return out;
 }
 
+// The dataset column of the table: a task job's dataset with the format it was read as
+// ("obqa [openbookqa]"), since the format decides the prompt.
+std::string dataset_cell(const JobRecord& j) {
+    if (j.evaluator != EvaluatorKind::Task || j.settings_json.empty()) return j.dataset;
+    const nlohmann::json settings = nlohmann::json::parse(j.settings_json, nullptr, false);
+    if (!settings.is_object() || !settings.contains("format") || !settings["format"].is_string()) return j.dataset;
+    const std::string format = settings["format"].get<std::string>();
+    return format.empty() || format == j.dataset ? j.dataset : j.dataset + " [" + format + "]";
+}
+
 }  // namespace
 
 nlohmann::json eval_json(const RunRecord& run, const std::string& db_path, const std::vector<std::string>& warnings) {
     nlohmann::json jobs = nlohmann::json::array();
     for (const JobRecord& j : run.jobs) {
         jobs.push_back({
-            {"index", j.index}, {"id", j.id}, {"precision", j.precision}, {"evaluator", evaluator_name(j.evaluator)},
+            {"index", j.index}, {"id", j.id}, {"precision", j.precision},
+            {"precision_name", j.precision_name}, {"evaluator", evaluator_name(j.evaluator)},
             {"dataset", j.dataset}, {"dataset_path", j.dataset_path}, {"dataset_hash", j.dataset_hash},
             {"status", job_status_name(j.status)}, {"error", j.error}, {"seconds", j.seconds},
             {"finished_at", j.finished_at},
@@ -77,11 +88,11 @@ nlohmann::json eval_json(const RunRecord& run, const std::string& db_path, const
 void eval_write_csv(const RunRecord& run, const std::string& path) {
     std::ofstream out(path, std::ios::binary);
     if (!out) fail_file(path, "cannot write the CSV file");
-    out << "run_id,job,precision,evaluator,dataset,status,metric,value,stderr,ci_low,ci_high,unit,seconds,error\n";
+    out << "run_id,job,precision,evaluator,dataset,status,metric,value,stderr,ci_low,ci_high,unit,seconds,error,precision_name\n";
     for (const JobRecord& j : run.jobs) {
         const std::string prefix = fmt::format("{},{},{},{},{},{},", run.id, j.index, csv_field(j.precision),
                                                evaluator_name(j.evaluator), csv_field(j.dataset), job_status_name(j.status));
-        const std::string suffix = fmt::format(",{:.3f},{}\n", j.seconds, csv_field(j.error));
+        const std::string suffix = fmt::format(",{:.3f},{},{}\n", j.seconds, csv_field(j.error), csv_field(j.precision_name));
         if (j.metrics.empty()) out << prefix << ",,,,," << suffix;
         for (const Metric& m : j.metrics) {
             const MetricInfo* info = metric_info(m.key);
@@ -95,11 +106,23 @@ void eval_write_csv(const RunRecord& run, const std::string& path) {
 
 void eval_print_table(const RunRecord& run) {
     fmt::print("run {}  {}  baseline {}\n", run.id, run.model_name, run.baseline);
+    // An importance matrix changes what every quantized precision is: say which one, from which text.
+    if (!run.settings_json.empty()) {
+        const nlohmann::json settings = nlohmann::json::parse(run.settings_json);
+        if (settings.contains("imatrix") && settings["imatrix"].is_object()) {
+            const nlohmann::json& im = settings["imatrix"];
+            std::string datasets;
+            for (const auto& d : im.value("datasets", nlohmann::json::array())) datasets += (datasets.empty() ? "" : ", ") + d.get<std::string>();
+            fmt::print("imatrix {} (sha256 {}, {} chunks of {} tokens of {})\n", im.value("file", ""),
+                       im.value("sha256", "?").substr(0, 16), im.value("chunks", 0), im.value("chunk_size", 0),
+                       datasets.empty() ? "an unnamed text" : datasets);
+        }
+    }
     fmt::print("{:>3}  {:<22} {:<10} {:<18} {:<9} {:>8}  {}\n", "job", "precision", "evaluator", "dataset", "status",
                "seconds", "metrics");
     for (const JobRecord& j : run.jobs) {
-        fmt::print("{:>3}  {:<22} {:<10} {:<18} {:<9} {:>8.1f}  {}\n", j.index, j.precision, evaluator_name(j.evaluator),
-                   j.dataset, job_status_name(j.status), j.seconds,
+        fmt::print("{:>3}  {:<22} {:<10} {:<18} {:<9} {:>8.1f}  {}\n", j.index, precision_label(j), evaluator_name(j.evaluator),
+                   dataset_cell(j), job_status_name(j.status), j.seconds,
                    j.status == JobStatus::Failed ? j.error : headline(j));
     }
 }

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
     qs::cli::add_tokenize_command(app, global);
     qs::cli::add_perplexity_command(app, global);
     qs::cli::add_quantize_command(app, global);
+    qs::cli::add_imatrix_command(app, global);
     qs::cli::add_eval_command(app, global);
     qs::cli::add_bench_command(app, global);
     qs::cli::add_cost_command(app, global);
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
     qs::cli::add_history_command(app, global);
     qs::cli::add_generate_command(app, global);
     qs::cli::add_check_task_command(app, global);
+    qs::cli::add_dataset_command(app, global);
 
     try {
         app.parse(argc, argv);

@@ -41,7 +41,7 @@ void load_generate_jsonl(TaskDataset& dataset, const DatasetOptions& options) {
             g.max_tokens = int(n);
         }
         g.reference = g.targets.front();
-        set_item_source(item, doc, "id", path, line.number);
+        set_item_origin(item, doc, "id", path, line);
         dataset.items.push_back(std::move(item));
     });
 }

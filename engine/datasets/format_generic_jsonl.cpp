@@ -22,7 +22,7 @@ void load_generic_jsonl(TaskDataset& dataset, const DatasetOptions& options) {
             item.choices.push_back(make_choice(context, choices[c].get<std::string>(), delimiter));
         }
         item.gold = int(gold);
-        set_item_source(item, doc, "id", path, line.number);
+        set_item_origin(item, doc, "id", path, line);
         dataset.items.push_back(std::move(item));
     });
 }

@@ -7,7 +7,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -25,6 +27,7 @@
 #include "eval/task_eval.h"
 #include "jobs/job_metrics.h"
 #include "model/model.h"
+#include "quant/imatrix.h"
 #include "quant/precision_recipe.h"
 #include "quant/quantize_model.h"
 #include "sandbox/sandbox.h"
@@ -97,6 +100,7 @@ struct JobRunner::Impl {
     std::shared_ptr<const Model> base;
     std::unique_ptr<Tokenizer> tokenizer;
     std::vector<int32_t> ppl_tokens;       // the ppl text, tokenized once
+    std::optional<ImportanceMatrix> imatrix;  // matrix.imatrix_path, read once
     std::map<std::string, LoadedTask> tasks;
     std::unique_ptr<Sandbox> sandbox;      // for generation tasks whose answers are programs
     ChatTemplate chat_template = ChatTemplate::None;  // resolved from matrix.chat_template
@@ -183,8 +187,15 @@ void JobRunner::cancel_all() {
 void JobRunner::Impl::prepare() {
     specs = plan_jobs(matrix);
     base = Model::load(matrix.model_path);
+    // A PATTERN=TYPE modifier that applies to no tensor (a typo) refuses the run; other reasons a
+    // recipe cannot apply (a row no type fits) fail that precision's jobs alone.
+    std::set<std::string> checked;
+    for (const JobSpec& s : specs)
+        if (s.precision != kPrecisionFile && checked.insert(s.precision).second)
+            PrecisionRecipe::parse(s.precision).check_modifiers(base->file());
     tokenizer = Tokenizer::from_gguf(base->file());
     if (!matrix.ppl_path.empty()) ppl_tokens = tokenizer->encode(perplexity_read_text(matrix.ppl_path), true);
+    if (!matrix.imatrix_path.empty()) imatrix = imatrix_read(matrix.imatrix_path);
 
     chat_template = chat_template_resolve(matrix.chat_template, base->file());
     DatasetOptions dopts;
@@ -194,18 +205,14 @@ void JobRunner::Impl::prepare() {
         if (s.evaluator != EvaluatorKind::Task) continue;
         auto it = tasks.find(s.dataset);
         if (it == tasks.end()) {
-            std::string format = s.format;
-            if (format.empty()) {
-                const auto& known = dataset_formats();
-                if (std::find(known.begin(), known.end(), s.dataset) != known.end()) format = s.dataset;
-            }
             LoadedTask t;
-            t.dataset = dataset_load(format, s.dataset_path, dopts);  // "" detects the format
+            t.dataset = dataset_load_task(s.dataset, s.format, s.dataset_path, dopts);
             it = tasks.emplace(s.dataset, std::move(t)).first;
         }
         s.format = it->second.dataset.format;
         nlohmann::json settings = nlohmann::json::parse(s.settings_json);
         settings["format"] = s.format;  // the detected one
+        settings["format_source"] = it->second.dataset.format_source;  // "given" or "detected: <evidence>"
         const TaskDataset& d = it->second.dataset;
         if (d.kind == TaskKind::Generation) {
             settings["gen_samples"] = matrix.gen_samples;
@@ -240,11 +247,20 @@ void JobRunner::Impl::prepare() {
         return options.store ? options.store->file_hash(path) : file_sha256(path);
     };
     run.model_hash = hash(matrix.model_path);
+    if (imatrix) {
+        // The importance matrix is part of what was measured: which file, which bytes, which text.
+        nlohmann::json settings = nlohmann::json::parse(run.settings_json);
+        settings["imatrix"] = {{"file", matrix.imatrix_path}, {"sha256", hash(matrix.imatrix_path)},
+                               {"datasets", imatrix->datasets}, {"chunks", imatrix->chunk_count},
+                               {"chunk_size", imatrix->chunk_size}, {"entries", imatrix->entries.size()}};
+        run.settings_json = settings.dump();
+    }
     std::map<std::string, std::string> dataset_hashes;
     for (const JobSpec& s : specs) {
         JobRecord j;
         j.index = s.index;
         j.precision = s.precision;
+        j.precision_name = s.precision_name;
         j.evaluator = s.evaluator;
         j.dataset = s.dataset;
         j.dataset_path = s.dataset_path;
@@ -552,6 +568,10 @@ void JobRunner::Impl::prepare_weights(const std::string& precision, PreparedPrec
         QuantizeModelOptions qopts;
         qopts.mix = PrecisionRecipe::parse(precision).options;
         qopts.n_threads = threads_per_worker;
+        if (imatrix) {
+            qopts.imatrix = &*imatrix;
+            qopts.imatrix_path = matrix.imatrix_path;
+        }
         QuantizedWeights q = quantize_model_in_memory(base->file(), qopts, prog);
         p.model = Model::with_weights(*base, std::move(q.tensors));
     }

@@ -96,7 +96,7 @@ private:
 
 constexpr const char* kJobColumns =
     "j.id, j.run_id, j.idx, j.precision, j.evaluator, j.dataset, j.dataset_path, j.dataset_hash, j.settings_json, "
-    "j.status, j.error, j.seconds, j.finished_at";
+    "j.status, j.error, j.seconds, j.finished_at, j.precision_name";
 
 JobRecord read_job_columns(const Stmt& s) {
     JobRecord j;
@@ -113,6 +113,7 @@ JobRecord read_job_columns(const Stmt& s) {
     j.error = s.text(10);
     j.seconds = s.real(11);
     j.finished_at = s.text(12);
+    j.precision_name = s.text(13);
     return j;
 }
 
@@ -218,10 +219,11 @@ namespace {
 void insert_job_row(sqlite3* db, const std::string& path, JobRecord& j) {
     Stmt s(db, path,
            "INSERT INTO jobs (run_id, idx, precision, evaluator, dataset, dataset_path, dataset_hash, settings_json, "
-           "status, error, seconds, finished_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+           "status, error, seconds, finished_at, precision_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
     s.bind(1, j.run_id).bind(2, j.index).bind(3, j.precision).bind(4, std::string(evaluator_name(j.evaluator)));
     s.bind(5, j.dataset).bind(6, j.dataset_path).bind(7, j.dataset_hash).bind(8, j.settings_json);
     s.bind(9, std::string(job_status_name(j.status))).bind(10, j.error).bind(11, j.seconds).bind(12, j.finished_at);
+    s.bind(13, j.precision_name);
     s.run();
     j.id = sqlite3_last_insert_rowid(db);
 }
@@ -409,8 +411,8 @@ std::vector<LatestResult> ResultsStore::latest_results(const std::string& model_
     while (s.step()) {
         LatestResult l;
         l.job = read_job_columns(s);
-        l.model_hash = s.text(13);
-        l.model_name = s.text(14);
+        l.model_hash = s.text(14);
+        l.model_name = s.text(15);
         out.push_back(std::move(l));
     }
     for (LatestResult& l : out) load_job_details(db_, path_, l.job);
@@ -444,5 +446,7 @@ std::string ResultsStore::integrity_check() const {
     while (s.step()) out += (out.empty() ? "" : "\n") + s.text(0);
     return out;
 }
+
+std::string store_sqlite_version() { return sqlite3_libversion(); }
 
 }  // namespace qs

@@ -41,6 +41,7 @@ struct JobRecord {
     int64_t run_id = 0;
     int index = 0;                  // position in the run's plan (0-based), the order jobs are shown in
     std::string precision;          // PrecisionRecipe::to_string(), e.g. "Q4_K_M+ffn_down=q8_0"
+    std::string precision_name;     // the user's name for it ("NF4", "down in q8"); "" = none given
     EvaluatorKind evaluator = EvaluatorKind::Perplexity;
     std::string dataset;            // dataset name as the user named it ("hellaswag", "wiki.test.raw"); "" for bench
     std::string dataset_path;
@@ -56,6 +57,9 @@ struct JobRecord {
     std::vector<ItemOutput> item_outputs;     // generation task jobs: every sample of every item
     std::string finished_at;        // ISO 8601 UTC
 };
+
+// What people see for a job's precision: the user's name when there is one, else the recipe string.
+inline const std::string& precision_label(const JobRecord& j) { return j.precision_name.empty() ? j.precision : j.precision_name; }
 
 struct RunRecord {
     int64_t id = 0;                 // store row id (0 until stored)

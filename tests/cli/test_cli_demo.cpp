@@ -70,7 +70,7 @@ void check_csv(const fs::path& out) {
     std::istringstream csv(slurp(out / "results.csv"));
     std::string line;
     ASSERT_TRUE(std::getline(csv, line));
-    EXPECT_EQ(line, "run_id,job,precision,evaluator,dataset,status,metric,value,stderr,ci_low,ci_high,unit,seconds,error");
+    EXPECT_EQ(line, "run_id,job,precision,evaluator,dataset,status,metric,value,stderr,ci_low,ci_high,unit,seconds,error,precision_name");
     const std::vector<std::string> header = split(line, ',');
     // precision -> evaluators with at least one metric row, all of them done
     std::map<std::string, std::set<std::string>> seen;

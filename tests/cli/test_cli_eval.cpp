@@ -151,6 +151,7 @@ TEST(CliEval, MalformedLineNamesFileAndLine) {
     EXPECT_EQ(job["status"], "done");
     EXPECT_EQ(job["evaluator"], "task");
     EXPECT_EQ(job["settings"]["format"], "arc");
+    EXPECT_EQ(job["settings"]["format_source"], "given as the task name");
     EXPECT_EQ(job["metrics"]["items"]["value"], 3.0);
     EXPECT_EQ(job["metrics"]["items_skipped"]["value"], 1.0);
     EXPECT_TRUE(job["metrics"]["acc"].contains("stderr"));
@@ -161,7 +162,7 @@ TEST(CliEval, MalformedLineNamesFileAndLine) {
     std::istringstream csv(slurp(dir + "/out.csv"));
     std::string line;
     std::getline(csv, line);
-    EXPECT_EQ(line, "run_id,job,precision,evaluator,dataset,status,metric,value,stderr,ci_low,ci_high,unit,seconds,error");
+    EXPECT_EQ(line, "run_id,job,precision,evaluator,dataset,status,metric,value,stderr,ci_low,ci_high,unit,seconds,error,precision_name");
     size_t rows = 0;
     bool saw_acc = false;
     while (std::getline(csv, line)) {
@@ -181,3 +182,39 @@ TEST(CliEval, MalformedLineNamesFileAndLine) {
 }
 
 }  // namespace
+
+// A recipe pattern that matches no tensor (a typo) is refused before anything runs or is stored,
+// by eval and by quantize; a preset given by its name keeps that name in the output.
+TEST(CliEval, RecipePatternThatMatchesNoTensorIsRefused) {
+    QS_REQUIRE_SHARED(model, "models/synthetic/llama-d256-spm512.gguf");
+    const std::string dir = qs::test::temp_dir();
+    const std::string text = dir + "/story.txt";
+    {
+        std::ofstream out(text);
+        for (int i = 0; i < 40; ++i) out << "Once upon a time there was a little girl named Lily. She liked to play. ";
+    }
+    Child eval = spawn_cli({"-q", "eval", "--model", model, "--precisions", "F16,Q4_K_M+ffn_dwn=q8_0", "--ppl", text,
+                            "--ctx", "64", "--threads", "1", "--db", dir + "/typo.db"},
+                           dir, "eval");
+    EXPECT_EQ(wait_exit(eval), 1);
+    const std::string err = slurp(eval.err);
+    EXPECT_NE(err.find("'ffn_dwn=q8_0'"), std::string::npos) << err;
+    EXPECT_NE(err.find("matches no quantizable tensor"), std::string::npos) << err;
+    EXPECT_EQ(done_jobs(dir + "/typo.db").size(), 0u);  // nothing ran
+
+    Child quantize = spawn_cli({"-q", "quantize", "--model", model, "--out", dir + "/out.gguf", "--type", "Q4_K_M", "--override", "ffn_dwn=q8_0"},
+                               dir, "quantize");
+    EXPECT_NE(wait_exit(quantize), 0);
+    EXPECT_NE(slurp(quantize.err).find("matches no quantizable tensor"), std::string::npos) << slurp(quantize.err);
+    EXPECT_FALSE(std::ifstream(dir + "/out.gguf").good());
+
+    Child named = spawn_cli({"-q", "eval", "--model", model, "--precisions", "F16,NF4", "--ppl", text, "--ctx", "64",
+                             "--chunks", "1", "--threads", "1", "--json"},
+                            dir, "named");
+    ASSERT_EQ(wait_exit(named), 0) << slurp(named.err);
+    const auto j = nlohmann::json::parse(slurp(named.out));
+    ASSERT_EQ(j["jobs"].size(), 2u);
+    EXPECT_EQ(j["jobs"][1]["precision"], "Q8_0+.*=nf4");
+    EXPECT_EQ(j["jobs"][1]["precision_name"], "NF4");
+    EXPECT_EQ(j["jobs"][0]["precision_name"], "");
+}

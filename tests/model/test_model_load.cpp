@@ -89,11 +89,11 @@ TEST(ModelLoad, NonComputableTypeIsNamed) {
     RandomModelSpec spec;
     spec.n_embd = 256, spec.n_head = 4, spec.n_head_kv = 4, spec.n_layer = 1, spec.n_ff = 32, spec.n_vocab = 20;
     const std::string base = write_base("iq_base", spec), bad = temp_dir() + "/iq.gguf";
-    const std::vector<uint8_t> bytes(row_size(GgmlType::IQ2_XXS, 256) * 20, 0);
+    const std::vector<uint8_t> bytes(row_size(GgmlType::TQ1_0, 256) * 20, 0);
     gguf_rewrite(base, bad, [](const GgufTensorInfo& t) { return t.name == "token_embd.weight"; },
-                 [&](GgufWriter& w) { w.add_tensor("token_embd.weight", GgmlType::IQ2_XXS, {256, 20}, bytes.data(), bytes.size()); });
+                 [&](GgufWriter& w) { w.add_tensor("token_embd.weight", GgmlType::TQ1_0, {256, 20}, bytes.data(), bytes.size()); });
     const std::string msg = load_error(bad);
-    EXPECT_NE(msg.find("tensor 'token_embd.weight' has type iq2_xxs, which QuantScope cannot compute"), std::string::npos)
+    EXPECT_NE(msg.find("tensor 'token_embd.weight' has type tq1_0, which QuantScope cannot compute"), std::string::npos)
         << msg;
 }
 

@@ -350,7 +350,34 @@ TEST(PrecisionRecipe, ParsesAndRoundTrips) {
     for (const PrecisionRecipe& p : precision_presets()) names.push_back(p.name);
     EXPECT_EQ(names, (std::vector<std::string>{"F32", "F16", "BF16", "Q8_0", "Q6_K", "Q5_K_M", "Q5_K_S", "Q4_K_M",
                                                "Q4_K_S", "Q3_K_L", "Q3_K_M", "Q3_K_S", "Q2_K", "Q5_1", "Q5_0", "Q4_1",
-                                               "Q4_0"}));
+                                               "Q4_0", "IQ4_XS", "IQ4_NL", "IQ3_M", "IQ3_S", "IQ3_XS", "IQ3_XXS",
+                                               "IQ2_M", "IQ2_S", "IQ2_XS", "IQ2_XXS", "NF4", "FP8 E4M3", "FP8 E5M2",
+                                               "INT8 per channel", "INT4 g128"}));
+    for (const PrecisionRecipe& p : precision_presets()) {
+        EXPECT_FALSE(p.summary.empty()) << p.name;
+        EXPECT_EQ(p.summary.find('\n'), std::string::npos) << p.name;  // one line
+    }
+}
+
+TEST(PrecisionRecipe, QuantScopeFormatsArePresetsReachableByName) {
+    const struct {
+        const char* name;
+        GgmlType type;
+    } cases[] = {{"NF4", GgmlType(1000)}, {"fp8 e4m3", GgmlType(1001)}, {"FP8 E5M2", GgmlType(1002)},
+                 {"INT8 per channel", GgmlType(1003)}, {"int4 g128", GgmlType(1004)}};
+    for (const auto& c : cases) {
+        const PrecisionRecipe r = PrecisionRecipe::parse(c.name);
+        // Every weight matrix in the format: one override matching every name.
+        ASSERT_EQ(r.options.overrides.size(), 1u) << c.name;
+        EXPECT_EQ(r.options.overrides[0].pattern, ".*");
+        EXPECT_EQ(r.options.overrides[0].type, c.type) << c.name;
+        EXPECT_FALSE(r.summary.empty());
+        EXPECT_NE(r.describe().find(r.summary), std::string::npos);
+        // The recipe string is the identity; it parses back to the same options.
+        EXPECT_EQ(PrecisionRecipe::parse(r.to_string()).to_string(), r.to_string());
+    }
+    EXPECT_EQ(PrecisionRecipe::parse("nf4").name, "NF4");
+    EXPECT_THROW(PrecisionRecipe::parse("NF5"), Error);
 }
 
 // ---- with ../shared: llama-quantize's own files -------------------------------------------------

@@ -33,6 +33,7 @@ RunRecord sample_run() {
         JobRecord j;
         j.index = int(run.jobs.size());
         j.precision = p;
+        if (j.precision == "Q4_0") j.precision_name = "four bits";  // the user's name for it
         j.evaluator = qs::EvaluatorKind::Perplexity;
         j.dataset = "wiki";
         j.dataset_path = "/data/wiki.raw";
@@ -121,7 +122,11 @@ TEST(ResultsStore, LatestResultPerCellAcrossRuns) {
     EXPECT_EQ(latest[0].job.run_id, b.id);
     EXPECT_DOUBLE_EQ(qs::metric_find(latest[0].job.metrics, "ppl")->value, 20.0);
     EXPECT_EQ(latest[1].job.precision, "Q4_0");
+    EXPECT_EQ(latest[1].job.precision_name, "four bits");
+    EXPECT_EQ(latest[0].job.precision_name, "");
     EXPECT_EQ(latest[1].job.run_id, a.id);
+    EXPECT_EQ(latest[1].model_hash, "abc123");
+    EXPECT_EQ(latest[1].model_name, "m");
     EXPECT_TRUE(store.latest_results("other-model").empty());
 }
 
@@ -156,8 +161,8 @@ TEST(ResultsStore, MigratesVersion1) {
     EXPECT_EQ(store.integrity_check(), "ok");
 }
 
-// v3: a generation job's outputs (every sample of every item, text and verdict) round-trip, are
-// replaced when the job is written again, and go with the run; a v2 file gains the table.
+// v4: a generation job's outputs (every sample of every item, text and verdict) round-trip, are
+// replaced when the job is written again, and go with the run; a v2 file gains the table (through v3).
 TEST(ResultsStore, GenerationOutputsRoundTripAndMigrateFromVersion2) {
     const std::string db = qs::test::temp_dir() + "/v2.db";
     {

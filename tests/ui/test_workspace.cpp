@@ -18,7 +18,8 @@ TEST(Workspace, RoundTripsThroughAFile) {
     w.n_ctx = 256;
     w.bench = true;
     w.roi.price_per_hour = 1.25;
-    w.roi.api_prices = {{"API A", 0.6}};
+    w.roi.monthly_prompt_tokens_millions = 321;
+    w.roi.api_prices = {{"API A", 0.15, 0.6}};
     const QString path = QString::fromStdString(qs::test::temp_dir()) + "/session.json";
     w.save(path);
     const Workspace r = Workspace::load(path);
@@ -32,7 +33,19 @@ TEST(Workspace, RoundTripsThroughAFile) {
     EXPECT_TRUE(r.bench);
     EXPECT_DOUBLE_EQ(r.roi.price_per_hour, 1.25);
     ASSERT_EQ(r.roi.api_prices.size(), 1);
-    EXPECT_DOUBLE_EQ(r.roi.api_prices[0].second, 0.6);
+    EXPECT_DOUBLE_EQ(r.roi.api_prices[0].usd_per_mtok_input, 0.15);  // not replaced by the output price
+    EXPECT_DOUBLE_EQ(r.roi.api_prices[0].usd_per_mtok_output, 0.6);
+    EXPECT_DOUBLE_EQ(r.roi.monthly_prompt_tokens_millions, 321);
+    // Every field: the whole JSON is the same after the trip.
+    EXPECT_EQ(r.to_json(), w.to_json());
+}
+
+TEST(Workspace, ReadsTheOneApiPriceOfOlderFiles) {
+    const QJsonObject old = QJsonDocument::fromJson(R"({"quantscope_workspace": 1,
+        "roi": {"api_prices": [{"name": "API A", "usd_per_mtok": 0.6}]}})").object();
+    const Workspace w = Workspace::from_json(old, "old.json");
+    ASSERT_EQ(w.roi.api_prices.size(), 1);
+    EXPECT_DOUBLE_EQ(w.roi.api_prices[0].usd_per_mtok_output, 0.6);
 }
 
 TEST(Workspace, BadFilesGiveMessagesNamingTheFile) {

@@ -142,7 +142,7 @@ ChartSpec chart_reliability(const ChartInputs& in) {
             const QString d = QString::fromStdString(job.dataset);
             if (dataset.isEmpty()) dataset = d;
             if (d != dataset) continue;  // one dataset per diagram: bins of different tasks do not mix
-            ChartSeries s{QString::fromStdString(job.precision), SeriesKind::Line};
+            ChartSeries s{QString::fromStdString(precision_label(job)), SeriesKind::Line};
             for (const auto& b : job.calibration)
                 if (b.count > 0) s.points.push_back({100 * b.mean_confidence, 100 * b.accuracy, NAN, NAN, {}});
             if (!s.points.isEmpty()) c.series.push_back(s);

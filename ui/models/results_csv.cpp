@@ -11,7 +11,7 @@ namespace qs::ui {
 const QStringList& results_csv_columns() {
     static const QStringList columns = {"run_id", "model", "precision", "evaluator", "dataset", "status", "metric",
                                         "value", "stderr", "ci_low", "ci_high", "delta", "retention_pct",
-                                        "significant_loss"};
+                                        "significant_loss", "precision_name"};
     return columns;
 }
 
@@ -31,7 +31,8 @@ QString results_csv(const std::vector<RunRecord>& runs, const QString& baseline)
                 // Find the grid cell of this metric to reuse its comparison.
                 ResultComparison cmp;
                 const QString precision = QString::fromStdString(job.precision);
-                const QString label = several ? QString("run %1: %2").arg(run.id).arg(precision) : precision;
+                const QString shown = QString::fromStdString(precision_label(job));
+                const QString label = several ? QString("run %1: %2").arg(run.id).arg(shown) : shown;
                 for (int r = 0; r < grid.rows().size(); ++r) {
                     if (grid.rows()[r].label != label) continue;
                     for (int c = 0; c < grid.columns().size(); ++c) {
@@ -45,7 +46,8 @@ QString results_csv(const std::vector<RunRecord>& runs, const QString& baseline)
                                             evaluator_name(job.evaluator), QString::fromStdString(job.dataset),
                                             job_status_name(job.status), QString::fromStdString(m.key), num(m.value),
                                             num(m.stderr_), num(m.ci_low), num(m.ci_high), num(cmp.delta),
-                                            num(cmp.retention), cmp.significant && cmp.loss ? "1" : "0"};
+                                            num(cmp.retention), cmp.significant && cmp.loss ? "1" : "0",
+                                            QString::fromStdString(job.precision_name)};
                 QStringList quoted;
                 for (const auto& f : fields) quoted << csv_field(f);
                 out += quoted.join(',') + "\n";

@@ -22,8 +22,10 @@ ResultsGrid ResultsGrid::from_runs(const std::vector<RunRecord>& runs, const QSt
         auto it = std::find_if(catalog.begin(), catalog.end(), [&](const MetricInfo& m) { return m.key == key; });
         return int(it - catalog.begin());
     };
-    auto row_of = [&](const RunRecord& run, const QString& precision) {
-        const QString label = several ? QString("run %1: %2").arg(run.id).arg(precision) : precision;
+    auto row_of = [&](const RunRecord& run, const JobRecord& job) {
+        const QString precision = QString::fromStdString(job.precision);
+        const QString shown = QString::fromStdString(precision_label(job));  // the user's name when given
+        const QString label = several ? QString("run %1: %2").arg(run.id).arg(shown) : shown;
         for (int i = 0; i < g.rows_.size(); ++i)
             if (g.rows_[i].label == label) return i;
         g.rows_.push_back({label, precision, run.id});
@@ -40,7 +42,7 @@ ResultsGrid ResultsGrid::from_runs(const std::vector<RunRecord>& runs, const QSt
     };
     for (const auto& run : runs)
         for (const auto& job : run.jobs) {
-            const int r = row_of(run, QString::fromStdString(job.precision));
+            const int r = row_of(run, job);
             for (const auto& m : job.metrics) {
                 const MetricInfo* info = metric_info(m.key);
                 if (!info || info->better == Better::Neither) continue;

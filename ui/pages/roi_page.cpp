@@ -46,7 +46,7 @@ RoiPage::RoiPage(QWidget* parent) : QWidget(parent) {
     hardware_ = new QComboBox;
     hardware_->addItem(tr("custom"));
     for (const auto& h : prices_.hardware) hardware_->addItem(QString::fromStdString(h.name), h.usd_per_hour);
-    price_ = spin(1e4, 0.8, 4, tr(" USD/hour"));
+    price_ = spin(1e4, 0.8, 5, tr(" USD/hour"));  // 5 decimals: the price table has prices such as 0.10264
     one_time_ = spin(1e9, 2000, 0, tr(" USD one-time"));
     threshold_ = spin(100, 99, 1, tr(" % retention at least"));
     form->addRow(tr("Prompt tokens"), input_mtok_);
@@ -190,16 +190,19 @@ void RoiPage::recompute() {
 
 RoiSettings RoiPage::settings() const {
     RoiSettings s;
+    s.monthly_prompt_tokens_millions = input_mtok_->value();
     s.monthly_tokens_millions = output_mtok_->value();
     s.hardware = hardware_->currentText();
     s.price_per_hour = price_->value();
     s.one_time_cost = one_time_->value();
     s.retention_threshold = threshold_->value();
-    s.api_prices = api_output_prices();
+    for (const ApiPrice& a : apis())
+        s.api_prices.append({QString::fromStdString(a.provider), a.usd_per_mtok_input, a.usd_per_mtok_output});
     return s;
 }
 
 void RoiPage::set_settings(const RoiSettings& s) {
+    input_mtok_->setValue(s.monthly_prompt_tokens_millions);
     output_mtok_->setValue(s.monthly_tokens_millions);
     const int h = hardware_->findText(s.hardware);
     if (h >= 0) hardware_->setCurrentIndex(h);
@@ -209,12 +212,12 @@ void RoiPage::set_settings(const RoiSettings& s) {
     if (!s.api_prices.isEmpty()) {
         const QSignalBlocker block(api_table_);
         api_table_->setRowCount(0);
-        for (const auto& [name, price] : s.api_prices) {
+        for (const auto& a : s.api_prices) {
             const int r = api_table_->rowCount();
             api_table_->insertRow(r);
-            api_table_->setItem(r, 0, new QTableWidgetItem(name));
-            api_table_->setItem(r, 1, new QTableWidgetItem(QString::number(price)));
-            api_table_->setItem(r, 2, new QTableWidgetItem(QString::number(price)));
+            api_table_->setItem(r, 0, new QTableWidgetItem(a.name));
+            api_table_->setItem(r, 1, new QTableWidgetItem(QString::number(a.usd_per_mtok_input, 'g', 10)));
+            api_table_->setItem(r, 2, new QTableWidgetItem(QString::number(a.usd_per_mtok_output, 'g', 10)));
         }
     }
     recompute();
