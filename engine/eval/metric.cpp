@@ -44,7 +44,7 @@ const std::vector<MetricInfo>& metric_catalog() {
         {"pass_at_1", "pass@1 (programs passing their tests)", "%", Better::Higher, "eval/generation_eval.h"},
         {"pass_at_10", "pass@10 (unbiased estimator)", "%", Better::Higher, "eval/generation_eval.h"},
         {"pass_at_100", "pass@100 (unbiased estimator)", "%", Better::Higher, "eval/generation_eval.h"},
-        {"exact_match", "Exact match (GSM8K: strict-match)", "%", Better::Higher, "eval/generation_scoring.h"},
+        {"exact_match", "Answers right (GSM8K: strict-match; generate-jsonl: its exact, contains or regex check)", "%", Better::Higher, "eval/generation_scoring.h"},
         {"exact_match_flexible", "Exact match, flexible-extract (GSM8K)", "%", Better::Higher, "eval/generation_scoring.h"},
         {"items_timeout", "Programs that timed out", "", Better::Lower, "eval/generation_eval.h"},
         {"items_error", "Programs that did not run (syntax error, exception)", "", Better::Lower, "eval/generation_eval.h"},

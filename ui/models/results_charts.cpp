@@ -1,5 +1,7 @@
 #include "results_charts.h"
 
+#include <algorithm>
+
 #include "cost/cost_model.h"
 
 #include "pareto.h"
@@ -40,22 +42,50 @@ ChartSeries bar_series(const ResultsGrid& g, const QString& name, std::string_vi
     return s;
 }
 
+// The column each task is judged by, in the order the tasks appear: lm-eval's acc_norm or acc for
+// log-likelihood tasks, pass@1 for code, exact match (GSM8K's strict-match) for answers.
+QVector<QPair<int, std::string>> task_accuracy_columns(const ResultsGrid& g) {
+    static const std::string_view keys[] = {"acc_norm", "acc", "pass_at_1", "exact_match"};
+    QVector<QPair<int, std::string>> out;
+    QStringList seen;
+    for (const ResultColumn& column : g.columns()) {
+        if (column.dataset.isEmpty() || seen.contains(column.dataset)) continue;
+        for (const std::string_view key : keys) {
+            const auto it = std::find_if(g.columns().begin(), g.columns().end(), [&](const ResultColumn& c) {
+                return c.dataset == column.dataset && c.key == key;
+            });
+            if (it == g.columns().end()) continue;
+            out.push_back({int(it - g.columns().begin()), std::string(key)});
+            seen.push_back(column.dataset);
+            break;
+        }
+    }
+    return out;
+}
+
 }  // namespace
 
 
 ChartSpec chart_ppl_vs_accuracy(const ChartInputs& in) {
-    ChartSpec c{"ppl_vs_accuracy", "Perplexity against accuracy", {"Perplexity"}, {"Accuracy (%)"}};
+    ChartSpec c{"ppl_vs_accuracy", "Perplexity against accuracy", {"Perplexity"}, {"Accuracy / pass@1 (%)"}};
     c.empty_message = "needs perplexity and a task accuracy for the same precision";
     const ResultsGrid& g = *in.grid;
-    ChartSeries s{"Precisions", SeriesKind::Scatter};
-    for (int r = 0; r < g.rows().size(); ++r) {
-        const Metric* ppl = g.find(r, "ppl");
-        const Metric* acc = first_of(g, r, {"acc_norm", "acc"});
-        if (ppl && acc) s.points.push_back(point_of(g.rows()[r].label, *ppl, *acc));
+    // One series per task: perplexity can hold while pass@1 falls, and a single series would hide
+    // which task moved.
+    for (const auto& [col, key] : task_accuracy_columns(g)) {
+        ChartSeries s{g.columns()[col].dataset + " (" + QString::fromStdString(key) + ")", SeriesKind::Scatter};
+        for (int r = 0; r < g.rows().size(); ++r) {
+            const Metric* ppl = g.find(r, "ppl");
+            const Metric* acc = g.cell(r, col);
+            if (ppl && acc) s.points.push_back(point_of(g.rows()[r].label, *ppl, *acc));
+        }
+        if (!s.points.isEmpty()) c.series.push_back(s);
     }
-    if (s.points.isEmpty()) return c;
-    c.series.push_back(s);
-    c.series.push_back({"Pareto frontier", SeriesKind::Line, charts::pareto_frontier(s.points, true, true), QColor(120, 120, 120), true});
+    if (c.series.size() == 1) {
+        c.series.front().name = "Precisions";
+        c.series.push_back({"Pareto frontier", SeriesKind::Line, charts::pareto_frontier(c.series.front().points, true, true),
+                            QColor(120, 120, 120), true});
+    }
     return c;
 }
 

@@ -9,6 +9,7 @@
 
 #include "chart_export.h"
 #include "core/error.h"
+#include "generation_changes.h"
 #include "metric_text.h"
 #include "results_grid.h"
 
@@ -45,6 +46,41 @@ QString results_table_html(const ResultsGrid& g) {
     return t + "</table>";
 }
 
+// Per generation task and precision: how many answers the baseline got right and this precision
+// broke (and the other way round), then the first few such items with both outputs side by side.
+QString generation_changes_html(const QVector<GenerationChanges>& all) {
+    constexpr int kShown = 5;
+    if (all.isEmpty()) return {};
+    QString h = "<h2>Generation tasks: answers that changed</h2>";
+    for (const GenerationChanges& c : all) {
+        h += "<h3>" + esc(c.dataset) + ": " + esc(c.precision) + " against " + esc(c.baseline) + "</h3>";
+        h += QString("<p>%1 items: <b>%2 the baseline passed now fail</b>, %3 it failed now pass; %4 of %1 outputs "
+                     "are the baseline's, byte for byte.</p>")
+                 .arg(c.items)
+                 .arg(c.broken)
+                 .arg(c.fixed)
+                 .arg(c.same_text);
+        if (c.changes.isEmpty()) continue;
+        h += "<table border='1' cellspacing='0' cellpadding='3' width='100%'><tr><th width='14%'>Item</th><th width='43%'>" +
+             esc(c.baseline) + "</th><th width='43%'>" + esc(c.precision) + "</th></tr>";
+        for (int i = 0; i < std::min<int>(kShown, c.changes.size()); ++i) {
+            const GenerationChange& g = c.changes[i];
+            // pre-wrap: the generated code keeps its indentation and still wraps inside the page.
+            const QString code = "<div style='white-space: pre-wrap; font-family: monospace'>";
+            h += "<tr><td valign='top'><b>" + esc(g.item_id) + QString("</b><br>item %1</td>").arg(g.item);
+            h += "<td valign='top'><b>" + esc(g.baseline_verdict) + "</b>" + code + esc(g.baseline_text) + "</div></td>";
+            h += "<td valign='top'><b>" + esc(g.verdict) + "</b>" + (g.detail.isEmpty() ? QString() : ": " + esc(g.detail)) + code +
+                 esc(g.text) + "</div></td></tr>";
+        }
+        h += "</table>";
+        if (c.changes.size() > kShown)
+            h += QString("<p><small>and %1 more (<code>quantscope-cli history --run %2 --item N</code> shows item N).</small></p>")
+                     .arg(c.changes.size() - kShown)
+                     .arg(c.run_id);
+    }
+    return h;
+}
+
 QString chart_src(const charts::ChartSpec& spec, bool embed) {
     if (!embed) return "chart-" + spec.id + ".png";
     return "data:image/png;base64," + QString::fromLatin1(charts::chart_png_bytes(spec, kChartSize).toBase64());
@@ -76,6 +112,7 @@ QString report_html(const ReportInputs& in, bool embed_images) {
     h += "<h2>Results</h2>" + results_table_html(grid);
     h += "<p><small>Δ and retention against " + esc(in.baseline.isEmpty() ? QString("the first precision") : in.baseline) +
          "; red cells: a loss larger than 1.96 standard errors of the difference.</small></p>";
+    h += generation_changes_html(generation_changes(in.runs, in.baseline));
     if (!in.recommendation.isEmpty()) h += "<h2>Recommendation</h2><p>" + esc(in.recommendation) + "</p>";
     h += "<h2>Charts</h2>";
     for (const auto& c : in.charts) {
