@@ -128,3 +128,18 @@ TEST(GenerationFormats, CorruptGzipIsAnErrorNamingTheFile) {
 
 }  // namespace
 }  // namespace qs::test
+
+// The generation formats joined main's detection table, where a record fitting two formats is
+// refused: GSM8K's "question" + string "answer" must not catch Hugging Face BoolQ's records
+// (question, passage, boolean answer), and each generation format is told by its own fields.
+TEST(GenerationFormats, DetectedByTheirFieldsBesideTheOtherFormats) {
+    const auto detect = [](const char* name, const char* line) {
+        return qs::dataset_detect(qs::test::write_file(name, std::string(line) + "\n")).format;
+    };
+    EXPECT_EQ(detect("g.jsonl", R"({"question": "2 + 2?", "answer": "2 + 2 = 4\n#### 4"})"), "gsm8k");
+    EXPECT_EQ(detect("b.jsonl", R"({"question": "is it?", "answer": true, "passage": "It is."})"), "boolq");
+    EXPECT_EQ(detect("h.jsonl", R"({"task_id": "H/0", "prompt": "def f():\n", "canonical_solution": "  return 1\n", "test": "", "entry_point": "f"})"),
+              "humaneval");
+    EXPECT_EQ(detect("m.jsonl", R"({"task_id": 1, "text": "t", "code": "x = 1", "test_list": ["assert x == 1"]})"), "mbpp");
+    EXPECT_EQ(detect("p.jsonl", R"({"prompt": "Q: 1 + 1?\nA:", "target": "2"})"), "generate-jsonl");
+}

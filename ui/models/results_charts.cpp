@@ -163,7 +163,7 @@ ChartSpec chart_cost(const ChartInputs& in) {
 
 ChartSpec chart_reliability(const ChartInputs& in) {
     ChartSpec c{"reliability", "Reliability diagram", {"Confidence (%)", false, 0, 100}, {"Accuracy (%)", false, 0, 100}};
-    c.empty_message = "needs task jobs";
+    c.empty_message = "needs multiple-choice task jobs (generation tasks have no confidence to calibrate)";
     if (!in.runs) return c;
     QString dataset;
     for (const auto& run : *in.runs)
