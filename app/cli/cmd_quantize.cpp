@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "gguf/gguf_file.h"
+#include "hf/hf_checkpoint.h"
 #include "progress_bar.h"
 #include "quant/imatrix.h"
 #include "quant/precision_recipe.h"
@@ -57,7 +58,7 @@ void run(const QuantizeCliOptions& o, const GlobalOptions& global) {
     for (const std::string& ov : o.overrides) spec += "+" + ov;
     const PrecisionRecipe recipe = PrecisionRecipe::parse(spec);
 
-    const GgufFile source = GgufFile::open(o.model);
+    const GgufFile source = model_file_open(o.model);
     ImportanceMatrix imatrix;
     QuantizeModelOptions qopts;
     qopts.mix = recipe.options;

@@ -2,10 +2,11 @@
 
 #include <cmath>
 #include <cstdio>
-#include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 
 namespace qs::cli {
@@ -24,16 +25,6 @@ nlohmann::json metrics_json(const std::vector<Metric>& metrics) {
     }
     return out;
 }
-
-// A CSV field, quoted when it needs to be (RFC 4180).
-std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-    std::string q = "\"";
-    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-}
-
-std::string csv_number(double v) { return std::isnan(v) ? "" : fmt::format("{:.17g}", v); }
 
 // The metrics worth a column in the table, for each evaluator.
 std::string headline(const JobRecord& j) {
@@ -85,9 +76,17 @@ nlohmann::json eval_json(const RunRecord& run, const std::string& db_path, const
     return {{"run", r}, {"jobs", jobs}, {"warnings", warnings}};
 }
 
+std::string csv_field(const std::string& s) {
+    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
+
+std::string csv_number(double v) { return std::isnan(v) ? "" : fmt::format("{:.17g}", v); }
+
 void eval_write_csv(const RunRecord& run, const std::string& path) {
-    std::ofstream out(path, std::ios::binary);
-    if (!out) fail_file(path, "cannot write the CSV file");
+    std::ostringstream out;
     out << "run_id,job,precision,evaluator,dataset,status,metric,value,stderr,ci_low,ci_high,unit,seconds,error,precision_name\n";
     for (const JobRecord& j : run.jobs) {
         const std::string prefix = fmt::format("{},{},{},{},{},{},", run.id, j.index, csv_field(j.precision),
@@ -101,7 +100,7 @@ void eval_write_csv(const RunRecord& run, const std::string& path) {
                 << csv_field(info ? std::string(info->unit) : std::string()) << suffix;
         }
     }
-    if (!out.flush()) fail_file(path, "write error");
+    write_file_atomic(path, out.str());
 }
 
 void eval_print_table(const RunRecord& run) {

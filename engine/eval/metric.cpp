@@ -60,6 +60,7 @@ const std::vector<MetricInfo>& metric_catalog() {
         {"weight_bytes", "Weight bytes", "bytes", Better::Lower, "bench/speed_bench.h"},
         {"bits_per_weight", "Bits per weight", "bits", Better::Lower, "bench/speed_bench.h"},
         {"kv_bytes", "KV-cache bytes", "bytes", Better::Lower, "bench/speed_bench.h"},
+        {"scratch_bytes", "Runtime buffers (activations, logits)", "bytes", Better::Lower, "bench/speed_bench.h"},
         {"peak_rss_bytes", "Peak resident memory", "bytes", Better::Lower, "bench/speed_bench.h"},
         // cost (cost/)
         {"cost_per_mtok", "Cost per million generated tokens", "USD", Better::Lower, "cost/cost_model.h"},

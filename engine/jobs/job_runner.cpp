@@ -25,6 +25,8 @@
 #include "eval/kl_divergence.h"
 #include "eval/perplexity.h"
 #include "eval/task_eval.h"
+#include "gguf/gguf_file.h"
+#include "hf/hf_checkpoint.h"
 #include "jobs/job_metrics.h"
 #include "model/model.h"
 #include "quant/imatrix.h"
@@ -38,6 +40,22 @@
 namespace qs {
 
 namespace {
+
+// A model's content identifier: the SHA-256 of a GGUF file; for a Hugging Face checkpoint
+// directory, "hf:" and each regular file's name and SHA-256 in name order (config, tokenizer and
+// every weight shard all decide what is computed).
+template <class Hash>
+std::string hash_model(const std::string& path, const Hash& hash) {
+    if (!is_hf_checkpoint(path)) return hash(path);
+    std::vector<std::string> files;
+    for (const auto& e : std::filesystem::directory_iterator(path))
+        if (e.is_regular_file()) files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+    std::string out = "hf:";
+    for (const std::string& f : files) out += std::filesystem::path(f).filename().string() + "=" + hash(f) + ";";
+    return out;
+}
+
 
 using Clock = std::chrono::steady_clock;
 
@@ -62,19 +80,6 @@ struct LoadedTask {
     std::string hash;
 };
 
-// The CPU's name as /proc/cpuinfo gives it ("" when unknown), for RunRecord::machine.
-std::string cpu_model_name() {
-    std::ifstream in("/proc/cpuinfo");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos) {
-            std::string name = line.substr(line.find(':') + 1);
-            name.erase(0, name.find_first_not_of(' '));
-            return name;
-        }
-    return "";
-}
-
 }  // namespace
 
 uint64_t memory_available_bytes() {
@@ -87,6 +92,16 @@ uint64_t memory_available_bytes() {
         if (key == "MemAvailable:") return value * 1024;
     }
     return 0;
+}
+
+void require_memory_for_model(const std::string& model_path, uint64_t available_bytes) {
+    if (available_bytes == 0) return;
+    const GgufFile header = GgufFile::open(model_path);  // maps the file; reads no tensor data
+    uint64_t weights = 0;
+    for (const GgufTensorInfo& t : header.tensors()) weights += t.nbytes;
+    if (weights > available_bytes)
+        fail_file(model_path, "its weights need {} but only {} of memory is available (MemAvailable); close other "
+                  "programs or use a smaller model file", format_bytes(weights), format_bytes(available_bytes));
 }
 
 struct JobRunner::Impl {
@@ -186,6 +201,7 @@ void JobRunner::cancel_all() {
 // the model, the recipes, the text, every task dataset (a malformed line under --on-bad-line stop).
 void JobRunner::Impl::prepare() {
     specs = plan_jobs(matrix);
+    require_memory_for_model(matrix.model_path, memory_available_bytes());
     base = Model::load(matrix.model_path);
     // A PATTERN=TYPE modifier that applies to no tensor (a typo) refuses the run; other reasons a
     // recipe cannot apply (a row no type fits) fail that precision's jobs alone.
@@ -236,7 +252,7 @@ void JobRunner::Impl::prepare() {
     run.started_at = utc_now_iso8601();
     run.model_path = matrix.model_path;
     run.model_name = base->file().get_string_or("general.name", std::filesystem::path(matrix.model_path).filename().string());
-    run.model_bytes = std::filesystem::file_size(matrix.model_path);
+    run.model_bytes = base->file().file_size();  // a GGUF file's size, or a checkpoint's safetensors bytes
     run.baseline = specs.empty() ? "" : specs.front().precision;  // plan_jobs puts the baseline first
     run.engine_version = "quantscope " QS_VERSION;
     run.machine = fmt::format("{}; {}; {} workers x {} threads", cpu_model_name(), isa_name(cpu_best_isa()),
@@ -246,7 +262,7 @@ void JobRunner::Impl::prepare() {
     auto hash = [&](const std::string& path) {
         return options.store ? options.store->file_hash(path) : file_sha256(path);
     };
-    run.model_hash = hash(matrix.model_path);
+    run.model_hash = hash_model(matrix.model_path, hash);
     if (imatrix) {
         // The importance matrix is part of what was measured: which file, which bytes, which text.
         nlohmann::json settings = nlohmann::json::parse(run.settings_json);
@@ -490,14 +506,12 @@ void JobRunner::Impl::execute(int i) {
 // record, tell the observer, wake the workers.
 void JobRunner::Impl::end_job(int i, JobRecord record) {
     const JobSpec& s = specs[size_t(i)];
+    PreparedPrecision& p = *precisions.at(s.precision);  // the map is fixed once the workers run
+    bool last_of_precision = false;
     {
         std::lock_guard lock(mutex);
-        PreparedPrecision& p = *precisions[s.precision];
         if (--p.jobs_left == 0) {
-            // No job of this precision is left, so none holds p.mutex in weights_for (which takes
-            // p.mutex, then this mutex): taking them in the other order here cannot deadlock.
-            std::lock_guard plock(p.mutex);
-            p.model.reset();  // running jobs of it hold their own reference; none is left
+            last_of_precision = true;
             if (p.resident) in_use -= std::min(in_use, p.weight_bytes);
             p.resident = false;
         }
@@ -506,6 +520,12 @@ void JobRunner::Impl::end_job(int i, JobRecord record) {
             if (kld_resident) in_use -= std::min(in_use, kld_cache_estimate);
             kld_resident = false;
         }
+    }
+    if (last_of_precision) {
+        // Never under `mutex`: weights_for takes p.mutex, then `mutex` (progress while it quantizes),
+        // so the opposite order here would be a lock-order inversion (ThreadSanitizer reports it).
+        std::lock_guard plock(p.mutex);
+        p.model.reset();  // running jobs of it hold their own reference; none is left
     }
     if (options.store) {
         try {
@@ -586,6 +606,11 @@ std::vector<Metric> JobRunner::Impl::evaluate(int i, JobRecord& record, Progress
     popts.max_chunks = matrix.max_chunks;
     switch (s.evaluator) {
         case EvaluatorKind::Perplexity: {
+            const int64_t trained = model->hparams().n_ctx_train;
+            if (i == specs.front().index && trained > 0 && matrix.n_ctx > trained)
+                notify_message(i, fmt::format("warning: context {} is longer than the model's training context ({}); "
+                                              "figures past {} tokens measure extrapolation",
+                                              matrix.n_ctx, trained, trained));
             ModelContext ctx(model, matrix.n_ctx);
             const bool collects_base = kld_jobs_total > 0 && i == specs.front().index;
             if (!collects_base) return perplexity_metrics(perplexity_run(ctx, *tokenizer, ppl_tokens, popts, prog));
@@ -658,16 +683,8 @@ void JobRunner::Impl::append_comparison(int baseline_job, const JobRecord& recor
     if (base.status != JobStatus::Done || base.item_correct.size() != record.item_correct.size() ||
         record.item_correct.empty())
         return;
-    auto outcome = [](const JobRecord& j) {
-        PrecisionOutcome o;
-        o.name = j.precision;
-        o.item_correct = j.item_correct;
-        int64_t right = 0;
-        for (uint8_t c : j.item_correct) right += c;
-        o.accuracy = 100.0 * double(right) / double(j.item_correct.size());
-        return o;
-    };
-    const ComparisonResult c = compare_precisions({outcome(base), outcome(record)}, base.precision,
+    const ComparisonResult c = compare_precisions({precision_outcome(base.precision, base.item_correct),
+                                                   precision_outcome(record.precision, record.item_correct)}, base.precision,
                                                   {.seed = matrix.seed});
     for (const Metric& m : c.rows.at(1).metrics) metrics.push_back(m);
 }

@@ -3,12 +3,13 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "hf/hf_checkpoint.h"
 
 namespace qs {
 
 std::shared_ptr<const Model> Model::load(const std::string& path) {
     std::shared_ptr<Model> m(new Model());
-    m->file_ = std::make_shared<const GgufFile>(GgufFile::open(path));
+    m->file_ = std::make_shared<const GgufFile>(model_file_open(path));  // GGUF file or HF checkpoint directory
     m->bind();
     return m;
 }
@@ -18,8 +19,9 @@ std::shared_ptr<const Model> Model::with_weights(const Model& base, std::map<std
     m->file_ = base.file_;
     m->owned_ = base.owned_;
     for (auto& [name, t] : replaced) {
-        const size_t rows = t.ne.empty() ? 0 : size_t([&] { int64_t r = 1; for (size_t i = 1; i < t.ne.size(); ++i) r *= t.ne[i]; return r; }());
-        if (t.ne.empty() || t.data.size() != row_size(t.type, t.ne[0]) * rows)
+        int64_t rows = t.ne.empty() ? 0 : 1;
+        for (size_t i = 1; i < t.ne.size(); ++i) rows *= t.ne[i];
+        if (t.ne.empty() || t.data.size() != row_size(t.type, t.ne[0]) * size_t(rows))
             fail_file(base.path(), "replacement tensor '{}' holds {} bytes, which does not match its shape and type",
                       name, t.data.size());
         m->owned_[name] = std::move(t);
@@ -59,6 +61,8 @@ void ModelContext::clear(int seq) {
     if (seq < 0 || seq >= n_seq()) fail_file(model_->path(), "clear: sequence {} is outside [0, {})", seq, n_seq());
     n_past_[size_t(seq)] = 0;
 }
+
+uint64_t ModelContext::scratch_bytes() const { return scratch_.bytes(); }
 
 void ModelContext::rewind(int n_past) {
     // Positions are written in order and only [0, n_past) is read by the next decode, so moving

@@ -35,7 +35,8 @@ struct OwnedTensor {
 
 class Model {
 public:
-    // Opens, validates and binds a GGUF model. Throws qs::Error naming the file on any problem.
+    // Opens, validates and binds a GGUF model, or a Hugging Face checkpoint directory
+    // (hf/hf_checkpoint.h). Throws qs::Error naming the file on any problem.
     static std::shared_ptr<const Model> load(const std::string& path);
 
     // The same model with some tensors replaced by in-memory ones (same names and shapes, any
@@ -107,6 +108,8 @@ public:
     int n_ctx() const { return int(kv_.n_ctx()); }
     const Model& model() const { return *model_; }
     const ContextOptions& options() const { return opts_; }
+    // Runtime buffers of this context besides the KV cache (activations, attention scratch).
+    uint64_t scratch_bytes() const;
 
 private:
     std::shared_ptr<const Model> model_;

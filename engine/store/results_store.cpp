@@ -1,11 +1,16 @@
 #include "store/results_store.h"
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <limits>
 
 #include <sqlite3.h>
+#include <sys/resource.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "core/error.h"
 #include "store/file_hash.h"
@@ -15,6 +20,34 @@ namespace qs {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Why a write may have failed, from what SQLite cannot see: the space left on the database's
+// disk and the process's file size limit (ulimit -f).
+std::string write_failure_hint(sqlite3* db) {
+    std::string hint;
+    const char* file = sqlite3_db_filename(db, "main");
+    struct statvfs fs {};
+    if (file && *file && ::statvfs(std::filesystem::path(file).parent_path().c_str(), &fs) == 0)
+        hint = fmt::format("{:.1f} MB free on its disk", double(fs.f_bavail) * double(fs.f_frsize) / 1e6);
+    rlimit limit {};
+    if (::getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
+        hint += fmt::format("{}file size limit (ulimit -f) {} bytes", hint.empty() ? "" : ", ", uint64_t(limit.rlim_cur));
+    return hint;
+}
+
+// SQLite's message for the last error, with what a user can act on: what read-only means here,
+// and for a failed write, the free space and the file size limit.
+std::string error_text(sqlite3* db) {
+    std::string msg = sqlite3_errmsg(db);
+    const int code = sqlite3_extended_errcode(db);
+    if ((code & 0xff) == SQLITE_READONLY)
+        msg += " (the database file or its folder is read-only: check their permissions, or use another database)";
+    else if ((code & 0xff) == SQLITE_FULL || code == SQLITE_IOERR_WRITE || code == SQLITE_IOERR_FSYNC ||
+             code == SQLITE_IOERR_TRUNCATE)
+        msg += " (the disk is full or a file size limit was reached: " + write_failure_hint(db) +
+               "; every job committed before is kept)";
+    return msg;
+}
 
 // One prepared statement; every failure names the database file.
 class Stmt {
@@ -62,7 +95,7 @@ private:
         if (rc != SQLITE_OK) fail();
         return *this;
     }
-    [[noreturn]] void fail() const { fail_file(path_, "results database: {}", sqlite3_errmsg(db_)); }
+    [[noreturn]] void fail() const { fail_file(path_, "results database: {}", error_text(db_)); }
     sqlite3* db_;
     const std::string& path_;
     sqlite3_stmt* st_ = nullptr;
@@ -84,9 +117,8 @@ private:
     void exec(const char* sql) {
         char* err = nullptr;
         if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-            const std::string msg = err ? err : sqlite3_errmsg(db_);
             sqlite3_free(err);
-            fail_file(path_, "results database: {}", msg);
+            fail_file(path_, "results database: {}", error_text(db_));
         }
     }
     sqlite3* db_;
@@ -150,9 +182,17 @@ std::string utc_now_iso8601() {
 }
 
 ResultsStore::ResultsStore(const std::string& path) : path_(path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (path != ":memory:" && !fs::exists(path, ec)) {
+        const fs::path folder = fs::absolute(path, ec).parent_path();
+        if (::access(folder.c_str(), W_OK) != 0)
+            fail_file(path, "cannot create the results database: the folder {} is not writable ({})", folder.string(),
+                      std::strerror(errno));
+    }
     if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                         nullptr) != SQLITE_OK) {
-        const std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+        const std::string msg = db_ ? error_text(db_) : "out of memory";
         sqlite3_close(db_);
         db_ = nullptr;
         fail_file(path, "cannot open the results database: {}", msg);
@@ -179,9 +219,8 @@ ResultsStore::~ResultsStore() {
 void ResultsStore::exec(const char* sql) const {
     char* err = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-        const std::string msg = err ? err : sqlite3_errmsg(db_);
         sqlite3_free(err);
-        fail_file(path_, "results database: {}", msg);
+        fail_file(path_, "results database: {}", error_text(db_));
     }
 }
 

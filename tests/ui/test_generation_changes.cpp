@@ -5,17 +5,7 @@
 
 using namespace qs::ui;
 
-namespace {
-
-qs::JobRecord humaneval_job(const char* precision, std::vector<std::pair<std::string, std::string>> outputs) {
-    qs::JobRecord j = qs::test::job(precision, qs::EvaluatorKind::Task, "humaneval", {qs::test::metric("pass_at_1", 0)});
-    for (size_t i = 0; i < outputs.size(); ++i)
-        j.item_outputs.push_back({int(i), 0, "HumanEval/" + std::to_string(i), outputs[i].first, outputs[i].second,
-                                  outputs[i].second == "pass" ? "" : "AssertionError"});
-    return j;
-}
-
-}  // namespace
+using qs::test::humaneval_job;
 
 // Counted by hand: items 0 and 2 passed in F16; Q4 keeps item 0 (same text), breaks item 2 and
 // fixes item 1; a second sample of an item is not compared.
@@ -23,8 +13,8 @@ TEST(GenerationChanges, BrokenAndFixedItemsAgainstTheBaseline) {
     qs::RunRecord run;
     run.id = 4;
     run.baseline = "F16";
-    run.jobs = {humaneval_job("F16", {{"    return a + b\n", "pass"}, {"    return 0\n", "fail"}, {"    return sorted(x)\n", "pass"}}),
-                humaneval_job("Q4_K_M", {{"    return a + b\n", "pass"}, {"    return n\n", "pass"}, {"    return x\n", "fail"}}),
+    run.jobs = {humaneval_job("F16", 0, {{"    return a + b\n", "pass"}, {"    return 0\n", "fail"}, {"    return sorted(x)\n", "pass"}}),
+                humaneval_job("Q4_K_M", 0, {{"    return a + b\n", "pass"}, {"    return n\n", "pass"}, {"    return x\n", "fail"}}),
                 qs::test::job("Q4_K_M", qs::EvaluatorKind::Perplexity, "wiki", {qs::test::metric("ppl", 11)})};
     run.jobs[1].item_outputs.push_back({2, 1, "HumanEval/2", "    return sorted(x)\n", "pass", ""});
 

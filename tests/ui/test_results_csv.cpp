@@ -2,7 +2,6 @@
 #include <gtest/gtest.h>
 
 #include "common/test_paths.h"
-#include "results_charts.h"
 #include "results_csv.h"
 #include "sample_runs.h"
 
@@ -37,35 +36,4 @@ TEST(ResultsCsv, QuotesFieldsThatNeedIt) {
     EXPECT_EQ(csv_field("a,b"), "\"a,b\"");
     EXPECT_EQ(csv_field("say \"x\""), "\"say \"\"x\"\"\"");
     EXPECT_EQ(csv_field("plain"), "plain");
-}
-
-// Perplexity against accuracy: one series per task, each on the metric that task is judged by
-// (acc for ARC, pass@1 for HumanEval), so a precision whose perplexity holds while its pass@1
-// falls shows it; the Pareto frontier only when one task is plotted.
-TEST(ResultsCharts, PerplexityAgainstEachTasksAccuracyIncludingPassAt1) {
-    auto run = qs::test::sample_run();
-    const ResultsGrid arc_grid = ResultsGrid::from_runs({run}, "F16");
-    const auto only_arc = qs::ui::chart_ppl_vs_accuracy({nullptr, &arc_grid});
-    ASSERT_EQ(only_arc.series.size(), 2u);
-    EXPECT_EQ(only_arc.series[0].name, "Precisions");
-    EXPECT_EQ(only_arc.series[1].name, "Pareto frontier");
-
-    using qs::test::job;
-    using qs::test::metric;
-    for (const auto& [precision, pass] : {std::pair{"F16", 30.0}, {"Q8_0", 29.0}, {"Q4_K_M", 7.0}}) {
-        run.jobs.push_back(job(precision, qs::EvaluatorKind::Task, "humaneval",
-                               {metric("pass_at_1", pass, 3), metric("agreement", 100)}));
-        run.jobs.back().run_id = run.id;
-    }
-    const ResultsGrid grid = ResultsGrid::from_runs({run}, "F16");
-    const auto c = qs::ui::chart_ppl_vs_accuracy({nullptr, &grid});
-    ASSERT_EQ(c.series.size(), 2u) << "one series per task, no frontier across tasks";
-    EXPECT_EQ(c.series[0].name, "arc (acc)");
-    EXPECT_EQ(c.series[1].name, "humaneval (pass_at_1)");
-    ASSERT_EQ(c.series[1].points.size(), 3);
-    const auto& q4 = c.series[1].points[2];
-    EXPECT_EQ(q4.label, "Q4_K_M");
-    EXPECT_DOUBLE_EQ(q4.x, 11.0);  // its perplexity
-    EXPECT_DOUBLE_EQ(q4.y, 7.0);   // its pass@1
-    EXPECT_DOUBLE_EQ(q4.y_err, 3.0);
 }
