@@ -26,6 +26,10 @@ PACKAGES=(
   # demo datasets: the King James Bible (public domain) and its reader, /usr/bin/bible
   # (the demo model's training recipe needs more: see tools/demo/README.md)
   bible-kjv bible-kjv-text
+  # generation tasks: HumanEval.jsonl.gz (zlib); generated code runs under bubblewrap (no network,
+  # read-only file system) in engine/sandbox, or where user namespaces are refused behind a seccomp
+  # socket filter compiled by libseccomp; the programs themselves are run by python3 (above)
+  zlib1g-dev bubblewrap libseccomp-dev
 )
 
 SUDO=""

@@ -21,6 +21,8 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global);  // cmd_benc
 void add_cost_command(CLI::App& app, const GlobalOptions& global);   // cmd_cost.cpp
 void add_demo_command(CLI::App& app, const GlobalOptions& global);   // cmd_demo.cpp
 void add_history_command(CLI::App& app, const GlobalOptions& global);  // cmd_history.cpp
+void add_generate_command(CLI::App& app, const GlobalOptions& global);  // cmd_generate.cpp
+void add_check_task_command(CLI::App& app, const GlobalOptions& global);  // cmd_check_task.cpp
 void add_report_command(CLI::App& app, const GlobalOptions& global);   // cmd_report.cpp
 void add_dataset_command(CLI::App& app, const GlobalOptions& global);  // cmd_dataset.cpp
 void add_imatrix_command(CLI::App& app, const GlobalOptions& global);  // cmd_imatrix.cpp

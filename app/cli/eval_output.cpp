@@ -29,7 +29,8 @@ nlohmann::json metrics_json(const std::vector<Metric>& metrics) {
 // The metrics worth a column in the table, for each evaluator.
 std::string headline(const JobRecord& j) {
     static const std::vector<std::string> keys = {"ppl", "kld_mean", "same_top_p", "acc", "acc_norm", "ece",
-                                                  "items_skipped", "pp_tps", "tg_tps", "weight_bytes"};
+                                                  "pass_at_1", "pass_at_10", "exact_match", "exact_match_flexible",
+                                                  "agreement", "items_skipped", "pp_tps", "tg_tps", "weight_bytes"};
     std::string out;
     for (const std::string& k : keys) {
         const Metric* m = metric_find(j.metrics, k);

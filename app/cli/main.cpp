@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
     qs::cli::add_cost_command(app, global);
     qs::cli::add_demo_command(app, global);
     qs::cli::add_history_command(app, global);
+    qs::cli::add_generate_command(app, global);
+    qs::cli::add_check_task_command(app, global);
     qs::cli::add_report_command(app, global);
     qs::cli::add_dataset_command(app, global);
 

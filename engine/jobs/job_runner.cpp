@@ -20,6 +20,8 @@
 #include "core/cpu_features.h"
 #include "core/error.h"
 #include "eval/comparison.h"
+#include "eval/generation_eval.h"
+#include "generate/chat_template.h"
 #include "eval/kl_divergence.h"
 #include "eval/perplexity.h"
 #include "eval/task_eval.h"
@@ -30,6 +32,7 @@
 #include "quant/imatrix.h"
 #include "quant/precision_recipe.h"
 #include "quant/quantize_model.h"
+#include "sandbox/sandbox.h"
 #include "store/file_hash.h"
 #include "store/results_store.h"
 #include "tokenizer/tokenizer.h"
@@ -114,6 +117,8 @@ struct JobRunner::Impl {
     std::vector<int32_t> ppl_tokens;       // the ppl text, tokenized once
     std::optional<ImportanceMatrix> imatrix;  // matrix.imatrix_path, read once
     std::map<std::string, LoadedTask> tasks;
+    std::unique_ptr<Sandbox> sandbox;      // for generation tasks whose answers are programs
+    ChatTemplate chat_template = ChatTemplate::None;  // resolved from matrix.chat_template
     std::vector<JobSpec> specs;
     std::vector<JobMemoryEstimate> estimates;
     std::vector<std::unique_ptr<Progress>> progress;  // [jobs] cancellation flag of each job
@@ -147,6 +152,7 @@ struct JobRunner::Impl {
     uint64_t extra_need_locked(int i) const;
     void execute(int i);
     std::vector<Metric> evaluate(int i, JobRecord& record, Progress& progress);
+    std::vector<Metric> evaluate_generation(int i, const LoadedTask& task, ModelContext& ctx, JobRecord& record, Progress& prog);
     std::shared_ptr<const Model> weights_for(const std::string& precision, Progress& progress);
     void prepare_weights(const std::string& precision, PreparedPrecision& p, Progress& progress);
     void end_job(int i, JobRecord record);
@@ -155,6 +161,7 @@ struct JobRunner::Impl {
     Progress::Callback progress_callback(int i);
     void notify_message(int i, const std::string& message);
     void append_comparison(int baseline_job, const JobRecord& record, std::vector<Metric>& metrics);
+    void append_agreement(int baseline_job, const JobRecord& record, std::vector<Metric>& metrics);
 };
 
 JobRunner::JobRunner(EvalMatrix matrix, RunnerOptions options) : impl_(std::make_unique<Impl>()) {
@@ -206,6 +213,7 @@ void JobRunner::Impl::prepare() {
     if (!matrix.ppl_path.empty()) ppl_tokens = tokenizer->encode(perplexity_read_text(matrix.ppl_path), true);
     if (!matrix.imatrix_path.empty()) imatrix = imatrix_read(matrix.imatrix_path);
 
+    chat_template = chat_template_resolve(matrix.chat_template, base->file());
     DatasetOptions dopts;
     dopts.on_bad_line = matrix.on_bad_line;
     dopts.num_fewshot = matrix.num_fewshot;
@@ -221,6 +229,23 @@ void JobRunner::Impl::prepare() {
         nlohmann::json settings = nlohmann::json::parse(s.settings_json);
         settings["format"] = s.format;  // the detected one
         settings["format_source"] = it->second.dataset.format_source;  // "given" or "detected: <evidence>"
+        const TaskDataset& d = it->second.dataset;
+        if (d.kind == TaskKind::Generation) {
+            settings["gen_samples"] = matrix.gen_samples;
+            if (matrix.gen_samples > 1) settings["gen_temperature"] = matrix.gen_temperature;
+            settings["gen_max_tokens"] = matrix.gen_max_tokens;
+            settings["chat_template"] = chat_template_name(chat_template);
+            settings["scoring"] = generation_scoring_name(d.items.front().generation.scoring);
+            if (d.items.front().generation.scoring == GenerationScoring::PythonTests) {
+                if (!sandbox) {
+                    SandboxOptions so;
+                    so.timeout_seconds = matrix.code_timeout;
+                    sandbox = std::make_unique<Sandbox>(so);  // throws now, before any job, if it cannot work
+                }
+                settings["code_timeout"] = matrix.code_timeout;
+                settings["sandbox"] = sandbox_isolation_name(sandbox->guarantees().isolation);
+            }
+        }
         s.settings_json = settings.dump();
     }
 
@@ -316,6 +341,9 @@ void JobRunner::Impl::estimate_memory() {
         if (s.evaluator == EvaluatorKind::Task) n_ctx = task_context(matrix, hp);
         if (s.evaluator == EvaluatorKind::Bench) n_ctx = matrix.bench_prompt + matrix.bench_gen;
         e.kv_cache = kv_cache_bytes(hp, n_ctx, KvCacheType::F16);
+        const auto task = tasks.find(s.dataset);
+        if (s.evaluator == EvaluatorKind::Task && task != tasks.end() && task->second.dataset.kind == TaskKind::Generation)
+            e.kv_cache *= uint64_t(matrix.gen_parallel);  // one slot of n_ctx positions per parallel sequence
         e.scratch = scratch(n_ctx);
         const bool collects_base = matrix.kld && s.evaluator == EvaluatorKind::Perplexity && s.index == specs.front().index;
         if (s.evaluator == EvaluatorKind::Kld || collects_base) e.kld_cache = kld_cache_estimate;
@@ -613,6 +641,12 @@ std::vector<Metric> JobRunner::Impl::evaluate(int i, JobRecord& record, Progress
             const LoadedTask& t = tasks.at(s.dataset);
             if (s.precision == specs.front().precision)  // once per dataset, not once per precision
                 for (const std::string& w : t.dataset.warnings) notify_message(i, "skipped " + w);
+            if (t.dataset.kind == TaskKind::Generation) {
+                ContextOptions copts;
+                copts.n_seq = matrix.gen_parallel;  // items decoded together, one KV cache slot each
+                ModelContext ctx(model, task_context(matrix, model->hparams()), copts);
+                return evaluate_generation(i, t, ctx, record, prog);
+            }
             ModelContext ctx(model, task_context(matrix, model->hparams()));
             TaskEvalOptions topts;
             topts.limit = matrix.task_limit_of(s.dataset);
@@ -653,6 +687,59 @@ void JobRunner::Impl::append_comparison(int baseline_job, const JobRecord& recor
                                                    precision_outcome(record.precision, record.item_correct)}, base.precision,
                                                   {.seed = matrix.seed});
     for (const Metric& m : c.rows.at(1).metrics) metrics.push_back(m);
+}
+
+std::vector<Metric> JobRunner::Impl::evaluate_generation(int i, const LoadedTask& t, ModelContext& ctx, JobRecord& record,
+                                                        Progress& prog) {
+    const JobSpec& s = specs[size_t(i)];
+    GenerationEvalOptions gopts;
+    gopts.limit = matrix.task_limit_of(s.dataset);
+    gopts.seed = matrix.seed;
+    gopts.samples = matrix.gen_samples;
+    gopts.sampling.temperature = matrix.gen_samples > 1 ? matrix.gen_temperature : 0.0f;
+    gopts.sampling.top_p = 0.95f;
+    gopts.sampling.seed = uint32_t(matrix.seed);
+    gopts.max_tokens = matrix.gen_max_tokens;
+    gopts.chat_template = chat_template;
+    const GenerationResult r = generation_evaluate(ctx, *tokenizer, t.dataset, gopts, sandbox.get(), prog);
+    record.item_correct = r.item_correct;
+    for (size_t k = 0; k < r.items.size(); ++k) {
+        const GenerationItemResult& ir = r.items[k];
+        for (size_t sample = 0; sample < ir.outputs.size(); ++sample) {
+            const GenerationCheck& c = ir.checks[sample];
+            record.item_outputs.push_back(ItemOutput{int(k), int(sample), t.dataset.items[ir.item_index].id, ir.outputs[sample],
+                                                     generation_verdict_name(c.verdict),
+                                                     c.extracted.empty() ? c.detail : c.extracted});
+        }
+    }
+    std::vector<Metric> metrics = r.metrics;
+    metrics.push_back(Metric{"items_skipped", double(t.dataset.skipped)});
+    if (s.depends_on >= 0) {
+        append_comparison(s.depends_on, record, metrics);
+        append_agreement(s.depends_on, record, metrics);
+    }
+    return metrics;
+}
+
+// agreement: % of items whose first generated text is exactly the baseline's.
+void JobRunner::Impl::append_agreement(int baseline_job, const JobRecord& record, std::vector<Metric>& metrics) {
+    JobRecord base;
+    {
+        std::lock_guard lock(mutex);
+        base = run.jobs[size_t(baseline_job)];
+    }
+    if (base.status != JobStatus::Done || base.item_correct.size() != record.item_correct.size() || record.item_correct.empty())
+        return;
+    auto first_outputs = [](const JobRecord& j) {
+        std::vector<const std::string*> v(j.item_correct.size(), nullptr);
+        for (const ItemOutput& o : j.item_outputs)
+            if (o.sample == 0 && size_t(o.item) < v.size()) v[size_t(o.item)] = &o.text;
+        return v;
+    };
+    const auto a = first_outputs(base), b = first_outputs(record);
+    std::vector<uint8_t> same(a.size());
+    for (size_t k = 0; k < a.size(); ++k) same[k] = a[k] && b[k] && *a[k] == *b[k];
+    metrics.push_back(accuracy_metric("agreement", same));
 }
 
 void JobRunner::Impl::say_pending_messages() {

@@ -392,7 +392,7 @@ struct AttentionShape {
 
 // Causal attention with f32 softmax: work items are (head, block of 16 query rows), handed out
 // longest first (the causal triangle makes late rows cost more) so both threads finish together.
-void attention_f32(const ModelHParams& hp, ForwardScratch& s, int64_t n, int64_t n_past, int64_t kt_ld,
+void attention_f32(const ModelHParams& hp, ForwardScratch& s, int64_t row0, int64_t n, int64_t n_past, int64_t kt_ld,
                    const AttentionShape& shape) {
     const int64_t hd = hp.head_dim, group = hp.n_head / hp.n_head_kv, n_q = hp.n_embd_q(), n_kv = hp.n_embd_kv();
     const float scale = shape.score_scale();
@@ -413,7 +413,7 @@ void attention_f32(const ModelHParams& hp, ForwardScratch& s, int64_t n, int64_t
             for (int64_t i0 = rb * kRowsPerItem; i0 < i_end; i0 += kRowBlock) {
                 const int nr = int(std::min(kRowBlock, i_end - i0));
                 const float* q[kRowBlock];
-                for (int r = 0; r < nr; ++r) q[r] = s.q.data() + (i0 + r) * n_q + h * hd;
+                for (int r = 0; r < nr; ++r) q[r] = s.q.data() + (row0 + i0 + r) * n_q + h * hd;
                 scores_block(q, nr, kt_head, kt_ld, hd, n_past + i0 + nr, scale, scores.data(), scores_ld);
                 const int64_t n_vis_max = n_past + i0 + nr;
                 const float* p[kRowBlock];
@@ -428,7 +428,7 @@ void attention_f32(const ModelHParams& hp, ForwardScratch& s, int64_t n, int64_t
                     std::fill(pr, pr + lo, 0.0f);  // outside the window: weight 0
                     std::fill(pr + n_vis, pr + n_vis_max, 0.0f);
                     p[r] = pr;
-                    out[r] = s.attn.data() + (i0 + r) * n_q + h * hd;
+                    out[r] = s.attn.data() + (row0 + i0 + r) * n_q + h * hd;
                 }
                 weighted_values_block(p, nr, v_head, n_kv, hd, n_vis_max, out);
                 for (int r = 0; r < nr; ++r)
@@ -446,13 +446,14 @@ void transpose_keys(const ModelHParams& hp, const float* k_all, int64_t n_kv, in
     (void)hd;
 }
 
-// Causal grouped-query attention of the n new rows against the n_past + n cached positions.
-void attention(const ModelHParams& hp, ForwardScratch& s, int64_t n, int64_t n_past, bool f16_reference_kernel,
-               const AttentionShape& shape) {
+// Causal grouped-query attention of the n new rows (from row0 of the batch) against the n_past + n
+// cached positions of their sequence (loaded into k_all / v_all).
+void attention(const ModelHParams& hp, ForwardScratch& s, int64_t row0, int64_t n, int64_t n_past,
+               bool f16_reference_kernel, const AttentionShape& shape) {
     const int64_t hd = hp.head_dim, n_ctx = int64_t(s.scores.size()) / hp.n_head, kt_ld = key_stride(n_ctx);
     const int64_t group = hp.n_head / hp.n_head_kv, n_kv = hp.n_embd_kv();
     transpose_keys(hp, s.k_all.data(), n_past + n, kt_ld, s.k_t.data());
-    if (!f16_reference_kernel) return attention_f32(hp, s, n, n_past, kt_ld, shape);
+    if (!f16_reference_kernel) return attention_f32(hp, s, row0, n, n_past, kt_ld, shape);
     const float scale = shape.score_scale();
 #pragma omp parallel for schedule(dynamic, 1)
     for (int64_t h = 0; h < hp.n_head; ++h) {
@@ -462,8 +463,8 @@ void attention(const ModelHParams& hp, ForwardScratch& s, int64_t n, int64_t n_p
         float* scores = s.scores.data() + h * n_ctx;
         float* tmp = s.head_tmp.data() + h * 2 * hd;  // [hd] query copy, [hd] accumulator
         for (int64_t i = 0; i < n; ++i) {
-            const float* q = s.q.data() + i * hp.n_embd_q() + h * hd;
-            float* out = s.attn.data() + i * hp.n_embd_q() + h * hd;
+            const float* q = s.q.data() + (row0 + i) * hp.n_embd_q() + h * hd;
+            float* out = s.attn.data() + (row0 + i) * hp.n_embd_q() + h * hd;
             const int64_t n_vis = n_past + i + 1;  // causal mask: positions <= this row's
             const int64_t lo = shape.first_key(n_vis - 1);  // ggml skips the masked keys one by one
             for (int64_t d = 0; d < hd; ++d) tmp[d] = round_f16(q[d]);
@@ -562,8 +563,11 @@ void project_qkv(const ModelHParams& hp, const LayerWeights& l, ForwardScratch& 
 }
 
 // The self-attention block of layer il for the n new rows: x += post_norm(attention(norm(x))·Wo).
+// The projections see every row of the batch together; attention runs per sequence, against that
+// sequence's cache slot only, with the kernel llama.cpp would pick for that sequence alone (so a
+// sequence's logits in a batch are the ones it gets decoded by itself).
 void attention_block(const ModelHParams& hp, const LayerWeights& l, int64_t il, KvCache& kv, ForwardScratch& s,
-                     int64_t n, int64_t n_past, bool f16_reference_kernel) {
+                     int64_t n, std::span<const ForwardSeq> seqs) {
     const int64_t n_embd = hp.n_embd, hd = hp.head_dim;
     rms_norm_rows(s.x.data(), n, n_embd, l.attn_norm, hp.rms_norm_eps, s.xn.data());
     project_qkv(hp, l, s, n);
@@ -584,9 +588,12 @@ void attention_block(const ModelHParams& hp, const LayerWeights& l, int64_t il, 
         shape.scale = hp.attn_scale;
     }
 
-    kv.store(il, n_past, n, s.k.data(), s.v.data());  // every row's K and V must reach the cache
-    kv.load(il, n_past + n, s.k_all.data(), s.v_all.data());
-    attention(hp, s, n, n_past, f16_reference_kernel, shape);
+    const int64_t n_kv = hp.n_embd_kv();
+    for (const ForwardSeq& q : seqs) {  // every row's K and V must reach the cache
+        kv.store(il, q.n_past, q.n_rows, s.k.data() + q.row0 * n_kv, s.v.data() + q.row0 * n_kv, q.seq);
+        kv.load(il, q.n_past + q.n_rows, s.k_all.data(), s.v_all.data(), q.seq);
+        attention(hp, s, q.row0, q.n_rows, q.n_past, llama_cpp_uses_reference_attention(hp, kv, q.n_rows), shape);
+    }
 
     matmul(l.wo, s.attn.data(), n, hp.n_embd_q(), s.proj.data(), n_embd);
     if (hp.post_norms) rms_norm_rows(s.proj.data(), n, n_embd, l.attn_post_norm, hp.rms_norm_eps, s.proj.data());
@@ -701,22 +708,32 @@ int64_t keep_wanted_rows(ForwardScratch& s, int64_t n, int64_t n_embd, std::span
 
 void model_forward(const Model& model, KvCache& kv, ForwardScratch& s, std::span<const int32_t> tokens,
                    int64_t n_past, std::span<const uint8_t> want_logits, float* logits) {
+    const ForwardSeq one{0, n_past, 0, int64_t(tokens.size())};
+    model_forward(model, kv, s, tokens, std::span(&one, 1), want_logits, logits);
+}
+
+void model_forward(const Model& model, KvCache& kv, ForwardScratch& s, std::span<const int32_t> tokens,
+                   std::span<const ForwardSeq> seqs, std::span<const uint8_t> want_logits, float* logits) {
     const ModelHParams& hp = model.hparams();
     const ModelWeights& w = model.weights();
     const int64_t n = int64_t(tokens.size()), n_embd = hp.n_embd;
-    const bool f16_reference_kernel = llama_cpp_uses_reference_attention(hp, kv, n);
 
     // Token embeddings: the rows of token_embd, dequantized (ggml_get_rows), scaled for gemma.
     for (int64_t i = 0; i < n; ++i) weight_row_to_f32(w.token_embd, tokens[size_t(i)], s.x.data() + i * n_embd);
     if (hp.embd_scale != 0.0f) scale_rows(s.x.data(), n * n_embd, hp.embd_scale);
 
-    rope_cache(hp, hp.rope_freq_base, hp.rope_freq_scale, w.rope_freqs, n_past, n, s.rope_cs.data());
-    if (hp.n_swa > 0) rope_cache(hp, hp.rope_freq_base_swa, hp.rope_freq_scale_swa, w.rope_freqs, n_past, n, s.rope_cs_swa.data());
+    for (const ForwardSeq& q : seqs) {  // each sequence's own positions
+        const int64_t off = q.row0 * hp.n_rot;
+        rope_cache(hp, hp.rope_freq_base, hp.rope_freq_scale, w.rope_freqs, q.n_past, q.n_rows, s.rope_cs.data() + off);
+        if (hp.n_swa > 0)
+            rope_cache(hp, hp.rope_freq_base_swa, hp.rope_freq_scale_swa, w.rope_freqs, q.n_past, q.n_rows,
+                       s.rope_cs_swa.data() + off);
+    }
 
     int64_t rows = n;  // rows of x still computed: all of them until the last layer's attention
     for (int64_t il = 0; il < hp.n_layer; ++il) {
         const LayerWeights& l = w.layers[size_t(il)];
-        attention_block(hp, l, il, kv, s, n, n_past, f16_reference_kernel);
+        attention_block(hp, l, il, kv, s, n, seqs);
         if (il == hp.n_layer - 1) {
             rows = keep_wanted_rows(s, n, n_embd, want_logits);
             if (rows == 0) return;

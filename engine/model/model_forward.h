@@ -59,4 +59,17 @@ struct ForwardScratch {
 void model_forward(const Model& model, KvCache& kv, ForwardScratch& s, std::span<const int32_t> tokens,
                    int64_t n_past, std::span<const uint8_t> want_logits, float* logits);
 
+// One sequence's rows in a batch of several: rows [row0, row0 + n_rows) are its tokens at
+// positions [n_past, n_past + n_rows) of cache slot `seq`, and attend only to that slot.
+struct ForwardSeq {
+    int64_t seq = 0;
+    int64_t n_past = 0;
+    int64_t row0 = 0, n_rows = 0;
+};
+
+// The same for several sequences at once (each sequence at most once, rows in the order of
+// `seqs`, covering all tokens): the matrices see every row together, attention runs per sequence.
+void model_forward(const Model& model, KvCache& kv, ForwardScratch& s, std::span<const int32_t> tokens,
+                   std::span<const ForwardSeq> seqs, std::span<const uint8_t> want_logits, float* logits);
+
 }  // namespace qs

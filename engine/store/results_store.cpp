@@ -302,7 +302,7 @@ void ResultsStore::finish_job(JobRecord& job) {
         s.run();
         if (sqlite3_changes(db_) != 1) fail_file(path_, "results database has no job {}", job.id);
     }
-    for (const char* table : {"metrics", "calibration_bins", "job_items"}) {
+    for (const char* table : {"metrics", "calibration_bins", "job_items", "job_outputs"}) {
         Stmt del(db_, path_, fmt::format("DELETE FROM {} WHERE job_id = ?1", table).c_str());
         del.bind(1, job.id).run();
     }
@@ -330,6 +330,16 @@ void ResultsStore::finish_job(JobRecord& job) {
         for (size_t i = 0; i < job.item_correct.size(); ++i) {
             s.bind(1, job.id).bind(2, int64_t(i)).bind(3, int(job.item_correct[i]));
             s.bind(4, i < job.item_confidence.size() ? job.item_confidence[i] : kNaN);
+            s.run();
+            s.reset();
+        }
+    }
+    {
+        Stmt s(db_, path_, "INSERT INTO job_outputs (job_id, item, sample, item_id, text, verdict, detail) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+        for (const ItemOutput& o : job.item_outputs) {
+            s.bind(1, job.id).bind(2, int64_t(o.item)).bind(3, int64_t(o.sample)).bind(4, o.item_id).bind(5, o.text);
+            s.bind(6, o.verdict).bind(7, o.detail);
             s.run();
             s.reset();
         }
@@ -395,6 +405,12 @@ void load_job_details(sqlite3* db, const std::string& path, JobRecord& j) {
             j.item_correct.push_back(uint8_t(s.i64(0)));
             j.item_confidence.push_back(s.real(1));
         }
+    }
+    {
+        Stmt s(db, path, "SELECT item, sample, item_id, text, verdict, detail FROM job_outputs WHERE job_id = ?1 ORDER BY item, sample");
+        s.bind(1, j.id);
+        while (s.step())
+            j.item_outputs.push_back(ItemOutput{int(s.i64(0)), int(s.i64(1)), s.text(2), s.text(3), s.text(4), s.text(5)});
     }
 }
 

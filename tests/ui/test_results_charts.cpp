@@ -70,6 +70,37 @@ TEST(ResultsCharts, TheTaskSelectorChoosesTheAccuracyShown) {
     EXPECT_EQ(rel.series.size(), 4);  // three precisions and the diagonal
 }
 
+// A generation task is chosen like any other, on the metric it is judged by: perplexity can hold
+// while pass@1 falls, and the chart must show it. It has no confidence to calibrate, and says so.
+TEST(ResultsCharts, AGenerationTaskIsSelectableWithItsPassAt1) {
+    RunRecord run = test::sample_run();
+    for (const auto& [precision, pass] : {std::pair{"F16", 30.0}, {"Q8_0", 29.0}, {"Q4_K_M", 7.0}}) {
+        run.jobs.push_back(test::job(precision, EvaluatorKind::Task, "humaneval",
+                                     {test::metric("pass_at_1", pass, 3), test::metric("agreement", 100)}));
+        run.jobs.back().run_id = run.id;
+    }
+    const std::vector<RunRecord> runs = {run};
+    const ResultsGrid grid = ResultsGrid::from_runs(runs, "F16");
+    EXPECT_EQ(chart_tasks(grid), (QStringList{"arc", "humaneval"}));
+    ChartInputs in;
+    in.runs = &runs;
+    in.grid = &grid;
+    in.task = "humaneval";
+    const auto c = chart_ppl_vs_accuracy(in);
+    EXPECT_TRUE(c.title.contains("humaneval"));
+    EXPECT_TRUE(c.y.title.contains("pass@1")) << c.y.title.toStdString();
+    ASSERT_NE(series(c, "Q4_K_M"), nullptr);
+    const auto& q4 = series(c, "Q4_K_M")->points[0];
+    EXPECT_DOUBLE_EQ(q4.x, 11.0);  // its perplexity
+    EXPECT_DOUBLE_EQ(q4.y, 7.0);   // its pass@1
+    EXPECT_DOUBLE_EQ(q4.y_err, 3.0);
+    const auto rel = chart_reliability(in);
+    EXPECT_EQ(rel.point_count(), 0);
+    EXPECT_TRUE(rel.empty_message.contains("generation")) << rel.empty_message.toStdString();
+    in.task = "arc";  // the multiple-choice task is unchanged beside it
+    EXPECT_DOUBLE_EQ(series(chart_ppl_vs_accuracy(in), "Q4_K_M")->points[0].y, 50.0);
+}
+
 TEST(ResultsCharts, ScalesAndKindsThatShowTheDifferences) {
     const std::vector<RunRecord> runs = {test::sample_run()};
     const ResultsGrid grid = ResultsGrid::from_runs(runs, "F16");

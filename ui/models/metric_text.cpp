@@ -74,7 +74,8 @@ QString metric_label(std::string_view key) {
 }
 
 DeltaKind delta_kind(std::string_view key) {
-    static const std::string_view points[] = {"acc", "acc_norm", "acc_per_token", "ece", "ece_mass", "mce", "rmsce"};
+    static const std::string_view points[] = {"acc", "acc_norm", "acc_per_token", "ece", "ece_mass", "mce", "rmsce",
+                                              "pass_at_1", "pass_at_10", "pass_at_100", "exact_match", "exact_match_flexible"};
     static const std::string_view relative[] = {"ppl",           "pp_tps",        "tg_tps",       "ttft_ms",
                                                 "decode_p50_ms", "decode_p99_ms", "cost_per_mtok", "cost_per_mtok_prompt"};
     static const std::string_view absolute[] = {"nll_mean", "bits_per_byte", "brier"};

@@ -108,6 +108,12 @@ ChartSeries bar_series(const ResultsGrid& g, const QString& name, std::string_vi
     return s;
 }
 
+// Whether the task's score is a generation task's (pass@1, exact match) rather than an accuracy.
+bool is_generation_task(const ResultsGrid& g, const QString& task) {
+    const int col = task.isEmpty() ? -1 : g.accuracy_column(task);
+    return col >= 0 && is_generation_score(g.columns()[col].key);
+}
+
 ChartSpec speed_chart(const ChartInputs& in, const char* id, const QString& title, const char* key) {
     ChartSpec c{id, title, {"Precision"}, {"Tokens per second"}};
     c.empty_message = "needs speed (bench) jobs";
@@ -143,10 +149,12 @@ ChartSpec chart_ppl_vs_accuracy(const ChartInputs& in) {
     const QString task = in.task.isEmpty() || !g.tasks().contains(in.task) ? g.tasks().value(0) : in.task;
     const QString text = g.datasets_with("ppl").value(0);
     const int acc_col = task.isEmpty() ? -1 : g.accuracy_column(task);
-    const QString score = acc_col >= 0 ? metric_label(g.columns()[acc_col].key) : QString("Accuracy");
-    ChartSpec c{"ppl_vs_accuracy", "Perplexity against accuracy" + (task.isEmpty() ? QString() : " (" + task + ")"),
+    const std::string key = acc_col >= 0 ? g.columns()[acc_col].key : std::string("acc");
+    const bool generation = is_generation_score(key);  // pass@1 or exact match: named as such
+    const QString score = generation ? generation_score_name(key) : acc_col >= 0 ? metric_label(key) : QString("Accuracy");
+    ChartSpec c{"ppl_vs_accuracy", "Perplexity against " + (generation ? score : QString("accuracy")) + (task.isEmpty() ? QString() : " (" + task + ")"),
                 {"Perplexity (" + (text.isEmpty() ? QString("text") : text) + ")"}, {score + " on " + task + " (%)"}};
-    c.empty_message = "needs perplexity and a task accuracy for the same precision";
+    c.empty_message = "needs perplexity and a task accuracy (or a generation task's pass@1) for the same precision";
     c.subtitle = subtitle(in, {text, task}, false);
     c.caption = "Each point is a precision: perplexity on " + text + " (lower is better) against " + score.toLower() +
                 " on " + task + " (higher is better); bars are ± 1 standard error. A dashed line, where drawn, is "
@@ -273,7 +281,9 @@ ChartSpec chart_reliability(const ChartInputs& in) {
     const QString task = in.task.isEmpty() || !g.tasks().contains(in.task) ? g.tasks().value(0) : in.task;
     ChartSpec c{"reliability", "Reliability diagram" + (task.isEmpty() ? QString() : " (" + task + ")"),
                 {"Confidence (%)", false, 0, 100}, {"Accuracy (%)", false, 0, 100}};
-    c.empty_message = "needs task jobs";
+    // A generation task's items are checked, not scored by likelihood: no confidence to calibrate.
+    c.empty_message = is_generation_task(g, task) ? "generation tasks have no confidence to calibrate"
+                                                   : "needs multiple-choice task jobs";
     c.subtitle = subtitle(in, {task}, false);
     c.caption = "Calibration on " + task + ": items binned by the model's confidence in its answer (15 equal-width "
                 "bins), each bin's accuracy against its mean confidence. On the diagonal a precision is as sure as it "

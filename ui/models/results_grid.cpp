@@ -11,6 +11,14 @@ namespace {
 
 constexpr double kZ95 = 1.959963984540054;
 
+// The scores a task is judged by: a multiple-choice task's accuracies (lm-eval's), then a
+// generation task's checked outputs (pass@1 for code, exact match for answers).
+constexpr std::string_view kTaskScores[] = {"acc", "acc_per_token", "acc_norm", "pass_at_1", "exact_match"};
+
+bool is_task_score(std::string_view key) {
+    return std::find(std::begin(kTaskScores), std::end(kTaskScores), key) != std::end(kTaskScores);
+}
+
 QString model_key_of(const RunRecord& run) {
     return QString::fromStdString(!run.model_hash.empty() ? run.model_hash : run.model_path.empty() ? run.model_name : run.model_path);
 }
@@ -26,8 +34,15 @@ QString model_name_of(const RunRecord& run) {
 std::string primary_accuracy_key(const JobRecord& job) {
     const auto settings = nlohmann::json::parse(job.settings_json, nullptr, false);
     if (settings.is_object() && settings.value("format", std::string()) == "hellaswag-llamacpp") return "acc_per_token";
+    // A generation task's acc_delta is paired on its items' verdicts: the score they make up.
+    for (const char* key : {"pass_at_1", "exact_match"})
+        if (std::any_of(job.metrics.begin(), job.metrics.end(), [&](const Metric& m) { return m.key == key; })) return key;
     return "acc";
 }
+
+bool is_generation_score(std::string_view key) { return key == "pass_at_1" || key == "exact_match"; }
+
+QString generation_score_name(std::string_view key) { return key == "pass_at_1" ? "pass@1" : "Exact match"; }
 
 QString ResultColumn::title() const {
     QString t = metric_label(key);
@@ -180,11 +195,10 @@ int ResultsGrid::column_of(std::string_view key, const QString& dataset, const Q
 }
 
 int ResultsGrid::accuracy_column(const QString& task) const {
-    static const char* scores[] = {"acc", "acc_per_token", "acc_norm"};
     for (auto it = primary_.begin(); it != primary_.end(); ++it)
         if (it.key().second == task)
             if (const int c = column_of(it.value(), task, "task"); c >= 0) return c;  // the paired score
-    for (const char* key : scores)
+    for (const std::string_view key : kTaskScores)
         if (const int c = column_of(key, task, "task"); c >= 0) return c;
     return -1;
 }
@@ -192,7 +206,7 @@ int ResultsGrid::accuracy_column(const QString& task) const {
 QStringList ResultsGrid::tasks() const {
     QStringList out;
     for (const auto& c : columns_)
-        if (c.evaluator == "task" && (c.key == "acc" || c.key == "acc_per_token" || c.key == "acc_norm") && !out.contains(c.dataset))
+        if (c.evaluator == "task" && is_task_score(c.key) && !out.contains(c.dataset))
             out << c.dataset;
     return out;
 }

@@ -81,9 +81,10 @@ public:
     // The column of `key` on `dataset` (from `evaluator` when given), or -1.
     int column_of(std::string_view key, const QString& dataset, const QString& evaluator = {}) const;
     // The accuracy column of a task: the score its paired comparison (acc_delta) was computed on
-    // when the runs stored one, else acc (else acc_per_token, acc_norm); -1 without one.
+    // when the runs stored one, else acc (else acc_per_token, acc_norm; for a generation task
+    // pass@1, else exact match); -1 without one.
     int accuracy_column(const QString& task) const;
-    // Task datasets with an accuracy, in column order.
+    // Task datasets with an accuracy or a generation score, in column order.
     QStringList tasks() const;
 
 private:
@@ -99,7 +100,12 @@ private:
 
 // The accuracy key a task job's paired comparison (acc_delta) was computed on: llama.cpp's
 // per-token score for the hellaswag-llamacpp format, the raw log-likelihood sum otherwise
-// (TaskEvalOptions::primary's default).
+// (TaskEvalOptions::primary's default); for a generation task the share of items that passed
+// (pass_at_1) or answered right (exact_match).
 std::string primary_accuracy_key(const JobRecord& job);
+// pass@1 or exact match: a generation task's score (outputs checked, no likelihoods to calibrate).
+bool is_generation_score(std::string_view key);
+// Its short name for headers and axes: "pass@1", "Exact match".
+QString generation_score_name(std::string_view key);
 
 }  // namespace qs::ui

@@ -154,12 +154,15 @@ ResultsSummary ResultsSummary::build(const ResultsGrid& grid, const SummaryExtra
     for (const QString& task : g.tasks()) {
         const int col = g.accuracy_column(task);
         if (col < 0) continue;
-        builders.push_back({{Kind::Acc, "Acc %", task, metric_label(g.columns()[col].key).toLower() + " ± standard error"},
+        // A generation task's score says what it is: pass@1 or exact match, not an accuracy.
+        const std::string& key = g.columns()[col].key;
+        const QString score = is_generation_score(key) ? generation_score_name(key) : "Acc";
+        builders.push_back({{Kind::Acc, score + " %", task, metric_label(key).toLower() + " ± standard error"},
                             [&, col](int r) {
                                 const Metric* m = g.cell(r, col);
                                 return m ? metric_cell(*m, 3) : SummaryCell{};
                             }});
-        builders.push_back({{Kind::AccDelta, QString::fromUtf8("Δ acc (95 % CI)"), task,
+        builders.push_back({{Kind::AccDelta, QString::fromUtf8("Δ ") + (score == "Acc" ? QString("acc") : score) + " (95 % CI)", task,
                              "change against the baseline in percentage points; interval from the paired bootstrap"},
                             [&, col](int r) {
                                 SummaryCell c;

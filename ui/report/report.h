@@ -61,6 +61,8 @@ struct ReportBlock {
     QVector<bool> bold_row;              // [rows] the baseline
     QVector<bool> right_align;           // [cols]
     bool key_value = false;              // a two-column "what: value" table without a header row
+    bool code = false;                   // cells hold program text: kept line by line in a monospace font,
+                                         // every column wraps (the first narrow, the others sharing the rest)
     QString note;                        // small print under the table
     // Figure
     charts::ChartSpec chart;

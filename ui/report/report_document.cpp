@@ -4,10 +4,12 @@
 #include <QDateTime>
 #include <QFileInfo>
 #include <QSet>
+#include <algorithm>
 #include <cmath>
 
 #include <nlohmann/json.hpp>
 
+#include "generation_changes.h"
 #include "report.h"
 #include "results_charts.h"
 #include "results_table_model.h"
@@ -121,6 +123,52 @@ QVector<ReportBlock> detail_tables(const std::vector<RunRecord>& runs, const QSt
             out.push_back(heading(Kind::Subheading, family + (cols.size() > kMax ? QString(" (%1)").arg(start / kMax + 1) : QString())));
             out.push_back(b);
         }
+    }
+    return out;
+}
+
+// A generated text for a table cell: at most kMaxLines lines, so one item cannot fill pages.
+QString clipped_output(const QString& text) {
+    constexpr int kMaxLines = 30;
+    const QStringList lines = text.split('\n');
+    if (lines.size() <= kMaxLines) return text;
+    return lines.mid(0, kMaxLines).join('\n') + QString("\n… (%1 more lines)").arg(lines.size() - kMaxLines);
+}
+
+// Per generation task and precision: how many answers the baseline got right and this precision
+// broke (and the other way round), then the first few such items with both outputs side by side:
+// where Q4 broke the function.
+QVector<ReportBlock> generation_change_blocks(const std::vector<RunRecord>& runs, const QString& baseline) {
+    constexpr int kShown = 5;
+    const QVector<GenerationChanges> all = generation_changes(runs, baseline);
+    QVector<ReportBlock> out;
+    if (all.isEmpty()) return out;
+    out.push_back(heading(Kind::Heading, "Generation tasks: answers that changed"));
+    for (const GenerationChanges& c : all) {
+        out.push_back(heading(Kind::Subheading, c.dataset + ": " + c.precision + " against " + c.baseline));
+        out.push_back(paragraph(QString("%1 items: <b>%2 the baseline passed now fail</b>, %3 it failed now pass; %4 of %1 "
+                                        "outputs are the baseline's, byte for byte.")
+                                    .arg(c.items)
+                                    .arg(c.broken)
+                                    .arg(c.fixed)
+                                    .arg(c.same_text)));
+        if (c.changes.isEmpty()) continue;
+        ReportBlock t;
+        t.kind = Kind::Table;
+        t.code = true;
+        t.header = {"Item", c.baseline, c.precision};
+        t.right_align = {false, false, false};
+        for (int i = 0; i < std::min<int>(kShown, int(c.changes.size())); ++i) {
+            const GenerationChange& g = c.changes[i];
+            t.rows.push_back({g.item_id + QString("\nitem %1").arg(g.item), g.baseline_verdict + "\n" + clipped_output(g.baseline_text),
+                              g.verdict + (g.detail.isEmpty() ? QString() : ": " + g.detail) + "\n" + clipped_output(g.text)});
+            t.flagged.push_back({false, false, g.verdict != "pass" && g.baseline_verdict == "pass"});
+        }
+        if (c.changes.size() > kShown)
+            t.note = QString("and %1 more (<code>quantscope-cli history --run %2 --item N</code> shows item N).")
+                         .arg(c.changes.size() - kShown)
+                         .arg(c.run_id);
+        out.push_back(t);
     }
     return out;
 }
@@ -271,6 +319,7 @@ ReportDocument report_build(const ReportInputs& in) {
     add(page_break(wide));
     add(heading(Kind::Heading, "Results"));
     add(summary_table(summary));
+    for (auto& b : generation_change_blocks(in.runs, in.baseline)) add(std::move(b));
 
     // --- Charts, each with its caption --------------------------------------------------------
     add(page_break(false));
@@ -320,10 +369,19 @@ ReportDocument report_build(const ReportInputs& in) {
     if (!grid.datasets_with("kld_mean").isEmpty())
         defs << "<b>KL divergence</b> KL(baseline ‖ precision) of the next-token distributions over the same scored "
                 "tokens, as llama-perplexity --kl-divergence reports it; mean ± standard error.";
-    if (!grid.tasks().isEmpty())
+    const bool choice_tasks = std::any_of(grid.tasks().begin(), grid.tasks().end(), [&](const QString& t) {
+        return !is_generation_score(grid.columns()[grid.accuracy_column(t)].key);
+    });
+    if (choice_tasks)
         defs << "<b>Task accuracy</b> by log-likelihood scoring as lm-evaluation-harness does it (each choice's "
                 "continuation scored after the context; the highest wins). Differences against the baseline are paired "
                 "over the same items: the interval is a seeded paired bootstrap (95 %), significance McNemar's exact test.";
+    if (std::any_of(grid.columns().begin(), grid.columns().end(), [](const ResultColumn& c) { return is_generation_score(c.key); }))
+        defs << "<b>Generation tasks</b> as lm-evaluation-harness's generate_until: each prompt completed greedily until a "
+                "stop string, end of text or the token limit; <b>pass@1</b> is the share of programs that pass their "
+                "tests, run in a sandbox (own process, time and memory limits, no network); <b>exact match</b> the share of "
+                "answers the task's check accepts (GSM8K: the strict-match number after ####). Differences against the "
+                "baseline are paired over the same items, as for task accuracy.";
     if (grid.find(0, "tg_tps") || grid.find(0, "pp_tps"))
         defs << "<b>Speed</b> as llama-bench measures it: a prompt of n tokens decoded as one batch (prompt processing), "
                 "then n tokens generated one at a time (generation), each from an empty KV cache, after a warm-up; "

@@ -25,6 +25,9 @@ th { background: var(--band); text-align: left; white-space: pre-line; font-weig
 td.num, th.num { text-align: right; white-space: nowrap; }
 tr.base td { font-weight: 700; }
 td.flag { background: var(--flag); }
+table.code { table-layout: fixed; width: 100%; }
+table.code td { white-space: pre-wrap; word-break: break-all; font-family: "DejaVu Sans Mono", monospace; font-size: 0.85em; }
+table.code td:first-child { width: 14%; font-family: inherit; }
 table.kv td:first-child { font-weight: 600; white-space: nowrap; color: var(--muted); }
 table.kv td { border-bottom: 1px solid #eaeef2; word-break: break-all; }
 span.chip { display: inline-block; width: 0.8em; height: 0.8em; border-radius: 2px; margin-right: 0.45em;
@@ -49,7 +52,7 @@ figcaption { color: var(--muted); font-size: 0.9em; max-width: 900px; margin-top
 QString esc(const QString& s) { return s.toHtmlEscaped(); }
 
 QString table_html(const ReportBlock& b) {
-    QString h = b.key_value ? "<div class='scroll'><table class='kv'>" : "<div class='scroll'><table>";
+    QString h = b.key_value ? "<div class='scroll'><table class='kv'>" : b.code ? "<div class='scroll'><table class='code'>" : "<div class='scroll'><table>";
     if (!b.header.isEmpty()) {
         h += "<thead><tr>";
         for (int c = 0; c < b.header.size(); ++c)

@@ -29,6 +29,7 @@ constexpr double kMarginMm = 14;
 constexpr double kChartLayoutWidth = 760;  // charts are laid out at this size, then scaled to the page
 constexpr double kChartAspect = 0.56;
 const QString kFamily = "DejaVu Sans";
+const QString kMonoFamily = "DejaVu Sans Mono";  // generated code in tables
 
 class PdfLayout {
 public:
@@ -182,11 +183,18 @@ void PdfLayout::table(const ReportBlock& b) {
         for (double& w : widths) total += (w += 2 * pad + 1);
         return total;
     };
-    double total = measure(size);
-    while (total > content_.width() && size > 6.01) total = measure(size -= 0.5);
+    double total = 0;
+    if (b.code) {  // program text: fixed widths, the first column narrow, every column wraps
+        size = 7;
+        widths[0] = content_.width() * 0.14;
+        for (int c = 1; c < cols; ++c) widths[c] = (content_.width() - widths[0]) / (cols - 1);
+    } else {
+        total = measure(size);
+        while (total > content_.width() && size > 6.01) total = measure(size -= 0.5);
+    }
     int wrap = -1;
     if (b.key_value) wrap = 1;
-    if (total > content_.width()) {
+    if (!b.code && total > content_.width()) {
         // Still too wide: the widest column wraps (key-value tables: the value column).
         if (wrap < 0) wrap = int(std::max_element(widths.begin(), widths.end()) - widths.begin());
         widths[wrap] = std::max(40.0, widths[wrap] - (total - content_.width()));
@@ -198,8 +206,17 @@ void PdfLayout::table(const ReportBlock& b) {
     const QFontMetricsF m(f, &pdf_);
     const double line = m.height();
 
+    QFont mono(kMonoFamily, 1);
+    mono.setPointSizeF(size);
+    mono.setStyleHint(QFont::Monospace);
+    auto font_of = [&](int c, bool header, int r) -> const QFont& {
+        if (header || b.bold_row.value(r)) return fb;
+        return b.code && c > 0 ? mono : f;
+    };
+
     auto flags_of = [&](int c, bool header) {
         if (header) return int(Qt::TextWordWrap);
+        if (b.code) return int(Qt::TextWordWrap | Qt::TextWrapAnywhere);
         return c == wrap ? int(Qt::TextWordWrap | Qt::TextWrapAnywhere) : int(Qt::TextSingleLine);
     };
     auto cell_height = [&](const QString& text, int c, const QFont& font, bool header) {
@@ -207,14 +224,12 @@ void PdfLayout::table(const ReportBlock& b) {
         return std::max(line, r.height()) + 2 * pad;
     };
     auto row_height = [&](const QStringList& cells, bool header, int r) {
-        const QFont& font = header || b.bold_row.value(r) ? fb : f;
         double h = 0;
-        for (int c = 0; c < cols && c < cells.size(); ++c) h = std::max(h, cell_height(cells[c], c, font, header));
+        for (int c = 0; c < cols && c < cells.size(); ++c) h = std::max(h, cell_height(cells[c], c, font_of(c, header, r), header));
         return h;
     };
     const double table_width = std::accumulate(widths.begin(), widths.end(), 0.0);
     auto draw_row = [&](const QStringList& cells, bool header, int r, double h) {
-        const QFont& font = header || b.bold_row.value(r) ? fb : f;
         double x = content_.left();
         if (header) painter_.fillRect(QRectF(x, y_, table_width, h), QColor(246, 248, 250));
         for (int c = 0; c < cols && c < cells.size(); ++c) {
@@ -225,7 +240,7 @@ void PdfLayout::table(const ReportBlock& b) {
                 painter_.fillRect(QRectF(text.left(), text.top() + (line - swatch) / 2, swatch, swatch), b.row_swatch[r]);
                 text.setLeft(text.left() + swatch + 4);
             }
-            painter_.setFont(font);
+            painter_.setFont(font_of(c, header, r));
             painter_.setPen(b.key_value && c == 0 ? QColor(89, 99, 110) : QColor(31, 35, 40));
             const int align = (b.right_align.value(c) ? Qt::AlignRight : Qt::AlignLeft) | (header ? Qt::AlignBottom : Qt::AlignTop);
             painter_.drawText(text, align | flags_of(c, header), cells[c]);
@@ -307,6 +322,7 @@ void report_write_pdf(const QString& path, const ReportDocument& doc) {
         out.finish();
     }
     // Whole or not at all: the finished temporary replaces the old file in one rename.
+    // (Whether anything was drawn is read before the rename: afterwards the temporary is gone.)
     std::error_code ec;
     const bool written = QFileInfo(tmp).size() > 0;
     if (written) std::filesystem::rename(tmp.toStdString(), path.toStdString(), ec);
