@@ -26,6 +26,7 @@
 #include "pages/charts_page.h"
 #include "pages/datasets_page.h"
 #include "pages/model_page.h"
+#include "pages/outputs_page.h"
 #include "pages/precisions_page.h"
 #include "pages/results_page.h"
 #include "pages/roi_page.h"
@@ -60,6 +61,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
     datasets_page_ = new DatasetsPage(datasets_);
     run_page_ = new RunPage(queue_);
     results_page_ = new ResultsPage(results_);
+    outputs_page_ = new OutputsPage;
     charts_page_ = new ChartsPage;
     roi_page_ = new RoiPage;
     tabs_->addTab(model_page_, tr("Model"));
@@ -67,6 +69,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
     tabs_->addTab(datasets_page_, tr("Datasets"));
     tabs_->addTab(run_page_, tr("Run"));
     tabs_->addTab(results_page_, tr("Results"));
+    tabs_->addTab(outputs_page_, tr("Outputs"));
     tabs_->addTab(charts_page_, tr("Charts"));
     tabs_->addTab(roi_page_, tr("ROI"));
     setCentralWidget(tabs_);
@@ -106,6 +109,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
     connect(results_page_, &ResultsPage::results_changed, this, [this] {
         shown_runs_ = results_->runs();
         roi_page_->set_results(results_->grid(), shown_runs_);
+        outputs_page_->set_runs(shown_runs_, results_page_->baseline());
         refresh_charts();
     });
     connect(results_page_, &ResultsPage::export_csv_requested, this, [this] {

@@ -29,6 +29,7 @@ class ModelPage;
 class PrecisionListModel;
 class PrecisionsPage;
 class ResultsPage;
+class OutputsPage;
 class ResultsTableModel;
 class RoiPage;
 class RunController;
@@ -47,7 +48,7 @@ public:
     explicit MainWindow(const MainWindowOptions& options = {}, QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    enum Page { ModelTab, PrecisionsTab, DatasetsTab, RunTab, ResultsTab, ChartsTab, RoiTab };
+    enum Page { ModelTab, PrecisionsTab, DatasetsTab, RunTab, ResultsTab, OutputsTab, ChartsTab, RoiTab };
     void show_page(Page page);
 
     bool open_model(const QString& path);
@@ -83,6 +84,7 @@ public:
     ChartsPage* charts_page() const { return charts_page_; }
     RunPage* run_page() const { return run_page_; }
     ResultsPage* results_page() const { return results_page_; }
+    OutputsPage* outputs_page() const { return outputs_page_; }
     QTabWidget* tabs() const { return tabs_; }
 
 protected:
@@ -115,6 +117,7 @@ private:
     DatasetsPage* datasets_page_;
     RunPage* run_page_;
     ResultsPage* results_page_;
+    OutputsPage* outputs_page_;
     ChartsPage* charts_page_;
     RoiPage* roi_page_;
     QLabel* status_;
