@@ -50,6 +50,7 @@ public:
 
     enum Page { ModelTab, PrecisionsTab, DatasetsTab, RunTab, ResultsTab, OutputsTab, ChartsTab, RoiTab };
     void show_page(Page page);
+    void update_chat_template();
 
     bool open_model(const QString& path);
     // Shows these runs of the results store side by side on the Results page (several models: each
@@ -78,6 +79,7 @@ public:
 
     PrecisionListModel* precisions() const { return precisions_; }
     DatasetListModel* datasets() const { return datasets_; }
+    DatasetsPage* datasets_page() const { return datasets_page_; }
     JobQueueModel* queue() const { return queue_; }
     ResultsTableModel* results() const { return results_; }
     RunController* controller() const { return controller_; }
