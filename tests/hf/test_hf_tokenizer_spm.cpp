@@ -21,7 +21,6 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <unordered_map>
 
 #include "../tokenizer/tokenizer_test_util.h"
@@ -186,28 +185,6 @@ std::string first_lines(const std::string& text, size_t n) {
     return text.substr(0, pos == std::string::npos ? text.size() : pos + 1);
 }
 
-// llama.cpp's tokenizer test vectors (texts split at "\n__ggml_vocab_test__\n", ids per line).
-void expect_llama_cpp_vectors(const Tokenizer& tok, const std::string& gguf) {
-    const std::string raw = read_binary(gguf + ".inp"), sep = "\n__ggml_vocab_test__\n";
-    std::vector<std::string> texts;
-    for (size_t pos = 0;;) {
-        const size_t next = raw.find(sep, pos);
-        texts.push_back(raw.substr(pos, next == std::string::npos ? std::string::npos : next - pos));
-        if (next == std::string::npos) break;
-        pos = next + sep.size();
-    }
-    std::istringstream out(read_binary(gguf + ".out"));
-    size_t i = 0;
-    for (std::string line; std::getline(out, line); ++i) {
-        ASSERT_LT(i, texts.size());
-        std::vector<int32_t> want;
-        std::istringstream ids(line);
-        for (int32_t id; ids >> id;) want.push_back(id);
-        EXPECT_EQ(tok.encode(texts[i], false, false), want) << "text '" << texts[i] << "'";
-    }
-    EXPECT_GE(i, 30u);
-}
-
 TEST(HfSpmTokenizer, LlamaSpmVocabularyTokenizesAsLlamaCpp) {
     QS_REQUIRE_SHARED(gguf, "models/vocab/ggml-vocab-llama-spm.gguf");
     QS_REQUIRE_SHARED(wiki, "data/wikitext-2-raw/wiki.test.raw");
@@ -236,7 +213,7 @@ TEST(HfSpmTokenizer, LlamaSpmVocabularyTokenizesAsLlamaCpp) {
     EXPECT_TRUE(f.find("tokenizer.ggml.add_space_prefix")->as_bool());
 
     const auto ours = Tokenizer::from_gguf(f);
-    expect_llama_cpp_vectors(*ours, gguf);
+    run_vocab_tests(*ours, gguf, 40);
     const auto reference = Tokenizer::from_gguf(original);
     const std::string text = first_lines(read_binary(wiki), 3000);
     const std::vector<int32_t> got = ours->encode(text, true), want = reference->encode(text, true);
