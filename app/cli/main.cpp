@@ -5,8 +5,10 @@
 
 #include "commands.h"
 #include "core/error.h"
+#include "core/openmp_env.h"
 
 int main(int argc, char** argv) {
+    qs::openmp_env_defaults(argv);  // before OpenMP starts (see core/openmp_env.h)
     // Under a file size limit (RLIMIT_FSIZE, ulimit -f) a write past it would kill the process;
     // ignored, the write fails (EFBIG) and is reported like a full disk, the database intact.
     std::signal(SIGXFSZ, SIG_IGN);

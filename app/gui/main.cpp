@@ -23,6 +23,7 @@
 
 #include "chart_spec.h"
 #include "chart_view.h"
+#include "core/openmp_env.h"
 #include "demo/demo_assets.h"
 #include "demo/demo_matrix.h"
 #include "main_window.h"
@@ -86,6 +87,7 @@ QString demo_workspace_path() {
 }  // namespace
 
 int main(int argc, char** argv) {
+    qs::openmp_env_defaults(argv);  // before OpenMP starts (see core/openmp_env.h)
     QApplication app(argc, argv);
     QApplication::setOrganizationName("QuantScope");
     QApplication::setApplicationName("quantscope");

@@ -1,6 +1,7 @@
 #include "jobs/job_runner.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -255,8 +256,10 @@ void JobRunner::Impl::prepare() {
     run.model_bytes = base->file().file_size();  // a GGUF file's size, or a checkpoint's safetensors bytes
     run.baseline = specs.empty() ? "" : specs.front().precision;  // plan_jobs puts the baseline first
     run.engine_version = "quantscope " QS_VERSION;
-    run.machine = fmt::format("{}; {}; {} workers x {} threads", cpu_model_name(), isa_name(cpu_best_isa()),
-                              options.workers, threads_per_worker);
+    // How idle OpenMP threads waited (core/openmp_env.h): it decides speed on a busy machine.
+    const char* wait = std::getenv("OMP_WAIT_POLICY");
+    run.machine = fmt::format("{}; {}; {} workers x {} threads; OpenMP wait {}", cpu_model_name(), isa_name(cpu_best_isa()),
+                              options.workers, threads_per_worker, wait ? wait : std::getenv("GOMP_SPINCOUNT") ? "spin (GOMP_SPINCOUNT)" : "spin (libgomp default)");
     run.settings_json = eval_matrix_json(matrix);
     run.note = matrix.note;
     auto hash = [&](const std::string& path) {

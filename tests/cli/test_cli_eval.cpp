@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/run_command.h"
 #include "common/test_paths.h"
 #include "store/results_store.h"
 
@@ -291,4 +292,33 @@ TEST(CliEval, RecipePatternThatMatchesNoTensorIsRefused) {
     EXPECT_EQ(j["jobs"][1]["precision"], "Q8_0+.*=nf4");
     EXPECT_EQ(j["jobs"][1]["precision_name"], "NF4");
     EXPECT_EQ(j["jobs"][0]["precision_name"], "");
+}
+
+// Idle OpenMP threads sleep unless the user says otherwise (core/openmp_env.h): the CLI sets
+// OMP_WAIT_POLICY=passive and executes itself again before libgomp starts; the run records how
+// its threads waited. QS_OPENMP_DEFAULTS=0 and a user's own setting are left alone.
+TEST(CliEval, OpenMpThreadsWaitPassivelyUnlessTheUserChose) {
+    QS_REQUIRE_SHARED(model, "models/stories260K.gguf");
+    const std::string dir = qs::test::temp_dir();
+    const std::string text = dir + "/omp_text.txt";
+    {
+        std::ofstream f(text);
+        for (int i = 0; i < 40; ++i) f << "Once upon a time there was a little girl who liked to play in the park. ";
+    }
+    auto machine_of = [&](const std::string& env, const std::string& tag) {
+        const std::string db = dir + "/omp_" + tag + ".db";
+        std::remove(db.c_str());
+        std::string out;
+        const int rc = qs::test::run_command("env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT -u QS_OPENMP_DEFAULTS " + env + " '" +
+                                                 std::string(QS_CLI_PATH) + "' -q eval --model '" + model +
+                                                 "' --precisions F32 --ppl '" + text + "' --ctx 64 --chunks 1 --db '" + db + "'",
+                                             out);
+        EXPECT_EQ(rc, 0) << out;
+        qs::ResultsStore store(db);
+        const auto runs = store.list_runs();
+        return runs.empty() ? std::string() : runs.front().run.machine;
+    };
+    EXPECT_NE(machine_of("", "default").find("OpenMP wait passive"), std::string::npos) << machine_of("", "default");
+    EXPECT_NE(machine_of("QS_OPENMP_DEFAULTS=0", "off").find("OpenMP wait spin (libgomp default)"), std::string::npos);
+    EXPECT_NE(machine_of("OMP_WAIT_POLICY=active", "user").find("OpenMP wait active"), std::string::npos);
 }
