@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -21,6 +22,7 @@
 #include "job_progress_observer.h"
 #include "progress_bar.h"
 #include "store/results_store.h"
+#include "task_args.h"
 
 namespace qs::cli {
 namespace {
@@ -33,13 +35,6 @@ struct EvalCliOptions {
     int threads = 0, workers = 1;
     bool json = false;
 };
-
-std::pair<std::string, std::string> split_pair(const std::string& arg, const char* flag) {
-    const size_t eq = arg.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == arg.size())
-        throw Error(fmt::format("eval: {} expects NAME=VALUE, got '{}'", flag, arg));
-    return {arg.substr(0, eq), arg.substr(eq + 1)};
-}
 
 // "8G", "512M", "1.5GiB", "1000000": bytes.
 uint64_t parse_bytes(const std::string& s) {
@@ -67,18 +62,20 @@ extern "C" void on_sigint(int) {
     std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
 }
 
+// How each task file is read, once per task: the format decides the prompt, so a person must see
+// which one applied and why ("detected: question.stem with ids like '7-980'").
+void print_task_formats(const std::vector<JobSpec>& jobs) {
+    std::set<std::string> seen;
+    for (const JobSpec& j : jobs) {
+        if (j.evaluator != EvaluatorKind::Task || !seen.insert(j.dataset).second) continue;
+        const nlohmann::json settings = nlohmann::json::parse(j.settings_json);
+        std::fprintf(stderr, "eval: task %s: %s read as %s (%s)\n", j.dataset.c_str(), j.dataset_path.c_str(),
+                     j.format.c_str(), settings.value("format_source", std::string("given")).c_str());
+    }
+}
+
 void run(EvalCliOptions& o, const GlobalOptions& global) {
-    for (const std::string& a : o.task_args) {
-        auto [name, path] = split_pair(a, "--task");
-        o.matrix.tasks.push_back({name, path, ""});
-    }
-    for (const std::string& a : o.format_args) {
-        auto [name, format] = split_pair(a, "--format");
-        bool found = false;
-        for (TaskSpec& t : o.matrix.tasks)
-            if (t.name == name) t.format = format, found = true;
-        if (!found) throw Error("eval: --format names task '" + name + "', which no --task gives");
-    }
+    o.matrix.tasks = parse_task_args(o.task_args, o.format_args, "eval");
     o.matrix.on_bad_line = o.on_bad_line == "skip" ? BadLinePolicy::Skip : BadLinePolicy::Stop;
 
     // Jobs are numbered in plan order; the observer needs the count before the first callback.
@@ -97,7 +94,10 @@ void run(EvalCliOptions& o, const GlobalOptions& global) {
     g_interrupted.store(false);
     std::signal(SIGINT, on_sigint);
     runner.start();
-    if (!global.quiet) std::fprintf(stderr, "eval: %zu jobs%s\n", n_jobs, o.db.empty() ? "" : (", results in " + o.db).c_str());
+    if (!global.quiet) {
+        std::fprintf(stderr, "eval: %zu jobs%s\n", n_jobs, o.db.empty() ? "" : (", results in " + o.db).c_str());
+        print_task_formats(runner.jobs());
+    }
     std::atomic<bool> done{false};
     std::thread watcher([&] {
         while (!done.load()) {

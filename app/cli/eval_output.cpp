@@ -49,6 +49,16 @@ std::string headline(const JobRecord& j) {
     return out;
 }
 
+// The dataset column of the table: a task job's dataset with the format it was read as
+// ("obqa [openbookqa]"), since the format decides the prompt.
+std::string dataset_cell(const JobRecord& j) {
+    if (j.evaluator != EvaluatorKind::Task || j.settings_json.empty()) return j.dataset;
+    const nlohmann::json settings = nlohmann::json::parse(j.settings_json, nullptr, false);
+    if (!settings.is_object() || !settings.contains("format") || !settings["format"].is_string()) return j.dataset;
+    const std::string format = settings["format"].get<std::string>();
+    return format.empty() || format == j.dataset ? j.dataset : j.dataset + " [" + format + "]";
+}
+
 }  // namespace
 
 nlohmann::json eval_json(const RunRecord& run, const std::string& db_path, const std::vector<std::string>& warnings) {
@@ -98,7 +108,7 @@ void eval_print_table(const RunRecord& run) {
                "seconds", "metrics");
     for (const JobRecord& j : run.jobs) {
         fmt::print("{:>3}  {:<22} {:<10} {:<18} {:<9} {:>8.1f}  {}\n", j.index, j.precision, evaluator_name(j.evaluator),
-                   j.dataset, job_status_name(j.status), j.seconds,
+                   dataset_cell(j), job_status_name(j.status), j.seconds,
                    j.status == JobStatus::Failed ? j.error : headline(j));
     }
 }

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
     qs::cli::add_demo_command(app, global);
     qs::cli::add_history_command(app, global);
     qs::cli::add_generate_command(app, global);
+    qs::cli::add_dataset_command(app, global);
 
     try {
         app.parse(argc, argv);

@@ -137,12 +137,20 @@ bool parse_int(std::string_view s, int64_t& out) {
     return true;
 }
 
+namespace {
+constexpr std::string_view kAsciiSpace = " \t\n\r\f\v";
+}  // namespace
+
 std::string_view strip(std::string_view s) {
-    constexpr std::string_view ws = " \t\n\r\f\v";
-    const size_t b = s.find_first_not_of(ws);
+    const size_t b = s.find_first_not_of(kAsciiSpace);
     if (b == std::string_view::npos) return {};
-    const size_t e = s.find_last_not_of(ws);
+    const size_t e = s.find_last_not_of(kAsciiSpace);
     return s.substr(b, e - b + 1);
+}
+
+std::string_view lstrip(std::string_view s) {
+    const size_t b = s.find_first_not_of(kAsciiSpace);
+    return b == std::string_view::npos ? std::string_view{} : s.substr(b);
 }
 
 TaskChoice make_choice(std::string context, const std::string& choice, const std::string& delimiter) {

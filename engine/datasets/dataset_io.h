@@ -65,6 +65,8 @@ bool parse_int(std::string_view s, int64_t& out);
 
 // ASCII whitespace trimmed from both ends (Python's str.strip() for ASCII text).
 std::string_view strip(std::string_view s);
+// ASCII whitespace trimmed from the front (Python's str.lstrip() for ASCII text).
+std::string_view lstrip(std::string_view s);
 
 // Builds the (context, " " + choice) pairs lm-eval makes for a multiple-choice document.
 TaskChoice make_choice(std::string context, const std::string& choice, const std::string& delimiter = " ");

@@ -1,5 +1,6 @@
 // dataset_load: picks the format's loader, then applies what every format shares (kind, the
 // "no item" check, first_n few-shot for the formats that do not build their own).
+#include <algorithm>
 #include <filesystem>
 
 #include "datasets/fewshot.h"
@@ -27,6 +28,11 @@ constexpr FormatEntry kFormats[] = {
     {"piqa", datasets::load_piqa, TaskKind::MultipleChoice, false},
     {"sst2", datasets::load_sst2, TaskKind::MultipleChoice, false},
     {"lambada", datasets::load_lambada, TaskKind::Completion, false},
+    {"openbookqa", datasets::load_openbookqa, TaskKind::MultipleChoice, false},
+    {"commonsense_qa", datasets::load_commonsense_qa, TaskKind::MultipleChoice, false},
+    {"copa", datasets::load_copa, TaskKind::MultipleChoice, false},
+    {"boolq", datasets::load_boolq, TaskKind::MultipleChoice, false},
+    {"rte", datasets::load_rte, TaskKind::MultipleChoice, false},
     {"jsonl", datasets::load_generic_jsonl, TaskKind::MultipleChoice, false},
 };
 
@@ -64,8 +70,9 @@ const std::vector<std::string>& dataset_formats() {
 
 TaskDataset dataset_load(const std::string& format_name, const std::string& path, const DatasetOptions& options) {
     if (!std::filesystem::exists(path)) fail_file(path, "dataset not found");
-    const std::string resolved = (format_name.empty() || format_name == "auto") ? dataset_detect_format(path) : format_name;
-    const FormatEntry& format = find_format(resolved, path);
+    const bool detect = format_name.empty() || format_name == "auto";
+    const FormatDetection detection = detect ? dataset_detect(path) : FormatDetection{format_name, ""};
+    const FormatEntry& format = find_format(detection.format, path);
     if (options.num_fewshot < 0) fail_file(path, "num_fewshot must be >= 0 (got {})", options.num_fewshot);
     if (format.name != std::string("mmlu") && std::filesystem::is_directory(path))
         fail_file(path, "is a directory; format '{}' reads a single file", format.name);
@@ -73,11 +80,21 @@ TaskDataset dataset_load(const std::string& format_name, const std::string& path
     TaskDataset dataset;
     dataset.name = datasets::path_basename(path);
     dataset.format = format.name;
+    dataset.format_source = detect ? "detected: " + detection.evidence : "given";
     dataset.path = path;
     dataset.kind = format.kind;
     format.load(dataset, options);
     datasets::require_items(dataset);
     if (options.num_fewshot > 0 && !format.own_fewshot) apply_generic_fewshot(dataset, format, options);
+    return dataset;
+}
+
+TaskDataset dataset_load_task(const std::string& name, const std::string& format, const std::string& path,
+                              const DatasetOptions& options) {
+    const auto& known = dataset_formats();
+    const bool from_name = format.empty() && std::find(known.begin(), known.end(), name) != known.end();
+    TaskDataset dataset = dataset_load(from_name ? name : format, path, options);
+    if (from_name) dataset.format_source = "given as the task name";
     return dataset;
 }
 

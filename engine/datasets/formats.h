@@ -21,6 +21,11 @@ void load_piqa(TaskDataset& dataset, const DatasetOptions& options);
 void load_sst2(TaskDataset& dataset, const DatasetOptions& options);
 void load_lambada(TaskDataset& dataset, const DatasetOptions& options);
 void load_generic_jsonl(TaskDataset& dataset, const DatasetOptions& options);
+void load_openbookqa(TaskDataset& dataset, const DatasetOptions& options);
+void load_commonsense_qa(TaskDataset& dataset, const DatasetOptions& options);
+void load_copa(TaskDataset& dataset, const DatasetOptions& options);
+void load_boolq(TaskDataset& dataset, const DatasetOptions& options);
+void load_rte(TaskDataset& dataset, const DatasetOptions& options);
 
 // Runs parse(object, line, ordinal) on every non-blank line of a JSONL file under the policy;
 // ordinal counts non-blank lines from 0 (it pairs records with a separate labels file).
@@ -39,5 +44,24 @@ std::string labels_path_for(const std::string& data_path);
 
 // The item id when the source has none: "<file name>:<line>".
 std::string default_item_id(const std::string& file, int64_t line);
+
+// Source, line and id (the `id_field` when present, else "<file name>:<line>") of an item.
+void set_item_origin(TaskItem& item, const nlohmann::json& doc, const char* id_field, const std::string& path,
+                     const TextLine& line);
+
+// A choice of the AI2-style question formats (ARC, OpenBookQA, CommonsenseQA).
+struct LabeledChoice {
+    std::string label, text;
+};
+// `choices` as AI2 ships it, [{"label": "A", "text": "..."}, ...], or as Hugging Face datasets
+// store it, {"label": ["A", ...], "text": ["...", ...]}; `where` names the field in errors.
+std::vector<LabeledChoice> labeled_choices(const nlohmann::json& choices, const char* where, const std::string& path,
+                                           int64_t line);
+
+// A two-way label: a JSON integer 0/1 or digit string "0"/"1"; a JSON boolean (false = 0) when
+// accept_bool; or, when given, name0 / name1 (compared case-insensitively) for 0 / 1. Fails the
+// line naming every spelling it accepts; a missing field or -1 says the split has no labels.
+int json_two_way_label(const nlohmann::json& doc, const char* field, const std::string& path, int64_t line,
+                       bool accept_bool, const char* name0 = nullptr, const char* name1 = nullptr);
 
 }  // namespace qs::datasets

@@ -1,4 +1,5 @@
-// Evaluation task files (HellaSwag, ARC, MMLU, WinoGrande, PIQA, SST-2, LAMBADA, generic JSONL)
+// Evaluation task files (HellaSwag, ARC, MMLU, WinoGrande, PIQA, SST-2, LAMBADA, OpenBookQA,
+// CommonsenseQA, COPA, BoolQ, RTE, generic JSONL)
 // turned into the log-likelihood requests that EleutherAI lm-evaluation-harness (and, for its
 // HellaSwag text format, llama.cpp) would build from them, so a scorer can compute acc/acc_norm
 // or greedy-match + perplexity without knowing anything about the source format.
@@ -40,6 +41,7 @@ enum class TaskKind {
 struct TaskDataset {
     std::string name;                   // the file or directory name, e.g. "ARC-Easy-Test.jsonl"
     std::string format;                 // one of dataset_formats()
+    std::string format_source;          // "given", or "detected: <evidence>" when the format was "auto"
     std::string path;                   // what was loaded (file or directory)
     TaskKind kind = TaskKind::MultipleChoice;
     std::vector<TaskItem> items;        // in file order (MMLU: subjects sorted by file name)
@@ -73,9 +75,22 @@ const std::vector<std::string>& dataset_formats();
 // (under BadLinePolicy::Stop) the first malformed item as "FILE:LINE: what is wrong".
 TaskDataset dataset_load(const std::string& format, const std::string& path, const DatasetOptions& options = {});
 
-// Guesses the format from the extension and the first record (see docs/datasets.md for the
-// rules). Throws qs::Error naming the file when nothing matches.
-std::string dataset_detect_format(const std::string& path);
+// A task as `--task NAME=FILE [--format NAME=FORMAT]` names it: `format` when given, else NAME
+// when it is one of dataset_formats(), else detected. format_source says which ("given",
+// "given as the task name", "detected: <evidence>").
+TaskDataset dataset_load_task(const std::string& name, const std::string& format, const std::string& path,
+                              const DatasetOptions& options = {});
+
+// The format of a task file and what gave it away, e.g. {"openbookqa", "question.stem with ids
+// like '7-980'"}: from the extension and the fields of the first record (rules in
+// docs/datasets.md). Never guesses: throws qs::Error naming the file when nothing matches, and
+// when the fields fit two formats that nothing else tells apart, naming both.
+struct FormatDetection {
+    std::string format;
+    std::string evidence;
+};
+FormatDetection dataset_detect(const std::string& path);
+std::string dataset_detect_format(const std::string& path);  // dataset_detect(path).format
 
 // A fixed-seed subset of item indices, portable across compilers (mt19937_64 + rejection
 // sampling, partial Fisher-Yates). Returned in ascending order so a subset is evaluated in file

@@ -32,6 +32,12 @@ std::string python_capitalize(std::string_view s) {
     return out;
 }
 
+std::string python_lower_first(std::string_view s) {
+    std::string out(s);
+    if (!out.empty()) out[0] = ascii_lower(out[0]);
+    return out;
+}
+
 std::string hellaswag_preprocess(std::string_view s) {
     std::string text = replace_all(strip(s), " [title]", ". ");
     // re.sub(r"\[.*?\]", "", text): at each '[', the shortest match up to the next ']' on the

@@ -186,18 +186,14 @@ void JobRunner::Impl::prepare() {
         if (s.evaluator != EvaluatorKind::Task) continue;
         auto it = tasks.find(s.dataset);
         if (it == tasks.end()) {
-            std::string format = s.format;
-            if (format.empty()) {
-                const auto& known = dataset_formats();
-                if (std::find(known.begin(), known.end(), s.dataset) != known.end()) format = s.dataset;
-            }
             LoadedTask t;
-            t.dataset = dataset_load(format, s.dataset_path, dopts);  // "" detects the format
+            t.dataset = dataset_load_task(s.dataset, s.format, s.dataset_path, dopts);
             it = tasks.emplace(s.dataset, std::move(t)).first;
         }
         s.format = it->second.dataset.format;
         nlohmann::json settings = nlohmann::json::parse(s.settings_json);
         settings["format"] = s.format;  // the detected one
+        settings["format_source"] = it->second.dataset.format_source;  // "given" or "detected: <evidence>"
         s.settings_json = settings.dump();
     }
 

@@ -151,6 +151,7 @@ TEST(CliEval, MalformedLineNamesFileAndLine) {
     EXPECT_EQ(job["status"], "done");
     EXPECT_EQ(job["evaluator"], "task");
     EXPECT_EQ(job["settings"]["format"], "arc");
+    EXPECT_EQ(job["settings"]["format_source"], "given as the task name");
     EXPECT_EQ(job["metrics"]["items"]["value"], 3.0);
     EXPECT_EQ(job["metrics"]["items_skipped"]["value"], 1.0);
     EXPECT_TRUE(job["metrics"]["acc"].contains("stderr"));

@@ -4,33 +4,18 @@
 
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "cli_run.h"
 #include "common/test_paths.h"
 #include "store/results_store.h"
 
 namespace {
 
-struct Output {
-    int exit_code = -1;
-    std::string out, err;
-};
+using Output = qs::test::CliOutput;
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-Output run_cli(const std::string& args) {
-    const std::string dir = qs::test::temp_dir();
-    const std::string out = dir + "/history.out", err = dir + "/history.err";
-    const int status = std::system(("'" + std::string(QS_CLI_PATH) + "' " + args + " >'" + out + "' 2>'" + err + "'").c_str());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
-}
+Output run_cli(const std::string& args) { return qs::test::run_cli(args, "history"); }
 
 // Two runs: the first finished with one done job (ppl 12.5 ± 0.25), the second interrupted.
 std::string make_store(const std::string& path, int64_t ids[2]) {
@@ -90,7 +75,7 @@ TEST(CliHistory, ListsShowsExportsAndDeletesRuns) {
     ASSERT_EQ(shown.at("jobs").size(), 1u);
     EXPECT_EQ(shown.at("jobs")[0].at("metrics").at("ppl").at("value"), 12.5);
     EXPECT_EQ(shown.at("jobs")[0].at("metrics").at("ppl").at("stderr"), 0.25);
-    EXPECT_NE(slurp(csv).find("ppl,12.5"), std::string::npos) << slurp(csv);
+    EXPECT_NE(qs::test::slurp(csv).find("ppl,12.5"), std::string::npos) << qs::test::slurp(csv);
 
     const Output del = run_cli("history --db '" + db + "' --delete " + std::to_string(ids[0]));
     ASSERT_EQ(del.exit_code, 0) << del.err;

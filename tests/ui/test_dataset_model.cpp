@@ -69,3 +69,36 @@ TEST(DatasetListModel, BuiltinsAreListedAndInspectedOnDemand) {
     EXPECT_TRUE(model.entries()[0].is_text());
     EXPECT_EQ(model.entries()[0].items, 1290590);
 }
+
+TEST(DatasetListModel, AmbiguousFileIsRefusedUntilTheFormatIsNamed) {
+    DatasetListModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Warning);
+    // question.stem without an id or a telling name: ARC and OpenBookQA both fit.
+    const int row = model.add_file(write_file("questions.jsonl",
+        R"({"question": {"stem": "The sun is", "choices": [{"text": "a star", "label": "A"}, {"text": "a moon", "label": "B"}]}, "answerKey": "A"})" "\n"));
+    EXPECT_TRUE(model.entries()[row].error.contains("'arc' and 'openbookqa'")) << model.entries()[row].error.toStdString();
+    EXPECT_FALSE(model.entries()[row].checked);
+    EXPECT_TRUE(model.flags(model.index(row, DatasetListModel::Format)) & Qt::ItemIsEditable);
+    EXPECT_FALSE(model.setData(model.index(row, DatasetListModel::Format), "no-such-format", Qt::EditRole));
+
+    ASSERT_TRUE(model.setData(model.index(row, DatasetListModel::Format), "openbookqa", Qt::EditRole));
+    const DatasetEntry& e = model.entries()[row];
+    EXPECT_TRUE(e.error.isEmpty()) << e.error.toStdString();
+    EXPECT_TRUE(e.checked);
+    EXPECT_EQ(model.index(row, DatasetListModel::Format).data().toString(), "openbookqa");
+    EXPECT_EQ(model.index(row, DatasetListModel::Format).data(Qt::ToolTipRole).toString(), "given");
+    // The preview is the prompt as scored: OpenBookQA's bare stem, continuations with their space.
+    ASSERT_EQ(e.preview.size(), 1);
+    EXPECT_TRUE(e.preview[0].contains("context: \"The sun is\"")) << e.preview[0].toStdString();
+    EXPECT_TRUE(e.preview[0].contains("✔ 0 \" a star\"")) << e.preview[0].toStdString();
+    EXPECT_TRUE(e.preview[0].contains("· 1 \" a moon\"")) << e.preview[0].toStdString();
+
+    // Detected formats say why in the Format column's tooltip.
+    const int copa = model.add_file(write_file("copa.jsonl",
+        R"({"premise": "It rained.", "choice1": "The grass got wet.", "choice2": "The sun shone.", "question": "effect", "label": 0, "idx": 0})" "\n"));
+    EXPECT_EQ(model.index(copa, DatasetListModel::Format).data().toString(), "copa");
+    EXPECT_EQ(model.index(copa, DatasetListModel::Format).data(Qt::ToolTipRole).toString(),
+              "detected: fields premise + choice1 + choice2");
+    EXPECT_TRUE(model.entries()[copa].preview[0].contains("context: \"It rained therefore\""));
+    EXPECT_TRUE(model.entries()[copa].preview[0].contains("✔ 0 \" the grass got wet.\""));
+}

@@ -1,5 +1,7 @@
 #include "dataset_list_model.h"
 
+#include <algorithm>
+
 #include <QColor>
 #include <QDir>
 #include <QFile>
@@ -17,30 +19,51 @@ bool looks_like_text(const QString& path) {
     return s == "raw" || s == "txt";
 }
 
+// A string as scored, in quotes so that leading and trailing spaces show; long ones keep their end
+// (the part next to the scored text).
+QString quoted(const std::string& s, int keep) {
+    QString t = QString::fromStdString(s);
+    if (t.size() > keep) t = "…" + t.right(keep);
+    return "\"" + t + "\"";
+}
+
+// The item exactly as the scorer sees it: the context (once when the choices share it, as in
+// every format but WinoGrande), then each continuation, the gold one marked.
 QString item_preview(const TaskItem& item) {
     if (item.choices.empty()) return {};
-    QString t = QString::fromStdString(item.choices[0].context).right(300).trimmed();
-    for (size_t i = 0; i < item.choices.size(); ++i)
-        t += QString("\n  %1 %2").arg(int(i) == item.gold ? "✔" : "·").arg(QString::fromStdString(item.choices[i].text).left(120));
-    return t;
+    bool shared = true;
+    for (const TaskChoice& c : item.choices) shared = shared && c.context == item.choices[0].context;
+    QString t = QString("id %1, gold %2\n").arg(QString::fromStdString(item.id)).arg(item.gold);
+    if (shared) t += "context: " + quoted(item.choices[0].context, 600) + "\n";
+    for (size_t i = 0; i < item.choices.size(); ++i) {
+        const TaskChoice& c = item.choices[i];
+        t += QString("%1 %2 ").arg(int(i) == item.gold ? "✔" : "·").arg(i);
+        if (!shared) t += quoted(c.context, 200) + " + ";
+        t += quoted(c.continuation, 200) + "\n";
+    }
+    return t.trimmed();
 }
 
 }  // namespace
 
-DatasetEntry dataset_inspect(const QString& path, const QString& name) {
+DatasetEntry dataset_inspect(const QString& path, const QString& name, const QString& given_format) {
     DatasetEntry e;
     e.path = path;
     e.name = name.isEmpty() ? QFileInfo(path).fileName() : name;
     e.inspected = true;
-    std::string format;
-    try {
-        format = dataset_detect_format(path.toStdString());
-    } catch (const std::exception& ex) {
-        if (!looks_like_text(path)) {
-            e.error = QString::fromStdString(ex.what());
-            return e;
+    std::string format = given_format.toStdString(), detected_by = "given";
+    if (format.empty()) {
+        try {
+            const FormatDetection detection = dataset_detect(path.toStdString());
+            format = detection.format;
+            detected_by = "detected: " + detection.evidence;
+        } catch (const std::exception& ex) {
+            if (!looks_like_text(path)) {
+                e.error = QString::fromStdString(ex.what());
+                return e;
+            }
+            format = kTextFormat.toStdString();
         }
-        format = kTextFormat.toStdString();
     }
     e.format = QString::fromStdString(format);
     if (e.is_text()) {
@@ -57,6 +80,7 @@ DatasetEntry dataset_inspect(const QString& path, const QString& name) {
         DatasetOptions opts;
         opts.on_bad_line = BadLinePolicy::Skip;
         const TaskDataset d = dataset_load(format, path.toStdString(), opts);
+        e.format_source = QString::fromStdString(detected_by);
         e.items = qint64(d.items.size());
         for (const auto& w : d.warnings) e.warnings << QString::fromStdString(w);
         for (size_t i = 0; i < d.items.size() && int(i) < kPreviewItems; ++i) e.preview << item_preview(d.items[i]);
@@ -136,6 +160,17 @@ void DatasetListModel::set_limit(int row, qint64 limit) {
     row_changed(row);
 }
 
+void DatasetListModel::set_format(int row, const QString& format) {
+    if (row < 0 || row >= entries_.size()) return;
+    DatasetEntry e = dataset_inspect(entries_[row].path, entries_[row].name, format);
+    e.builtin = entries_[row].builtin;
+    e.checked = e.error.isEmpty();
+    e.limit = entries_[row].limit;
+    entries_[row] = e;
+    row_changed(row);
+    emit checked_changed();
+}
+
 void DatasetListModel::set_checked(int row, bool checked) {
     if (row < 0 || row >= entries_.size()) return;
     if (checked) inspect(row);
@@ -168,8 +203,10 @@ QVariant DatasetListModel::data(const QModelIndex& index, int role) const {
     const auto& e = entries_[index.row()];
     if (role == Qt::CheckStateRole && index.column() == Name) return e.checked ? Qt::Checked : Qt::Unchecked;
     if (role == Qt::ForegroundRole && index.column() == Status && !e.error.isEmpty()) return QColor(Qt::red);
+    if (role == Qt::ToolTipRole && index.column() == Format && !e.format_source.isEmpty()) return e.format_source;
     if (role == Qt::ToolTipRole) return e.error.isEmpty() ? e.path : e.error;
     if (role == Qt::EditRole && index.column() == Limit) return e.limit;
+    if (role == Qt::EditRole && index.column() == Format) return e.format;
     if (role != Qt::DisplayRole) return {};
     switch (index.column()) {
     case Name: return e.builtin ? e.name + " (built-in)" : e.name;
@@ -192,6 +229,13 @@ bool DatasetListModel::setData(const QModelIndex& index, const QVariant& value, 
         set_checked(index.row(), value.toInt() == Qt::Checked);
         return true;
     }
+    if (index.column() == Format && role == Qt::EditRole) {
+        const std::string format = value.toString().trimmed().toStdString();
+        const auto& known = dataset_formats();
+        if (std::find(known.begin(), known.end(), format) == known.end()) return false;
+        set_format(index.row(), QString::fromStdString(format));
+        return true;
+    }
     if (index.column() == Limit && role == Qt::EditRole) {
         bool ok = false;
         const qint64 v = value.toLongLong(&ok);
@@ -207,6 +251,8 @@ Qt::ItemFlags DatasetListModel::flags(const QModelIndex& index) const {
     Qt::ItemFlags f = Qt::ItemIsEnabled | Qt::ItemIsSelectable;
     if (index.column() == Name) f |= Qt::ItemIsUserCheckable;
     if (index.column() == Limit) f |= Qt::ItemIsEditable;
+    // A task file's format can be named (needed when detection refuses an ambiguous file).
+    if (index.column() == Format && !entries_[index.row()].is_text()) f |= Qt::ItemIsEditable;
     return f;
 }
 

@@ -17,6 +17,7 @@ struct DatasetEntry {
     QString name;           // shown and stored as the job's dataset ("arc-easy", "wiki.test.raw")
     QString path;
     QString format;         // a dataset_formats() name or kTextFormat; "" until inspected
+    QString format_source;  // why that format: "detected: question.stem with ids like '7-980'"
     bool builtin = false;
     bool checked = false;
     bool inspected = false;
@@ -24,12 +25,14 @@ struct DatasetEntry {
     qint64 limit = 0;       // 0 = all
     QString error;          // why it cannot be used (shown before running)
     QStringList warnings;   // skipped lines "FILE:LINE: what"
-    QStringList preview;    // the first items as people read them
+    QStringList preview;    // the first items exactly as scored: context and quoted continuations
     bool is_text() const { return format == kTextFormat; }
 };
 
 // Format, item count, bad lines and preview of a dataset file (never throws: failures go to error).
-DatasetEntry dataset_inspect(const QString& path, const QString& name = {});
+// The format is detected unless given; detection refuses files whose fields fit two formats
+// (the error names both), and the user names the format in the Format column.
+DatasetEntry dataset_inspect(const QString& path, const QString& name = {}, const QString& format = {});
 
 class DatasetListModel : public QAbstractTableModel {
     Q_OBJECT
@@ -46,6 +49,8 @@ public:
     void remove_row(int row);
     void inspect(int row);
     void set_limit(int row, qint64 limit);
+    // Reads the file again as `format` (a dataset_formats() name), e.g. after detection refused it.
+    void set_format(int row, const QString& format);
     void set_checked(int row, bool checked);
 
     const QVector<DatasetEntry>& entries() const { return entries_; }

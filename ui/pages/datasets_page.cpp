@@ -10,8 +10,19 @@
 #include <QVBoxLayout>
 
 #include "dataset_list_model.h"
+#include "datasets/task_dataset.h"
 
 namespace qs::ui {
+
+namespace {
+
+std::string known_format_names() {
+    std::string names;
+    for (const std::string& f : dataset_formats()) names += (names.empty() ? "" : ", ") + f;
+    return names;
+}
+
+}  // namespace
 
 DatasetsPage::DatasetsPage(DatasetListModel* model, QWidget* parent) : QWidget(parent), model_(model) {
     auto* layout = new QVBoxLayout(this);
@@ -45,6 +56,11 @@ DatasetsPage::DatasetsPage(DatasetListModel* model, QWidget* parent) : QWidget(p
     connect(remove, &QPushButton::clicked, this, [this] { model_->remove_row(table_->currentIndex().row()); });
     connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex& current) { show_details(current.row()); });
+    // A row read again (its format named in the table) refreshes the details below it.
+    connect(model_, &QAbstractItemModel::dataChanged, this, [this](const QModelIndex& first, const QModelIndex& last) {
+        const int row = table_->currentIndex().row();
+        if (row >= first.row() && row <= last.row()) show_details(row);
+    });
 }
 
 void DatasetsPage::show_details(int row) {
@@ -54,8 +70,14 @@ void DatasetsPage::show_details(int row) {
     QString t = e.path + "\n";
     if (!e.error.isEmpty()) {
         t += "\nERROR: " + e.error + "\n";
+        t += tr("\nTo read a task file as a given format, double-click its Format cell and type one of: %1.\n")
+                 .arg(QString::fromStdString(known_format_names()));
     } else {
-        t += QString("format: %1, %2 %3\n").arg(e.format).arg(e.items).arg(e.is_text() ? "bytes" : "items");
+        t += QString("format: %1%2, %3 %4\n")
+                 .arg(e.format, e.format_source.isEmpty() ? QString() : " (" + e.format_source + ")")
+                 .arg(e.items)
+                 .arg(e.is_text() ? "bytes" : e.items == 1 ? "item" : "items");
+        if (!e.is_text()) t += "Each item as scored: the context, then each continuation (✔ = gold).\n";
         for (int i = 0; i < e.preview.size(); ++i) t += QString("\n— item %1 —\n%2\n").arg(i + 1).arg(e.preview[i]);
         if (!e.warnings.isEmpty()) t += "\nSkipped lines:\n" + e.warnings.mid(0, 20).join("\n");
     }
