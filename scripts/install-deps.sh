@@ -24,6 +24,8 @@ PACKAGES=(
   # generation tasks: HumanEval.jsonl.gz (zlib); generated code runs under bubblewrap (no network,
   # read-only file system) in engine/sandbox
   zlib1g-dev bubblewrap
+  # remote models: serve's HTTP server (cpp-httplib) and the endpoint client (libcurl with OpenSSL)
+  libcpp-httplib-dev libcurl4-openssl-dev
 )
 
 SUDO=""
