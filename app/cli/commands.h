@@ -22,6 +22,9 @@ void add_demo_command(CLI::App& app, const GlobalOptions& global);   // cmd_demo
 void add_history_command(CLI::App& app, const GlobalOptions& global);  // cmd_history.cpp
 void add_generate_command(CLI::App& app, const GlobalOptions& global);  // cmd_generate.cpp
 void add_dataset_command(CLI::App& app, const GlobalOptions& global);  // cmd_dataset.cpp
+void add_serve_command(CLI::App& app, const GlobalOptions& global);    // cmd_serve.cpp
+void add_detect_command(CLI::App& app, const GlobalOptions& global);   // cmd_detect.cpp
+void add_monitor_command(CLI::App& app, const GlobalOptions& global);  // cmd_monitor.cpp
 
 // Sets the OpenMP thread count; 0 means every core.
 void set_threads(int n_threads);
