@@ -6,14 +6,17 @@
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QJsonDocument>
 #include <QLabel>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
 
+#include "about.h"
 #include "chart_export.h"
 #include "chart_view.h"
 #include "core/error.h"
@@ -28,6 +31,7 @@
 #include "pages/roi_page.h"
 #include "pages/run_page.h"
 #include "precision_list_model.h"
+#include "cost/cost_model.h"
 #include "report/report.h"
 #include "results_charts.h"
 #include "results_csv.h"
@@ -39,13 +43,16 @@
 namespace qs::ui {
 
 MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMainWindow(parent), options_(options) {
-    setWindowTitle("QuantScope");
     precisions_ = new PrecisionListModel(this);
     datasets_ = new DatasetListModel(this);
     queue_ = new JobQueueModel(this);
     results_ = new ResultsTableModel(this);
     controller_ = new RunController(this);
-    if (!options_.data_dir.isEmpty()) datasets_->add_builtins(options_.data_dir);
+    // Built-in datasets: the folder given, else found as resources are (builtin_data_dir).
+    const QString data_dir = options_.data_dir == "-"      ? QString()
+                             : options_.data_dir.isEmpty() ? builtin_data_dir(QCoreApplication::applicationDirPath())
+                                                           : options_.data_dir;
+    if (!data_dir.isEmpty()) datasets_->add_builtins(data_dir);
 
     tabs_ = new QTabWidget;
     model_page_ = new ModelPage;
@@ -82,6 +89,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
     connect(model_page_, &ModelPage::model_opened, this, [this](const QString& path) {
         precisions_->set_model(model_page_->file(), run_page_->settings().n_ctx);
         status_->setText(tr("Model: %1").arg(path));
+        update_title();
         refresh_charts();
     });
     connect(model_page_, &ModelPage::open_requested, this, [this] {
@@ -97,7 +105,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
     connect(run_page_, &RunPage::cancel_job_requested, controller_, &RunController::cancel_job);
     connect(results_page_, &ResultsPage::results_changed, this, [this] {
         shown_runs_ = results_->runs();
-        roi_page_->set_results(results_->grid());
+        roi_page_->set_results(results_->grid(), shown_runs_);
         refresh_charts();
     });
     connect(results_page_, &ResultsPage::export_csv_requested, this, [this] {
@@ -111,10 +119,12 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
         if (!p.isEmpty()) export_chart(charts_page_->tabs()->currentIndex(), p);
     });
     connect(roi_page_, &RoiPage::changed, this, &MainWindow::refresh_charts);
+    connect(charts_page_, &ChartsPage::task_changed, this, &MainWindow::refresh_charts);
     connect_controller();
     build_menus();
     if (options_.use_settings) restore_settings();
     refresh_charts();
+    update_title();
 }
 
 MainWindow::~MainWindow() = default;
@@ -156,12 +166,14 @@ void MainWindow::build_menus() {
     QMenu* view = menuBar()->addMenu(tr("&View"));
     for (int i = 0; i < tabs_->count(); ++i)
         add(view, tabs_->tabText(i), {QKeySequence(QString("Alt+%1").arg(i + 1))}, [this, i] { tabs_->setCurrentIndex(i); });
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    add(help, tr("&About QuantScope…"), {}, [this] { show_about(); });
 }
 
 void MainWindow::connect_controller() {
     connect(controller_, &RunController::run_started, this, [this](const RunRecord& run) {
         live_run_ = run;
-        queue_->set_jobs(run.jobs);
+        queue_->set_jobs(run.jobs, run_page_->settings().workers);
         run_page_->append_log(tr("run %1 started: %2 jobs").arg(run.id).arg(run.jobs.size()));
     });
     connect(controller_, &RunController::job_started, this, [this](const JobRecord& job) {
@@ -218,9 +230,12 @@ bool MainWindow::start_run() {
     if (controller_->running()) return false;
     EvalMatrix m;
     m.model_path = model_page_->model_path().toStdString();
-    for (const auto& s : precisions_->checked_specs()) m.precisions.push_back(s.toStdString());
+    for (const auto& s : precisions_->runnable_specs()) m.precisions.push_back(s.toStdString());
+    m.precision_names = precisions_->names();
+    const QStringList skipped = precisions_->not_runnable();
     const RunSettings rs = run_page_->settings();
     m.n_ctx = rs.n_ctx;
+    m.imatrix_path = precisions_page_->imatrix_path().toStdString();
     for (const auto& d : datasets_->checked_entries()) {
         if (d.is_text()) {
             if (m.ppl_path.empty()) {
@@ -233,11 +248,14 @@ bool MainWindow::start_run() {
     }
     m.kld = rs.kld && !m.ppl_path.empty() && m.precisions.size() > 1;
     m.bench = rs.bench;
-    const QString base = results_page_->baseline();
+    const QString base = results_page_->baseline().isEmpty() ? baseline_ : results_page_->baseline();
     if (!base.isEmpty() && std::find(m.precisions.begin(), m.precisions.end(), base.toStdString()) != m.precisions.end())
         m.baseline = base.toStdString();
     if (m.model_path.empty()) return report_error(tr("open a model first (Ctrl+O)")), false;
-    if (m.precisions.empty()) return report_error(tr("tick at least one precision")), false;
+    if (m.precisions.empty())
+        return report_error(skipped.isEmpty() ? tr("tick at least one precision")
+                                              : tr("no ticked precision can apply to this model: %1").arg(skipped.join("; "))),
+               false;
     if (m.ppl_path.empty() && m.tasks.empty() && !m.bench) return report_error(tr("tick a dataset or the bench")), false;
     RunnerOptions o;
     o.workers = rs.workers;
@@ -250,9 +268,23 @@ bool MainWindow::start_run() {
     }
     queue_->clear();
     run_page_->set_running(true);
+    for (const auto& s : skipped) run_page_->append_log(tr("not run, cannot apply to this model: %1").arg(s));
     run_page_->append_log(tr("starting: %1 precisions, %2 tasks%3").arg(m.precisions.size()).arg(m.tasks.size())
                               .arg(m.ppl_path.empty() ? QString() : tr(", perplexity on ") + QString::fromStdString(m.ppl_path)));
     show_page(RunTab);
+    return true;
+}
+
+bool MainWindow::open_stored_runs(const QList<qint64>& run_ids) {
+    if (!store_) return report_error(tr("no results database is open")), false;
+    std::vector<RunRecord> runs;
+    try {
+        for (qint64 id : run_ids) runs.push_back(store_->load_run(id));
+    } catch (const std::exception& e) {
+        return report_error(QString::fromUtf8(e.what())), false;
+    }
+    results_page_->show_runs(runs);
+    show_page(ResultsTab);
     return true;
 }
 
@@ -265,6 +297,19 @@ void MainWindow::cancel_all() {
 bool MainWindow::running() const { return controller_->running(); }
 
 void MainWindow::refresh_charts() {
+    charts_page_->set_tasks(chart_tasks(results_->grid()));
+    const ChartInputs in = chart_inputs();
+    charts_page_->set_charts(all_charts(in));
+    // The summary table shows the same sizes and costs as the charts.
+    SummaryExtras extras;
+    extras.bits_per_weight = in.bits_per_weight;
+    extras.weight_bytes = in.memory_bytes;
+    extras.cost_per_mtok = in.cost_per_mtok;
+    extras.cost_note = in.cost_note;
+    results_page_->set_summary_extras(extras);
+}
+
+ChartInputs MainWindow::chart_inputs() const {
     ChartInputs in;
     in.runs = &shown_runs_;
     in.grid = &results_->grid();
@@ -272,11 +317,15 @@ void MainWindow::refresh_charts() {
         if (e.estimated) {
             const QString spec = QString::fromStdString(e.recipe.to_string());
             in.bits_per_weight[spec] = e.estimate.bits_per_weight();
-            in.memory_bytes[spec] = double(e.memory_bytes);
+            in.memory_bytes[spec] = double(e.estimate.tensor_bytes);
         }
-    in.hardware_price_per_hour = roi_page_->price_per_hour();
+    in.task = charts_page_->task();
+    // Costs come from the ROI page: its profile's price with the speeds that belong to that profile
+    // (measured here only when it is this machine, else imported or estimated), labelled.
+    in.cost_per_mtok = cost_by_row(results_->grid(), roi_page_->priced_run_id(), roi_page_->cost_per_mtok());
+    if (!in.cost_per_mtok.isEmpty()) in.cost_note = roi_page_->cost_where();
     in.api_prices = roi_page_->api_output_prices();
-    charts_page_->set_charts(all_charts(in));
+    return in;
 }
 
 void MainWindow::report_error(const QString& message) {
@@ -306,11 +355,17 @@ void MainWindow::export_chart(int chart, const QString& path) {
 }
 
 void MainWindow::export_report(const QString& path) {
+    const ChartInputs charts = chart_inputs();
     ReportInputs in;
     in.runs = shown_runs_;
     in.baseline = results_page_->baseline();
-    for (auto* v : charts_page_->views()) in.charts.push_back(v->chart());
-    in.recommendation = roi_page_->recommendation();
+    in.reference = results_page_->reference();
+    in.extras.bits_per_weight = charts.bits_per_weight;
+    in.extras.weight_bytes = charts.memory_bytes;
+    in.extras.cost_per_mtok = charts.cost_per_mtok;
+    in.extras.cost_note = charts.cost_note;
+    in.api_prices = charts.api_prices;
+    in.recommendation = roi_page_->report_recommendation();
     try {
         if (QFileInfo(path).suffix().toLower() == "pdf") report_write_pdf(path, in);
         else report_write_html(path, in);
@@ -327,7 +382,7 @@ Workspace MainWindow::workspace() const {
     w.custom_recipes = precisions_->custom_recipes();
     for (const auto& d : datasets_->entries())
         if (!d.builtin || d.checked || d.limit) w.datasets.push_back({d.name, d.path, d.limit, d.checked});
-    w.baseline = results_page_->baseline();
+    w.baseline = results_page_->baseline().isEmpty() ? baseline_ : results_page_->baseline();
     const RunSettings rs = run_page_->settings();
     w.n_ctx = rs.n_ctx;
     w.workers = rs.workers;
@@ -341,6 +396,8 @@ Workspace MainWindow::workspace() const {
 void MainWindow::save_workspace(const QString& path) {
     try {
         workspace().save(path);
+        workspace_path_ = path;
+        update_title();
         status_->setText(tr("Saved %1").arg(path));
     } catch (const std::exception& e) {
         report_error(QString::fromUtf8(e.what()));
@@ -349,28 +406,65 @@ void MainWindow::save_workspace(const QString& path) {
 
 void MainWindow::load_workspace(const QString& path) {
     try {
-        const Workspace w = Workspace::load(path);
-        if (!w.model_path.isEmpty()) open_model(w.model_path);
-        for (const auto& [name, spec] : w.custom_recipes) {
-            try {
-                precisions_->add_custom(name, spec);
-            } catch (const std::exception& e) {
-                report_error(QString::fromUtf8(e.what()));
-            }
-        }
-        precisions_->set_checked_specs(w.precisions);
-        for (const auto& d : w.datasets) {
-            int row = datasets_->row_of_path(d.path);
-            if (row < 0) row = datasets_->add_file(d.path, d.name);
-            datasets_->set_limit(row, d.limit);
-            datasets_->set_checked(row, d.checked);
-        }
-        run_page_->set_settings({w.n_ctx, w.kld, w.bench, w.workers, w.threads});
-        roi_page_->set_settings(w.roi);
+        apply_workspace(Workspace::load(path));
+        workspace_path_ = path;
+        update_title();
         status_->setText(tr("Opened %1").arg(path));
     } catch (const std::exception& e) {
         report_error(QString::fromUtf8(e.what()));
     }
+}
+
+bool MainWindow::restore_last_session() {
+    QSettings s;
+    const QByteArray json = s.value("session/workspace").toByteArray();
+    if (json.isEmpty()) return false;
+    try {
+        const QJsonDocument doc = QJsonDocument::fromJson(json);
+        apply_workspace(Workspace::from_json(doc.object(), tr("the last session (settings)")));
+    } catch (const std::exception& e) {
+        report_error(QString::fromUtf8(e.what()));
+        return false;
+    }
+    workspace_path_ = s.value("session/workspace_path").toString();
+    update_title();
+    status_->setText(tr("Restored the last session"));
+    return true;
+}
+
+void MainWindow::apply_workspace(const Workspace& w) {
+    if (!w.model_path.isEmpty()) open_model(w.model_path);
+    for (const auto& [name, spec] : w.custom_recipes) {
+        try {
+            precisions_->add_custom(name, spec);
+        } catch (const std::exception& e) {
+            report_error(QString::fromUtf8(e.what()));
+        }
+    }
+    precisions_->set_checked_specs(w.precisions);
+    for (const auto& d : w.datasets) {
+        int row = datasets_->row_of_path(d.path);
+        if (row < 0) row = datasets_->add_file(d.path, d.name);
+        datasets_->set_limit(row, d.limit);
+        datasets_->set_checked(row, d.checked);
+    }
+    run_page_->set_settings({w.n_ctx, w.kld, w.bench, w.workers, w.threads});
+    roi_page_->set_settings(w.roi);
+    baseline_ = w.baseline;
+}
+
+void MainWindow::update_title() {
+    // "model.gguf — session.json — QuantScope": what is open, in the task bar too.
+    QStringList parts;
+    const QString model = model_page_->model_path();
+    if (!model.isEmpty()) parts << QFileInfo(model).fileName();
+    if (!workspace_path_.isEmpty()) parts << QFileInfo(workspace_path_).fileName();
+    parts << "QuantScope";
+    setWindowTitle(parts.join(QString::fromUtf8(" — ")));
+}
+
+void MainWindow::show_about() {
+    QMessageBox::about(this, tr("About QuantScope"), about_html());
 }
 
 QString MainWindow::ask_open_path(const QString& title, const QString& filter, const char* folder_key) {
@@ -398,13 +492,28 @@ void MainWindow::restore_settings() {
 
 void MainWindow::save_settings() {
     QSettings s;
+    s.setValue("session/workspace", QJsonDocument(workspace().to_json()).toJson(QJsonDocument::Compact));
+    s.setValue("session/workspace_path", workspace_path_);
     s.setValue("window/geometry", saveGeometry());
     s.setValue("window/state", saveState());
     s.setValue("window/tab", tabs_->currentIndex());
     s.setValue("recent/models", model_page_->recent_files());
 }
 
+bool MainWindow::confirm_close() {
+    const int left = queue_->rows().size() - queue_->ended_count();
+    const auto answer = QMessageBox::question(
+        this, tr("A run is in progress"),
+        tr("%1 of %2 jobs have not ended. Quit and cancel them? Jobs that have ended are saved.").arg(left).arg(queue_->rows().size()),
+        QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
+    return answer == QMessageBox::Yes;
+}
+
 void MainWindow::closeEvent(QCloseEvent* event) {
+    if (controller_->running() && !confirm_close()) {
+        event->ignore();
+        return;
+    }
     if (options_.use_settings) save_settings();
     controller_->cancel_all();
     controller_->wait_idle(30000);

@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "results_charts.h"
 #include "store/run_record.h"
 
 class QTabWidget;
@@ -36,8 +37,8 @@ struct Workspace;
 
 struct MainWindowOptions {
     QString store_path;      // results database; "" = <app data>/results.db
-    QString data_dir;        // where built-in datasets live; "" = none
-    bool use_settings = true;  // remember layout, folders and recent files in QSettings
+    QString data_dir;        // where built-in datasets live; "" = builtin_data_dir(), "-" = none
+    bool use_settings = true;  // remember layout, folders, recent files and the last session in QSettings
 };
 
 class MainWindow : public QMainWindow {
@@ -50,6 +51,9 @@ public:
     void show_page(Page page);
 
     bool open_model(const QString& path);
+    // Shows these runs of the results store side by side on the Results page (several models: each
+    // against its own baseline). False, with last_error(), when one cannot be read.
+    bool open_stored_runs(const QList<qint64>& run_ids);
     int add_dataset(const QString& path);
     // Builds the matrix from the pages and starts it; false (with the reason in the log and the
     // status bar) when something is missing or refused.
@@ -62,6 +66,10 @@ public:
     void export_report(const QString& path);            // by suffix: html, pdf
     void save_workspace(const QString& path);
     void load_workspace(const QString& path);
+    // The session as it was when the window last closed (QSettings "session/workspace"); false if none.
+    bool restore_last_session();
+    QString workspace_path() const { return workspace_path_; }  // the file last saved or opened, "" = none
+    void show_about();
 
     Workspace workspace() const;
     const std::vector<RunRecord>& shown_runs() const { return shown_runs_; }
@@ -84,11 +92,15 @@ private:
     void build_menus();
     void connect_controller();
     void refresh_charts();
+    ChartInputs chart_inputs() const;  // the charts' inputs from what the window shows (report too)
     void report_error(const QString& message);
     QString ask_save_path(const QString& title, const QString& filter, const QString& suggested);
     QString ask_open_path(const QString& title, const QString& filter, const char* folder_key);
     void restore_settings();
     void save_settings();
+    void apply_workspace(const Workspace& w);
+    void update_title();
+    bool confirm_close();
 
     MainWindowOptions options_;
     std::unique_ptr<ResultsStore> store_;
@@ -109,6 +121,8 @@ private:
     RunRecord live_run_;                 // the run in progress, filled as jobs finish
     std::vector<RunRecord> shown_runs_;  // what the results, charts and report show
     QString last_error_;
+    QString workspace_path_;
+    QString baseline_;  // the workspace's baseline, used until the results page has one
 };
 
 }  // namespace qs::ui

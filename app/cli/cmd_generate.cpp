@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "core/error.h"
 #include "core/text_file.h"
+#include "generate/chat_template.h"
 #include "generate/generate.h"
 #include "model/model.h"
 #include "model_precision.h"
@@ -24,12 +25,44 @@ namespace qs::cli {
 namespace {
 
 struct GenerateCliOptions {
-    std::string model, precision = kAsLoaded, prompt, prompt_file;
+    std::string model, precision = kAsLoaded, prompt, prompt_file, chat_template = "none";
     bool prompt_given = false;
     GenerateOptions gen;
-    int n_ctx = 0, threads = 0;
+    int n_ctx = 0, threads = 0, parallel = 1;
     bool json = false;
 };
+
+// --parallel N: N generations of the prompt decoded together in one KV cache (seeds seed .. seed+N-1
+// when sampling), for generation throughput with several sequences.
+void run_parallel(const GenerateCliOptions& o, const std::shared_ptr<const Model>& model, const Tokenizer& tokenizer,
+                  const std::string& prompt, const std::vector<int32_t>& prompt_tokens, int n_ctx) {
+    std::vector<GenerateRequest> requests(size_t(o.parallel), GenerateRequest{prompt_tokens, o.gen});
+    for (int i = 0; i < o.parallel; ++i) requests[size_t(i)].options.sampling.seed = o.gen.sampling.seed + uint32_t(i);
+    ContextOptions copts;
+    copts.n_seq = o.parallel;
+    ModelContext ctx(model, n_ctx, copts);
+    std::vector<GenerateResult> results(requests.size());
+    const auto t0 = std::chrono::steady_clock::now();
+    generate_batch(ctx, tokenizer, requests, [&](size_t i, GenerateResult&& r) { results[i] = std::move(r); });
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    size_t tokens = 0;
+    nlohmann::json texts = nlohmann::json::array();
+    for (const GenerateResult& r : results) {
+        tokens += r.tokens.size();
+        texts.push_back(r.text);
+    }
+    if (o.json) {
+        const nlohmann::json j = {{"model", o.model}, {"precision", o.precision}, {"prompt", prompt}, {"parallel", o.parallel},
+                                  {"texts", texts}, {"n_prompt", prompt_tokens.size()}, {"n_generated", tokens},
+                                  {"seconds", seconds}, {"generate_tps", double(tokens) / seconds},
+                                  {"threads", omp_get_max_threads()}};
+        fmt::print("{}\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+        return;
+    }
+    for (const GenerateResult& r : results) fmt::print("{}\n---\n", r.text);
+    std::fprintf(stderr, "generate: %d sequences, %zu tokens in %.2f s (%.1f t/s, prompts included)\n", o.parallel, tokens,
+                 seconds, double(tokens) / seconds);
+}
 
 void run(GenerateCliOptions& o, const GlobalOptions& global) {
     set_threads(o.threads);
@@ -44,10 +77,12 @@ void run(GenerateCliOptions& o, const GlobalOptions& global) {
     double quantize_seconds = 0;
     const auto model = model_at(base, o.precision, o.threads, global.quiet || o.json, quantize_seconds);
     const auto tokenizer = Tokenizer::from_gguf(base->file());
+    prompt = chat_wrap_prompt(chat_template_resolve(o.chat_template, base->file()), prompt);
     const std::vector<int32_t> prompt_tokens = generate_prompt_tokens(*tokenizer, prompt);
     const int64_t train_ctx = model->hparams().n_ctx_train > 0 ? model->hparams().n_ctx_train : 4096;
     const int n_ctx = o.n_ctx > 0 ? o.n_ctx
                                   : int(std::min<int64_t>(train_ctx, int64_t(prompt_tokens.size()) + o.gen.n_predict));
+    if (o.parallel > 1) return run_parallel(o, model, *tokenizer, prompt, prompt_tokens, n_ctx);
     ModelContext ctx(model, n_ctx);
     const GenerateResult r = generate(ctx, *tokenizer, prompt_tokens, o.gen);
 
@@ -57,6 +92,7 @@ void run(GenerateCliOptions& o, const GlobalOptions& global) {
             {"model", o.model},
             {"precision", o.precision},
             {"prompt", prompt},
+            {"chat_template", o.chat_template},
             {"prompt_tokens", prompt_tokens},
             {"text", r.text},
             {"tokens", r.tokens},
@@ -72,7 +108,7 @@ void run(GenerateCliOptions& o, const GlobalOptions& global) {
              {{"quantize_ms", quantize_seconds * 1e3}, {"prompt_ms", r.prompt_seconds * 1e3}, {"generate_ms", r.generate_seconds * 1e3},
               {"prompt_tps", r.prompt_tps()}, {"generate_tps", r.generate_tps()}, {"threads", omp_get_max_threads()}}},
         };
-        fmt::print("{}\n", j.dump(2));
+        fmt::print("{}\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));  // text may end mid-character
         return;
     }
     std::fwrite(r.text.data(), 1, r.text.size(), stdout);
@@ -101,7 +137,9 @@ void add_generate_command(CLI::App& app, const GlobalOptions& global) {
     cmd->add_option("--repeat-penalty", o->gen.sampling.repeat_penalty, "Repetition penalty (1: off)")->capture_default_str();
     cmd->add_option("--repeat-last-n", o->gen.sampling.repeat_last_n, "Tokens the penalty looks back over")->capture_default_str();
     cmd->add_option("--stop", o->gen.stop, "Stop string (repeatable); the text is cut where it starts");
+    cmd->add_option("--chat-template", o->chat_template, "Wrap the prompt as one user turn: none, auto (the model's template), chatml, llama3, gemma, ...")->capture_default_str();
     cmd->add_flag("--ignore-eos", [o](int64_t) { o->gen.stop_at_eog = false; }, "Do not stop at end-of-generation tokens");
+    cmd->add_option("--parallel", o->parallel, "Generate N sequences of the prompt together in one KV cache (throughput)")->capture_default_str()->check(CLI::Range(1, 256));
     cmd->add_option("-c,--ctx", o->n_ctx, "Context size (0: prompt + n-predict, at most the model's)")->capture_default_str()->check(CLI::NonNegativeNumber);
     cmd->add_option("-t,--threads", o->threads, "Threads (0: every core)")->capture_default_str()->check(CLI::Range(0, 1024));
     cmd->add_flag("--json", o->json, "Print one JSON object (text, token ids, timings)");

@@ -2,9 +2,14 @@
 //
 //   quantscope [MODEL.gguf] [--workspace FILE.json] [--data-dir DIR] [--screenshot DIR] [--demo]
 //
+// Without a model, workspace or --demo it reopens the last session (saved in QSettings when the
+// window closes). Built-in datasets are found without --data-dir (builtin_data_dir).
+//
 // --demo opens the workbench on the built-in demo (the project's own model, the held-out corpus and
 // the next-word task, generated on first use; the same matrix as `quantscope-cli demo`) and starts
 // the run; the demo workspace is saved beside the generated data so it can be reopened.
+//
+// --open-runs 1,2 shows those runs of the results database (--store) side by side on the Results page.
 //
 // --screenshot DIR grabs every page of the window into DIR/<page>.png and exits (used by
 // scripts/screenshots.sh under Xvfb); with --run it first runs the workspace's matrix to the end so
@@ -66,8 +71,7 @@ QString demo_workspace_path() {
     const qs::EvalMatrix m = qs::demo_matrix(assets, false);
     qs::ui::Workspace ws;
     ws.model_path = QString::fromStdString(m.model_path);
-    for (const auto& p : m.precisions) ws.precisions << QString::fromStdString(p);
-    ws.custom_recipes.append({"NF4", QString::fromStdString(qs::kDemoNf4Recipe)});
+    for (const auto& p : m.precisions) ws.precisions << QString::fromStdString(p);  // NF4 is a preset: no custom recipe
     ws.datasets.append({"kjv-heldout", QString::fromStdString(m.ppl_path), m.max_chunks, true});
     for (const auto& t : m.tasks) ws.datasets.append({QString::fromStdString(t.name), QString::fromStdString(t.path), m.task_limit, true});
     ws.baseline = QString::fromStdString(m.baseline);
@@ -93,12 +97,14 @@ int main(int argc, char** argv) {
     cli.addVersionOption();
     cli.addPositionalArgument("model", "GGUF model to open");
     QCommandLineOption workspace("workspace", "Open a saved workspace (JSON).", "file");
-    QCommandLineOption data_dir("data-dir", "Folder of built-in datasets (the shared/data layout).", "dir");
+    QCommandLineOption data_dir("data-dir", "Folder of built-in datasets (the shared/data layout; found beside the "
+                                            "source tree or the installed data without it; '-' for none).", "dir");
     QCommandLineOption store("store", "Results database (default: in the application data folder).", "file");
     QCommandLineOption screenshot("screenshot", "Save a PNG of every page into DIR and exit.", "dir");
     QCommandLineOption run("run", "With --screenshot: run the workspace's matrix first.");
     QCommandLineOption demo("demo", "Open the built-in demo workspace and start its run.");
-    cli.addOptions({workspace, data_dir, store, screenshot, run, demo});
+    QCommandLineOption open_runs("open-runs", "Show these runs of the results database side by side (e.g. 1,2).", "ids");
+    cli.addOptions({workspace, data_dir, store, screenshot, run, demo, open_runs});
     cli.process(app);
 
     qs::ui::MainWindowOptions options;
@@ -119,6 +125,16 @@ int main(int argc, char** argv) {
         }
     }
     if (!cli.positionalArguments().isEmpty()) window.open_model(cli.positionalArguments().first());
+    const bool asked_for_something = cli.isSet(workspace) || cli.isSet(demo) || !cli.positionalArguments().isEmpty();
+    if (options.use_settings && !asked_for_something) window.restore_last_session();
+    if (cli.isSet(open_runs)) {
+        QList<qint64> ids;
+        for (const QString& id : cli.value(open_runs).split(',', Qt::SkipEmptyParts)) ids << id.toLongLong();
+        if (!window.open_stored_runs(ids)) {
+            fprintf(stderr, "quantscope: --open-runs: %s\n", qPrintable(window.last_error()));
+            return 1;
+        }
+    }
     window.show();
     if (cli.isSet(screenshot)) {
         int rc = 0;

@@ -13,12 +13,22 @@
 
 namespace qs::datasets {
 
-std::string bz2_read_file(const std::string& path, size_t max_bytes) {
+namespace {
+
+// The compressed bytes of a file, which must exist and not be empty.
+std::string read_packed(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) fail_file(path, "cannot open: {}", std::strerror(errno));
-    const std::string packed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string packed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (in.bad()) fail_file(path, "read error");
     if (packed.empty()) fail_file(path, "file is empty");
+    return packed;
+}
+
+}  // namespace
+
+std::string bz2_read_file(const std::string& path, size_t max_bytes) {
+    const std::string packed = read_packed(path);
 
     std::string out;
     char buffer[1 << 16];
@@ -47,11 +57,7 @@ std::string bz2_read_file(const std::string& path, size_t max_bytes) {
 }
 
 std::string gz_read_file(const std::string& path, size_t max_bytes) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail_file(path, "cannot open: {}", std::strerror(errno));
-    const std::string packed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) fail_file(path, "read error");
-    if (packed.empty()) fail_file(path, "file is empty");
+    const std::string packed = read_packed(path);
 
     std::string out;
     char buffer[1 << 16];

@@ -5,7 +5,7 @@
 //   GenerateResult r = generate(ctx, tokenizer, generate_prompt_tokens(tokenizer, prompt), opts);
 //
 // The prompt is decoded in one pass (n_ubatch at a time), then one token per step: sample from the
-// last logits, stop or decode it. The text is the concatenation of the tokens' pieces with control
+// last logits, stop or decode it. generate_batch() does the same for several prompts at once. The text is the concatenation of the tokens' pieces with control
 // tokens rendered as nothing (llama_token_to_piece(special = false)), which is what
 // llama-completion prints. Generation ends at the first of:
 //   - an end-of-generation token (Tokenizer::is_eog; kept in `tokens`, adds no text);
@@ -16,6 +16,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -61,6 +63,43 @@ std::vector<int32_t> generate_prompt_tokens(const Tokenizer& tokenizer, const st
 // not fit the context, or bad options.
 GenerateResult generate(ModelContext& ctx, const Tokenizer& tokenizer, std::span<const int32_t> prompt,
                         const GenerateOptions& options, const Progress* progress = nullptr);
+
+// One generation's per-token bookkeeping, between two decodes: sample, record, stop. generate()
+// and generate_batch() drive it; both therefore end a generation for the same reasons.
+class GenerationStream {
+public:
+    // The prompt's tokens feed the repetition penalty, as llama-completion accepts them.
+    GenerationStream(const Tokenizer& tokenizer, std::span<const int32_t> prompt, const GenerateOptions& options);
+    // Picks the next token from the logits after the last decoded position and records it. Returns
+    // true when that token must be decoded next, false when generation has ended (the result's
+    // stop_reason says why). context_full: the sequence has no free position left.
+    bool step(std::span<const float> logits, bool context_full);
+    int32_t last_token() const { return result_.tokens.back(); }
+    GenerateResult& result() { return result_; }
+
+private:
+    const Tokenizer* tokenizer_;
+    const GenerateOptions* options_;
+    Sampler sampler_;
+    size_t max_stop_ = 0;
+    GenerateResult result_;
+};
+
+// A prompt (already tokenized) and how to continue it.
+struct GenerateRequest {
+    std::vector<int32_t> prompt;
+    GenerateOptions options;
+};
+
+// Generates every request, up to ctx.n_seq() of them at once in one KV cache: a new request's
+// prompt is decoded into a free sequence slot, then each forward pass advances every active
+// sequence by one token (a batch with one row per sequence, each attending only to its own
+// positions). Each result is the one generate() gives for that request alone, token for token.
+// on_done(request index, result) runs on the caller's thread as each request ends (completion
+// order). `progress` is asked for cancellation between passes. Throws qs::Error for a prompt that
+// is empty or does not fit the context.
+void generate_batch(ModelContext& ctx, const Tokenizer& tokenizer, std::span<const GenerateRequest> requests,
+                    const std::function<void(size_t, GenerateResult&&)>& on_done, const Progress* progress = nullptr);
 
 // Where the earliest stop string starts in text (searching from `from`, which lets a caller that
 // appends skip what it already searched), or std::string::npos. `which` receives its index.

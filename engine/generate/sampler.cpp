@@ -13,12 +13,18 @@ namespace {
 
 bool better(const TokenCandidate& a, const TokenCandidate& b) { return a.logit > b.logit; }
 
-// Probabilities of the candidates (llama_sampler_softmax_impl without sorting): exp(l - max) in
-// float, normalised by their float sum.
-void softmax_in_place(std::vector<TokenCandidate>& cur, bool sorted) {
+// The largest logit: the first one when the candidates are sorted best first.
+float max_logit(const std::vector<TokenCandidate>& cur, bool sorted) {
     float max_l = cur[0].logit;
     if (!sorted)
         for (const TokenCandidate& c : cur) max_l = std::max(max_l, c.logit);
+    return max_l;
+}
+
+// Probabilities of the candidates (llama_sampler_softmax_impl without sorting): exp(l - max) in
+// float, normalised by their float sum.
+void softmax_in_place(std::vector<TokenCandidate>& cur, bool sorted) {
+    const float max_l = max_logit(cur, sorted);
     float sum = 0.0f;
     for (TokenCandidate& c : cur) {
         c.p = std::exp(c.logit - max_l);
@@ -104,10 +110,7 @@ void Sampler::apply_top_p(std::vector<TokenCandidate>& cur, float p, bool& sorte
 
 void Sampler::apply_min_p(std::vector<TokenCandidate>& cur, float p, bool sorted) {
     if (p <= 0.0f || cur.empty()) return;
-    float max_l = cur[0].logit;
-    if (!sorted)
-        for (const TokenCandidate& c : cur) max_l = std::max(max_l, c.logit);
-    const float min_logit = max_l + std::log(p);  // p_i >= p * p_max
+    const float min_logit = max_logit(cur, sorted) + std::log(p);  // p_i >= p * p_max
     // Keeps the order (sorted or not); the best token always passes.
     std::erase_if(cur, [&](const TokenCandidate& c) { return c.logit < min_logit; });
 }
@@ -131,10 +134,9 @@ int32_t Sampler::sample(std::span<const float> logits) {
     apply_min_p(cur_, params_.min_p, sorted);
     for (TokenCandidate& c : cur_) c.logit /= params_.temperature;
 
-    // dist: one uniform draw against the running sum of unnormalised probabilities.
-    float max_l = cur_[0].logit;
-    if (!sorted)
-        for (const TokenCandidate& c : cur_) max_l = std::max(max_l, c.logit);
+    // dist: one uniform draw against the running sum of unnormalised probabilities (summed in
+    // double here, where top-p's softmax sums in float: as llama.cpp does).
+    const float max_l = max_logit(cur_, sorted);
     double total = 0.0;
     for (TokenCandidate& c : cur_) {
         c.p = std::exp(c.logit - max_l);

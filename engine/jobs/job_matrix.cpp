@@ -43,11 +43,24 @@ std::vector<JobSpec> plan_jobs(const EvalMatrix& matrix) {
     if (matrix.model_path.empty()) throw Error("eval: no model given (--model)");
     if (matrix.precisions.empty()) throw Error("eval: no precision given (--precisions)");
     std::vector<std::string> precisions;
+    std::map<std::string, std::string> names;  // canonical precision -> the user's name
+    std::set<std::string> names_used;
     for (const std::string& p : matrix.precisions) {
         const std::string c = canonical_precision(p);
         if (std::find(precisions.begin(), precisions.end(), c) != precisions.end())
             throw Error("eval: precision '" + p + "' is given twice");
+        if (c != kPrecisionFile && matrix.imatrix_path.empty() &&
+            quant_mix_requires_imatrix(PrecisionRecipe::parse(c).options.mix))
+            throw Error("eval: precision '" + p + "' needs an importance matrix (--imatrix FILE), as llama-quantize does");
         precisions.push_back(c);
+        std::string name;
+        if (auto it = matrix.precision_names.find(p); it != matrix.precision_names.end()) name = it->second;
+        else if (auto it = matrix.precision_names.find(c); it != matrix.precision_names.end()) name = it->second;
+        else if (p != kPrecisionFile) name = PrecisionRecipe::parse(p).name;  // a preset's name, else the recipe string
+        if (name == c) name.clear();
+        if (!name.empty() && !names_used.insert(name).second)
+            throw Error("eval: two precisions are named '" + name + "'");
+        names[c] = name;
     }
     const std::string baseline = canonical_precision(matrix.baseline_precision());
     auto base_it = std::find(precisions.begin(), precisions.end(), baseline);
@@ -57,6 +70,10 @@ std::vector<JobSpec> plan_jobs(const EvalMatrix& matrix) {
     if (matrix.kld && precisions.size() < 2) throw Error("eval: --kld needs a precision besides the baseline");
     if (matrix.ppl_path.empty() && matrix.tasks.empty() && !matrix.bench)
         throw Error("eval: nothing to evaluate (give --ppl, --task or --bench)");
+    if (matrix.gen_samples < 1) throw Error("eval: --gen-samples must be at least 1");
+    if (matrix.gen_samples > 1 && !(matrix.gen_temperature > 0)) throw Error("eval: --gen-samples above 1 needs --gen-temp above 0");
+    if (!(matrix.code_timeout > 0)) throw Error("eval: --code-timeout must be positive");
+    if (matrix.gen_parallel < 1) throw Error("eval: --gen-parallel must be at least 1");
     std::set<std::string> task_names;
     for (const TaskSpec& t : matrix.tasks) {
         if (t.name.empty() || t.path.empty()) throw Error("eval: a task needs NAME=FILE (got '" + t.name + "=" + t.path + "')");
@@ -73,6 +90,7 @@ std::vector<JobSpec> plan_jobs(const EvalMatrix& matrix) {
         JobSpec j;
         j.index = int(jobs.size());
         j.precision = precision;
+        j.precision_name = names[precision];
         j.evaluator = kind;
         j.dataset = std::move(dataset);
         j.dataset_path = std::move(path);
@@ -106,12 +124,16 @@ std::string eval_matrix_json(const EvalMatrix& m) {
     nlohmann::json tasks = nlohmann::json::array();
     for (const TaskSpec& t : m.tasks) tasks.push_back({{"name", t.name}, {"path", t.path}, {"format", t.format}});
     const nlohmann::json j = {
-        {"model", m.model_path}, {"precisions", m.precisions}, {"baseline", m.baseline_precision()},
+        {"model", m.model_path}, {"precisions", m.precisions}, {"precision_names", m.precision_names},
+        {"baseline", m.baseline_precision()},
         {"ppl", m.ppl_path}, {"kld", m.kld}, {"tasks", tasks}, {"bench", m.bench},
         {"n_ctx", m.n_ctx}, {"chunks", m.max_chunks}, {"limit", m.task_limit}, {"seed", m.seed},
         {"num_fewshot", m.num_fewshot}, {"task_n_ctx", m.task_n_ctx},
         {"on_bad_line", m.on_bad_line == BadLinePolicy::Skip ? "skip" : "stop"},
         {"bench_prompt", m.bench_prompt}, {"bench_gen", m.bench_gen}, {"bench_repetitions", m.bench_repetitions},
+        {"gen_samples", m.gen_samples}, {"gen_temperature", m.gen_temperature}, {"gen_max_tokens", m.gen_max_tokens},
+        {"code_timeout", m.code_timeout}, {"gen_parallel", m.gen_parallel}, {"chat_template", m.chat_template},
+        {"imatrix", m.imatrix_path.empty() ? nlohmann::json(nullptr) : nlohmann::json{{"file", m.imatrix_path}}},
     };
     return j.dump();
 }

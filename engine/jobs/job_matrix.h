@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -28,7 +29,11 @@ inline constexpr const char* kPrecisionFile = "file";
 
 struct EvalMatrix {
     std::string model_path;
-    std::vector<std::string> precisions;  // recipe strings (PrecisionRecipe::parse) or kPrecisionFile
+    std::vector<std::string> precisions;  // recipe strings or preset names (PrecisionRecipe::parse), or kPrecisionFile
+    // The user's names for precisions, by the recipe string as given or canonical ("Q4_K_M+ffn_down=q8_0"
+    // -> "down in q8"); a preset given by its name ("NF4") is named so without an entry. Stored with
+    // every job (JobRecord::precision_name), so every view shows the name.
+    std::map<std::string, std::string> precision_names;
     std::string baseline;                 // KLD reference and comparison baseline; "" = precisions[0]
 
     // Evaluators. KLD jobs need ppl_path (the base pass runs over the same chunks).
@@ -47,8 +52,20 @@ struct EvalMatrix {
     int bench_prompt = 512;               // bench: pp<N> (llama-bench -p)
     int bench_gen = 128;                  // bench: tg<N> (llama-bench -n)
     int bench_repetitions = 3;            // bench: llama-bench -r
+    // Generation tasks (GSM8K, HumanEval, MBPP, generate-jsonl; eval/generation_eval.h).
+    int gen_samples = 1;                  // generations per item; 1 = greedy, n > 1 = pass@k sampling
+    float gen_temperature = 0.8f;         // temperature of the n > 1 samples (top-p 0.95, as lm-eval's humaneval)
+    int gen_max_tokens = 0;               // cap on each item's max tokens; 0 = the task's own
+    double code_timeout = 10;             // wall-clock seconds per program in the sandbox
+    int gen_parallel = 4;                 // items decoded together in one KV cache
+    std::string chat_template = "none";   // "none" (lm-eval's default for base models), "auto" (the
+                                          // model's tokenizer.chat_template), or a family name
     BadLinePolicy on_bad_line = BadLinePolicy::Stop;
     std::string note;                     // free text stored with the run
+    // Importance matrix (GGUF, quant/imatrix.h) every quantized precision is made with, as
+    // llama-quantize --imatrix; "" = none (then the IQ2 mixes are refused). Recorded with the run:
+    // the path, its SHA-256 and the calibration datasets it names (run settings "imatrix").
+    std::string imatrix_path;
 
     const std::string& baseline_precision() const { return baseline.empty() ? precisions.front() : baseline; }
     // The item limit of the task named `name`: its own, else task_limit.
@@ -62,7 +79,8 @@ struct EvalMatrix {
 // One cell of the matrix.
 struct JobSpec {
     int index = 0;              // position in the plan (JobRecord::index)
-    std::string precision;
+    std::string precision;      // canonical recipe string (PrecisionRecipe::to_string) or kPrecisionFile
+    std::string precision_name; // the user's name for it, "" = none
     EvaluatorKind evaluator = EvaluatorKind::Perplexity;
     std::string dataset;        // display name ("" for bench)
     std::string dataset_path;
@@ -74,8 +92,8 @@ struct JobSpec {
 };
 
 // Checks the matrix (throws qs::Error naming the bad flag/value: no precision, an unknown recipe,
-// a baseline not among the precisions, --kld without a text, a duplicate precision) and returns
-// its jobs in run order.
+// a baseline not among the precisions, --kld without a text, a duplicate precision, two
+// precisions with the same name) and returns its jobs in run order.
 std::vector<JobSpec> plan_jobs(const EvalMatrix& matrix);
 
 // The matrix as the user asked for it, as JSON (RunRecord::settings_json).

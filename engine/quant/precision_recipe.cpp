@@ -30,7 +30,22 @@ uint64_t align_up(uint64_t n, uint64_t alignment) { return (n + alignment - 1) /
 
 }  // namespace
 
+namespace {
+
+PrecisionRecipe parse_recipe_string(std::string_view spec);
+
+}  // namespace
+
 PrecisionRecipe PrecisionRecipe::parse(std::string_view spec) {
+    if (!quant_mix_from_name(spec.substr(0, spec.find('+'))))
+        for (const PrecisionRecipe& p : precision_presets())
+            if (lower(p.name) == lower(spec)) return p;
+    return parse_recipe_string(spec);
+}
+
+namespace {
+
+PrecisionRecipe parse_recipe_string(std::string_view spec) {
     std::vector<std::string_view> parts;
     for (size_t start = 0;;) {
         const size_t plus = spec.find('+', start);
@@ -73,6 +88,8 @@ PrecisionRecipe PrecisionRecipe::parse(std::string_view spec) {
     return recipe;
 }
 
+}  // namespace
+
 std::string PrecisionRecipe::to_string() const {
     std::string s = quant_mix_name(options.mix);
     if (options.pure) s += "+pure";
@@ -85,6 +102,7 @@ std::string PrecisionRecipe::to_string() const {
 std::string PrecisionRecipe::describe() const {
     const GgmlType base = quant_mix_default_type(options.mix);
     std::string s = fmt::format("{}: ", name.empty() ? to_string() : name);
+    if (!summary.empty()) return s + summary;
     if (!type_traits(base).quantized) {
         s += fmt::format("every weight matrix in {}", type_name(base));
     } else if (options.pure) {
@@ -104,10 +122,16 @@ std::string PrecisionRecipe::describe() const {
     return s;
 }
 
+void PrecisionRecipe::check_modifiers(const GgufFile& model) const {
+    try {
+        check_tensor_type_overrides(options, mix_model_info_from_gguf(model), mix_tensors_from_gguf(model));
+    } catch (const Error& e) {
+        fail_file(model.path(), "precision {}: {}", name.empty() ? to_string() : name, e.what());
+    }
+}
+
 RecipeEstimate PrecisionRecipe::estimate(const GgufFile& model) const {
-    std::vector<MixTensor> tensors;
-    tensors.reserve(model.tensors().size());
-    for (const GgufTensorInfo& t : model.tensors()) tensors.push_back({t.name, t.ne, t.type});
+    const std::vector<MixTensor> tensors = mix_tensors_from_gguf(model);
     std::vector<TensorTypeChoice> plan;
     try {
         plan = plan_tensor_types(options, mix_model_info_from_gguf(model), tensors);
@@ -137,11 +161,51 @@ RecipeEstimate PrecisionRecipe::estimate(const GgufFile& model) const {
 
 const std::vector<PrecisionRecipe>& precision_presets() {
     static const std::vector<PrecisionRecipe> presets = [] {
+        // (name, recipe string, one line for people). Bits per weight are those of the blocks.
+        static const struct {
+            const char *name, *spec, *summary;
+        } kPresets[] = {
+            {"F32", "F32", "32-bit floats: the unquantized reference"},
+            {"F16", "F16", "16-bit floats: half of F32, practically lossless; the usual baseline"},
+            {"BF16", "BF16", "bfloat16: F32's exponent range with an 8-bit mantissa"},
+            {"Q8_0", "Q8_0", "8-bit integers in blocks of 32 with an fp16 scale (8.5 bits): near-lossless"},
+            {"Q6_K", "Q6_K", "6-bit K-quant (6.56 bits): very close to F16"},
+            {"Q5_K_M", "Q5_K_M", "5-bit K-quant mix; attn_v and ffn_down of some layers in 6 bits"},
+            {"Q5_K_S", "Q5_K_S", "5-bit K-quant, nearly every matrix in 5 bits"},
+            {"Q4_K_M", "Q4_K_M", "4-bit K-quant mix, llama.cpp's usual pick; attn_v/ffn_down of some layers in 6 bits"},
+            {"Q4_K_S", "Q4_K_S", "4-bit K-quant, nearly every matrix in 4 bits"},
+            {"Q3_K_L", "Q3_K_L", "3-bit K-quant mix; attention value/output and ffn_down in 5 bits"},
+            {"Q3_K_M", "Q3_K_M", "3-bit K-quant mix; attn_v and some ffn_down in 4-5 bits"},
+            {"Q3_K_S", "Q3_K_S", "3-bit K-quant, nearly every matrix in 3 bits: expect a visible loss"},
+            {"Q2_K", "Q2_K", "2-bit K-quant mix, llama.cpp's smallest here: expect a large loss"},
+            {"Q5_1", "Q5_1", "legacy 5-bit blocks of 32 with scale and minimum (6 bits)"},
+            {"Q5_0", "Q5_0", "legacy 5-bit blocks of 32 with a scale (5.5 bits)"},
+            {"Q4_1", "Q4_1", "legacy 4-bit blocks of 32 with scale and minimum (5 bits)"},
+            {"Q4_0", "Q4_0", "legacy 4-bit blocks of 32 with a scale (4.5 bits)"},
+            // llama.cpp's IQ mixes (lattice codebooks, ggml-iq-tables); the IQ2 ones need an importance matrix
+            {"IQ4_XS", "IQ4_XS", "4-bit non-linear codebook in super-blocks of 256 (4.25 bits); close to Q4_K_S at a smaller size"},
+            {"IQ4_NL", "IQ4_NL", "4-bit non-linear codebook in blocks of 32 (4.5 bits)"},
+            {"IQ3_M", "IQ3_M", "3-bit lattice mix (~3.7 bits); some attention and ffn_down in 4 bits"},
+            {"IQ3_S", "IQ3_S", "3-bit lattice quants (3.44 bits)"},
+            {"IQ3_XS", "IQ3_XS", "3-bit lattice mix (~3.3 bits)"},
+            {"IQ3_XXS", "IQ3_XXS", "3-bit lattice quants, smallest 3-bit (3.06 bits): an importance matrix helps"},
+            {"IQ2_M", "IQ2_M", "2-bit lattice mix (~2.7 bits); needs an importance matrix"},
+            {"IQ2_S", "IQ2_S", "2-bit lattice quants (2.5 bits); needs an importance matrix"},
+            {"IQ2_XS", "IQ2_XS", "2-bit lattice quants (2.31 bits); needs an importance matrix"},
+            {"IQ2_XXS", "IQ2_XXS", "2-bit lattice quants, smallest here (2.06 bits); needs an importance matrix"},
+            {"NF4", "Q8_0+.*=nf4", "bitsandbytes' 4-bit NormalFloat, blocks of 64 with an absmax scale (4.5 bits); in memory only"},
+            {"FP8 E4M3", "Q8_0+.*=fp8_e4m3", "8-bit float, 4 exponent and 3 mantissa bits, scale per 32 (9 bits); in memory only"},
+            {"FP8 E5M2", "Q8_0+.*=fp8_e5m2", "8-bit float, 5 exponent and 2 mantissa bits, scale per 32 (9 bits); in memory only"},
+            {"INT8 per channel", "Q8_0+.*=int8_row", "symmetric 8-bit integers with one scale per output row (~8 bits); in memory only"},
+            {"INT4 g128", "Q8_0+.*=int4_g128", "GPTQ/AWQ-style 4-bit integers, scale and zero point per 128 (4.25 bits); in memory only"},
+        };
         std::vector<PrecisionRecipe> list;
-        for (const char* name : {"F32", "F16", "BF16", "Q8_0", "Q6_K", "Q5_K_M", "Q5_K_S", "Q4_K_M", "Q4_K_S", "Q3_K_L",
-                                 "Q3_K_M", "Q3_K_S", "Q2_K", "Q5_1", "Q5_0", "Q4_1", "Q4_0"})
-            list.push_back(PrecisionRecipe::parse(name));
-        // QuantScope's own formats (types >= 1000) go here once quantize_supported() accepts them.
+        for (const auto& p : kPresets) {
+            PrecisionRecipe r = parse_recipe_string(p.spec);
+            r.name = p.name;
+            r.summary = p.summary;
+            list.push_back(std::move(r));
+        }
         return list;
     }();
     return presets;

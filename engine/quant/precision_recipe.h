@@ -5,7 +5,8 @@
 //
 //     recipe   := mix ( "+" modifier )*
 //     mix      := a llama-quantize mix name: F32 F16 BF16 Q8_0 Q6_K Q5_K_M Q5_K_S Q4_K_M Q4_K_S
-//                 Q3_K_L Q3_K_M Q3_K_S Q2_K Q2_K_S Q5_1 Q5_0 Q4_1 Q4_0 (aliases Q3_K Q4_K Q5_K = _M)
+//                 Q3_K_L Q3_K_M Q3_K_S Q2_K Q2_K_S Q5_1 Q5_0 Q4_1 Q4_0 (aliases Q3_K Q4_K Q5_K = _M),
+//                 IQ4_XS IQ4_NL IQ3_M IQ3_S IQ3_XS IQ3_XXS IQ2_M IQ2_S IQ2_XS IQ2_XXS
 //     modifier := "pure"                   every quantizable tensor gets the mix's type (--pure)
 //               | "output=" TYPE           type of output.weight (--output-tensor-type)
 //               | "token_embd=" TYPE       type of token_embd.weight (--token-embedding-type)
@@ -20,8 +21,8 @@
 // Extension point for QuantScope's own formats (NF4, FP8, INT8, INT4: GgmlType values >= 1000,
 // being added elsewhere): once type_from_name() knows such a type and quantize_supported() accepts
 // it, it works as a modifier TYPE as is ("Q8_0+attn_.*=nf4"). A whole-model preset for it is one
-// more entry in precision_presets() (precision_recipe.cpp): a quantized mix with a ".*=TYPE"
-// override (not "+pure": as in llama-quantize, --pure ignores --tensor-type), or a new QuantMix if
+// more entry in precision_presets() (precision_recipe.cpp; NF4, FP8, INT8 and INT4 are there): a
+// quantized mix with a ".*=TYPE" override (not "+pure": as in llama-quantize, --pure ignores --tensor-type), or a new QuantMix if
 // it needs llama.cpp-style per-role rules; parse() needs no change. Such recipes quantize in memory
 // (quantize_model_in_memory); quantize_model_to_file refuses them, as GGUF files for llama.cpp
 // cannot hold these types.
@@ -55,22 +56,33 @@ struct RecipeEstimate {
 struct PrecisionRecipe {
     std::string name;      // shown to users: a preset name or the recipe string
     MixOptions options;    // mix, pure, overrides, ...
+    std::string summary;   // presets: one line on what it is ("4-bit NormalFloat, ..."); "" otherwise
 
     // Throws qs::Error("precision recipe '<spec>': ...") on an unknown mix or type, a modifier
-    // without '=', or an invalid regex.
+    // without '=', or an invalid regex. A preset's name that is not a recipe string ("NF4",
+    // "FP8 E4M3", "int8 per channel", case-insensitive) gives that preset.
     static PrecisionRecipe parse(std::string_view spec);
     // The recipe string (parse(to_string()) gives the same options).
     std::string to_string() const;
     // One line for people: "Q4_K_M: llama.cpp mix, mostly q4_K; overrides: ffn_down -> q8_0".
     std::string describe() const;
 
+    // Throws qs::Error naming the file when the recipe cannot apply to the model: a tensor no
+    // type fits, or a PATTERN=TYPE modifier that applies to no tensor (a typo such as
+    // "ffn_dwn=q8_0" is refused, not silently measured as the plain mix).
     RecipeEstimate estimate(const GgufFile& model) const;
+    // Only the modifier check of estimate(): a run refuses such a recipe before it starts.
+    void check_modifiers(const GgufFile& model) const;
     double bits_per_weight(const GgufFile& model) const { return estimate(model).bits_per_weight(); }
     uint64_t estimated_bytes(const GgufFile& model) const { return estimate(model).file_bytes; }
 };
 
-// The recipes the GUI and CLI offer, most precise first: F32 F16 BF16 Q8_0 Q6_K Q5_K_M Q5_K_S
-// Q4_K_M Q4_K_S Q3_K_L Q3_K_M Q3_K_S Q2_K Q5_1 Q5_0 Q4_1 Q4_0.
+// The recipes the GUI and CLI offer, each with its summary: llama.cpp's most precise first (F32
+// F16 BF16 Q8_0 Q6_K Q5_K_M Q5_K_S Q4_K_M Q4_K_S Q3_K_L Q3_K_M Q3_K_S Q2_K Q5_1 Q5_0 Q4_1
+// Q4_0), llama.cpp's IQ mixes (IQ4_XS IQ4_NL IQ3_M IQ3_S IQ3_XS IQ3_XXS IQ2_M IQ2_S IQ2_XS IQ2_XXS;
+// quant_mix_requires_imatrix: the IQ2 ones can only be made with an importance matrix), then
+// QuantScope's own formats applied to every weight matrix (in memory only): NF4 ("Q8_0+.*=nf4"),
+// FP8 E4M3, FP8 E5M2, INT8 per channel, INT4 g128.
 const std::vector<PrecisionRecipe>& precision_presets();
 
 }  // namespace qs

@@ -35,6 +35,10 @@ class GgufFile;
 enum class QuantMix {
     F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0,
     Q2_K, Q2_K_S, Q3_K_S, Q3_K_M, Q3_K_L, Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M, Q6_K,
+    // The IQ mixes (llama.cpp's LLAMA_FTYPE_MOSTLY_IQ*). IQ2_XXS, IQ2_XS, IQ2_S, IQ2_M and Q2_K_S
+    // need an importance matrix (quant_mix_requires_imatrix); the IQ1 mixes are not offered
+    // (QuantScope reads iq1_s / iq1_m but does not write them).
+    IQ2_XXS, IQ2_XS, IQ2_S, IQ2_M, IQ3_XXS, IQ3_XS, IQ3_S, IQ3_M, IQ4_NL, IQ4_XS,
 };
 
 // Case-insensitive, llama-quantize's names; "Q3_K", "Q4_K", "Q5_K" are aliases of the _M mixes.
@@ -42,6 +46,12 @@ std::optional<QuantMix> quant_mix_from_name(std::string_view name);
 const char* quant_mix_name(QuantMix mix);
 // The type most tensors get (llama_ftype_get_default_type): Q4_K_M -> q4_K, Q2_K_S -> q2_K, ...
 GgmlType quant_mix_default_type(QuantMix mix);
+// llama-quantize refuses these mixes without an importance matrix ("Please do not use IQ1_S, IQ1_M,
+// IQ2_S, IQ2_XXS, IQ2_XS or Q2_K_S quantization without an importance matrix").
+bool quant_mix_requires_imatrix(QuantMix mix);
+// Tensors llama-quantize will not quantize to `type` without importance data for them (iq2_*,
+// iq3_xxs, iq1_*, and q2_K within a Q2_K_S mix); token_embd and output are exempt.
+bool tensor_requires_imatrix(const std::string& tensor_name, GgmlType type, QuantMix mix);
 
 // The model facts the rules look at (from the GGUF header, see mix_model_info_from_gguf).
 struct MixModelInfo {
@@ -69,6 +79,9 @@ struct MixOptions {
     std::optional<GgmlType> token_embedding_type;   // --token-embedding-type
     std::optional<GgmlType> output_tensor_type;     // --output-tensor-type
     std::vector<TensorTypeOverride> overrides;      // --tensor-type, first match wins
+    // An importance matrix will be used (llama-quantize --imatrix): some mixes then choose
+    // differently (IQ3_XXS attn_v / ffn_down, IQ4_NL / IQ4_XS ffn_down, Q4_0 / Q5_0 ffn_down).
+    bool has_imatrix = false;
 };
 
 struct MixTensor {
@@ -76,6 +89,8 @@ struct MixTensor {
     std::vector<int64_t> ne;  // dimensions, ne[0] the row length
     GgmlType type;            // its type in the source file
 };
+// The tensors of a model file, in file order.
+std::vector<MixTensor> mix_tensors_from_gguf(const GgufFile& file);
 
 struct TensorTypeChoice {
     GgmlType type;
@@ -97,6 +112,12 @@ public:
     // fallback ("no tensor type fallback is defined for type q4_0").
     TensorTypeChoice choose(const MixTensor& tensor);
 
+    // Throws qs::Error when a PATTERN=TYPE override set the type of no tensor among those chose()
+    // saw: its pattern matches no quantizable tensor ("ffn_dwn"), every tensor it matches is taken by
+    // an earlier rule, or the options ignore overrides (+pure, an unquantized mix such as F16).
+    // llama-quantize accepts such a pattern silently; a typo would then measure the plain mix.
+    void check_overrides_used() const;
+
     int n_fallback() const { return n_fallback_; }
     const MixOptions& options() const { return options_; }
     const MixModelInfo& model() const { return model_; }
@@ -108,6 +129,9 @@ private:
     MixOptions options_;
     MixModelInfo model_;
     std::vector<std::regex> override_patterns_;  // options_.overrides, compiled once
+    std::vector<int> override_matched_;  // [overrides] quantizable tensors whose name the pattern matches
+    std::vector<int> override_used_;     // [overrides] tensors whose type it set
+    std::vector<std::string> quantizable_examples_;  // a few quantizable tensor names, for messages
     bool has_tied_embeddings_ = true;  // until output.weight is seen
     int n_attention_wv_ = 0, i_attention_wv_ = 0;
     int i_ffn_down_ = 0, i_ffn_gate_ = 0, i_ffn_up_ = 0;
@@ -123,7 +147,14 @@ inline GgmlType choose_tensor_type(MixContext& context, const MixTensor& tensor)
 std::vector<size_t> llama_tensor_order(const std::vector<std::string>& names);
 
 // Choices for a whole model, returned in the order of `tensors` (computed in llama.cpp's order).
+// Throws qs::Error for a tensor no type fits and for an override that applies to no tensor
+// (MixContext::check_overrides_used).
 std::vector<TensorTypeChoice> plan_tensor_types(const MixOptions& options, const MixModelInfo& model,
                                                 const std::vector<MixTensor>& tensors);
+
+// Only the override check of plan_tensor_types: throws qs::Error for an override that applies to
+// no tensor of the model, whatever else (a row length no type fits) is wrong with the plan.
+void check_tensor_type_overrides(const MixOptions& options, const MixModelInfo& model,
+                                 const std::vector<MixTensor>& tensors);
 
 }  // namespace qs

@@ -331,7 +331,7 @@ SandboxResult execute(const SandboxOptions& options_, const Sandbox::Mechanism& 
     plan.file_size = rlim_t(options_.file_size_bytes);
     plan.processes = rlim_t(tasks_of_user(m.drop_to_nobody ? kNobodyUid : getuid()) + options_.max_processes);
     plan.unshare_network = m.unshare_network;
-    plan.seccomp_sockets = m.seccomp_sockets;
+    plan.seccomp_filter = m.seccomp_sockets ? seccomp_socket_filter() : nullptr;
     plan.landlock = m.landlock;
     plan.path = path.c_str();
     plan.argv = argv.data();

@@ -2,11 +2,11 @@
 
 #include <fcntl.h>
 #include <grp.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
 #include <linux/landlock.h>
 #include <linux/seccomp.h>
+#include <seccomp.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -16,22 +16,12 @@
 #include <cerrno>
 #include <csignal>
 #include <cstddef>
+#include <vector>
 
 namespace qs::sandbox_detail {
 namespace {
 
 constexpr uid_t kNobody = 65534;
-
-#if defined(__x86_64__)
-constexpr uint32_t kAuditArch = AUDIT_ARCH_X86_64;
-constexpr bool kSeccompSupported = true;
-#elif defined(__aarch64__)
-constexpr uint32_t kAuditArch = AUDIT_ARCH_AARCH64;
-constexpr bool kSeccompSupported = true;
-#else
-constexpr uint32_t kAuditArch = 0;
-constexpr bool kSeccompSupported = false;
-#endif
 
 bool set_limit(int resource, rlim_t soft, rlim_t hard) {
     const rlimit r{soft, hard};
@@ -88,34 +78,6 @@ bool apply_landlock(const char* workdir) {
                     syscall(SYS_landlock_restrict_self, ruleset, 0) == 0;
     close(ruleset);
     return ok;
-}
-
-// A seccomp filter: socket() fails with EACCES for every family but AF_UNIX; io_uring (which can
-// open sockets itself) fails with ENOSYS; syscalls of a foreign ABI (x32, i386) kill the process.
-bool apply_seccomp_sockets() {
-    if (!kSeccompSupported) return false;
-    constexpr uint32_t kDenySocket = SECCOMP_RET_ERRNO | (EACCES & SECCOMP_RET_DATA);
-    constexpr uint32_t kDenyUring = SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA);
-    sock_filter filter[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kAuditArch, 1, 0),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
-#if defined(__x86_64__)
-        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u /* __X32_SYSCALL_BIT */, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-#endif
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_io_uring_setup, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, kDenyUring),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_socket, 1, 0),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, args[0])),  // the family (low word)
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        BPF_STMT(BPF_RET | BPF_K, kDenySocket),
-    };
-    sock_fprog prog{static_cast<unsigned short>(sizeof filter / sizeof filter[0]), filter};
-    return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0;
 }
 
 void reset_signals() {
@@ -179,7 +141,7 @@ void confine_and_exec(ConfinePlan p) {
     if (p.unshare_network && unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0) fail(p, kExitIsolationFailed);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail(p, kExitIsolationFailed);
     if (p.landlock && !apply_landlock(p.workdir)) fail(p, kExitIsolationFailed);
-    if (p.seccomp_sockets && !apply_seccomp_sockets()) fail(p, kExitIsolationFailed);
+    if (p.seccomp_filter && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, p.seccomp_filter) != 0) fail(p, kExitIsolationFailed);
     execve(p.path, p.argv, p.envp);
     fail(p, kExitExecFailed);
 }
@@ -193,8 +155,40 @@ int probe_landlock_abi() {
     return abi > 0 ? int(abi) : 0;
 }
 
+const sock_fprog* seccomp_socket_filter() {
+    // Built once, in the parent: libseccomp allocates, which a forked child of a multi-threaded
+    // process must not. The rules: socket() fails with EACCES for every family but AF_UNIX;
+    // io_uring_setup (io_uring can open sockets itself) fails with ENOSYS; a system call of a
+    // foreign ABI (i386's int 0x80, x32) kills the process, so no second socket() entry bypasses it.
+    static std::vector<sock_filter> code;
+    static sock_fprog program{};
+    static const bool built = [] {
+        const scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+        if (!ctx) return false;
+        const int fd = memfd_create("qs-sandbox-seccomp", MFD_CLOEXEC);
+        bool ok = fd >= 0 && seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) == 0 &&
+                  seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_NE, AF_UNIX)) == 0 &&
+                  seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(io_uring_setup), 0) == 0 &&
+                  seccomp_export_bpf(ctx, fd) == 0;
+        const off_t bytes = ok ? lseek(fd, 0, SEEK_END) : 0;
+        ok = ok && bytes > 0 && bytes % off_t(sizeof(sock_filter)) == 0;
+        if (ok) {
+            code.resize(size_t(bytes) / sizeof(sock_filter));
+            ok = pread(fd, code.data(), size_t(bytes), 0) == ssize_t(bytes);
+        }
+        if (fd >= 0) close(fd);
+        seccomp_release(ctx);
+        program = {static_cast<unsigned short>(code.size()), code.data()};
+        return ok;
+    }();
+    return built ? &program : nullptr;
+}
+
 bool probe_seccomp() {
-    return in_child(false, [] { return apply_seccomp_sockets(); });
+    const sock_fprog* filter = seccomp_socket_filter();
+    return filter && in_child(false, [filter] {
+        return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, filter) == 0;
+    });
 }
 
 }  // namespace qs::sandbox_detail

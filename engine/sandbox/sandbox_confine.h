@@ -6,6 +6,7 @@
 // parent, in a ConfinePlan, before fork().
 #pragma once
 
+#include <linux/filter.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -20,7 +21,7 @@ struct ConfinePlan {
     bool drop_to_nobody = false;         // the caller is root: become uid/gid 65534 first
     rlim_t cpu_seconds = 0, address_space = 0, file_size = 0, processes = 0;
     bool unshare_network = false;        // unshare(CLONE_NEWUSER | CLONE_NEWNET), or fail
-    bool seccomp_sockets = false;        // refuse socket() for non-AF_UNIX families, and io_uring
+    const sock_fprog* seccomp_filter = nullptr;  // seccomp_socket_filter(), or nullptr for none
     bool landlock = false;               // writes only beneath workdir (and /dev/null), or fail
     const char* path = nullptr;          // executable
     char* const* argv = nullptr;
@@ -41,5 +42,10 @@ inline constexpr int kExitExecFailed = 127;     // execve failed (as a shell rep
 bool probe_network_namespace(bool drop_to_nobody);
 int probe_landlock_abi();
 bool probe_seccomp();
+
+// The network filter for machines without namespaces, compiled by libseccomp (nullptr when it
+// cannot be built here): socket() refused for every family but AF_UNIX, io_uring refused,
+// foreign system-call ABIs kill. Built once, before any fork.
+const sock_fprog* seccomp_socket_filter();
 
 }  // namespace qs::sandbox_detail

@@ -94,4 +94,7 @@ private:
 // Current UTC time as ISO 8601 ("2026-11-23T13:40:05Z").
 std::string utc_now_iso8601();
 
+// The SQLite library the store runs on ("3.40.1"), for About boxes and bug reports.
+std::string store_sqlite_version();
+
 }  // namespace qs

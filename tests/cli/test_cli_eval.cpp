@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -13,7 +14,9 @@
 #include <fcntl.h>
 #include <spawn.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/test_paths.h"
 #include "store/results_store.h"
@@ -162,7 +165,7 @@ TEST(CliEval, MalformedLineNamesFileAndLine) {
     std::istringstream csv(slurp(dir + "/out.csv"));
     std::string line;
     std::getline(csv, line);
-    EXPECT_EQ(line, "run_id,job,precision,evaluator,dataset,status,metric,value,stderr,ci_low,ci_high,unit,seconds,error");
+    EXPECT_EQ(line, "run_id,job,precision,evaluator,dataset,status,metric,value,stderr,ci_low,ci_high,unit,seconds,error,precision_name");
     size_t rows = 0;
     bool saw_acc = false;
     while (std::getline(csv, line)) {
@@ -182,3 +185,110 @@ TEST(CliEval, MalformedLineNamesFileAndLine) {
 }
 
 }  // namespace
+
+namespace {
+
+// quantscope-cli under a file size limit (RLIMIT_FSIZE, as `ulimit -f`), standing in for a full disk.
+int run_cli_with_file_limit(const std::vector<std::string>& args, rlim_t limit, const std::string& err) {
+    std::fflush(nullptr);
+    const pid_t pid = fork();
+    if (pid == 0) {
+        const rlimit l{limit, limit};
+        setrlimit(RLIMIT_FSIZE, &l);
+        const int fd = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 2);
+        const int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        std::vector<std::string> all = {QS_CLI_PATH};
+        all.insert(all.end(), args.begin(), args.end());
+        std::vector<char*> argv;
+        for (auto& a : all) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        execv(argv[0], argv.data());
+        _exit(127);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace
+
+// A full disk mid-run: the job whose write fails says so (naming the database and the limit), the
+// run exits 1, and the database is sound with every job committed before. The demo model: no ../shared.
+TEST(CliEval, DiskFullIsAClearErrorAndTheDatabaseStaysSound) {
+    const std::string dir = qs::test::temp_dir();
+    const std::string text = dir + "/full-text.txt";
+    {
+        std::ofstream out(text);
+        for (int i = 0; i < 600; ++i) out << "and the people of the land went up to the city ";
+    }
+    const std::string db = dir + "/full.db";
+    // 120 KiB: room for the schema and the first jobs, not for every job (found by trying; the
+    // test only needs the limit to be met part way, which the assertions below check).
+    const int code = run_cli_with_file_limit({"eval", "--model", std::string(QS_SOURCE_DIR) + "/resources/demo/quantscope-demo-kjv-f32.gguf",
+                                              "--precisions", "F32,Q8_0", "--ppl", text, "--kld", "--ctx", "64",
+                                              "--chunks", "4", "--threads", "1", "--db", db},
+                                             120 << 10, dir + "/full.err");
+    const std::string err = slurp(dir + "/full.err");
+    EXPECT_EQ(code, 1) << err;
+    EXPECT_NE(err.find("not saved: " + db + ": results database: disk I/O error (the disk is full or a file size limit was reached"),
+              std::string::npos)
+        << err;
+    EXPECT_NE(err.find("file size limit (ulimit -f) 122880 bytes"), std::string::npos) << err;
+
+    qs::ResultsStore store(db);
+    EXPECT_EQ(store.integrity_check(), "ok");
+    const qs::RunRecord run = store.load_run(store.list_runs().at(0).run.id);
+    int done = 0;
+    for (const qs::JobRecord& j : run.jobs) done += j.status == qs::JobStatus::Done;
+    EXPECT_GT(done, 0);
+    EXPECT_LT(done, int(run.jobs.size()));
+    // Every job the CLI reported done ("[k/n] ...: done (") is in the database as done.
+    std::istringstream lines(err);
+    int reported = 0;
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind("[", 0) != 0 || line.find(": done (") == std::string::npos) continue;
+        const size_t k = std::stoul(line.substr(1));
+        ASSERT_LE(k, run.jobs.size()) << line;
+        EXPECT_EQ(run.jobs[k - 1].status, qs::JobStatus::Done) << line;
+        ++reported;
+    }
+    EXPECT_EQ(reported, done);
+}
+
+// A recipe pattern that matches no tensor (a typo) is refused before anything runs or is stored,
+// by eval and by quantize; a preset given by its name keeps that name in the output.
+TEST(CliEval, RecipePatternThatMatchesNoTensorIsRefused) {
+    QS_REQUIRE_SHARED(model, "models/synthetic/llama-d256-spm512.gguf");
+    const std::string dir = qs::test::temp_dir();
+    const std::string text = dir + "/story.txt";
+    {
+        std::ofstream out(text);
+        for (int i = 0; i < 40; ++i) out << "Once upon a time there was a little girl named Lily. She liked to play. ";
+    }
+    Child eval = spawn_cli({"-q", "eval", "--model", model, "--precisions", "F16,Q4_K_M+ffn_dwn=q8_0", "--ppl", text,
+                            "--ctx", "64", "--threads", "1", "--db", dir + "/typo.db"},
+                           dir, "eval");
+    EXPECT_EQ(wait_exit(eval), 1);
+    const std::string err = slurp(eval.err);
+    EXPECT_NE(err.find("'ffn_dwn=q8_0'"), std::string::npos) << err;
+    EXPECT_NE(err.find("matches no quantizable tensor"), std::string::npos) << err;
+    EXPECT_EQ(done_jobs(dir + "/typo.db").size(), 0u);  // nothing ran
+
+    Child quantize = spawn_cli({"-q", "quantize", "--model", model, "--out", dir + "/out.gguf", "--type", "Q4_K_M", "--override", "ffn_dwn=q8_0"},
+                               dir, "quantize");
+    EXPECT_NE(wait_exit(quantize), 0);
+    EXPECT_NE(slurp(quantize.err).find("matches no quantizable tensor"), std::string::npos) << slurp(quantize.err);
+    EXPECT_FALSE(std::ifstream(dir + "/out.gguf").good());
+
+    Child named = spawn_cli({"-q", "eval", "--model", model, "--precisions", "F16,NF4", "--ppl", text, "--ctx", "64",
+                             "--chunks", "1", "--threads", "1", "--json"},
+                            dir, "named");
+    ASSERT_EQ(wait_exit(named), 0) << slurp(named.err);
+    const auto j = nlohmann::json::parse(slurp(named.out));
+    ASSERT_EQ(j["jobs"].size(), 2u);
+    EXPECT_EQ(j["jobs"][1]["precision"], "Q8_0+.*=nf4");
+    EXPECT_EQ(j["jobs"][1]["precision_name"], "NF4");
+    EXPECT_EQ(j["jobs"][0]["precision_name"], "");
+}

@@ -90,3 +90,42 @@ TEST(JobMatrix, RejectsBadMatrices) {
 }
 
 }  // namespace
+
+TEST(JobMatrix, GenerationSettingsAreChecked) {
+    qs::EvalMatrix m = matrix();
+    m.gen_samples = 0;
+    EXPECT_THROW(qs::plan_jobs(m), qs::Error);
+    m.gen_samples = 10;
+    m.gen_temperature = 0.0f;  // ten greedy samples would all be the same
+    EXPECT_THROW(qs::plan_jobs(m), qs::Error);
+    m.gen_temperature = 0.8f;
+    EXPECT_NO_THROW(qs::plan_jobs(m));
+    m.code_timeout = 0;
+    EXPECT_THROW(qs::plan_jobs(m), qs::Error);
+    m.code_timeout = 10;
+    m.gen_parallel = 0;
+    EXPECT_THROW(qs::plan_jobs(m), qs::Error);
+    m.gen_parallel = 4;
+    EXPECT_NE(qs::eval_matrix_json(m).find("\"chat_template\":\"none\""), std::string::npos);
+}
+
+TEST(JobMatrix, UserNamesOfPrecisionsGoWithEveryJob) {
+    qs::EvalMatrix m = matrix();
+    m.precisions = {"F16", "q4_k_m+ffn_down=q8_0", "nf4"};
+    m.precision_names = {{"Q4_K_M+ffn_down=q8_0", "down in q8"}};  // by the canonical string
+    const auto jobs = qs::plan_jobs(m);
+    for (const auto& j : jobs) {
+        if (j.precision == "F16") {
+            EXPECT_EQ(j.precision_name, "");  // no name: the recipe string is shown
+        } else if (j.precision == "Q4_K_M+ffn_down=q8_0") {
+            EXPECT_EQ(j.precision_name, "down in q8");
+        } else {
+            EXPECT_EQ(j.precision, "Q8_0+.*=nf4");
+            EXPECT_EQ(j.precision_name, "NF4");  // a preset given by its name
+        }
+    }
+    m.precision_names = {{"q4_k_m+ffn_down=q8_0", "down in q8"}};  // or as given
+    EXPECT_EQ(qs::plan_jobs(m)[4].precision_name, "down in q8");
+    m.precision_names = {{"F16", "same"}, {"nf4", "same"}};
+    EXPECT_THROW(qs::plan_jobs(m), qs::Error);  // two precisions one name: the views could not tell them apart
+}

@@ -8,12 +8,14 @@
 #include <thread>
 #include <fstream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 
 #include "common/test_paths.h"
 #include "core/error.h"
 #include "eval/perplexity.h"
 #include "jobs/job_runner.h"
 #include "model/model.h"
+#include "store/file_hash.h"
 #include "store/results_store.h"
 #include "tokenizer/tokenizer.h"
 
@@ -293,3 +295,80 @@ TEST(JobRunner, TaskComparisonAndBench) {
 }
 
 }  // namespace
+
+TEST(JobRunner, RecipePatternThatMatchesNoTensorRefusesTheRun) {
+    QS_REQUIRE_SHARED(model_path, "models/stories260K.gguf");
+    const std::string dir = qs::test::temp_dir();
+    qs::EvalMatrix m = small_matrix(model_path, write_text(dir));
+    m.precisions = {"F32", "F16+output=q8_0", "Q8_0+ffn_dwn=q8_0"};
+    m.precision_names = {{"F16+output=q8_0", "f16 out q8"}};
+    qs::ResultsStore store(dir + "/r.db");
+    Recorder rec;
+    qs::JobRunner refused(m, {.workers = 1, .threads = 1, .store = &store, .observer = &rec});
+    try {
+        refused.start();
+        FAIL() << "a pattern that matches no tensor was accepted";
+    } catch (const qs::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("'ffn_dwn=q8_0'"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find(model_path), std::string::npos) << e.what();  // names the file
+    }
+    EXPECT_TRUE(store.list_runs().empty());  // refused before the run is stored
+
+    // Without it the run goes, and the name is stored with every job of that precision.
+    m.precisions.pop_back();
+    const qs::RunRecord run = qs::JobRunner(m, {.workers = 1, .threads = 1, .store = &store}).run();
+    const qs::RunRecord stored = store.load_run(run.id);
+    int named = 0;
+    for (const qs::JobRecord& j : stored.jobs) {
+        EXPECT_EQ(j.status, JobStatus::Done) << j.error;
+        EXPECT_EQ(j.precision_name, j.precision == "F32" ? "" : "f16 out q8");
+        named += j.precision_name == "f16 out q8";
+    }
+    EXPECT_EQ(named, 2);  // perplexity and KLD
+}
+
+// eval --imatrix: a quantized precision made with an importance matrix is llama-quantize's
+// --imatrix result (so its perplexity equals that of llama.cpp's file, bit for bit), and the run
+// records which matrix: its path, SHA-256 and calibration text.
+TEST(JobRunner, ImatrixPrecisionEqualsLlamaQuantizeFileAndIsRecorded) {
+    QS_REQUIRE_SHARED(model_path, "models/synthetic/llama-d256-spm512.gguf");
+    QS_REQUIRE_SHARED(imatrix_path, "models/zoo/m1-wiki-c128x20.imatrix.gguf");
+    QS_REQUIRE_SHARED(reference_file, "models/zoo/m1-pure-IQ4_NL-imat.gguf");
+    const std::string text = write_text(qs::test::temp_dir());
+    qs::EvalMatrix m;
+    m.model_path = model_path;
+    m.precisions = {"IQ4_NL+pure"};
+    m.ppl_path = text;
+    m.n_ctx = 64;
+    m.max_chunks = 2;
+    m.imatrix_path = imatrix_path;
+    qs::JobRunner runner(m, {});
+    const qs::RunRecord run = runner.run();
+    ASSERT_EQ(run.jobs.size(), 1u);
+    ASSERT_EQ(run.jobs[0].status, JobStatus::Done) << run.jobs[0].error;
+    double ppl = 0;
+    for (const qs::Metric& metric : run.jobs[0].metrics)
+        if (metric.key == "ppl") ppl = metric.value;
+
+    const auto file_model = qs::Model::load(reference_file);
+    const auto tokenizer = qs::Tokenizer::from_gguf(file_model->file());
+    const auto tokens = tokenizer->encode(qs::perplexity_read_text(text), true);
+    qs::ModelContext ctx(file_model, m.n_ctx);
+    qs::PerplexityOptions popts;
+    popts.n_ctx = m.n_ctx;
+    popts.max_chunks = m.max_chunks;
+    qs::Progress progress;
+    EXPECT_EQ(ppl, qs::perplexity_run(ctx, *tokenizer, tokens, popts, progress).ppl);
+
+    const nlohmann::json im = nlohmann::json::parse(run.settings_json)["imatrix"];
+    EXPECT_EQ(im["file"], imatrix_path);
+    EXPECT_EQ(im["sha256"], qs::file_sha256(imatrix_path));
+    EXPECT_EQ(im["datasets"], nlohmann::json::array({"data/wikitext-2-raw/wiki.test.raw"}));
+    EXPECT_EQ(im["chunks"], 20);
+
+    // The IQ2 mixes are refused without an importance matrix, before anything runs.
+    m.precisions = {"IQ2_XS"};
+    m.imatrix_path.clear();
+    qs::JobRunner refused(m, {});
+    EXPECT_THROW(refused.start(), qs::Error);
+}

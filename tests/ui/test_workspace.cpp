@@ -18,7 +18,8 @@ TEST(Workspace, RoundTripsThroughAFile) {
     w.n_ctx = 256;
     w.bench = true;
     w.roi.price_per_hour = 1.25;
-    w.roi.api_prices = {{"API A", 0.6}};
+    w.roi.monthly_prompt_tokens_millions = 321;
+    w.roi.api_prices = {{"API A", 0.15, 0.6}};
     const QString path = QString::fromStdString(qs::test::temp_dir()) + "/session.json";
     w.save(path);
     const Workspace r = Workspace::load(path);
@@ -32,7 +33,19 @@ TEST(Workspace, RoundTripsThroughAFile) {
     EXPECT_TRUE(r.bench);
     EXPECT_DOUBLE_EQ(r.roi.price_per_hour, 1.25);
     ASSERT_EQ(r.roi.api_prices.size(), 1);
-    EXPECT_DOUBLE_EQ(r.roi.api_prices[0].second, 0.6);
+    EXPECT_DOUBLE_EQ(r.roi.api_prices[0].usd_per_mtok_input, 0.15);  // not replaced by the output price
+    EXPECT_DOUBLE_EQ(r.roi.api_prices[0].usd_per_mtok_output, 0.6);
+    EXPECT_DOUBLE_EQ(r.roi.monthly_prompt_tokens_millions, 321);
+    // Every field: the whole JSON is the same after the trip.
+    EXPECT_EQ(r.to_json(), w.to_json());
+}
+
+TEST(Workspace, ReadsTheOneApiPriceOfOlderFiles) {
+    const QJsonObject old = QJsonDocument::fromJson(R"({"quantscope_workspace": 1,
+        "roi": {"api_prices": [{"name": "API A", "usd_per_mtok": 0.6}]}})").object();
+    const Workspace w = Workspace::from_json(old, "old.json");
+    ASSERT_EQ(w.roi.api_prices.size(), 1);
+    EXPECT_DOUBLE_EQ(w.roi.api_prices[0].usd_per_mtok_output, 0.6);
 }
 
 TEST(Workspace, BadFilesGiveMessagesNamingTheFile) {
@@ -57,4 +70,12 @@ TEST(Workspace, BadFilesGiveMessagesNamingTheFile) {
     EXPECT_NE(message(write("c.json", "{\"quantscope_workspace\":99}")).find("newer"), std::string::npos);
     EXPECT_NE(message(write("d.json", "{\"quantscope_workspace\":1,\"precisions\":\"F16\"}")).find("precisions"), std::string::npos);
     EXPECT_NE(message(dir + "/missing.json").find("cannot read"), std::string::npos);
+    // Found by tests/fuzz (fuzz_workspace): integers out of range were converted with undefined behaviour.
+    EXPECT_NE(message(write("e.json", "{\"quantscope_workspace\":1e300}")).find("'quantscope_workspace' is out of range"),
+              std::string::npos);
+    EXPECT_NE(message(write("f.json", "{\"quantscope_workspace\":1,\"run\":{\"n_ctx\":-1e19}}")).find("'run.n_ctx' is out of range"),
+              std::string::npos);
+    EXPECT_NE(message(write("g.json", "{\"quantscope_workspace\":1,\"datasets\":[{\"path\":\"p\",\"limit\":1e19}]}"))
+                  .find("'datasets[].limit' is out of range"),
+              std::string::npos);
 }

@@ -92,6 +92,19 @@ DatasetEntry dataset_inspect(const QString& path, const QString& name, const QSt
 
 DatasetListModel::DatasetListModel(QObject* parent) : QAbstractTableModel(parent) {}
 
+QString builtin_data_dir(const QString& exe_dir) {
+    const QString env = qEnvironmentVariable("QUANTSCOPE_DATA");
+    if (!env.isEmpty()) return env;
+    QStringList candidates;
+    if (!exe_dir.isEmpty()) candidates << exe_dir + "/../share/quantscope/data" << exe_dir + "/data";
+#ifdef QS_SHARED_DATA_DIR
+    candidates << QStringLiteral(QS_SHARED_DATA_DIR);
+#endif
+    for (const QString& c : candidates)
+        if (QFileInfo(c).isDir()) return QDir::cleanPath(QFileInfo(c).absoluteFilePath());
+    return {};
+}
+
 void DatasetListModel::add_builtins(const QString& data_dir) {
     struct Builtin {
         const char* name;

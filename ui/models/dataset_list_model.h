@@ -34,6 +34,12 @@ struct DatasetEntry {
 // (the error names both), and the user names the format in the Format column.
 DatasetEntry dataset_inspect(const QString& path, const QString& name = {}, const QString& format = {});
 
+// Where the built-in datasets are, found the way the price table is (price_table_default_path):
+// $QUANTSCOPE_DATA if set, else the first existing of <exe dir>/../share/quantscope/data,
+// <exe dir>/data and the shared/data folder beside the source tree this build was configured from
+// (QS_SHARED_DIR, ../shared by default). "" when there is none.
+QString builtin_data_dir(const QString& exe_dir);
+
 class DatasetListModel : public QAbstractTableModel {
     Q_OBJECT
 public:

@@ -19,10 +19,12 @@ bool ended(JobStatus s) { return s == JobStatus::Done || s == JobStatus::Failed 
 
 JobQueueModel::JobQueueModel(QObject* parent) : QAbstractTableModel(parent) {}
 
-void JobQueueModel::set_jobs(const std::vector<JobRecord>& jobs) {
+void JobQueueModel::set_jobs(const std::vector<JobRecord>& jobs, int workers) {
     beginResetModel();
     rows_.clear();
-    for (const auto& j : jobs) rows_.push_back({j, {}, ended(j.status) ? 1.0 : 0.0, -1});
+    for (const auto& j : jobs) rows_.push_back({j, {}, j.status == JobStatus::Done ? 1.0 : 0.0, -1});
+    eta_ = RunEta(jobs, workers);
+    clock_.start();
     endResetModel();
 }
 
@@ -38,8 +40,10 @@ void JobQueueModel::update_job(const JobRecord& job) {
     const int r = row_of(job.index);
     if (r < 0) return;
     rows_[r].job = job;
+    if (job.status == JobStatus::Running) eta_.job_started(job.index, now());
     if (ended(job.status)) {
-        rows_[r].fraction = 1.0;
+        eta_.job_ended(job.index, job.status, now());
+        if (job.status == JobStatus::Done) rows_[r].fraction = 1.0;  // a cancelled job keeps how far it got
         rows_[r].eta_seconds = 0;
     }
     emit dataChanged(index(r, 0), index(r, ColumnCount - 1));
@@ -51,29 +55,20 @@ void JobQueueModel::set_progress(int job_index, double fraction, const QString& 
     rows_[r].fraction = std::clamp(fraction, 0.0, 1.0);
     rows_[r].stage = stage;
     rows_[r].eta_seconds = eta_seconds;
+    eta_.job_progress(job_index, stage.toStdString(), rows_[r].fraction, now());
     emit dataChanged(index(r, Status), index(r, ColumnCount - 1));
 }
 
 double JobQueueModel::overall_fraction() const {
     if (rows_.isEmpty()) return 0;
     double sum = 0;
-    for (const auto& r : rows_) sum += ended(r.job.status) ? 1.0 : r.fraction;
+    for (const auto& r : rows_) sum += r.job.status == JobStatus::Done || r.job.status == JobStatus::Failed ? 1.0 : r.fraction;
     return sum / double(rows_.size());
 }
 
-double JobQueueModel::overall_eta_seconds() const {
-    // The jobs left take, on average, what the ended ones took.
-    double spent = 0, running_eta = 0;
-    int done = 0, waiting = 0;
-    for (const auto& r : rows_) {
-        if (ended(r.job.status)) spent += r.job.seconds, ++done;
-        else if (r.job.status == JobStatus::Running) running_eta += std::max(0.0, r.eta_seconds);
-        else ++waiting;
-    }
-    if (done == int(rows_.size())) return 0;
-    if (done == 0) return waiting == 0 ? running_eta : -1;
-    return running_eta + waiting * spent / done;
-}
+double JobQueueModel::overall_eta_seconds() const { return eta_.remaining_seconds(now()); }
+
+double JobQueueModel::job_eta_seconds(int job_index) const { return eta_.job_remaining_seconds(job_index, now()); }
 
 int JobQueueModel::ended_count() const {
     int n = 0;
@@ -97,7 +92,7 @@ QVariant JobQueueModel::data(const QModelIndex& index, int role) const {
     if (role != Qt::DisplayRole) return {};
     switch (index.column()) {
     case Index: return r.job.index + 1;
-    case Precision: return QString::fromStdString(r.job.precision);
+    case Precision: return QString::fromStdString(precision_label(r.job));
     case Evaluator: return QString(evaluator_name(r.job.evaluator));
     case Dataset: return QString::fromStdString(r.job.dataset);
     case Status: {
@@ -106,10 +101,14 @@ QVariant JobQueueModel::data(const QModelIndex& index, int role) const {
         if (r.job.status == JobStatus::Failed) s += ": " + QString::fromStdString(r.job.error);
         return s;
     }
-    case Progress: return QString("%1 %").arg(int(std::lround(r.fraction * 100)));
+    case Progress:
+        // An ended job that did not finish says so: a bar at 100 % would read as done.
+        if (r.job.status == JobStatus::Cancelled) return tr("cancelled");
+        if (r.job.status == JobStatus::Failed) return tr("failed");
+        return QString("%1 %").arg(int(std::lround(r.fraction * 100)));
     case Time:
         if (ended(r.job.status)) return duration_text(r.job.seconds);
-        if (r.job.status == JobStatus::Running) return "ETA " + duration_text(r.eta_seconds);
+        if (r.job.status == JobStatus::Running) return "ETA " + duration_text(job_eta_seconds(r.job.index));
         return QString();
     }
     return {};

@@ -9,8 +9,8 @@
 namespace qs::ui {
 
 uint64_t precision_memory_bytes(const ModelSummary& m, uint64_t weight_bytes, int n_ctx) {
-    const int64_t head_dim = m.n_head ? m.n_embd / m.n_head : 0;
-    const uint64_t kv = 2ull * uint64_t(m.n_layer) * uint64_t(n_ctx) * uint64_t(head_dim * m.n_head_kv) * 2ull;
+    // F16 K and V for every layer and position (head_dim, not n_embd / n_head: qwen3 and gemma differ).
+    const uint64_t kv = 2ull * uint64_t(m.n_layer) * uint64_t(n_ctx) * uint64_t(m.head_dim * m.n_head_kv) * 2ull;
     const uint64_t logits = uint64_t(n_ctx) * uint64_t(m.n_vocab) * 4ull;
     return weight_bytes + kv + logits;
 }
@@ -33,7 +33,11 @@ void PrecisionListModel::estimate_row(PrecisionEntry& e) const {
         e.memory_bytes = precision_memory_bytes(summary_, e.estimate.tensor_bytes, n_ctx_);
         e.estimated = true;
     } catch (const std::exception& ex) {
+        // The message names the model file first; the page already shows which model is loaded.
         e.error = QString::fromStdString(ex.what());
+        const QString prefix = QString::fromStdString(file_->path()) + ": ";
+        if (e.error.startsWith(prefix)) e.error.remove(0, prefix.size());
+        e.error = e.error.simplified();  // llama.cpp's fallback message pads its numbers with spaces
     }
 }
 
@@ -84,6 +88,29 @@ QStringList PrecisionListModel::checked_specs() const {
     return out;
 }
 
+QStringList PrecisionListModel::runnable_specs() const {
+    QStringList out;
+    for (const auto& e : entries_)
+        if (e.checked && e.applicable()) out << QString::fromStdString(e.recipe.to_string());
+    return out;
+}
+
+QStringList PrecisionListModel::not_runnable() const {
+    QStringList out;
+    for (const auto& e : entries_)
+        if (e.checked && !e.applicable()) out << e.name + ": " + e.error;
+    return out;
+}
+
+std::map<std::string, std::string> PrecisionListModel::names() const {
+    std::map<std::string, std::string> out;
+    for (const auto& e : entries_) {
+        const std::string spec = e.recipe.to_string();
+        if (e.name.toStdString() != spec) out[spec] = e.name.toStdString();
+    }
+    return out;
+}
+
 int PrecisionListModel::row_of(const QString& s) const {
     for (int i = 0; i < entries_.size(); ++i)
         if (entries_[i].name == s || QString::fromStdString(entries_[i].recipe.to_string()) == s) return i;
@@ -113,9 +140,11 @@ int PrecisionListModel::columnCount(const QModelIndex& parent) const { return pa
 QVariant PrecisionListModel::data(const QModelIndex& index, int role) const {
     if (!index.isValid() || index.row() >= rowCount() || index.column() >= ColumnCount) return {};
     const auto& e = entries_[index.row()];
-    if (role == Qt::CheckStateRole && index.column() == Name) return e.checked ? Qt::Checked : Qt::Unchecked;
-    if (role == Qt::ToolTipRole) return e.error.isEmpty() ? QString::fromStdString(e.recipe.describe()) : e.error;
-    if (role == Qt::ForegroundRole && !e.error.isEmpty()) return QColor(Qt::red);
+    // Shown unchecked when it cannot apply (it will not run); the tick is kept for another model.
+    if (role == Qt::CheckStateRole && index.column() == Name) return e.checked && e.applicable() ? Qt::Checked : Qt::Unchecked;
+    if (role == Qt::ToolTipRole)
+        return e.applicable() ? QString::fromStdString(e.recipe.describe()) : tr("Cannot apply to this model: %1").arg(e.error);
+    if (role == Qt::ForegroundRole && !e.applicable()) return QColor(index.column() == Note ? QColor(150, 40, 40) : QColor(Qt::gray));
     const bool est = e.estimated;
     if (role == SortRole) {
         switch (index.column()) {
@@ -124,21 +153,26 @@ QVariant PrecisionListModel::data(const QModelIndex& index, int role) const {
         case BitsPerWeight: return est ? e.estimate.bits_per_weight() : 0.0;
         case FileSize: return est ? double(e.estimate.file_bytes) : 0.0;
         case Memory: return est ? double(e.memory_bytes) : 0.0;
+        case Note: return e.applicable() ? QString::fromStdString(e.recipe.summary) : e.error;
         }
     }
     if (role != Qt::DisplayRole) return {};
     switch (index.column()) {
     case Name: return e.custom ? e.name + " (custom)" : e.name;
     case Recipe: return QString::fromStdString(e.recipe.to_string());
-    case BitsPerWeight: return est ? QString::number(e.estimate.bits_per_weight(), 'f', 2) : (e.error.isEmpty() ? "—" : "error");
+    case BitsPerWeight: return est ? QString::number(e.estimate.bits_per_weight(), 'f', 2) : "—";
     case FileSize: return est ? bytes_text(double(e.estimate.file_bytes)) : "—";
     case Memory: return est ? bytes_text(double(e.memory_bytes)) : "—";
+    case Note:
+        if (!e.applicable()) return tr("cannot apply: %1").arg(e.error);
+        return e.recipe.summary.empty() ? QString::fromStdString(e.recipe.describe()) : QString::fromStdString(e.recipe.summary);
     }
     return {};
 }
 
 bool PrecisionListModel::setData(const QModelIndex& index, const QVariant& value, int role) {
     if (!index.isValid() || index.column() != Name || role != Qt::CheckStateRole || index.row() >= rowCount()) return false;
+    if (!entries_[index.row()].applicable()) return false;  // greyed out: cannot be run
     entries_[index.row()].checked = value.toInt() == Qt::Checked;
     emit dataChanged(index, index, {Qt::CheckStateRole});
     emit checked_changed();
@@ -147,14 +181,16 @@ bool PrecisionListModel::setData(const QModelIndex& index, const QVariant& value
 
 Qt::ItemFlags PrecisionListModel::flags(const QModelIndex& index) const {
     if (!index.isValid()) return Qt::NoItemFlags;
+    // Not checkable when it cannot apply to the loaded model (drawn grey, see data()); still
+    // enabled and selectable, so the note can be read and a custom recipe removed.
     Qt::ItemFlags f = Qt::ItemIsEnabled | Qt::ItemIsSelectable;
-    if (index.column() == Name) f |= Qt::ItemIsUserCheckable;
+    if (index.column() == Name && entries_[index.row()].applicable()) f |= Qt::ItemIsUserCheckable;
     return f;
 }
 
 QVariant PrecisionListModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return QAbstractTableModel::headerData(section, orientation, role);
-    static const char* titles[] = {"Precision", "Recipe", "Bits/weight", "Est. file size", "Est. memory"};
+    static const char* titles[] = {"Precision", "Recipe", "Bits/weight", "Est. file size", "Est. memory", "Note"};
     return section >= 0 && section < ColumnCount ? QVariant(titles[section]) : QVariant();
 }
 

@@ -1,11 +1,16 @@
 // The Precisions page's checklist: every preset of precision_presets() plus the user's named
 // custom recipes, each with its bits per weight, estimated file size and memory for the loaded
-// model (PrecisionRecipe::estimate reads only the header: nothing is quantized).
+// model (PrecisionRecipe::estimate reads only the header: nothing is quantized) and a one-line
+// note. A precision that cannot apply to the loaded model (a row length no type fits, a recipe
+// pattern that matches no tensor, a source type that cannot be requantized) is greyed out,
+// unchecked and not runnable, and its note says why; the user's tick is kept for other models.
 #pragma once
 
 #include <QAbstractTableModel>
 #include <QStringList>
+#include <map>
 #include <memory>
+#include <string>
 
 #include "model/model_summary.h"
 #include "quant/precision_recipe.h"
@@ -24,13 +29,14 @@ struct PrecisionEntry {
     bool estimated = false; // false until a model is loaded (or the estimate failed)
     RecipeEstimate estimate;
     uint64_t memory_bytes = 0;  // weights + F16 KV cache at the evaluation context + logits
-    QString error;          // why the estimate failed for this model
+    QString error;          // why it cannot apply to this model (the estimate's message, without the model's path)
+    bool applicable() const { return error.isEmpty(); }
 };
 
 class PrecisionListModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { Name, Recipe, BitsPerWeight, FileSize, Memory, ColumnCount };
+    enum Column { Name, Recipe, BitsPerWeight, FileSize, Memory, Note, ColumnCount };
     enum Role { SortRole = Qt::UserRole + 1 };
 
     explicit PrecisionListModel(QObject* parent = nullptr);
@@ -41,8 +47,11 @@ public:
     void add_custom(const QString& name, const QString& spec);
     void remove_custom(const QString& name);
 
-    QStringList checked_specs() const;       // recipe strings of the checked rows, in table order
+    QStringList checked_specs() const;       // recipe strings of the ticked rows (applicable or not), in table order
     void set_checked_specs(const QStringList& specs);  // checks exactly these (by spec or name)
+    QStringList runnable_specs() const;      // the ticked rows that apply to the loaded model: what a run gets
+    QStringList not_runnable() const;        // the ticked rows that do not, as "NAME: reason"
+    std::map<std::string, std::string> names() const;  // recipe string -> name, where the name differs
     QList<QPair<QString, QString>> custom_recipes() const;  // (name, spec)
     const QVector<PrecisionEntry>& entries() const { return entries_; }
     int row_of(const QString& name_or_spec) const;

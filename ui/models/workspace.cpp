@@ -1,8 +1,10 @@
 #include "workspace.h"
 
 #include <QFile>
+#include <limits>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QSaveFile>
 
 #include "core/error.h"
 
@@ -31,16 +33,19 @@ struct Reader {
         QJsonValue v;
         if (get(key, QJsonValue::Double, v)) out = v.toDouble();
     }
-    void read(const char* key, int& out) const {
-        double d = out;
-        read(key, d);
-        out = int(d);
-    }
-    void read(const char* key, qint64& out) const {
+    // Integers arrive as JSON doubles: one outside the type's range (1e300) is an error, not a
+    // conversion with undefined behaviour.
+    template <class Int>
+    void read_integer(const char* key, Int& out) const {
         double d = double(out);
         read(key, d);
-        out = qint64(d);
+        const double lo = double(std::numeric_limits<Int>::min());  // -2^(bits-1), exact; the max is not
+        if (!(d >= lo && d < -lo))
+            fail(source, QString("field '%1%2' is out of range").arg(where, key));
+        out = Int(d);
     }
+    void read(const char* key, int& out) const { read_integer(key, out); }
+    void read(const char* key, qint64& out) const { read_integer(key, out); }
     void read(const char* key, bool& out) const {
         QJsonValue v;
         if (get(key, QJsonValue::Bool, v)) out = v.toBool();
@@ -62,7 +67,8 @@ QJsonObject Workspace::to_json() const {
     for (const auto& [name, spec] : custom_recipes) customs.append(QJsonObject{{"name", name}, {"recipe", spec}});
     for (const auto& d : datasets)
         sets.append(QJsonObject{{"name", d.name}, {"path", d.path}, {"limit", double(d.limit)}, {"checked", d.checked}});
-    for (const auto& [name, price] : roi.api_prices) apis.append(QJsonObject{{"name", name}, {"usd_per_mtok", price}});
+    for (const auto& a : roi.api_prices)
+        apis.append(QJsonObject{{"name", a.name}, {"usd_per_mtok_input", a.usd_per_mtok_input}, {"usd_per_mtok_output", a.usd_per_mtok_output}});
     return QJsonObject{
         {"quantscope_workspace", kVersion},
         {"model_path", model_path},
@@ -71,7 +77,8 @@ QJsonObject Workspace::to_json() const {
         {"datasets", sets},
         {"baseline", baseline},
         {"run", QJsonObject{{"n_ctx", n_ctx}, {"workers", workers}, {"threads", threads}, {"kld", kld}, {"bench", bench}}},
-        {"roi", QJsonObject{{"monthly_tokens_millions", roi.monthly_tokens_millions}, {"hardware", roi.hardware},
+        {"roi", QJsonObject{{"monthly_prompt_tokens_millions", roi.monthly_prompt_tokens_millions},
+                            {"monthly_tokens_millions", roi.monthly_tokens_millions}, {"hardware", roi.hardware},
                             {"price_per_hour", roi.price_per_hour}, {"one_time_cost", roi.one_time_cost},
                             {"retention_threshold", roi.retention_threshold}, {"api_prices", apis}}},
     };
@@ -127,6 +134,7 @@ Workspace Workspace::from_json(const QJsonObject& o, const QString& source) {
     if (const QJsonValue* roi = r.get("roi", QJsonValue::Object, roi_holder)) {
         const QJsonObject ro = roi->toObject();
         Reader rr{ro, source, "roi."};
+        rr.read("monthly_prompt_tokens_millions", w.roi.monthly_prompt_tokens_millions);
         rr.read("monthly_tokens_millions", w.roi.monthly_tokens_millions);
         rr.read("hardware", w.roi.hardware);
         rr.read("price_per_hour", w.roi.price_per_hour);
@@ -135,22 +143,25 @@ Workspace Workspace::from_json(const QJsonObject& o, const QString& source) {
         const QJsonArray apis = rr.array("api_prices");
         for (int i = 0; i < apis.size(); ++i) {
             const QJsonObject a = rr.object_at(apis, i, "api_prices");
-            QString name;
-            double price = 0;
+            ApiPriceSetting api;
             Reader ar{a, source, "roi.api_prices[]."};
-            ar.read("name", name);
-            ar.read("usd_per_mtok", price);
-            w.roi.api_prices.append({name, price});
+            ar.read("name", api.name);
+            // Workspaces before the input price was kept had one price, the output's ("usd_per_mtok").
+            ar.read("usd_per_mtok", api.usd_per_mtok_output);
+            api.usd_per_mtok_input = api.usd_per_mtok_output;
+            ar.read("usd_per_mtok_input", api.usd_per_mtok_input);
+            ar.read("usd_per_mtok_output", api.usd_per_mtok_output);
+            w.roi.api_prices.append(api);
         }
     }
     return w;
 }
 
 void Workspace::save(const QString& path) const {
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) fail(path, "cannot write: " + f.errorString());
+    QSaveFile f(path);  // whole or not at all: a temporary renamed into place by commit()
+    if (!f.open(QIODevice::WriteOnly)) fail(path, "cannot write: " + f.errorString());
     const QByteArray bytes = QJsonDocument(to_json()).toJson(QJsonDocument::Indented);
-    if (f.write(bytes) != bytes.size()) fail(path, "write failed: " + f.errorString());
+    if (f.write(bytes) != bytes.size() || !f.commit()) fail(path, "write failed: " + f.errorString());
 }
 
 Workspace Workspace::load(const QString& path) {

@@ -17,13 +17,21 @@ struct WorkspaceDataset {
     bool checked = true;
 };
 
+struct ApiPriceSetting {
+    QString name;
+    double usd_per_mtok_input = 0;   // prompt tokens
+    double usd_per_mtok_output = 0;  // generated tokens
+    bool operator==(const ApiPriceSetting&) const = default;
+};
+
 struct RoiSettings {
+    double monthly_prompt_tokens_millions = 200;  // prompt tokens per month, millions
     double monthly_tokens_millions = 100;   // generated tokens per month, millions
     QString hardware = "CPU server (16 cores)";
     double price_per_hour = 0.80;           // USD
     double one_time_cost = 0;               // USD (setup, hardware purchase)
     double retention_threshold = 99.0;      // % of the baseline's quality a recommendation must keep
-    QVector<QPair<QString, double>> api_prices;  // (name, USD per Mtok generated)
+    QVector<ApiPriceSetting> api_prices;
 };
 
 struct Workspace {

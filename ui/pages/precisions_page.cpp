@@ -1,5 +1,6 @@
 #include "precisions_page.h"
 
+#include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -26,7 +27,8 @@ PrecisionsPage::PrecisionsPage(PrecisionListModel* model, QWidget* parent) : QWi
     table_->horizontalHeader()->setStretchLastSection(true);
     table_->verticalHeader()->hide();
     table_->setSelectionBehavior(QAbstractItemView::SelectRows);
-    layout->addWidget(new QLabel(tr("Tick the precisions to evaluate. Sizes are estimated from the model's header: nothing is quantized until a run.")));
+    layout->addWidget(new QLabel(tr("Tick the precisions to evaluate. Sizes are estimated from the model's header: nothing is quantized "
+                                    "until a run. Greyed rows cannot apply to this model (the note says why) and are not run.")));
     layout->addWidget(table_, 1);
 
     auto* custom = new QHBoxLayout;
@@ -41,6 +43,21 @@ PrecisionsPage::PrecisionsPage(PrecisionListModel* model, QWidget* parent) : QWi
     custom->addWidget(add);
     custom->addWidget(remove);
     layout->addLayout(custom);
+    // Optional importance matrix (GGUF, from `quantscope-cli imatrix` or llama-imatrix): every
+    // quantized precision of the run is then made as llama-quantize --imatrix makes it; the IQ2
+    // mixes need one.
+    auto* imatrix_row = new QHBoxLayout;
+    imatrix_ = new QLineEdit;
+    imatrix_->setPlaceholderText(tr("importance matrix (.gguf), optional; needed by the IQ2 mixes"));
+    auto* browse = new QPushButton(tr("Importance matrix…"));
+    imatrix_row->addWidget(new QLabel(tr("Importance matrix:")));
+    imatrix_row->addWidget(imatrix_, 1);
+    imatrix_row->addWidget(browse);
+    layout->addLayout(imatrix_row);
+    connect(browse, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Importance matrix"), QString(), tr("GGUF imatrix (*.gguf)"));
+        if (!path.isEmpty()) imatrix_->setText(path);
+    });
     error_ = new QLabel;
     error_->setStyleSheet("color: #b00020");
     error_->setWordWrap(true);
@@ -53,10 +70,17 @@ PrecisionsPage::PrecisionsPage(PrecisionListModel* model, QWidget* parent) : QWi
     });
 }
 
+QString PrecisionsPage::imatrix_path() const { return imatrix_->text().trimmed(); }
+
 void PrecisionsPage::add_custom() {
     try {
         model_->add_custom(name_->text(), spec_->text().trimmed());
         error_->clear();
+        // Added, but greyed out when it cannot apply to the open model: say why at once.
+        for (const auto& e : model_->entries())
+            if (e.custom && e.name == (name_->text().trimmed().isEmpty() ? spec_->text().trimmed() : name_->text().trimmed()) &&
+                !e.applicable())
+                error_->setText(tr("%1 cannot apply to this model: %2").arg(e.name, e.error));
         name_->clear();
         spec_->clear();
     } catch (const std::exception& e) {

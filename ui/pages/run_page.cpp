@@ -132,11 +132,15 @@ void RunPage::append_log(const QString& line) {
 void RunPage::refresh_overall() {
     overall_->setValue(int(queue_->overall_fraction() * 1000));
     const double eta = queue_->overall_eta_seconds();
+    // Until each kind of job has run once, the others' times are guessed: say so.
+    const bool rough = eta > 0 && queue_->overall_eta_rough();
     eta_->setText(queue_->rows().isEmpty() ? QString()
-                                           : QString(tr("%1 of %2 jobs ended, ETA %3"))
+                                           : QString(tr("%1 of %2 jobs ended, ETA %3%4"))
                                                  .arg(queue_->ended_count())
                                                  .arg(queue_->rows().size())
-                                                 .arg(duration_text(eta)));
+                                                 .arg(rough ? "~" : "", duration_text(eta)));
+    eta_->setToolTip(rough ? tr("Rough: some kinds of job have not run yet, so their time is guessed from the others.")
+                           : tr("From the times measured on this run."));
 }
 
 }  // namespace qs::ui
