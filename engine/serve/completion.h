@@ -11,7 +11,9 @@
 //
 // Several prompts of one request are decoded as task_score_requests (eval/task_scoring.cpp) decodes
 // the choices of an item, so a client that sends an item's choices together gets the local
-// evaluator's numbers bit for bit: the prompts' inputs (each prompt minus its last token) share
+// evaluator's numbers (to float rounding: the local scorer computes logits only for the rows it
+// scores, one row often taking the matrix-vector kernel, while an echo needs every row; the same
+// rows decoded give the same bits, which detect relies on): the prompts' inputs (each prompt minus its last token) share
 // their longest common token prefix, decoded once; then for each prompt the cache is rewound to
 // that prefix and the rest of its input decoded (each call split into n_ubatch passes, as
 // ModelContext::decode splits). A single prompt is the same with the whole input as the prefix, as
