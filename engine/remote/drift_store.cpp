@@ -7,43 +7,15 @@
 
 #include "core/error.h"
 #include "store/results_store.h"
+#include "store/sqlite_statement.h"
 
 namespace qs {
 
 namespace {
 
-// A prepared statement that finalizes itself; errors name the database file.
-class Stmt {
+class Stmt : public SqliteStatement {
 public:
-    Stmt(sqlite3* db, const std::string& path, const char* sql) : db_(db), path_(path) {
-        if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK) fail();
-    }
-    ~Stmt() { sqlite3_finalize(s_); }
-    Stmt& bind(int i, int64_t v) { return check(sqlite3_bind_int64(s_, i, v)); }
-    Stmt& bind(int i, double v) { return check(std::isnan(v) ? sqlite3_bind_null(s_, i) : sqlite3_bind_double(s_, i, v)); }
-    Stmt& bind(int i, const std::string& v) { return check(sqlite3_bind_text(s_, i, v.data(), int(v.size()), SQLITE_TRANSIENT)); }
-    bool step() {
-        const int rc = sqlite3_step(s_);
-        if (rc == SQLITE_ROW) return true;
-        if (rc != SQLITE_DONE) fail();
-        return false;
-    }
-    int64_t i64(int c) const { return sqlite3_column_int64(s_, c); }
-    double real(int c) const { return sqlite3_column_type(s_, c) == SQLITE_NULL ? std::nan("") : sqlite3_column_double(s_, c); }
-    std::string text(int c) const {
-        const auto* p = sqlite3_column_text(s_, c);
-        return p ? std::string(reinterpret_cast<const char*>(p), size_t(sqlite3_column_bytes(s_, c))) : std::string();
-    }
-
-private:
-    Stmt& check(int rc) {
-        if (rc != SQLITE_OK) fail();
-        return *this;
-    }
-    [[noreturn]] void fail() const { throw Error(fmt::format("{}: {}", path_, sqlite3_errmsg(db_))); }
-    sqlite3* db_;
-    std::string path_;
-    sqlite3_stmt* s_ = nullptr;
+    Stmt(sqlite3* db, const std::string& db_path, const char* sql) : SqliteStatement(db, db_path, "drift database", sql) {}
 };
 
 }  // namespace
@@ -91,6 +63,16 @@ int64_t DriftStore::series(const std::string& endpoint, const std::string& model
     add.bind(1, endpoint).bind(2, model).bind(3, golden_path).bind(4, golden_hash).bind(5, utc_now_iso8601());
     add.step();
     return sqlite3_last_insert_rowid(db_);
+}
+
+std::vector<DriftSeriesInfo> DriftStore::series_list() const {
+    std::vector<DriftSeriesInfo> out;
+    Stmt q(db_, path_,
+           "SELECT s.id, s.endpoint, s.model, s.golden_path, s.created_at, COUNT(c.id), COALESCE(SUM(c.flagged), 0), "
+           "COALESCE(MAX(c.checked_at), '') FROM drift_series s LEFT JOIN drift_checks c ON c.series_id = s.id GROUP BY s.id ORDER BY s.id");
+    while (q.step())
+        out.push_back({q.i64(0), q.text(1), q.text(2), q.text(3), q.text(4), int(q.i64(5)), int(q.i64(6)), q.text(7)});
+    return out;
 }
 
 std::vector<DriftCheck> DriftStore::checks(int64_t series_id) const {

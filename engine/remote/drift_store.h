@@ -20,6 +20,15 @@ struct sqlite3;
 
 namespace qs {
 
+// One series as a list shows it (the GUI's drift history).
+struct DriftSeriesInfo {
+    int64_t id = 0;
+    std::string endpoint, model, golden_path, created_at;
+    int checks = 0;          // checks stored
+    int flagged = 0;         // of which flagged a change
+    std::string last_check;  // checked_at of the newest ("" when none)
+};
+
 class DriftStore {
 public:
     explicit DriftStore(const std::string& path);  // creates the file and tables when missing
@@ -30,6 +39,8 @@ public:
     // The series' id, created when new.
     int64_t series(const std::string& endpoint, const std::string& model, const std::string& golden_path,
                    const std::string& golden_hash);
+    // Every series in the file, oldest first (none is created).
+    std::vector<DriftSeriesInfo> series_list() const;
     // Every check of the series, oldest first, with their items.
     std::vector<DriftCheck> checks(int64_t series_id) const;
     // Stores one check (one transaction); sets check.id.

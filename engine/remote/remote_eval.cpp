@@ -5,7 +5,6 @@
 #include <cmath>
 #include <exception>
 #include <mutex>
-#include <numbers>
 #include <thread>
 
 #include <fmt/format.h>
@@ -47,7 +46,7 @@ PerplexityResult remote_perplexity(OpenAiClient& client, const Tokenizer& tokeni
         throw Error(fmt::format("perplexity: the text has {} tokens; at least 2 * n_ctx = {} are needed", tokens.size(), 2 * n_ctx));
     int n_chunks = int(tokens.size() / size_t(n_ctx));
     if (opts.max_chunks >= 0) n_chunks = std::min(n_chunks, opts.max_chunks);
-    const int first = n_ctx / 2, n_scored = n_ctx - first - 1;
+    const int first = n_ctx / 2;  // as llama-perplexity: the second half of each chunk is scored
 
     // Every chunk's echo, in any order; the statistics are then summed in chunk order, as locally.
     std::vector<EchoResult> echoes(static_cast<size_t>(n_chunks));
@@ -77,16 +76,7 @@ PerplexityResult remote_perplexity(OpenAiClient& client, const Tokenizer& tokeni
         r.running_ppl.push_back(stats.ppl());
     }
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    r.chunks = n_chunks;
-    r.tokens_scored = stats.count;
-    r.tokens_evaluated = int64_t(n_chunks) * n_ctx;
-    r.nll_mean = stats.mean();
-    r.nll_stderr = stats.mean_stderr();
-    r.ppl = stats.ppl();
-    r.ppl_stderr = stats.ppl_stderr();
-    r.bits_per_byte = r.bytes_scored > 0 ? stats.sum / (std::numbers::ln2 * double(r.bytes_scored)) : 0.0;
-    r.tokens_per_second = r.seconds > 0 ? double(r.tokens_evaluated) / r.seconds : 0.0;
-    (void)n_scored;
+    perplexity_finish(r, stats, n_chunks, n_ctx);
     return r;
 }
 
