@@ -1,6 +1,6 @@
 // quantscope-cli serve, eval --endpoint, detect and monitor together on loopback (stories260K), as a
 // user runs them, and the key-leak check: with an API key in the environment, no file any of them
-// writes (database, CSV, JSON, logs) holds the key.
+// writes (database, CSV, JSON, logs, the HTML report) holds the key.
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -82,7 +82,7 @@ TEST_F(CliRemote, EvalDetectMonitorThroughServeLeaveNoKeyBehind) {
     EXPECT_GT(j["jobs"][0]["metrics"]["ppl"]["value"].get<double>(), 1.0);
 
     const CliOutput d = cli("detect " + endpoint_ + " --api-key-env QS_TEST_REMOTE_KEY --reference '" + model_ + "' --text '" + text_ +
-                                "' --precisions file,Q8_0 --ctx 64 --chunks 4 --top 5 --json",
+                                "' --precisions file,F16 --ctx 64 --chunks 4 --top 5 --json",
                             "detect");
     ASSERT_EQ(d.exit_code, 0) << d.err;
     std::ofstream(dir_ + "/detect.json") << d.out << d.err;
@@ -112,6 +112,11 @@ TEST_F(CliRemote, EvalDetectMonitorThroughServeLeaveNoKeyBehind) {
     const CliOutput wrong = cli("monitor " + endpoint_ + " --api-key-env QS_TEST_WRONG_KEY --golden '" + golden_ + "' --db '" + mdb + "'", "wrong");
     EXPECT_EQ(wrong.exit_code, 1);
     EXPECT_NE(wrong.err.find("401"), std::string::npos) << wrong.err;
+
+    // The stakeholder report of the endpoint's run (GUI builds only: without Qt the command says so).
+    const CliOutput rep = cli("report --db '" + db + "' --out '" + dir_ + "/report.html'", "report");
+    if (rep.exit_code != 0) EXPECT_NE(rep.err.find("GUI build"), std::string::npos) << rep.err;
+    else EXPECT_NE(slurp(dir_ + "/report.html").find("stories260K"), std::string::npos);
 
     // Every file written by any of them (databases with their WAL, CSV, JSON, logs) is free of the key.
     kill(pid_t(std::stol(slurp(dir_ + "/serve.pid"))), SIGTERM);
