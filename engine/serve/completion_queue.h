@@ -4,8 +4,9 @@
 // else was queued: the same request always gets the same log-probs.
 //
 // The prompts of one request run together (completion_run_prompts: their common prefix decoded
-// once). The engine decodes one sequence per context, so different requests are not batched into
-// one forward pass; the OpenMP team of each worker (threads / workers) parallelises inside one.
+// once). Different requests are not batched into one forward pass (ModelContext::decode_batch
+// could, for generation; echoed log-probs would then have to stay those of the request alone);
+// the OpenMP team of each worker (threads / workers) parallelises inside one.
 #pragma once
 
 #include <condition_variable>
