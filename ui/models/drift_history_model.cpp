@@ -77,7 +77,7 @@ charts::ChartSpec drift_history_chart(const std::vector<DriftCheck>& checks, con
     spec.caption = QObject::tr("0 = the same log-probs as the first check. A check is flagged (orange) when the paired sign test "
                                "says the probes moved more than the endpoint's own run-to-run noise, at a threshold that keeps "
                                "the chance of any false alarm over the whole series below α.");
-    spec.empty_message = QObject::tr("Fewer than two checks: nothing to compare yet.");
+    spec.empty_message = QObject::tr("needs two checks");
     if (checks.size() < 2) return spec;
     charts::ChartSeries steady{QObject::tr("no evidence of change"), charts::SeriesKind::Scatter, {}, charts::palette_color(0)};
     charts::ChartSeries flagged{QObject::tr("change flagged"), charts::SeriesKind::Scatter, {}, charts::palette_color(1)};

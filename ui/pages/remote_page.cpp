@@ -78,7 +78,9 @@ RemotePage::RemotePage(QWidget* parent) : QWidget(parent) {
     table_->setSelectionBehavior(QAbstractItemView::SelectRows);
     body->addWidget(table_, 3);
     chart_ = charts::chart_view_create(this);
-    chart_->set_chart(drift_history_chart({}, {}));
+    charts::ChartSpec empty = drift_history_chart({}, {});
+    empty.empty_message = tr("no drift database open");
+    chart_->set_chart(empty);
     body->addWidget(chart_->widget(), 2);
     dl->addLayout(body, 1);
     layout->addWidget(drift, 1);
