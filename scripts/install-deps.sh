@@ -30,6 +30,8 @@ PACKAGES=(
   # read-only file system) in engine/sandbox, or where user namespaces are refused behind a seccomp
   # socket filter compiled by libseccomp; the programs themselves are run by python3 (above)
   zlib1g-dev bubblewrap libseccomp-dev
+  # the Outputs page's word diff of generated texts (dtl: a header-only shortest-edit-script library)
+  libdtl-dev
   # remote models: serve's HTTP server (cpp-httplib) and the endpoint client (libcurl with OpenSSL)
   libcpp-httplib-dev libcurl4-openssl-dev
 )

@@ -59,3 +59,27 @@ if [ -f "$stories" ]; then
     --data-dir "$shared/data" --store "$work/compare.db" --open-runs 1,2 --screenshot "$out/compare"
   echo "screenshots: two-model comparison written to $out/compare" >&2
 fi
+
+# A generation task's outputs side by side (the Outputs page): the demo model (trained on the
+# King James Bible, resources/demo) continues 12 verses at F16 down to Q2_K; an item passes when
+# its 7-token continuation contains "LORD". Small, but each precision's text is its own.
+demo_model=resources/demo/quantscope-demo-kjv-f32.gguf
+if [ -f "$demo_model" ]; then
+  cli="$build/app/cli/quantscope-cli"
+  i=0
+  for p in "In the beginning God created the heaven and the" "And God said, Let there be" \
+           "The LORD is my shepherd; I shall not" "And the LORD spake unto Moses, saying," "For God so loved the" \
+           "Thou shalt love thy neighbour as" "And Jesus answered and said unto" "Blessed are the" \
+           "And it came to pass, when the" "Honour thy father and thy" "The earth is the LORD's, and the" \
+           "And they went up into the"; do
+    i=$((i + 1))
+    printf '{"id": "kjv-%d", "prompt": "%s", "target": "LORD", "scoring": "contains", "max_tokens": 7, "until": ["\\n"]}\n' "$i" "$p"
+  done > "$work/kjv-continue.jsonl"
+  "$cli" eval --model "$demo_model" --precisions F16,Q8_0,Q4_K_M,Q3_K_M,Q2_K --baseline F16 \
+    --task kjv="$work/kjv-continue.jsonl" --format kjv=generate-jsonl --db "$work/outputs.db" -q >/dev/null
+  mkdir -p "$out/outputs"
+  xvfb-run -a -s "-screen 0 1400x900x24" "$build/app/gui/quantscope" \
+    --data-dir - --store "$work/outputs.db" --open-runs 1 --screenshot "$work/outputs-shots" >/dev/null 2>&1
+  cp "$work/outputs-shots/outputs.png" "$out/outputs/outputs.png"
+  echo "screenshots: the Outputs page of a generation task written to $out/outputs" >&2
+fi

@@ -22,10 +22,12 @@
 #include "core/error.h"
 #include "dataset_list_model.h"
 #include "job_queue_model.h"
+#include "generate/chat_template.h"
 #include "jobs/job_matrix.h"
 #include "pages/charts_page.h"
 #include "pages/datasets_page.h"
 #include "pages/model_page.h"
+#include "pages/outputs_page.h"
 #include "pages/precisions_page.h"
 #include "pages/remote_page.h"
 #include "pages/results_page.h"
@@ -62,6 +64,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
     datasets_page_ = new DatasetsPage(datasets_);
     run_page_ = new RunPage(queue_);
     results_page_ = new ResultsPage(results_);
+    outputs_page_ = new OutputsPage;
     charts_page_ = new ChartsPage;
     roi_page_ = new RoiPage;
     tabs_->addTab(model_page_, tr("Model"));
@@ -70,6 +73,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
     tabs_->addTab(datasets_page_, tr("Datasets"));
     tabs_->addTab(run_page_, tr("Run"));
     tabs_->addTab(results_page_, tr("Results"));
+    tabs_->addTab(outputs_page_, tr("Outputs"));
     tabs_->addTab(charts_page_, tr("Charts"));
     tabs_->addTab(roi_page_, tr("ROI"));
     setCentralWidget(tabs_);
@@ -89,8 +93,10 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
     }
     results_page_->set_store(store_.get());
 
+    connect(run_page_, &RunPage::chat_template_changed, this, &MainWindow::update_chat_template);
     connect(model_page_, &ModelPage::model_opened, this, [this](const QString& path) {
         precisions_->set_model(model_page_->file(), run_page_->settings().n_ctx);
+        update_chat_template();
         status_->setText(tr("Model: %1").arg(path));
         update_title();
         refresh_charts();
@@ -113,6 +119,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
     connect(results_page_, &ResultsPage::results_changed, this, [this] {
         shown_runs_ = results_->runs();
         roi_page_->set_results(results_->grid(), shown_runs_);
+        outputs_page_->set_runs(shown_runs_, results_page_->baseline());
         refresh_charts();
     });
     connect(results_page_, &ResultsPage::export_csv_requested, this, [this] {
@@ -219,6 +226,27 @@ void MainWindow::connect_controller() {
 
 void MainWindow::show_page(Page page) { tabs_->setCurrentIndex(int(page)); }
 
+// The Datasets page shows generation prompts as the run will send them: "auto" is resolved
+// against the open model's tokenizer.chat_template now, so a model without one says so here.
+void MainWindow::update_chat_template() {
+    const QString choice = run_page_->settings().chat_template;
+    if (choice != "auto") {
+        datasets_page_->set_chat_template(int(chat_template_from_name(choice.toStdString())), choice);
+        return;
+    }
+    const auto file = model_page_->file();
+    if (!file) {
+        datasets_page_->set_chat_template(int(ChatTemplate::None), tr("auto (no model open yet; shown without one)"));
+        return;
+    }
+    try {
+        const ChatTemplate t = chat_template_resolve("auto", *file);
+        datasets_page_->set_chat_template(int(t), tr("auto → %1 (the model's own)").arg(chat_template_name(t)));
+    } catch (const std::exception& e) {
+        datasets_page_->set_chat_template(int(ChatTemplate::None), tr("auto: %1; a run would stop here").arg(QString::fromUtf8(e.what())));
+    }
+}
+
 bool MainWindow::open_model(const QString& path) {
     const bool ok = model_page_->open_model(path);
     if (!ok) report_error(tr("cannot open %1").arg(path));
@@ -242,6 +270,7 @@ bool MainWindow::start_run() {
     const QStringList skipped = precisions_->not_runnable();
     const RunSettings rs = run_page_->settings();
     m.n_ctx = rs.n_ctx;
+    m.chat_template = rs.chat_template.toStdString();
     m.imatrix_path = precisions_page_->imatrix_path().toStdString();
     for (const auto& d : datasets_->checked_entries()) {
         if (d.is_text()) {
@@ -394,6 +423,7 @@ Workspace MainWindow::workspace() const {
     w.n_ctx = rs.n_ctx;
     w.workers = rs.workers;
     w.threads = rs.threads;
+    w.chat_template = rs.chat_template;
     w.kld = rs.kld;
     w.bench = rs.bench;
     w.roi = roi_page_->settings();
@@ -455,9 +485,16 @@ void MainWindow::apply_workspace(const Workspace& w) {
         datasets_->set_limit(row, d.limit);
         datasets_->set_checked(row, d.checked);
     }
-    run_page_->set_settings({w.n_ctx, w.kld, w.bench, w.workers, w.threads});
+    run_page_->set_settings({w.n_ctx, w.kld, w.bench, w.workers, w.threads, w.chat_template});
     roi_page_->set_settings(w.roi);
     baseline_ = w.baseline;
+    // The Datasets page opens on the workspace's first ticked dataset, its first items shown.
+    for (const auto& d : w.datasets)
+        if (const int row = datasets_->row_of_path(d.path); row >= 0 && d.checked) {
+            datasets_page_->table()->selectRow(row);
+            datasets_page_->show_details(row);
+            break;
+        }
 }
 
 void MainWindow::update_title() {

@@ -30,6 +30,7 @@ class RemotePage;
 class PrecisionListModel;
 class PrecisionsPage;
 class ResultsPage;
+class OutputsPage;
 class ResultsTableModel;
 class RoiPage;
 class RunController;
@@ -48,8 +49,9 @@ public:
     explicit MainWindow(const MainWindowOptions& options = {}, QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    enum Page { ModelTab, RemoteTab, PrecisionsTab, DatasetsTab, RunTab, ResultsTab, ChartsTab, RoiTab };
+    enum Page { ModelTab, RemoteTab, PrecisionsTab, DatasetsTab, RunTab, ResultsTab, OutputsTab, ChartsTab, RoiTab };
     void show_page(Page page);
+    void update_chat_template();
 
     bool open_model(const QString& path);
     // Shows these runs of the results store side by side on the Results page (several models: each
@@ -78,12 +80,14 @@ public:
 
     PrecisionListModel* precisions() const { return precisions_; }
     DatasetListModel* datasets() const { return datasets_; }
+    DatasetsPage* datasets_page() const { return datasets_page_; }
     JobQueueModel* queue() const { return queue_; }
     ResultsTableModel* results() const { return results_; }
     RunController* controller() const { return controller_; }
     ChartsPage* charts_page() const { return charts_page_; }
     RunPage* run_page() const { return run_page_; }
     ResultsPage* results_page() const { return results_page_; }
+    OutputsPage* outputs_page() const { return outputs_page_; }
     RemotePage* remote_page() const { return remote_page_; }
     QTabWidget* tabs() const { return tabs_; }
 
@@ -118,6 +122,7 @@ private:
     DatasetsPage* datasets_page_;
     RunPage* run_page_;
     ResultsPage* results_page_;
+    OutputsPage* outputs_page_;
     ChartsPage* charts_page_;
     RoiPage* roi_page_;
     QLabel* status_;

@@ -48,7 +48,8 @@ const FormatEntry& find_format(const std::string& format, const std::string& pat
     fail_file(path, "unknown dataset format '{}' (known: {})", format, known);
 }
 
-// The generic k-shot prefix: the first k items of options.fewshot_path, read with the same loader.
+// The generic k-shot prefix: k items of options.fewshot_path, read with the same loader, drawn for
+// each item as lm-eval's default sampler draws them (datasets::FewshotSampler).
 void apply_generic_fewshot(TaskDataset& dataset, const FormatEntry& format, const DatasetOptions& options) {
     if (options.fewshot_path.empty())
         fail_file(dataset.path, "{}-shot prompting for format '{}' needs a few-shot source file", options.num_fewshot, format.name);
@@ -57,8 +58,19 @@ void apply_generic_fewshot(TaskDataset& dataset, const FormatEntry& format, cons
     shots.path = options.fewshot_path;
     format.load(shots, DatasetOptions{});  // Stop: a bad shot would spoil every prompt
     datasets::require_items(shots);
-    const std::string prefix = datasets::fewshot_prefix("", shots.items, size_t(options.num_fewshot), shots.path);
-    for (TaskItem& item : dataset.items) datasets::prepend_to_contexts(item, prefix);
+    const size_t k = size_t(options.num_fewshot);
+    std::error_code ec;
+    const bool same_file = std::filesystem::equivalent(shots.path, dataset.path, ec);
+    if (k + (same_file ? 1 : 0) > shots.items.size())
+        fail_file(shots.path, "{}-shot prompting needs {} examples, the file has {}", k, k + (same_file ? 1 : 0), shots.items.size());
+    datasets::FewshotSampler sampler(shots.items.size(), k);
+    for (TaskItem& item : dataset.items) {
+        std::optional<size_t> self;  // lm-eval drops the evaluated document from its own shots
+        if (same_file)
+            for (size_t i = 0; i < shots.items.size() && !self; ++i)
+                if (shots.items[i].source_line == item.source_line) self = i;
+        datasets::prepend_to_contexts(item, datasets::fewshot_prefix("", shots.items, sampler.next(self)));
+    }
 }
 
 }  // namespace

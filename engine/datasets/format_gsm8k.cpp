@@ -1,8 +1,12 @@
 // OpenAI GSM8K jsonl ({"question", "answer"}, the answer's last line "#### N"), prompted like
 // lm-eval's gsm8k (v3): k shots from the train file, each "Question: {q}\nAnswer: {answer}",
-// joined by "\n\n", then "Question: {q}\nAnswer:"; generation until "Question:", "</s>" or
+// joined by "\n\n", then "Question: {q}\nAnswer:". The shots are drawn per item as lm-eval draws
+// them (its default sampler: one random.Random(1234) for the task, `sample(train, k)` for each
+// test item in order), so item i is prompted with the examples lm-eval gives it; generation until "Question:", "</s>" or
 // "<|im_end|>"; scored by strict-match and flexible-extract (engine/eval/generation_scoring.h).
 #include <filesystem>
+
+#include "datasets/fewshot.h"
 
 #include "datasets/formats.h"
 
@@ -40,16 +44,22 @@ std::string fewshot_source(const TaskDataset& dataset, const DatasetOptions& opt
 
 void load_gsm8k(TaskDataset& dataset, const DatasetOptions& options) {
     const std::string& path = dataset.path;
-    std::string prefix;
+    std::vector<Gsm8kDoc> shots;
     if (options.num_fewshot > 0) {
         const std::string source = fewshot_source(dataset, options);
         TaskDataset shots_file;
         shots_file.path = source;
-        const std::vector<Gsm8kDoc> shots = read_docs(shots_file, source, BadLinePolicy::Stop);
+        shots = read_docs(shots_file, source, BadLinePolicy::Stop);
         if (shots.size() < size_t(options.num_fewshot))
             fail_file(source, "{} shots asked for, the file has {}", options.num_fewshot, shots.size());
-        for (int i = 0; i < options.num_fewshot; ++i) prefix += doc_to_text(shots[size_t(i)]) + " " + shots[size_t(i)].answer + "\n\n";
     }
+    FewshotSampler sampler(shots.size(), size_t(std::max(options.num_fewshot, 0)));
+    auto prefix_for_next_item = [&] {
+        std::string prefix;
+        if (options.num_fewshot <= 0) return prefix;
+        for (size_t s : sampler.next()) prefix += doc_to_text(shots[s]) + " " + shots[s].answer + "\n\n";
+        return prefix;
+    };
     std::vector<std::pair<std::string, int64_t>> where;
     const std::vector<Gsm8kDoc> docs = read_docs(dataset, path, options.on_bad_line, &where);
     for (size_t i = 0; i < docs.size(); ++i) {
@@ -58,7 +68,7 @@ void load_gsm8k(TaskDataset& dataset, const DatasetOptions& options) {
         item.source_line = where[i].second;
         item.id = where[i].first.empty() ? default_item_id(path, item.source_line) : where[i].first;
         GenerationSpec& g = item.generation;
-        g.prompt = prefix + doc_to_text(docs[i]);
+        g.prompt = prefix_for_next_item() + doc_to_text(docs[i]);
         g.until = {"Question:", "</s>", "<|im_end|>"};
         g.max_tokens = 256;
         g.scoring = GenerationScoring::Gsm8k;

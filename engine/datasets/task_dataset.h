@@ -82,9 +82,10 @@ enum class BadLinePolicy {
 
 struct DatasetOptions {
     BadLinePolicy on_bad_line = BadLinePolicy::Stop;
-    // k-shot prompting with the first k items of fewshot_path (lm-eval's first_n sampler, which is
-    // what its MMLU task uses). For MMLU fewshot_path is the dev directory (or one CSV); when empty
-    // the loader looks for a sibling "dev" directory. Other formats need an explicit file.
+    // k-shot prompting with examples of fewshot_path: MMLU the first k (lm-eval's first_n sampler,
+    // what its mmlu task uses; fewshot_path is the dev directory or one CSV, a sibling "dev"
+    // directory when empty); every other format k drawn per item as lm-eval's default sampler
+    // draws them (datasets/fewshot.h). GSM8K finds a sibling train.jsonl; others need a file.
     int num_fewshot = 0;
     std::string fewshot_path;
     // MBPP: which split of the full file ("" = "test", task ids 11-510 as lm-eval's mbpp; "train",

@@ -189,13 +189,28 @@ TEST(DatasetFormats, GenericJsonlWithDelimiterAndFewshot) {
     EXPECT_EQ(ds.items[1].id, "gen.jsonl:2");
     EXPECT_EQ(dataset_detect_format(path), "jsonl");
 
+    // k shots drawn per item as lm-eval's default sampler draws them (CPython gives the draws).
     const auto shots = write_file("gen_shots.jsonl", R"({"context": "1+1=", "choices": ["2", "5"], "gold": 0})" "\n"
-                                                     R"({"context": "3+3=", "choices": ["7", "6"], "gold": 1})" "\n");
+                                                     R"({"context": "3+3=", "choices": ["7", "6"], "gold": 1})" "\n"
+                                                     R"({"context": "4+4=", "choices": ["8", "9"], "gold": 0})" "\n");
+    const std::vector<std::string> shot_text = {"1+1= 2\n\n", "3+3= 6\n\n", "4+4= 8\n\n"};
     DatasetOptions opt;
     opt.num_fewshot = 2;
     opt.fewshot_path = shots;
     const TaskDataset k2 = dataset_load("jsonl", path, opt);
-    EXPECT_EQ(k2.items[0].choices[0].context, "1+1= 2\n\n3+3= 6\n\n2+2=");
+    const auto draws = qs::test::python_fewshot_draws(3, 2, 2);
+    if (draws.size() == 2) {
+        EXPECT_EQ(k2.items[0].choices[0].context, shot_text[draws[0][0]] + shot_text[draws[0][1]] + "2+2=");
+        EXPECT_EQ(k2.items[1].choices[1].context, shot_text[draws[1][0]] + shot_text[draws[1][1]] + "Capital of France?");
+    }
+    // Shots from the evaluated file itself: k + 1 drawn, the item itself dropped (lm-eval's rule).
+    opt.num_fewshot = 1;
+    opt.fewshot_path = path;
+    const TaskDataset self = dataset_load("jsonl", path, opt);
+    EXPECT_EQ(self.items[0].choices[0].context, "Capital of France?\nParis\n\n2+2=");  // its own delimiter
+    EXPECT_EQ(self.items[1].choices[0].context, "2+2= 4\n\nCapital of France?");
+    opt.num_fewshot = 2;
+    EXPECT_CONTAINS(qs::test::load_error("jsonl", path, opt), "2-shot prompting needs 3 examples, the file has 2");
     opt.fewshot_path.clear();
     EXPECT_CONTAINS(qs::test::load_error("jsonl", path, opt), "needs a few-shot source file");
 }

@@ -19,6 +19,8 @@ std::vector<nlohmann::json> read_jsonl(const std::string& path, size_t max = SIZ
     return out;
 }
 
+// lm-eval draws each item's shots with random.Random(1234).sample(train_docs, 5), one generator
+// for the task, items in order: CPython itself gives the indices here.
 TEST(GenerationFormats, Gsm8kFiveShotPromptIsLmEvals) {
     QS_REQUIRE_SHARED(test_path, "data/gsm8k/test.jsonl");
     QS_REQUIRE_SHARED(train_path, "data/gsm8k/train.jsonl");
@@ -28,14 +30,19 @@ TEST(GenerationFormats, Gsm8kFiveShotPromptIsLmEvals) {
     EXPECT_EQ(d.format, "gsm8k");
     EXPECT_EQ(d.kind, TaskKind::Generation);
     ASSERT_EQ(d.items.size(), 1319u);
-    const auto train = read_jsonl(train_path, 5);
-    const auto test = read_jsonl(test_path, 1);
-    std::string expected;
-    for (const auto& s : train)
-        expected += "Question: " + s["question"].get<std::string>() + "\nAnswer: " + s["answer"].get<std::string>() + "\n\n";
-    expected += "Question: " + test[0]["question"].get<std::string>() + "\nAnswer:";
+    const auto train = read_jsonl(train_path);
+    const auto test = read_jsonl(test_path, 3);
+    const auto shots = python_fewshot_draws(train.size(), 5, test.size());
+    if (shots.size() != test.size()) GTEST_SKIP() << "python3 is needed for lm-eval's few-shot draws";
+    EXPECT_NE(shots[0], shots[1]);  // every item its own examples
+    for (size_t i = 0; i < test.size(); ++i) {
+        std::string expected;
+        for (size_t s : shots[i])
+            expected += "Question: " + train[s]["question"].get<std::string>() + "\nAnswer: " + train[s]["answer"].get<std::string>() + "\n\n";
+        expected += "Question: " + test[i]["question"].get<std::string>() + "\nAnswer:";
+        EXPECT_EQ(d.items[i].generation.prompt, expected) << "item " << i;
+    }
     const GenerationSpec& g = d.items[0].generation;
-    EXPECT_EQ(g.prompt, expected);
     EXPECT_EQ(g.until, (std::vector<std::string>{"Question:", "</s>", "<|im_end|>"}));
     EXPECT_EQ(g.scoring, GenerationScoring::Gsm8k);
     EXPECT_EQ(g.targets.at(0), test[0]["answer"].get<std::string>());

@@ -44,6 +44,10 @@ constexpr FormatFiles kFiles[] = {
     {"boolq", "boolq/val.jsonl", "", "boolq/shots.jsonl", true},
     {"rte", "rte/val.jsonl", "", "rte/shots.jsonl", true},
     {"jsonl", "jsonl/task.jsonl", "", "jsonl/shots.jsonl", true},
+    {"gsm8k", "gsm8k/test.jsonl", "", "gsm8k/train.jsonl", true},
+    {"humaneval", "humaneval/HumanEval.jsonl", "", "", false},
+    {"mbpp", "mbpp/mbpp.jsonl", "", "", false},
+    {"generate-jsonl", "gen/task.jsonl", "", "", false},
 };
 
 void fuzz_format(const FormatFiles& spec, const uint8_t* data, size_t size) {
@@ -71,6 +75,10 @@ void fuzz_format(const FormatFiles& spec, const uint8_t* data, size_t size) {
         const TaskDataset ds = dataset_load(spec.format, path, options);
         if (ds.items.empty()) std::abort();  // dataset_load promises at least one item
         for (const TaskItem& item : ds.items) {
+            if (ds.kind == TaskKind::Generation) {  // a prompt to complete and no choices
+                if (!item.choices.empty()) std::abort();
+                continue;
+            }
             if (item.choices.empty() || item.gold < 0 || size_t(item.gold) >= item.choices.size()) std::abort();
             for (const TaskChoice& c : item.choices) (void)choice_char_length(c);
         }

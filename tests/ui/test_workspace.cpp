@@ -17,6 +17,7 @@ TEST(Workspace, RoundTripsThroughAFile) {
     w.baseline = "F16";
     w.n_ctx = 256;
     w.bench = true;
+    w.chat_template = "chatml";
     w.roi.price_per_hour = 1.25;
     w.roi.monthly_prompt_tokens_millions = 321;
     w.roi.api_prices = {{"API A", 0.15, 0.6}};
@@ -31,6 +32,7 @@ TEST(Workspace, RoundTripsThroughAFile) {
     EXPECT_FALSE(r.datasets[1].checked);
     EXPECT_EQ(r.n_ctx, 256);
     EXPECT_TRUE(r.bench);
+    EXPECT_EQ(r.chat_template, "chatml");
     EXPECT_DOUBLE_EQ(r.roi.price_per_hour, 1.25);
     ASSERT_EQ(r.roi.api_prices.size(), 1);
     EXPECT_DOUBLE_EQ(r.roi.api_prices[0].usd_per_mtok_input, 0.15);  // not replaced by the output price

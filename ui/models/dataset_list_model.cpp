@@ -29,8 +29,22 @@ QString quoted(const std::string& s, int keep) {
 
 // The item exactly as the scorer sees it: the context (once when the choices share it, as in
 // every format but WinoGrande), then each continuation, the gold one marked.
+// A generation item: what ends the generation and how the answer is checked (the prompt itself is
+// shown by the page, wrapped in the chosen chat template).
+QString generation_preview(const TaskItem& item) {
+    const GenerationSpec& g = item.generation;
+    QStringList stops;
+    for (const std::string& u : g.until)  // stop strings are mostly line breaks: written as escapes, not as breaks
+        stops << quoted(u, 40).replace("\n", "\\n").replace("\t", "\\t");
+    QString t = QString("id %1; up to %2 tokens").arg(QString::fromStdString(item.id)).arg(g.max_tokens);
+    if (!stops.isEmpty()) t += ", stops at " + stops.join(" ");
+    t += QString("; checked by %1").arg(generation_scoring_name(g.scoring));
+    if (!g.targets.empty() && g.scoring != GenerationScoring::PythonTests) t += ", answer " + quoted(g.targets.front(), 200);
+    return t;
+}
+
 QString item_preview(const TaskItem& item) {
-    if (item.choices.empty()) return {};
+    if (item.choices.empty()) return generation_preview(item);
     bool shared = true;
     for (const TaskChoice& c : item.choices) shared = shared && c.context == item.choices[0].context;
     QString t = QString("id %1, gold %2\n").arg(QString::fromStdString(item.id)).arg(item.gold);
@@ -83,7 +97,10 @@ DatasetEntry dataset_inspect(const QString& path, const QString& name, const QSt
         e.format_source = QString::fromStdString(detected_by);
         e.items = qint64(d.items.size());
         for (const auto& w : d.warnings) e.warnings << QString::fromStdString(w);
-        for (size_t i = 0; i < d.items.size() && int(i) < kPreviewItems; ++i) e.preview << item_preview(d.items[i]);
+        for (size_t i = 0; i < d.items.size() && int(i) < kPreviewItems; ++i) {
+            e.preview << item_preview(d.items[i]);
+            if (d.kind == TaskKind::Generation) e.generation_prompts << QString::fromStdString(d.items[i].generation.prompt);
+        }
     } catch (const std::exception& ex) {
         e.error = QString::fromStdString(ex.what());
     }

@@ -26,6 +26,9 @@ struct DatasetEntry {
     QString error;          // why it cannot be used (shown before running)
     QStringList warnings;   // skipped lines "FILE:LINE: what"
     QStringList preview;    // the first items exactly as scored: context and quoted continuations
+    // Generation tasks: the first items' prompts before any chat template (preview has the rest:
+    // stop strings, token limit, how the answer is checked); the page wraps them as the run will.
+    QStringList generation_prompts;
     bool is_text() const { return format == kTextFormat; }
 };
 

@@ -41,17 +41,17 @@ GenerationChanges compare(const RunRecord& run, const JobRecord& base, const Job
 
 }  // namespace
 
+bool is_baseline_job(const RunRecord& run, const JobRecord& job, const QString& baseline) {
+    auto named = [&](const JobRecord& j) { return q(j.precision) == baseline || q(precision_label(j)) == baseline; };
+    const bool override_base = !baseline.isEmpty() && std::any_of(run.jobs.begin(), run.jobs.end(), named);
+    return override_base ? named(job) : job.precision == run.baseline;
+}
+
 QVector<GenerationChanges> generation_changes(const std::vector<RunRecord>& runs, const QString& baseline) {
     QVector<GenerationChanges> out;
     for (const RunRecord& run : runs) {
-        const bool override_base = !baseline.isEmpty() && std::any_of(run.jobs.begin(), run.jobs.end(), [&](const JobRecord& j) {
-            return q(j.precision) == baseline || q(precision_label(j)) == baseline;
-        });
-        auto is_base = [&](const JobRecord& j) {
-            return override_base ? q(j.precision) == baseline || q(precision_label(j)) == baseline : j.precision == run.baseline;
-        };
         for (const JobRecord& base : run.jobs) {
-            if (base.item_outputs.empty() || !is_base(base)) continue;
+            if (base.item_outputs.empty() || !is_baseline_job(run, base, baseline)) continue;
             for (const JobRecord& job : run.jobs)
                 if (&job != &base && job.dataset == base.dataset && job.evaluator == base.evaluator && !job.item_outputs.empty())
                     out.push_back(compare(run, base, job));

@@ -31,6 +31,10 @@ struct GenerationChanges {
     QVector<GenerationChange> changes;  // every item whose verdict differs, broken ones first
 };
 
+// Whether `job` is the baseline of `run` for the comparisons: the job of the precision `baseline`
+// names (its recipe or the user's name for it) when the run has one, else of the run's baseline.
+bool is_baseline_job(const RunRecord& run, const JobRecord& job, const QString& baseline = {});
+
 // For every run and every generation task dataset, each non-baseline precision's job against the
 // baseline's job (the run's baseline; `baseline` overrides it when it names a precision of the
 // run). Jobs without stored outputs are left out. Items are matched by position and first sample.

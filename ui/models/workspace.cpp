@@ -76,7 +76,7 @@ QJsonObject Workspace::to_json() const {
         {"custom_recipes", customs},
         {"datasets", sets},
         {"baseline", baseline},
-        {"run", QJsonObject{{"n_ctx", n_ctx}, {"workers", workers}, {"threads", threads}, {"kld", kld}, {"bench", bench}}},
+        {"run", QJsonObject{{"n_ctx", n_ctx}, {"workers", workers}, {"threads", threads}, {"kld", kld}, {"bench", bench}, {"chat_template", chat_template}}},
         {"roi", QJsonObject{{"monthly_prompt_tokens_millions", roi.monthly_prompt_tokens_millions},
                             {"monthly_tokens_millions", roi.monthly_tokens_millions}, {"hardware", roi.hardware},
                             {"price_per_hour", roi.price_per_hour}, {"one_time_cost", roi.one_time_cost},
@@ -129,6 +129,7 @@ Workspace Workspace::from_json(const QJsonObject& o, const QString& source) {
         rr.read("threads", w.threads);
         rr.read("kld", w.kld);
         rr.read("bench", w.bench);
+        rr.read("chat_template", w.chat_template);
     }
     QJsonValue roi_holder;
     if (const QJsonValue* roi = r.get("roi", QJsonValue::Object, roi_holder)) {

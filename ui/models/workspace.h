@@ -44,6 +44,7 @@ struct Workspace {
     int n_ctx = 512;
     int workers = 1;
     int threads = 0;
+    QString chat_template = "none";  // generation tasks' chat template: "none", "auto" or a family
     bool kld = true;
     bool bench = false;
     RoiSettings roi;

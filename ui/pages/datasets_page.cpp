@@ -11,6 +11,7 @@
 
 #include "dataset_list_model.h"
 #include "datasets/task_dataset.h"
+#include "generate/chat_template.h"
 
 namespace qs::ui {
 
@@ -63,6 +64,14 @@ DatasetsPage::DatasetsPage(DatasetListModel* model, QWidget* parent) : QWidget(p
     });
 }
 
+void DatasetsPage::set_chat_template(int kind, const QString& label) {
+    chat_template_ = kind;
+    chat_label_ = label;
+    show_details(table_->currentIndex().row());
+}
+
+QString DatasetsPage::details_text() const { return details_->toPlainText(); }
+
 void DatasetsPage::show_details(int row) {
     if (row < 0 || row >= model_->rowCount()) return details_->clear();
     model_->inspect(row);
@@ -77,8 +86,17 @@ void DatasetsPage::show_details(int row) {
                  .arg(e.format, e.format_source.isEmpty() ? QString() : " (" + e.format_source + ")")
                  .arg(e.items)
                  .arg(e.is_text() ? "bytes" : e.items == 1 ? "item" : "items");
-        if (!e.is_text()) t += "Each item as scored: the context, then each continuation (✔ = gold).\n";
-        for (int i = 0; i < e.preview.size(); ++i) t += QString("\n— item %1 —\n%2\n").arg(i + 1).arg(e.preview[i]);
+        if (!e.generation_prompts.isEmpty()) {
+            t += tr("Each item's prompt as the model will see it (chat template: %1), then how the answer is checked.\n").arg(chat_label_);
+            for (int i = 0; i < e.generation_prompts.size(); ++i)
+                t += QString("\n— item %1 —\n%2\n%3\n")
+                         .arg(i + 1)
+                         .arg(QString::fromStdString(chat_wrap_prompt(ChatTemplate(chat_template_), e.generation_prompts[i].toStdString())))
+                         .arg("[" + e.preview.value(i) + "]");
+        } else {
+            if (!e.is_text()) t += "Each item as scored: the context, then each continuation (✔ = gold).\n";
+            for (int i = 0; i < e.preview.size(); ++i) t += QString("\n— item %1 —\n%2\n").arg(i + 1).arg(e.preview[i]);
+        }
         if (!e.warnings.isEmpty()) t += "\nSkipped lines:\n" + e.warnings.mid(0, 20).join("\n");
     }
     details_->setPlainText(t);

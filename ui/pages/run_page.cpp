@@ -2,6 +2,7 @@
 
 #include <QApplication>
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDateTime>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -16,6 +17,7 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include "generate/chat_template.h"
 #include "job_queue_model.h"
 
 namespace qs::ui {
@@ -57,8 +59,17 @@ RunPage::RunPage(JobQueueModel* queue, QWidget* parent) : QWidget(parent), queue
     form->addRow(tr("Perplexity context (tokens)"), n_ctx_);
     form->addRow(tr("Concurrent jobs"), workers_);
     form->addRow(tr("Threads"), threads_);
+    chat_template_ = new QComboBox;
+    chat_template_->addItem(tr("none: the prompt as it is (base models; lm-eval's default)"), "none");
+    chat_template_->addItem(tr("auto: the model's own template"), "auto");
+    for (const std::string& name : chat_template_names())
+        if (name != "none") chat_template_->addItem(QString::fromStdString(name), QString::fromStdString(name));
+    chat_template_->setToolTip(tr("Instruct models answer best inside their chat template: each generation task's prompt becomes "
+                                  "one user turn. The Datasets page shows an item's prompt as the model will see it."));
+    connect(chat_template_, &QComboBox::currentIndexChanged, this, [this] { emit chat_template_changed(chat_template_->currentData().toString()); });
     form->addRow(kld_);
     form->addRow(bench_);
+    form->addRow(tr("Chat template (generation tasks)"), chat_template_);
     top->addLayout(form);
     auto* buttons = new QVBoxLayout;
     run_ = new QPushButton(tr("Run  (Ctrl+R)"));
@@ -108,7 +119,7 @@ RunPage::RunPage(JobQueueModel* queue, QWidget* parent) : QWidget(parent), queue
 }
 
 RunSettings RunPage::settings() const {
-    return {n_ctx_->value(), kld_->isChecked(), bench_->isChecked(), workers_->value(), threads_->value()};
+    return {n_ctx_->value(), kld_->isChecked(), bench_->isChecked(), workers_->value(), threads_->value(), chat_template_->currentData().toString()};
 }
 
 void RunPage::set_settings(const RunSettings& s) {
@@ -117,6 +128,8 @@ void RunPage::set_settings(const RunSettings& s) {
     bench_->setChecked(s.bench);
     workers_->setValue(s.workers);
     threads_->setValue(s.threads);
+    const int t = chat_template_->findData(s.chat_template);
+    chat_template_->setCurrentIndex(t >= 0 ? t : 0);
 }
 
 void RunPage::set_running(bool running) {

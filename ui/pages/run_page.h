@@ -5,6 +5,7 @@
 #include <QWidget>
 
 class QCheckBox;
+class QComboBox;
 class QLabel;
 class QPlainTextEdit;
 class QProgressBar;
@@ -22,6 +23,7 @@ struct RunSettings {
     bool bench = false;
     int workers = 1;
     int threads = 0;
+    QString chat_template = "none";  // generation tasks: "none", "auto" (the model's own) or a family name
 };
 
 class RunPage : public QWidget {
@@ -43,9 +45,11 @@ signals:
     void run_requested();
     void cancel_job_requested(int job_index);
     void cancel_all_requested();
+    void chat_template_changed(const QString& choice);
 
 private:
     JobQueueModel* queue_;
+    QComboBox* chat_template_;
     QSpinBox *n_ctx_, *workers_, *threads_;
     QCheckBox *kld_, *bench_;
     QPushButton *run_, *cancel_one_, *cancel_all_;
