@@ -327,6 +327,7 @@ struct OpenAiServer::Impl {
                 out["usage"] = {{"prompt_tokens", prompt_tokens}, {"completion_tokens", completion_tokens},
                                 {"total_tokens", prompt_tokens + completion_tokens}};
                 res.set_content(out.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+                res.status = 200;  // httplib fills it in only after the handler: the log line needs it now
             } catch (const HttpError& e) {
                 send_error(res, e.status, e.message, e.param);
             } catch (const std::exception& e) {
@@ -372,9 +373,9 @@ struct OpenAiServer::Impl {
             }
         });
         // 404 (no route), 413 (body over the limit) and anything else httplib answers itself: JSON too.
-        http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+        http.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
             if (!res.body.empty()) return;
-            if (res.status == 413) send_error(res, 413, "the request body is larger than this server accepts");
+            if (res.status == 413) send_error(res, 413, fmt::format("the request body is larger than this server accepts ({} bytes, --max-body)", options.max_body_bytes));
             else if (res.status == 404) send_error(res, 404, fmt::format("no route {} {}", req.method, req.path));
             else send_error(res, res.status, fmt::format("HTTP {}", res.status));
         });

@@ -184,6 +184,7 @@ TEST_F(ServeHttp, ClientErrorsAreClear4xxJson) {
     r = post("/v1/completions", json{{"prompt", std::string(70 * 1024, 'a')}}.dump());
     EXPECT_EQ(r->status, 413);
     EXPECT_EQ(error_of(r)["type"], "request_too_large");
+    EXPECT_NE(error_of(r)["message"].get<std::string>().find("bytes, --max-body"), std::string::npos);  // says the limit
 
     r = post("/v1/completions", json{{"prompt", "a"}}.dump(), "");
     EXPECT_EQ(r->status, 401);
