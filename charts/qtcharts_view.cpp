@@ -53,6 +53,13 @@ QAbstractAxis* make_axis(const ChartAxis& spec, Range r, bool from_zero = false)
     axis->setRange(lo, hi);
     axis->applyNiceNumbers();
     if (!std::isnan(spec.min) && !std::isnan(spec.max)) axis->setRange(spec.min, spec.max);
+    // Ticks at whole multiples of the interval, counted from 0: Qt's fixed ticks are min + i * step,
+    // which puts "-2.776e-17" where 0 belongs on an axis that crosses zero.
+    if (axis->tickCount() > 1) {
+        axis->setTickType(QValueAxis::TicksDynamic);
+        axis->setTickAnchor(0.0);
+        axis->setTickInterval((axis->max() - axis->min()) / (axis->tickCount() - 1));
+    }
     return axis;
 }
 

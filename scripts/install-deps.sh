@@ -32,6 +32,8 @@ PACKAGES=(
   zlib1g-dev bubblewrap libseccomp-dev
   # the Outputs page's word diff of generated texts (dtl: a header-only shortest-edit-script library)
   libdtl-dev
+  # remote models: serve's HTTP server (cpp-httplib) and the endpoint client (libcurl with OpenSSL)
+  libcpp-httplib-dev libcurl4-openssl-dev
 )
 
 SUDO=""

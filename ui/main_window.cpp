@@ -29,6 +29,7 @@
 #include "pages/model_page.h"
 #include "pages/outputs_page.h"
 #include "pages/precisions_page.h"
+#include "pages/remote_page.h"
 #include "pages/results_page.h"
 #include "pages/roi_page.h"
 #include "pages/run_page.h"
@@ -58,6 +59,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
 
     tabs_ = new QTabWidget;
     model_page_ = new ModelPage;
+    remote_page_ = new RemotePage;
     precisions_page_ = new PrecisionsPage(precisions_);
     datasets_page_ = new DatasetsPage(datasets_);
     run_page_ = new RunPage(queue_);
@@ -66,6 +68,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
     charts_page_ = new ChartsPage;
     roi_page_ = new RoiPage;
     tabs_->addTab(model_page_, tr("Model"));
+    tabs_->addTab(remote_page_, tr("Remote"));
     tabs_->addTab(precisions_page_, tr("Precisions"));
     tabs_->addTab(datasets_page_, tr("Datasets"));
     tabs_->addTab(run_page_, tr("Run"));
@@ -101,6 +104,10 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
     connect(model_page_, &ModelPage::open_requested, this, [this] {
         const QString p = ask_open_path(tr("Open model"), tr("GGUF models (*.gguf);;All files (*)"), "folders/model");
         if (!p.isEmpty()) open_model(p);
+    });
+    connect(remote_page_, &RemotePage::open_drift_requested, this, [this] {
+        const QString p = ask_open_path(tr("Open drift database"), tr("Drift databases (*.sqlite *.db);;All files (*)"), "folders/drift");
+        if (!p.isEmpty()) remote_page_->open_drift_db(p);
     });
     connect(datasets_page_, &DatasetsPage::add_requested, this, [this] {
         const QString p = ask_open_path(tr("Add dataset"), tr("Datasets (*.jsonl *.json *.txt *.raw *.csv *.tsv *.bz2);;All files (*)"), "folders/dataset");

@@ -1,4 +1,4 @@
-// The workbench window: one tab per page (Model, Precisions, Datasets, Run, Results, Charts,
+// The workbench window: one tab per page (Model, Remote, Precisions, Datasets, Run, Results, Charts,
 // ROI), the menus and shortcuts, the results store, and the wiring from RunController's queued
 // signals to the item models. Everything a menu does is also a public method, so tests drive the
 // window without dialogs.
@@ -26,6 +26,7 @@ class DatasetListModel;
 class DatasetsPage;
 class JobQueueModel;
 class ModelPage;
+class RemotePage;
 class PrecisionListModel;
 class PrecisionsPage;
 class ResultsPage;
@@ -48,7 +49,7 @@ public:
     explicit MainWindow(const MainWindowOptions& options = {}, QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    enum Page { ModelTab, PrecisionsTab, DatasetsTab, RunTab, ResultsTab, OutputsTab, ChartsTab, RoiTab };
+    enum Page { ModelTab, RemoteTab, PrecisionsTab, DatasetsTab, RunTab, ResultsTab, OutputsTab, ChartsTab, RoiTab };
     void show_page(Page page);
     void update_chat_template();
 
@@ -87,6 +88,7 @@ public:
     RunPage* run_page() const { return run_page_; }
     ResultsPage* results_page() const { return results_page_; }
     OutputsPage* outputs_page() const { return outputs_page_; }
+    RemotePage* remote_page() const { return remote_page_; }
     QTabWidget* tabs() const { return tabs_; }
 
 protected:
@@ -115,6 +117,7 @@ private:
     RunController* controller_;
     QTabWidget* tabs_;
     ModelPage* model_page_;
+    RemotePage* remote_page_;
     PrecisionsPage* precisions_page_;
     DatasetsPage* datasets_page_;
     RunPage* run_page_;

@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "core/error.h"
 #include "eval_output.h"
+#include "eval_remote.h"
 #include "jobs/job_runner.h"
 #include "job_progress_observer.h"
 #include "progress_bar.h"
@@ -34,6 +35,7 @@ struct EvalCliOptions {
     std::string db, csv, memory_budget, on_bad_line = "stop";
     int threads = 0, workers = 1;
     bool json = false;
+    RemoteEvalArgs remote;  // --endpoint: the matrix runs through an endpoint (eval_remote.h)
 };
 
 // "8G", "512M", "1.5GiB", "1000000": bytes.
@@ -77,6 +79,13 @@ void print_task_formats(const std::vector<JobSpec>& jobs) {
 void run(EvalCliOptions& o, const GlobalOptions& global) {
     o.matrix.tasks = parse_task_args(o.task_args, o.format_args, "eval");
     o.matrix.on_bad_line = o.on_bad_line == "skip" ? BadLinePolicy::Skip : BadLinePolicy::Stop;
+    if (!o.remote.endpoint.url.empty() || !o.remote.endpoint.model.empty()) {
+        if (const int failed = run_remote_eval(o.matrix, o.remote, o.db, o.csv, o.json, global))
+            throw Error(fmt::format("eval: {} jobs failed (see above)", failed));
+        return;
+    }
+    if (o.matrix.model_path.empty() || o.matrix.precisions.empty())
+        throw Error("eval: --model and --precisions are required (or --endpoint and --api-model for a remote model)");
 
     // Jobs are numbered in plan order; the observer needs the count before the first callback.
     // Planning first also refuses a bad matrix before a database file is created.
@@ -133,9 +142,11 @@ void run(EvalCliOptions& o, const GlobalOptions& global) {
 void add_eval_command(CLI::App& app, const GlobalOptions& global) {
     auto o = std::make_shared<EvalCliOptions>();
     CLI::App* cmd = app.add_subcommand("eval", "Evaluate a model at several precisions (perplexity, KLD, tasks, speed); results to a database");
-    cmd->add_option("-m,--model", o->matrix.model_path, "GGUF model file")->required();
+    cmd->add_option("-m,--model", o->matrix.model_path, "GGUF model file (or --endpoint)");
     cmd->add_option("-p,--precisions", o->matrix.precisions, "Comma-separated precision recipes (F16,Q8_0,Q4_K_M,...; 'file' = the file as is)")
-        ->required()->delimiter(',');
+        ->delimiter(',');
+    add_endpoint_flags(cmd, o->remote.endpoint, false);
+    cmd->add_option("--tokenizer", o->remote.tokenizer, "With --endpoint: a GGUF with the served model's vocabulary (requests are built as token ids)");
     cmd->add_option("--baseline", o->matrix.baseline, "Precision that KLD and comparisons use (default: the first)");
     cmd->add_option("--ppl", o->matrix.ppl_path, "Text for perplexity (and KLD), read as llama-perplexity -f");
     cmd->add_flag("--kld", o->matrix.kld, "KL divergence of each precision against the baseline (needs --ppl)");

@@ -26,6 +26,9 @@ void add_check_task_command(CLI::App& app, const GlobalOptions& global);  // cmd
 void add_report_command(CLI::App& app, const GlobalOptions& global);   // cmd_report.cpp
 void add_dataset_command(CLI::App& app, const GlobalOptions& global);  // cmd_dataset.cpp
 void add_imatrix_command(CLI::App& app, const GlobalOptions& global);  // cmd_imatrix.cpp
+void add_serve_command(CLI::App& app, const GlobalOptions& global);    // cmd_serve.cpp
+void add_detect_command(CLI::App& app, const GlobalOptions& global);   // cmd_detect.cpp
+void add_monitor_command(CLI::App& app, const GlobalOptions& global);  // cmd_monitor.cpp
 
 // Sets the OpenMP thread count; 0 means every core.
 void set_threads(int n_threads);

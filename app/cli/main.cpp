@@ -34,6 +34,9 @@ int main(int argc, char** argv) {
     qs::cli::add_check_task_command(app, global);
     qs::cli::add_report_command(app, global);
     qs::cli::add_dataset_command(app, global);
+    qs::cli::add_serve_command(app, global);
+    qs::cli::add_detect_command(app, global);
+    qs::cli::add_monitor_command(app, global);
 
     try {
         app.parse(argc, argv);

@@ -10,6 +10,7 @@
 // the run; the demo workspace is saved beside the generated data so it can be reopened.
 //
 // --open-runs 1,2 shows those runs of the results database (--store) side by side on the Results page.
+// --drift-db FILE shows the drift history of a `quantscope-cli monitor` database on the Remote page.
 //
 // --screenshot DIR grabs every page of the window into DIR/<page>.png and exits (used by
 // scripts/screenshots.sh under Xvfb); with --run it first runs the workspace's matrix to the end so
@@ -29,6 +30,7 @@
 #include "main_window.h"
 #include "models/workspace.h"
 #include "pages/charts_page.h"
+#include "pages/remote_page.h"
 #include "run/run_controller.h"
 
 namespace {
@@ -106,7 +108,8 @@ int main(int argc, char** argv) {
     QCommandLineOption run("run", "With --screenshot: run the workspace's matrix first.");
     QCommandLineOption demo("demo", "Open the built-in demo workspace and start its run.");
     QCommandLineOption open_runs("open-runs", "Show these runs of the results database side by side (e.g. 1,2).", "ids");
-    cli.addOptions({workspace, data_dir, store, screenshot, run, demo, open_runs});
+    QCommandLineOption drift_db("drift-db", "Show the drift history of this monitor database on the Remote page.", "file");
+    cli.addOptions({workspace, data_dir, store, screenshot, run, demo, open_runs, drift_db});
     cli.process(app);
 
     qs::ui::MainWindowOptions options;
@@ -136,6 +139,10 @@ int main(int argc, char** argv) {
             fprintf(stderr, "quantscope: --open-runs: %s\n", qPrintable(window.last_error()));
             return 1;
         }
+    }
+    if (cli.isSet(drift_db) && !window.remote_page()->open_drift_db(cli.value(drift_db))) {
+        fprintf(stderr, "quantscope: --drift-db: cannot show %s\n", qPrintable(cli.value(drift_db)));
+        return 1;
     }
     window.show();
     if (cli.isSet(screenshot)) {

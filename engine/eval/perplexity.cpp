@@ -93,7 +93,11 @@ PerplexityResult perplexity_run(ModelContext& ctx, const Tokenizer& tokenizer, s
         progress.advance(n_ctx);
     }
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    perplexity_finish(r, stats, n_chunks, n_ctx);
+    return r;
+}
 
+void perplexity_finish(PerplexityResult& r, const NllStats& stats, int n_chunks, int n_ctx) {
     r.chunks = n_chunks;
     r.tokens_scored = stats.count;
     r.tokens_evaluated = int64_t(n_chunks) * n_ctx;
@@ -103,7 +107,6 @@ PerplexityResult perplexity_run(ModelContext& ctx, const Tokenizer& tokenizer, s
     r.ppl_stderr = stats.ppl_stderr();
     r.bits_per_byte = r.bytes_scored > 0 ? stats.sum / (std::numbers::ln2 * double(r.bytes_scored)) : 0.0;
     r.tokens_per_second = r.seconds > 0 ? double(r.tokens_evaluated) / r.seconds : 0.0;
-    return r;
 }
 
 }  // namespace qs

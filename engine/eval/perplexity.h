@@ -64,6 +64,10 @@ struct PerplexityResult {
     std::vector<float> token_nll;     // NLL of every scored token, chunk after chunk
 };
 
+// Fills the result's totals from the scored tokens' statistics, once every chunk is scored
+// (r.seconds, r.bytes_scored set): shared by perplexity_run and the endpoint's remote_perplexity.
+void perplexity_finish(PerplexityResult& r, const NllStats& stats, int n_chunks, int n_ctx);
+
 // Called after each chunk with its index and the logits of its scored positions
 // (n_scored rows of n_vocab floats) and the tokens they predict. Lets other evaluators
 // (KL divergence) reuse the same forward passes.

@@ -8,12 +8,11 @@
 #include <limits>
 
 #include <sqlite3.h>
-#include <sys/resource.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "core/error.h"
 #include "store/file_hash.h"
+#include "store/sqlite_statement.h"
 #include "store/store_schema.h"
 
 namespace qs {
@@ -21,84 +20,10 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// Why a write may have failed, from what SQLite cannot see: the space left on the database's
-// disk and the process's file size limit (ulimit -f).
-std::string write_failure_hint(sqlite3* db) {
-    std::string hint;
-    const char* file = sqlite3_db_filename(db, "main");
-    struct statvfs fs {};
-    if (file && *file && ::statvfs(std::filesystem::path(file).parent_path().c_str(), &fs) == 0)
-        hint = fmt::format("{:.1f} MB free on its disk", double(fs.f_bavail) * double(fs.f_frsize) / 1e6);
-    rlimit limit {};
-    if (::getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
-        hint += fmt::format("{}file size limit (ulimit -f) {} bytes", hint.empty() ? "" : ", ", uint64_t(limit.rlim_cur));
-    return hint;
-}
-
-// SQLite's message for the last error, with what a user can act on: what read-only means here,
-// and for a failed write, the free space and the file size limit.
-std::string error_text(sqlite3* db) {
-    std::string msg = sqlite3_errmsg(db);
-    const int code = sqlite3_extended_errcode(db);
-    if ((code & 0xff) == SQLITE_READONLY)
-        msg += " (the database file or its folder is read-only: check their permissions, or use another database)";
-    else if ((code & 0xff) == SQLITE_FULL || code == SQLITE_IOERR_WRITE || code == SQLITE_IOERR_FSYNC ||
-             code == SQLITE_IOERR_TRUNCATE)
-        msg += " (the disk is full or a file size limit was reached: " + write_failure_hint(db) +
-               "; every job committed before is kept)";
-    return msg;
-}
-
 // One prepared statement; every failure names the database file.
-class Stmt {
+class Stmt : public SqliteStatement {
 public:
-    Stmt(sqlite3* db, const std::string& db_path, const char* sql) : db_(db), path_(db_path) {
-        if (sqlite3_prepare_v2(db, sql, -1, &st_, nullptr) != SQLITE_OK) fail();
-    }
-    ~Stmt() { sqlite3_finalize(st_); }
-    Stmt(const Stmt&) = delete;
-    Stmt& operator=(const Stmt&) = delete;
-
-    Stmt& bind(int i, int64_t v) { return check(sqlite3_bind_int64(st_, i, v)); }
-    Stmt& bind(int i, int v) { return bind(i, int64_t(v)); }
-    Stmt& bind(int i, double v) {  // NaN is stored as NULL (SQLite would do so anyway, silently)
-        return check(std::isnan(v) ? sqlite3_bind_null(st_, i) : sqlite3_bind_double(st_, i, v));
-    }
-    Stmt& bind(int i, const std::string& v) {
-        return check(sqlite3_bind_text(st_, i, v.data(), int(v.size()), SQLITE_TRANSIENT));
-    }
-    // true while a row is available.
-    bool step() {
-        const int rc = sqlite3_step(st_);
-        if (rc == SQLITE_ROW) return true;
-        if (rc == SQLITE_DONE) return false;
-        fail();
-    }
-    void run() {
-        while (step()) {
-        }
-        sqlite3_reset(st_);
-    }
-    void reset() {
-        sqlite3_reset(st_);
-        sqlite3_clear_bindings(st_);
-    }
-    int64_t i64(int c) const { return sqlite3_column_int64(st_, c); }
-    double real(int c) const { return sqlite3_column_type(st_, c) == SQLITE_NULL ? kNaN : sqlite3_column_double(st_, c); }
-    std::string text(int c) const {
-        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st_, c));
-        return p ? std::string(p, size_t(sqlite3_column_bytes(st_, c))) : std::string();
-    }
-
-private:
-    Stmt& check(int rc) {
-        if (rc != SQLITE_OK) fail();
-        return *this;
-    }
-    [[noreturn]] void fail() const { fail_file(path_, "results database: {}", error_text(db_)); }
-    sqlite3* db_;
-    const std::string& path_;
-    sqlite3_stmt* st_ = nullptr;
+    Stmt(sqlite3* db, const std::string& db_path, const char* sql) : SqliteStatement(db, db_path, "results database", sql) {}
 };
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back when an exception leaves the scope.
@@ -118,7 +43,7 @@ private:
         char* err = nullptr;
         if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
             sqlite3_free(err);
-            fail_file(path_, "results database: {}", error_text(db_));
+            fail_file(path_, "results database: {}", sqlite_error_text(db_));
         }
     }
     sqlite3* db_;
@@ -192,7 +117,7 @@ ResultsStore::ResultsStore(const std::string& path) : path_(path) {
     }
     if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                         nullptr) != SQLITE_OK) {
-        const std::string msg = db_ ? error_text(db_) : "out of memory";
+        const std::string msg = db_ ? sqlite_error_text(db_) : "out of memory";
         sqlite3_close(db_);
         db_ = nullptr;
         fail_file(path, "cannot open the results database: {}", msg);
@@ -220,7 +145,7 @@ void ResultsStore::exec(const char* sql) const {
     char* err = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
         sqlite3_free(err);
-        fail_file(path_, "results database: {}", error_text(db_));
+        fail_file(path_, "results database: {}", sqlite_error_text(db_));
     }
 }
 
