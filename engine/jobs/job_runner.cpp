@@ -638,7 +638,11 @@ std::vector<Metric> JobRunner::Impl::evaluate(int i, JobRecord& record, Progress
                                             kld_base_error.empty() ? "" : " (" + kld_base_error + ")"));
             }
             ModelContext ctx(model, matrix.n_ctx);
-            return kld_metrics(kld_run(ctx, *tokenizer, ppl_tokens, popts, *cache, prog));
+            std::vector<Metric> metrics = kld_metrics(kld_run(ctx, *tokenizer, ppl_tokens, popts, *cache, prog));
+            // The size the divergence was bought with, as the bench counts it, so a stored run
+            // charts KLD against bits per weight without a bench job or the model file at hand.
+            metrics.push_back(Metric{"bits_per_weight", model_weight_footprint(*model).bits_per_weight()});
+            return metrics;
         }
         case EvaluatorKind::Task: {
             const LoadedTask& t = tasks.at(s.dataset);

@@ -132,6 +132,10 @@ TEST(JobRunner, FailingJobsStayLocalAndWeightsArePreparedOnce) {
     EXPECT_GT(kld_mean, 0.0);
     EXPECT_LT(kld_mean, 1e-3);
     EXPECT_GT(qs::metric_find(kld.metrics, "same_top_p")->value, 90.0);
+    // Its size rides along (F16 matrices, F32 norms: just over 16 bits), for the KLD-against-size chart.
+    ASSERT_NE(qs::metric_find(kld.metrics, "bits_per_weight"), nullptr);
+    EXPECT_GT(qs::metric_find(kld.metrics, "bits_per_weight")->value, 16.0);
+    EXPECT_LT(qs::metric_find(kld.metrics, "bits_per_weight")->value, 16.5);
     EXPECT_EQ(store.integrity_check(), "ok");
 }
 

@@ -182,9 +182,11 @@ ChartSpec chart_kld_vs_bits(const ChartInputs& in) {
                 "the scored tokens of " + text + ", log scale; bars ± 1 standard error) against its size in bits "
                 "per weight. Lower is better on both; the dashed line joins the precisions no other beats on both.";
     QVector<std::pair<int, ChartPoint>> points;
+    bool any_kld = false;
     for (int r = 0; r < g.rows().size(); ++r) {
         const Metric* kld = g.find(r, "kld_mean", text);
         if (!kld || kld->value <= 0) continue;  // the baseline against itself has none; log axes need > 0
+        any_kld = true;
         double bits = NAN;
         if (const Metric* b = g.find(r, "bits_per_weight")) bits = b->value;
         else if (in.bits_per_weight.contains(g.rows()[r].precision)) bits = in.bits_per_weight[g.rows()[r].precision];
@@ -194,6 +196,7 @@ ChartSpec chart_kld_vs_bits(const ChartInputs& in) {
         if (!std::isnan(se)) se = std::min(se, 0.999 * kld->value);
         points.push_back({r, point_of(g.rows()[r].label, bits, NAN, kld->value, se)});
     }
+    if (points.empty() && any_kld) c.empty_message = "needs bits per weight: a bench job or the run's model open (KLD jobs of older runs do not store it)";
     add_scatter_rows(c, g, points, true, false);
     return c;
 }
