@@ -21,6 +21,8 @@ void add_cost_command(CLI::App& app, const GlobalOptions& global);   // cmd_cost
 void add_demo_command(CLI::App& app, const GlobalOptions& global);   // cmd_demo.cpp
 void add_history_command(CLI::App& app, const GlobalOptions& global);  // cmd_history.cpp
 void add_dataset_command(CLI::App& app, const GlobalOptions& global);  // cmd_dataset.cpp
+void add_sensitivity_command(CLI::App& app, const GlobalOptions& global);  // cmd_sensitivity.cpp
+void add_recommend_command(CLI::App& app, const GlobalOptions& global);    // cmd_recommend.cpp
 
 // Sets the OpenMP thread count; 0 means every core.
 void set_threads(int n_threads);

@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
     qs::cli::add_demo_command(app, global);
     qs::cli::add_history_command(app, global);
     qs::cli::add_dataset_command(app, global);
+    qs::cli::add_sensitivity_command(app, global);
+    qs::cli::add_recommend_command(app, global);
 
     try {
         app.parse(argc, argv);
