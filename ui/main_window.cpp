@@ -24,6 +24,7 @@
 #include "job_queue_model.h"
 #include "jobs/job_matrix.h"
 #include "pages/charts_page.h"
+#include "pages/sensitivity_page.h"
 #include "pages/datasets_page.h"
 #include "pages/model_page.h"
 #include "pages/precisions_page.h"
@@ -61,6 +62,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
     results_page_ = new ResultsPage(results_);
     charts_page_ = new ChartsPage;
     roi_page_ = new RoiPage;
+    sensitivity_page_ = new SensitivityPage;
     tabs_->addTab(model_page_, tr("Model"));
     tabs_->addTab(precisions_page_, tr("Precisions"));
     tabs_->addTab(datasets_page_, tr("Datasets"));
@@ -68,6 +70,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
     tabs_->addTab(results_page_, tr("Results"));
     tabs_->addTab(charts_page_, tr("Charts"));
     tabs_->addTab(roi_page_, tr("ROI"));
+    tabs_->addTab(sensitivity_page_, tr("Sensitivity"));
     setCentralWidget(tabs_);
     status_ = new QLabel;
     statusBar()->addWidget(status_, 1);
@@ -105,6 +108,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
     connect(results_page_, &ResultsPage::results_changed, this, [this] {
         shown_runs_ = results_->runs();
         roi_page_->set_results(results_->grid());
+        sensitivity_page_->set_runs(shown_runs_);
         refresh_charts();
     });
     connect(results_page_, &ResultsPage::export_csv_requested, this, [this] {

@@ -21,6 +21,7 @@ struct EvalMatrix;
 namespace qs::ui {
 
 class ChartsPage;
+class SensitivityPage;
 class DatasetListModel;
 class DatasetsPage;
 class JobQueueModel;
@@ -46,7 +47,7 @@ public:
     explicit MainWindow(const MainWindowOptions& options = {}, QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    enum Page { ModelTab, PrecisionsTab, DatasetsTab, RunTab, ResultsTab, ChartsTab, RoiTab };
+    enum Page { ModelTab, PrecisionsTab, DatasetsTab, RunTab, ResultsTab, ChartsTab, RoiTab, SensitivityTab };
     void show_page(Page page);
 
     bool open_model(const QString& path);
@@ -77,6 +78,7 @@ public:
     ResultsTableModel* results() const { return results_; }
     RunController* controller() const { return controller_; }
     ChartsPage* charts_page() const { return charts_page_; }
+    SensitivityPage* sensitivity_page() const { return sensitivity_page_; }
     RunPage* run_page() const { return run_page_; }
     ResultsPage* results_page() const { return results_page_; }
     QTabWidget* tabs() const { return tabs_; }
@@ -112,6 +114,7 @@ private:
     ResultsPage* results_page_;
     ChartsPage* charts_page_;
     RoiPage* roi_page_;
+    SensitivityPage* sensitivity_page_;
     QLabel* status_;
     RunRecord live_run_;                 // the run in progress, filled as jobs finish
     std::vector<RunRecord> shown_runs_;  // what the results, charts and report show

@@ -10,7 +10,9 @@
 #include "chart_export.h"
 #include "core/error.h"
 #include "metric_text.h"
+#include "heatmap_view.h"
 #include "results_grid.h"
+#include "sensitivity_heatmap.h"
 
 namespace qs::ui {
 namespace {
@@ -50,6 +52,32 @@ QString chart_src(const charts::ChartSpec& spec, bool embed) {
     return "data:image/png;base64," + QString::fromLatin1(charts::chart_png_bytes(spec, kChartSize).toBase64());
 }
 
+const QSize kHeatmapSize{1000, 560};
+
+QString heatmap_src(const charts::HeatmapSpec& spec, bool embed) {
+    if (!embed) return "heatmap-" + spec.id + ".png";
+    return "data:image/png;base64," + QString::fromLatin1(charts::heatmap_png_bytes(spec, kHeatmapSize).toBase64());
+}
+
+// The sensitivity scans the runs carry: per scan and type, the heatmap and the ten most sensitive groups.
+QString sensitivity_html(const QVector<SensitivityView>& views, bool embed) {
+    if (views.isEmpty()) return {};
+    QString h = "<h2>Sensitivity</h2>";
+    for (const SensitivityView& v : views) {
+        h += "<h3>" + esc(v.heatmap.title) + "</h3><p>" + esc(v.heatmap.note) + "</p><p><img src='" +
+             heatmap_src(v.heatmap, embed) + QString("' width='%1' height='%2'></p>").arg(kHeatmapSize.width() * 2 / 3).arg(kHeatmapSize.height() * 2 / 3);
+        h += "<table border='1' cellspacing='0' cellpadding='3'><tr><th>Rank</th><th>Group</th><th>Mean KLD</th><th>ln PPL ratio</th></tr>";
+        for (size_t r = 0; r < v.ranked.size() && r < 10; ++r) {
+            const SensitivityEntry& e = v.ranked[r];
+            h += QString("<tr><td align='right'>%1</td><td>%2</td><td align='right'>%3 ± %4</td><td align='right'>%5 ± %6</td></tr>")
+                     .arg(r + 1).arg(esc(e.group)).arg(e.kld, 0, 'g', 5).arg(e.kld_stderr, 0, 'g', 2)
+                     .arg(e.ln_ppl_ratio, 0, 'f', 5).arg(e.ln_ppl_ratio_stderr, 0, 'f', 5);
+        }
+        h += "</table>";
+    }
+    return h;
+}
+
 [[noreturn]] void fail(const QString& path, const QString& what) { throw qs::Error((path + ": " + what).toStdString()); }
 
 }  // namespace
@@ -86,6 +114,7 @@ QString report_html(const ReportInputs& in, bool embed_images) {
         h += "<h3>" + esc(c.title) + "</h3><p><img src='" + chart_src(c, embed_images) +
              QString("' width='%1' height='%2'></p>").arg(kChartSize.width() * 2 / 3).arg(kChartSize.height() * 2 / 3);
     }
+    h += sensitivity_html(sensitivity_views(in.runs), embed_images);
     return h + "</body></html>";
 }
 
@@ -103,6 +132,9 @@ void report_write_pdf(const QString& path, const ReportInputs& in) {
         if (c.point_count() > 0)
             doc.addResource(QTextDocument::ImageResource, QUrl("chart-" + c.id + ".png"),
                             QImage::fromData(charts::chart_png_bytes(c, kChartSize), "PNG"));
+    for (const SensitivityView& v : sensitivity_views(in.runs))
+        doc.addResource(QTextDocument::ImageResource, QUrl("heatmap-" + v.heatmap.id + ".png"),
+                        charts::heatmap_image(v.heatmap, kHeatmapSize));
     doc.setHtml(report_html(in, false));
     QPdfWriter pdf(path);
     pdf.setTitle("QuantScope report");
