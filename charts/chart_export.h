@@ -17,7 +17,8 @@ void chart_export(ChartView& view, const QString& path, QSize size = {1200, 800}
 // Draws `spec` off screen (a temporary view) and writes it as above.
 void chart_export(const ChartSpec& spec, const QString& path, QSize size = {1200, 800});
 
-// The chart as a PNG in memory (for the HTML report).
+// The chart as a PNG or an SVG document in memory (the HTML report embeds the SVG).
 QByteArray chart_png_bytes(const ChartSpec& spec, QSize size = {1000, 650});
+QByteArray chart_svg_bytes(const ChartSpec& spec, QSize size = {1000, 650});
 
 }  // namespace qs::charts

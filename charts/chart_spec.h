@@ -10,16 +10,30 @@
 
 namespace qs::charts {
 
+// The i-th colour of the palette every chart and the report use: Okabe-Ito, distinguishable in
+// print and for the common colour-vision deficiencies (yellow last: weak on white).
+inline QColor palette_color(int i) {
+    static const QColor colors[] = {QColor(0, 114, 178), QColor(213, 94, 0), QColor(0, 158, 115), QColor(204, 121, 167),
+                                    QColor(230, 159, 0), QColor(86, 180, 233), QColor(0, 0, 0), QColor(240, 228, 66)};
+    return colors[(i % 8 + 8) % 8];
+}
+
+// Marker shapes, so precisions stay apart when colour is taken by the model (cross-model charts)
+// and in grey-scale print.
+enum class Marker { Circle, Square, Triangle, Diamond, Star, Pentagon };
+
 struct ChartPoint {
     double x = 0, y = 0;
     double x_err = NAN, y_err = NAN;  // half-width of the error bar; NaN = none
     QString label;                     // drawn beside the point and shown on hover ("Q4_K_M")
+    QColor color;                      // invalid = the series colour (Bar: each bar its own colour)
 };
 
 enum class SeriesKind {
-    Scatter,  // markers, optional error bars and labels
-    Line,     // points joined in order (a Pareto frontier, a reference diagonal)
-    Bar,      // one bar per point; x is the category index, label the category name
+    Scatter,     // markers, optional error bars and labels
+    Line,        // points joined in order (a Pareto frontier, a reference diagonal)
+    Bar,         // one bar per point; label = the category name; y_err draws an error bar
+    StackedBar,  // one segment per point, stacked with the other StackedBar series of the chart
 };
 
 struct ChartSeries {
@@ -28,6 +42,8 @@ struct ChartSeries {
     QVector<ChartPoint> points;
     QColor color;               // invalid = the view's palette
     bool dashed = false;        // Line only
+    Marker marker = Marker::Circle;  // Scatter only
+    bool in_legend = true;
 };
 
 struct ChartAxis {
@@ -42,6 +58,8 @@ struct ChartSpec {
     ChartAxis x, y;
     QVector<ChartSeries> series;
     QString empty_message;  // shown instead of the plot when no series has points
+    QString subtitle;       // the context an exported chart needs: model, dataset, hardware, date
+    QString caption;        // how to read it, for the report ("Lower left is better; ...")
 
     int point_count() const {
         int n = 0;

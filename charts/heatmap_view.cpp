@@ -3,6 +3,7 @@
 #include <QBuffer>
 #include <QHelpEvent>
 #include <QPainter>
+#include <QSvgGenerator>
 #include <QToolTip>
 #include <algorithm>
 
@@ -157,6 +158,22 @@ QByteArray heatmap_png_bytes(const HeatmapSpec& spec, QSize size) {
     QBuffer buf(&bytes);
     buf.open(QIODevice::WriteOnly);
     heatmap_image(spec, size).save(&buf, "PNG");
+    return bytes;
+}
+
+QByteArray heatmap_svg_bytes(const HeatmapSpec& spec, QSize size) {
+    QByteArray bytes;
+    QBuffer buf(&bytes);
+    buf.open(QIODevice::WriteOnly);
+    QSvgGenerator svg;
+    svg.setOutputDevice(&buf);
+    svg.setSize(size);
+    svg.setViewBox(QRect(QPoint(0, 0), size));
+    svg.setTitle(spec.title);
+    QPainter p(&svg);
+    p.fillRect(QRect(QPoint(0, 0), size), Qt::white);
+    heatmap_paint(p, QRect(QPoint(0, 0), size), spec);
+    p.end();
     return bytes;
 }
 

@@ -16,6 +16,8 @@ void heatmap_paint(QPainter& painter, const QRect& rect, const HeatmapSpec& spec
 // The heatmap as an image (white background) and as PNG bytes.
 QImage heatmap_image(const HeatmapSpec& spec, QSize size);
 QByteArray heatmap_png_bytes(const HeatmapSpec& spec, QSize size);
+// The heatmap as an SVG document (the HTML report embeds it).
+QByteArray heatmap_svg_bytes(const HeatmapSpec& spec, QSize size);
 
 class HeatmapView : public QWidget {
     Q_OBJECT

@@ -10,6 +10,11 @@ PACKAGES=(
   libfmt-dev libpcre2-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev libssl-dev libbz2-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev hyperfine
+  # the report tests read PDFs as people do (pdftotext -layout, pdfinfo)
+  poppler-utils
+  # sanitizer builds (scripts/test.sh, scripts/fuzz.sh): clang with libFuzzer and the sanitizer
+  # runtimes; LLVM OpenMP, whose Archer tool makes its barriers visible to ThreadSanitizer
+  clang-14 libclang-rt-14-dev libomp-14-dev
   # scripts/bench_l1b.py: shared/tools/make_l1b.py writes the 1.1B-parameter L1B model with numpy
   python3-numpy
   # GUI, charts and export
@@ -21,6 +26,10 @@ PACKAGES=(
   # demo datasets: the King James Bible (public domain) and its reader, /usr/bin/bible
   # (the demo model's training recipe needs more: see tools/demo/README.md)
   bible-kjv bible-kjv-text
+  # generation tasks: HumanEval.jsonl.gz (zlib); generated code runs under bubblewrap (no network,
+  # read-only file system) in engine/sandbox, or where user namespaces are refused behind a seccomp
+  # socket filter compiled by libseccomp; the programs themselves are run by python3 (above)
+  zlib1g-dev bubblewrap libseccomp-dev
 )
 
 SUDO=""

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Screenshots of every page of the workbench (and every chart), taken under Xvfb after a small
 # real run: the M1 synthetic model from ../shared at F16, Q8_0 and Q4_K_M on the head of
-# WikiText-2 (perplexity + KL divergence), 12 ARC-Easy items and the speed bench.
+# WikiText-2 (perplexity + KL divergence), 12 ARC-Easy items and the speed bench. Then a two-model
+# comparison into OUT_DIR/compare: stories260K (a real trained model) at F32/Q8_0/Q4_0 (ffn_down in F16: its rows of 172 fit no block) beside M1 at
+# F32/Q8_0/Q4_K_M, each against its own F32, run with quantscope-cli eval and opened side by side.
 #
 #   bash scripts/screenshots.sh [OUT_DIR]     (default docs/screenshots)
 #
@@ -18,7 +20,7 @@ if [ ! -f "$model" ]; then
 fi
 
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" --target quantscope -j "${JOBS:-2}"
+cmake --build "$build" --target quantscope quantscope-cli -j "${JOBS:-2}"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -43,3 +45,17 @@ xvfb-run -a -s "-screen 0 1400x900x24" "$build/app/gui/quantscope" \
   --workspace "$work/workspace.json" --data-dir "$shared/data" --store "$work/results.db" \
   --screenshot "$out" --run
 echo "screenshots: written to $out" >&2
+
+# Two models in one comparison: both runs in one database, opened side by side.
+stories="$shared/models/stories260K.gguf"
+if [ -f "$stories" ]; then
+  cli="$build/app/cli/quantscope-cli"
+  common=(--ppl "$work/wikitext-2-head.txt" --ctx 128 --chunks 8 --kld --task "arc-easy-dev=$shared/data/arc/ARC-Easy-Dev.jsonl"
+          --limit 60 --bench --bench-prompt 128 --bench-gen 32 --bench-reps 2 --db "$work/compare.db" -q)
+  "$cli" eval --model "$stories" --precisions F32,Q8_0+ffn_down=f16,Q4_0+ffn_down=f16 --baseline F32 "${common[@]}" >/dev/null
+  "$cli" eval --model "$model" --precisions F32,Q8_0,Q4_K_M --baseline F32 "${common[@]}" >/dev/null
+  mkdir -p "$out/compare"
+  xvfb-run -a -s "-screen 0 1400x900x24" "$build/app/gui/quantscope" \
+    --data-dir "$shared/data" --store "$work/compare.db" --open-runs 1,2 --screenshot "$out/compare"
+  echo "screenshots: two-model comparison written to $out/compare" >&2
+fi

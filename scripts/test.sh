@@ -2,14 +2,24 @@
 # The whole test suite: installs what is missing, builds, runs every test.
 #
 # 1. The readers of untrusted input (GGUF files, tokenizer input, dataset files, text files) are
-#    built with AddressSanitizer + UBSan and their tests run there: a hostile file must give a
-#    message, and the sanitizers prove it does so without touching memory it should not.
-# 2. The Release build runs the whole CTest suite (its summary is the last thing printed).
+#    built with AddressSanitizer + UBSan (clang, the `debug` preset) and their tests run there: a
+#    hostile file must give a message, and the sanitizers prove it does so without touching memory
+#    it should not.
+# 2. The concurrent parts (the store, the job runner, the GUI run controller) run under
+#    ThreadSanitizer (scripts/tsan.sh, the `tsan` preset).
+# 3. The Release build runs the whole CTest suite (its summary is the last thing printed); it
+#    replays every fuzz corpus (tests/fuzz/corpus, CTest label `fuzz`).
+# Kept out for time (minutes on 2 cores; docs/reliability.md has the figures): libFuzzer itself,
+# `scripts/fuzz.sh --seconds 20`.
 # Tests that need ../shared (real models, llama.cpp reference figures) skip with a clear message
 # when it is absent. Set QS_SHARED_DIR to point elsewhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
+# CTest runs two tests at once and each runs OpenMP on every core: with spinning waits the threads of
+# one test burn the other's time slices at every barrier (stories260K's HellaSwag check took 278 s
+# instead of 84 s). Waiting threads sleep instead; results do not depend on it.
+export OMP_WAIT_POLICY=PASSIVE
 
 bash scripts/install-deps.sh
 
@@ -20,6 +30,8 @@ for t in "${SANITIZED[@]}"; do
   echo "== $t (ASan + UBSan)"
   build/debug/tests/$t --gtest_brief=1
 done
+
+bash scripts/tsan.sh
 
 cmake --preset release
 cmake --build --preset release -j "$jobs"

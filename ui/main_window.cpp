@@ -32,6 +32,7 @@
 #include "pages/roi_page.h"
 #include "pages/run_page.h"
 #include "precision_list_model.h"
+#include "cost/cost_model.h"
 #include "report/report.h"
 #include "results_charts.h"
 #include "results_csv.h"
@@ -107,7 +108,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
     connect(run_page_, &RunPage::cancel_job_requested, controller_, &RunController::cancel_job);
     connect(results_page_, &ResultsPage::results_changed, this, [this] {
         shown_runs_ = results_->runs();
-        roi_page_->set_results(results_->grid());
+        roi_page_->set_results(results_->grid(), shown_runs_);
         sensitivity_page_->set_runs(shown_runs_);
         refresh_charts();
     });
@@ -122,6 +123,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
         if (!p.isEmpty()) export_chart(charts_page_->tabs()->currentIndex(), p);
     });
     connect(roi_page_, &RoiPage::changed, this, &MainWindow::refresh_charts);
+    connect(charts_page_, &ChartsPage::task_changed, this, &MainWindow::refresh_charts);
     connect_controller();
     build_menus();
     if (options_.use_settings) restore_settings();
@@ -237,6 +239,7 @@ bool MainWindow::start_run() {
     const QStringList skipped = precisions_->not_runnable();
     const RunSettings rs = run_page_->settings();
     m.n_ctx = rs.n_ctx;
+    m.imatrix_path = precisions_page_->imatrix_path().toStdString();
     for (const auto& d : datasets_->checked_entries()) {
         if (d.is_text()) {
             if (m.ppl_path.empty()) {
@@ -276,6 +279,19 @@ bool MainWindow::start_run() {
     return true;
 }
 
+bool MainWindow::open_stored_runs(const QList<qint64>& run_ids) {
+    if (!store_) return report_error(tr("no results database is open")), false;
+    std::vector<RunRecord> runs;
+    try {
+        for (qint64 id : run_ids) runs.push_back(store_->load_run(id));
+    } catch (const std::exception& e) {
+        return report_error(QString::fromUtf8(e.what())), false;
+    }
+    results_page_->show_runs(runs);
+    show_page(ResultsTab);
+    return true;
+}
+
 void MainWindow::cancel_all() {
     if (!controller_->running()) return;
     controller_->cancel_all();
@@ -285,6 +301,19 @@ void MainWindow::cancel_all() {
 bool MainWindow::running() const { return controller_->running(); }
 
 void MainWindow::refresh_charts() {
+    charts_page_->set_tasks(chart_tasks(results_->grid()));
+    const ChartInputs in = chart_inputs();
+    charts_page_->set_charts(all_charts(in));
+    // The summary table shows the same sizes and costs as the charts.
+    SummaryExtras extras;
+    extras.bits_per_weight = in.bits_per_weight;
+    extras.weight_bytes = in.memory_bytes;
+    extras.cost_per_mtok = in.cost_per_mtok;
+    extras.cost_note = in.cost_note;
+    results_page_->set_summary_extras(extras);
+}
+
+ChartInputs MainWindow::chart_inputs() const {
     ChartInputs in;
     in.runs = &shown_runs_;
     in.grid = &results_->grid();
@@ -292,11 +321,15 @@ void MainWindow::refresh_charts() {
         if (e.estimated) {
             const QString spec = QString::fromStdString(e.recipe.to_string());
             in.bits_per_weight[spec] = e.estimate.bits_per_weight();
-            in.memory_bytes[spec] = double(e.memory_bytes);
+            in.memory_bytes[spec] = double(e.estimate.tensor_bytes);
         }
-    in.hardware_price_per_hour = roi_page_->price_per_hour();
+    in.task = charts_page_->task();
+    // Costs come from the ROI page: its profile's price with the speeds that belong to that profile
+    // (measured here only when it is this machine, else imported or estimated), labelled.
+    in.cost_per_mtok = cost_by_row(results_->grid(), roi_page_->priced_run_id(), roi_page_->cost_per_mtok());
+    if (!in.cost_per_mtok.isEmpty()) in.cost_note = roi_page_->cost_where();
     in.api_prices = roi_page_->api_output_prices();
-    charts_page_->set_charts(all_charts(in));
+    return in;
 }
 
 void MainWindow::report_error(const QString& message) {
@@ -326,11 +359,17 @@ void MainWindow::export_chart(int chart, const QString& path) {
 }
 
 void MainWindow::export_report(const QString& path) {
+    const ChartInputs charts = chart_inputs();
     ReportInputs in;
     in.runs = shown_runs_;
     in.baseline = results_page_->baseline();
-    for (auto* v : charts_page_->views()) in.charts.push_back(v->chart());
-    in.recommendation = roi_page_->recommendation();
+    in.reference = results_page_->reference();
+    in.extras.bits_per_weight = charts.bits_per_weight;
+    in.extras.weight_bytes = charts.memory_bytes;
+    in.extras.cost_per_mtok = charts.cost_per_mtok;
+    in.extras.cost_note = charts.cost_note;
+    in.api_prices = charts.api_prices;
+    in.recommendation = roi_page_->report_recommendation();
     try {
         if (QFileInfo(path).suffix().toLower() == "pdf") report_write_pdf(path, in);
         else report_write_html(path, in);

@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "results_charts.h"
 #include "store/run_record.h"
 
 class QTabWidget;
@@ -51,6 +52,9 @@ public:
     void show_page(Page page);
 
     bool open_model(const QString& path);
+    // Shows these runs of the results store side by side on the Results page (several models: each
+    // against its own baseline). False, with last_error(), when one cannot be read.
+    bool open_stored_runs(const QList<qint64>& run_ids);
     int add_dataset(const QString& path);
     // Builds the matrix from the pages and starts it; false (with the reason in the log and the
     // status bar) when something is missing or refused.
@@ -90,6 +94,7 @@ private:
     void build_menus();
     void connect_controller();
     void refresh_charts();
+    ChartInputs chart_inputs() const;  // the charts' inputs from what the window shows (report too)
     void report_error(const QString& message);
     QString ask_save_path(const QString& title, const QString& filter, const QString& suggested);
     QString ask_open_path(const QString& title, const QString& filter, const char* folder_key);

@@ -12,6 +12,7 @@
 #include "bench/speed_bench.h"
 #include "commands.h"
 #include "model/model.h"
+#include "model_precision.h"
 #include "progress_bar.h"
 #include "quant/precision_recipe.h"
 #include "quant/quantize_model.h"
@@ -20,7 +21,6 @@ namespace qs::cli {
 namespace {
 
 constexpr double kMiB = 1024.0 * 1024.0;
-constexpr const char* kAsLoaded = "file";  // precision name meaning "the model as stored"
 
 struct BenchCliOptions {
     std::string model;
@@ -35,24 +35,6 @@ struct PrecisionRun {
     double quantize_seconds = 0;
     SpeedBenchResult result;
 };
-
-// The model at `precision`: the loaded one for "file", else quantized in memory from it.
-std::shared_ptr<const Model> model_at(const std::shared_ptr<const Model>& base, const std::string& precision,
-                                      int threads, bool quiet, double& quantize_seconds) {
-    quantize_seconds = 0;
-    if (precision == kAsLoaded) return base;
-    const PrecisionRecipe recipe = PrecisionRecipe::parse(precision);
-    QuantizeModelOptions qopts;
-    qopts.mix = recipe.options;
-    qopts.n_threads = threads;
-    ProgressBar bar(!quiet);
-    Progress progress(bar.callback());
-    const auto t0 = std::chrono::steady_clock::now();
-    QuantizedWeights q = quantize_model_in_memory(base->file(), qopts, progress);
-    bar.finish();
-    quantize_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    return Model::with_weights(*base, std::move(q.tensors));
-}
 
 nlohmann::json throughput_json(const ThroughputStats& s) {
     if (s.n_tokens == 0) return nullptr;

@@ -18,6 +18,7 @@
 #include "datasets/task_dataset.h"
 #include "eval/task_eval.h"
 #include "gguf/gguf_file.h"
+#include "hf/hf_checkpoint.h"
 #include "task_args.h"
 #include "tokenizer/tokenizer.h"
 
@@ -112,7 +113,7 @@ void run(const DatasetCliOptions& o) {
     const std::vector<TaskSpec> tasks = parse_task_args(o.task_args, o.format_args, "dataset");
     if (tasks.empty()) throw Error("dataset: give at least one --task NAME=FILE");
     std::unique_ptr<Tokenizer> tokenizer;
-    if (!o.model.empty()) tokenizer = Tokenizer::from_gguf(GgufFile::open(o.model));
+    if (!o.model.empty()) tokenizer = Tokenizer::from_gguf(model_file_open(o.model));
 
     DatasetOptions dopts;
     dopts.on_bad_line = o.on_bad_line == "skip" ? BadLinePolicy::Skip : BadLinePolicy::Stop;

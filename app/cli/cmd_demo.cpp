@@ -17,11 +17,13 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "cost/price_table.h"
 #include "demo/demo_assets.h"
 #include "demo/demo_matrix.h"
-#include "demo_render.h"
+#include "cost_output.h"
+#include "report_render.h"
 #include "demo_summary.h"
 #include "eval_output.h"
 #include "jobs/job_runner.h"
@@ -39,20 +41,12 @@ struct DemoCliOptions {
     std::string hardware;      // profile name; "" = the table's first
     bool headless = false, quick = false;
     int threads = 0;
-    double min_retention = 99.0;
+    double min_retention = -1;  // % (extra requirement; < 0: none)
+    double margin = 1.0;        // non-inferiority margin, accuracy points
 };
 
-std::string executable_path() {
-    std::error_code ec;
-    const fs::path p = fs::read_symlink("/proc/self/exe", ec);
-    return ec ? std::string() : p.string();
-}
 
-void write_text(const fs::path& path, const std::string& text) {
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f << text;
-    if (!f) fail_file(path.string(), "cannot write the file");
-}
+void write_text(const fs::path& path, const std::string& text) { qs::write_file_atomic(path.string(), text); }
 
 bool has_display() {
     const char* x = std::getenv("DISPLAY");
@@ -68,8 +62,7 @@ void run(const DemoCliOptions& o, const GlobalOptions& global) {
     if (ec) fail_file(out.string(), "cannot create the output folder: {}", ec.message());
 
     // Prices first: a bad table should stop the demo before minutes of work.
-    const std::string prices_path = o.prices.empty() ? price_table_default_path(executable_path()) : o.prices;
-    if (prices_path.empty()) throw Error("demo: no price table found (resources/prices.json); pass one with --prices");
+    const std::string prices_path = price_table_path(o.prices, "demo");
     const PriceTable prices = price_table_load(prices_path);
     const HardwarePrice* hw = o.hardware.empty() ? (prices.hardware.empty() ? nullptr : &prices.hardware.front())
                                                  : prices.find_hardware(o.hardware);
@@ -100,35 +93,48 @@ void run(const DemoCliOptions& o, const GlobalOptions& global) {
     JobRunner runner(matrix, ropts);
     RunRecord result = runner.run();
 
-    // Cost is derived from the measured throughput, so it joins the bench jobs' metrics (and the
-    // database, where the GUI's ROI page and charts find it).
-    for (size_t i : demo_add_cost_metrics(result, hw->usd_per_hour)) store.finish_job(result.jobs[i]);
-    const std::string recommendation = demo_recommendation(result, hw->usd_per_hour, o.min_retention);
+    // What the evidence supports, priced at the profile with the speed that belongs to it. Cost
+    // joins the bench jobs' metrics (and the database, where the GUI's ROI page and charts find
+    // it) only when the profile is this machine: a measured speed at its own price.
+    const DemoVerdict verdict = demo_recommendation(result, *hw, prices.roofline, o.margin,
+                                                    o.min_retention >= 0 ? o.min_retention : std::nan(""));
+    const bool measured_here = verdict.speeds.ok && verdict.speeds.source == SpeedSource::Measured;
+    if (measured_here)
+        for (size_t i : demo_add_cost_metrics(result, hw->usd_per_hour)) store.finish_job(result.jobs[i]);
+    const std::string& recommendation = verdict.text;
 
     eval_write_csv(result, (out / "results.csv").string());
     write_text(out / "results.json", eval_json(result, db_path.string(), {}).dump(2) + "\n");
-    const std::string hw_label = fmt::format("{}, ${}/h", hw->name, hw->usd_per_hour);
-    const std::string table = demo_figures_markdown(demo_figures(result), hw_label);
+    const std::string table = demo_figures_markdown(demo_figures(result), *hw, verdict);
     write_text(out / "summary.md", fmt::format("# QuantScope demo\n\nModel: {}\n\n{}\n{}\n", assets.model_path, table,
                                                recommendation.empty() ? "" : recommendation + "\n"));
 
     std::vector<std::string> files = {(out / "results.db").string(), (out / "results.csv").string(),
                                       (out / "results.json").string(), (out / "summary.md").string()};
-    if (demo_render_available()) {
-        DemoRenderInputs render;
-        render.run = &result;
-        render.out_dir = out.string();
-        render.usd_per_hour = hw->usd_per_hour;
+    if (report_render_available()) {
+        ReportRenderInputs render;
+        render.runs = {result};
+        render.baseline = result.baseline;
+        // Costs at the profile's price with the speeds that belong to it (measured here only when
+        // the profile is this machine), labelled with where they come from.
+        for (const PrecisionCost& c : verdict.costs) render.cost_per_mtok.push_back({c.precision, c.cost_per_mtok_gen});
+        render.cost_where = run_verdict_where(verdict, hw);
+        if (!verdict.costs.empty()) render.cost_note = render.cost_where;
+        render.decision = verdict.decision;
+        render.costs = verdict.costs;
         for (const ApiPrice& a : prices.apis) render.api_prices.push_back({a.label(), a.usd_per_mtok_output});
-        render.recommendation = recommendation;
         render.offscreen = o.headless || !has_display();
-        for (std::string& f : demo_render(render)) files.push_back(std::move(f));
+        for (std::string& f : charts_render(render, (out / "charts").string())) files.push_back(std::move(f));
+        for (const char* name : {"report.html", "report.pdf"}) {
+            report_render(render, (out / name).string());
+            files.push_back((out / name).string());
+        }
     }
 
     fmt::print("\n{}\n", table);
     if (!recommendation.empty()) fmt::print("{}\n\n", recommendation);
     for (const std::string& f : files) fmt::print("wrote {}\n", f);
-    if (!demo_render_available())
+    if (!report_render_available())
         fmt::print("charts and the report need the GUI build (configure with -DQS_BUILD_GUI=ON)\n");
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     fmt::print("demo: {} jobs in {:.0f} s; outputs in {}\n", result.jobs.size(), seconds, out.string());
@@ -149,8 +155,10 @@ void add_demo_command(CLI::App& app, const GlobalOptions& global) {
     cmd->add_option("-t,--threads", o->threads, "Threads in total (0: every core)")->capture_default_str()->check(CLI::Range(0, 1024));
     cmd->add_option("--prices", o->prices, "Price table JSON (default: the shipped resources/prices.json)");
     cmd->add_option("--hardware", o->hardware, "Hardware profile of the price table (default: its first)");
-    cmd->add_option("--min-retention", o->min_retention, "Accuracy retention (%) the recommended precision must keep")
-        ->capture_default_str()->check(CLI::Range(0.0, 100.0));
+    cmd->add_option("--margin", o->margin, "Non-inferiority margin for the recommendation, accuracy points")
+        ->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--min-retention", o->min_retention, "Also require this accuracy retention (%) of the recommended precision")
+        ->check(CLI::Range(0.0, 100.0));
     cmd->callback([o, &global] { run(*o, global); });
 }
 

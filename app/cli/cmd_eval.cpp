@@ -147,6 +147,12 @@ void add_eval_command(CLI::App& app, const GlobalOptions& global) {
     cmd->add_option("--fewshot", o->matrix.num_fewshot, "Few-shot examples per task item")->capture_default_str()->check(CLI::NonNegativeNumber);
     cmd->add_option("-c,--ctx", o->matrix.n_ctx, "Perplexity/KLD tokens per chunk")->capture_default_str()->check(CLI::Range(8, 1 << 20));
     cmd->add_option("--chunks", o->matrix.max_chunks, "Perplexity/KLD chunks (-1: all)")->capture_default_str();
+    cmd->add_option("--gen-samples", o->matrix.gen_samples, "Generation tasks: samples per item (1: greedy; n > 1: pass@k)")->capture_default_str()->check(CLI::Range(1, 1000));
+    cmd->add_option("--gen-temp", o->matrix.gen_temperature, "Generation tasks: temperature of the samples when --gen-samples > 1")->capture_default_str();
+    cmd->add_option("--gen-max-tokens", o->matrix.gen_max_tokens, "Generation tasks: cap on tokens per answer (0: the task's own)")->capture_default_str()->check(CLI::NonNegativeNumber);
+    cmd->add_option("--gen-parallel", o->matrix.gen_parallel, "Generation tasks: items decoded together in one KV cache")->capture_default_str()->check(CLI::Range(1, 64));
+    cmd->add_option("--chat-template", o->matrix.chat_template, "Generation tasks: none (base models), auto (the model's), or chatml, llama3, gemma, phi3, mistral-v7, llama2, zephyr, ...")->capture_default_str();
+    cmd->add_option("--code-timeout", o->matrix.code_timeout, "Generation tasks: wall-clock seconds per program in the sandbox")->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_option("--task-ctx", o->matrix.task_n_ctx, "Task context (0: the model's, at most 2048)")->capture_default_str()->check(CLI::NonNegativeNumber);
     cmd->add_option("--bench-prompt", o->matrix.bench_prompt, "Bench prompt tokens (pp)")->capture_default_str()->check(CLI::NonNegativeNumber);
     cmd->add_option("--bench-gen", o->matrix.bench_gen, "Bench generated tokens (tg)")->capture_default_str()->check(CLI::NonNegativeNumber);
@@ -160,6 +166,9 @@ void add_eval_command(CLI::App& app, const GlobalOptions& global) {
     cmd->add_option("-w,--workers", o->workers, "Jobs run at once (threads are split between them)")->capture_default_str()->check(CLI::Range(1, 64));
     cmd->add_option("--memory-budget", o->memory_budget, "Memory the running jobs may use (8G, 512M; default 80 % of available)");
     cmd->add_option("--note", o->matrix.note, "Free text stored with the run");
+    cmd->add_option("--imatrix", o->matrix.imatrix_path,
+                    "Importance matrix (GGUF) every quantized precision is made with (llama-quantize --imatrix); "
+                    "recorded with the run");
     cmd->callback([o, &global] { run(*o, global); });
 }
 

@@ -4,6 +4,7 @@
 //   quantscope-cli history --db results.db [--json]
 //   quantscope-cli history --db results.db --run 3 [--json] [--csv run3.csv]
 //   quantscope-cli history --db results.db --delete 3
+//   quantscope-cli history --db results.db --run 3 --item 7     (a generation item's outputs, side by side)
 #include <filesystem>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -11,6 +12,7 @@
 #include "commands.h"
 #include "core/error.h"
 #include "eval_output.h"
+#include "item_outputs.h"
 #include "store/results_store.h"
 
 namespace qs::cli {
@@ -19,6 +21,7 @@ namespace {
 struct HistoryCliOptions {
     std::string db, csv;
     int64_t run_id = 0, delete_id = 0;
+    int item = -1;
     bool json = false;
 };
 
@@ -67,12 +70,14 @@ void run(const HistoryCliOptions& o) {
     }
     if (o.run_id > 0) {
         const RunRecord run = store.load_run(o.run_id);
+        if (o.item >= 0) return print_item_outputs(run, o.item);
         if (!o.csv.empty()) eval_write_csv(run, o.csv);
         if (o.json) fmt::print("{}\n", eval_json(run, o.db, {}).dump(2));
         else eval_print_table(run);
         return;
     }
     if (!o.csv.empty()) throw Error("history: --csv needs --run (the CSV holds one run's jobs)");
+    if (o.item >= 0) throw Error("history: --item needs --run");
     const std::vector<RunSummary> runs = store.list_runs();
     if (o.json) fmt::print("{}\n", runs_json(runs).dump(2));
     else print_runs(runs, o.db);
@@ -86,6 +91,7 @@ void add_history_command(CLI::App& app, const GlobalOptions&) {
     cmd->add_option("--db", o->db, "SQLite results database written by eval or the workbench")->required();
     cmd->add_option("--run", o->run_id, "Show this run: its jobs and metrics")->check(CLI::PositiveNumber);
     cmd->add_option("--csv", o->csv, "With --run: also write the run as eval's CSV");
+    cmd->add_option("--item", o->item, "With --run: one generation item's outputs in every precision, differences from the baseline marked")->check(CLI::NonNegativeNumber);
     cmd->add_option("--delete", o->delete_id, "Delete this run with its jobs and results")->check(CLI::PositiveNumber);
     cmd->add_flag("--json", o->json, "Print JSON on stdout (the runs, or the run with eval's keys)");
     cmd->callback([o] { run(*o); });

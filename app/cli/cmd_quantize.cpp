@@ -1,13 +1,17 @@
 // quantscope-cli quantize --model IN --type Q4_K_M --out OUT.gguf [--override PATTERN=TYPE]... [--pure]
+//                         [--imatrix FILE] [--token-embedding-type T] [--output-tensor-type T]
 //                         [--threads T] [--json]
-// Writes the file llama-quantize writes for the same arguments (byte-identical, no imatrix).
+// Writes the file llama-quantize writes for the same arguments (byte-identical). With --imatrix the
+// path is recorded as given (quantize.imatrix.file), as llama-quantize records its argument.
 #include <cstdio>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "gguf/gguf_file.h"
+#include "hf/hf_checkpoint.h"
 #include "progress_bar.h"
+#include "quant/imatrix.h"
 #include "quant/precision_recipe.h"
 #include "quant/quantize_model.h"
 
@@ -15,7 +19,8 @@ namespace qs::cli {
 namespace {
 
 struct QuantizeCliOptions {
-    std::string model, type, out;
+    std::string model, type, out, imatrix;
+    std::string token_embedding_type, output_tensor_type;
     std::vector<std::string> overrides;  // PATTERN=TYPE
     bool pure = false, json = false;
     int threads = 0;
@@ -48,13 +53,24 @@ void run(const QuantizeCliOptions& o, const GlobalOptions& global) {
     set_threads(o.threads);
     std::string spec = o.type;
     if (o.pure) spec += "+pure";
+    if (!o.token_embedding_type.empty()) spec += "+token_embd=" + o.token_embedding_type;
+    if (!o.output_tensor_type.empty()) spec += "+output=" + o.output_tensor_type;
     for (const std::string& ov : o.overrides) spec += "+" + ov;
     const PrecisionRecipe recipe = PrecisionRecipe::parse(spec);
 
-    const GgufFile source = GgufFile::open(o.model);
+    const GgufFile source = model_file_open(o.model);
+    ImportanceMatrix imatrix;
     QuantizeModelOptions qopts;
     qopts.mix = recipe.options;
     qopts.n_threads = o.threads;
+    if (!o.imatrix.empty()) {
+        imatrix = imatrix_read(o.imatrix);
+        qopts.imatrix = &imatrix;
+        qopts.imatrix_path = o.imatrix;
+        if (!o.json && !global.quiet)
+            fmt::print("loaded {} importance matrix entries from {} computed on {} chunks\n", imatrix.entries.size(),
+                       o.imatrix, imatrix.chunk_count);
+    }
     const bool per_tensor_lines = !o.json && !global.quiet;
     if (per_tensor_lines) qopts.on_tensor = print_tensor_line;
 
@@ -73,6 +89,7 @@ void run(const QuantizeCliOptions& o, const GlobalOptions& global) {
             {"output_bytes", r.output_bytes},
             {"bits_per_weight", r.output_bits_per_weight()},
             {"tensor_types", r.type_counts()},
+            {"imatrix", o.imatrix.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.imatrix)},
         };
         fmt::print("{}\n", j.dump(2));
         return;
@@ -96,6 +113,11 @@ void add_quantize_command(CLI::App& app, const GlobalOptions& global) {
                     "PATTERN=TYPE: tensors whose name matches the regex get TYPE (llama-quantize --tensor-type); "
                     "repeatable, first match wins");
     cmd->add_flag("--pure", opts->pure, "Every quantizable tensor gets the mix's type (llama-quantize --pure)");
+    cmd->add_option("--imatrix", opts->imatrix,
+                    "Importance matrix (GGUF, from `imatrix` or llama-imatrix): llama-quantize --imatrix; required by "
+                    "the IQ2 mixes");
+    cmd->add_option("--token-embedding-type", opts->token_embedding_type, "Type of token_embd.weight (llama-quantize's flag)");
+    cmd->add_option("--output-tensor-type", opts->output_tensor_type, "Type of output.weight (llama-quantize's flag)");
     cmd->add_option("-t,--threads", opts->threads, "Threads (0: every core)")->capture_default_str()->check(CLI::Range(0, 1024));
     cmd->add_flag("--json", opts->json, "Print one JSON object on stdout");
     cmd->callback([opts, &global] { run(*opts, global); });

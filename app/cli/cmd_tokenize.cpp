@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "core/text_file.h"
 #include "gguf/gguf_file.h"
+#include "hf/hf_checkpoint.h"
 #include "tokenizer/tokenizer.h"
 
 namespace qs::cli {
@@ -28,7 +29,7 @@ void add_tokenize_command(CLI::App& app, const GlobalOptions&) {
     cmd->add_flag("--no-parse-special", opts->no_parse_special, "Treat special-token text like <s> as plain text");
     cmd->add_flag("--ids", opts->ids_only, "Print only the ids, as a list");
     cmd->callback([opts] {
-        const GgufFile file = GgufFile::open(opts->model);
+        const GgufFile file = model_file_open(opts->model);
         const auto tokenizer = Tokenizer::from_gguf(file);
         const std::string text = text_file_read(opts->text);
         // As llama-tokenize: BOS where the vocabulary adds it, special tokens in the text recognised.

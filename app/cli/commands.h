@@ -15,12 +15,17 @@ void add_info_command(CLI::App& app, const GlobalOptions& global);
 void add_tokenize_command(CLI::App& app, const GlobalOptions& global);
 void add_perplexity_command(CLI::App& app, const GlobalOptions& global);
 void add_quantize_command(CLI::App& app, const GlobalOptions& global);
+void add_convert_command(CLI::App& app, const GlobalOptions& global);  // cmd_convert.cpp
 void add_eval_command(CLI::App& app, const GlobalOptions& global);   // cmd_eval.cpp
 void add_bench_command(CLI::App& app, const GlobalOptions& global);  // cmd_bench.cpp
 void add_cost_command(CLI::App& app, const GlobalOptions& global);   // cmd_cost.cpp
 void add_demo_command(CLI::App& app, const GlobalOptions& global);   // cmd_demo.cpp
 void add_history_command(CLI::App& app, const GlobalOptions& global);  // cmd_history.cpp
+void add_generate_command(CLI::App& app, const GlobalOptions& global);  // cmd_generate.cpp
+void add_check_task_command(CLI::App& app, const GlobalOptions& global);  // cmd_check_task.cpp
+void add_report_command(CLI::App& app, const GlobalOptions& global);   // cmd_report.cpp
 void add_dataset_command(CLI::App& app, const GlobalOptions& global);  // cmd_dataset.cpp
+void add_imatrix_command(CLI::App& app, const GlobalOptions& global);  // cmd_imatrix.cpp
 void add_sensitivity_command(CLI::App& app, const GlobalOptions& global);  // cmd_sensitivity.cpp
 void add_recommend_command(CLI::App& app, const GlobalOptions& global);    // cmd_recommend.cpp
 

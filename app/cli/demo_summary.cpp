@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "cost/run_recommendation.h"
+
 namespace qs::cli {
 namespace {
 
@@ -35,21 +37,6 @@ std::string sig3(double v) { return std::isnan(v) ? "—" : fmt::format("{:.3g}"
 std::string with_se(double v, double se, int decimals) {
     if (std::isnan(v)) return "—";
     return std::isnan(se) ? num(v, decimals) : num(v, decimals) + " ± " + num(se, decimals);
-}
-
-// Speeds (and retention) of every precision whose bench job measured a generation throughput.
-std::vector<PrecisionSpeed> measured_speeds(const RunRecord& run) {
-    std::vector<PrecisionSpeed> speeds;
-    for (const DemoFigures& f : demo_figures(run)) {
-        if (!(f.tg_tps > 0)) continue;
-        PrecisionSpeed s;
-        s.precision = f.precision;
-        s.tg_tps = f.tg_tps;
-        s.pp_tps = f.pp_tps > 0 ? f.pp_tps : 0;
-        s.retention_pct = f.precision == run.baseline ? 100.0 : f.retention;
-        speeds.push_back(s);
-    }
-    return speeds;
 }
 
 }  // namespace
@@ -101,21 +88,29 @@ std::vector<size_t> demo_add_cost_metrics(RunRecord& run, double usd_per_hour) {
     return changed;
 }
 
-std::string demo_recommendation(const RunRecord& run, double usd_per_hour, double min_retention_pct) {
-    const std::vector<PrecisionSpeed> speeds = measured_speeds(run);
-    if (speeds.empty()) return "";
-    CostInputs in;
-    in.usd_per_hour = usd_per_hour;
-    const bool baseline_measured = std::any_of(speeds.begin(), speeds.end(), [&](const PrecisionSpeed& s) { return s.precision == run.baseline; });
-    in.baseline = baseline_measured ? run.baseline : speeds.front().precision;
-    const std::vector<PrecisionCost> costs = cost_compare(speeds, in);
-    const PrecisionPick pick = cost_pick(speeds, costs, in.baseline, min_retention_pct);
-    return pick.found ? "Recommended: " + pick.precision + ". " + pick.reason : pick.reason;
+DemoVerdict demo_recommendation(const RunRecord& run, const HardwarePrice& hw, const RooflineParams& roofline, double margin_pp,
+                                double min_retention_pct) {
+    DecisionOptions o;
+    o.margin_pp = margin_pp;
+    o.min_retention_pct = min_retention_pct;
+    DemoVerdict v{run_verdict(run, &hw, roofline, o), {}};
+    v.text = v.by_size ? fmt::format("{}.\n\nRanked by size (bits per weight): no cost figures for {}: {}.\n", decision_summary(v.decision),
+                                      hw.name, v.speeds.why)
+                        : fmt::format("{}.\n\nCosts on {} (${}/h) use speeds {}.\n", decision_summary(v.decision), hw.name, hw.usd_per_hour,
+                                      v.speeds.why);
+    return v;
 }
 
-std::string demo_figures_markdown(const std::vector<DemoFigures>& rows, const std::string& hardware_label) {
-    std::string t = fmt::format("| precision | bits/weight | PPL | KLD (nats) | acc (%) | acc_norm (%) | ECE (%) | prompt tok/s | gen tok/s | USD per Mtok ({}) |\n",
-                                hardware_label);
+std::string demo_figures_markdown(const std::vector<DemoFigures>& input_rows, const HardwarePrice& hw, const DemoVerdict& verdict) {
+    std::vector<DemoFigures> rows = input_rows;
+    for (DemoFigures& r : rows) {
+        r.cost_per_mtok = kNaN;
+        for (const PrecisionCost& c : verdict.costs)
+            if (c.precision == r.precision) r.cost_per_mtok = c.cost_per_mtok_gen;
+    }
+    const std::string source = verdict.speeds.ok ? speed_source_name(verdict.speeds.source) : "no speed";
+    std::string t = fmt::format("| precision | bits/weight | PPL | KLD (nats) | acc (%) | acc_norm (%) | ECE (%) | prompt tok/s (this machine) | gen tok/s (this machine) | USD per Mtok ({}, ${}/h, {}) |\n",
+                                hw.name, hw.usd_per_hour, source);
     t += "|---|---|---|---|---|---|---|---|---|---|\n";
     for (const DemoFigures& r : rows)
         t += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", r.precision, num(r.bits_per_weight, 2),

@@ -10,6 +10,10 @@
 #include <vector>
 
 #include "cost/cost_model.h"
+#include "cost/price_table.h"
+#include "cost/profile_speeds.h"
+#include "cost/run_recommendation.h"
+#include "eval/decision.h"
 #include "store/run_record.h"
 
 namespace qs::cli {
@@ -38,11 +42,19 @@ std::vector<DemoFigures> demo_figures(const RunRecord& run);
 // measured a generation throughput; returns the indexes (in run.jobs) of the jobs it changed.
 std::vector<size_t> demo_add_cost_metrics(RunRecord& run, double usd_per_hour);
 
-// The cheapest precision keeping >= min_retention_pct of the baseline's task accuracy (cost_pick),
-// as one sentence; "" when no precision has a generation throughput.
-std::string demo_recommendation(const RunRecord& run, double usd_per_hour, double min_retention_pct);
+// What the demo recommends and what it costs on the hardware profile `hw`: the profile's speeds
+// (this machine's measured ones only when `hw` is this machine, else its roofline estimate;
+// cost/profile_speeds.h), their costs, and the recommendation rule's answer (eval/decision.h: the
+// cheapest precision whose paired accuracy interval clears the margin; min_retention_pct, when not
+// NaN, is an extra requirement, never enough alone).
+struct DemoVerdict : RunVerdict {
+    std::string text;  // the paragraph summary.md and the console show
+};
+DemoVerdict demo_recommendation(const RunRecord& run, const HardwarePrice& hw, const RooflineParams& roofline, double margin_pp,
+                                double min_retention_pct);
 
-// The figure table as GitHub Markdown ("| precision | PPL | ... |").
-std::string demo_figures_markdown(const std::vector<DemoFigures>& rows, const std::string& hardware_label);
+// The figure table as GitHub Markdown ("| precision | PPL | ... |"); the cost column comes from
+// `verdict.costs` and its heading names the profile, its price and where the speed came from.
+std::string demo_figures_markdown(const std::vector<DemoFigures>& rows, const HardwarePrice& hw, const DemoVerdict& verdict);
 
 }  // namespace qs::cli

@@ -2,10 +2,11 @@
 
 #include <cmath>
 #include <cstdio>
-#include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 
 namespace qs::cli {
@@ -25,20 +26,11 @@ nlohmann::json metrics_json(const std::vector<Metric>& metrics) {
     return out;
 }
 
-// A CSV field, quoted when it needs to be (RFC 4180).
-std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-    std::string q = "\"";
-    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-}
-
-std::string csv_number(double v) { return std::isnan(v) ? "" : fmt::format("{:.17g}", v); }
-
 // The metrics worth a column in the table, for each evaluator.
 std::string headline(const JobRecord& j) {
     static const std::vector<std::string> keys = {"ppl", "kld_mean", "same_top_p", "acc", "acc_norm", "ece",
-                                                  "items_skipped", "pp_tps", "tg_tps", "weight_bytes"};
+                                                  "pass_at_1", "pass_at_10", "exact_match", "exact_match_flexible",
+                                                  "agreement", "items_skipped", "pp_tps", "tg_tps", "weight_bytes"};
     std::string out;
     for (const std::string& k : keys) {
         const Metric* m = metric_find(j.metrics, k);
@@ -84,9 +76,17 @@ nlohmann::json eval_json(const RunRecord& run, const std::string& db_path, const
     return {{"run", r}, {"jobs", jobs}, {"warnings", warnings}};
 }
 
+std::string csv_field(const std::string& s) {
+    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
+
+std::string csv_number(double v) { return std::isnan(v) ? "" : fmt::format("{:.17g}", v); }
+
 void eval_write_csv(const RunRecord& run, const std::string& path) {
-    std::ofstream out(path, std::ios::binary);
-    if (!out) fail_file(path, "cannot write the CSV file");
+    std::ostringstream out;
     out << "run_id,job,precision,evaluator,dataset,status,metric,value,stderr,ci_low,ci_high,unit,seconds,error,precision_name\n";
     for (const JobRecord& j : run.jobs) {
         const std::string prefix = fmt::format("{},{},{},{},{},{},", run.id, j.index, csv_field(j.precision),
@@ -100,11 +100,23 @@ void eval_write_csv(const RunRecord& run, const std::string& path) {
                 << csv_field(info ? std::string(info->unit) : std::string()) << suffix;
         }
     }
-    if (!out.flush()) fail_file(path, "write error");
+    write_file_atomic(path, out.str());
 }
 
 void eval_print_table(const RunRecord& run) {
     fmt::print("run {}  {}  baseline {}\n", run.id, run.model_name, run.baseline);
+    // An importance matrix changes what every quantized precision is: say which one, from which text.
+    if (!run.settings_json.empty()) {
+        const nlohmann::json settings = nlohmann::json::parse(run.settings_json);
+        if (settings.contains("imatrix") && settings["imatrix"].is_object()) {
+            const nlohmann::json& im = settings["imatrix"];
+            std::string datasets;
+            for (const auto& d : im.value("datasets", nlohmann::json::array())) datasets += (datasets.empty() ? "" : ", ") + d.get<std::string>();
+            fmt::print("imatrix {} (sha256 {}, {} chunks of {} tokens of {})\n", im.value("file", ""),
+                       im.value("sha256", "?").substr(0, 16), im.value("chunks", 0), im.value("chunk_size", 0),
+                       datasets.empty() ? "an unnamed text" : datasets);
+        }
+    }
     fmt::print("{:>3}  {:<22} {:<10} {:<18} {:<9} {:>8}  {}\n", "job", "precision", "evaluator", "dataset", "status",
                "seconds", "metrics");
     for (const JobRecord& j : run.jobs) {

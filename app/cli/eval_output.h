@@ -20,6 +20,10 @@ nlohmann::json eval_json(const RunRecord& run, const std::string& db_path, const
 // ci_low,ci_high,unit,seconds,error. Throws qs::Error naming the file when it cannot be written.
 void eval_write_csv(const RunRecord& run, const std::string& path);
 
+// A CSV field, quoted when it needs to be (RFC 4180); a number at full precision ("" for NaN).
+std::string csv_field(const std::string& s);
+std::string csv_number(double v);
+
 // A table on stdout: one line per job with its status and headline metrics.
 void eval_print_table(const RunRecord& run);
 

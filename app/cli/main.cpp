@@ -1,4 +1,5 @@
 // quantscope-cli: the QuantScope engine without a window, for scripts and CI.
+#include <csignal>
 #include <cstdio>
 #include <exception>
 
@@ -6,6 +7,9 @@
 #include "core/error.h"
 
 int main(int argc, char** argv) {
+    // Under a file size limit (RLIMIT_FSIZE, ulimit -f) a write past it would kill the process;
+    // ignored, the write fails (EFBIG) and is reported like a full disk, the database intact.
+    std::signal(SIGXFSZ, SIG_IGN);
     CLI::App app{"QuantScope: what does quantizing this LLM cost in quality, and what does it buy?", "quantscope-cli"};
     app.require_subcommand(1);
     app.fallthrough();  // global flags such as --quiet may follow the sub-command
@@ -17,11 +21,16 @@ int main(int argc, char** argv) {
     qs::cli::add_tokenize_command(app, global);
     qs::cli::add_perplexity_command(app, global);
     qs::cli::add_quantize_command(app, global);
+    qs::cli::add_convert_command(app, global);
+    qs::cli::add_imatrix_command(app, global);
     qs::cli::add_eval_command(app, global);
     qs::cli::add_bench_command(app, global);
     qs::cli::add_cost_command(app, global);
     qs::cli::add_demo_command(app, global);
     qs::cli::add_history_command(app, global);
+    qs::cli::add_generate_command(app, global);
+    qs::cli::add_check_task_command(app, global);
+    qs::cli::add_report_command(app, global);
     qs::cli::add_dataset_command(app, global);
     qs::cli::add_sensitivity_command(app, global);
     qs::cli::add_recommend_command(app, global);

@@ -9,6 +9,8 @@
 // the next-word task, generated on first use; the same matrix as `quantscope-cli demo`) and starts
 // the run; the demo workspace is saved beside the generated data so it can be reopened.
 //
+// --open-runs 1,2 shows those runs of the results database (--store) side by side on the Results page.
+//
 // --screenshot DIR grabs every page of the window into DIR/<page>.png and exits (used by
 // scripts/screenshots.sh under Xvfb); with --run it first runs the workspace's matrix to the end so
 // the results and charts pages have something to show.
@@ -101,7 +103,8 @@ int main(int argc, char** argv) {
     QCommandLineOption screenshot("screenshot", "Save a PNG of every page into DIR and exit.", "dir");
     QCommandLineOption run("run", "With --screenshot: run the workspace's matrix first.");
     QCommandLineOption demo("demo", "Open the built-in demo workspace and start its run.");
-    cli.addOptions({workspace, data_dir, store, screenshot, run, demo});
+    QCommandLineOption open_runs("open-runs", "Show these runs of the results database side by side (e.g. 1,2).", "ids");
+    cli.addOptions({workspace, data_dir, store, screenshot, run, demo, open_runs});
     cli.process(app);
 
     qs::ui::MainWindowOptions options;
@@ -124,6 +127,14 @@ int main(int argc, char** argv) {
     if (!cli.positionalArguments().isEmpty()) window.open_model(cli.positionalArguments().first());
     const bool asked_for_something = cli.isSet(workspace) || cli.isSet(demo) || !cli.positionalArguments().isEmpty();
     if (options.use_settings && !asked_for_something) window.restore_last_session();
+    if (cli.isSet(open_runs)) {
+        QList<qint64> ids;
+        for (const QString& id : cli.value(open_runs).split(',', Qt::SkipEmptyParts)) ids << id.toLongLong();
+        if (!window.open_stored_runs(ids)) {
+            fprintf(stderr, "quantscope: --open-runs: %s\n", qPrintable(window.last_error()));
+            return 1;
+        }
+    }
     window.show();
     if (cli.isSet(screenshot)) {
         int rc = 0;

@@ -117,6 +117,7 @@ public:
     }
 
     void clear() { ctx_.clear(); }
+    uint64_t scratch_bytes() const { return ctx_.scratch_bytes() + logits_.capacity() * sizeof(float); }
 
 private:
     int32_t random_token() { return int32_t(rng_() % uint32_t(n_vocab_)); }
@@ -199,6 +200,7 @@ SpeedBenchResult speed_bench_run(std::shared_ptr<const Model> model, const Speed
     r.kv_bytes = kv_cache_bytes(model->hparams(), n_ctx, o.kv_type);
 
     BenchRunner runner(model, o, n_ctx, progress);
+    r.scratch_bytes = runner.scratch_bytes();
     const int reps = o.repetitions;
 
     if (o.n_prompt > 0) {
@@ -271,6 +273,7 @@ std::vector<Metric> speed_bench_metrics(const SpeedBenchResult& r) {
     add("weight_bytes", double(r.weights.bytes));
     add("bits_per_weight", r.weights.bits_per_weight());
     add("kv_bytes", double(r.kv_bytes));
+    add("scratch_bytes", double(r.scratch_bytes));
     if (r.peak_rss_bytes > 0) add("peak_rss_bytes", double(r.peak_rss_bytes));
     return m;
 }

@@ -81,6 +81,7 @@ struct SpeedBenchResult {
     double decode_p99_ms = 0;
     WeightFootprint weights;
     uint64_t kv_bytes = 0;
+    uint64_t scratch_bytes = 0;         // the context's runtime buffers: forward scratch + the logits buffer
     int n_ctx = 0;                      // KV cache positions used for kv_bytes
     uint64_t peak_rss_bytes = 0;        // 0 when /proc/self/status is unreadable
     bool peak_rss_reset = false;        // true: peak of this run only
@@ -97,7 +98,8 @@ SpeedBenchResult speed_bench_run(std::shared_ptr<const Model> model, const Speed
                                  Progress& progress);
 
 // The result as catalogue metrics: pp_tps, tg_tps (value = mean, stderr_ = sd / sqrt(repetitions)),
-// ttft_ms, decode_p50_ms, decode_p99_ms, weight_bytes, bits_per_weight, kv_bytes, peak_rss_bytes.
+// ttft_ms, decode_p50_ms, decode_p99_ms, weight_bytes, bits_per_weight, kv_bytes, scratch_bytes,
+// peak_rss_bytes.
 // Tests that were not run (n_prompt or n_gen 0) leave their metrics out.
 std::vector<Metric> speed_bench_metrics(const SpeedBenchResult& result);
 

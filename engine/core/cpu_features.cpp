@@ -1,5 +1,7 @@
 #include "core/cpu_features.h"
 
+#include <fstream>
+
 #include <cpuid.h>
 #include <cstdint>
 #include <cstdlib>
@@ -77,6 +79,18 @@ Isa isa_from_name(const std::string& name) {
     if (name == "avx2") return Isa::Avx2;
     if (name == "avx512") return Isa::Avx512;
     throw Error("unknown instruction set '" + name + "' (expected scalar, avx2 or avx512)");
+}
+
+std::string cpu_model_name() {
+    std::ifstream in("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos) {
+            std::string name = line.substr(line.find(':') + 1);
+            name.erase(0, name.find_first_not_of(' '));
+            return name;
+        }
+    return "";
 }
 
 }  // namespace qs

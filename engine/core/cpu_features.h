@@ -20,6 +20,9 @@ const CpuFeatures& cpu_features();
 // The best ISA level both the CPU and the build support, unless QS_FORCE_ISA says lower.
 Isa cpu_best_isa();
 const char* isa_name(Isa isa);
+// The CPU's name as /proc/cpuinfo's "model name" gives it ("" when unknown): RunRecord::machine and
+// the cost model's hardware matching (cost/hardware_match.h) use it.
+std::string cpu_model_name();
 // Parses "scalar", "avx2", "avx512"; throws qs::Error on anything else.
 Isa isa_from_name(const std::string& name);
 

@@ -1,7 +1,6 @@
 #include "cost/cost_model.h"
 
 #include <algorithm>
-#include <optional>
 #include <fmt/format.h>
 
 #include "core/error.h"
@@ -85,56 +84,27 @@ std::vector<PrecisionCost> cost_compare(const std::vector<PrecisionSpeed>& speed
     return out;
 }
 
-PrecisionPick cost_pick(const std::vector<PrecisionSpeed>& speeds, const std::vector<PrecisionCost>& costs,
-                        const std::string& baseline, double min_retention_pct) {
-    if (!std::isfinite(min_retention_pct) || min_retention_pct < 0 || min_retention_pct > 100)
-        throw Error(fmt::format("cost: the minimum retention must be within 0..100 % (got {})", min_retention_pct));
-    if (speeds.size() != costs.size()) throw Error("cost: speeds and costs do not match");
-    PrecisionPick pick;
-    if (speeds.empty()) {
-        pick.reason = "no precision was measured";
-        return pick;
+const char* speed_source_name(SpeedSource s) {
+    switch (s) {
+        case SpeedSource::Measured: return "measured";
+        case SpeedSource::Imported: return "imported";
+        case SpeedSource::Estimated: return "estimated";
     }
-    const size_t base = baseline_index(speeds, baseline);
-    // Rank by monthly cost when there is a volume (every monthly_usd 0 means there is none).
-    const bool by_month = std::any_of(costs.begin(), costs.end(), [](const PrecisionCost& c) { return c.monthly_usd > 0; });
-    auto price = [&](size_t i) { return by_month ? costs[i].monthly_usd : costs[i].cost_per_mtok_gen; };
-    auto retention = [&](size_t i) {
-        const double r = speeds[i].retention_pct;
-        return (i == base && std::isnan(r)) ? 100.0 : r;
-    };
+    return "?";
+}
 
-    std::optional<size_t> best;
-    int unknown = 0;
-    for (size_t i = 0; i < speeds.size(); ++i) {
-        const double r = retention(i);
-        if (std::isnan(r)) {
-            ++unknown;
-            continue;
-        }
-        if (r < min_retention_pct) continue;
-        if (!best || price(i) < price(*best) || (price(i) == price(*best) && r > retention(*best))) best = i;
-    }
-    const std::string unit = by_month ? "per month" : "per million generated tokens";
-    if (!best) {
-        pick.reason = fmt::format("no precision keeps >= {:.1f} % accuracy retention", min_retention_pct);
-        if (unknown > 0) pick.reason += fmt::format(" ({} without a measured retention)", unknown);
-        return pick;
-    }
-    const size_t b = *best;
-    pick.found = true;
-    pick.precision = speeds[b].precision;
-    pick.reason = fmt::format("{}: cheapest with >= {:.1f} % retention ({:.1f} %), {} {}", speeds[b].precision,
-                              min_retention_pct, retention(b), money(price(b)), unit);
-    if (b != base) {
-        pick.reason += fmt::format(" vs {} {} for the baseline {}", money(price(base)), unit, speeds[base].precision);
-        if (by_month && std::isfinite(costs[b].payback_months) && costs[b].payback_months > 0)
-            pick.reason += fmt::format("; a one-time cost pays back in {:.1f} months", costs[b].payback_months);
-    } else {
-        pick.reason += " (the baseline itself: no cheaper precision keeps enough accuracy)";
-    }
-    if (unknown > 0) pick.reason += fmt::format("; {} precision(s) without a measured retention were not considered", unknown);
-    return pick;
+std::string savings_text(double usd) {
+    if (!std::isfinite(usd)) return "—";
+    if (std::fabs(usd) < 0.005) return "same cost";
+    return usd > 0 ? "saves " + money(usd) : "costs " + money(-usd) + " more";
+}
+
+std::string payback_text(double months, bool has_one_time_cost) {
+    if (!has_one_time_cost) return "—";
+    if (!std::isfinite(months)) return "never";
+    if (months < 24) return fmt::format("{:.1f} months", months);
+    if (months > 1200) return "more than 100 years";
+    return fmt::format("{:.1f} years", months / 12.0);
 }
 
 std::vector<Metric> cost_metrics(const PrecisionCost& cost, bool has_prompt_speed) {

@@ -1,6 +1,7 @@
 // What serving a model at a precision costs, from measured throughput and a price per hour, and
 // whether quantizing pays: monthly cost per precision, savings against the baseline precision and
-// against API list prices, payback of a one-time cost, and the precision to pick. Pure functions.
+// against API list prices, payback of a one-time cost. Pure functions. Which precision to recommend
+// is decided by eval/decision.h (cost/run_recommendation.h feeds it these costs).
 //
 // The model (stated so every figure can be checked by hand):
 //   - A machine billed at P USD/hour that processes T tokens/s costs P / (3600 T) USD per token,
@@ -14,10 +15,11 @@
 //   - Savings = other - this (positive: this one is cheaper). Payback of a one-time cost C (the
 //     engineering work of adopting the precision) = C / monthly savings against the baseline;
 //     infinite when there are no savings.
-//   - The pick: the cheapest precision (lowest monthly cost; without a volume, lowest cost per
-//     million generated tokens) whose accuracy retention >= the threshold. The baseline counts as
-//     100 % retention when its retention is unknown; other precisions with unknown retention are
-//     never picked. Ties go to the higher retention, then to the earlier entry.
+//   - Every throughput carries where it comes from (SpeedSource): measured by QuantScope on the
+//     machine being priced (cost/hardware_match.h decides whether a profile is that machine),
+//     imported from the target machine (llama-bench's -o json or our bench --json,
+//     cost/bench_speeds.h), or estimated from the profile's bandwidth and compute (cost/roofline.h).
+//     One machine's speed is never priced at another machine's rate: the callers check this.
 #pragma once
 
 #include <cmath>
@@ -42,12 +44,21 @@ struct MonthlyVolume {
     bool empty() const { return input_tokens <= 0 && output_tokens <= 0; }
 };
 
+// Where a throughput figure comes from.
+enum class SpeedSource { Measured, Imported, Estimated };
+const char* speed_source_name(SpeedSource s);  // "measured", "imported", "estimated"
+
 // One precision as the cost model sees it.
 struct PrecisionSpeed {
     std::string precision;  // "Q4_K_M"
     double pp_tps = 0;      // prompt throughput, tokens/s (0: unknown; then prompt tokens cost as tg)
     double tg_tps = 0;      // generation throughput, tokens/s (> 0 required)
     double retention_pct = std::numeric_limits<double>::quiet_NaN();  // accuracy retention vs the baseline, 0..100+
+    double pp_tps_sd = std::numeric_limits<double>::quiet_NaN();  // sd over repetitions (NaN: unknown)
+    double tg_tps_sd = std::numeric_limits<double>::quiet_NaN();
+    SpeedSource source = SpeedSource::Measured;
+    std::string source_detail;  // for people: "this machine (AMD EPYC, avx512, 2 threads), run 3"
+    std::string model_file;     // the file the speed was measured with, when the source names it
 };
 
 struct ApiComparison {
@@ -81,17 +92,12 @@ struct CostInputs {
 // a baseline not in the list, a negative price, volume or one-time cost.
 std::vector<PrecisionCost> cost_compare(const std::vector<PrecisionSpeed>& speeds, const CostInputs& inputs);
 
-struct PrecisionPick {
-    bool found = false;
-    std::string precision;   // "" when none qualifies
-    std::string reason;      // for people: why this one, or why none
-};
-
-// The cheapest precision whose retention >= min_retention_pct (see the rules above). `costs` must
-// be cost_compare's result for `speeds`. Throws qs::Error when min_retention_pct is outside [0, 100]
-// or the two lists do not match.
-PrecisionPick cost_pick(const std::vector<PrecisionSpeed>& speeds, const std::vector<PrecisionCost>& costs,
-                        const std::string& baseline, double min_retention_pct);
+// Words for people, shared by the CLI, the ROI page and the report:
+//   savings_text(12.3) = "saves $12.30", savings_text(-50.53) = "costs $50.53 more", 0 -> "same cost".
+//   payback_text: "—" without a one-time cost, "never" without savings, "7.5 months" under two
+//   years, "3.2 years" beyond, "more than 100 years" beyond that.
+std::string savings_text(double usd);
+std::string payback_text(double months, bool has_one_time_cost);
 
 // cost_per_mtok and cost_per_mtok_prompt as catalogue metrics (prompt left out when pp is unknown).
 std::vector<Metric> cost_metrics(const PrecisionCost& cost, bool has_prompt_speed);

@@ -33,6 +33,22 @@ public:
         return s;
     }
 
+    bool has(const char* key) const { return obj_.contains(key); }
+    const json& object(const char* key) const {
+        const json* v = find(key, true);
+        if (!v->is_object()) fail_file(label_, "{}.{}: expected an object", where_, key);
+        return *v;
+    }
+    const std::string& where() const { return where_; }
+
+    // An optional number: `fallback` when absent; else finite, >= 0 (> 0 when positive), <= max.
+    double number_or(const char* key, double fallback, bool positive, double max = HUGE_VAL) const {
+        if (!has(key)) return fallback;
+        const double d = number(key, positive);
+        if (d > max) fail_file(label_, "{}.{}: must be <= {} (got {})", where_, key, max, d);
+        return d;
+    }
+
     double number(const char* key, bool positive) const {
         const json* v = find(key, true);
         if (!v->is_number()) fail_file(label_, "{}.{}: expected a number", where_, key);
@@ -67,6 +83,34 @@ private:
     std::string where_;
 };
 
+// The optional keys of a hardware profile (price_table.h): kind, this_machine, bandwidth, compute.
+void read_hardware_extras(const std::string& label, const FieldReader& r, HardwarePrice& h) {
+    const std::string kind = r.text("kind", false);
+    if (kind == "cpu") h.kind = HardwareKind::Cpu;
+    else if (kind == "gpu") h.kind = HardwareKind::Gpu;
+    else if (!kind.empty()) fail_file(label, "{}.kind: expected \"cpu\" or \"gpu\" (got '{}')", r.where(), kind);
+    if (r.has("this_machine")) {
+        const FieldReader m(label, r.object("this_machine"), r.where() + ".this_machine");
+        h.this_machine.cpu_model_contains = m.text("cpu_model_contains", false);
+        h.this_machine.isa = m.text("isa", false);
+        h.this_machine.threads = int(m.number_or("threads", 0, false, 1e6));
+        if (h.kind != HardwareKind::Cpu)
+            fail_file(label, "{}.this_machine: only a \"kind\": \"cpu\" profile can be this machine (QuantScope measures on the CPU)", r.where());
+        if (h.this_machine.empty()) fail_file(label, "{}.this_machine: give at least one of cpu_model_contains, isa, threads", r.where());
+    }
+    h.memory_bandwidth_gbs = r.number_or("memory_bandwidth_gbs", 0, true);
+    h.memory_bandwidth_source = r.text("memory_bandwidth_source", false);
+    if (h.memory_bandwidth_gbs > 0 && h.memory_bandwidth_source.empty())
+        fail_file(label, "{}.memory_bandwidth_source: a bandwidth figure needs its source", r.where());
+    if (r.has("compute_tflops")) {
+        const FieldReader c(label, r.object("compute_tflops"), r.where() + ".compute_tflops");
+        h.compute.f32_tflops = c.number_or("f32", 0, true);
+        h.compute.f16_tflops = c.number_or("f16", 0, true);
+        h.compute.int8_tops = c.number_or("int8", 0, true);
+        h.compute_source = r.text("compute_source");
+    }
+}
+
 const json& array_field(const std::string& label, const json& root, const char* key) {
     auto it = root.find(key);
     if (it == root.end()) fail_file(label, "missing field '{}'", key);
@@ -75,6 +119,15 @@ const json& array_field(const std::string& label, const json& root, const char* 
 }
 
 }  // namespace
+
+const char* hardware_kind_name(HardwareKind k) {
+    switch (k) {
+        case HardwareKind::Cpu: return "cpu";
+        case HardwareKind::Gpu: return "gpu";
+        case HardwareKind::Unknown: break;
+    }
+    return "";
+}
 
 const HardwarePrice* PriceTable::find_hardware(std::string_view name) const {
     for (const HardwarePrice& h : hardware)
@@ -86,7 +139,7 @@ PriceTable price_table_parse(std::string_view json_text, const std::string& labe
     json root;
     try {
         root = json::parse(json_text.begin(), json_text.end());
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, and out_of_range for a number too large
         fail_file(label, "not valid JSON: {}", e.what());
     }
     if (!root.is_object()) fail_file(label, "expected a JSON object at the top level");
@@ -108,6 +161,7 @@ PriceTable price_table_parse(std::string_view json_text, const std::string& labe
         h.usd_per_hour = r.number("usd_per_hour", true);
         h.source = r.text("source");
         h.listed = r.date("listed");
+        read_hardware_extras(label, r, h);
         if (!names.insert(h.name).second) fail_file(label, "hardware[{}].name: '{}' appears twice", i, h.name);
         t.hardware.push_back(std::move(h));
     }
@@ -124,6 +178,15 @@ PriceTable price_table_parse(std::string_view json_text, const std::string& labe
             a.listed = r.date("listed");
             t.apis.push_back(std::move(a));
         }
+    }
+    if (root.contains("roofline")) {
+        const FieldReader r(label, top.object("roofline"), "roofline");
+        t.roofline.formula = r.text("formula", false);
+        t.roofline.bandwidth_efficiency = r.number_or("bandwidth_efficiency", 1.0, true, 1.0);
+        t.roofline.compute_efficiency = r.number_or("compute_efficiency", 1.0, true, 1.0);
+        t.roofline.efficiency_source = r.text("efficiency_source", false);
+        t.roofline.decode_context_tokens = int(r.number_or("decode_context_tokens", 512, false, 1e7));
+        t.roofline.prefill_tokens = int(r.number_or("prefill_tokens", 512, true, 1e7));
     }
     return t;
 }

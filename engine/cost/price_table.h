@@ -15,6 +15,23 @@
 // Rules: hardware names unique; prices finite, usd_per_hour > 0, API prices >= 0; "listed" is a
 // date YYYY-MM-DD; "source" non-empty. Anything else throws qs::Error("<file>: hardware[2].usd_per_hour:
 // ...") naming the file and the field.
+//
+// Optional keys (added for speeds that are true to the hardware; files without them still load, and
+// a profile without them simply has no estimate and never takes this machine's measured speed):
+//   hardware[].kind                 "cpu" or "gpu"
+//   hardware[].this_machine         which measuring machine IS this profile, so that speeds measured
+//                                   there may be priced here (cpu profiles only):
+//                                   {"cpu_model_contains": "AMD EPYC", "isa": "avx512", "threads": 2}
+//                                   (case-insensitive substring of the CPU model name; the ISA
+//                                   QuantScope's kernels used; the threads the bench ran = the
+//                                   instance's vCPUs). Every key given must match (cost/hardware_match.h).
+//   hardware[].memory_bandwidth_gbs, hardware[].memory_bandwidth_source
+//                                   peak memory bandwidth, GB/s (1e9 bytes/s), and where it comes from
+//   hardware[].compute_tflops {"f32", "f16", "int8"}, hardware[].compute_source
+//                                   dense peak throughput (TFLOPS; TOPS for int8) and its source
+//   roofline {"formula", "bandwidth_efficiency", "compute_efficiency", "efficiency_source",
+//             "decode_context_tokens", "prefill_tokens"}
+//                                   the estimate's parameters (cost/roofline.h states the formula)
 #pragma once
 
 #include <string>
@@ -23,12 +40,44 @@
 
 namespace qs {
 
+enum class HardwareKind { Unknown, Cpu, Gpu };
+const char* hardware_kind_name(HardwareKind k);  // "", "cpu", "gpu"
+
+// The machine a profile is, for deciding whether measured speeds may be priced at it. Empty = no rule.
+struct MachineRule {
+    std::string cpu_model_contains;  // case-insensitive substring of the CPU model name
+    std::string isa;                 // "avx512", "avx2", ... ("" = any)
+    int threads = 0;                 // threads the bench used (0 = any)
+    bool empty() const { return cpu_model_contains.empty() && isa.empty() && threads == 0; }
+};
+
+// Dense peak compute; 0 = unknown.
+struct ComputePeak {
+    double f32_tflops = 0, f16_tflops = 0, int8_tops = 0;
+};
+
 struct HardwarePrice {
     std::string name;         // key the CLI and GUI select by ("aws-c7a.large")
     std::string description;  // "2 vCPU AMD EPYC (Genoa), 4 GiB, on-demand, us-east-1"
     double usd_per_hour = 0;
     std::string source;       // URL of the price list
     std::string listed;       // YYYY-MM-DD the price was read from the source
+    HardwareKind kind = HardwareKind::Unknown;
+    MachineRule this_machine;           // which measuring machine is this profile (cpu only)
+    double memory_bandwidth_gbs = 0;    // GB/s; 0 = unknown (no roofline estimate)
+    std::string memory_bandwidth_source;
+    ComputePeak compute;
+    std::string compute_source;
+};
+
+// Parameters of the roofline estimate (cost/roofline.h).
+struct RooflineParams {
+    std::string formula;                 // as the file states it, for people
+    double bandwidth_efficiency = 1.0;   // share of peak bandwidth decoding attains (0..1]
+    double compute_efficiency = 1.0;     // share of peak compute a prompt pass attains (0..1]
+    std::string efficiency_source;
+    int decode_context_tokens = 512;     // KV positions read per generated token (average context)
+    int prefill_tokens = 512;            // prompt length of a prefill pass
 };
 
 struct ApiPrice {
@@ -47,6 +96,7 @@ struct PriceTable {
     std::string note;
     std::vector<HardwarePrice> hardware;
     std::vector<ApiPrice> apis;
+    RooflineParams roofline;
 
     // The hardware entry named `name` (exact match), or nullptr.
     const HardwarePrice* find_hardware(std::string_view name) const;

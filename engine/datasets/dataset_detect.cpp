@@ -48,6 +48,14 @@ const JsonlSignature kSignatures[] = {
     {"boolq", "passage + question", [](const nlohmann::json& d) { return has_string(d, "passage") && has_string(d, "question"); }},
     {"rte", "premise + hypothesis", [](const nlohmann::json& d) { return d.contains("premise") && d.contains("hypothesis"); }},
     {"jsonl", "context + choices", [](const nlohmann::json& d) { return d.contains("context") && d.contains("choices"); }},
+    // Generation tasks. GSM8K's answer is a string (BoolQ's, with the same "question", a boolean).
+    {"humaneval", "canonical_solution + entry_point",
+     [](const nlohmann::json& d) { return d.contains("canonical_solution") && d.contains("entry_point"); }},
+    {"mbpp", "code + test_list", [](const nlohmann::json& d) { return d.contains("code") && d.contains("test_list"); }},
+    {"gsm8k", "question + answer (strings)",
+     [](const nlohmann::json& d) { return has_string(d, "question") && has_string(d, "answer") && !d.contains("passage"); }},
+    {"generate-jsonl", "prompt + target or targets",
+     [](const nlohmann::json& d) { return d.contains("prompt") && (d.contains("target") || d.contains("targets")); }},
 };
 
 std::string lower(std::string s) {
@@ -163,6 +171,7 @@ FormatDetection dataset_detect(const std::string& path) {
     }
     std::string name = datasets::path_basename(path);
     if (has_suffix(name, ".bz2")) name.erase(name.size() - 4);
+    if (has_suffix(name, ".gz")) name.erase(name.size() - 3);
     if (has_suffix(name, ".csv")) return {"mmlu", "a .csv file"};
     if (has_suffix(name, ".tsv")) return {"sst2", "a .tsv file"};
 

@@ -10,19 +10,11 @@
 
 namespace qs::datasets {
 
-namespace {
-
-bool ends_with(const std::string& s, std::string_view suffix) {
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-}  // namespace
-
 std::string dataset_read_text(const std::string& path) {
     std::string text;
-    if (ends_with(path, ".bz2")) {
-        text = bz2_read_file(path);
-        if (text.empty()) fail_file(path, "file is empty (after bzip2 decompression)");
+    if (is_compressed_path(path)) {
+        text = compressed_read_file(path);
+        if (text.empty()) fail_file(path, "file is empty (after decompression)");
         if (const auto bad = utf8_first_invalid(text)) {
             const auto line = 1 + std::count(text.begin(), text.begin() + std::ptrdiff_t(*bad), '\n');
             fail_file(path, "not valid UTF-8 after decompression: bad byte 0x{:02X} at offset {} (line {})",
@@ -38,8 +30,8 @@ std::string dataset_read_text(const std::string& path) {
 
 std::string dataset_read_head(const std::string& path, size_t max_bytes) {
     std::string head;
-    if (ends_with(path, ".bz2")) {
-        head = bz2_read_file(path, max_bytes);
+    if (is_compressed_path(path)) {
+        head = compressed_read_file(path, max_bytes);
     } else {
         std::ifstream in(path, std::ios::binary);
         if (!in) fail_file(path, "cannot open: {}", std::strerror(errno));

@@ -34,6 +34,10 @@ constexpr FormatEntry kFormats[] = {
     {"boolq", datasets::load_boolq, TaskKind::MultipleChoice, false},
     {"rte", datasets::load_rte, TaskKind::MultipleChoice, false},
     {"jsonl", datasets::load_generic_jsonl, TaskKind::MultipleChoice, false},
+    {"gsm8k", datasets::load_gsm8k, TaskKind::Generation, true},
+    {"humaneval", datasets::load_humaneval, TaskKind::Generation, true},
+    {"mbpp", datasets::load_mbpp, TaskKind::Generation, true},
+    {"generate-jsonl", datasets::load_generate_jsonl, TaskKind::Generation, true},
 };
 
 const FormatEntry& find_format(const std::string& format, const std::string& path) {
@@ -59,6 +63,17 @@ void apply_generic_fewshot(TaskDataset& dataset, const FormatEntry& format, cons
 
 }  // namespace
 
+const char* generation_scoring_name(GenerationScoring s) {
+    switch (s) {
+        case GenerationScoring::ExactMatch: return "exact";
+        case GenerationScoring::Regex: return "regex";
+        case GenerationScoring::Contains: return "contains";
+        case GenerationScoring::Gsm8k: return "gsm8k";
+        case GenerationScoring::PythonTests: return "python-tests";
+    }
+    return "?";
+}
+
 const std::vector<std::string>& dataset_formats() {
     static const std::vector<std::string> names = [] {
         std::vector<std::string> v;
@@ -83,6 +98,8 @@ TaskDataset dataset_load(const std::string& format_name, const std::string& path
     dataset.format_source = detect ? "detected: " + detection.evidence : "given";
     dataset.path = path;
     dataset.kind = format.kind;
+    if (!options.split.empty() && options.split != "all" && format.name != std::string("mbpp"))
+        fail_file(path, "format '{}' has no split '{}' (only MBPP's full file has splits)", format.name, options.split);
     format.load(dataset, options);
     datasets::require_items(dataset);
     if (options.num_fewshot > 0 && !format.own_fewshot) apply_generic_fewshot(dataset, format, options);

@@ -29,10 +29,7 @@ void load_arc(TaskDataset& dataset, const DatasetOptions& options) {
         }
         if (item.gold < 0)
             fail_line(path, line.number, "answerKey '{}' is not one of the choice labels {}", answer_key, labels);
-        item.source_file = path;
-        item.source_line = line.number;
-        item.id = json_optional_id(doc, "id");
-        if (item.id.empty()) item.id = default_item_id(path, line.number);
+        set_item_origin(item, doc, "id", path, line);
         dataset.items.push_back(std::move(item));
     });
 }

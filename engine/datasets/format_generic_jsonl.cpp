@@ -22,10 +22,7 @@ void load_generic_jsonl(TaskDataset& dataset, const DatasetOptions& options) {
             item.choices.push_back(make_choice(context, choices[c].get<std::string>(), delimiter));
         }
         item.gold = int(gold);
-        item.source_file = path;
-        item.source_line = line.number;
-        item.id = json_optional_id(doc, "id");
-        if (item.id.empty()) item.id = default_item_id(path, line.number);
+        set_item_origin(item, doc, "id", path, line);
         dataset.items.push_back(std::move(item));
     });
 }

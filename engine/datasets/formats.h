@@ -26,6 +26,11 @@ void load_commonsense_qa(TaskDataset& dataset, const DatasetOptions& options);
 void load_copa(TaskDataset& dataset, const DatasetOptions& options);
 void load_boolq(TaskDataset& dataset, const DatasetOptions& options);
 void load_rte(TaskDataset& dataset, const DatasetOptions& options);
+// Generation tasks (TaskKind::Generation); each builds its own few-shot prompt.
+void load_gsm8k(TaskDataset& dataset, const DatasetOptions& options);
+void load_humaneval(TaskDataset& dataset, const DatasetOptions& options);
+void load_mbpp(TaskDataset& dataset, const DatasetOptions& options);
+void load_generate_jsonl(TaskDataset& dataset, const DatasetOptions& options);
 
 // Runs parse(object, line, ordinal) on every non-blank line of a JSONL file under the policy;
 // ordinal counts non-blank lines from 0 (it pairs records with a separate labels file).

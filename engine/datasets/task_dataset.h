@@ -2,7 +2,9 @@
 // CommonsenseQA, COPA, BoolQ, RTE, generic JSONL)
 // turned into the log-likelihood requests that EleutherAI lm-evaluation-harness (and, for its
 // HellaSwag text format, llama.cpp) would build from them, so a scorer can compute acc/acc_norm
-// or greedy-match + perplexity without knowing anything about the source format.
+// or greedy-match + perplexity without knowing anything about the source format; and generation
+// tasks (GSM8K, HumanEval, MBPP, generic generation JSONL) turned into lm-eval's generate_until
+// requests: a prompt, stop strings, and how to check the answer.
 //
 // Every format, its prompt template and its quirks are documented in docs/datasets.md.
 #pragma once
@@ -24,18 +26,42 @@ struct TaskChoice {
                                // (UTF-8 bytes): the choice without the leading delimiter
 };
 
+// How a generated answer is checked (engine/eval/generation_scoring.h applies it).
+enum class GenerationScoring {
+    ExactMatch,   // the output, whitespace-stripped, equals a target (stripped)
+    Regex,        // a target, as a PCRE2 pattern, matches somewhere in the output
+    Contains,     // a target occurs in the output
+    Gsm8k,        // lm-eval's gsm8k: strict-match "#### N" and flexible-extract (last number), exact match
+    PythonTests,  // program_prefix + output + program_suffix runs in the sandbox and exits 0
+};
+const char* generation_scoring_name(GenerationScoring s);  // "exact", "regex", "contains", "gsm8k", "python-tests"
+
+// A generate_until request and its check (TaskKind::Generation items).
+struct GenerationSpec {
+    std::string prompt;                 // what the model continues, few-shot prefix included
+    std::vector<std::string> until;     // stop strings
+    int max_tokens = 256;               // lm-eval's max_gen_toks default
+    GenerationScoring scoring = GenerationScoring::ExactMatch;
+    std::vector<std::string> targets;   // accepted answers (Gsm8k: the dataset's whole answer text)
+    std::string program_prefix;         // PythonTests: code before the output (HumanEval: the prompt)
+    std::string program_suffix;         // PythonTests: code after it (the tests)
+    std::string reference;              // the dataset's own answer, checked as if generated (check-task)
+};
+
 struct TaskItem {
-    std::vector<TaskChoice> choices;  // [n_choices] (Completion: exactly 1)
+    std::vector<TaskChoice> choices;  // [n_choices] (Completion: exactly 1; Generation: none)
     int gold = 0;                     // index into choices
     std::string id;                   // the source's id when it has one, else "<file name>:<line>"
     std::string source_file;          // file the item was read from (MMLU: one file per subject)
     int64_t source_line = 0;          // 1-based line where the item starts in source_file
-    std::string group;                // MMLU subject ("abstract algebra"); empty for other formats
+    std::string group;                // MMLU subject ("abstract algebra"), MBPP split; empty for other formats
+    GenerationSpec generation;        // Generation items only
 };
 
 enum class TaskKind {
     MultipleChoice,  // pick the choice with the best (normalised) log-likelihood: acc, acc_norm
     Completion,      // LAMBADA: one continuation, scored by greedy match (acc) and perplexity
+    Generation,      // GSM8K, HumanEval, MBPP, generate-jsonl: generate, then check the text or run it
 };
 
 struct TaskDataset {
@@ -61,6 +87,9 @@ struct DatasetOptions {
     // the loader looks for a sibling "dev" directory. Other formats need an explicit file.
     int num_fewshot = 0;
     std::string fewshot_path;
+    // MBPP: which split of the full file ("" = "test", task ids 11-510 as lm-eval's mbpp; "train",
+    // "validation", "prompt", or "all"). Other formats accept only "" and "all".
+    std::string split;
 };
 
 // lm-eval's acc_norm denominator: len(choice) in Python, i.e. Unicode code points of

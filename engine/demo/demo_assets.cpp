@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "demo/kjv_text.h"
 #include "demo/next_word_task.h"
@@ -20,20 +21,6 @@ namespace {
 // Bump when the generation rules change, so caches made by older rules are not reused.
 constexpr const char* kCorpusName = "kjv-heldout-v1.txt";
 constexpr const char* kTaskName = "kjv-next-word-v1.jsonl";
-
-void write_atomically(const fs::path& path, const std::string& content) {
-    fs::path tmp = path;
-    tmp += ".tmp";
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        if (!f) fail_file(tmp.string(), "cannot create the file");
-        f.write(content.data(), std::streamsize(content.size()));
-        if (!f) fail_file(tmp.string(), "write failed");
-    }
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    if (ec) fail_file(path.string(), "cannot rename {}: {}", tmp.string(), ec.message());
-}
 
 int64_t count_lines(const std::string& s) {
     int64_t n = 0;
@@ -67,9 +54,9 @@ DemoAssets demo_prepare(const std::string& cache_dir, Progress& progress) {
         std::vector<KjvBook> held = kjv_select(kjv_read(), true);
         progress.advance();
         progress.check_cancel();
-        write_atomically(out.corpus_path, kjv_books_text(held));
+        write_file_atomic(out.corpus_path, kjv_books_text(held));
         progress.advance();
-        write_atomically(out.task_path, next_word_task_jsonl(held));
+        write_file_atomic(out.task_path, next_word_task_jsonl(held));
         progress.advance();
         out.generated = true;
     } else {

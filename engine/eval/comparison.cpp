@@ -8,6 +8,16 @@
 
 namespace qs {
 
+PrecisionOutcome precision_outcome(std::string name, std::vector<uint8_t> item_correct) {
+    PrecisionOutcome o;
+    o.name = std::move(name);
+    int64_t right = 0;
+    for (uint8_t c : item_correct) right += c;
+    o.accuracy = item_correct.empty() ? 0.0 : 100.0 * double(right) / double(item_correct.size());
+    o.item_correct = std::move(item_correct);
+    return o;
+}
+
 ComparisonResult compare_precisions(const std::vector<PrecisionOutcome>& outcomes, const std::string& baseline,
                                     const ComparisonOptions& options) {
     const auto base_it = std::find_if(outcomes.begin(), outcomes.end(),
@@ -35,6 +45,12 @@ ComparisonResult compare_precisions(const std::vector<PrecisionOutcome>& outcome
         const Interval ci = paired_bootstrap_diff(base.item_correct, o.item_correct, options.bootstrap_iterations,
                                                   options.level, options.seed);
         row.delta_ci = {100.0 * ci.lo, 100.0 * ci.hi};
+        if (o.name != baseline && !o.item_correct.empty()) {
+            // The bootstrap collapses to [0, 0] when no item changed, a certainty a few hundred items
+            // cannot give: widen to Bonett and Price's adjusted interval where that one is wider.
+            const Interval w = paired_adjusted_wald(int64_t(o.item_correct.size()), row.base_only, row.other_only, options.level);
+            row.delta_ci = {std::min(row.delta_ci.lo, 100.0 * w.lo), std::max(row.delta_ci.hi, 100.0 * w.hi)};
+        }
         row.mcnemar_p = mcnemar_exact_p(row.base_only, row.other_only);
         row.retention = base.accuracy > 0 ? 100.0 * o.accuracy / base.accuracy : std::nan("");
         row.significant = row.mcnemar_p < options.alpha;

@@ -25,6 +25,9 @@ struct PrecisionOutcome {
     double ppl = std::numeric_limits<double>::quiet_NaN();  // perplexity of this precision (NaN: unknown)
 };
 
+// An outcome from per-item correctness alone: accuracy = 100 * right / items (0 for no items).
+PrecisionOutcome precision_outcome(std::string name, std::vector<uint8_t> item_correct);
+
 struct ComparisonOptions {
     int bootstrap_iterations = 10000;
     uint64_t seed = 1234;               // paired bootstrap seed: results are reproducible
@@ -37,7 +40,8 @@ struct PrecisionComparison {
     std::string name;
     double accuracy = 0;                // %
     double acc_delta = 0;               // accuracy - baseline accuracy, in % points
-    Interval delta_ci;                  // paired bootstrap interval of acc_delta (% points)
+    Interval delta_ci;                  // paired bootstrap interval of acc_delta (% points), widened to the
+                                        // adjusted Wald interval (statistics.h) where that is wider
     int64_t base_only = 0;              // items the baseline got right and this one wrong (McNemar's b)
     int64_t other_only = 0;             // items this one got right and the baseline wrong (c)
     double mcnemar_p = 1;               // exact two-sided p on (b, c)

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "eval/statistics.h"
+
 namespace qs {
 
 const std::vector<MetricInfo>& metric_catalog() {
@@ -38,6 +40,17 @@ const std::vector<MetricInfo>& metric_catalog() {
         {"acc_delta", "Accuracy change against the baseline", "%", Better::Higher, "eval/comparison.h"},
         {"retention", "Accuracy retention against the baseline", "%", Better::Higher, "eval/comparison.h"},
         {"mcnemar_p", "McNemar p-value against the baseline", "", Better::Neither, "eval/comparison.h"},
+        // generation tasks (generation_eval.h, generation_scoring.h: lm-eval's definitions)
+        {"pass_at_1", "pass@1 (programs passing their tests)", "%", Better::Higher, "eval/generation_eval.h"},
+        {"pass_at_10", "pass@10 (unbiased estimator)", "%", Better::Higher, "eval/generation_eval.h"},
+        {"pass_at_100", "pass@100 (unbiased estimator)", "%", Better::Higher, "eval/generation_eval.h"},
+        {"exact_match", "Answers right (GSM8K: strict-match; generate-jsonl: its exact, contains or regex check)", "%", Better::Higher, "eval/generation_scoring.h"},
+        {"exact_match_flexible", "Exact match, flexible-extract (GSM8K)", "%", Better::Higher, "eval/generation_scoring.h"},
+        {"items_timeout", "Programs that timed out", "", Better::Lower, "eval/generation_eval.h"},
+        {"items_error", "Programs that did not run (syntax error, exception)", "", Better::Lower, "eval/generation_eval.h"},
+        {"gen_tokens", "Tokens generated", "", Better::Neither, "eval/generation_eval.h"},
+        {"gen_tps", "Generation throughput during the task", "tok/s", Better::Higher, "eval/generation_eval.h"},
+        {"agreement", "Same output as the baseline", "%", Better::Higher, "eval/generation_eval.h"},
         // speed and memory (bench/)
         {"pp_tps", "Prompt processing throughput", "tok/s", Better::Higher, "bench/speed_bench.h"},
         {"tg_tps", "Generation throughput", "tok/s", Better::Higher, "bench/speed_bench.h"},
@@ -47,12 +60,28 @@ const std::vector<MetricInfo>& metric_catalog() {
         {"weight_bytes", "Weight bytes", "bytes", Better::Lower, "bench/speed_bench.h"},
         {"bits_per_weight", "Bits per weight", "bits", Better::Lower, "bench/speed_bench.h"},
         {"kv_bytes", "KV-cache bytes", "bytes", Better::Lower, "bench/speed_bench.h"},
+        {"scratch_bytes", "Runtime buffers (activations, logits)", "bytes", Better::Lower, "bench/speed_bench.h"},
         {"peak_rss_bytes", "Peak resident memory", "bytes", Better::Lower, "bench/speed_bench.h"},
         // cost (cost/)
         {"cost_per_mtok", "Cost per million generated tokens", "USD", Better::Lower, "cost/cost_model.h"},
         {"cost_per_mtok_prompt", "Cost per million prompt tokens", "USD", Better::Lower, "cost/cost_model.h"},
     };
     return catalog;
+}
+
+Metric accuracy_metric(std::string key, std::span<const uint8_t> correct) {
+    std::vector<double> v(correct.begin(), correct.end());
+    const MeanStderr ms = mean_with_stderr(v);
+    int64_t k = 0;
+    for (uint8_t c : correct) k += c;
+    const Interval ci = wilson_interval(k, int64_t(correct.size()));
+    Metric m;
+    m.key = std::move(key);
+    m.value = 100.0 * ms.mean;
+    m.stderr_ = 100.0 * ms.stderr_;
+    m.ci_low = 100.0 * ci.lo;
+    m.ci_high = 100.0 * ci.hi;
+    return m;
 }
 
 const MetricInfo* metric_info(std::string_view key) {

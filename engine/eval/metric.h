@@ -8,7 +8,9 @@
 #pragma once
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +43,10 @@ struct MetricInfo {
 const std::vector<MetricInfo>& metric_catalog();
 // The catalogue entry of `key`, or nullptr for an unknown key.
 const MetricInfo* metric_info(std::string_view key);
+
+// A proportion of items in % (acc, pass_at_1, exact_match) with lm-eval's sample standard error
+// and the Wilson 95 % interval (eval/statistics.h).
+Metric accuracy_metric(std::string key, std::span<const uint8_t> correct);
 
 // The first metric with `key` in `metrics`, or nullptr.
 const Metric* metric_find(const std::vector<Metric>& metrics, std::string_view key);

@@ -62,9 +62,12 @@ PerplexityResult perplexity_run(ModelContext& ctx, const Tokenizer& tokenizer, s
     r.token_nll.reserve(size_t(n_chunks) * size_t(n_scored));
 
     std::vector<int32_t> chunk(static_cast<size_t>(n_ctx));
-    std::vector<uint8_t> want(static_cast<size_t>(n_ctx), 0);
+    std::vector<uint8_t> want(static_cast<size_t>(n_ctx), opts.all_positions ? 1 : 0);
     std::fill(want.begin() + first, want.end() - 1, 1);
-    std::vector<float> logits(size_t(n_scored) * size_t(n_vocab));
+    // Rows of `logits` before the first scored one (all_positions computes every position's).
+    const size_t skipped_rows = opts.all_positions ? size_t(first) : 0;
+    std::vector<float> all_logits(size_t(opts.all_positions ? n_ctx : n_scored) * size_t(n_vocab));
+    const std::span<const float> logits(all_logits.data() + skipped_rows * size_t(n_vocab), size_t(n_scored) * size_t(n_vocab));
 
     NllStats stats;
     const auto t0 = std::chrono::steady_clock::now();
@@ -76,7 +79,7 @@ PerplexityResult perplexity_run(ModelContext& ctx, const Tokenizer& tokenizer, s
         if (tokenizer.adds_bos()) chunk[0] = tokenizer.bos();
 
         ctx.clear();
-        ctx.decode(chunk, want, logits.data());
+        ctx.decode(chunk, want, all_logits.data());
 
         const auto targets = chunk_tokens.subspan(size_t(first) + 1, size_t(n_scored));
         for (int j = 0; j < n_scored; ++j) {

@@ -28,6 +28,10 @@ class Tokenizer;
 struct PerplexityOptions {
     int n_ctx = 512;       // tokens per chunk (llama-perplexity -c)
     int max_chunks = -1;   // -1: every full chunk (llama-perplexity --chunks)
+    // Compute the logits of every position, not only the scored ones, as llama-imatrix does: every
+    // token then passes through the last layer's feed-forward block (what an importance matrix
+    // must see). The figures are the same either way.
+    bool all_positions = false;
 };
 
 // Statistics of a stream of per-token negative log-likelihoods (natural log).

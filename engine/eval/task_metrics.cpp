@@ -34,22 +34,6 @@ std::vector<double> choice_scores(const TaskItemResult& r, const TaskItem& item,
     return out;
 }
 
-// Accuracy in % with lm-eval's sample standard error and the Wilson 95 % interval.
-Metric accuracy_metric(std::string key, std::span<const uint8_t> correct) {
-    std::vector<double> v(correct.begin(), correct.end());
-    const MeanStderr ms = mean_with_stderr(v);
-    int64_t k = 0;
-    for (uint8_t c : correct) k += c;
-    const Interval ci = wilson_interval(k, int64_t(correct.size()));
-    Metric m;
-    m.key = std::move(key);
-    m.value = 100.0 * ms.mean;
-    m.stderr_ = 100.0 * ms.stderr_;
-    m.ci_low = 100.0 * ci.lo;
-    m.ci_high = 100.0 * ci.hi;
-    return m;
-}
-
 Metric plain_metric(std::string key, double value) {
     Metric m;
     m.key = std::move(key);

@@ -18,6 +18,25 @@ GgufFile GgufFile::open(const std::string& path) {
     return out;
 }
 
+GgufFile GgufFile::from_parts(std::string label, std::vector<GgufMetadataEntry> metadata,
+                              std::vector<GgufTensorInfo> tensors, std::vector<std::shared_ptr<const void>> owners,
+                              uint64_t source_bytes) {
+    GgufFile out;
+    out.label_ = std::move(label);
+    out.source_bytes_ = source_bytes;
+    out.version_ = 3;
+    out.metadata_ = std::move(metadata);
+    out.tensors_ = std::move(tensors);
+    out.owners_ = std::move(owners);
+    for (size_t i = 0; i < out.metadata_.size(); ++i)
+        if (!out.metadata_index_.emplace(out.metadata_[i].key, i).second)
+            fail_file(out.label_, "duplicate metadata key '{}'", out.metadata_[i].key);
+    for (size_t i = 0; i < out.tensors_.size(); ++i)
+        if (!out.tensor_index_.emplace(out.tensors_[i].name, i).second)
+            fail_file(out.label_, "duplicate tensor '{}'", out.tensors_[i].name);
+    return out;
+}
+
 const GgufValue* GgufFile::find(const std::string& key) const {
     const auto it = metadata_index_.find(key);
     return it == metadata_index_.end() ? nullptr : &metadata_[it->second].value;

@@ -45,9 +45,18 @@ public:
     // Maps and validates `path`. Throws qs::Error on any problem.
     static GgufFile open(const std::string& path);
 
-    const std::string& path() const { return file_->path(); }
+    // A model assembled in memory in GGUF terms (e.g. a Hugging Face checkpoint mapped to GGUF
+    // names and metadata, hf/hf_checkpoint.h): every tensor's `data` points into memory that
+    // `owners` keep alive (mapped safetensors files, converted copies). `label` names it in errors
+    // (the checkpoint directory); `source_bytes` is what file_size() reports. Throws qs::Error for a
+    // duplicate key or tensor name.
+    static GgufFile from_parts(std::string label, std::vector<GgufMetadataEntry> metadata,
+                               std::vector<GgufTensorInfo> tensors, std::vector<std::shared_ptr<const void>> owners,
+                               uint64_t source_bytes);
+
+    const std::string& path() const { return file_ ? file_->path() : label_; }
     uint32_t version() const { return version_; }
-    uint64_t file_size() const { return file_->size(); }
+    uint64_t file_size() const { return file_ ? file_->size() : source_bytes_; }
     uint64_t alignment() const { return alignment_; }
     uint64_t data_offset() const { return data_offset_; }
 
@@ -71,11 +80,16 @@ public:
     const std::vector<GgufTensorInfo>& tensors() const { return tensors_; }
     const GgufTensorInfo* find_tensor(const std::string& name) const;
     // MappedFile::drop_pages for bytes of this file's mapping (tensor data copied elsewhere).
-    void drop_pages(const void* p, size_t n) const { file_->drop_pages(p, n); }
+    void drop_pages(const void* p, size_t n) const {
+        if (file_) file_->drop_pages(p, n);
+    }
 
 private:
     GgufFile() = default;
-    std::shared_ptr<MappedFile> file_;
+    std::shared_ptr<MappedFile> file_;     // null for a model assembled by from_parts
+    std::string label_;                    // from_parts: what path() returns
+    uint64_t source_bytes_ = 0;            // from_parts: what file_size() returns
+    std::vector<std::shared_ptr<const void>> owners_;  // from_parts: keep the tensors' memory alive
     uint32_t version_ = 0;
     uint64_t alignment_ = GGUF_DEFAULT_ALIGNMENT;
     uint64_t data_offset_ = 0;

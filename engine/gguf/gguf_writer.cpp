@@ -1,11 +1,10 @@
 #include "gguf/gguf_writer.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <limits>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "gguf/gguf_file.h"
 #include "gguf/gguf_format.h"
@@ -15,25 +14,12 @@ namespace {
 
 namespace fmtx = gguf_format;
 
-// Buffered output to path + ".tmp"; the temporary is removed unless commit() renamed it into place,
-// so an exception anywhere in write() leaves neither a torn file nor a stray temporary.
+// The file's bytes, written whole or not at all (core/atomic_file.h), with GGUF's encodings.
 class TmpFileOut {
 public:
-    explicit TmpFileOut(const std::string& path) : path_(path), tmp_(path + ".tmp") {
-        f_ = std::fopen(tmp_.c_str(), "wb");
-        if (!f_) fail_file(path_, "cannot create '{}': {}", tmp_, std::strerror(errno));
-    }
-    ~TmpFileOut() {
-        if (f_) std::fclose(f_);
-        if (!committed_) std::remove(tmp_.c_str());
-    }
-    TmpFileOut(const TmpFileOut&) = delete;
-    TmpFileOut& operator=(const TmpFileOut&) = delete;
+    explicit TmpFileOut(const std::string& path) : file_(path) {}
 
-    void bytes(const void* p, size_t n) {
-        if (n && std::fwrite(p, 1, n, f_) != n) fail_file(path_, "write failed: {}", std::strerror(errno));
-        written_ += n;
-    }
+    void bytes(const void* p, size_t n) { file_.write(p, n); }
     template <class T>
     void pod(T v) { bytes(&v, sizeof v); }
     void str(const std::string& s) {
@@ -42,30 +28,18 @@ public:
     }
     void pad_to(uint64_t alignment) {
         static const uint8_t zeros[256] = {};
-        uint64_t n = fmtx::align_up(written_, alignment) - written_;
+        uint64_t n = fmtx::align_up(written(), alignment) - written();
         while (n) {
             const size_t k = size_t(std::min<uint64_t>(n, sizeof zeros));
             bytes(zeros, k);
             n -= k;
         }
     }
-    uint64_t written() const { return written_; }
-
-    void commit() {
-        const int rc = std::fclose(f_);
-        f_ = nullptr;
-        if (rc != 0) fail_file(path_, "write failed while closing: {}", std::strerror(errno));
-        if (std::rename(tmp_.c_str(), path_.c_str()) != 0)
-            fail_file(path_, "cannot rename '{}' into place: {}", tmp_, std::strerror(errno));
-        committed_ = true;
-    }
+    uint64_t written() const { return file_.written(); }
+    void commit() { file_.commit(); }
 
 private:
-    const std::string& path_;
-    std::string tmp_;
-    std::FILE* f_ = nullptr;
-    uint64_t written_ = 0;
-    bool committed_ = false;
+    AtomicFile file_;
 };
 
 // Integer storage as the raw two's-complement bits, whichever of uint64_t/int64_t holds it.

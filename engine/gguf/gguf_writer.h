@@ -23,7 +23,7 @@ public:
     // Adds a tensor; `data` must hold exactly the tensor's bytes (row_size(type, ne[0]) * rows)
     // and stay valid until write(). Throws qs::Error on a size mismatch or a duplicate name.
     void add_tensor(const std::string& name, GgmlType type, std::vector<int64_t> ne, const void* data, size_t nbytes);
-    // Writes the file (to path + ".tmp", then renames, so a failed write never leaves a torn file).
+    // Writes the file whole or not at all (core/atomic_file.h: path + ".tmp", synced, renamed).
     void write(const std::string& path) const;
 
 private:

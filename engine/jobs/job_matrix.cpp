@@ -49,6 +49,9 @@ std::vector<JobSpec> plan_jobs(const EvalMatrix& matrix) {
         const std::string c = canonical_precision(p);
         if (std::find(precisions.begin(), precisions.end(), c) != precisions.end())
             throw Error("eval: precision '" + p + "' is given twice");
+        if (c != kPrecisionFile && matrix.imatrix_path.empty() &&
+            quant_mix_requires_imatrix(PrecisionRecipe::parse(c).options.mix))
+            throw Error("eval: precision '" + p + "' needs an importance matrix (--imatrix FILE), as llama-quantize does");
         precisions.push_back(c);
         std::string name;
         if (auto it = matrix.precision_names.find(p); it != matrix.precision_names.end()) name = it->second;
@@ -67,6 +70,10 @@ std::vector<JobSpec> plan_jobs(const EvalMatrix& matrix) {
     if (matrix.kld && precisions.size() < 2) throw Error("eval: --kld needs a precision besides the baseline");
     if (matrix.ppl_path.empty() && matrix.tasks.empty() && !matrix.bench)
         throw Error("eval: nothing to evaluate (give --ppl, --task or --bench)");
+    if (matrix.gen_samples < 1) throw Error("eval: --gen-samples must be at least 1");
+    if (matrix.gen_samples > 1 && !(matrix.gen_temperature > 0)) throw Error("eval: --gen-samples above 1 needs --gen-temp above 0");
+    if (!(matrix.code_timeout > 0)) throw Error("eval: --code-timeout must be positive");
+    if (matrix.gen_parallel < 1) throw Error("eval: --gen-parallel must be at least 1");
     std::set<std::string> task_names;
     for (const TaskSpec& t : matrix.tasks) {
         if (t.name.empty() || t.path.empty()) throw Error("eval: a task needs NAME=FILE (got '" + t.name + "=" + t.path + "')");
@@ -124,6 +131,9 @@ std::string eval_matrix_json(const EvalMatrix& m) {
         {"num_fewshot", m.num_fewshot}, {"task_n_ctx", m.task_n_ctx},
         {"on_bad_line", m.on_bad_line == BadLinePolicy::Skip ? "skip" : "stop"},
         {"bench_prompt", m.bench_prompt}, {"bench_gen", m.bench_gen}, {"bench_repetitions", m.bench_repetitions},
+        {"gen_samples", m.gen_samples}, {"gen_temperature", m.gen_temperature}, {"gen_max_tokens", m.gen_max_tokens},
+        {"code_timeout", m.code_timeout}, {"gen_parallel", m.gen_parallel}, {"chat_template", m.chat_template},
+        {"imatrix", m.imatrix_path.empty() ? nlohmann::json(nullptr) : nlohmann::json{{"file", m.imatrix_path}}},
     };
     return j.dump();
 }

@@ -52,8 +52,20 @@ struct EvalMatrix {
     int bench_prompt = 512;               // bench: pp<N> (llama-bench -p)
     int bench_gen = 128;                  // bench: tg<N> (llama-bench -n)
     int bench_repetitions = 3;            // bench: llama-bench -r
+    // Generation tasks (GSM8K, HumanEval, MBPP, generate-jsonl; eval/generation_eval.h).
+    int gen_samples = 1;                  // generations per item; 1 = greedy, n > 1 = pass@k sampling
+    float gen_temperature = 0.8f;         // temperature of the n > 1 samples (top-p 0.95, as lm-eval's humaneval)
+    int gen_max_tokens = 0;               // cap on each item's max tokens; 0 = the task's own
+    double code_timeout = 10;             // wall-clock seconds per program in the sandbox
+    int gen_parallel = 4;                 // items decoded together in one KV cache
+    std::string chat_template = "none";   // "none" (lm-eval's default for base models), "auto" (the
+                                          // model's tokenizer.chat_template), or a family name
     BadLinePolicy on_bad_line = BadLinePolicy::Stop;
     std::string note;                     // free text stored with the run
+    // Importance matrix (GGUF, quant/imatrix.h) every quantized precision is made with, as
+    // llama-quantize --imatrix; "" = none (then the IQ2 mixes are refused). Recorded with the run:
+    // the path, its SHA-256 and the calibration datasets it names (run settings "imatrix").
+    std::string imatrix_path;
 
     const std::string& baseline_precision() const { return baseline.empty() ? precisions.front() : baseline; }
     // The item limit of the task named `name`: its own, else task_limit.

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -19,13 +20,19 @@
 #include "core/cpu_features.h"
 #include "core/error.h"
 #include "eval/comparison.h"
+#include "eval/generation_eval.h"
+#include "generate/chat_template.h"
 #include "eval/kl_divergence.h"
 #include "eval/perplexity.h"
 #include "eval/task_eval.h"
+#include "gguf/gguf_file.h"
+#include "hf/hf_checkpoint.h"
 #include "jobs/job_metrics.h"
 #include "model/model.h"
+#include "quant/imatrix.h"
 #include "quant/precision_recipe.h"
 #include "quant/quantize_model.h"
+#include "sandbox/sandbox.h"
 #include "store/file_hash.h"
 #include "store/results_store.h"
 #include "tokenizer/tokenizer.h"
@@ -33,6 +40,22 @@
 namespace qs {
 
 namespace {
+
+// A model's content identifier: the SHA-256 of a GGUF file; for a Hugging Face checkpoint
+// directory, "hf:" and each regular file's name and SHA-256 in name order (config, tokenizer and
+// every weight shard all decide what is computed).
+template <class Hash>
+std::string hash_model(const std::string& path, const Hash& hash) {
+    if (!is_hf_checkpoint(path)) return hash(path);
+    std::vector<std::string> files;
+    for (const auto& e : std::filesystem::directory_iterator(path))
+        if (e.is_regular_file()) files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+    std::string out = "hf:";
+    for (const std::string& f : files) out += std::filesystem::path(f).filename().string() + "=" + hash(f) + ";";
+    return out;
+}
+
 
 using Clock = std::chrono::steady_clock;
 
@@ -57,19 +80,6 @@ struct LoadedTask {
     std::string hash;
 };
 
-// The CPU's name as /proc/cpuinfo gives it ("" when unknown), for RunRecord::machine.
-std::string cpu_model_name() {
-    std::ifstream in("/proc/cpuinfo");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos) {
-            std::string name = line.substr(line.find(':') + 1);
-            name.erase(0, name.find_first_not_of(' '));
-            return name;
-        }
-    return "";
-}
-
 }  // namespace
 
 uint64_t memory_available_bytes() {
@@ -84,6 +94,16 @@ uint64_t memory_available_bytes() {
     return 0;
 }
 
+void require_memory_for_model(const std::string& model_path, uint64_t available_bytes) {
+    if (available_bytes == 0) return;
+    const GgufFile header = GgufFile::open(model_path);  // maps the file; reads no tensor data
+    uint64_t weights = 0;
+    for (const GgufTensorInfo& t : header.tensors()) weights += t.nbytes;
+    if (weights > available_bytes)
+        fail_file(model_path, "its weights need {} but only {} of memory is available (MemAvailable); close other "
+                  "programs or use a smaller model file", format_bytes(weights), format_bytes(available_bytes));
+}
+
 struct JobRunner::Impl {
     EvalMatrix matrix;
     RunnerOptions options;
@@ -95,7 +115,10 @@ struct JobRunner::Impl {
     std::shared_ptr<const Model> base;
     std::unique_ptr<Tokenizer> tokenizer;
     std::vector<int32_t> ppl_tokens;       // the ppl text, tokenized once
+    std::optional<ImportanceMatrix> imatrix;  // matrix.imatrix_path, read once
     std::map<std::string, LoadedTask> tasks;
+    std::unique_ptr<Sandbox> sandbox;      // for generation tasks whose answers are programs
+    ChatTemplate chat_template = ChatTemplate::None;  // resolved from matrix.chat_template
     std::vector<JobSpec> specs;
     std::vector<JobMemoryEstimate> estimates;
     std::vector<std::unique_ptr<Progress>> progress;  // [jobs] cancellation flag of each job
@@ -129,6 +152,7 @@ struct JobRunner::Impl {
     uint64_t extra_need_locked(int i) const;
     void execute(int i);
     std::vector<Metric> evaluate(int i, JobRecord& record, Progress& progress);
+    std::vector<Metric> evaluate_generation(int i, const LoadedTask& task, ModelContext& ctx, JobRecord& record, Progress& prog);
     std::shared_ptr<const Model> weights_for(const std::string& precision, Progress& progress);
     void prepare_weights(const std::string& precision, PreparedPrecision& p, Progress& progress);
     void end_job(int i, JobRecord record);
@@ -137,6 +161,7 @@ struct JobRunner::Impl {
     Progress::Callback progress_callback(int i);
     void notify_message(int i, const std::string& message);
     void append_comparison(int baseline_job, const JobRecord& record, std::vector<Metric>& metrics);
+    void append_agreement(int baseline_job, const JobRecord& record, std::vector<Metric>& metrics);
 };
 
 JobRunner::JobRunner(EvalMatrix matrix, RunnerOptions options) : impl_(std::make_unique<Impl>()) {
@@ -176,6 +201,7 @@ void JobRunner::cancel_all() {
 // the model, the recipes, the text, every task dataset (a malformed line under --on-bad-line stop).
 void JobRunner::Impl::prepare() {
     specs = plan_jobs(matrix);
+    require_memory_for_model(matrix.model_path, memory_available_bytes());
     base = Model::load(matrix.model_path);
     // A PATTERN=TYPE modifier that applies to no tensor (a typo) refuses the run; other reasons a
     // recipe cannot apply (a row no type fits) fail that precision's jobs alone.
@@ -185,7 +211,9 @@ void JobRunner::Impl::prepare() {
             PrecisionRecipe::parse(s.precision).check_modifiers(base->file());
     tokenizer = Tokenizer::from_gguf(base->file());
     if (!matrix.ppl_path.empty()) ppl_tokens = tokenizer->encode(perplexity_read_text(matrix.ppl_path), true);
+    if (!matrix.imatrix_path.empty()) imatrix = imatrix_read(matrix.imatrix_path);
 
+    chat_template = chat_template_resolve(matrix.chat_template, base->file());
     DatasetOptions dopts;
     dopts.on_bad_line = matrix.on_bad_line;
     dopts.num_fewshot = matrix.num_fewshot;
@@ -201,13 +229,30 @@ void JobRunner::Impl::prepare() {
         nlohmann::json settings = nlohmann::json::parse(s.settings_json);
         settings["format"] = s.format;  // the detected one
         settings["format_source"] = it->second.dataset.format_source;  // "given" or "detected: <evidence>"
+        const TaskDataset& d = it->second.dataset;
+        if (d.kind == TaskKind::Generation) {
+            settings["gen_samples"] = matrix.gen_samples;
+            if (matrix.gen_samples > 1) settings["gen_temperature"] = matrix.gen_temperature;
+            settings["gen_max_tokens"] = matrix.gen_max_tokens;
+            settings["chat_template"] = chat_template_name(chat_template);
+            settings["scoring"] = generation_scoring_name(d.items.front().generation.scoring);
+            if (d.items.front().generation.scoring == GenerationScoring::PythonTests) {
+                if (!sandbox) {
+                    SandboxOptions so;
+                    so.timeout_seconds = matrix.code_timeout;
+                    sandbox = std::make_unique<Sandbox>(so);  // throws now, before any job, if it cannot work
+                }
+                settings["code_timeout"] = matrix.code_timeout;
+                settings["sandbox"] = sandbox_isolation_name(sandbox->guarantees().isolation);
+            }
+        }
         s.settings_json = settings.dump();
     }
 
     run.started_at = utc_now_iso8601();
     run.model_path = matrix.model_path;
     run.model_name = base->file().get_string_or("general.name", std::filesystem::path(matrix.model_path).filename().string());
-    run.model_bytes = std::filesystem::file_size(matrix.model_path);
+    run.model_bytes = base->file().file_size();  // a GGUF file's size, or a checkpoint's safetensors bytes
     run.baseline = specs.empty() ? "" : specs.front().precision;  // plan_jobs puts the baseline first
     run.engine_version = "quantscope " QS_VERSION;
     run.machine = fmt::format("{}; {}; {} workers x {} threads", cpu_model_name(), isa_name(cpu_best_isa()),
@@ -217,7 +262,15 @@ void JobRunner::Impl::prepare() {
     auto hash = [&](const std::string& path) {
         return options.store ? options.store->file_hash(path) : file_sha256(path);
     };
-    run.model_hash = hash(matrix.model_path);
+    run.model_hash = hash_model(matrix.model_path, hash);
+    if (imatrix) {
+        // The importance matrix is part of what was measured: which file, which bytes, which text.
+        nlohmann::json settings = nlohmann::json::parse(run.settings_json);
+        settings["imatrix"] = {{"file", matrix.imatrix_path}, {"sha256", hash(matrix.imatrix_path)},
+                               {"datasets", imatrix->datasets}, {"chunks", imatrix->chunk_count},
+                               {"chunk_size", imatrix->chunk_size}, {"entries", imatrix->entries.size()}};
+        run.settings_json = settings.dump();
+    }
     std::map<std::string, std::string> dataset_hashes;
     for (const JobSpec& s : specs) {
         JobRecord j;
@@ -288,6 +341,9 @@ void JobRunner::Impl::estimate_memory() {
         if (s.evaluator == EvaluatorKind::Task) n_ctx = task_context(matrix, hp);
         if (s.evaluator == EvaluatorKind::Bench) n_ctx = matrix.bench_prompt + matrix.bench_gen;
         e.kv_cache = kv_cache_bytes(hp, n_ctx, KvCacheType::F16);
+        const auto task = tasks.find(s.dataset);
+        if (s.evaluator == EvaluatorKind::Task && task != tasks.end() && task->second.dataset.kind == TaskKind::Generation)
+            e.kv_cache *= uint64_t(matrix.gen_parallel);  // one slot of n_ctx positions per parallel sequence
         e.scratch = scratch(n_ctx);
         const bool collects_base = matrix.kld && s.evaluator == EvaluatorKind::Perplexity && s.index == specs.front().index;
         if (s.evaluator == EvaluatorKind::Kld || collects_base) e.kld_cache = kld_cache_estimate;
@@ -450,14 +506,12 @@ void JobRunner::Impl::execute(int i) {
 // record, tell the observer, wake the workers.
 void JobRunner::Impl::end_job(int i, JobRecord record) {
     const JobSpec& s = specs[size_t(i)];
+    PreparedPrecision& p = *precisions.at(s.precision);  // the map is fixed once the workers run
+    bool last_of_precision = false;
     {
         std::lock_guard lock(mutex);
-        PreparedPrecision& p = *precisions[s.precision];
         if (--p.jobs_left == 0) {
-            // No job of this precision is left, so none holds p.mutex in weights_for (which takes
-            // p.mutex, then this mutex): taking them in the other order here cannot deadlock.
-            std::lock_guard plock(p.mutex);
-            p.model.reset();  // running jobs of it hold their own reference; none is left
+            last_of_precision = true;
             if (p.resident) in_use -= std::min(in_use, p.weight_bytes);
             p.resident = false;
         }
@@ -466,6 +520,12 @@ void JobRunner::Impl::end_job(int i, JobRecord record) {
             if (kld_resident) in_use -= std::min(in_use, kld_cache_estimate);
             kld_resident = false;
         }
+    }
+    if (last_of_precision) {
+        // Never under `mutex`: weights_for takes p.mutex, then `mutex` (progress while it quantizes),
+        // so the opposite order here would be a lock-order inversion (ThreadSanitizer reports it).
+        std::lock_guard plock(p.mutex);
+        p.model.reset();  // running jobs of it hold their own reference; none is left
     }
     if (options.store) {
         try {
@@ -528,6 +588,10 @@ void JobRunner::Impl::prepare_weights(const std::string& precision, PreparedPrec
         QuantizeModelOptions qopts;
         qopts.mix = PrecisionRecipe::parse(precision).options;
         qopts.n_threads = threads_per_worker;
+        if (imatrix) {
+            qopts.imatrix = &*imatrix;
+            qopts.imatrix_path = matrix.imatrix_path;
+        }
         QuantizedWeights q = quantize_model_in_memory(base->file(), qopts, prog);
         p.model = Model::with_weights(*base, std::move(q.tensors));
     }
@@ -542,6 +606,11 @@ std::vector<Metric> JobRunner::Impl::evaluate(int i, JobRecord& record, Progress
     popts.max_chunks = matrix.max_chunks;
     switch (s.evaluator) {
         case EvaluatorKind::Perplexity: {
+            const int64_t trained = model->hparams().n_ctx_train;
+            if (i == specs.front().index && trained > 0 && matrix.n_ctx > trained)
+                notify_message(i, fmt::format("warning: context {} is longer than the model's training context ({}); "
+                                              "figures past {} tokens measure extrapolation",
+                                              matrix.n_ctx, trained, trained));
             ModelContext ctx(model, matrix.n_ctx);
             const bool collects_base = kld_jobs_total > 0 && i == specs.front().index;
             if (!collects_base) return perplexity_metrics(perplexity_run(ctx, *tokenizer, ppl_tokens, popts, prog));
@@ -572,6 +641,12 @@ std::vector<Metric> JobRunner::Impl::evaluate(int i, JobRecord& record, Progress
             const LoadedTask& t = tasks.at(s.dataset);
             if (s.precision == specs.front().precision)  // once per dataset, not once per precision
                 for (const std::string& w : t.dataset.warnings) notify_message(i, "skipped " + w);
+            if (t.dataset.kind == TaskKind::Generation) {
+                ContextOptions copts;
+                copts.n_seq = matrix.gen_parallel;  // items decoded together, one KV cache slot each
+                ModelContext ctx(model, task_context(matrix, model->hparams()), copts);
+                return evaluate_generation(i, t, ctx, record, prog);
+            }
             ModelContext ctx(model, task_context(matrix, model->hparams()));
             TaskEvalOptions topts;
             topts.limit = matrix.task_limit_of(s.dataset);
@@ -608,18 +683,63 @@ void JobRunner::Impl::append_comparison(int baseline_job, const JobRecord& recor
     if (base.status != JobStatus::Done || base.item_correct.size() != record.item_correct.size() ||
         record.item_correct.empty())
         return;
-    auto outcome = [](const JobRecord& j) {
-        PrecisionOutcome o;
-        o.name = j.precision;
-        o.item_correct = j.item_correct;
-        int64_t right = 0;
-        for (uint8_t c : j.item_correct) right += c;
-        o.accuracy = 100.0 * double(right) / double(j.item_correct.size());
-        return o;
-    };
-    const ComparisonResult c = compare_precisions({outcome(base), outcome(record)}, base.precision,
+    const ComparisonResult c = compare_precisions({precision_outcome(base.precision, base.item_correct),
+                                                   precision_outcome(record.precision, record.item_correct)}, base.precision,
                                                   {.seed = matrix.seed});
     for (const Metric& m : c.rows.at(1).metrics) metrics.push_back(m);
+}
+
+std::vector<Metric> JobRunner::Impl::evaluate_generation(int i, const LoadedTask& t, ModelContext& ctx, JobRecord& record,
+                                                        Progress& prog) {
+    const JobSpec& s = specs[size_t(i)];
+    GenerationEvalOptions gopts;
+    gopts.limit = matrix.task_limit_of(s.dataset);
+    gopts.seed = matrix.seed;
+    gopts.samples = matrix.gen_samples;
+    gopts.sampling.temperature = matrix.gen_samples > 1 ? matrix.gen_temperature : 0.0f;
+    gopts.sampling.top_p = 0.95f;
+    gopts.sampling.seed = uint32_t(matrix.seed);
+    gopts.max_tokens = matrix.gen_max_tokens;
+    gopts.chat_template = chat_template;
+    const GenerationResult r = generation_evaluate(ctx, *tokenizer, t.dataset, gopts, sandbox.get(), prog);
+    record.item_correct = r.item_correct;
+    for (size_t k = 0; k < r.items.size(); ++k) {
+        const GenerationItemResult& ir = r.items[k];
+        for (size_t sample = 0; sample < ir.outputs.size(); ++sample) {
+            const GenerationCheck& c = ir.checks[sample];
+            record.item_outputs.push_back(ItemOutput{int(k), int(sample), t.dataset.items[ir.item_index].id, ir.outputs[sample],
+                                                     generation_verdict_name(c.verdict),
+                                                     c.extracted.empty() ? c.detail : c.extracted});
+        }
+    }
+    std::vector<Metric> metrics = r.metrics;
+    metrics.push_back(Metric{"items_skipped", double(t.dataset.skipped)});
+    if (s.depends_on >= 0) {
+        append_comparison(s.depends_on, record, metrics);
+        append_agreement(s.depends_on, record, metrics);
+    }
+    return metrics;
+}
+
+// agreement: % of items whose first generated text is exactly the baseline's.
+void JobRunner::Impl::append_agreement(int baseline_job, const JobRecord& record, std::vector<Metric>& metrics) {
+    JobRecord base;
+    {
+        std::lock_guard lock(mutex);
+        base = run.jobs[size_t(baseline_job)];
+    }
+    if (base.status != JobStatus::Done || base.item_correct.size() != record.item_correct.size() || record.item_correct.empty())
+        return;
+    auto first_outputs = [](const JobRecord& j) {
+        std::vector<const std::string*> v(j.item_correct.size(), nullptr);
+        for (const ItemOutput& o : j.item_outputs)
+            if (o.sample == 0 && size_t(o.item) < v.size()) v[size_t(o.item)] = &o.text;
+        return v;
+    };
+    const auto a = first_outputs(base), b = first_outputs(record);
+    std::vector<uint8_t> same(a.size());
+    for (size_t k = 0; k < a.size(); ++k) same[k] = a[k] && b[k] && *a[k] == *b[k];
+    metrics.push_back(accuracy_metric("agreement", same));
 }
 
 void JobRunner::Impl::say_pending_messages() {

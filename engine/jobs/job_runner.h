@@ -91,4 +91,9 @@ private:
 // Bytes of memory the system can give (MemAvailable from /proc/meminfo), 0 when unknown.
 uint64_t memory_available_bytes();
 
+// Refuses a model whose weights alone need more memory than `available_bytes` (0 = unknown: no
+// check), from its GGUF header before anything is loaded: qs::Error("<model>: its weights need
+// 12.4 GiB but only 7.9 GiB of memory is available ..."). JobRunner::start() calls it first.
+void require_memory_for_model(const std::string& model_path, uint64_t available_bytes);
+
 }  // namespace qs

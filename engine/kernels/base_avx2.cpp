@@ -370,7 +370,7 @@ const GemmTile* gemm_tile_avx2(GgmlType t) {
         case GgmlType::Q8_0: return &q8_0_tile<0, pack_w_q8_0>;
         case GgmlType::Q4_0: return &q8_0_tile<3, pack_w_q4_0>;
         case GgmlType::Q5_0: return &q8_0_tile<4, pack_w_q5_0>;
-        default: return nullptr;
+        default: return gemm_tile_iq_avx2(t);
     }
 }
 

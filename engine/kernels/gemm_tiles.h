@@ -95,6 +95,8 @@ const GemmTile* gemm_tile_avx2(GgmlType t);
 const GemmTile* gemm_tile_avx512(GgmlType t);
 // K-quant tiles (kquants_avx512.cpp); needs AVX512-VNNI, checked by gemm_tile_avx512.
 const GemmTile* gemm_tile_kquants_avx512(GgmlType t);
+// IQ tiles (iq_avx2.cpp; AVX-512 uses them too): rows decoded once per call, bit-identical to vec_dot.
+const GemmTile* gemm_tile_iq_avx2(GgmlType t);
 
 inline const GemmTile* gemm_tile_get(GgmlType t, Isa isa) {
     if (int(isa) > int(cpu_best_isa())) isa = cpu_best_isa();

@@ -41,6 +41,12 @@ void kernels_register_kquants_scalar(KernelTable& t);
 void kernels_register_kquants_avx2(KernelTable& t);
 void kernels_register_kquants_avx512(KernelTable& t);
 
+// ggml's IQ types (iq2_xxs, iq2_xs, iq2_s, iq3_xxs, iq3_s, iq1_s, iq1_m against q8_K; iq4_nl against
+// q8_0; iq4_xs against q8_K).
+void kernels_register_iq_scalar(KernelTable& t);
+void kernels_register_iq_avx2(KernelTable& t);
+void kernels_register_iq_avx512(KernelTable& t);
+
 // QuantScope's own formats (nf4, fp8_e4m3, fp8_e5m2, int8_row, int4_g128), all against q8_0.
 void kernels_register_extra_scalar(KernelTable& t);
 void kernels_register_extra_avx2(KernelTable& t);

@@ -13,18 +13,21 @@ struct KernelTables {
         KernelTable& scalar = by_isa[size_t(Isa::Scalar)];
         kernels_register_base_scalar(scalar);
         kernels_register_kquants_scalar(scalar);
+        kernels_register_iq_scalar(scalar);
         kernels_register_extra_scalar(scalar);
 
         KernelTable& avx2 = by_isa[size_t(Isa::Avx2)];
         avx2 = scalar;
         kernels_register_base_avx2(avx2);
         kernels_register_kquants_avx2(avx2);
+        kernels_register_iq_avx2(avx2);
         kernels_register_extra_avx2(avx2);
 
         KernelTable& avx512 = by_isa[size_t(Isa::Avx512)];
         avx512 = avx2;
         kernels_register_base_avx512(avx512);
         kernels_register_kquants_avx512(avx512);
+        kernels_register_iq_avx512(avx512);
         kernels_register_extra_avx512(avx512);
     }
 };

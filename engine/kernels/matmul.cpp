@@ -172,11 +172,17 @@ void matmul_tiles(const WeightView& w, const GemmTile& tile, const ActivationRow
     }
 }
 
+thread_local MatmulObserver* t_observer = nullptr;
+
 }  // namespace
+
+ScopedMatmulObserver::ScopedMatmulObserver(MatmulObserver* observer) : previous_(t_observer) { t_observer = observer; }
+ScopedMatmulObserver::~ScopedMatmulObserver() { t_observer = previous_; }
 
 void matmul(const WeightView& w, const float* x, int64_t m, int64_t ldx, float* y, int64_t ldy, Isa isa) {
     check_shapes(w);
     if (m <= 0) return;
+    if (t_observer) t_observer->on_matmul(w, x, m, ldx);
     const TypeKernels& wk = kernels_get(w.type, isa);
     const ActivationRows a = convert_activations(x, m, ldx, w.k, wk.vec_dot_type, isa);
     const GemmTile* tile = gemm_tile_get(w.type, isa);

@@ -51,6 +51,29 @@ private:
     size_t bytes_ = 0;
 };
 
+// Sees the input of every matmul run on the thread it is installed on, before the product: the
+// weight and the f32 activation rows (m rows of k floats, ldx apart). For statistics over the
+// activations a model's matrices see (the importance matrix, eval/imatrix_collect.h) without the
+// forward pass knowing about them. Called on the calling thread, never from OpenMP workers.
+class MatmulObserver {
+public:
+    virtual ~MatmulObserver() = default;
+    virtual void on_matmul(const WeightView& w, const float* x, int64_t m, int64_t ldx) = 0;
+};
+
+// Installs an observer for the calling thread's matmuls while it lives (the previous one, if any,
+// is restored afterwards). Thread-local: jobs on other threads are not observed.
+class ScopedMatmulObserver {
+public:
+    explicit ScopedMatmulObserver(MatmulObserver* observer);
+    ~ScopedMatmulObserver();
+    ScopedMatmulObserver(const ScopedMatmulObserver&) = delete;
+    ScopedMatmulObserver& operator=(const ScopedMatmulObserver&) = delete;
+
+private:
+    MatmulObserver* previous_;
+};
+
 // Y[m x n] = X[m x k] * W^T. ldx/ldy are the row strides of X and Y in floats.
 // X is converted to W's vec_dot_type once per call. Uses the current OpenMP thread count.
 void matmul(const WeightView& w, const float* x, int64_t m, int64_t ldx, float* y, int64_t ldy,

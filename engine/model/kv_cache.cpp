@@ -69,9 +69,9 @@ void from_f16(const uint16_t* x, float* y, size_t n) {
 
 }  // namespace
 
-KvCache::KvCache(int64_t n_layer, int64_t n_ctx, int64_t n_embd_kv, KvCacheType type)
-    : type_(type), n_ctx_(n_ctx), n_embd_kv_(n_embd_kv) {
-    const size_t per_layer = size_t(n_ctx) * size_t(n_embd_kv);
+KvCache::KvCache(int64_t n_layer, int64_t n_ctx, int64_t n_embd_kv, KvCacheType type, int64_t n_seq)
+    : type_(type), n_ctx_(n_ctx), n_embd_kv_(n_embd_kv), n_seq_(n_seq) {
+    const size_t per_layer = size_t(n_seq) * size_t(n_ctx) * size_t(n_embd_kv);
     if (type == KvCacheType::F16) {
         k16_.assign(size_t(n_layer), std::vector<uint16_t>(per_layer));
         v16_.assign(size_t(n_layer), std::vector<uint16_t>(per_layer));
@@ -81,9 +81,9 @@ KvCache::KvCache(int64_t n_layer, int64_t n_ctx, int64_t n_embd_kv, KvCacheType 
     }
 }
 
-void KvCache::store(int64_t layer, int64_t pos, int64_t n, const float* k, const float* v) {
-    assert(pos >= 0 && pos + n <= n_ctx_);
-    const size_t off = size_t(pos) * size_t(n_embd_kv_);
+void KvCache::store(int64_t layer, int64_t pos, int64_t n, const float* k, const float* v, int64_t seq) {
+    assert(pos >= 0 && pos + n <= n_ctx_ && seq >= 0 && seq < n_seq_);
+    const size_t off = (size_t(seq) * size_t(n_ctx_) + size_t(pos)) * size_t(n_embd_kv_);
     const size_t count = size_t(n) * size_t(n_embd_kv_);
     if (type_ == KvCacheType::F16) {
         to_f16(k, k16_[size_t(layer)].data() + off, count);
@@ -94,15 +94,16 @@ void KvCache::store(int64_t layer, int64_t pos, int64_t n, const float* k, const
     }
 }
 
-void KvCache::load(int64_t layer, int64_t n_kv, float* k_out, float* v_out) const {
-    assert(n_kv <= n_ctx_);
+void KvCache::load(int64_t layer, int64_t n_kv, float* k_out, float* v_out, int64_t seq) const {
+    assert(n_kv <= n_ctx_ && seq >= 0 && seq < n_seq_);
     const size_t count = size_t(n_kv) * size_t(n_embd_kv_);
+    const size_t off = size_t(seq) * size_t(n_ctx_) * size_t(n_embd_kv_);
     if (type_ == KvCacheType::F16) {
-        from_f16(k16_[size_t(layer)].data(), k_out, count);
-        from_f16(v16_[size_t(layer)].data(), v_out, count);
+        from_f16(k16_[size_t(layer)].data() + off, k_out, count);
+        from_f16(v16_[size_t(layer)].data() + off, v_out, count);
     } else {
-        std::copy(k32_[size_t(layer)].data(), k32_[size_t(layer)].data() + count, k_out);
-        std::copy(v32_[size_t(layer)].data(), v32_[size_t(layer)].data() + count, v_out);
+        std::copy(k32_[size_t(layer)].data() + off, k32_[size_t(layer)].data() + off + count, k_out);
+        std::copy(v32_[size_t(layer)].data() + off, v32_[size_t(layer)].data() + off + count, v_out);
     }
 }
 

@@ -3,11 +3,14 @@
 //   auto model = qs::Model::load("m.gguf");          // immutable, shareable across threads
 //   qs::ModelContext ctx(model, 512);                 // one per concurrent evaluation (KV cache, scratch)
 //   ctx.decode(tokens, want_logits, logits.data());   // positions [n_past, n_past + n)
+//   ContextOptions o; o.n_seq = 4;                    // or several sequences in one KV cache:
+//   ctx.decode_batch({{0, a}, {3, b}}, logits.data());  // each at its own positions
 //
 // The forward pass itself is in model_forward.cpp; hyper-parameters in model_hparams.h; tensor
 // binding in model_weights.h; the KV cache in kv_cache.h.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -32,7 +35,8 @@ struct OwnedTensor {
 
 class Model {
 public:
-    // Opens, validates and binds a GGUF model. Throws qs::Error naming the file on any problem.
+    // Opens, validates and binds a GGUF model, or a Hugging Face checkpoint directory
+    // (hf/hf_checkpoint.h). Throws qs::Error naming the file on any problem.
     static std::shared_ptr<const Model> load(const std::string& path);
 
     // The same model with some tensors replaced by in-memory ones (same names and shapes, any
@@ -61,6 +65,13 @@ private:
 struct ContextOptions {
     KvCacheType kv_type = KvCacheType::F16;  // llama.cpp's default
     int n_ubatch = 512;                      // tokens per forward pass (llama.cpp's default n_ubatch)
+    int n_seq = 1;                           // sequences the KV cache holds, n_ctx positions each (decode_batch)
+};
+
+// Tokens that continue one sequence of a multi-sequence context.
+struct SeqTokens {
+    int seq = 0;                         // 0 .. n_seq-1
+    std::span<const int32_t> tokens;     // at the sequence's next positions
 };
 
 // One evaluation stream over a model: its KV cache and scratch buffers (allocated once here).
@@ -69,8 +80,10 @@ class ModelContext {
 public:
     ModelContext(std::shared_ptr<const Model> model, int n_ctx, const ContextOptions& opts = {});
 
-    // Empties the KV cache: the next decode starts at position 0.
-    void clear() { n_past_ = 0; }
+    // Empties the KV cache (every sequence): the next decode starts at position 0.
+    void clear() { std::fill(n_past_.begin(), n_past_.end(), 0); }
+    // Empties one sequence of a multi-sequence context.
+    void clear(int seq);
     // Forgets positions [n_past, n_past()) so the next decode continues after the first n_past
     // tokens already in the cache (a prompt prefix shared by several continuations). Throws
     // qs::Error if n_past is negative or beyond n_past().
@@ -82,17 +95,28 @@ public:
     // unchanged) for an invalid token id, mismatched spans, or exceeding n_ctx.
     void decode(std::span<const int32_t> tokens, std::span<const uint8_t> want_logits, float* logits);
 
-    int n_past() const { return int(n_past_); }
+    // Decodes several sequences together, each continuing at its own positions and attending only
+    // to its own (one sequence per entry at most): one forward pass per n_ubatch rows, the rows of
+    // all sequences sharing the matrix products. Writes n_vocab logits for the LAST token of each
+    // entry into `logits`, entry after entry. Throws qs::Error (context unchanged) for a bad
+    // sequence, an empty or repeated entry, an invalid token or a full sequence.
+    void decode_batch(std::span<const SeqTokens> batch, float* logits);
+
+    int n_past() const { return int(n_past_[0]); }
+    int n_past(int seq) const { return int(n_past_.at(size_t(seq))); }
+    int n_seq() const { return int(n_past_.size()); }
     int n_ctx() const { return int(kv_.n_ctx()); }
     const Model& model() const { return *model_; }
     const ContextOptions& options() const { return opts_; }
+    // Runtime buffers of this context besides the KV cache (activations, attention scratch).
+    uint64_t scratch_bytes() const;
 
 private:
     std::shared_ptr<const Model> model_;
     ContextOptions opts_;
     KvCache kv_;
     ForwardScratch scratch_;
-    int64_t n_past_ = 0;
+    std::vector<int64_t> n_past_;  // [n_seq] positions filled per sequence
 };
 
 }  // namespace qs

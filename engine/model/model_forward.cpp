@@ -1,16 +1,25 @@
-// The llama-family forward pass, following llama.cpp's llm_build_llama / llm_build_qwen2:
+// The forward pass of every architecture QuantScope runs, following llama.cpp's graph builders
+// (src/models/llama.cpp, qwen2.cpp, qwen3.cpp, qwen3moe.cpp, gemma2-iswa.cpp, gemma3.cpp, phi3.cpp):
 //
-//   x = token_embd[token]
+//   x = token_embd[token]                                   (* sqrt(n_embd) for gemma)
 //   for each layer:
 //       xn   = rms_norm(x) * attn_norm
-//       q, k, v = xn·Wq (+bq), xn·Wk (+bk), xn·Wv (+bv)
-//       q, k = rope(q), rope(k)                 (adjacent pairs for llama, NeoX halves for qwen2)
+//       q, k, v = xn·Wq (+bq), xn·Wk (+bk), xn·Wv (+bv)      (one fused xn·Wqkv for phi3)
+//       q, k = rms_norm(head) * q_norm / k_norm              (qwen3, gemma3: per head, before RoPE)
+//       q, k = rope(q), rope(k)                              (adjacent pairs for llama, NeoX halves for
+//                                                             the others; windowed layers use their own base)
 //       cache k, v (rounded to f16)
-//       attn = softmax(q·Kᵀ / sqrt(head_dim), causal) · V     (grouped-query: head h reads kv head h / group)
-//       x    = x + attn·Wo
+//       attn = softmax(cap(q·Kᵀ · scale), causal [, window]) · V   (grouped-query: head h reads kv head h / group;
+//                                                             cap = c·tanh(·/c) for gemma2)
+//       a    = attn·Wo                                       (rms_norm(a) * post_attention_norm for gemma)
+//       x    = x + a
 //       xn   = rms_norm(x) * ffn_norm
-//       x    = x + (silu(xn·Wgate) * (xn·Wup))·Wdown
-//   logits = (rms_norm(x) * output_norm)·Woutput      (only for the rows whose logits are wanted)
+//       f    = (act(xn·Wgate) * (xn·Wup))·Wdown             (act = silu, or GeLU-tanh for gemma; phi3's ffn_up
+//                                                             holds gate|up; qwen3moe: the weighted sum of the
+//                                                             top-k experts' FFNs chosen by a softmax router)
+//       x    = x + f                                         (rms_norm(f) * post_ffw_norm first for gemma)
+//   logits = (rms_norm(x) * output_norm)·Woutput            (only for the rows whose logits are wanted;
+//                                                             c·tanh(·/c) for gemma2)
 //
 // Numerical details that make results agree with ggml's CPU backend are noted where they occur.
 #include "model/model_forward.h"
@@ -38,6 +47,7 @@ constexpr int64_t key_stride(int64_t n_ctx) { return round_up_to(n_ctx, 64); }
 
 ForwardScratch::ForwardScratch(const ModelHParams& hp, int64_t n_ub, int64_t n_ctx) : n_ubatch(n_ub) {
     const auto sz = [](int64_t a, int64_t b) { return size_t(a) * size_t(b); };
+    const bool fused = hp.arch == ModelArch::Phi3;  // attn_qkv and a gate|up ffn_up
     x.resize(sz(n_ub, hp.n_embd));
     xn.resize(sz(n_ub, hp.n_embd));
     q.resize(sz(n_ub, hp.n_embd_q()));
@@ -46,13 +56,34 @@ ForwardScratch::ForwardScratch(const ModelHParams& hp, int64_t n_ub, int64_t n_c
     attn.resize(sz(n_ub, hp.n_embd_q()));
     proj.resize(sz(n_ub, hp.n_embd));
     gate.resize(sz(n_ub, hp.n_ff));
-    up.resize(sz(n_ub, hp.n_ff));
+    up.resize(sz(n_ub, fused ? 2 * hp.n_ff : hp.n_ff));
+    if (fused) qkv.resize(sz(n_ub, hp.n_embd_q() + 2 * hp.n_embd_kv()));
     k_all.resize(sz(n_ctx, hp.n_embd_kv()));
     k_t.resize(sz(key_stride(n_ctx), hp.n_embd_kv()));
     v_all.resize(sz(n_ctx, hp.n_embd_kv()));
     scores.resize(sz(hp.n_head, n_ctx));
     head_tmp.resize(sz(hp.n_head, 2 * hp.head_dim));
     rope_cs.resize(sz(n_ub, hp.n_rot));
+    rope_cs_swa.resize(sz(n_ub, hp.n_rot));
+    if (hp.n_expert > 0) {
+        router.resize(sz(n_ub, hp.n_expert));
+        selected.resize(sz(n_ub, hp.n_expert_used));
+        expert_w.resize(sz(n_ub, hp.n_expert_used));
+        routed.resize(size_t(n_ub));
+        expert_in.resize(sz(n_ub, hp.n_embd));
+        expert_gate.resize(sz(n_ub, hp.n_ff_exp));
+        expert_up.resize(sz(n_ub, hp.n_ff_exp));
+        expert_out.resize(sz(n_ub, hp.n_embd));
+        moe_out.resize(sz(n_ub, hp.n_expert_used * hp.n_embd));
+    }
+}
+
+uint64_t ForwardScratch::bytes() const {
+    uint64_t n = 0;
+    for (const auto* b : {&x, &xn, &q, &k, &v, &attn, &proj, &gate, &up, &qkv, &k_all, &k_t, &v_all, &scores, &head_tmp, &rope_cs,
+                          &rope_cs_swa, &router, &expert_w, &expert_in, &expert_gate, &expert_up, &expert_out, &moe_out})
+        n += b->capacity() * sizeof(float);
+    return n + (selected.capacity() + routed.capacity()) * sizeof(int32_t);
 }
 
 namespace {
@@ -82,14 +113,15 @@ void add_bias_rows(float* y, int64_t n_rows, int64_t n, const std::vector<float>
 // pair i is pos * base^(-2i/n_rot), with base^(-2/n_rot) computed once by powf and raised by
 // repeated multiplication in float, then scaled by freq_scale (linear scaling) and divided by the
 // optional per-pair frequency factor.
-void rope_cache(const ModelHParams& hp, const std::vector<float>& freq_factors, int64_t pos0, int64_t n, float* cs) {
-    const float theta_scale = std::pow(hp.rope_freq_base, -2.0f / float(hp.n_rot));
+void rope_cache(const ModelHParams& hp, float freq_base, float freq_scale, const std::vector<float>& freq_factors,
+                int64_t pos0, int64_t n, float* cs) {
+    const float theta_scale = std::pow(freq_base, -2.0f / float(hp.n_rot));
     for (int64_t t = 0; t < n; ++t) {
         float theta = float(pos0 + t);
         float* c = cs + t * hp.n_rot;
         for (int64_t i0 = 0; i0 < hp.n_rot; i0 += 2) {
             const float ff = freq_factors.empty() ? 1.0f : freq_factors[size_t(i0 / 2)];
-            const float angle = hp.rope_freq_scale * (theta / ff);
+            const float angle = freq_scale * (theta / ff);
             c[i0] = std::cos(angle);
             c[i0 + 1] = std::sin(angle);
             theta *= theta_scale;
@@ -145,7 +177,7 @@ QS_MULTI_ISA void scores_from_keys(const float* q, const float* kt, int64_t ld, 
 
 // out[d] = sum_j p[j] * V[j][d] (V rows of stride ld), accumulated in ascending j. Done 16
 // dimensions at a time in a local accumulator, which the compiler keeps in registers.
-QS_MULTI_ISA void weighted_values(const float* p, const float* v, int64_t ld, int64_t hd, int64_t n_vis, float* out) {
+[[maybe_unused]] QS_MULTI_ISA void weighted_values(const float* p, const float* v, int64_t ld, int64_t hd, int64_t n_vis, float* out) {
     constexpr int64_t B = 16;
     int64_t d0 = 0;
     for (; d0 + B <= hd; d0 += B) {
@@ -160,23 +192,6 @@ QS_MULTI_ISA void weighted_values(const float* p, const float* v, int64_t ld, in
     for (int64_t d = d0; d < hd; ++d) out[d] = 0.0f;
     for (int64_t j = 0; j < n_vis && d0 < hd; ++j)
         for (int64_t d = d0; d < hd; ++d) out[d] += p[j] * v[j * ld + d];
-}
-
-// Softmax weights of one query row, as ggml's tiled CPU flash-attention kernel computes them for
-// micro-batches of 64 rows or more (and what any kernel computes with an F32 cache): f32 scores,
-// exponentials summed in double, the value rows summed in f32 and divided by the sum at the end.
-void attend_row_f32(const float* scores_in, const float* v_head, int64_t v_ld, int64_t n_vis, int64_t hd,
-                    float* scores, float* out) {
-    float max_s = -std::numeric_limits<float>::infinity();
-    for (int64_t j = 0; j < n_vis; ++j) max_s = std::max(max_s, scores_in[j]);
-    double sum = 0.0;
-    for (int64_t j = 0; j < n_vis; ++j) {
-        scores[j] = std::exp(scores_in[j] - max_s);
-        sum += scores[j];
-    }
-    weighted_values(scores, v_head, v_ld, hd, n_vis, out);
-    const float inv = float(1.0 / sum);
-    for (int64_t d = 0; d < hd; ++d) out[d] *= inv;
 }
 
 inline float round_f16(float x) { return fp16_to_fp32(fp32_to_fp16(x)); }
@@ -356,11 +371,31 @@ QS_NO_FMA QS_MULTI_ISA float softmax_row(float* s, int64_t n) {
     return float(1.0 / sum);
 }
 
+// What one layer's attention computes besides Q·Kᵀ: the score scale (1 when Q was scaled
+// beforehand), the soft-cap c (scores -> c·tanh(scores / c); 0 = none) and the sliding window
+// (a query at position p sees keys p - window < j <= p; 0 = all earlier keys).
+struct AttentionShape {
+    float scale = 1.0f;
+    float softcap = 0.0f;
+    int64_t window = 0;
+
+    // First key a query at position pos sees.
+    int64_t first_key(int64_t pos) const { return window > 0 ? std::max<int64_t>(0, pos - window + 1) : 0; }
+    // The factor Q·K is multiplied by before the cap: ggml divides the scale by the cap.
+    float score_scale() const { return softcap != 0.0f ? scale / softcap : scale; }
+    // scores[j] = c·tanh(scores[j]) over [lo, hi), as ggml's flash attention applies the cap.
+    void cap(float* scores, int64_t lo, int64_t hi) const {
+        if (softcap == 0.0f) return;
+        for (int64_t j = lo; j < hi; ++j) scores[j] = softcap * std::tanh(scores[j]);
+    }
+};
+
 // Causal attention with f32 softmax: work items are (head, block of 16 query rows), handed out
 // longest first (the causal triangle makes late rows cost more) so both threads finish together.
-void attention_f32(const ModelHParams& hp, ForwardScratch& s, int64_t n, int64_t n_past, int64_t kt_ld) {
+void attention_f32(const ModelHParams& hp, ForwardScratch& s, int64_t row0, int64_t n, int64_t n_past, int64_t kt_ld,
+                   const AttentionShape& shape) {
     const int64_t hd = hp.head_dim, group = hp.n_head / hp.n_head_kv, n_q = hp.n_embd_q(), n_kv = hp.n_embd_kv();
-    const float scale = 1.0f / std::sqrt(float(hd));
+    const float scale = shape.score_scale();
     const int64_t row_blocks = (n + kRowsPerItem - 1) / kRowsPerItem;
     const int64_t items = hp.n_head * row_blocks;
     const int64_t scores_ld = round_up_to(n_past + n, kKeyBlock);
@@ -378,7 +413,7 @@ void attention_f32(const ModelHParams& hp, ForwardScratch& s, int64_t n, int64_t
             for (int64_t i0 = rb * kRowsPerItem; i0 < i_end; i0 += kRowBlock) {
                 const int nr = int(std::min(kRowBlock, i_end - i0));
                 const float* q[kRowBlock];
-                for (int r = 0; r < nr; ++r) q[r] = s.q.data() + (i0 + r) * n_q + h * hd;
+                for (int r = 0; r < nr; ++r) q[r] = s.q.data() + (row0 + i0 + r) * n_q + h * hd;
                 scores_block(q, nr, kt_head, kt_ld, hd, n_past + i0 + nr, scale, scores.data(), scores_ld);
                 const int64_t n_vis_max = n_past + i0 + nr;
                 const float* p[kRowBlock];
@@ -386,11 +421,14 @@ void attention_f32(const ModelHParams& hp, ForwardScratch& s, int64_t n, int64_t
                 float inv[kRowBlock];
                 for (int r = 0; r < nr; ++r) {
                     const int64_t n_vis = n_past + i0 + r + 1;  // causal mask: positions <= this row's
+                    const int64_t lo = shape.first_key(n_vis - 1);
                     float* pr = scores.data() + r * scores_ld;
-                    inv[r] = softmax_row(pr, n_vis);
+                    shape.cap(pr, lo, n_vis);
+                    inv[r] = softmax_row(pr + lo, n_vis - lo);
+                    std::fill(pr, pr + lo, 0.0f);  // outside the window: weight 0
                     std::fill(pr + n_vis, pr + n_vis_max, 0.0f);
                     p[r] = pr;
-                    out[r] = s.attn.data() + (i0 + r) * n_q + h * hd;
+                    out[r] = s.attn.data() + (row0 + i0 + r) * n_q + h * hd;
                 }
                 weighted_values_block(p, nr, v_head, n_kv, hd, n_vis_max, out);
                 for (int r = 0; r < nr; ++r)
@@ -408,13 +446,15 @@ void transpose_keys(const ModelHParams& hp, const float* k_all, int64_t n_kv, in
     (void)hd;
 }
 
-// Causal grouped-query attention of the n new rows against the n_past + n cached positions.
-void attention(const ModelHParams& hp, ForwardScratch& s, int64_t n, int64_t n_past, bool f16_reference_kernel) {
+// Causal grouped-query attention of the n new rows (from row0 of the batch) against the n_past + n
+// cached positions of their sequence (loaded into k_all / v_all).
+void attention(const ModelHParams& hp, ForwardScratch& s, int64_t row0, int64_t n, int64_t n_past,
+               bool f16_reference_kernel, const AttentionShape& shape) {
     const int64_t hd = hp.head_dim, n_ctx = int64_t(s.scores.size()) / hp.n_head, kt_ld = key_stride(n_ctx);
-    const int64_t group = hp.n_head / hp.n_head_kv;
-    const float scale = 1.0f / std::sqrt(float(hd));
+    const int64_t group = hp.n_head / hp.n_head_kv, n_kv = hp.n_embd_kv();
     transpose_keys(hp, s.k_all.data(), n_past + n, kt_ld, s.k_t.data());
-    if (!f16_reference_kernel) return attention_f32(hp, s, n, n_past, kt_ld);
+    if (!f16_reference_kernel) return attention_f32(hp, s, row0, n, n_past, kt_ld, shape);
+    const float scale = shape.score_scale();
 #pragma omp parallel for schedule(dynamic, 1)
     for (int64_t h = 0; h < hp.n_head; ++h) {
         const int64_t g = h / group;  // the KV head this query head reads (ggml's broadcast)
@@ -423,29 +463,66 @@ void attention(const ModelHParams& hp, ForwardScratch& s, int64_t n, int64_t n_p
         float* scores = s.scores.data() + h * n_ctx;
         float* tmp = s.head_tmp.data() + h * 2 * hd;  // [hd] query copy, [hd] accumulator
         for (int64_t i = 0; i < n; ++i) {
-            const float* q = s.q.data() + i * hp.n_embd_q() + h * hd;
-            float* out = s.attn.data() + i * hp.n_embd_q() + h * hd;
+            const float* q = s.q.data() + (row0 + i) * hp.n_embd_q() + h * hd;
+            float* out = s.attn.data() + (row0 + i) * hp.n_embd_q() + h * hd;
             const int64_t n_vis = n_past + i + 1;  // causal mask: positions <= this row's
-            if (f16_reference_kernel) {
-                for (int64_t d = 0; d < hd; ++d) tmp[d] = round_f16(q[d]);
-                scores_from_keys(tmp, kt_head, kt_ld, hd, n_vis, scale, scores);
-                attend_row_f16_online(scores, v_head, hp.n_embd_kv(), n_vis, hd, tmp + hd, out);
-            } else {
-                scores_from_keys(q, kt_head, kt_ld, hd, n_vis, scale, scores);
-                attend_row_f32(scores, v_head, hp.n_embd_kv(), n_vis, hd, scores, out);
-            }
+            const int64_t lo = shape.first_key(n_vis - 1);  // ggml skips the masked keys one by one
+            for (int64_t d = 0; d < hd; ++d) tmp[d] = round_f16(q[d]);
+            scores_from_keys(tmp, kt_head, kt_ld, hd, n_vis, scale, scores);
+            shape.cap(scores, lo, n_vis);
+            attend_row_f16_online(scores + lo, v_head + lo * n_kv, n_kv, n_vis - lo, hd, tmp + hd, out);
         }
     }
 }
 
-// gate[i] = silu(gate[i]) * up[i], silu(x) = x / (1 + e^-x) (ggml_swiglu).
-void swiglu(float* gate, const float* up, int64_t count) {
+// gelu(x) with tanh, as ggml_gelu_f32 evaluates it in float.
+float gelu_tanh_f32(float x) {
+    constexpr float kSqrt2OverPi = 0.79788456080286535587989211986876f, kCoefA = 0.044715f;
+    return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * x * (1.0f + kCoefA * x * x)));
+}
+
+// ggml's CPU GeGLU (GGML_GELU_FP16): gelu of the input rounded to f16, looked up in a table of
+// f16 results, except below -10 (0) and above 10 (x). Built once, like ggml_table_gelu_f16.
+float gelu_f16_table(float x) {
+    static const std::vector<uint16_t> table = [] {
+        std::vector<uint16_t> t(size_t(1) << 16);
+        for (size_t i = 0; i < t.size(); ++i) t[i] = fp32_to_fp16(gelu_tanh_f32(fp16_to_fp32(uint16_t(i))));
+        return t;
+    }();
+    if (x <= -10.0f) return 0.0f;
+    if (x >= 10.0f) return x;
+    return fp16_to_fp32(table[fp32_to_fp16(x)]);
+}
+
+// out[r][i] = act(gate[r][i]) * up[r][i] for rows of n_ff (each operand with its own row stride):
+// ggml_swiglu (silu(x) = x / (1 + e^-x)) or ggml_geglu.
+void gated_activation(FfnActivation act, const float* gate, int64_t gate_ld, const float* up, int64_t up_ld,
+                      int64_t rows, int64_t n_ff, float* out, int64_t out_ld) {
 #pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < count; ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+    for (int64_t r = 0; r < rows; ++r) {
+        const float* g = gate + r * gate_ld;
+        const float* u = up + r * up_ld;
+        float* o = out + r * out_ld;
+        if (act == FfnActivation::Silu) {
+            for (int64_t i = 0; i < n_ff; ++i) o[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+        } else {
+            for (int64_t i = 0; i < n_ff; ++i) o[i] = gelu_f16_table(g[i]) * u[i];
+        }
+    }
 }
 
 void add_into(float* x, const float* y, int64_t count) {
     for (int64_t i = 0; i < count; ++i) x[i] += y[i];
+}
+
+void scale_rows(float* x, int64_t count, float factor) {
+    for (int64_t i = 0; i < count; ++i) x[i] *= factor;
+}
+
+// x -> c·tanh(x / c), as ggml_scale(1/c), ggml_tanh, ggml_scale(c) compute it.
+void softcap(float* x, int64_t count, float c) {
+    const float inv = 1.0f / c;
+    for (int64_t i = 0; i < count; ++i) x[i] = std::tanh(x[i] * inv) * c;
 }
 
 // When ggml's CPU flash attention uses its tiled f32 kernel rather than the reference one: micro-
@@ -460,67 +537,214 @@ bool llama_cpp_uses_reference_attention(const ModelHParams& hp, const KvCache& k
     return n_rows < kTiledAttentionMinRows || hp.head_dim % kTiledAttentionHeadMultiple != 0;
 }
 
+// ---- The steps of one layer, each as llama.cpp's graph builders compute it ----
+
+// q, k, v of the n rows of xn: three projections (+ biases) or one fused attn_qkv whose rows are
+// Q's, then K's, then V's (phi3).
+void project_qkv(const ModelHParams& hp, const LayerWeights& l, ForwardScratch& s, int64_t n) {
+    const int64_t n_embd = hp.n_embd, n_q = hp.n_embd_q(), n_kv = hp.n_embd_kv();
+    if (weight_present(l.wqkv)) {
+        const int64_t width = n_q + 2 * n_kv;
+        matmul(l.wqkv, s.xn.data(), n, n_embd, s.qkv.data(), width);
+        for (int64_t r = 0; r < n; ++r) {
+            const float* row = s.qkv.data() + r * width;
+            std::copy(row, row + n_q, s.q.data() + r * n_q);
+            std::copy(row + n_q, row + n_q + n_kv, s.k.data() + r * n_kv);
+            std::copy(row + n_q + n_kv, row + width, s.v.data() + r * n_kv);
+        }
+        return;
+    }
+    matmul(l.wq, s.xn.data(), n, n_embd, s.q.data(), n_q);
+    matmul(l.wk, s.xn.data(), n, n_embd, s.k.data(), n_kv);
+    matmul(l.wv, s.xn.data(), n, n_embd, s.v.data(), n_kv);
+    add_bias_rows(s.q.data(), n, n_q, l.bq);
+    add_bias_rows(s.k.data(), n, n_kv, l.bk);
+    add_bias_rows(s.v.data(), n, n_kv, l.bv);
+}
+
+// The self-attention block of layer il for the n new rows: x += post_norm(attention(norm(x))·Wo).
+// The projections see every row of the batch together; attention runs per sequence, against that
+// sequence's cache slot only, with the kernel llama.cpp would pick for that sequence alone (so a
+// sequence's logits in a batch are the ones it gets decoded by itself).
+void attention_block(const ModelHParams& hp, const LayerWeights& l, int64_t il, KvCache& kv, ForwardScratch& s,
+                     int64_t n, std::span<const ForwardSeq> seqs) {
+    const int64_t n_embd = hp.n_embd, hd = hp.head_dim;
+    rms_norm_rows(s.x.data(), n, n_embd, l.attn_norm, hp.rms_norm_eps, s.xn.data());
+    project_qkv(hp, l, s, n);
+    if (hp.qk_norm) {  // each head's vector normalized on its own (ggml_rms_norm over head_dim)
+        rms_norm_rows(s.q.data(), n * hp.n_head, hd, l.q_norm, hp.rms_norm_eps, s.q.data());
+        rms_norm_rows(s.k.data(), n * hp.n_head_kv, hd, l.k_norm, hp.rms_norm_eps, s.k.data());
+    }
+    const float* cs = hp.is_swa(il) ? s.rope_cs_swa.data() : s.rope_cs.data();
+    rope_apply(hp, s.q.data(), n, hp.n_head, cs);
+    rope_apply(hp, s.k.data(), n, hp.n_head_kv, cs);
+
+    AttentionShape shape;
+    shape.softcap = hp.attn_softcap;
+    shape.window = hp.is_swa(il) ? hp.n_swa : 0;
+    if (hp.attn_scale_on_q) {
+        scale_rows(s.q.data(), n * hp.n_embd_q(), hp.attn_scale);  // ggml_scale(Qcur, ...), then kq_scale 1
+    } else {
+        shape.scale = hp.attn_scale;
+    }
+
+    const int64_t n_kv = hp.n_embd_kv();
+    for (const ForwardSeq& q : seqs) {  // every row's K and V must reach the cache
+        kv.store(il, q.n_past, q.n_rows, s.k.data() + q.row0 * n_kv, s.v.data() + q.row0 * n_kv, q.seq);
+        kv.load(il, q.n_past + q.n_rows, s.k_all.data(), s.v_all.data(), q.seq);
+        attention(hp, s, q.row0, q.n_rows, q.n_past, llama_cpp_uses_reference_attention(hp, kv, q.n_rows), shape);
+    }
+
+    matmul(l.wo, s.attn.data(), n, hp.n_embd_q(), s.proj.data(), n_embd);
+    if (hp.post_norms) rms_norm_rows(s.proj.data(), n, n_embd, l.attn_post_norm, hp.rms_norm_eps, s.proj.data());
+    add_into(s.x.data(), s.proj.data(), n * n_embd);
+}
+
+// Softmax router and top-k selection of each row (llama.cpp's build_moe_ffn with softmax gating):
+// probabilities = softmax(logits) (exponentials summed in double, as ggml_soft_max), the
+// n_expert_used largest chosen best first (ties to the lower index), their probabilities as
+// weights, divided by their sum (clamped below at 2^-14, as llama.cpp does) when the model says so.
+void route_tokens(const ModelHParams& hp, ForwardScratch& s, int64_t rows) {
+    const int64_t ne = hp.n_expert, k = hp.n_expert_used;
+    std::vector<int32_t> order(static_cast<size_t>(ne));
+    for (int64_t r = 0; r < rows; ++r) {
+        float* p = s.router.data() + r * ne;
+        float mx = -std::numeric_limits<float>::infinity();
+        for (int64_t e = 0; e < ne; ++e) mx = std::max(mx, p[e]);
+        double sum = 0.0;
+        for (int64_t e = 0; e < ne; ++e) sum += double(p[e] = std::exp(p[e] - mx));
+        const float inv = float(1.0 / sum);
+        for (int64_t e = 0; e < ne; ++e) p[e] *= inv;
+
+        for (int64_t e = 0; e < ne; ++e) order[size_t(e)] = int32_t(e);
+        std::stable_sort(order.begin(), order.end(), [p](int32_t a, int32_t b) { return p[a] > p[b]; });
+        int32_t* sel = s.selected.data() + r * k;
+        float* w = s.expert_w.data() + r * k;
+        double wsum = 0.0;
+        for (int64_t j = 0; j < k; ++j) {
+            sel[j] = order[size_t(j)];
+            w[j] = p[sel[j]];
+            wsum += double(w[j]);
+        }
+        if (hp.expert_weights_norm) {
+            const float denom = std::max(float(wsum), 6.103515625e-5f);
+            for (int64_t j = 0; j < k; ++j) w[j] /= denom;
+        }
+    }
+}
+
+// The mixture-of-experts FFN of the rows of xn into proj. Each expert runs once over all the
+// rows routed to it (gathered into one batch, as ggml_mul_mat_id does); its weighted output goes
+// to the row's slot for that expert, and the slots are summed in top-k order.
+void moe_ffn(const ModelHParams& hp, const ExpertWeights& m, ForwardScratch& s, int64_t rows) {
+    const int64_t n_embd = hp.n_embd, n_ff = hp.n_ff_exp, k = hp.n_expert_used;
+    matmul(m.gate_inp, s.xn.data(), rows, n_embd, s.router.data(), hp.n_expert);
+    route_tokens(hp, s, rows);
+    for (int64_t e = 0; e < hp.n_expert; ++e) {
+        int64_t m_rows = 0;
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t j = 0; j < k; ++j)
+                if (s.selected[size_t(r * k + j)] == e) {
+                    s.routed[size_t(m_rows)] = int32_t(r * k + j);
+                    std::copy(s.xn.data() + r * n_embd, s.xn.data() + (r + 1) * n_embd, s.expert_in.data() + m_rows * n_embd);
+                    ++m_rows;
+                }
+        if (m_rows == 0) continue;
+        matmul(m.gate[size_t(e)], s.expert_in.data(), m_rows, n_embd, s.expert_gate.data(), n_ff);
+        matmul(m.up[size_t(e)], s.expert_in.data(), m_rows, n_embd, s.expert_up.data(), n_ff);
+        gated_activation(FfnActivation::Silu, s.expert_gate.data(), n_ff, s.expert_up.data(), n_ff, m_rows, n_ff,
+                         s.expert_gate.data(), n_ff);
+        matmul(m.down[size_t(e)], s.expert_gate.data(), m_rows, n_ff, s.expert_out.data(), n_embd);
+        for (int64_t i = 0; i < m_rows; ++i) {
+            const int64_t slot = s.routed[size_t(i)];  // row * k + j
+            const float w = s.expert_w[size_t(slot)];
+            const float* src = s.expert_out.data() + i * n_embd;
+            float* dst = s.moe_out.data() + slot * n_embd;
+            for (int64_t d = 0; d < n_embd; ++d) dst[d] = src[d] * w;
+        }
+    }
+    for (int64_t r = 0; r < rows; ++r) {
+        float* out = s.proj.data() + r * n_embd;
+        const float* slots = s.moe_out.data() + r * k * n_embd;
+        std::copy(slots, slots + n_embd, out);
+        for (int64_t j = 1; j < k; ++j) add_into(out, slots + j * n_embd, n_embd);
+    }
+}
+
+// The feed-forward block of the rows still computed: x += post_norm(ffn(norm(x))).
+void ffn_block(const ModelHParams& hp, const LayerWeights& l, ForwardScratch& s, int64_t rows) {
+    const int64_t n_embd = hp.n_embd, n_ff = hp.n_ff;
+    rms_norm_rows(s.x.data(), rows, n_embd, l.ffn_norm, hp.rms_norm_eps, s.xn.data());
+    if (hp.n_expert > 0) {
+        moe_ffn(hp, l.moe, s, rows);
+    } else {
+        if (weight_present(l.ffn_gate)) {
+            matmul(l.ffn_gate, s.xn.data(), rows, n_embd, s.gate.data(), n_ff);
+            matmul(l.ffn_up, s.xn.data(), rows, n_embd, s.up.data(), n_ff);
+            gated_activation(hp.ffn_act, s.gate.data(), n_ff, s.up.data(), n_ff, rows, n_ff, s.gate.data(), n_ff);
+        } else {  // one ffn_up of 2 n_ff rows: gate half first (ggml_swiglu on the fused output)
+            matmul(l.ffn_up, s.xn.data(), rows, n_embd, s.up.data(), 2 * n_ff);
+            gated_activation(hp.ffn_act, s.up.data(), 2 * n_ff, s.up.data() + n_ff, 2 * n_ff, rows, n_ff, s.gate.data(), n_ff);
+        }
+        matmul(l.ffn_down, s.gate.data(), rows, n_ff, s.proj.data(), n_embd);
+    }
+    if (hp.post_norms) rms_norm_rows(s.proj.data(), rows, n_embd, l.ffn_post_norm, hp.rms_norm_eps, s.proj.data());
+    add_into(s.x.data(), s.proj.data(), rows * n_embd);
+}
+
+// After the last attention only the rows whose logits are wanted matter: keeps those, in order,
+// at the front of x (llama.cpp's inp_out_ids; the result per row is the same). Returns their count.
+int64_t keep_wanted_rows(ForwardScratch& s, int64_t n, int64_t n_embd, std::span<const uint8_t> want_logits) {
+    int64_t rows = 0;
+    for (int64_t i = 0; i < n; ++i)
+        if (want_logits[size_t(i)]) {
+            if (rows != i) std::copy(s.x.data() + i * n_embd, s.x.data() + (i + 1) * n_embd, s.x.data() + rows * n_embd);
+            ++rows;
+        }
+    return rows;
+}
+
 }  // namespace
 
 void model_forward(const Model& model, KvCache& kv, ForwardScratch& s, std::span<const int32_t> tokens,
                    int64_t n_past, std::span<const uint8_t> want_logits, float* logits) {
+    const ForwardSeq one{0, n_past, 0, int64_t(tokens.size())};
+    model_forward(model, kv, s, tokens, std::span(&one, 1), want_logits, logits);
+}
+
+void model_forward(const Model& model, KvCache& kv, ForwardScratch& s, std::span<const int32_t> tokens,
+                   std::span<const ForwardSeq> seqs, std::span<const uint8_t> want_logits, float* logits) {
     const ModelHParams& hp = model.hparams();
     const ModelWeights& w = model.weights();
-    const int64_t n = int64_t(tokens.size());
-    const int64_t n_embd = hp.n_embd, n_q = hp.n_embd_q(), n_kv = hp.n_embd_kv(), n_ff = hp.n_ff;
-    const bool f16_reference_kernel = llama_cpp_uses_reference_attention(hp, kv, n);
+    const int64_t n = int64_t(tokens.size()), n_embd = hp.n_embd;
 
-    // Token embeddings: the rows of token_embd, dequantized (ggml_get_rows).
+    // Token embeddings: the rows of token_embd, dequantized (ggml_get_rows), scaled for gemma.
     for (int64_t i = 0; i < n; ++i) weight_row_to_f32(w.token_embd, tokens[size_t(i)], s.x.data() + i * n_embd);
+    if (hp.embd_scale != 0.0f) scale_rows(s.x.data(), n * n_embd, hp.embd_scale);
 
-    rope_cache(hp, w.rope_freqs, n_past, n, s.rope_cs.data());
+    for (const ForwardSeq& q : seqs) {  // each sequence's own positions
+        const int64_t off = q.row0 * hp.n_rot;
+        rope_cache(hp, hp.rope_freq_base, hp.rope_freq_scale, w.rope_freqs, q.n_past, q.n_rows, s.rope_cs.data() + off);
+        if (hp.n_swa > 0)
+            rope_cache(hp, hp.rope_freq_base_swa, hp.rope_freq_scale_swa, w.rope_freqs, q.n_past, q.n_rows,
+                       s.rope_cs_swa.data() + off);
+    }
 
     int64_t rows = n;  // rows of x still computed: all of them until the last layer's attention
     for (int64_t il = 0; il < hp.n_layer; ++il) {
         const LayerWeights& l = w.layers[size_t(il)];
-
-        // Self-attention block. Every row's K and V must reach the cache.
-        rms_norm_rows(s.x.data(), n, n_embd, l.attn_norm, hp.rms_norm_eps, s.xn.data());
-        matmul(l.wq, s.xn.data(), n, n_embd, s.q.data(), n_q);
-        matmul(l.wk, s.xn.data(), n, n_embd, s.k.data(), n_kv);
-        matmul(l.wv, s.xn.data(), n, n_embd, s.v.data(), n_kv);
-        add_bias_rows(s.q.data(), n, n_q, l.bq);
-        add_bias_rows(s.k.data(), n, n_kv, l.bk);
-        add_bias_rows(s.v.data(), n, n_kv, l.bv);
-        rope_apply(hp, s.q.data(), n, hp.n_head, s.rope_cs.data());
-        rope_apply(hp, s.k.data(), n, hp.n_head_kv, s.rope_cs.data());
-
-        kv.store(il, n_past, n, s.k.data(), s.v.data());
-        kv.load(il, n_past + n, s.k_all.data(), s.v_all.data());
-        attention(hp, s, n, n_past, f16_reference_kernel);
-
-        matmul(l.wo, s.attn.data(), n, n_q, s.proj.data(), n_embd);
-        add_into(s.x.data(), s.proj.data(), n * n_embd);
-
-        // After the last attention only the rows whose logits are wanted matter: keep those, in
-        // order, at the front of x (llama.cpp's inp_out_ids; the result per row is the same).
+        attention_block(hp, l, il, kv, s, n, seqs);
         if (il == hp.n_layer - 1) {
-            rows = 0;
-            for (int64_t i = 0; i < n; ++i)
-                if (want_logits[size_t(i)]) {
-                    if (rows != i) std::copy(s.x.data() + i * n_embd, s.x.data() + (i + 1) * n_embd, s.x.data() + rows * n_embd);
-                    ++rows;
-                }
+            rows = keep_wanted_rows(s, n, n_embd, want_logits);
             if (rows == 0) return;
         }
-
-        // Feed-forward block (SwiGLU).
-        rms_norm_rows(s.x.data(), rows, n_embd, l.ffn_norm, hp.rms_norm_eps, s.xn.data());
-        matmul(l.ffn_gate, s.xn.data(), rows, n_embd, s.gate.data(), n_ff);
-        matmul(l.ffn_up, s.xn.data(), rows, n_embd, s.up.data(), n_ff);
-        swiglu(s.gate.data(), s.up.data(), rows * n_ff);
-        matmul(l.ffn_down, s.gate.data(), rows, n_ff, s.proj.data(), n_embd);
-        add_into(s.x.data(), s.proj.data(), rows * n_embd);
+        ffn_block(hp, l, s, rows);
     }
 
     // Output: final norm and projection to the vocabulary of the wanted rows.
     rms_norm_rows(s.x.data(), rows, n_embd, w.output_norm, hp.rms_norm_eps, s.xn.data());
     matmul(w.output, s.xn.data(), rows, n_embd, logits, hp.n_vocab);
+    if (hp.final_softcap != 0.0f) softcap(logits, rows * hp.n_vocab, hp.final_softcap);
 }
 
 }  // namespace qs

@@ -5,7 +5,8 @@
 //
 //     recipe   := mix ( "+" modifier )*
 //     mix      := a llama-quantize mix name: F32 F16 BF16 Q8_0 Q6_K Q5_K_M Q5_K_S Q4_K_M Q4_K_S
-//                 Q3_K_L Q3_K_M Q3_K_S Q2_K Q2_K_S Q5_1 Q5_0 Q4_1 Q4_0 (aliases Q3_K Q4_K Q5_K = _M)
+//                 Q3_K_L Q3_K_M Q3_K_S Q2_K Q2_K_S Q5_1 Q5_0 Q4_1 Q4_0 (aliases Q3_K Q4_K Q5_K = _M),
+//                 IQ4_XS IQ4_NL IQ3_M IQ3_S IQ3_XS IQ3_XXS IQ2_M IQ2_S IQ2_XS IQ2_XXS
 //     modifier := "pure"                   every quantizable tensor gets the mix's type (--pure)
 //               | "output=" TYPE           type of output.weight (--output-tensor-type)
 //               | "token_embd=" TYPE       type of token_embd.weight (--token-embedding-type)
@@ -78,8 +79,10 @@ struct PrecisionRecipe {
 
 // The recipes the GUI and CLI offer, each with its summary: llama.cpp's most precise first (F32
 // F16 BF16 Q8_0 Q6_K Q5_K_M Q5_K_S Q4_K_M Q4_K_S Q3_K_L Q3_K_M Q3_K_S Q2_K Q5_1 Q5_0 Q4_1
-// Q4_0), then QuantScope's own formats applied to every weight matrix (in memory only): NF4
-// ("Q8_0+.*=nf4"), FP8 E4M3, FP8 E5M2, INT8 per channel, INT4 g128.
+// Q4_0), llama.cpp's IQ mixes (IQ4_XS IQ4_NL IQ3_M IQ3_S IQ3_XS IQ3_XXS IQ2_M IQ2_S IQ2_XS IQ2_XXS;
+// quant_mix_requires_imatrix: the IQ2 ones can only be made with an importance matrix), then
+// QuantScope's own formats applied to every weight matrix (in memory only): NF4 ("Q8_0+.*=nf4"),
+// FP8 E4M3, FP8 E5M2, INT8 per channel, INT4 g128.
 const std::vector<PrecisionRecipe>& precision_presets();
 
 }  // namespace qs

@@ -23,6 +23,13 @@ inline int nearest_int(float v) {
     return (bits & 0x007fffff) - 0x00400000;
 }
 
+// sum of x[i]^2, accumulated in float in index order (as every ggml quantizer computes its sigma2).
+inline float sum_of_squares(const float* x, int64_t n) {
+    float s = 0;
+    for (int64_t i = 0; i < n; ++i) s += x[i] * x[i];
+    return s;
+}
+
 // Symmetric quantization of n values to the integers [-nmax, nmax-1] (stored as L + nmax), with a
 // weighted least-squares scale search (ggml make_qx_quants, rmse_type 1). The weight of x[i] is
 // weights[i], or x[i]^2 when weights is null. Starts from the scale mapping the largest-magnitude
@@ -41,6 +48,18 @@ float make_q3_quants(int n, int nmax, const float* x, int8_t* L);
 // err^2). Writes the chosen levels to L (Laux is scratch of n bytes) and -min to *the_min.
 float make_qkx2_quants(int n, int nmax, const float* x, const float* weights, uint8_t* L, float* the_min,
                        uint8_t* Laux, float rmin, float rdelta, int nstep, bool use_mad);
+
+// As make_qkx2_quants, for the importance-weighted quantizers (ggml make_qkx3_quants): the
+// weight of x[i] is weights[i] (x[i]^2 when null), candidate levels are clamped before rounding
+// (v > 0 ? nearest_int(min(v, nmax)) : 0), and a flat block (max <= min) gives all-zero levels.
+float make_qkx3_quants(int n, int nmax, const float* x, const float* weights, uint8_t* L, float* the_min,
+                       uint8_t* Laux, float rmin, float rdelta, int nstep, bool use_mad);
+
+// Non-negative values x (e.g. sub-block scales) to levels L in [0, nmax] with a weighted scale
+// search (ggml make_qp_quants): the scale of the largest value, 8 nearby scales (nmax + 0.1 is)/max
+// by weighted squared error, then up to 5 passes of coordinate descent on the levels. Returns the
+// scale (sumlx / suml2 of the final levels).
+float make_qp_quants(int n, int nmax, const float* x, uint8_t* L, const float* quant_weights);
 
 // Q4_K / Q5_K pack 8 six-bit scales and 8 six-bit mins into 12 bytes: bytes 0-3 hold scales 0-3,
 // bytes 4-7 mins 0-3, bytes 8-11 the low nibbles of scale/min 4-7, and the top 2 bits of

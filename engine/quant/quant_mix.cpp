@@ -31,7 +31,18 @@ constexpr MixName kMixes[] = {
     {QuantMix::Q3_K_L, "Q3_K_L", GgmlType::Q3_K}, {QuantMix::Q4_K_S, "Q4_K_S", GgmlType::Q4_K},
     {QuantMix::Q4_K_M, "Q4_K_M", GgmlType::Q4_K}, {QuantMix::Q5_K_S, "Q5_K_S", GgmlType::Q5_K},
     {QuantMix::Q5_K_M, "Q5_K_M", GgmlType::Q5_K}, {QuantMix::Q6_K, "Q6_K", GgmlType::Q6_K},
+    {QuantMix::IQ2_XXS, "IQ2_XXS", GgmlType::IQ2_XXS}, {QuantMix::IQ2_XS, "IQ2_XS", GgmlType::IQ2_XS},
+    {QuantMix::IQ2_S, "IQ2_S", GgmlType::IQ2_XS},      {QuantMix::IQ2_M, "IQ2_M", GgmlType::IQ2_S},
+    {QuantMix::IQ3_XXS, "IQ3_XXS", GgmlType::IQ3_XXS}, {QuantMix::IQ3_XS, "IQ3_XS", GgmlType::IQ3_S},
+    {QuantMix::IQ3_S, "IQ3_S", GgmlType::IQ3_S},       {QuantMix::IQ3_M, "IQ3_M", GgmlType::IQ3_S},
+    {QuantMix::IQ4_NL, "IQ4_NL", GgmlType::IQ4_NL},    {QuantMix::IQ4_XS, "IQ4_XS", GgmlType::IQ4_XS},
 };
+
+// Mixes whose every other tensor goes to 2 bits (the IQ1/IQ2 branch of llama_tensor_get_type_impl).
+bool is_iq2_mix(QuantMix m) {
+    return m == QuantMix::IQ2_XXS || m == QuantMix::IQ2_XS || m == QuantMix::IQ2_S || m == QuantMix::IQ2_M;
+}
+bool is_iq2_s_or_m(QuantMix m) { return m == QuantMix::IQ2_S || m == QuantMix::IQ2_M; }
 
 const MixName& mix_entry(QuantMix mix) {
     for (const MixName& m : kMixes)
@@ -121,6 +132,21 @@ std::optional<QuantMix> quant_mix_from_name(std::string_view name) {
 }
 
 const char* quant_mix_name(QuantMix mix) { return mix_entry(mix).name; }
+
+bool quant_mix_requires_imatrix(QuantMix mix) {
+    return mix == QuantMix::IQ2_XXS || mix == QuantMix::IQ2_XS || mix == QuantMix::IQ2_S || mix == QuantMix::Q2_K_S;
+}
+
+bool tensor_requires_imatrix(const std::string& tensor_name, GgmlType type, QuantMix mix) {
+    const Role role = role_of(tensor_name);
+    if (role == Role::TokenEmbd || role == Role::Output) return false;
+    switch (type) {
+        case GgmlType::IQ3_XXS: case GgmlType::IQ2_XXS: case GgmlType::IQ2_XS: case GgmlType::IQ2_S:
+        case GgmlType::IQ1_M: case GgmlType::IQ1_S: return true;
+        case GgmlType::Q2_K: return mix == QuantMix::Q2_K_S;
+        default: return false;
+    }
+}
 GgmlType quant_mix_default_type(QuantMix mix) { return mix_entry(mix).default_type; }
 
 std::vector<MixTensor> mix_tensors_from_gguf(const GgufFile& file) {
@@ -221,8 +247,8 @@ TensorTypeChoice MixContext::choose(const MixTensor& tensor) {
     return choice;
 }
 
-// llama_tensor_get_type_impl restricted to the mixes of QuantMix (the IQ and MXFP4 branches are
-// left out). `type` is the mix's default type.
+// llama_tensor_get_type_impl restricted to the mixes of QuantMix (the IQ1, TQ and MXFP4 branches
+// are left out). `type` is the mix's default type.
 GgmlType MixContext::mix_rules(GgmlType type, const MixTensor& tensor) {
     const QuantMix mix = options_.mix;
     const Role role = role_of(tensor.name);
@@ -245,17 +271,44 @@ GgmlType MixContext::mix_rules(GgmlType type, const MixTensor& tensor) {
         // mix is q8_0, q8_0 when the row does not fit the default type's block.
         if (options_.output_tensor_type) return *options_.output_tensor_type;
         if (falcon || tensor.ne[0] % type_traits(type).block_size != 0) return GgmlType::Q8_0;
+        if (is_iq2_mix(mix) || mix == QuantMix::IQ3_XXS) return GgmlType::Q5_K;
         return type != GgmlType::Q8_0 ? GgmlType::Q6_K : type;
     }
     if (role == Role::TokenEmbd) {
-        return options_.token_embedding_type ? *options_.token_embedding_type : type;
+        if (options_.token_embedding_type) return *options_.token_embedding_type;
+        if (mix == QuantMix::IQ2_XXS || mix == QuantMix::IQ2_XS) return GgmlType::Q2_K;
+        if (is_iq2_s_or_m(mix) || mix == QuantMix::IQ3_XXS) return GgmlType::IQ3_S;
+        return type;
+    }
+    if (is_iq2_mix(mix)) {
+        // Everything at 2 bits except what would break: attn_v, the first ffn_down eighth, attn_output.
+        const GgmlType more = is_iq2_s_or_m(mix) ? GgmlType::IQ3_S : GgmlType::Q2_K;
+        if (is_attn_v_like(role)) {
+            ++i_attention_wv_;
+            return n_gqa >= 4 || model_.n_expert >= 4 ? GgmlType::Q4_K : more;
+        }
+        if (model_.n_expert == 8 && role == Role::AttnK) return GgmlType::Q4_K;
+        if (role == Role::FfnDown) {
+            const int i = i_ffn_down_++;
+            return i < n_layer / 8 ? more : type;
+        }
+        if (role == Role::AttnOutput) {
+            if (model_.n_expert == 8) return GgmlType::Q5_K;
+            return is_iq2_s_or_m(mix) ? GgmlType::IQ3_S : type;
+        }
+        return type;
     }
     if (is_attn_v_like(role)) {
         const int i = i_attention_wv_;
-        if (mix == QuantMix::Q2_K) type = n_gqa >= 4 ? GgmlType::Q4_K : GgmlType::Q3_K;
-        else if (mix == QuantMix::Q2_K_S && n_gqa >= 4) type = GgmlType::Q4_K;
+        const bool gqa4 = n_gqa >= 4;
+        if (mix == QuantMix::Q2_K) type = gqa4 ? GgmlType::Q4_K : GgmlType::Q3_K;
+        else if (mix == QuantMix::Q2_K_S && gqa4) type = GgmlType::Q4_K;
+        else if (mix == QuantMix::IQ3_XXS) type = gqa4 ? GgmlType::Q4_K : !options_.has_imatrix ? GgmlType::IQ3_S : GgmlType::IQ3_XXS;
+        else if ((mix == QuantMix::IQ3_XS || mix == QuantMix::IQ3_S) && gqa4) type = GgmlType::Q4_K;
+        else if (mix == QuantMix::IQ3_M) type = GgmlType::Q4_K;
         else if (mix == QuantMix::Q3_K_M) type = i < 2 ? GgmlType::Q5_K : GgmlType::Q4_K;
         else if (mix == QuantMix::Q3_K_L) type = GgmlType::Q5_K;
+        else if ((mix == QuantMix::IQ4_NL || mix == QuantMix::IQ4_XS) && gqa4) type = GgmlType::Q5_K;
         else if ((mix == QuantMix::Q4_K_M || mix == QuantMix::Q5_K_M) && use_more_bits(i, n_attention_wv_)) type = GgmlType::Q6_K;
         else if (mix == QuantMix::Q4_K_S && i < 4) type = GgmlType::Q5_K;
         // 70B shares attn_v across 8 heads, so it is 8x smaller than attn_q: more bits are cheap.
@@ -265,49 +318,73 @@ GgmlType MixContext::mix_rules(GgmlType type, const MixTensor& tensor) {
         return type;
     }
     if (role == Role::AttnK) {
-        return model_.n_expert == 8 ? GgmlType::Q8_0 : type;
+        if (model_.n_expert == 8) return GgmlType::Q8_0;
+        if (mix == QuantMix::IQ3_XS) return GgmlType::IQ3_XXS;
+        if (mix == QuantMix::IQ3_XXS) return GgmlType::IQ2_S;
+        return type;
+    }
+    if (role == Role::AttnQ) {
+        if (mix == QuantMix::IQ3_XS) return GgmlType::IQ3_XXS;
+        if (mix == QuantMix::IQ3_XXS) return GgmlType::IQ2_S;
+        return type;
     }
     if (role == Role::FfnDown) {
         const int i = layer_of(i_ffn_down_);
         if (mix == QuantMix::Q2_K) type = GgmlType::Q3_K;
         else if (mix == QuantMix::Q2_K_S) { if (i < n_layer / 8) type = GgmlType::Q4_K; }
+        else if (mix == QuantMix::IQ3_XXS && !options_.has_imatrix) type = i < n_layer / 8 ? GgmlType::Q4_K : GgmlType::Q3_K;
         else if (mix == QuantMix::Q3_K_M) {
             type = i < n_layer / 16 ? GgmlType::Q5_K
                  : (!falcon || use_more_bits(i, n_layer)) ? GgmlType::Q4_K
                  : GgmlType::Q3_K;
+        } else if (mix == QuantMix::IQ3_M && (i < n_layer / 8 || (model_.n_expert == 8 && use_more_bits(i, n_layer)))) {
+            type = GgmlType::Q4_K;
         } else if (mix == QuantMix::Q3_K_L) type = falcon ? GgmlType::Q4_K : GgmlType::Q5_K;
         else if (mix == QuantMix::Q4_K_M) {
             if (falcon) type = i < n_layer / 16 ? GgmlType::Q6_K : use_more_bits(i, n_layer) ? GgmlType::Q5_K : GgmlType::Q4_K;
             else if (use_more_bits(i, n_layer)) type = GgmlType::Q6_K;
+        } else if (i < n_layer / 8 && (mix == QuantMix::IQ4_NL || mix == QuantMix::IQ4_XS) && !options_.has_imatrix) {
+            type = GgmlType::Q5_K;
         } else if (mix == QuantMix::Q5_K_M && use_more_bits(i, n_layer)) type = GgmlType::Q6_K;
         else if (mix == QuantMix::Q4_K_S && !falcon && i < n_layer / 8) type = GgmlType::Q5_K;
+        else if ((mix == QuantMix::Q4_0 || mix == QuantMix::Q5_0) && options_.has_imatrix && i < n_layer / 8) {
+            // Guards the first ffn_down layers, which go wrong even with an imatrix at 4/5 bits.
+            type = mix == QuantMix::Q4_0 ? GgmlType::Q4_1 : GgmlType::Q5_1;
+        }
         ++i_ffn_down_;
         return type;
     }
     if (role == Role::AttnOutput) {
         if (!falcon) {
             if (model_.n_expert == 8) {
-                if (mix == QuantMix::Q2_K || mix == QuantMix::Q3_K_S || mix == QuantMix::Q3_K_M ||
-                    mix == QuantMix::Q4_K_S || mix == QuantMix::Q4_K_M) {
+                if (mix == QuantMix::Q2_K || mix == QuantMix::IQ3_XS || mix == QuantMix::IQ3_XXS || mix == QuantMix::Q3_K_S ||
+                    mix == QuantMix::Q3_K_M || mix == QuantMix::IQ4_NL || mix == QuantMix::Q4_K_S || mix == QuantMix::Q4_K_M ||
+                    mix == QuantMix::IQ3_S || mix == QuantMix::IQ3_M || mix == QuantMix::IQ4_XS) {
                     type = GgmlType::Q5_K;
                 }
             } else if (mix == QuantMix::Q2_K) type = GgmlType::Q3_K;
+            else if (mix == QuantMix::IQ3_XXS) type = GgmlType::IQ3_S;
             else if (mix == QuantMix::Q3_K_M) type = GgmlType::Q4_K;
             else if (mix == QuantMix::Q3_K_L) type = GgmlType::Q5_K;
+            else if (mix == QuantMix::IQ3_M) type = GgmlType::Q4_K;
         } else if (mix == QuantMix::Q3_K_L) {
             type = GgmlType::Q4_K;
         }
         return type;
     }
     if (role == Role::AttnQkv) {
-        if (mix == QuantMix::Q3_K_M || mix == QuantMix::Q3_K_L) type = GgmlType::Q4_K;
+        if (mix == QuantMix::Q3_K_M || mix == QuantMix::Q3_K_L || mix == QuantMix::IQ3_M) type = GgmlType::Q4_K;
         else if (mix == QuantMix::Q4_K_M) type = GgmlType::Q5_K;
         else if (mix == QuantMix::Q5_K_M) type = GgmlType::Q6_K;
         return type;
     }
-    // ffn_gate / ffn_up only change for IQ3_XS; llama.cpp still validates the layer and counts.
-    if (role == Role::FfnGate) { layer_of(i_ffn_gate_); ++i_ffn_gate_; }
-    if (role == Role::FfnUp) { layer_of(i_ffn_up_); ++i_ffn_up_; }
+    // ffn_gate / ffn_up only change for IQ3_XS (the middle layers drop to iq3_xxs).
+    if (role == Role::FfnGate || role == Role::FfnUp) {
+        int& counter = role == Role::FfnGate ? i_ffn_gate_ : i_ffn_up_;
+        const int i = layer_of(counter);
+        ++counter;
+        if (mix == QuantMix::IQ3_XS && i >= n_layer / 8 && i < 7 * n_layer / 8) type = GgmlType::IQ3_XXS;
+    }
     return type;
 }
 
@@ -324,6 +401,14 @@ GgmlType MixContext::fallback(const MixTensor& tensor, GgmlType type, std::strin
     ++n_fallback_;
     GgmlType replacement;
     switch (type) {
+        case GgmlType::IQ1_S:
+        case GgmlType::IQ1_M:
+        case GgmlType::IQ2_XXS:
+        case GgmlType::IQ2_XS:
+        case GgmlType::IQ2_S:
+        case GgmlType::IQ3_XXS:
+        case GgmlType::IQ3_S:
+        case GgmlType::IQ4_XS: replacement = GgmlType::IQ4_NL; break;
         case GgmlType::Q2_K:
         case GgmlType::Q3_K:
         case GgmlType::TQ1_0:

@@ -35,6 +35,10 @@ class GgufFile;
 enum class QuantMix {
     F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0,
     Q2_K, Q2_K_S, Q3_K_S, Q3_K_M, Q3_K_L, Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M, Q6_K,
+    // The IQ mixes (llama.cpp's LLAMA_FTYPE_MOSTLY_IQ*). IQ2_XXS, IQ2_XS, IQ2_S, IQ2_M and Q2_K_S
+    // need an importance matrix (quant_mix_requires_imatrix); the IQ1 mixes are not offered
+    // (QuantScope reads iq1_s / iq1_m but does not write them).
+    IQ2_XXS, IQ2_XS, IQ2_S, IQ2_M, IQ3_XXS, IQ3_XS, IQ3_S, IQ3_M, IQ4_NL, IQ4_XS,
 };
 
 // Case-insensitive, llama-quantize's names; "Q3_K", "Q4_K", "Q5_K" are aliases of the _M mixes.
@@ -42,6 +46,12 @@ std::optional<QuantMix> quant_mix_from_name(std::string_view name);
 const char* quant_mix_name(QuantMix mix);
 // The type most tensors get (llama_ftype_get_default_type): Q4_K_M -> q4_K, Q2_K_S -> q2_K, ...
 GgmlType quant_mix_default_type(QuantMix mix);
+// llama-quantize refuses these mixes without an importance matrix ("Please do not use IQ1_S, IQ1_M,
+// IQ2_S, IQ2_XXS, IQ2_XS or Q2_K_S quantization without an importance matrix").
+bool quant_mix_requires_imatrix(QuantMix mix);
+// Tensors llama-quantize will not quantize to `type` without importance data for them (iq2_*,
+// iq3_xxs, iq1_*, and q2_K within a Q2_K_S mix); token_embd and output are exempt.
+bool tensor_requires_imatrix(const std::string& tensor_name, GgmlType type, QuantMix mix);
 
 // The model facts the rules look at (from the GGUF header, see mix_model_info_from_gguf).
 struct MixModelInfo {
@@ -69,6 +79,9 @@ struct MixOptions {
     std::optional<GgmlType> token_embedding_type;   // --token-embedding-type
     std::optional<GgmlType> output_tensor_type;     // --output-tensor-type
     std::vector<TensorTypeOverride> overrides;      // --tensor-type, first match wins
+    // An importance matrix will be used (llama-quantize --imatrix): some mixes then choose
+    // differently (IQ3_XXS attn_v / ffn_down, IQ4_NL / IQ4_XS ffn_down, Q4_0 / Q5_0 ffn_down).
+    bool has_imatrix = false;
 };
 
 struct MixTensor {

@@ -36,6 +36,10 @@ std::vector<HalfField> half_fields(GgmlType type) {
         case GgmlType::Q5_K: return {{offsetof(block_q5_K, d), false}, {offsetof(block_q5_K, dmin), false}};
         case GgmlType::Q6_K: return {{offsetof(block_q6_K, d), false}};
         case GgmlType::I4_G128: return {{offsetof(block_i4_g128, d), false}};
+        // The IQ types' super-block scale d is their first field (iq1_m, which spreads it over its
+        // scales, is never written by QuantScope).
+        case GgmlType::IQ2_XXS: case GgmlType::IQ2_XS: case GgmlType::IQ2_S: case GgmlType::IQ3_XXS:
+        case GgmlType::IQ3_S: case GgmlType::IQ1_S: case GgmlType::IQ4_NL: case GgmlType::IQ4_XS: return {{0, false}};
         default: return {};
     }
 }

@@ -27,6 +27,22 @@ void convert_bf16(const float* x, void* y, int64_t k) {
     for (int64_t i = 0; i < k; ++i) out[i] = fp32_to_bf16(x[i]);
 }
 
+// The IQ types' row quantizers (weights optional except for iq2_xxs / iq2_xs).
+using IqRowQuantizer = void (*)(const float* x, void* y, int64_t n, const float* qw);
+IqRowQuantizer iq_quantizer(GgmlType type) {
+    using namespace quant_detail;
+    switch (type) {
+        case GgmlType::IQ4_NL: return quantize_row_iq4_nl;
+        case GgmlType::IQ4_XS: return quantize_row_iq4_xs;
+        case GgmlType::IQ3_XXS: return quantize_row_iq3_xxs;
+        case GgmlType::IQ3_S: return quantize_row_iq3_s;
+        case GgmlType::IQ2_XXS: return quantize_row_iq2_xxs;
+        case GgmlType::IQ2_XS: return quantize_row_iq2_xs;
+        case GgmlType::IQ2_S: return quantize_row_iq2_s;
+        default: return nullptr;
+    }
+}
+
 RowQuantizer row_quantizer(GgmlType type) {
     using namespace quant_detail;
     switch (type) {
@@ -52,13 +68,35 @@ RowQuantizer row_quantizer(GgmlType type) {
     }
 }
 
+// Row quantizers with importance weights (llama.cpp's quantize_<type>(..., quant_weights)): one
+// row at a time, the row's n_per_row weights in qw. For the IQ types qw may be null.
+using WeightedRowQuantizer = void (*)(const float* x, void* y, int64_t n, const float* qw);
+
+WeightedRowQuantizer weighted_quantizer(GgmlType type) {
+    using namespace quant_detail;
+    switch (type) {
+        case GgmlType::Q4_0: return quantize_row_q4_0_weighted;
+        case GgmlType::Q4_1: return quantize_row_q4_1_weighted;
+        case GgmlType::Q5_0: return quantize_row_q5_0_weighted;
+        case GgmlType::Q5_1: return quantize_row_q5_1_weighted;
+        case GgmlType::Q2_K: return quantize_row_q2_K_weighted;
+        case GgmlType::Q3_K: return quantize_row_q3_K_weighted;
+        case GgmlType::Q4_K: return quantize_row_q4_K_weighted;
+        case GgmlType::Q5_K: return quantize_row_q5_K_weighted;
+        case GgmlType::Q6_K: return quantize_row_q6_K_weighted;
+        default: return iq_quantizer(type);
+    }
+}
+
 std::string describe(const std::string& tensor_name) {
     return tensor_name.empty() ? std::string("quantize") : "tensor '" + tensor_name + "'";
 }
 
 }  // namespace
 
-bool quantize_supported(GgmlType type) { return row_quantizer(type) != nullptr; }
+bool quantize_supported(GgmlType type) { return row_quantizer(type) != nullptr || iq_quantizer(type) != nullptr; }
+
+bool quantize_requires_importance(GgmlType type) { return type == GgmlType::IQ2_XXS || type == GgmlType::IQ2_XS; }
 
 void check_finite(const float* x, int64_t n, int64_t n_per_row, const std::string& tensor_name) {
     for (int64_t i = 0; i < n; ++i) {
@@ -72,12 +110,27 @@ void check_finite(const float* x, int64_t n, int64_t n_per_row, const std::strin
 
 namespace {
 
-// Validates the arguments (type, row length, finite input) and returns the row quantizer.
-RowQuantizer checked_quantizer(GgmlType type, const float* src, int64_t nrows, int64_t n_per_row,
-                               const std::string& tensor_name) {
-    const RowQuantizer quantize = row_quantizer(type);
-    if (!quantize) {
+// What quantizes a range of rows: the reference quantizer (whole ranges at once), or a weighted
+// one row by row (with an importance matrix, and always for the IQ types, as ggml_quantize_chunk).
+struct Quantizer {
+    RowQuantizer plain = nullptr;
+    WeightedRowQuantizer weighted = nullptr;
+    const float* importance = nullptr;  // n_per_row weights, or null
+};
+
+// Validates the arguments (type, row length, finite input, weights) and picks the quantizer.
+Quantizer checked_quantizer(GgmlType type, const float* src, int64_t nrows, int64_t n_per_row,
+                            const std::string& tensor_name, const float* importance) {
+    Quantizer q;
+    q.importance = importance;
+    if (importance || iq_quantizer(type)) q.weighted = weighted_quantizer(type);
+    if (!q.weighted) q.plain = row_quantizer(type);  // types that ignore importance (q8_0, f16, ...)
+    if (!q.plain && !q.weighted) {
         throw Error(fmt::format("{}: cannot quantize to type {}", describe(tensor_name), type_name(type)));
+    }
+    if (!importance && quantize_requires_importance(type)) {
+        throw Error(fmt::format("{}: type {} requires an importance matrix (llama-quantize refuses it without one)",
+                                describe(tensor_name), type_name(type)));
     }
     const int64_t block = type_traits(type).block_size;
     if (nrows < 0 || n_per_row < 0 || n_per_row % block != 0) {
@@ -85,26 +138,32 @@ RowQuantizer checked_quantizer(GgmlType type, const float* src, int64_t nrows, i
                                 n_per_row, type_name(type), block));
     }
     check_finite(src, nrows * n_per_row, n_per_row, tensor_name);
-    return quantize;
+    if (importance) check_finite(importance, n_per_row, n_per_row, tensor_name + " (importance matrix)");
+    return q;
 }
 
 // Rows are contiguous and most quantizers work block by block, so a range of rows is one call;
 // a type with a row header (per-row scale) is quantized one row at a time.
-void quantize_row_range(RowQuantizer quantize, GgmlType type, const float* src, void* dst, int64_t nrows,
+void quantize_row_range(const Quantizer& q, GgmlType type, const float* src, void* dst, int64_t nrows,
                         int64_t n_per_row) {
-    if (type_traits(type).row_header_bytes == 0) {
-        quantize(src, dst, nrows * n_per_row);
+    const size_t stride = row_size(type, n_per_row);
+    if (q.weighted) {
+        for (int64_t r = 0; r < nrows; ++r)
+            q.weighted(src + r * n_per_row, static_cast<uint8_t*>(dst) + size_t(r) * stride, n_per_row, q.importance);
         return;
     }
-    const size_t stride = row_size(type, n_per_row);
-    for (int64_t r = 0; r < nrows; ++r) quantize(src + r * n_per_row, static_cast<uint8_t*>(dst) + size_t(r) * stride, n_per_row);
+    if (type_traits(type).row_header_bytes == 0) {
+        q.plain(src, dst, nrows * n_per_row);
+        return;
+    }
+    for (int64_t r = 0; r < nrows; ++r) q.plain(src + r * n_per_row, static_cast<uint8_t*>(dst) + size_t(r) * stride, n_per_row);
 }
 
 }  // namespace
 
 size_t quantize_rows(GgmlType type, const float* src, void* dst, int64_t nrows, int64_t n_per_row,
-                     const std::string& tensor_name) {
-    const RowQuantizer quantize = checked_quantizer(type, src, nrows, n_per_row, tensor_name);
+                     const std::string& tensor_name, const float* importance) {
+    const Quantizer quantize = checked_quantizer(type, src, nrows, n_per_row, tensor_name, importance);
     quantize_row_range(quantize, type, src, dst, nrows, n_per_row);
     const size_t bytes = size_t(nrows) * row_size(type, n_per_row);
     validate_quantized(type, dst, bytes, tensor_name);
@@ -112,8 +171,8 @@ size_t quantize_rows(GgmlType type, const float* src, void* dst, int64_t nrows, 
 }
 
 size_t quantize_rows_parallel(GgmlType type, const float* src, void* dst, int64_t nrows, int64_t n_per_row,
-                              int n_threads, const std::string& tensor_name) {
-    const RowQuantizer quantize = checked_quantizer(type, src, nrows, n_per_row, tensor_name);
+                              int n_threads, const std::string& tensor_name, const float* importance) {
+    const Quantizer quantize = checked_quantizer(type, src, nrows, n_per_row, tensor_name, importance);
     const size_t bytes_per_row = row_size(type, n_per_row);
     const int64_t n_workers = std::clamp<int64_t>(n_threads, 1, std::max<int64_t>(1, nrows));
     // Contiguous row ranges, one per thread; the calling thread takes the first.

@@ -20,23 +20,35 @@
 namespace qs {
 
 // True for the types quantize_rows can produce: F32 (copy), F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1,
-// Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, and QuantScope's own NF4, FP8_E4M3, FP8_E5M2, I8_ROW and
-// I4_G128 (docs/formats.md; in memory only, never written to GGUF).
+// Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, the IQ types IQ4_NL, IQ4_XS, IQ3_XXS, IQ3_S, IQ2_XXS, IQ2_XS,
+// IQ2_S (not IQ1_S / IQ1_M, which QuantScope reads but does not write), and QuantScope's own NF4,
+// FP8_E4M3, FP8_E5M2, I8_ROW and I4_G128 (docs/formats.md; in memory only, never written to GGUF).
 bool quantize_supported(GgmlType type);
+
+// Types that cannot be quantized without importance weights (IQ2_XXS, IQ2_XS), as in ggml.
+bool quantize_requires_importance(GgmlType type);
 
 // Quantizes nrows rows of n_per_row floats into dst, row_size(type, n_per_row) bytes per row,
 // rows packed back to back. Returns the bytes written.
-// Throws qs::Error (naming `tensor_name` when given) if the type is unsupported, n_per_row is not
-// a multiple of the type's block size, any input value is NaN or infinite, or a stored scale
-// overflows fp16 (see validate_quantized; dst then holds the partial result).
+//
+// `importance`: optional n_per_row importance weights of the row's columns (an importance matrix
+// entry: mean squared activation per input column, see quant/imatrix.h). With it, the types that
+// use one run llama.cpp's weighted quantizers (quantize_row_<type>_impl: the legacy and K-quants,
+// the IQ types) and produce what llama-quantize --imatrix produces; q8_0 and float types ignore
+// it. Without it the reference quantizers run (the IQ types with their default weighting).
+//
+// Throws qs::Error (naming `tensor_name` when given) if the type is unsupported or needs importance
+// weights that were not given, n_per_row is not a multiple of the type's block size, any input or
+// importance value is NaN or infinite, or a stored scale overflows fp16 (see validate_quantized;
+// dst then holds the partial result).
 size_t quantize_rows(GgmlType type, const float* src, void* dst, int64_t nrows, int64_t n_per_row,
-                     const std::string& tensor_name = {});
+                     const std::string& tensor_name = {}, const float* importance = nullptr);
 
 // As quantize_rows, splitting the rows over n_threads threads (n_threads <= 1: the calling thread).
 // Rows are quantized independently, so the bytes are the same for any thread count — as in
 // llama-quantize, whose nthread argument does not change its output.
 size_t quantize_rows_parallel(GgmlType type, const float* src, void* dst, int64_t nrows, int64_t n_per_row,
-                              int n_threads, const std::string& tensor_name = {});
+                              int n_threads, const std::string& tensor_name = {}, const float* importance = nullptr);
 
 // Throws qs::Error if any 16-bit float of the data (block scales and mins, or the elements of an
 // F16/BF16 tensor) is infinite or NaN, as llama-quantize's ggml_validate_row_data refuses it, or if

@@ -96,6 +96,35 @@ void pack_scales_q3(const int8_t biased[16], uint8_t packed[12]) {
         packed[j % 4 + 8] |= uint8_t((l >> 4) << (2 * (j / 4)));
     }
 }
+// Q5_K levels 0..31: the 5th bit of elements j (low nibble) and j + 32 (high nibble) of each
+// 64-element group g goes to qh[j] bits 2g and 2g + 1.
+void pack_q5_K_levels(const uint8_t L[QK_K], block_q5_K& b) {
+    std::memset(b.qh, 0, sizeof b.qh);
+    for (int g = 0; g < QK_K / 64; ++g) {
+        for (int j = 0; j < 32; ++j) {
+            const int l1 = L[64 * g + j], l2 = L[64 * g + j + 32];
+            b.qh[j] |= uint8_t(((l1 >> 4) & 1) << (2 * g));
+            b.qh[j] |= uint8_t(((l2 >> 4) & 1) << (2 * g + 1));
+            b.qs[32 * g + j] = uint8_t((l1 & 0xF) | ((l2 & 0xF) << 4));
+        }
+    }
+}
+
+// Q3_K levels 0..7: the high bit of element j goes to hmask[j % 32] bit j / 32, the low 2 bits to qs.
+void pack_q3_K_levels(const int8_t L[QK_K], block_q3_K& b) {
+    std::memset(b.hmask, 0, sizeof b.hmask);
+    uint8_t low[QK_K];
+    for (int j = 0; j < QK_K; ++j) {
+        uint8_t l = uint8_t(L[j]);
+        if (l > 3) {
+            b.hmask[j % (QK_K / 8)] |= uint8_t(1u << (j / (QK_K / 8)));
+            l = uint8_t(l - 4);
+        }
+        low[j] = l;
+    }
+    pack_2bit(low, b.qs);
+}
+
 int unpack_scale_q3(int j, const uint8_t packed[12]) {
     const int low = j < 8 ? packed[j] & 0xF : packed[j - 8] >> 4;
     return (low | (((packed[8 + j % 4] >> (2 * (j / 4))) & 3) << 4)) - 32;
@@ -179,18 +208,7 @@ void quantize_q3_K(const float* x, void* y, int64_t k) {
             const float d = fp16_to_fp32(b.d) * float(int8_t(unpack_scale_q3(j, b.scales)));
             requantize_symmetric(x + kSub * j, kSub, d, 4, L + kSub * j);
         }
-        // High bits: element j goes to hmask[j % 32] bit j / 32; the low 2 bits to qs.
-        std::memset(b.hmask, 0, sizeof b.hmask);
-        uint8_t low[QK_K];
-        for (int j = 0; j < QK_K; ++j) {
-            uint8_t l = uint8_t(L[j]);
-            if (l > 3) {
-                b.hmask[j % (QK_K / 8)] |= uint8_t(1u << (j / (QK_K / 8)));
-                l = uint8_t(l - 4);
-            }
-            low[j] = l;
-        }
-        pack_2bit(low, b.qs);
+        pack_q3_K_levels(L, b);
     }
 }
 
@@ -216,21 +234,15 @@ void quantize_q5_K(const float* x, void* y, int64_t k) {
     for (int64_t i = 0; i < k / QK_K; ++i, x += QK_K) {
         block_q5_K& b = blocks[i];
         quantize_superblock_k4(x, 31, -0.5f, 15, &b.d, &b.dmin, b.scales, L);
-        std::memset(b.qh, 0, sizeof b.qh);
-        for (int g = 0; g < QK_K / 64; ++g) {
-            for (int j = 0; j < 32; ++j) {
-                const int l1 = L[64 * g + j], l2 = L[64 * g + j + 32];
-                b.qh[j] |= uint8_t(((l1 >> 4) & 1) << (2 * g));
-                b.qh[j] |= uint8_t(((l2 >> 4) & 1) << (2 * g + 1));
-                b.qs[32 * g + j] = uint8_t((l1 & 0xF) | ((l2 & 0xF) << 4));
-            }
-        }
+        pack_q5_K_levels(L, b);
     }
 }
 
 // x = d * scale_j * (q - 32), q in [0, 63], 16 sub-blocks of 16 with signed 8-bit scales. Step 1
-// is make_qx_quants with x^2 weights.
-void quantize_q6_K(const float* x, void* y, int64_t k) {
+// is make_qx_quants with x^2 weights (or, with an imatrix, the importance weights as given).
+void quantize_q6_K(const float* x, void* y, int64_t k) { quantize_q6_K_with(x, y, k, nullptr); }
+
+void quantize_q6_K_with(const float* x, void* y, int64_t k, const float* qw) {
     constexpr int kSub = 16, kNumSub = QK_K / kSub;
     auto* blocks = static_cast<block_q6_K*>(y);
     int8_t L[QK_K];
@@ -238,8 +250,9 @@ void quantize_q6_K(const float* x, void* y, int64_t k) {
     for (int64_t i = 0; i < k / QK_K; ++i, x += QK_K) {
         block_q6_K& b = blocks[i];
         float max_scale = 0, max_abs_scale = 0;
+        const float* qwb = qw ? qw + QK_K * i : nullptr;
         for (int ib = 0; ib < kNumSub; ++ib) {
-            scales[ib] = make_qx_quants(kSub, 32, x + kSub * ib, L + kSub * ib, nullptr);
+            scales[ib] = make_qx_quants(kSub, 32, x + kSub * ib, L + kSub * ib, qwb ? qwb + kSub * ib : nullptr);
             if (std::fabs(scales[ib]) > max_abs_scale) {
                 max_abs_scale = std::fabs(scales[ib]);
                 max_scale = scales[ib];
@@ -270,6 +283,140 @@ void quantize_q6_K(const float* x, void* y, int64_t k) {
             }
         }
     }
+}
+
+}  // namespace qs::quant_detail
+
+// ---------------------------------------------------------------------------------------------
+// With an importance matrix (ggml's quantize_row_q*_K_impl, what llama-quantize runs when it has
+// imatrix data for the tensor). Each element's weight is qw[i] * sqrt(sigma2 + x[i]^2): the
+// activation energy of its column times a term that still favours large weights. Sub-block scales
+// are then quantized by a weighted search (make_qp_quants / make_qx_quants) instead of against the
+// largest one. One call quantizes one row; qw holds that row's n weights.
+// ---------------------------------------------------------------------------------------------
+
+namespace qs::quant_detail {
+
+namespace {
+
+// weight[l] = qw[l] * sqrt(sigma2 + x[l]^2) for n elements; returns their sum.
+float importance_weights(const float* qw, const float* x, float sigma2, int n, float* weight) {
+    float sumw = 0;
+    for (int l = 0; l < n; ++l) weight[l] = qw[l] * std::sqrt(sigma2 + x[l] * x[l]);
+    for (int l = 0; l < n; ++l) sumw += weight[l];
+    return sumw;
+}
+
+// Steps 2-3 and packing shared by q4_K / q5_K with an imatrix: 6-bit scales and mins from
+// make_qp_quants, then requantization with the stored scales.
+void pack_superblock_k4_weighted(const float* x, const float scales[8], const float mins[8], const float sw[8], int nmax,
+                                 fp16_t* d_out, fp16_t* dmin_out, uint8_t packed[K_SCALE_SIZE], uint8_t L[QK_K]) {
+    uint8_t Ls[8], Lm[8];
+    const float d_block = make_qp_quants(8, 63, scales, Ls, sw);
+    const float m_block = make_qp_quants(8, 63, mins, Lm, sw);
+    for (int j = 0; j < 8; ++j) {
+        Ls[j] = std::min<uint8_t>(63, Ls[j]);
+        Lm[j] = std::min<uint8_t>(63, Lm[j]);
+    }
+    std::memset(packed, 0, K_SCALE_SIZE);
+    pack_scale_min_k4(Ls, Lm, packed);
+    *d_out = fp32_to_fp16(d_block);
+    *dmin_out = fp32_to_fp16(m_block);
+    for (int j = 0; j < 8; ++j) {
+        uint8_t sc, m;
+        unpack_scale_min_k4(j, packed, &sc, &m);
+        const float d = fp16_to_fp32(*d_out) * float(sc);
+        const float dm = fp16_to_fp32(*dmin_out) * float(m);
+        requantize_asymmetric(x + 32 * j, 32, d, dm, nmax, L + 32 * j);
+    }
+}
+
+void superblock_k4_weighted(const float* x, const float* qw, int nmax, fp16_t* d_out, fp16_t* dmin_out,
+                            uint8_t packed[K_SCALE_SIZE], uint8_t L[QK_K]) {
+    const float sigma2 = 2 * sum_of_squares(x, QK_K) / QK_K;
+    float scales[8], mins[8], sw[8], weights[32];
+    uint8_t Laux[32];
+    for (int j = 0; j < 8; ++j) {
+        sw[j] = importance_weights(qw + 32 * j, x + 32 * j, sigma2, 32, weights);
+        scales[j] = make_qkx3_quants(32, nmax, x + 32 * j, weights, L + 32 * j, &mins[j], Laux, -0.9f, 0.05f, 36, false);
+    }
+    pack_superblock_k4_weighted(x, scales, mins, sw, nmax, d_out, dmin_out, packed, L);
+}
+
+}  // namespace
+
+void quantize_row_q2_K_weighted(const float* x, void* y, int64_t n, const float* qw) {
+    auto* blocks = static_cast<block_q2_K*>(y);
+    uint8_t L[QK_K], Laux[16], Ls[16], Lm[16];
+    float weight[16], scales[16], mins[16], sw[16];
+    for (int64_t i = 0; i < n / QK_K; ++i, x += QK_K, qw += QK_K) {
+        block_q2_K& b = blocks[i];
+        const float sigma2 = sum_of_squares(x, QK_K) / QK_K;
+        for (int j = 0; j < 16; ++j) {
+            sw[j] = importance_weights(qw + 16 * j, x + 16 * j, sigma2, 16, weight);
+            scales[j] = make_qkx3_quants(16, 3, x + 16 * j, weight, L + 16 * j, &mins[j], Laux, -0.9f, 0.05f, 36, false);
+        }
+        const float dm = make_qp_quants(16, 15, scales, Ls, sw);
+        const float mm = make_qp_quants(16, 15, mins, Lm, sw);
+        b.d = fp32_to_fp16(dm);
+        b.dmin = fp32_to_fp16(mm);
+        for (int j = 0; j < 16; ++j) b.scales[j] = uint8_t(Ls[j] | (Lm[j] << 4));
+        for (int j = 0; j < 16; ++j) {
+            const float d = fp16_to_fp32(b.d) * float(b.scales[j] & 0xF);
+            const float m = fp16_to_fp32(b.dmin) * float(b.scales[j] >> 4);
+            requantize_asymmetric(x + 16 * j, 16, d, m, 3, L + 16 * j);
+        }
+        pack_2bit(L, b.qs);
+    }
+}
+
+void quantize_row_q3_K_weighted(const float* x, void* y, int64_t n, const float* qw) {
+    auto* blocks = static_cast<block_q3_K*>(y);
+    int8_t L[QK_K], Ls[16];
+    float weight[16], scales[16], sw[16];
+    for (int64_t i = 0; i < n / QK_K; ++i, x += QK_K, qw += QK_K) {
+        block_q3_K& b = blocks[i];
+        const float sigma2 = 2 * sum_of_squares(x, QK_K) / QK_K;
+        for (int j = 0; j < 16; ++j) {
+            sw[j] = importance_weights(qw + 16 * j, x + 16 * j, sigma2, 16, weight);
+            scales[j] = make_qx_quants(16, 4, x + 16 * j, L + 16 * j, weight);
+        }
+        const float d_block = make_qx_quants(16, 32, scales, Ls, sw);
+        pack_scales_q3(Ls, b.scales);
+        b.d = fp32_to_fp16(d_block);
+        for (int j = 0; j < 16; ++j) {
+            const float d = fp16_to_fp32(b.d) * float(int8_t(unpack_scale_q3(j, b.scales)));
+            requantize_symmetric(x + 16 * j, 16, d, 4, L + 16 * j);
+        }
+        pack_q3_K_levels(L, b);
+    }
+}
+
+void quantize_row_q4_K_weighted(const float* x, void* y, int64_t n, const float* qw) {
+    auto* blocks = static_cast<block_q4_K*>(y);
+    uint8_t L[QK_K];
+    for (int64_t i = 0; i < n / QK_K; ++i, x += QK_K, qw += QK_K) {
+        block_q4_K& b = blocks[i];
+        superblock_k4_weighted(x, qw, 15, &b.d, &b.dmin, b.scales, L);
+        for (int j = 0; j < QK_K; j += 64)
+            for (int l = 0; l < 32; ++l) b.qs[j / 2 + l] = uint8_t(L[j + l] | (L[j + l + 32] << 4));
+    }
+}
+
+void quantize_row_q5_K_weighted(const float* x, void* y, int64_t n, const float* qw) {
+    auto* blocks = static_cast<block_q5_K*>(y);
+    uint8_t L[QK_K];
+    for (int64_t i = 0; i < n / QK_K; ++i, x += QK_K, qw += QK_K) {
+        block_q5_K& b = blocks[i];
+        superblock_k4_weighted(x, qw, 31, &b.d, &b.dmin, b.scales, L);
+        pack_q5_K_levels(L, b);
+    }
+}
+
+// q6_K's imatrix path passes the importance weights straight to the sub-block search (ggml left
+// the sigma2 form commented out); everything after is the reference quantizer's.
+void quantize_row_q6_K_weighted(const float* x, void* y, int64_t n, const float* qw) {
+    quantize_q6_K_with(x, y, n, qw);
 }
 
 }  // namespace qs::quant_detail

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "quant/quant_math.h"
 #include "quant/quantize_rows.h"
 #include "tensor/blocks.h"
 
@@ -128,6 +129,74 @@ void quantize_q8_0(const float* x, void* y, int64_t k) {
         blocks[i].d = fp32_to_fp16(d);
         for (int j = 0; j < kBlock; ++j) blocks[i].qs[j] = int8_t(std::roundf(x[j] * id));
     }
+}
+
+}  // namespace qs::quant_detail
+
+// ---------------------------------------------------------------------------------------------
+// With an importance matrix (ggml's quantize_row_q{4_0,4_1,5_0,5_1}_impl): a weighted scale search
+// per block, the weights qw[j] * sqrt(sigma2 + x[j]^2) with sigma2 the mean square of the whole
+// row. One call quantizes one row of n elements; qw holds its n importance weights.
+// ---------------------------------------------------------------------------------------------
+
+namespace qs::quant_detail {
+
+namespace {
+
+float row_mean_square(const float* x, int64_t n) { return sum_of_squares(x, n) / float(n); }
+
+void block_weights(const float* xb, const float* qw, float sigma2, float weight[kBlock]) {
+    for (int j = 0; j < kBlock; ++j) weight[j] = qw[j] * std::sqrt(sigma2 + xb[j] * xb[j]);
+}
+
+// Symmetric types: make_qx_quants levels in [0, 2 * half).
+template <int kHalf, typename Block, typename Pack>
+void quantize_symmetric_weighted(const float* x, void* y, int64_t n, const float* qw, Pack pack) {
+    auto* blocks = static_cast<Block*>(y);
+    const float sigma2 = row_mean_square(x, n);
+    float weight[kBlock];
+    int8_t L[kBlock];
+    uint8_t q[kBlock];
+    for (int64_t ib = 0; ib < n / kBlock; ++ib) {
+        const float* xb = x + kBlock * ib;
+        block_weights(xb, qw + kBlock * ib, sigma2, weight);
+        blocks[ib].d = fp32_to_fp16(make_qx_quants(kBlock, kHalf, xb, L, weight));
+        for (int j = 0; j < kBlock; ++j) q[j] = uint8_t(L[j]);
+        pack(q, blocks[ib]);
+    }
+}
+
+// Asymmetric types: make_qkx3_quants levels in [0, nmax] and a min.
+template <int kNmax, typename Block, typename Pack>
+void quantize_asymmetric_weighted(const float* x, void* y, int64_t n, const float* qw, Pack pack) {
+    auto* blocks = static_cast<Block*>(y);
+    const float sigma2 = row_mean_square(x, n);
+    float weight[kBlock];
+    uint8_t L[kBlock], Laux[kBlock];
+    for (int64_t ib = 0; ib < n / kBlock; ++ib) {
+        const float* xb = x + kBlock * ib;
+        block_weights(xb, qw + kBlock * ib, sigma2, weight);
+        float min;
+        const float d = make_qkx3_quants(kBlock, kNmax, xb, weight, L, &min, Laux, -0.9f, 0.05f, 36, false);
+        blocks[ib].d = fp32_to_fp16(d);
+        blocks[ib].m = fp32_to_fp16(-min);
+        pack(L, blocks[ib]);
+    }
+}
+
+}  // namespace
+
+void quantize_row_q4_0_weighted(const float* x, void* y, int64_t n, const float* qw) {
+    quantize_symmetric_weighted<8, block_q4_0>(x, y, n, qw, [](const uint8_t* q, block_q4_0& b) { pack_nibbles(q, b.qs); });
+}
+void quantize_row_q5_0_weighted(const float* x, void* y, int64_t n, const float* qw) {
+    quantize_symmetric_weighted<16, block_q5_0>(x, y, n, qw, [](const uint8_t* q, block_q5_0& b) { pack_5bit(q, b.qs, b.qh); });
+}
+void quantize_row_q4_1_weighted(const float* x, void* y, int64_t n, const float* qw) {
+    quantize_asymmetric_weighted<15, block_q4_1>(x, y, n, qw, [](const uint8_t* q, block_q4_1& b) { pack_nibbles(q, b.qs); });
+}
+void quantize_row_q5_1_weighted(const float* x, void* y, int64_t n, const float* qw) {
+    quantize_asymmetric_weighted<31, block_q5_1>(x, y, n, qw, [](const uint8_t* q, block_q5_1& b) { pack_5bit(q, b.qs, b.qh); });
 }
 
 }  // namespace qs::quant_detail

@@ -11,6 +11,7 @@
 #include "gguf/gguf_file.h"
 #include "gguf/gguf_writer.h"
 #include "kernels/kernels.h"
+#include "quant/imatrix.h"
 #include "quant/quantize.h"
 
 namespace qs {
@@ -35,6 +36,16 @@ uint32_t quant_mix_llama_ftype(QuantMix mix) {
         case QuantMix::Q5_K_M: return 17;
         case QuantMix::Q6_K: return 18;
         case QuantMix::Q2_K_S: return 21;
+        case QuantMix::IQ2_XXS: return 19;
+        case QuantMix::IQ2_XS: return 20;
+        case QuantMix::IQ3_XS: return 22;
+        case QuantMix::IQ3_XXS: return 23;
+        case QuantMix::IQ4_NL: return 25;
+        case QuantMix::IQ3_S: return 26;
+        case QuantMix::IQ3_M: return 27;
+        case QuantMix::IQ2_S: return 28;
+        case QuantMix::IQ2_M: return 29;
+        case QuantMix::IQ4_XS: return 30;
         case QuantMix::BF16: return 32;
     }
     throw Error("unknown quantization mix");
@@ -104,9 +115,41 @@ struct QuantizeRun {
     std::vector<std::vector<uint8_t>> converted;  // empty for copied tensors
 };
 
+// The mix options as planning sees them: has_imatrix follows the importance matrix given.
+MixOptions effective_mix(const QuantizeModelOptions& options) {
+    MixOptions mix = options.mix;
+    mix.has_imatrix = options.imatrix != nullptr;
+    return mix;
+}
+
+// llama-quantize's importance weights for tensor t: empty when the matrix has no entry (or the
+// tensor is token_embd, whose entry, if any, may have any size); an error for an entry of the wrong
+// size, or for a tensor that needs weights and has none.
+std::vector<float> importance_for(const GgufFile& source, const QuantizeModelOptions& options, const GgufTensorInfo& t,
+                                  GgmlType type) {
+    std::vector<float> w;
+    if (options.imatrix) {
+        w = options.imatrix->weights_for(t.name);
+        const int64_t experts = t.ne.size() > 2 ? t.ne[2] : 1;
+        if (!w.empty() && int64_t(w.size()) != t.ne[0] * experts) {
+            if (t.name != "token_embd.weight")
+                fail_file(source.path(), "imatrix size {} is different from tensor size {} for {}", w.size(),
+                          t.ne[0] * experts, t.name);
+            w.clear();
+        }
+    }
+    if (w.empty() && tensor_requires_imatrix(t.name, type, options.mix.mix))
+        fail_file(source.path(), "missing importance matrix for tensor {} in a very low-bit quantization ({})", t.name,
+                  type_name(type));
+    return w;
+}
+
 QuantizeRun run_quantization(const GgufFile& source, const QuantizeModelOptions& options, Progress& progress) {
     const auto t0 = std::chrono::steady_clock::now();
     const int n_threads = resolve_threads(options.n_threads);
+    if (!options.imatrix && quant_mix_requires_imatrix(options.mix.mix))
+        fail_file(source.path(), "the {} mix needs an importance matrix (llama-quantize refuses IQ1_S, IQ1_M, IQ2_S, IQ2_XXS, "
+                  "IQ2_XS and Q2_K_S without one): give one with --imatrix", quant_mix_name(options.mix.mix));
     const auto& tensors = source.tensors();
 
     std::vector<std::string> names;
@@ -121,7 +164,7 @@ QuantizeRun run_quantization(const GgufFile& source, const QuantizeModelOptions&
         const MixModelInfo info = mix_model_info_from_gguf(source);
         // A PATTERN=TYPE override that applies to no tensor is refused before any work.
         check_tensor_type_overrides(options.mix, info, mix_tensors_from_gguf(source));
-        context.emplace(options.mix, info, names);
+        context.emplace(effective_mix(options), info, names);
     } catch (const Error& e) {
         fail_file(source.path(), "{}", e.what());
     }
@@ -149,19 +192,25 @@ QuantizeRun run_quantization(const GgufFile& source, const QuantizeModelOptions&
                 fail_file(source.path(), "tensor '{}': cannot quantize to type {}", t.name, type_name(info.type));
             }
             const int64_t n_per_row = t.ne[0], nrows = t.rows();
+            const std::vector<float> importance = importance_for(source, options, t, info.type);
             const float* f32 = source_as_f32(source, t, n_threads, f32_buffer);
             const size_t out_row = row_size(info.type, n_per_row);
             std::vector<uint8_t>& out = run.converted[k];
             out.resize(out_row * size_t(nrows));
             const int64_t chunk_rows = std::max<int64_t>(1, kChunkElements / std::max<int64_t>(1, n_per_row));
             const uint64_t in_row = t.nbytes / uint64_t(std::max<int64_t>(1, nrows));
+            // Experts (3-D tensors) have one importance vector each: chunks never cross experts.
+            const int64_t matrix_rows = t.ne.size() > 1 ? t.ne[1] : 1;
             try {
-                for (int64_t r = 0; r < nrows; r += chunk_rows) {
+                for (int64_t r = 0; r < nrows;) {
                     progress.check_cancel();
-                    const int64_t n = std::min(chunk_rows, nrows - r);
+                    const int64_t expert = r / matrix_rows;
+                    const int64_t n = std::min({chunk_rows, nrows - r, (expert + 1) * matrix_rows - r});
+                    const float* weights = importance.empty() ? nullptr : importance.data() + expert * n_per_row;
                     quantize_rows_parallel(info.type, f32 + r * n_per_row, out.data() + size_t(r) * out_row, n,
-                                           n_per_row, n_threads, t.name);
+                                           n_per_row, n_threads, t.name, weights);
                     progress.advance(int64_t(in_row * uint64_t(n)));
+                    r += n;
                 }
             } catch (const Error& e) {
                 fail_file(source.path(), "{}", e.what());
@@ -187,7 +236,7 @@ void refuse_types_gguf_cannot_hold(const GgufFile& source, const std::string& ou
     const std::vector<MixTensor> tensors = mix_tensors_from_gguf(source);
     std::vector<TensorTypeChoice> plan;
     try {
-        plan = plan_tensor_types(mix, mix_model_info_from_gguf(source), tensors);
+        plan = plan_tensor_types(mix, mix_model_info_from_gguf(source), tensors);  // has_imatrix set by the caller
     } catch (const Error& e) {
         fail_file(source.path(), "{}", e.what());
     }
@@ -222,7 +271,7 @@ QuantizeModelReport quantize_model_to_file(const GgufFile& source, const std::st
         // Renaming over the mapped source would swap the data under the reader.
         fail_file(out_path, "the output file must differ from the model being quantized");
     }
-    refuse_types_gguf_cannot_hold(source, out_path, options.mix);
+    refuse_types_gguf_cannot_hold(source, out_path, effective_mix(options));
     QuantizeRun run = run_quantization(source, options, progress);
 
     GgufWriter writer;
@@ -234,6 +283,23 @@ QuantizeModelReport quantize_model_to_file(const GgufFile& source, const std::st
     writer.set("general.file_type", GgufValue::u32(run.report.file_type));
     // llama-quantize writes one unsplit file.
     for (const char* key : {"split.no", "split.count", "split.tensors.count"}) writer.remove(key);
+    if (options.imatrix) {
+        // llama-quantize's --override-kv entries for the imatrix, in its order; strings are cut to
+        // 127 bytes (its fixed-size override buffer).
+        const ImportanceMatrix& m = *options.imatrix;
+        auto set_str = [&](const char* key, const std::string& v) {
+            writer.remove(key);
+            writer.set(key, GgufValue::str(v.substr(0, 127)));
+        };
+        auto set_u32 = [&](const char* key, uint32_t v) {
+            writer.remove(key);
+            writer.set(key, GgufValue::u32(v));
+        };
+        set_str("quantize.imatrix.file", options.imatrix_path);
+        if (!m.datasets.empty()) set_str("quantize.imatrix.dataset", m.datasets[0]);
+        set_u32("quantize.imatrix.entries_count", uint32_t(m.entries.size()));
+        if (m.chunk_count > 0) set_u32("quantize.imatrix.chunks_count", m.chunk_count);
+    }
 
     for (size_t k = 0; k < run.report.tensors.size(); ++k) {
         const QuantizedTensorInfo& info = run.report.tensors[k];

@@ -1,7 +1,7 @@
 // Quantizing a whole model to a mix, as llama-quantize does (tools/quantize, llama_model_quantize_impl
 // in src/llama-quant.cpp, b9928), either into memory (for Model::with_weights: no temporary file)
-// or into a GGUF file byte-identical with llama-quantize's for the same source, mix and options
-// (no importance matrix).
+// or into a GGUF file byte-identical with llama-quantize's for the same source, mix, options and
+// importance matrix.
 //
 // What llama-quantize does and we reproduce:
 //   - tensors are visited in llama_tensor_order (non-block tensors first, then block by block,
@@ -54,8 +54,15 @@ struct QuantizedTensorInfo {
     std::string fallback_warning;  // MixContext's warning when the row length forced a fallback type
 };
 
+struct ImportanceMatrix;
+
 struct QuantizeModelOptions {
-    MixOptions mix;
+    MixOptions mix;  // mix.has_imatrix is set from `imatrix` below
+    // llama-quantize --imatrix: tensors with an entry are quantized with its weights (quantize.h).
+    // The file output then records imatrix_path (as given, like llama-quantize's command line) and
+    // the matrix's first dataset, entry count and chunk count in quantize.imatrix.* metadata.
+    const ImportanceMatrix* imatrix = nullptr;
+    std::string imatrix_path;
     int n_threads = 0;  // 0: every hardware thread
     // Called after each tensor (on the calling thread), index in [0, total): CLI per-tensor lines.
     std::function<void(const QuantizedTensorInfo& tensor, size_t index, size_t total)> on_tensor;
@@ -84,7 +91,8 @@ struct QuantizedWeights {
 // Progress counts source tensor bytes (stage "quantize"); check_cancel is called between tensors
 // and between row chunks of large tensors and throws qs::Cancelled.
 // Errors (a type that cannot be dequantized or produced, a row length that fits no type, a NaN
-// weight, a bad override regex) throw qs::Error naming the source file and the tensor.
+// weight, a bad override regex, an IQ2 / Q2_K_S mix or an iq2/iq3_xxs tensor without importance
+// data, an imatrix entry of the wrong size) throw qs::Error naming the source file and the tensor.
 QuantizedWeights quantize_model_in_memory(const GgufFile& source, const QuantizeModelOptions& options,
                                           Progress& progress);
 

@@ -1,11 +1,16 @@
 #include "store/results_store.h"
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <limits>
 
 #include <sqlite3.h>
+#include <sys/resource.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "core/error.h"
 #include "store/file_hash.h"
@@ -15,6 +20,34 @@ namespace qs {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Why a write may have failed, from what SQLite cannot see: the space left on the database's
+// disk and the process's file size limit (ulimit -f).
+std::string write_failure_hint(sqlite3* db) {
+    std::string hint;
+    const char* file = sqlite3_db_filename(db, "main");
+    struct statvfs fs {};
+    if (file && *file && ::statvfs(std::filesystem::path(file).parent_path().c_str(), &fs) == 0)
+        hint = fmt::format("{:.1f} MB free on its disk", double(fs.f_bavail) * double(fs.f_frsize) / 1e6);
+    rlimit limit {};
+    if (::getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
+        hint += fmt::format("{}file size limit (ulimit -f) {} bytes", hint.empty() ? "" : ", ", uint64_t(limit.rlim_cur));
+    return hint;
+}
+
+// SQLite's message for the last error, with what a user can act on: what read-only means here,
+// and for a failed write, the free space and the file size limit.
+std::string error_text(sqlite3* db) {
+    std::string msg = sqlite3_errmsg(db);
+    const int code = sqlite3_extended_errcode(db);
+    if ((code & 0xff) == SQLITE_READONLY)
+        msg += " (the database file or its folder is read-only: check their permissions, or use another database)";
+    else if ((code & 0xff) == SQLITE_FULL || code == SQLITE_IOERR_WRITE || code == SQLITE_IOERR_FSYNC ||
+             code == SQLITE_IOERR_TRUNCATE)
+        msg += " (the disk is full or a file size limit was reached: " + write_failure_hint(db) +
+               "; every job committed before is kept)";
+    return msg;
+}
 
 // One prepared statement; every failure names the database file.
 class Stmt {
@@ -62,7 +95,7 @@ private:
         if (rc != SQLITE_OK) fail();
         return *this;
     }
-    [[noreturn]] void fail() const { fail_file(path_, "results database: {}", sqlite3_errmsg(db_)); }
+    [[noreturn]] void fail() const { fail_file(path_, "results database: {}", error_text(db_)); }
     sqlite3* db_;
     const std::string& path_;
     sqlite3_stmt* st_ = nullptr;
@@ -84,9 +117,8 @@ private:
     void exec(const char* sql) {
         char* err = nullptr;
         if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-            const std::string msg = err ? err : sqlite3_errmsg(db_);
             sqlite3_free(err);
-            fail_file(path_, "results database: {}", msg);
+            fail_file(path_, "results database: {}", error_text(db_));
         }
     }
     sqlite3* db_;
@@ -150,9 +182,17 @@ std::string utc_now_iso8601() {
 }
 
 ResultsStore::ResultsStore(const std::string& path) : path_(path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (path != ":memory:" && !fs::exists(path, ec)) {
+        const fs::path folder = fs::absolute(path, ec).parent_path();
+        if (::access(folder.c_str(), W_OK) != 0)
+            fail_file(path, "cannot create the results database: the folder {} is not writable ({})", folder.string(),
+                      std::strerror(errno));
+    }
     if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                         nullptr) != SQLITE_OK) {
-        const std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+        const std::string msg = db_ ? error_text(db_) : "out of memory";
         sqlite3_close(db_);
         db_ = nullptr;
         fail_file(path, "cannot open the results database: {}", msg);
@@ -179,9 +219,8 @@ ResultsStore::~ResultsStore() {
 void ResultsStore::exec(const char* sql) const {
     char* err = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-        const std::string msg = err ? err : sqlite3_errmsg(db_);
         sqlite3_free(err);
-        fail_file(path_, "results database: {}", msg);
+        fail_file(path_, "results database: {}", error_text(db_));
     }
 }
 
@@ -263,7 +302,7 @@ void ResultsStore::finish_job(JobRecord& job) {
         s.run();
         if (sqlite3_changes(db_) != 1) fail_file(path_, "results database has no job {}", job.id);
     }
-    for (const char* table : {"metrics", "calibration_bins", "job_items"}) {
+    for (const char* table : {"metrics", "calibration_bins", "job_items", "job_outputs"}) {
         Stmt del(db_, path_, fmt::format("DELETE FROM {} WHERE job_id = ?1", table).c_str());
         del.bind(1, job.id).run();
     }
@@ -291,6 +330,16 @@ void ResultsStore::finish_job(JobRecord& job) {
         for (size_t i = 0; i < job.item_correct.size(); ++i) {
             s.bind(1, job.id).bind(2, int64_t(i)).bind(3, int(job.item_correct[i]));
             s.bind(4, i < job.item_confidence.size() ? job.item_confidence[i] : kNaN);
+            s.run();
+            s.reset();
+        }
+    }
+    {
+        Stmt s(db_, path_, "INSERT INTO job_outputs (job_id, item, sample, item_id, text, verdict, detail) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+        for (const ItemOutput& o : job.item_outputs) {
+            s.bind(1, job.id).bind(2, int64_t(o.item)).bind(3, int64_t(o.sample)).bind(4, o.item_id).bind(5, o.text);
+            s.bind(6, o.verdict).bind(7, o.detail);
             s.run();
             s.reset();
         }
@@ -356,6 +405,12 @@ void load_job_details(sqlite3* db, const std::string& path, JobRecord& j) {
             j.item_correct.push_back(uint8_t(s.i64(0)));
             j.item_confidence.push_back(s.real(1));
         }
+    }
+    {
+        Stmt s(db, path, "SELECT item, sample, item_id, text, verdict, detail FROM job_outputs WHERE job_id = ?1 ORDER BY item, sample");
+        s.bind(1, j.id);
+        while (s.step())
+            j.item_outputs.push_back(ItemOutput{int(s.i64(0)), int(s.i64(1)), s.text(2), s.text(3), s.text(4), s.text(5)});
     }
 }
 

@@ -26,6 +26,16 @@ const char* evaluator_name(EvaluatorKind k);  // "perplexity", "kld", "task", "b
 JobStatus job_status_from_name(const std::string& name);
 EvaluatorKind evaluator_from_name(const std::string& name);
 
+// One generated answer of a generation task job: what the model wrote and what the check said.
+struct ItemOutput {
+    int item = 0;                   // position in the job's items (as item_correct)
+    int sample = 0;                 // 0 .. samples-1
+    std::string item_id;            // the dataset's id ("HumanEval/0", "11", "test.jsonl:5")
+    std::string text;               // the generated text (stop strings cut)
+    std::string verdict;            // "pass", "fail", "timeout", "error" (eval/generation_scoring.h)
+    std::string detail;             // GSM8K: the extracted answer; code: the last error line
+};
+
 struct JobRecord {
     int64_t id = 0;                 // store row id (0 until stored)
     int64_t run_id = 0;
@@ -44,6 +54,7 @@ struct JobRecord {
     std::vector<CalibrationBin> calibration;  // equal-width reliability-diagram bins (task jobs)
     std::vector<uint8_t> item_correct;        // [items] 1 if the item was right (task jobs, for paired tests)
     std::vector<double> item_confidence;      // [items] softmax confidence of the prediction (task jobs)
+    std::vector<ItemOutput> item_outputs;     // generation task jobs: every sample of every item
     std::string finished_at;        // ISO 8601 UTC
 };
 

@@ -78,6 +78,20 @@ CREATE INDEX jobs_by_cell ON jobs(precision, evaluator, dataset, status);
         {3, R"sql(
 ALTER TABLE jobs ADD COLUMN precision_name TEXT NOT NULL DEFAULT '';
 )sql"},
+        // v4: generation tasks: per item and sample, the generated text, its verdict (pass, fail,
+        // timeout, error) and what the check saw (extracted answer or the program's last error line).
+        {4, R"sql(
+CREATE TABLE job_outputs (
+    job_id  INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    item    INTEGER NOT NULL,
+    sample  INTEGER NOT NULL,
+    item_id TEXT NOT NULL DEFAULT '',
+    text    TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    detail  TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (job_id, item, sample)
+) WITHOUT ROWID;
+)sql"},
     };
     return migrations;
 }

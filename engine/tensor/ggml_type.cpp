@@ -6,6 +6,7 @@
 
 #include "tensor/blocks.h"
 #include "tensor/blocks_extra.h"
+#include "tensor/blocks_iq.h"
 
 namespace qs {
 namespace {
@@ -32,20 +33,20 @@ constexpr std::array kTypes = {
     Entry{13, {"q5_K", QK_K, sizeof(block_q5_K), true, true}},
     Entry{14, {"q6_K", QK_K, sizeof(block_q6_K), true, true}},
     Entry{15, {"q8_K", QK_K, sizeof(block_q8_K), true, true}},
-    Entry{16, {"iq2_xxs", QK_K, 66, true, false}},
-    Entry{17, {"iq2_xs", QK_K, 74, true, false}},
-    Entry{18, {"iq3_xxs", QK_K, 98, true, false}},
-    Entry{19, {"iq1_s", QK_K, 50, true, false}},
-    Entry{20, {"iq4_nl", 32, 18, true, false}},
-    Entry{21, {"iq3_s", QK_K, 110, true, false}},
-    Entry{22, {"iq2_s", QK_K, 82, true, false}},
-    Entry{23, {"iq4_xs", QK_K, 136, true, false}},
+    Entry{16, {"iq2_xxs", QK_K, sizeof(block_iq2_xxs), true, true}},
+    Entry{17, {"iq2_xs", QK_K, sizeof(block_iq2_xs), true, true}},
+    Entry{18, {"iq3_xxs", QK_K, sizeof(block_iq3_xxs), true, true}},
+    Entry{19, {"iq1_s", QK_K, sizeof(block_iq1_s), true, true}},
+    Entry{20, {"iq4_nl", QK4_NL, sizeof(block_iq4_nl), true, true}},
+    Entry{21, {"iq3_s", QK_K, sizeof(block_iq3_s), true, true}},
+    Entry{22, {"iq2_s", QK_K, sizeof(block_iq2_s), true, true}},
+    Entry{23, {"iq4_xs", QK_K, sizeof(block_iq4_xs), true, true}},
     Entry{24, {"i8", 1, 1, false, false}},
     Entry{25, {"i16", 1, 2, false, false}},
     Entry{26, {"i32", 1, 4, false, false}},
     Entry{27, {"i64", 1, 8, false, false}},
     Entry{28, {"f64", 1, 8, false, false}},
-    Entry{29, {"iq1_m", QK_K, 56, true, false}},
+    Entry{29, {"iq1_m", QK_K, sizeof(block_iq1_m), true, true}},
     Entry{30, {"bf16", 1, 2, false, true}},
     Entry{34, {"tq1_0", QK_K, 54, true, false}},
     Entry{35, {"tq2_0", QK_K, 66, true, false}},

@@ -1,5 +1,6 @@
 #include "tokenizer/tokenizer.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <optional>
 
@@ -225,6 +226,10 @@ bool Tokenizer::adds_eos() const { return impl_->vocab.add_eos; }
 bool Tokenizer::is_control(int32_t id) const {
     impl_->check_id(id);
     return impl_->vocab.attr[size_t(id)] & (TOKEN_ATTR_CONTROL | TOKEN_ATTR_UNKNOWN);
+}
+bool Tokenizer::is_eog(int32_t id) const {
+    const auto& eog = impl_->vocab.eog;
+    return std::binary_search(eog.begin(), eog.end(), id);
 }
 std::string_view Tokenizer::type_name() const { return impl_->vocab.type == VocabType::Spm ? "SPM" : "BPE"; }
 std::string_view Tokenizer::model_name() const { return impl_->vocab.model_name; }

@@ -57,6 +57,8 @@ public:
     bool adds_bos() const;
     bool adds_eos() const;
     bool is_control(int32_t id) const;   // control or unknown: rendered only with special = true
+    // Ends generation (llama_vocab_is_eog): EOS, EOT, EOM and end-of-turn control tokens.
+    bool is_eog(int32_t id) const;
     std::string_view type_name() const;  // "SPM" or "BPE", as llama.cpp prints
     std::string_view model_name() const; // tokenizer.ggml.model
     std::string_view pre_name() const;   // tokenizer.ggml.pre, "" when absent

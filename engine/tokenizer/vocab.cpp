@@ -188,6 +188,21 @@ Vocab Vocab::load(const GgufFile& f) {
     if (v.find("<|tool_response>") != TOKEN_NULL && v.find("</s>") != TOKEN_NULL)
         v.attr[size_t(v.find("</s>"))] = TOKEN_ATTR_NORMAL;
 
+    // End of generation, as llama_vocab::impl::load collects special_eog_ids.
+    int32_t eot = TOKEN_NULL, eom = TOKEN_NULL;
+    read_special_id(f, "tokenizer.ggml.eot_token_id", n_tok, eot);
+    read_special_id(f, "tokenizer.ggml.eom_token_id", n_tok, eom);
+    for (const int32_t id : {v.eos, eot, eom})
+        if (id != TOKEN_NULL) v.eog.push_back(id);
+    static constexpr std::string_view eog_names[] = {
+        "<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>", "<|calls|>", "<end_of_turn>",
+        "<|endoftext|>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]", "[EOS]", "<|end_of_text|>", "<end_of_utterance>",
+    };
+    for (const std::string_view name : eog_names)
+        if (const int32_t id = v.find(name); id != TOKEN_NULL && (v.attr[size_t(id)] & TOKEN_ATTR_CONTROL)) v.eog.push_back(id);
+    std::sort(v.eog.begin(), v.eog.end());
+    v.eog.erase(std::unique(v.eog.begin(), v.eog.end()), v.eog.end());
+
     v.inert_byte.fill(true);
     for (const std::string& t : v.text)
         for (const char c : t) v.inert_byte[uint8_t(c)] = false;

@@ -46,6 +46,9 @@ struct Vocab {
     std::unordered_map<std::string, int32_t> merge_rank;  // "left right" -> rank (BPE only)
 
     int32_t bos = TOKEN_NULL, eos = TOKEN_NULL, unk = TOKEN_NULL, pad = TOKEN_NULL;
+    // End-of-generation tokens (llama_vocab_is_eog): EOS, the EOT/EOM ids when set, and control
+    // tokens with an end-of-turn name (<|eot_id|>, <|im_end|>, <end_of_turn>, ...). Sorted.
+    std::vector<int32_t> eog;
     bool add_bos = false, add_eos = false;
     bool add_space_prefix = false;  // SPM: prepend ' ' to text at the start or after a special token
     bool clean_spaces = false;      // detokenize: clean_up_tokenization_spaces

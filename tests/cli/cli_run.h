@@ -24,13 +24,18 @@ inline std::string slurp(const std::string& path) {
     return s.str();
 }
 
-// `args` is appended to the command line as it is (quote paths with spaces); `tag` names the
-// files stdout and stderr go to, so tests running at once do not share them.
-inline CliOutput run_cli(const std::string& args, const std::string& tag) {
+// `command` is run by the shell as it is (quote paths); `tag` names the files stdout and stderr go
+// to, so tests running at once do not share them.
+inline CliOutput run_shell(const std::string& command, const std::string& tag) {
     const std::string dir = temp_dir();
     const std::string out = dir + "/" + tag + ".out", err = dir + "/" + tag + ".err";
-    const int status = std::system(("'" + std::string(QS_CLI_PATH) + "' " + args + " >'" + out + "' 2>'" + err + "'").c_str());
+    const int status = std::system((command + " >'" + out + "' 2>'" + err + "'").c_str());
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+}
+
+// quantscope-cli with `args` appended as they are (quote paths with spaces).
+inline CliOutput run_cli(const std::string& args, const std::string& tag) {
+    return run_shell("'" + std::string(QS_CLI_PATH) + "' " + args, tag);
 }
 
 }  // namespace qs::test

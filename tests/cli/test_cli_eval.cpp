@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -13,7 +14,9 @@
 #include <fcntl.h>
 #include <spawn.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/test_paths.h"
 #include "store/results_store.h"
@@ -182,6 +185,77 @@ TEST(CliEval, MalformedLineNamesFileAndLine) {
 }
 
 }  // namespace
+
+namespace {
+
+// quantscope-cli under a file size limit (RLIMIT_FSIZE, as `ulimit -f`), standing in for a full disk.
+int run_cli_with_file_limit(const std::vector<std::string>& args, rlim_t limit, const std::string& err) {
+    std::fflush(nullptr);
+    const pid_t pid = fork();
+    if (pid == 0) {
+        const rlimit l{limit, limit};
+        setrlimit(RLIMIT_FSIZE, &l);
+        const int fd = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 2);
+        const int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        std::vector<std::string> all = {QS_CLI_PATH};
+        all.insert(all.end(), args.begin(), args.end());
+        std::vector<char*> argv;
+        for (auto& a : all) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        execv(argv[0], argv.data());
+        _exit(127);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace
+
+// A full disk mid-run: the job whose write fails says so (naming the database and the limit), the
+// run exits 1, and the database is sound with every job committed before. The demo model: no ../shared.
+TEST(CliEval, DiskFullIsAClearErrorAndTheDatabaseStaysSound) {
+    const std::string dir = qs::test::temp_dir();
+    const std::string text = dir + "/full-text.txt";
+    {
+        std::ofstream out(text);
+        for (int i = 0; i < 600; ++i) out << "and the people of the land went up to the city ";
+    }
+    const std::string db = dir + "/full.db";
+    // 120 KiB: room for the schema and the first jobs, not for every job (found by trying; the
+    // test only needs the limit to be met part way, which the assertions below check).
+    const int code = run_cli_with_file_limit({"eval", "--model", std::string(QS_SOURCE_DIR) + "/resources/demo/quantscope-demo-kjv-f32.gguf",
+                                              "--precisions", "F32,Q8_0", "--ppl", text, "--kld", "--ctx", "64",
+                                              "--chunks", "4", "--threads", "1", "--db", db},
+                                             120 << 10, dir + "/full.err");
+    const std::string err = slurp(dir + "/full.err");
+    EXPECT_EQ(code, 1) << err;
+    EXPECT_NE(err.find("not saved: " + db + ": results database: disk I/O error (the disk is full or a file size limit was reached"),
+              std::string::npos)
+        << err;
+    EXPECT_NE(err.find("file size limit (ulimit -f) 122880 bytes"), std::string::npos) << err;
+
+    qs::ResultsStore store(db);
+    EXPECT_EQ(store.integrity_check(), "ok");
+    const qs::RunRecord run = store.load_run(store.list_runs().at(0).run.id);
+    int done = 0;
+    for (const qs::JobRecord& j : run.jobs) done += j.status == qs::JobStatus::Done;
+    EXPECT_GT(done, 0);
+    EXPECT_LT(done, int(run.jobs.size()));
+    // Every job the CLI reported done ("[k/n] ...: done (") is in the database as done.
+    std::istringstream lines(err);
+    int reported = 0;
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind("[", 0) != 0 || line.find(": done (") == std::string::npos) continue;
+        const size_t k = std::stoul(line.substr(1));
+        ASSERT_LE(k, run.jobs.size()) << line;
+        EXPECT_EQ(run.jobs[k - 1].status, qs::JobStatus::Done) << line;
+        ++reported;
+    }
+    EXPECT_EQ(reported, done);
+}
 
 // A recipe pattern that matches no tensor (a typo) is refused before anything runs or is stored,
 // by eval and by quantize; a preset given by its name keeps that name in the output.

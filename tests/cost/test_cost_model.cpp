@@ -99,63 +99,22 @@ TEST(CostModel, BadInputsThrow) {
     EXPECT_THROW(cost_compare(speeds(), in), Error);
 }
 
-TEST(CostPick, CheapestAboveThreshold) {
-    const auto s = speeds();
-    const auto c = cost_compare(s, inputs());
-    PrecisionPick p = cost_pick(s, c, "", 99.0);
-    EXPECT_TRUE(p.found);
-    EXPECT_EQ(p.precision, "Q8_0");  // Q4_0 is cheaper but keeps only 95 %
-    EXPECT_NE(p.reason.find("Q8_0"), std::string::npos);
-    p = cost_pick(s, c, "", 95.0);  // exactly at the threshold qualifies
-    EXPECT_EQ(p.precision, "Q4_0");
-    p = cost_pick(s, c, "", 0.0);
-    EXPECT_EQ(p.precision, "Q4_0");
-    p = cost_pick(s, c, "", 100.0);  // only the baseline (100 % by definition)
-    EXPECT_TRUE(p.found);
-    EXPECT_EQ(p.precision, "F32");
-    EXPECT_NE(p.reason.find("baseline"), std::string::npos);
-}
-
-TEST(CostPick, UnknownRetentionIsNeverPicked) {
-    auto s = speeds();
-    s[2].retention_pct = NaN;  // Q4_0 not evaluated
-    const auto c = cost_compare(s, inputs());
-    EXPECT_EQ(cost_pick(s, c, "", 90.0).precision, "Q8_0");
-}
-
-TEST(CostPick, NoneQualifies) {
-    auto s = speeds();
-    s[0].retention_pct = 80;  // the baseline's own retention given explicitly (e.g. against another reference)
-    s[1].retention_pct = 85;
-    s[2].retention_pct = NaN;
-    const auto c = cost_compare(s, inputs());
-    const PrecisionPick p = cost_pick(s, c, "", 90.0);
-    EXPECT_FALSE(p.found);
-    EXPECT_TRUE(p.precision.empty());
-    EXPECT_NE(p.reason.find("1 without a measured retention"), std::string::npos) << p.reason;
-}
-
-TEST(CostPick, TieGoesToHigherRetentionAndWithoutVolumeRanksByTokenCost) {
-    // Same speeds, so the same cost: the one keeping more accuracy wins.
-    std::vector<PrecisionSpeed> s = {{"F32", 100, 10, NaN}, {"A", 100, 20, 97}, {"B", 100, 20, 98}};
-    CostInputs in;
-    in.usd_per_hour = 1;  // no volume: monthly costs are 0, ranking uses cost per generated token
-    const auto c = cost_compare(s, in);
-    EXPECT_EQ(c[1].monthly_usd, 0);
-    const PrecisionPick p = cost_pick(s, c, "", 90);
-    EXPECT_EQ(p.precision, "B");
-    EXPECT_NE(p.reason.find("per million generated tokens"), std::string::npos) << p.reason;
-}
-
-TEST(CostPick, BadThresholdOrMismatchThrows) {
-    const auto s = speeds();
-    const auto c = cost_compare(s, inputs());
-    EXPECT_THROW(cost_pick(s, c, "", 101), Error);
-    EXPECT_THROW(cost_pick(s, c, "", -1), Error);
-    EXPECT_THROW(cost_pick(s, c, "", NaN), Error);
-    EXPECT_THROW(cost_pick(s, {c[0]}, "", 90), Error);
-    EXPECT_THROW(cost_pick(s, c, "nope", 90), Error);
-    EXPECT_FALSE(cost_pick({}, {}, "", 90).found);
+// Words people read: no "$-50.53", no "1411.5 months".
+TEST(CostModel, SavingsAndPaybackInWords) {
+    EXPECT_EQ(savings_text(12.3), "saves $12.30");
+    EXPECT_EQ(savings_text(-50.53), "costs $50.53 more");
+    EXPECT_EQ(savings_text(0.001), "same cost");
+    EXPECT_EQ(payback_text(0, false), "—");
+    EXPECT_EQ(payback_text(std::numeric_limits<double>::infinity(), true), "never");
+    EXPECT_EQ(payback_text(7.46, true), "7.5 months");
+    EXPECT_EQ(payback_text(1411.5, true), "more than 100 years");
+    EXPECT_EQ(payback_text(38.4, true), "3.2 years");
+    // The cost model's own figures read that way: F32 (the baseline) against Q8_0 as baseline.
+    CostInputs in = inputs();
+    in.baseline = "Q4_0";
+    const auto c = cost_compare(speeds(), in);
+    EXPECT_EQ(savings_text(c[0].savings_vs_baseline_usd), "costs $288.00 more");  // F32 $396 vs Q4_0 $108
+    EXPECT_EQ(payback_text(c[0].payback_months, true), "never");
 }
 
 TEST(CostModel, MetricsUseCatalogueKeys) {

@@ -99,6 +99,18 @@ TEST(PriceTable, ShippedTableIsValidAndDated) {
     for (const auto& h : t.hardware) EXPECT_EQ(h.source.rfind("https://", 0), 0u) << h.name;
     for (const auto& a : t.apis) EXPECT_EQ(a.source.rfind("https://", 0), 0u) << a.label();
     EXPECT_NE(t.find_hardware("aws-c7a.large"), nullptr);
+    // Every profile says what it is; every GPU can be estimated, with the figures' sources.
+    for (const auto& h : t.hardware) {
+        EXPECT_NE(h.kind, HardwareKind::Unknown) << h.name;
+        if (h.kind != HardwareKind::Gpu) continue;
+        EXPECT_GT(h.memory_bandwidth_gbs, 0) << h.name;
+        EXPECT_NE(h.memory_bandwidth_source.find("https://"), std::string::npos) << h.name;
+        EXPECT_GT(h.compute.int8_tops, h.compute.f16_tflops) << h.name;
+        EXPECT_NE(h.compute_source.find("https://"), std::string::npos) << h.name;
+    }
+    EXPECT_FALSE(t.find_hardware("aws-c7a.large")->this_machine.empty());
+    EXPECT_NE(t.roofline.efficiency_source.find("https://"), std::string::npos);
+    EXPECT_LT(t.roofline.bandwidth_efficiency, 1.0);
 }
 
 TEST(PriceTable, DefaultPathFindsSourceTreeAndHonoursEnvironment) {
@@ -113,3 +125,16 @@ TEST(PriceTable, DefaultPathFindsSourceTreeAndHonoursEnvironment) {
 
 }  // namespace
 }  // namespace qs
+
+// JSON nested a hundred thousand levels deep is refused with a message, not a stack overflow.
+TEST(PriceTable, DeeplyNestedJsonIsAnError) {
+    const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+    for (const std::string& text : {deep, "{\"hardware\": " + deep + "}"}) {
+        try {
+            qs::price_table_parse(text, "deep.json");
+            FAIL() << "accepted";
+        } catch (const qs::Error& e) {
+            EXPECT_EQ(std::string(e.what()).rfind("deep.json: ", 0), 0u) << e.what();
+        }
+    }
+}

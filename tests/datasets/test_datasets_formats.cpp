@@ -202,7 +202,7 @@ TEST(DatasetFormats, GenericJsonlWithDelimiterAndFewshot) {
 
 TEST(DatasetFormats, FormatListAndAuto) {
     const auto& formats = dataset_formats();
-    EXPECT_EQ(formats.size(), 14u);
+    EXPECT_EQ(formats.size(), 18u);  // 14 log-likelihood formats, 4 generation ones
     const auto path = write_file("auto.jsonl", R"({"context": "c", "choices": ["a"], "gold": 0})" "\n");
     EXPECT_EQ(dataset_load("auto", path).format, "jsonl");
     EXPECT_CONTAINS(qs::test::load_error("nope", path), "unknown dataset format 'nope'");

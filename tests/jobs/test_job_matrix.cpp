@@ -91,6 +91,24 @@ TEST(JobMatrix, RejectsBadMatrices) {
 
 }  // namespace
 
+TEST(JobMatrix, GenerationSettingsAreChecked) {
+    qs::EvalMatrix m = matrix();
+    m.gen_samples = 0;
+    EXPECT_THROW(qs::plan_jobs(m), qs::Error);
+    m.gen_samples = 10;
+    m.gen_temperature = 0.0f;  // ten greedy samples would all be the same
+    EXPECT_THROW(qs::plan_jobs(m), qs::Error);
+    m.gen_temperature = 0.8f;
+    EXPECT_NO_THROW(qs::plan_jobs(m));
+    m.code_timeout = 0;
+    EXPECT_THROW(qs::plan_jobs(m), qs::Error);
+    m.code_timeout = 10;
+    m.gen_parallel = 0;
+    EXPECT_THROW(qs::plan_jobs(m), qs::Error);
+    m.gen_parallel = 4;
+    EXPECT_NE(qs::eval_matrix_json(m).find("\"chat_template\":\"none\""), std::string::npos);
+}
+
 TEST(JobMatrix, UserNamesOfPrecisionsGoWithEveryJob) {
     qs::EvalMatrix m = matrix();
     m.precisions = {"F16", "q4_k_m+ffn_down=q8_0", "nf4"};

@@ -8,12 +8,14 @@
 #include <thread>
 #include <fstream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 
 #include "common/test_paths.h"
 #include "core/error.h"
 #include "eval/perplexity.h"
 #include "jobs/job_runner.h"
 #include "model/model.h"
+#include "store/file_hash.h"
 #include "store/results_store.h"
 #include "tokenizer/tokenizer.h"
 
@@ -323,4 +325,50 @@ TEST(JobRunner, RecipePatternThatMatchesNoTensorRefusesTheRun) {
         named += j.precision_name == "f16 out q8";
     }
     EXPECT_EQ(named, 2);  // perplexity and KLD
+}
+
+// eval --imatrix: a quantized precision made with an importance matrix is llama-quantize's
+// --imatrix result (so its perplexity equals that of llama.cpp's file, bit for bit), and the run
+// records which matrix: its path, SHA-256 and calibration text.
+TEST(JobRunner, ImatrixPrecisionEqualsLlamaQuantizeFileAndIsRecorded) {
+    QS_REQUIRE_SHARED(model_path, "models/synthetic/llama-d256-spm512.gguf");
+    QS_REQUIRE_SHARED(imatrix_path, "models/zoo/m1-wiki-c128x20.imatrix.gguf");
+    QS_REQUIRE_SHARED(reference_file, "models/zoo/m1-pure-IQ4_NL-imat.gguf");
+    const std::string text = write_text(qs::test::temp_dir());
+    qs::EvalMatrix m;
+    m.model_path = model_path;
+    m.precisions = {"IQ4_NL+pure"};
+    m.ppl_path = text;
+    m.n_ctx = 64;
+    m.max_chunks = 2;
+    m.imatrix_path = imatrix_path;
+    qs::JobRunner runner(m, {});
+    const qs::RunRecord run = runner.run();
+    ASSERT_EQ(run.jobs.size(), 1u);
+    ASSERT_EQ(run.jobs[0].status, JobStatus::Done) << run.jobs[0].error;
+    double ppl = 0;
+    for (const qs::Metric& metric : run.jobs[0].metrics)
+        if (metric.key == "ppl") ppl = metric.value;
+
+    const auto file_model = qs::Model::load(reference_file);
+    const auto tokenizer = qs::Tokenizer::from_gguf(file_model->file());
+    const auto tokens = tokenizer->encode(qs::perplexity_read_text(text), true);
+    qs::ModelContext ctx(file_model, m.n_ctx);
+    qs::PerplexityOptions popts;
+    popts.n_ctx = m.n_ctx;
+    popts.max_chunks = m.max_chunks;
+    qs::Progress progress;
+    EXPECT_EQ(ppl, qs::perplexity_run(ctx, *tokenizer, tokens, popts, progress).ppl);
+
+    const nlohmann::json im = nlohmann::json::parse(run.settings_json)["imatrix"];
+    EXPECT_EQ(im["file"], imatrix_path);
+    EXPECT_EQ(im["sha256"], qs::file_sha256(imatrix_path));
+    EXPECT_EQ(im["datasets"], nlohmann::json::array({"data/wikitext-2-raw/wiki.test.raw"}));
+    EXPECT_EQ(im["chunks"], 20);
+
+    // The IQ2 mixes are refused without an importance matrix, before anything runs.
+    m.precisions = {"IQ2_XS"};
+    m.imatrix_path.clear();
+    qs::JobRunner refused(m, {});
+    EXPECT_THROW(refused.start(), qs::Error);
 }

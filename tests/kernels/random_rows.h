@@ -9,6 +9,7 @@
 #include <random>
 #include <vector>
 
+#include "core/cpu_features.h"
 #include "core/fp16.h"
 #include "tensor/blocks.h"
 #include "tensor/ggml_type.h"
@@ -48,6 +49,8 @@ inline std::vector<size_t> scale_offsets(GgmlType t) {
         case GgmlType::Q3_K: return {108};
         case GgmlType::Q4_K: case GgmlType::Q5_K: return {0, 2};
         case GgmlType::Q6_K: return {208};
+        case GgmlType::IQ2_XXS: case GgmlType::IQ2_XS: case GgmlType::IQ2_S: case GgmlType::IQ3_XXS:
+        case GgmlType::IQ3_S: case GgmlType::IQ1_S: case GgmlType::IQ4_NL: case GgmlType::IQ4_XS: return {0};
         default: return {};
     }
 }
@@ -82,12 +85,32 @@ inline std::vector<uint8_t> random_row(GgmlType t, int64_t n, std::mt19937& rng,
         }
         return row;
     }
+    if (t == GgmlType::IQ1_M) {  // the fp16 scale is spread over the top nibbles of 4 uint16 at byte 48
+        for (size_t off = 0; off < row.size(); off += bytes) {
+            const fp16_t s = random_scale(rng, mode);
+            for (int k = 0; k < 4; ++k) {
+                uint16_t w;
+                std::memcpy(&w, row.data() + off + 48 + 2 * k, 2);
+                w = uint16_t((w & 0x0fff) | (((s >> (4 * k)) & 0xf) << 12));
+                std::memcpy(row.data() + off + 48 + 2 * k, &w, 2);
+            }
+        }
+        return row;
+    }
     for (size_t off = 0; off < row.size(); off += bytes)
         for (size_t field : scale_offsets(t)) {
             const fp16_t s = random_scale(rng, mode);
             std::memcpy(row.data() + off + field, &s, 2);
         }
     return row;
+}
+
+// SIMD levels this CPU can run (the scalar one is the reference every test compares against).
+inline std::vector<Isa> simd_levels() {
+    std::vector<Isa> out;
+    for (Isa isa : {Isa::Avx2, Isa::Avx512})
+        if (int(isa) <= int(cpu_best_isa())) out.push_back(isa);
+    return out;
 }
 
 inline std::vector<float> random_floats(int64_t n, std::mt19937& rng, float scale = 1.0f) {

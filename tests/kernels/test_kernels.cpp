@@ -53,12 +53,7 @@ const char* mode_name(ScaleMode m) {
     return "?";
 }
 
-std::vector<Isa> simd_levels() {
-    std::vector<Isa> out;
-    for (Isa isa : {Isa::Avx2, Isa::Avx512})
-        if (int(isa) <= int(cpu_best_isa())) out.push_back(isa);
-    return out;
-}
+using test::simd_levels;
 
 uint16_t read_u16(const uint8_t* p) {
     uint16_t v;

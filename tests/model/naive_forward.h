@@ -1,6 +1,7 @@
 // An independent, deliberately plain double-precision forward pass of a RefModel, written from
-// the published formulas (RMSNorm, RoPE, causal grouped-query attention, SwiGLU) with no engine
-// code: the yardstick the engine's forward pass is measured against.
+// the published formulas (RMSNorm, RoPE, causal grouped-query attention, SwiGLU; and for the other
+// architectures Q/K norms, post-norms, GeLU, sliding windows, soft-caps, top-k experts) with no
+// engine code: the yardstick the engine's forward pass is measured against.
 #pragma once
 
 #include <cstdint>

@@ -9,6 +9,8 @@
 #include "common/test_paths.h"
 #include "kernels/kernels.h"
 #include "model/model.h"
+#include "model/model_summary.h"
+#include "hf/hf_checkpoint.h"
 #include "model_test_util.h"
 #include "random_model.h"
 
@@ -63,6 +65,9 @@ TEST(ModelLoad, RefusesOtherArchitecturesByName) {
     const std::string msg = load_error(bad);
     EXPECT_NE(msg.find("gpt2"), std::string::npos) << msg;
     EXPECT_NE(msg.find(bad), std::string::npos) << msg;
+    // ... and lists what QuantScope does run.
+    for (const char* arch : {"llama", "qwen2", "qwen3", "qwen3moe", "gemma2", "gemma3", "phi3"})
+        EXPECT_NE(msg.find(arch), std::string::npos) << arch << " missing from: " << msg;
 }
 
 TEST(ModelLoad, MissingTensorIsNamed) {
@@ -89,11 +94,11 @@ TEST(ModelLoad, NonComputableTypeIsNamed) {
     RandomModelSpec spec;
     spec.n_embd = 256, spec.n_head = 4, spec.n_head_kv = 4, spec.n_layer = 1, spec.n_ff = 32, spec.n_vocab = 20;
     const std::string base = write_base("iq_base", spec), bad = temp_dir() + "/iq.gguf";
-    const std::vector<uint8_t> bytes(row_size(GgmlType::IQ2_XXS, 256) * 20, 0);
+    const std::vector<uint8_t> bytes(row_size(GgmlType::TQ1_0, 256) * 20, 0);
     gguf_rewrite(base, bad, [](const GgufTensorInfo& t) { return t.name == "token_embd.weight"; },
-                 [&](GgufWriter& w) { w.add_tensor("token_embd.weight", GgmlType::IQ2_XXS, {256, 20}, bytes.data(), bytes.size()); });
+                 [&](GgufWriter& w) { w.add_tensor("token_embd.weight", GgmlType::TQ1_0, {256, 20}, bytes.data(), bytes.size()); });
     const std::string msg = load_error(bad);
-    EXPECT_NE(msg.find("tensor 'token_embd.weight' has type iq2_xxs, which QuantScope cannot compute"), std::string::npos)
+    EXPECT_NE(msg.find("tensor 'token_embd.weight' has type tq1_0, which QuantScope cannot compute"), std::string::npos)
         << msg;
 }
 
@@ -221,6 +226,49 @@ TEST(RealModels, M1Forward512Timing) {
     for (float x : logits) ASSERT_TRUE(std::isfinite(x));
     std::printf("    M1 512-token forward: %.1f ms (%.0f tokens/s)\n", best * 1e3, 512 / best);
     RecordProperty("m1_512_ms", std::to_string(best * 1e3));
+}
+
+}  // namespace
+}  // namespace qs::test
+
+namespace qs::test {
+namespace {
+
+// What `info` and the model card show for the zoo files, against the generator's own figures
+// (zoo.json params: n_params, head_dim; the zoo README: experts, windows).
+TEST(ModelSummary, ZooArchitectures) {
+    QS_REQUIRE_SHARED(moe_path, "models/zoo/qwen3moe-d256-spm512.gguf");
+    const ModelSummary moe = model_summary_read(GgufFile::open(moe_path));
+    EXPECT_TRUE(moe.supported);
+    EXPECT_EQ(moe.n_params, 3806592);  // zoo.json params.n_params
+    EXPECT_EQ(moe.n_expert, 8);
+    EXPECT_EQ(moe.n_expert_used, 2);
+    // Three expert tensors of 8 x 256 x 256 per layer, 2 layers: a token uses 2 of each 8.
+    const int64_t experts = 2 * 3 * 8 * 256 * 256;
+    EXPECT_EQ(moe.n_active_params, moe.n_params - experts + experts / 8 * 2);
+
+    QS_REQUIRE_SHARED(gemma3_path, "models/zoo/gemma3-d256-spm512.gguf");
+    const ModelSummary g3 = model_summary_read(GgufFile::open(gemma3_path));
+    EXPECT_EQ(g3.head_dim, 32);
+    EXPECT_EQ(g3.sliding_window, 128);
+    EXPECT_EQ(g3.swa_layers, (std::vector<int64_t>{0, 1, 3}));  // pattern 3: every third layer global
+    EXPECT_EQ(g3.n_active_params, g3.n_params);
+
+    QS_REQUIRE_SHARED(gemma2_path, "models/zoo/gemma2-d256-spm512.gguf");
+    const ModelSummary g2 = model_summary_read(GgufFile::open(gemma2_path));
+    EXPECT_EQ(g2.swa_layers, (std::vector<int64_t>{0, 2}));  // default pattern 2
+    EXPECT_DOUBLE_EQ(g2.attn_softcap, 10.0);
+    EXPECT_DOUBLE_EQ(g2.final_softcap, 6.0);
+
+    QS_REQUIRE_SHARED(hf_dir, "models/hf/qwen3-arch");  // a checkpoint directory summarises the same way
+    const ModelSummary hf = model_summary_read(hf_checkpoint_open(hf_dir));
+    EXPECT_TRUE(hf.hf_checkpoint);
+    EXPECT_EQ(hf.n_params, 1803520);  // reference/hf.json params.n_params
+    EXPECT_EQ(hf.head_dim, 64);
+    EXPECT_FALSE(moe.hf_checkpoint);
+
+    QS_REQUIRE_SHARED(qwen3_path, "models/zoo/qwen3-d256-bpe4k.gguf");
+    EXPECT_EQ(model_summary_read(GgufFile::open(qwen3_path)).head_dim, 64);  // not n_embd / n_head = 32
 }
 
 }  // namespace

@@ -202,6 +202,60 @@ TEST(QuantMix, Q4KMBumpsAttnVAndFfnDownInMoreBitsLayers) {
     }
 }
 
+// llama.cpp's IQ mixes (llama_tensor_get_type_impl, b9928) on the 32-layer llama with 4 query heads
+// per KV head: the 2-bit mixes keep attn_v, the first eighth of ffn_down and attn_output wider;
+// IQ3_XXS and IQ4_XS change with an importance matrix; IQ3_XS lowers the middle gate/up layers.
+TEST(QuantMix, IqMixesFollowLlamaQuantRules) {
+    const std::vector<MixTensor> tensors = llama_tensors(32, 4096, 11008);
+    using T = GgmlType;
+    struct Case {
+        QuantMix mix;
+        bool imatrix;
+        T token_embd, output, attn_v, attn_qk, attn_output, ffn_down_first, ffn_down, gate_up_middle, rest;
+    };
+    const Case cases[] = {
+        {QuantMix::IQ2_XXS, true, T::Q2_K, T::Q5_K, T::Q4_K, T::IQ2_XXS, T::IQ2_XXS, T::Q2_K, T::IQ2_XXS, T::IQ2_XXS, T::IQ2_XXS},
+        {QuantMix::IQ2_XS, true, T::Q2_K, T::Q5_K, T::Q4_K, T::IQ2_XS, T::IQ2_XS, T::Q2_K, T::IQ2_XS, T::IQ2_XS, T::IQ2_XS},
+        {QuantMix::IQ2_S, true, T::IQ3_S, T::Q5_K, T::Q4_K, T::IQ2_XS, T::IQ3_S, T::IQ3_S, T::IQ2_XS, T::IQ2_XS, T::IQ2_XS},
+        {QuantMix::IQ2_M, true, T::IQ3_S, T::Q5_K, T::Q4_K, T::IQ2_S, T::IQ3_S, T::IQ3_S, T::IQ2_S, T::IQ2_S, T::IQ2_S},
+        {QuantMix::IQ3_XXS, true, T::IQ3_S, T::Q5_K, T::Q4_K, T::IQ2_S, T::IQ3_S, T::IQ3_XXS, T::IQ3_XXS, T::IQ3_XXS, T::IQ3_XXS},
+        {QuantMix::IQ3_XXS, false, T::IQ3_S, T::Q5_K, T::Q4_K, T::IQ2_S, T::IQ3_S, T::Q4_K, T::Q3_K, T::IQ3_XXS, T::IQ3_XXS},
+        {QuantMix::IQ3_XS, false, T::IQ3_S, T::Q6_K, T::Q4_K, T::IQ3_XXS, T::IQ3_S, T::IQ3_S, T::IQ3_S, T::IQ3_XXS, T::IQ3_S},
+        {QuantMix::IQ3_M, false, T::IQ3_S, T::Q6_K, T::Q4_K, T::IQ3_S, T::Q4_K, T::Q4_K, T::IQ3_S, T::IQ3_S, T::IQ3_S},
+        {QuantMix::IQ4_XS, false, T::IQ4_XS, T::Q6_K, T::Q5_K, T::IQ4_XS, T::IQ4_XS, T::Q5_K, T::IQ4_XS, T::IQ4_XS, T::IQ4_XS},
+        {QuantMix::IQ4_XS, true, T::IQ4_XS, T::Q6_K, T::Q5_K, T::IQ4_XS, T::IQ4_XS, T::IQ4_XS, T::IQ4_XS, T::IQ4_XS, T::IQ4_XS},
+    };
+    for (const Case& c : cases) {
+        MixOptions options;
+        options.mix = c.mix;
+        options.has_imatrix = c.imatrix;
+        const std::vector<TensorTypeChoice> choices = plan_tensor_types(options, llama32(), tensors);
+        for (size_t i = 0; i < tensors.size(); ++i) {
+            const std::string& name = tensors[i].name;
+            if (tensors[i].ne.size() == 1) continue;
+            int layer = -1;
+            std::sscanf(name.c_str(), "blk.%d.", &layer);
+            auto has = [&](const char* part) { return name.find(part) != std::string::npos; };
+            T want = c.rest;
+            if (name == "token_embd.weight") want = c.token_embd;
+            else if (name == "output.weight") want = c.output;
+            else if (has("attn_v")) want = c.attn_v;
+            else if (has("attn_q") || has("attn_k")) want = c.attn_qk;
+            else if (has("attn_output")) want = c.attn_output;
+            else if (has("ffn_down")) want = layer < 4 ? c.ffn_down_first : c.ffn_down;
+            else if (has("ffn_gate") || has("ffn_up")) want = layer >= 4 && layer < 28 ? c.gate_up_middle : c.rest;
+            EXPECT_STREQ(type_name(choices[i].type), type_name(want))
+                << quant_mix_name(c.mix) << (c.imatrix ? " with" : " without") << " imatrix: " << name;
+        }
+    }
+    EXPECT_TRUE(quant_mix_requires_imatrix(QuantMix::IQ2_XS));
+    EXPECT_FALSE(quant_mix_requires_imatrix(QuantMix::IQ3_XXS));
+    EXPECT_TRUE(tensor_requires_imatrix("blk.0.attn_q.weight", T::IQ3_XXS, QuantMix::IQ3_XXS));
+    EXPECT_FALSE(tensor_requires_imatrix("token_embd.weight", T::IQ2_XXS, QuantMix::IQ2_XXS));
+    EXPECT_TRUE(tensor_requires_imatrix("blk.0.ffn_up.weight", T::Q2_K, QuantMix::Q2_K_S));
+    EXPECT_FALSE(tensor_requires_imatrix("blk.0.ffn_up.weight", T::Q2_K, QuantMix::Q2_K));
+}
+
 TEST(QuantMix, FallbacksFollowLlamaCpp) {
     // ffn_down rows of 4128 = 129 * 32 are not a multiple of 256: q4_K -> q5_0; q5_K -> q5_1;
     // q6_K -> q8_0; q2_K/q3_K -> q4_0.

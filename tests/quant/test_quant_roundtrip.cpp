@@ -177,11 +177,16 @@ INSTANTIATE_TEST_SUITE_P(Types, RoundTrip, ::testing::ValuesIn(kBounds),
 TEST(Quantize, SupportedTypes) {
     for (const TypeBound& b : kBounds) EXPECT_TRUE(quantize_supported(b.type)) << type_name(b.type);
     EXPECT_TRUE(quantize_supported(GgmlType::F32));
-    EXPECT_FALSE(quantize_supported(GgmlType::IQ2_XXS));
+    EXPECT_TRUE(quantize_supported(GgmlType::IQ2_XXS));
+    EXPECT_FALSE(quantize_supported(GgmlType::IQ1_S));  // read, never written
     EXPECT_FALSE(quantize_supported(GgmlType::Q8_K));  // an activation type, never stored
     std::vector<float> x(256, 1.f);
     std::vector<uint8_t> out(1024);
+    EXPECT_THROW(quantize_rows(GgmlType::IQ1_S, x.data(), out.data(), 1, 256), Error);
+    // iq2_xxs / iq2_xs need importance weights, as in ggml; with them they work.
     EXPECT_THROW(quantize_rows(GgmlType::IQ2_XXS, x.data(), out.data(), 1, 256), Error);
+    const std::vector<float> w(256, 1.f);
+    EXPECT_EQ(quantize_rows(GgmlType::IQ2_XXS, x.data(), out.data(), 1, 256, "t", w.data()), row_size(GgmlType::IQ2_XXS, 256));
 }
 
 // F16 and BF16 are element-wise roundings; they must be exactly core's converters (which are

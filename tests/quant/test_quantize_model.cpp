@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "common/run_command.h"
 #include "common/test_paths.h"
 #include "core/cpu_features.h"
 #include "core/fp16.h"
@@ -350,7 +351,9 @@ TEST(PrecisionRecipe, ParsesAndRoundTrips) {
     for (const PrecisionRecipe& p : precision_presets()) names.push_back(p.name);
     EXPECT_EQ(names, (std::vector<std::string>{"F32", "F16", "BF16", "Q8_0", "Q6_K", "Q5_K_M", "Q5_K_S", "Q4_K_M",
                                                "Q4_K_S", "Q3_K_L", "Q3_K_M", "Q3_K_S", "Q2_K", "Q5_1", "Q5_0", "Q4_1",
-                                               "Q4_0", "NF4", "FP8 E4M3", "FP8 E5M2", "INT8 per channel", "INT4 g128"}));
+                                               "Q4_0", "IQ4_XS", "IQ4_NL", "IQ3_M", "IQ3_S", "IQ3_XS", "IQ3_XXS",
+                                               "IQ2_M", "IQ2_S", "IQ2_XS", "IQ2_XXS", "NF4", "FP8 E4M3", "FP8 E5M2",
+                                               "INT8 per channel", "INT4 g128"}));
     for (const PrecisionRecipe& p : precision_presets()) {
         EXPECT_FALSE(p.summary.empty()) << p.name;
         EXPECT_EQ(p.summary.find('\n'), std::string::npos) << p.name;  // one line
@@ -406,6 +409,26 @@ TEST(QuantizeModelLlamaCpp, M1FilesAreByteIdentical) {
     EXPECT_EQ(compared, 16);
 }
 
+// The other architectures' files llama-quantize made (../shared/models/zoo): the per-architecture
+// mix rules (gemma3's 128-column attn_output falling back to q5_0, qwen3moe's router kept F32 and
+// its 3-D expert tensors, phi3's fused attn_qkv counted as attn_v) give the same bytes.
+TEST(QuantizeModelLlamaCpp, ZooFilesAreByteIdentical) {
+    for (const char* stem : {"qwen3-d256-bpe4k", "gemma3-d256-spm512", "phi3-d256-spm512", "gemma2-d256-spm512",
+                             "qwen3moe-d256-spm512"}) {
+        QS_REQUIRE_SHARED(src, std::string("models/zoo/") + stem + ".gguf");
+        const GgufFile source = GgufFile::open(src);
+        for (const char* type : {"Q8_0", "Q4_K_M"}) {
+            SCOPED_TRACE(std::string(stem) + " " + type);
+            QS_REQUIRE_SHARED(ref_file, std::string("models/zoo/") + stem + "-" + type + ".gguf");
+            const std::string out = qs::test::temp_dir() + "/" + stem + "-" + type + ".gguf";
+            Progress progress;
+            quantize_model_to_file(source, out, options_for(type), progress);
+            EXPECT_TRUE(read_bytes(out) == read_bytes(ref_file)) << out << " differs from " << ref_file;
+            fs::remove(out);
+        }
+    }
+}
+
 TEST(QuantizeModelLlamaCpp, InMemoryPerplexityEqualsLlamaCppFile) {
     QS_REQUIRE_SHARED(m1, kM1);
     QS_REQUIRE_SHARED(text_path, "data/wikitext-2-raw/wiki.test.raw");
@@ -447,17 +470,7 @@ TEST(QuantizeModelLlamaCpp, InMemoryPerplexityEqualsLlamaCppFile) {
 // ---- the CLI ------------------------------------------------------------------------------------
 
 #ifdef QS_CLI_PATH
-namespace {
-int run_command(const std::string& cmd, std::string& out) {
-    FILE* pipe = popen((cmd + " 2>&1").c_str(), "r");
-    if (!pipe) return -1;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-    const int status = pclose(pipe);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-}  // namespace
+using qs::test::run_command;
 
 TEST(QuantizeCli, WritesTheSameFileAsTheEngineAndReportsJson) {
     const GgufFile source = GgufFile::open(tiny_model_path());

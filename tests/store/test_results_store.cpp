@@ -161,6 +161,45 @@ TEST(ResultsStore, MigratesVersion1) {
     EXPECT_EQ(store.integrity_check(), "ok");
 }
 
+// v4: a generation job's outputs (every sample of every item, text and verdict) round-trip, are
+// replaced when the job is written again, and go with the run; a v2 file gains the table (through v3).
+TEST(ResultsStore, GenerationOutputsRoundTripAndMigrateFromVersion2) {
+    const std::string db = qs::test::temp_dir() + "/v2.db";
+    {
+        sqlite3* raw = nullptr;
+        ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+        for (int v = 0; v < 2; ++v)
+            ASSERT_EQ(sqlite3_exec(raw, qs::store_migrations().at(size_t(v)).sql, nullptr, nullptr, nullptr), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(raw, "PRAGMA user_version = 2;", nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(raw);
+    }
+    ResultsStore store(db);
+    EXPECT_EQ(store.schema_version(), qs::store_latest_version());
+    RunRecord run = sample_run();
+    store.insert_run(run);
+    JobRecord& j = run.jobs[0];
+    j.status = JobStatus::Done;
+    j.item_correct = {0, 1};
+    j.item_outputs = {{0, 0, "HumanEval/3", "    return a -\n", "error", "SyntaxError: invalid syntax"},
+                      {1, 0, "HumanEval/7", "    return sorted(x)\n", "pass", ""},
+                      {1, 1, "HumanEval/7", std::string("bytes \xff\n", 8), "fail", "AssertionError"}};
+    store.finish_job(j);
+    const RunRecord back = store.load_run(run.id);
+    ASSERT_EQ(back.jobs[0].item_outputs.size(), 3u);
+    const qs::ItemOutput& o = back.jobs[0].item_outputs[2];
+    EXPECT_EQ(o.item, 1);
+    EXPECT_EQ(o.sample, 1);
+    EXPECT_EQ(o.item_id, "HumanEval/7");
+    EXPECT_EQ(o.text, std::string("bytes \xff\n", 8));  // bytes as generated, even when not UTF-8
+    EXPECT_EQ(o.verdict, "fail");
+    EXPECT_EQ(back.jobs[0].item_outputs[0].detail, "SyntaxError: invalid syntax");
+    j.item_outputs.resize(1);
+    store.finish_job(j);
+    EXPECT_EQ(store.load_run(run.id).jobs[0].item_outputs.size(), 1u);
+    store.delete_run(run.id);
+    EXPECT_EQ(store.integrity_check(), "ok");
+}
+
 TEST(ResultsStore, RefusesNewerSchemaAndForeignFiles) {
     const std::string dir = qs::test::temp_dir();
     {

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "common/test_paths.h"
+#include "common/tiny_vocab.h"
 #include "core/error.h"
 #include "gguf/gguf_file.h"
 #include "gguf/gguf_writer.h"
@@ -18,37 +19,12 @@ namespace {
 const std::string SP = "\xE2\x96\x81";  // U+2581
 const std::string G = "\xC4\xA0";       // GPT-2's stand-in for ' ' (U+0120)
 
-struct TinyToken {
-    std::string text;
-    float score;
-    int32_t type;  // llama.cpp token types: 1 normal, 2 unknown, 3 control, 6 byte
-};
-
-GgufValue string_array(const std::vector<std::string>& items) {
-    std::vector<GgufValue> v;
-    for (const auto& s : items) v.push_back(GgufValue::str(s));
-    return GgufValue::array(GgufType::STRING, std::move(v));
-}
+using test::TinyToken;
 
 std::string write_vocab(const std::string& name, const std::string& model, const std::string& pre,
                         const std::vector<TinyToken>& tokens, const std::vector<std::string>& merges = {}) {
-    GgufWriter w;
-    w.set("general.architecture", GgufValue::str("llama"));
-    w.set("tokenizer.ggml.model", GgufValue::str(model));
-    if (!pre.empty()) w.set("tokenizer.ggml.pre", GgufValue::str(pre));
-    std::vector<std::string> texts;
-    std::vector<GgufValue> scores, types;
-    for (const auto& t : tokens) {
-        texts.push_back(t.text);
-        scores.push_back(GgufValue::f32(t.score));
-        types.push_back(GgufValue::i32(t.type));
-    }
-    w.set("tokenizer.ggml.tokens", string_array(texts));
-    w.set("tokenizer.ggml.scores", GgufValue::array(GgufType::FLOAT32, std::move(scores)));
-    w.set("tokenizer.ggml.token_type", GgufValue::array(GgufType::INT32, std::move(types)));
-    if (!merges.empty()) w.set("tokenizer.ggml.merges", string_array(merges));
     const std::string path = test::temp_dir() + "/" + name + ".gguf";
-    w.write(path);
+    test::write_tiny_vocab(path, model, pre, tokens, merges);
     return path;
 }
 
@@ -128,20 +104,7 @@ TEST(TokenizerTinySpm, SpecialTokensAndDecode) {
     EXPECT_THROW(tok->token_to_piece(-1), Error);
 }
 
-// GPT-2's byte-level character for byte b, written out independently of the engine's table.
-std::string byte_char(int b) {
-    const auto printable = [](int x) { return (x >= 0x21 && x <= 0x7E) || (x >= 0xA1 && x <= 0xAC) || x >= 0xAE; };
-    int cp = b;
-    if (!printable(b)) {
-        int n = 0;
-        for (int x = 0; x < b; ++x) n += !printable(x);
-        cp = 256 + n;
-    }
-    std::string s;
-    if (cp < 0x80) s.push_back(char(cp));
-    else s += {char(0xC0 | (cp >> 6)), char(0x80 | (cp & 0x3F))};
-    return s;
-}
+std::string byte_char(int b) { return test::gpt2_byte_char(b); }
 
 // BPE: ids 0..255 are the byte-level characters of bytes 0..255, then `extra` from id 256.
 // Extras starting with '<' get token type `bracket_type` (3 = control by default).

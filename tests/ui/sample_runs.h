@@ -2,6 +2,10 @@
 // speed metrics whose comparisons can be worked out by hand.
 #pragma once
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "store/run_record.h"
 
 namespace qs::test {
@@ -21,6 +25,16 @@ inline JobRecord job(const char* precision, EvaluatorKind ev, const char* datase
     j.dataset = dataset;
     j.status = JobStatus::Done;
     j.metrics = std::move(metrics);
+    return j;
+}
+
+// A HumanEval job with stored outputs: (text, verdict) per item, first sample; a failed item's
+// check saw an AssertionError.
+inline JobRecord humaneval_job(const char* precision, double pass_at_1, std::vector<std::pair<std::string, std::string>> outputs) {
+    JobRecord j = job(precision, EvaluatorKind::Task, "humaneval", {metric("pass_at_1", pass_at_1, 20)});
+    for (size_t i = 0; i < outputs.size(); ++i)
+        j.item_outputs.push_back({int(i), 0, "HumanEval/" + std::to_string(i), outputs[i].first, outputs[i].second,
+                                  outputs[i].second == "pass" ? "" : "AssertionError"});
     return j;
 }
 

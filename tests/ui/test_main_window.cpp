@@ -115,7 +115,7 @@ TEST(MainWindow, RunsTwoPrecisionsToTheEndAndExportsEverything) {
     QFile html(fx.dir + "/report.html");
     ASSERT_TRUE(html.open(QIODevice::ReadOnly));
     const QByteArray h = html.readAll();
-    EXPECT_EQ(h.count("data:image/png;base64,"), w.charts_page()->views().size());
+    EXPECT_GE(h.count("data:image/svg+xml;base64,"), 6);  // every chart with data, embedded
     EXPECT_TRUE(h.contains("Q4_K_M"));
     EXPECT_TRUE(w.last_error().isEmpty()) << w.last_error().toStdString();
 

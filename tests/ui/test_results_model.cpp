@@ -40,21 +40,32 @@ TEST(ResultsTableModel, RowPerPrecisionColumnsPerMetricWithDeltasAndRetention) {
     // Counts (tokens_scored, items) are not compared: no column for them.
     EXPECT_EQ(column_of(model, "Tokens scored (wiki)"), -1);
     const int ppl = column_of(model, "Perplexity (wiki)");
-    const int ppl_delta = column_of(model, "Δ Perplexity (wiki)");
+    const int ppl_delta = column_of(model, "Δ Perplexity (wiki) (%)");
     const int acc_ret = column_of(model, "Retention Accuracy (arc)");
     ASSERT_GE(ppl, 1);
     ASSERT_EQ(ppl_delta, ppl + 1);
     ASSERT_GE(acc_ret, 1);
+    // Differences only where they mean something: no retention of perplexity, no Δ of a KL
+    // divergence (already a comparison) or of bits per weight (a property of the format).
+    EXPECT_EQ(column_of(model, "Retention Perplexity (wiki)"), -1);
+    EXPECT_GE(column_of(model, "Mean KL divergence (wiki)"), 1);
+    EXPECT_EQ(column_of(model, "Δ Mean KL divergence (wiki)"), -1);
+    EXPECT_EQ(column_of(model, "Δ Weight bytes"), -1);
+    EXPECT_EQ(column_of(model, "Retention Generation throughput"), -1);
 
     const int q4 = row_of(model, "Q4_K_M");
     const int base = row_of(model, "F16");
     EXPECT_TRUE(model.index(base, 0).data().toString().contains("baseline"));
     EXPECT_NEAR(model.index(q4, ppl).data(ResultsTableModel::SortRole).toDouble(), 11.0, 1e-12);
-    EXPECT_NEAR(model.index(q4, ppl_delta).data(ResultsTableModel::SortRole).toDouble(), 1.0, 1e-12);
+    // Perplexity changes read in % of the baseline's: 11 against 10 is +10 %.
+    EXPECT_NEAR(model.index(q4, ppl_delta).data(ResultsTableModel::SortRole).toDouble(), 10.0, 1e-9);
+    EXPECT_EQ(model.index(q4, ppl_delta).data().toString(), "+10 %");
     EXPECT_NEAR(model.index(q4, acc_ret).data(ResultsTableModel::SortRole).toDouble(), 100.0 * 50 / 60, 1e-9);
-    EXPECT_TRUE(model.index(q4, ppl).data().toString().contains("±"));
-    // Lower-is-better retention: baseline / value.
-    EXPECT_NEAR(model.index(q4, ppl + 2).data(ResultsTableModel::SortRole).toDouble(), 100.0 * 10 / 11, 1e-9);
+    EXPECT_EQ(model.index(q4, ppl).data().toString(), "11.00 ± 0.10");
+    // Accuracy differences in percentage points.
+    const int acc_delta = column_of(model, "Δ Accuracy (arc) (pp)");
+    ASSERT_GE(acc_delta, 1);
+    EXPECT_EQ(model.index(q4, acc_delta).data().toString(), QString::fromUtf8("\u221210.0 pp"));
 }
 
 TEST(ResultsTableModel, MarksOnlySignificantLosses) {
@@ -89,6 +100,63 @@ TEST(ResultsTableModel, ComparesRunsSideBySide) {
     ResultsTableModel model;
     model.set_runs({test::sample_run(1), test::sample_run(7)});
     EXPECT_EQ(model.rowCount(), 6);
-    EXPECT_GE(row_of(model, "run 7: Q8_0"), 0);
-    EXPECT_GE(row_of(model, "run 1: F16"), 0);
+    EXPECT_GE(row_of(model, "run 7 · Q8_0"), 0);
+    EXPECT_GE(row_of(model, "run 1 · F16"), 0);
+}
+
+TEST(ResultsGrid, EachModelAgainstItsOwnBaseline) {
+    // An 8B at Q4_K_M is not "−60 points" against a 3B's F16: each model has its own baseline.
+    RunRecord big = test::sample_run(1), small = test::sample_run(2);
+    big.model_name = "big";
+    big.model_hash = "aaa";
+    small.model_name = "small";
+    small.model_hash = "bbb";
+    for (auto& j : small.jobs)
+        for (auto& m : j.metrics)
+            if (m.key == "acc") m.value -= 30;  // the small model is 30 points worse at every precision
+    const ResultsGrid g = ResultsGrid::from_runs({big, small}, "F16");
+    ASSERT_EQ(g.model_count(), 2);
+    ASSERT_EQ(g.rows().size(), 6);
+    const int acc = g.column_of("acc", "arc", "task");
+    ASSERT_GE(acc, 0);
+    for (int r = 0; r < g.rows().size(); ++r) {
+        const int b = g.baseline_row_of(r);
+        ASSERT_GE(b, 0);
+        EXPECT_EQ(g.rows()[b].model_index, g.rows()[r].model_index);
+        EXPECT_EQ(g.rows()[b].precision, "F16");
+        if (g.rows()[r].precision == "Q4_K_M") {
+            EXPECT_NEAR(g.compare(r, acc).delta, -10.0, 1e-9) << g.rows()[r].label.toStdString();
+        }
+    }
+    EXPECT_TRUE(g.rows()[3].label.startsWith(QString::fromUtf8("small · ")));
+    // A cross-model reference is an explicit choice: then every row is compared with that one.
+    const ResultsGrid x = ResultsGrid::from_runs({big, small}, "F16", QString::fromUtf8("big · F16"));
+    ASSERT_TRUE(x.cross_model_reference());
+    for (int r = 0; r < x.rows().size(); ++r)
+        if (x.rows()[r].label == QString::fromUtf8("small · F16")) {
+            EXPECT_NEAR(x.compare(r, acc).delta, -30.0, 1e-9);
+        }
+}
+
+TEST(ResultsGrid, UsesTheRunsPairedIntervalForAccuracy) {
+    RunRecord run = test::sample_run();
+    for (auto& j : run.jobs)
+        if (j.evaluator == EvaluatorKind::Task && j.precision == "Q8_0") {
+            Metric d = test::metric("acc_delta", -0.5);
+            d.ci_low = -2.5;
+            d.ci_high = 1.5;
+            j.metrics.push_back(d);
+        }
+    const ResultsGrid g = ResultsGrid::from_runs({run}, "F16");
+    const int acc = g.column_of("acc", "arc", "task");
+    int q8 = -1;
+    for (int r = 0; r < g.rows().size(); ++r)
+        if (g.rows()[r].precision == "Q8_0") q8 = r;
+    const ResultComparison c = g.compare(q8, acc);
+    EXPECT_DOUBLE_EQ(c.ci_low, -2.5);
+    EXPECT_DOUBLE_EQ(c.ci_high, 1.5);
+    EXPECT_FALSE(c.significant);
+    // The interval belongs to the pairing against the run's baseline only.
+    const ResultsGrid other = ResultsGrid::from_runs({run}, "Q4_K_M");
+    EXPECT_TRUE(std::isnan(other.compare(q8, acc).ci_low));
 }

@@ -70,4 +70,12 @@ TEST(Workspace, BadFilesGiveMessagesNamingTheFile) {
     EXPECT_NE(message(write("c.json", "{\"quantscope_workspace\":99}")).find("newer"), std::string::npos);
     EXPECT_NE(message(write("d.json", "{\"quantscope_workspace\":1,\"precisions\":\"F16\"}")).find("precisions"), std::string::npos);
     EXPECT_NE(message(dir + "/missing.json").find("cannot read"), std::string::npos);
+    // Found by tests/fuzz (fuzz_workspace): integers out of range were converted with undefined behaviour.
+    EXPECT_NE(message(write("e.json", "{\"quantscope_workspace\":1e300}")).find("'quantscope_workspace' is out of range"),
+              std::string::npos);
+    EXPECT_NE(message(write("f.json", "{\"quantscope_workspace\":1,\"run\":{\"n_ctx\":-1e19}}")).find("'run.n_ctx' is out of range"),
+              std::string::npos);
+    EXPECT_NE(message(write("g.json", "{\"quantscope_workspace\":1,\"datasets\":[{\"path\":\"p\",\"limit\":1e19}]}"))
+                  .find("'datasets[].limit' is out of range"),
+              std::string::npos);
 }

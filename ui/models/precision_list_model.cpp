@@ -9,8 +9,8 @@
 namespace qs::ui {
 
 uint64_t precision_memory_bytes(const ModelSummary& m, uint64_t weight_bytes, int n_ctx) {
-    const int64_t head_dim = m.n_head ? m.n_embd / m.n_head : 0;
-    const uint64_t kv = 2ull * uint64_t(m.n_layer) * uint64_t(n_ctx) * uint64_t(head_dim * m.n_head_kv) * 2ull;
+    // F16 K and V for every layer and position (head_dim, not n_embd / n_head: qwen3 and gemma differ).
+    const uint64_t kv = 2ull * uint64_t(m.n_layer) * uint64_t(n_ctx) * uint64_t(m.head_dim * m.n_head_kv) * 2ull;
     const uint64_t logits = uint64_t(n_ctx) * uint64_t(m.n_vocab) * 4ull;
     return weight_bytes + kv + logits;
 }

@@ -1,6 +1,6 @@
 #include "results_csv.h"
 
-#include <QFile>
+#include <QSaveFile>
 #include <QStringList>
 
 #include "core/error.h"
@@ -24,17 +24,14 @@ QString results_csv(const std::vector<RunRecord>& runs, const QString& baseline)
     const ResultsGrid grid = ResultsGrid::from_runs(runs, baseline);
     auto num = [](double v) { return std::isnan(v) ? QString() : QString::number(v, 'g', 10); };
     QString out = results_csv_columns().join(',') + "\n";
-    const bool several = runs.size() > 1;
     for (const auto& run : runs)
         for (const auto& job : run.jobs)
             for (const auto& m : job.metrics) {
                 // Find the grid cell of this metric to reuse its comparison.
                 ResultComparison cmp;
                 const QString precision = QString::fromStdString(job.precision);
-                const QString shown = QString::fromStdString(precision_label(job));
-                const QString label = several ? QString("run %1: %2").arg(run.id).arg(shown) : shown;
                 for (int r = 0; r < grid.rows().size(); ++r) {
-                    if (grid.rows()[r].label != label) continue;
+                    if (grid.rows()[r].run_id != run.id || grid.rows()[r].precision != precision) continue;
                     for (int c = 0; c < grid.columns().size(); ++c) {
                         const auto& col = grid.columns()[c];
                         if (col.key == m.key && col.dataset == QString::fromStdString(job.dataset) &&
@@ -56,10 +53,10 @@ QString results_csv(const std::vector<RunRecord>& runs, const QString& baseline)
 }
 
 void results_csv_write(const QString& path, const std::vector<RunRecord>& runs, const QString& baseline) {
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) throw qs::Error(path.toStdString() + ": cannot write: " + f.errorString().toStdString());
+    QSaveFile f(path);  // whole or not at all: a temporary renamed into place by commit()
+    if (!f.open(QIODevice::WriteOnly)) throw qs::Error(path.toStdString() + ": cannot write: " + f.errorString().toStdString());
     const QByteArray bytes = results_csv(runs, baseline).toUtf8();
-    if (f.write(bytes) != bytes.size()) throw qs::Error(path.toStdString() + ": write failed: " + f.errorString().toStdString());
+    if (f.write(bytes) != bytes.size() || !f.commit()) throw qs::Error(path.toStdString() + ": write failed: " + f.errorString().toStdString());
 }
 
 }  // namespace qs::ui

@@ -11,32 +11,74 @@ namespace qs::ui {
 
 ResultsTableModel::ResultsTableModel(QObject* parent) : QAbstractTableModel(parent) {}
 
-void ResultsTableModel::set_runs(const std::vector<RunRecord>& runs, const QString& baseline) {
+void ResultsTableModel::rebuild() {
+    grid_ = ResultsGrid::from_runs(runs_, baseline_, reference_);
+    layout_.clear();
+    for (int c = 0; c < grid_.columns().size(); ++c) {
+        // The stored comparisons (acc_delta, retention) are what the Δ and retention columns show.
+        const std::string& key = grid_.columns()[c].key;
+        if (key == "acc_delta" || key == "retention") continue;
+        if (const MetricInfo* info = metric_info(key); !info || info->better == Better::Neither) continue;  // counts
+        const DeltaKind kind = delta_kind(key);
+        layout_.append({c, Value});
+        if (kind != DeltaKind::None) layout_.append({c, Delta});
+        if (kind == DeltaKind::Points) {
+            const MetricInfo* info = metric_info(grid_.columns()[c].key);
+            if (info && info->better == Better::Higher) layout_.append({c, Retention});
+        }
+    }
+}
+
+void ResultsTableModel::set_runs(const std::vector<RunRecord>& runs, const QString& baseline, const QString& reference) {
     beginResetModel();
     runs_ = runs;
     baseline_ = baseline;
-    grid_ = ResultsGrid::from_runs(runs_, baseline_);
+    reference_ = reference;
+    rebuild();
     endResetModel();
 }
 
 void ResultsTableModel::set_baseline(const QString& precision) {
     beginResetModel();
     baseline_ = precision;
-    grid_ = ResultsGrid::from_runs(runs_, baseline_);
+    rebuild();
+    endResetModel();
+}
+
+void ResultsTableModel::set_reference(const QString& row_label) {
+    beginResetModel();
+    reference_ = row_label;
+    rebuild();
     endResetModel();
 }
 
 int ResultsTableModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(grid_.rows().size()); }
 
 int ResultsTableModel::columnCount(const QModelIndex& parent) const {
-    return parent.isValid() ? 0 : 1 + 3 * int(grid_.columns().size());
+    return parent.isValid() ? 0 : 1 + int(layout_.size());
 }
 
 bool ResultsTableModel::column_part(int column, int* grid_column, Part* part) const {
     if (column < 1 || column >= columnCount()) return false;
-    *grid_column = (column - 1) / 3;
-    *part = Part((column - 1) % 3);
+    *grid_column = layout_[column - 1].first;
+    *part = layout_[column - 1].second;
     return true;
+}
+
+QString ResultsTableModel::column_family(int column) const {
+    int col = 0;
+    Part part = Value;
+    if (!column_part(column, &col, &part)) return {};
+    const ResultColumn& c = grid_.columns()[col];
+    const std::string& key = c.key;
+    if (key.rfind("cost", 0) == 0) return tr("Cost");
+    if (c.evaluator == "perplexity") return tr("Perplexity");
+    if (c.evaluator == "kld") return tr("KL divergence");
+    if (c.evaluator == "bench")
+        return key == "weight_bytes" || key == "bits_per_weight" || key == "kv_bytes" || key == "peak_rss_bytes" ? tr("Memory")
+                                                                                                                : tr("Speed");
+    if (key == "ece" || key == "ece_mass" || key == "mce" || key == "rmsce" || key == "brier") return tr("Calibration");
+    return tr("Task");
 }
 
 QVariant ResultsTableModel::data(const QModelIndex& index, int role) const {
@@ -47,8 +89,8 @@ QVariant ResultsTableModel::data(const QModelIndex& index, int role) const {
     if (!column_part(index.column(), &col, &part)) {
         const auto& r = grid_.rows()[row];
         if (role == Qt::DisplayRole || role == SortRole)
-            return row == grid_.baseline_row() ? r.label + " (baseline)" : r.label;
-        if (role == Qt::FontRole && row == grid_.baseline_row()) {
+            return grid_.is_baseline(row) ? r.label + (grid_.cross_model_reference() ? " (reference)" : " (baseline)") : r.label;
+        if (role == Qt::FontRole && grid_.is_baseline(row)) {
             QFont f;
             f.setBold(true);
             return f;
@@ -64,12 +106,22 @@ QVariant ResultsTableModel::data(const QModelIndex& index, int role) const {
     switch (role) {
     case Qt::DisplayRole:
         if (part == Value) return metric_text(*m);
-        if (row == grid_.baseline_row()) return QString();
-        if (part == Delta) return std::isnan(cmp.delta) ? QString() : (cmp.delta >= 0 ? "+" : "") + value_text(cmp.delta, unit);
-        return std::isnan(cmp.retention) ? QString() : QString::number(cmp.retention, 'f', 2) + " %";
+        if (grid_.is_baseline(row)) return QString();
+        if (part == Delta) {
+            switch (cmp.kind) {
+            case DeltaKind::Points:
+                return std::isnan(cmp.ci_low) ? points_text(cmp.delta)
+                                              : points_text(cmp.delta).chopped(3) + " " + points_interval_text(cmp.ci_low, cmp.ci_high);
+            case DeltaKind::Relative: return percent_change_text(cmp.delta_pct);
+            case DeltaKind::Absolute: return std::isnan(cmp.delta) ? QString() : (cmp.delta >= 0 ? "+" : "") + value_text(cmp.delta, unit);
+            case DeltaKind::None: return QString();
+            }
+        }
+        return std::isnan(cmp.retention) ? QString() : QString::number(cmp.retention, 'f', 1) + " %";
     case SortRole:
         if (part == Value) return m->value;
-        return part == Delta ? cmp.delta : cmp.retention;
+        if (part == Delta) return cmp.kind == DeltaKind::Relative ? cmp.delta_pct : cmp.delta;
+        return cmp.retention;
     case SignificantLossRole: return marked;
     case Qt::BackgroundRole:
         if (marked) return QBrush(QColor(255, 205, 205));
@@ -77,8 +129,9 @@ QVariant ResultsTableModel::data(const QModelIndex& index, int role) const {
     case Qt::TextAlignmentRole: return int(Qt::AlignRight | Qt::AlignVCenter);
     case Qt::ToolTipRole: {
         QString t = grid_.columns()[col].title() + ": " + metric_text(*m);
-        if (m->has_interval()) t += QString("\n95 % interval [%1, %2]").arg(m->ci_low, 0, 'g', 5).arg(m->ci_high, 0, 'g', 5);
-        if (marked) t += "\nSignificant loss against the baseline (|Δ| > 1.96 σ)";
+        if (m->has_interval()) t += QString("\n95 % interval [%1, %2]").arg(number_text(m->ci_low), number_text(m->ci_high));
+        if (marked) t += std::isnan(cmp.ci_low) ? "\nSignificant loss against the baseline (|Δ| > 1.96 σ)"
+                                                : "\nSignificant loss: the paired 95 % interval lies below 0";
         return t;
     }
     default: return {};
@@ -93,7 +146,9 @@ QVariant ResultsTableModel::headerData(int section, Qt::Orientation orientation,
     if (!column_part(section, &col, &part)) return section == 0 ? QVariant("Precision") : QVariant();
     const QString title = grid_.columns()[col].title();
     if (part == Value) return title;
-    return part == Delta ? "Δ " + title : "Retention " + title;
+    if (part == Retention) return "Retention " + title;
+    const DeltaKind kind = delta_kind(grid_.columns()[col].key);
+    return "Δ " + title + (kind == DeltaKind::Points ? " (pp)" : kind == DeltaKind::Relative ? " (%)" : "");
 }
 
 }  // namespace qs::ui

@@ -1,5 +1,6 @@
-// The results table: a row per precision, and for each dataset x metric three columns: the value
-// with its ±, the change against the baseline, and the % retained. Sort through a
+// The details table: a row per precision (per model), and for each dataset x metric the value with
+// its ±, then, only where the difference means something (DeltaKind, metric_text.h), the change
+// against the row's baseline and, for accuracies, the % retained. Sort through a
 // QSortFilterProxyModel on SortRole (numbers, not text). A cell whose loss against the baseline
 // is statistically significant carries a red background (and SignificantLossRole = true).
 #pragma once
@@ -18,8 +19,9 @@ public:
 
     explicit ResultsTableModel(QObject* parent = nullptr);
 
-    void set_runs(const std::vector<RunRecord>& runs, const QString& baseline = {});
+    void set_runs(const std::vector<RunRecord>& runs, const QString& baseline = {}, const QString& reference = {});
     void set_baseline(const QString& precision);
+    void set_reference(const QString& row_label);  // "" = each model against its own baseline
     const ResultsGrid& grid() const { return grid_; }
     const std::vector<RunRecord>& runs() const { return runs_; }
 
@@ -30,11 +32,17 @@ public:
 
     // Which grid column and part a table column shows (column 0 is the precision: returns false).
     bool column_part(int column, int* grid_column, Part* part) const;
+    // The metric family of a table column ("Perplexity", "KL divergence", "Task", "Speed", "Memory",
+    // "Calibration", "Cost"), for the column chooser.
+    QString column_family(int column) const;
 
 private:
+    void rebuild();
+
     std::vector<RunRecord> runs_;
-    QString baseline_;
+    QString baseline_, reference_;
     ResultsGrid grid_;
+    QVector<QPair<int, Part>> layout_;  // table column - 1 -> (grid column, part)
 };
 
 }  // namespace qs::ui

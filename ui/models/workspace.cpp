@@ -1,8 +1,10 @@
 #include "workspace.h"
 
 #include <QFile>
+#include <limits>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QSaveFile>
 
 #include "core/error.h"
 
@@ -31,16 +33,19 @@ struct Reader {
         QJsonValue v;
         if (get(key, QJsonValue::Double, v)) out = v.toDouble();
     }
-    void read(const char* key, int& out) const {
-        double d = out;
-        read(key, d);
-        out = int(d);
-    }
-    void read(const char* key, qint64& out) const {
+    // Integers arrive as JSON doubles: one outside the type's range (1e300) is an error, not a
+    // conversion with undefined behaviour.
+    template <class Int>
+    void read_integer(const char* key, Int& out) const {
         double d = double(out);
         read(key, d);
-        out = qint64(d);
+        const double lo = double(std::numeric_limits<Int>::min());  // -2^(bits-1), exact; the max is not
+        if (!(d >= lo && d < -lo))
+            fail(source, QString("field '%1%2' is out of range").arg(where, key));
+        out = Int(d);
     }
+    void read(const char* key, int& out) const { read_integer(key, out); }
+    void read(const char* key, qint64& out) const { read_integer(key, out); }
     void read(const char* key, bool& out) const {
         QJsonValue v;
         if (get(key, QJsonValue::Bool, v)) out = v.toBool();
@@ -153,10 +158,10 @@ Workspace Workspace::from_json(const QJsonObject& o, const QString& source) {
 }
 
 void Workspace::save(const QString& path) const {
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) fail(path, "cannot write: " + f.errorString());
+    QSaveFile f(path);  // whole or not at all: a temporary renamed into place by commit()
+    if (!f.open(QIODevice::WriteOnly)) fail(path, "cannot write: " + f.errorString());
     const QByteArray bytes = QJsonDocument(to_json()).toJson(QJsonDocument::Indented);
-    if (f.write(bytes) != bytes.size()) fail(path, "write failed: " + f.errorString());
+    if (f.write(bytes) != bytes.size() || !f.commit()) fail(path, "write failed: " + f.errorString());
 }
 
 Workspace Workspace::load(const QString& path) {

@@ -10,6 +10,8 @@
 #include <QPushButton>
 #include <QVBoxLayout>
 
+#include "hf/hf_checkpoint.h"
+
 #include "gguf/gguf_file.h"
 #include "metric_text.h"
 
@@ -43,7 +45,8 @@ ModelPage::ModelPage(QWidget* parent) : QWidget(parent) {
 
 bool ModelPage::open_model(const QString& path) {
     try {
-        auto file = std::make_shared<const GgufFile>(GgufFile::open(path.toStdString()));
+        // A GGUF file, or a Hugging Face checkpoint directory (dropped on the page or typed in the list).
+        auto file = std::make_shared<const GgufFile>(model_file_open(path.toStdString()));
         summary_ = model_summary_read(*file);
         file_ = std::move(file);
         path_ = path;
@@ -88,9 +91,22 @@ void ModelPage::show_summary() {
     row(tr("File"), QFileInfo(path_).fileName());
     row(tr("Name"), s.name.empty() ? tr("(none)") : QString::fromStdString(s.name));
     row(tr("Architecture"), QString::fromStdString(s.architecture) + (s.supported ? "" : tr("  — not supported by QuantScope")));
+    if (!s.hparams_error.empty()) row(tr("Cannot run"), QString::fromStdString(s.hparams_error));
     row(tr("Parameters"), QLocale().toString(qlonglong(s.n_params)));
-    row(tr("Layers / embedding / FFN"), QString("%1 / %2 / %3").arg(s.n_layer).arg(s.n_embd).arg(s.n_ff));
-    row(tr("Heads / KV heads"), QString("%1 / %2").arg(s.n_head).arg(s.n_head_kv));
+    if (s.n_expert > 0)
+        row(tr("Active per token"), tr("%1 (%2 of %3 experts, FFN %4 each)")
+                                        .arg(QLocale().toString(qlonglong(s.n_active_params)))
+                                        .arg(s.n_expert_used)
+                                        .arg(s.n_expert)
+                                        .arg(s.n_ff_exp));
+    // A mixture-of-experts model's FFN is its experts (its feed_forward_length, if any, is unused).
+    const QString ffn = s.n_expert > 0 ? tr("%1 experts × %2").arg(s.n_expert).arg(s.n_ff_exp) : QString::number(s.n_ff);
+    row(tr("Layers / embedding / FFN"), QString("%1 / %2 / %3").arg(s.n_layer).arg(s.n_embd).arg(ffn));
+    row(tr("Heads / KV heads / head size"), QString("%1 / %2 / %3").arg(s.n_head).arg(s.n_head_kv).arg(s.head_dim));
+    if (s.sliding_window > 0)
+        row(tr("Sliding window"), tr("%1 tokens on %2 of %3 layers").arg(s.sliding_window).arg(s.swa_layers.size()).arg(s.n_layer));
+    if (s.attn_softcap > 0 || s.final_softcap > 0)
+        row(tr("Soft-capping"), tr("attention %1, final logits %2").arg(s.attn_softcap).arg(s.final_softcap));
     row(tr("Context length"), QString::number(s.context_length));
     row(tr("Tokenizer"), QString("%1%2, %3 tokens")
                              .arg(QString::fromStdString(s.tokenizer_model))
@@ -101,8 +117,8 @@ void ModelPage::show_summary() {
         types << QString("%1: %2 tensors, %3").arg(QString::fromStdString(name)).arg(use.tensors).arg(bytes_text(double(use.bytes)));
     row(tr("Tensor types"), types.join("\n"));
     row(tr("Bits per weight"), QString::number(s.bits_per_weight(), 'f', 2));
-    row(tr("File size"), bytes_text(double(s.file_bytes)));
-    row(tr("GGUF version"), QString::number(s.gguf_version));
+    row(s.hf_checkpoint ? tr("Weight files") : tr("File size"), bytes_text(double(s.file_bytes)));
+    row(tr("Format"), s.hf_checkpoint ? tr("Hugging Face checkpoint (safetensors)") : tr("GGUF v%1").arg(s.gguf_version));
 }
 
 void ModelPage::dragEnterEvent(QDragEnterEvent* event) {

@@ -1,5 +1,6 @@
 #include "precisions_page.h"
 
+#include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -42,6 +43,21 @@ PrecisionsPage::PrecisionsPage(PrecisionListModel* model, QWidget* parent) : QWi
     custom->addWidget(add);
     custom->addWidget(remove);
     layout->addLayout(custom);
+    // Optional importance matrix (GGUF, from `quantscope-cli imatrix` or llama-imatrix): every
+    // quantized precision of the run is then made as llama-quantize --imatrix makes it; the IQ2
+    // mixes need one.
+    auto* imatrix_row = new QHBoxLayout;
+    imatrix_ = new QLineEdit;
+    imatrix_->setPlaceholderText(tr("importance matrix (.gguf), optional; needed by the IQ2 mixes"));
+    auto* browse = new QPushButton(tr("Importance matrix…"));
+    imatrix_row->addWidget(new QLabel(tr("Importance matrix:")));
+    imatrix_row->addWidget(imatrix_, 1);
+    imatrix_row->addWidget(browse);
+    layout->addLayout(imatrix_row);
+    connect(browse, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Importance matrix"), QString(), tr("GGUF imatrix (*.gguf)"));
+        if (!path.isEmpty()) imatrix_->setText(path);
+    });
     error_ = new QLabel;
     error_->setStyleSheet("color: #b00020");
     error_->setWordWrap(true);
@@ -53,6 +69,8 @@ PrecisionsPage::PrecisionsPage(PrecisionListModel* model, QWidget* parent) : QWi
         if (i.isValid() && model_->entries()[i.row()].custom) model_->remove_custom(model_->entries()[i.row()].name);
     });
 }
+
+QString PrecisionsPage::imatrix_path() const { return imatrix_->text().trimmed(); }
 
 void PrecisionsPage::add_custom() {
     try {

@@ -1,5 +1,6 @@
 // Precisions page: the checklist of presets and custom recipes (PrecisionListModel) with bits per
-// weight, estimated size and memory for the open model; custom recipes are added by name.
+// weight, estimated size and memory for the open model; custom recipes are added by name; an
+// optional importance matrix file every quantized precision of a run is made with (eval --imatrix).
 #pragma once
 
 #include <QWidget>
@@ -17,6 +18,8 @@ class PrecisionsPage : public QWidget {
 public:
     PrecisionsPage(PrecisionListModel* model, QWidget* parent = nullptr);
     QTableView* table() const { return table_; }
+    // The importance matrix file the user chose ("" = none).
+    QString imatrix_path() const;
 
 private:
     void add_custom();
@@ -24,6 +27,7 @@ private:
     QTableView* table_;
     QLineEdit* name_;
     QLineEdit* spec_;
+    QLineEdit* imatrix_;
     QLabel* error_;
 };
 

@@ -1,8 +1,10 @@
 #include "roi_page.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QCoreApplication>
 #include <QDoubleSpinBox>
+#include <QFileDialog>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -11,12 +13,16 @@
 #include <QPushButton>
 #include <QTableWidget>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "cost/cost_model.h"
 
 namespace qs::ui {
 namespace {
+
+const QString kCustom = QStringLiteral("custom");
 
 QDoubleSpinBox* spin(double max, double value, int decimals, const QString& suffix) {
     auto* s = new QDoubleSpinBox;
@@ -27,7 +33,35 @@ QDoubleSpinBox* spin(double max, double value, int decimals, const QString& suff
     return s;
 }
 
-QString usd(double v) { return std::isfinite(v) ? QString("$%1").arg(v, 0, 'f', 2) : QString("—"); }
+QString usd(double v) {
+    if (!std::isfinite(v)) return QString("—");
+    return QString("$%1").arg(v, 0, 'f', 2);
+}
+// Small amounts (per million tokens) with three significant digits, so that $0.0713 and $0.0752 differ.
+QString usd_small(double v) {
+    if (!std::isfinite(v)) return QString("—");
+    return v >= 100 ? usd(v) : "$" + QString::number(v, 'g', 3);
+}
+QString q(const std::string& s) { return QString::fromStdString(s); }
+
+// Colours that say where a speed comes from, the same on every row and in the banner.
+QString source_colour(SpeedSource s) {
+    switch (s) {
+        case SpeedSource::Measured: return "#1b7f3b";
+        case SpeedSource::Imported: return "#1f5fa8";
+        case SpeedSource::Estimated: return "#a35c00";
+    }
+    return "#000000";
+}
+
+QString verdict_colour(Verdict v) {
+    switch (v) {
+        case Verdict::NonInferior: return "#1b7f3b";
+        case Verdict::Inferior: return "#b00020";
+        case Verdict::Undecided: return "#a35c00";
+        default: return "#555555";
+    }
+}
 
 }  // namespace
 
@@ -44,18 +78,48 @@ RoiPage::RoiPage(QWidget* parent) : QWidget(parent) {
     input_mtok_ = spin(1e9, 200, 1, tr(" M prompt tokens/month"));
     output_mtok_ = spin(1e9, 50, 1, tr(" M generated tokens/month"));
     hardware_ = new QComboBox;
-    hardware_->addItem(tr("custom"));
-    for (const auto& h : prices_.hardware) hardware_->addItem(QString::fromStdString(h.name), h.usd_per_hour);
+    hardware_->addItem(kCustom);
+    for (const auto& h : prices_.hardware) hardware_->addItem(q(h.name), h.usd_per_hour);
     price_ = spin(1e4, 0.8, 5, tr(" USD/hour"));  // 5 decimals: the price table has prices such as 0.10264
     one_time_ = spin(1e9, 2000, 0, tr(" USD one-time"));
-    threshold_ = spin(100, 99, 1, tr(" % retention at least"));
+    margin_ = spin(50, 1, 1, tr(" accuracy points"));
+    margin_->setMinimum(0.1);
+    margin_->setToolTip(tr("A precision is recommended only when the lower end of its 95 % paired interval of Δacc is above minus this margin"));
+    threshold_ = spin(100, 0, 1, tr(" % (0 = not required)"));
+    threshold_->setToolTip(tr("An extra requirement on the point estimate of accuracy retention; it never makes a recommendation alone"));
     form->addRow(tr("Prompt tokens"), input_mtok_);
     form->addRow(tr("Generated tokens"), output_mtok_);
     form->addRow(tr("Hardware profile"), hardware_);
     form->addRow(tr("Price per hour"), price_);
     form->addRow(tr("One-time cost"), one_time_);
-    form->addRow(tr("Recommend at"), threshold_);
+    form->addRow(tr("Non-inferiority margin"), margin_);
+    form->addRow(tr("Also require retention ≥"), threshold_);
     left->addWidget(inputs);
+
+    auto* speed_box = new QGroupBox(tr("Where the speeds come from"));
+    auto* speed_layout = new QVBoxLayout(speed_box);
+    speed_label_ = new QLabel;
+    speed_label_->setWordWrap(true);
+    speed_label_->setTextFormat(Qt::RichText);
+    auto* import_row = new QHBoxLayout;
+    auto* import = new QPushButton(tr("Import bench file…"));
+    import->setToolTip(tr("llama-bench -o json output, or quantscope-cli bench --json, measured on the selected hardware"));
+    estimate_ = new QCheckBox(tr("Use the roofline estimate"));
+    import_row->addWidget(import);
+    import_row->addWidget(estimate_);
+    import_row->addStretch(1);
+    profiles_table_ = new QTableWidget(0, 4);
+    profiles_table_->setHorizontalHeaderLabels({tr("Profile"), tr("Kind"), tr("USD/hour"), tr("Speed from")});
+    profiles_table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    profiles_table_->horizontalHeader()->setStretchLastSection(true);
+    profiles_table_->verticalHeader()->hide();
+    profiles_table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    profiles_table_->setSelectionMode(QAbstractItemView::NoSelection);
+    speed_layout->addWidget(speed_label_);
+    speed_layout->addLayout(import_row);
+    speed_layout->addWidget(profiles_table_, 1);
+    left->addWidget(speed_box, 2);
+
     auto* api_box = new QGroupBox(tr("API prices (USD per million tokens, editable)"));
     auto* api_layout = new QVBoxLayout(api_box);
     api_table_ = new QTableWidget(0, 3);
@@ -65,7 +129,7 @@ RoiPage::RoiPage(QWidget* parent) : QWidget(parent) {
     for (const auto& a : prices_.apis) {
         const int r = api_table_->rowCount();
         api_table_->insertRow(r);
-        api_table_->setItem(r, 0, new QTableWidgetItem(QString::fromStdString(a.label())));
+        api_table_->setItem(r, 0, new QTableWidgetItem(q(a.label())));
         api_table_->setItem(r, 1, new QTableWidgetItem(QString::number(a.usd_per_mtok_input)));
         api_table_->setItem(r, 2, new QTableWidgetItem(QString::number(a.usd_per_mtok_output)));
     }
@@ -76,23 +140,37 @@ RoiPage::RoiPage(QWidget* parent) : QWidget(parent) {
     layout->addLayout(left, 2);
 
     auto* right = new QVBoxLayout;
-    result_table_ = new QTableWidget(0, 6);
-    result_table_->setHorizontalHeaderLabels(
-        {tr("Precision"), tr("USD / Mtok generated"), tr("Monthly cost"), tr("Savings vs baseline"), tr("Payback"), tr("Retention")});
+    result_table_ = new QTableWidget(0, 8);
+    result_table_->setHorizontalHeaderLabels({tr("Precision"), tr("Speed"), tr("Gen tok/s"), tr("USD / Mtok generated"),
+                                              tr("Monthly cost"), tr("Against the baseline"), tr("Payback"), tr("Verdict")});
     result_table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     result_table_->verticalHeader()->hide();
     result_table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     pick_ = new QLabel;
     pick_->setWordWrap(true);
-    pick_->setStyleSheet("font-weight: bold; padding: 6px");
+    pick_->setTextFormat(Qt::RichText);
+    pick_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    pick_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    pick_->setStyleSheet("padding: 6px");
     right->addWidget(result_table_, 1);
-    right->addWidget(pick_);
+    right->addWidget(pick_, 1);
     layout->addLayout(right, 3);
 
-    for (auto* s : {input_mtok_, output_mtok_, price_, one_time_, threshold_})
+    for (auto* s : {input_mtok_, output_mtok_, price_, one_time_, threshold_, margin_})
         connect(s, &QDoubleSpinBox::valueChanged, this, &RoiPage::recompute);
     connect(hardware_, &QComboBox::currentIndexChanged, this, [this](int i) {
-        if (i > 0) price_->setValue(hardware_->itemData(i).toDouble());
+        if (i > 0) {
+            const QSignalBlocker block(price_);
+            price_->setValue(hardware_->itemData(i).toDouble());
+        }
+        recompute();
+    });
+    connect(estimate_, &QCheckBox::toggled, this, &RoiPage::recompute);
+    connect(import, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Import bench file for %1").arg(hardware_->currentText()), {},
+                                                          tr("Bench JSON (*.json *.jsonl);;All files (*)"));
+        if (path.isEmpty()) return;
+        if (const QString err = import_bench(path); !err.isEmpty()) speed_label_->setText("<span style='color:#b00020'>" + err.toHtmlEscaped() + "</span>");
     });
     connect(api_table_, &QTableWidget::itemChanged, this, &RoiPage::recompute);
     connect(add_api, &QPushButton::clicked, this, [this] {
@@ -118,73 +196,181 @@ std::vector<ApiPrice> RoiPage::apis() const {
     return out;
 }
 
-double RoiPage::price_per_hour() const { return price_->value(); }
+const HardwarePrice* RoiPage::current_profile() const {
+    return hardware_->currentIndex() > 0 ? prices_.find_hardware(hardware_->currentText().toStdString()) : nullptr;
+}
 
-QVector<QPair<QString, double>> RoiPage::api_output_prices() const {
-    QVector<QPair<QString, double>> out;
-    for (const auto& a : apis()) out.append({QString::fromStdString(a.provider), a.usd_per_mtok_output});
+double RoiPage::price_per_hour() const { return measured_here_ ? price_->value() : -1; }
+
+QMap<QString, double> RoiPage::cost_per_mtok() const {
+    QMap<QString, double> out;
+    for (const PrecisionCost& c : costs_) out[q(c.precision)] = c.cost_per_mtok_gen;
     return out;
 }
 
-void RoiPage::set_results(const ResultsGrid& grid) {
+ReportRecommendation RoiPage::report_recommendation() const {
+    if (decision_.baseline.empty()) return {};
+    return qs::ui::report_recommendation(decision_, costs_, cost_where_);
+}
+
+QVector<QPair<QString, double>> RoiPage::api_output_prices() const {
+    QVector<QPair<QString, double>> out;
+    for (const auto& a : apis()) out.append({q(a.provider), a.usd_per_mtok_output});
+    return out;
+}
+
+void RoiPage::set_results(const ResultsGrid& grid, const std::vector<RunRecord>& runs) {
     grid_ = grid;
+    runs_ = runs;
+    // The run priced and judged: the first shown, with the results view's baseline when it is one of its precisions.
+    evidence_.reset();
+    if (!runs_.empty()) {
+        std::string baseline;
+        const int b = grid_.baseline_row();
+        if (b >= 0 && grid_.rows()[b].run_id == runs_.front().id) baseline = grid_.rows()[b].precision.toStdString();
+        evidence_ = run_evidence(runs_.front(), baseline);
+    }
     recompute();
+}
+
+QString RoiPage::import_bench(const QString& path) {
+    try {
+        imported_[hardware_->currentText()] = bench_speeds_load(path.toStdString());
+    } catch (const std::exception& e) {
+        return QString::fromUtf8(e.what());
+    }
+    estimate_->setChecked(false);
+    recompute();
+    return {};
+}
+
+// Every profile with the source its speeds would come from now (the selected one's is the banner's).
+void RoiPage::fill_profiles() {
+    const std::optional<RunEvidence>& ev = evidence_;
+    profiles_table_->setRowCount(0);
+    auto add = [&](const QString& name, const QString& kind, double price, const HardwarePrice* h) {
+        const ImportedSpeeds* imp = imported_.contains(name) ? &imported_[name] : nullptr;
+        const ProfileSpeeds ps = profile_speeds(h, prices_.roofline, ev ? &ev->measured : nullptr, imp);
+        const int r = profiles_table_->rowCount();
+        profiles_table_->insertRow(r);
+        auto* from = new QTableWidgetItem(ps.ok ? q(speed_source_name(ps.source)) : tr("none: import a bench"));
+        from->setToolTip(q(ps.why));
+        if (ps.ok) from->setForeground(QColor(source_colour(ps.source)));
+        const QStringList cells = {name, kind, price >= 0 ? QString::number(price, 'g', 6) : QString("—")};
+        for (int k = 0; k < cells.size(); ++k) profiles_table_->setItem(r, k, new QTableWidgetItem(cells[k]));
+        profiles_table_->setItem(r, 3, from);
+        if (name == hardware_->currentText())
+            for (int k = 0; k < 4; ++k) profiles_table_->item(r, k)->setBackground(QColor("#e8eef7"));
+    };
+    add(kCustom, tr("this machine"), -1, nullptr);
+    for (const auto& h : prices_.hardware) add(q(h.name), q(hardware_kind_name(h.kind)), h.usd_per_hour, &h);
 }
 
 void RoiPage::recompute() {
     result_table_->setRowCount(0);
     recommendation_.clear();
-    // Speeds from bench jobs, retention from the first accuracy column against the baseline.
-    int acc_col = -1;
-    for (int c = 0; c < grid_.columns().size() && acc_col < 0; ++c)
-        if (grid_.columns()[c].key == "acc_norm" || grid_.columns()[c].key == "acc") acc_col = c;
-    std::vector<PrecisionSpeed> speeds;
-    for (int r = 0; r < grid_.rows().size(); ++r) {
-        const Metric* tg = grid_.find(r, "tg_tps");
-        if (!tg || tg->value <= 0) continue;
-        PrecisionSpeed s;
-        s.precision = grid_.rows()[r].label.toStdString();
-        s.tg_tps = tg->value;
-        if (const Metric* pp = grid_.find(r, "pp_tps")) s.pp_tps = pp->value;
-        if (acc_col >= 0) s.retention_pct = grid_.compare(r, acc_col).retention;
-        speeds.push_back(s);
-    }
-    if (speeds.empty()) {
-        pick_->setText(tr("Run with “Speed and memory (bench)” ticked to get throughput: costs need it."));
+    decision_ = {};
+    costs_.clear();
+    measured_here_ = false;
+    fill_profiles();
+
+    const std::optional<RunEvidence>& ev = evidence_;
+    const HardwarePrice* profile = current_profile();
+    const QString key = hardware_->currentText();
+    const ImportedSpeeds* imported = imported_.contains(key) ? &imported_[key] : nullptr;
+    const ProfileSpeeds ps = profile_speeds(profile, prices_.roofline, ev ? &ev->measured : nullptr, imported, estimate_->isChecked());
+    speed_why_ = q(ps.why);
+    cost_where_ = q(speeds_where(ps, profile, price_->value()));
+    if (!ps.ok) {
+        // No speed here: the rule still judges the evidence, ranked by size (as the CLI's report does).
+        if (!runs_.empty()) try {
+                DecisionOptions opts;
+                opts.margin_pp = margin_->value();
+                if (threshold_->value() > 0) opts.min_retention_pct = threshold_->value();
+                decision_ = run_verdict(runs_.front(), nullptr, prices_.roofline, opts, ev ? ev->baseline : std::string()).decision;
+            } catch (const std::exception&) {
+                decision_ = {};  // no baseline among the evidence: nothing to judge
+            }
+        speed_label_->setText(tr("<b>No speed for %1.</b> %2").arg(key.toHtmlEscaped(), speed_why_.toHtmlEscaped()));
+        pick_->setText(runs_.empty() ? tr("Run with “Speed and memory (bench)” ticked, or import a bench file measured on the selected hardware.")
+                                     : tr("No costs: %1.").arg(speed_why_.toHtmlEscaped()));
         emit changed();
         return;
     }
+    measured_here_ = ps.source == SpeedSource::Measured;
+    speed_label_->setText(QString("<b style='color:%1'>%2</b> — %3")
+                              .arg(source_colour(ps.source), q(speed_source_name(ps.source)), speed_why_.toHtmlEscaped()));
     try {
+        const auto& speeds = ps.speeds;
         CostInputs in;
         in.usd_per_hour = price_->value();
         in.volume = {input_mtok_->value() * 1e6, output_mtok_->value() * 1e6};
-        const int base = grid_.baseline_row();
-        const std::string baseline = base >= 0 ? grid_.rows()[base].label.toStdString() : std::string();
-        in.baseline = std::any_of(speeds.begin(), speeds.end(), [&](const PrecisionSpeed& s) { return s.precision == baseline; })
-                          ? baseline
+        const std::string base = ev ? ev->baseline : std::string();
+        in.baseline = std::any_of(speeds.begin(), speeds.end(), [&](const PrecisionSpeed& s) { return s.precision == base; })
+                          ? base
                           : speeds.front().precision;
         in.one_time_cost_usd = one_time_->value();
         in.apis = apis();
         const auto costs = cost_compare(speeds, in);
+        costs_ = costs;
+
+        DecisionOptions opts;
+        opts.margin_pp = margin_->value();
+        if (threshold_->value() > 0) opts.min_retention_pct = threshold_->value();
+        std::vector<CandidateEvidence> evidence = ev ? ev->evidence : evidence_from_speeds(speeds);
+        for (const PrecisionSpeed& s : speeds)
+            if (std::none_of(evidence.begin(), evidence.end(), [&](const CandidateEvidence& e) { return e.precision == s.precision; })) {
+                evidence.push_back({});
+                evidence.back().precision = s.precision;
+            }
+        decision_ = recommend_precision(evidence, costs, ev ? ev->baseline : in.baseline, opts);  // the baseline the evidence compares with
+
         for (size_t i = 0; i < costs.size(); ++i) {
             const auto& c = costs[i];
+            const auto& s = speeds[i];
+            const bool is_base = c.precision == in.baseline;
+            const CandidateDecision* verdict = nullptr;
+            for (const auto& d : decision_.candidates)
+                if (d.precision == c.precision) verdict = &d;
             const int r = result_table_->rowCount();
             result_table_->insertRow(r);
-            const QStringList cells = {QString::fromStdString(c.precision), usd(c.cost_per_mtok_gen), usd(c.monthly_usd),
-                                       usd(c.savings_vs_baseline_usd) + QString(" (%1 %)").arg(c.savings_vs_baseline_pct, 0, 'f', 1),
-                                       std::isfinite(c.payback_months) ? QString("%1 months").arg(c.payback_months, 0, 'f', 1) : tr("never"),
-                                       std::isnan(speeds[i].retention_pct) ? QString("—") : QString("%1 %").arg(speeds[i].retention_pct, 0, 'f', 2)};
+            const QString tg = std::isfinite(s.tg_tps_sd) ? QString("%1 ± %2").arg(s.tg_tps, 0, 'f', 1).arg(s.tg_tps_sd, 0, 'f', 1)
+                                                          : QString::number(s.tg_tps, 'f', 1);
+            const QStringList cells = {q(c.precision), q(speed_source_name(s.source)), tg, usd_small(c.cost_per_mtok_gen), usd(c.monthly_usd),
+                                       is_base ? tr("baseline") : q(savings_text(c.savings_vs_baseline_usd)),
+                                       is_base ? QString("—") : q(payback_text(c.payback_months, in.one_time_cost_usd > 0)),
+                                       verdict ? q(verdict_name(verdict->verdict)) : QString("—")};
             for (int k = 0; k < cells.size(); ++k) result_table_->setItem(r, k, new QTableWidgetItem(cells[k]));
+            result_table_->item(r, 1)->setForeground(QColor(source_colour(s.source)));
+            result_table_->item(r, 1)->setToolTip(q(s.source_detail));
+            if (c.savings_vs_baseline_usd < 0 && !is_base) result_table_->item(r, 5)->setForeground(QColor("#b00020"));
+            if (verdict) {
+                result_table_->item(r, 7)->setForeground(QColor(verdict_colour(verdict->verdict)));
+                result_table_->item(r, 7)->setToolTip(q(verdict->reason));
+            }
         }
-        const PrecisionPick pick = cost_pick(speeds, costs, in.baseline, threshold_->value());
-        recommendation_ = QString::fromStdString(pick.found ? "Recommended: " + pick.precision + ". " + pick.reason : pick.reason);
+
+        QString html = decision_.decided ? tr("<p><b>Recommended: %1</b></p>").arg(q(decision_.picked).toHtmlEscaped())
+                                         : tr("<p><b>No recommendation yet</b></p>");
+        html += "<p>" + q(decision_.reason).toHtmlEscaped() + "</p>";
+        html += tr("<p>Rule: the cheapest precision whose 95 % paired interval of Δacc against %1 stays above −%2 pp "
+                   "(engine/eval/decision.h).</p><table cellspacing='0' cellpadding='2'>")
+                    .arg(q(decision_.baseline).toHtmlEscaped())
+                    .arg(margin_->value(), 0, 'g', 3);
+        for (const auto& d : decision_.candidates) {
+            if (d.verdict == Verdict::Baseline) continue;
+            html += QString("<tr><td><b>%1</b></td><td style='color:%2'>%3</td><td>%4</td></tr>")
+                        .arg(q(d.precision).toHtmlEscaped(), verdict_colour(d.verdict), q(verdict_name(d.verdict)), q(d.reason).toHtmlEscaped());
+        }
+        html += "</table>";
+        pick_->setText(html);
+        recommendation_ = q(decision_summary(decision_)) + QString(". Speeds: %1 (%2).").arg(q(speed_source_name(ps.source)), speed_why_);
     } catch (const std::exception& e) {
         recommendation_.clear();
-        pick_->setText(QString::fromUtf8(e.what()));
+        pick_->setText(QString::fromUtf8(e.what()).toHtmlEscaped());
         emit changed();
         return;
     }
-    pick_->setText(recommendation_);
     emit changed();
 }
 

@@ -1,0 +1,467 @@
+// report_build(): the report's content, from the runs to headings, prose, tables and figures.
+// Every figure in it comes from the same ResultsGrid / ResultsSummary / chart builders as the
+// workbench's views.
+#include <QDateTime>
+#include <QFileInfo>
+#include <QSet>
+#include <algorithm>
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "generation_changes.h"
+#include "report.h"
+#include "results_charts.h"
+#include "results_table_model.h"
+#include "sensitivity_heatmap.h"
+
+namespace qs::ui {
+namespace {
+
+using Kind = ReportBlock::Kind;
+
+ReportBlock heading(Kind kind, const QString& text) {
+    ReportBlock b;
+    b.kind = kind;
+    b.text = text;
+    return b;
+}
+
+ReportBlock paragraph(const QString& html) { return heading(Kind::Paragraph, html); }
+
+ReportBlock bullets(const QStringList& items) {
+    ReportBlock b;
+    b.kind = Kind::Bullets;
+    b.items = items;
+    return b;
+}
+
+ReportBlock page_break(bool landscape) {
+    ReportBlock b;
+    b.kind = Kind::PageBreak;
+    b.landscape = landscape;
+    return b;
+}
+
+ReportBlock key_value_table(const QVector<QPair<QString, QString>>& rows) {
+    ReportBlock b;
+    b.kind = Kind::Table;
+    b.key_value = true;
+    for (const auto& [k, v] : rows) b.rows.push_back({k, v});
+    b.right_align = {false, false};
+    return b;
+}
+
+QString esc(const QString& s) { return s.toHtmlEscaped(); }
+QString qs_(const std::string& s) { return QString::fromStdString(s); }
+
+// The summary table as a report table: a colour chip per precision (the charts' colours), the
+// baseline in bold, significant losses on red.
+ReportBlock summary_table(const ResultsSummary& s) {
+    ReportBlock b;
+    b.kind = Kind::Table;
+    b.header << "Precision";
+    b.right_align << false;
+    for (int c = 0; c < s.columns().size(); ++c) {
+        b.header << s.header(c);
+        b.right_align << true;
+    }
+    for (int r = 0; r < s.row_count(); ++r) {
+        QStringList row{s.row_title(r)};
+        QVector<bool> flags{false};
+        for (int c = 0; c < s.columns().size(); ++c) {
+            row << s.cell(r, c).text;
+            flags << s.cell(r, c).significant_loss;
+        }
+        b.rows.push_back(row);
+        b.flagged.push_back(flags);
+        b.row_swatch.push_back(precision_style(s.grid(), r).color);
+        b.bold_row.push_back(s.grid().is_baseline(r));
+    }
+    QStringList notes;
+    for (const auto& c : s.columns())
+        if (!c.unit_note.isEmpty()) notes << "<b>" + esc(c.title.split('\n').first()) + "</b>: " + esc(c.unit_note);
+    b.note = esc(s.caption()) + " " + notes.join("; ") + ". Red: a loss larger than its uncertainty allows by chance (95 %).";
+    return b;
+}
+
+// One appendix table per metric family, from the details table model (same texts as the GUI).
+QVector<ReportBlock> detail_tables(const std::vector<RunRecord>& runs, const QString& baseline, const QString& reference) {
+    ResultsTableModel model;
+    model.set_runs(runs, baseline, reference);
+    QStringList families;
+    for (int c = 1; c < model.columnCount(); ++c)
+        if (!families.contains(model.column_family(c))) families << model.column_family(c);
+    QVector<ReportBlock> out;
+    for (const QString& family : families) {
+        QVector<int> cols;
+        for (int c = 1; c < model.columnCount(); ++c)
+            if (model.column_family(c) == family) cols << c;
+        // Keep tables readable: at most 9 figure columns each.
+        constexpr int kMax = 9;
+        for (int start = 0; start < cols.size(); start += kMax) {
+            ReportBlock b;
+            b.kind = Kind::Table;
+            b.header << "Precision";
+            b.right_align << false;
+            const int end = std::min<int>(int(cols.size()), start + kMax);
+            for (int i = start; i < end; ++i) {
+                b.header << model.headerData(cols[i], Qt::Horizontal).toString().replace(" (", "\n(");
+                b.right_align << true;
+            }
+            for (int r = 0; r < model.rowCount(); ++r) {
+                QStringList row{model.index(r, 0).data().toString()};
+                QVector<bool> flags{false};
+                for (int i = start; i < end; ++i) {
+                    row << model.index(r, cols[i]).data().toString();
+                    flags << model.index(r, cols[i]).data(ResultsTableModel::SignificantLossRole).toBool();
+                }
+                b.rows.push_back(row);
+                b.flagged.push_back(flags);
+                b.row_swatch.push_back(precision_style(model.grid(), r).color);
+                b.bold_row.push_back(model.grid().is_baseline(r));
+            }
+            out.push_back(heading(Kind::Subheading, family + (cols.size() > kMax ? QString(" (%1)").arg(start / kMax + 1) : QString())));
+            out.push_back(b);
+        }
+    }
+    return out;
+}
+
+// A generated text for a table cell: at most kMaxLines lines, so one item cannot fill pages.
+QString clipped_output(const QString& text) {
+    constexpr int kMaxLines = 30;
+    const QStringList lines = text.split('\n');
+    if (lines.size() <= kMaxLines) return text;
+    return lines.mid(0, kMaxLines).join('\n') + QString("\n… (%1 more lines)").arg(lines.size() - kMaxLines);
+}
+
+// Per generation task and precision: how many answers the baseline got right and this precision
+// broke (and the other way round), then the first few such items with both outputs side by side:
+// where Q4 broke the function.
+QVector<ReportBlock> generation_change_blocks(const std::vector<RunRecord>& runs, const QString& baseline) {
+    constexpr int kShown = 5;
+    const QVector<GenerationChanges> all = generation_changes(runs, baseline);
+    QVector<ReportBlock> out;
+    if (all.isEmpty()) return out;
+    out.push_back(heading(Kind::Heading, "Generation tasks: answers that changed"));
+    for (const GenerationChanges& c : all) {
+        out.push_back(heading(Kind::Subheading, c.dataset + ": " + c.precision + " against " + c.baseline));
+        out.push_back(paragraph(QString("%1 items: <b>%2 the baseline passed now fail</b>, %3 it failed now pass; %4 of %1 "
+                                        "outputs are the baseline's, byte for byte.")
+                                    .arg(c.items)
+                                    .arg(c.broken)
+                                    .arg(c.fixed)
+                                    .arg(c.same_text)));
+        if (c.changes.isEmpty()) continue;
+        ReportBlock t;
+        t.kind = Kind::Table;
+        t.code = true;
+        t.header = {"Item", c.baseline, c.precision};
+        t.right_align = {false, false, false};
+        for (int i = 0; i < std::min<int>(kShown, int(c.changes.size())); ++i) {
+            const GenerationChange& g = c.changes[i];
+            t.rows.push_back({g.item_id + QString("\nitem %1").arg(g.item), g.baseline_verdict + "\n" + clipped_output(g.baseline_text),
+                              g.verdict + (g.detail.isEmpty() ? QString() : ": " + g.detail) + "\n" + clipped_output(g.text)});
+            t.flagged.push_back({false, false, g.verdict != "pass" && g.baseline_verdict == "pass"});
+        }
+        if (c.changes.size() > kShown)
+            t.note = QString("and %1 more (<code>quantscope-cli history --run %2 --item N</code> shows item N).")
+                         .arg(c.changes.size() - kShown)
+                         .arg(c.run_id);
+        out.push_back(t);
+    }
+    return out;
+}
+
+// Risks a reader should weigh, derived from the data.
+QStringList risks(const ResultsGrid& g, const ResultsSummary& s, const std::vector<RunRecord>& runs) {
+    QStringList out;
+    // How many items each task had, and what difference that can resolve.
+    for (const QString& task : g.tasks()) {
+        const int col = g.accuracy_column(task);
+        double se = NAN, items = NAN;
+        for (int r = 0; r < g.rows().size(); ++r) {
+            if (const Metric* m = g.cell(r, col); m && m->has_stderr() && std::isnan(se)) se = m->stderr_;
+            if (const Metric* n = g.find(r, "items", task); n && std::isnan(items)) items = n->value;
+        }
+        if (std::isnan(se)) continue;
+        QString line = "Accuracy on <b>" + esc(task) + "</b>";
+        if (!std::isnan(items)) line += QString(" comes from %1 items").arg(items, 0, 'f', 0);
+        line += QString(": its standard error is about %1 points, so differences of less than about %2 points cannot be "
+                        "told from sampling noise without more items.")
+                    .arg(se, 0, 'f', 1)
+                    .arg(2.8 * se, 0, 'f', 1);
+        out << line;
+    }
+    // Perplexity that holds while accuracy falls: the blind spot of perplexity-only evaluations.
+    const QString text = g.datasets_with("ppl").value(0);
+    const int ppl_col = text.isEmpty() ? -1 : g.column_of("ppl", text, "perplexity");
+    for (const QString& task : g.tasks()) {
+        const int acc_col = g.accuracy_column(task);
+        for (int r = 0; ppl_col >= 0 && r < g.rows().size(); ++r) {
+            const ResultComparison p = g.compare(r, ppl_col), a = g.compare(r, acc_col);
+            if (std::isnan(p.delta) || std::isnan(a.delta)) continue;
+            if (!(p.significant && p.loss) && a.significant && a.loss)
+                out << "<b>" + esc(g.rows()[r].label) + "</b> keeps its perplexity (" + percent_change_text(p.delta_pct) +
+                           ") but loses accuracy on " + esc(task) + " (" + points_text(a.delta) +
+                           "): perplexity alone would have hidden this loss.";
+        }
+    }
+    if (g.tasks().isEmpty())
+        out << "No task accuracy was measured: perplexity and KL divergence show how far the model moved, not which "
+               "tasks (coding, math, multiple choice) lose accuracy.";
+    // Speeds belong to the machine that measured them.
+    QSet<QString> machines;
+    bool bench = false;
+    for (const auto& run : runs) {
+        for (const auto& j : run.jobs) bench |= j.evaluator == EvaluatorKind::Bench && j.status == JobStatus::Done;
+        if (!run.machine.empty()) machines.insert(qs_(run.machine));
+    }
+    if (bench)
+        out << "Speeds were measured on " + esc(QStringList(machines.values()).join(", ")) +
+                   ". They do not transfer to other hardware: measure there (llama-bench) and import the result.";
+    // Jobs that did not finish.
+    int failed = 0, cancelled = 0;
+    QStringList failures;
+    for (const auto& run : runs)
+        for (const auto& j : run.jobs) {
+            if (j.status == JobStatus::Failed) {
+                ++failed;
+                if (failures.size() < 3) failures << esc(qs_(j.precision) + " " + evaluator_name(j.evaluator) + ": " + qs_(j.error));
+            }
+            cancelled += j.status == JobStatus::Cancelled;
+        }
+    if (failed) out << QString("%1 job(s) failed and are missing from the figures: ").arg(failed) + failures.join("; ") + ".";
+    if (cancelled) out << QString("%1 job(s) were cancelled and are missing from the figures.").arg(cancelled);
+    (void)s;
+    return out;
+}
+
+// Settings of the run as a table for people: one row per evaluator with its settings in words.
+QVector<QPair<QString, QString>> settings_rows(const RunRecord& run) {
+    QVector<QPair<QString, QString>> rows;
+    QSet<QString> seen;
+    for (const auto& j : run.jobs) {
+        const QString what = QString(evaluator_name(j.evaluator)) + (j.dataset.empty() ? QString() : " — " + qs_(j.dataset));
+        if (seen.contains(what)) continue;
+        seen.insert(what);
+        const auto s = nlohmann::json::parse(j.settings_json, nullptr, false);
+        QStringList parts;
+        if (s.is_object())
+            for (auto it = s.begin(); it != s.end(); ++it) {
+                QString v = it->is_string() ? qs_(it->get<std::string>()) : qs_(it->dump());
+                const QString k = qs_(it.key()).replace('_', ' ');
+                if (v == "0" && (it.key() == "n_ctx")) v = "the model's";
+                parts << k + " " + v;
+            }
+        rows.push_back({what.left(1).toUpper() + what.mid(1), parts.join(", ")});
+    }
+    return rows;
+}
+
+QString first_date(const std::vector<RunRecord>& runs) {
+    for (const auto& r : runs)
+        if (r.started_at.size() >= 10) return qs_(r.started_at.substr(0, 10));
+    return QDate::currentDate().toString(Qt::ISODate);
+}
+
+}  // namespace
+
+ReportDocument report_build(const ReportInputs& in) {
+    ReportDocument doc;
+    const ResultsGrid grid = ResultsGrid::from_runs(in.runs, in.baseline, in.reference);
+    const ResultsSummary summary = ResultsSummary::build(grid, in.extras);
+    const QString models = grid.models().join(" vs ");
+    const QString version = in.generated_by.isEmpty() ? QString("QuantScope %1").arg(QS_VERSION) : in.generated_by;
+    doc.title = "Quantization report: " + models;
+    auto add = [&](ReportBlock b) { doc.blocks.push_back(std::move(b)); };
+
+    // --- Executive summary --------------------------------------------------------------------
+    add(heading(Kind::Title, doc.title));
+    QStringList run_ids;
+    for (const auto& r : in.runs) run_ids << QString::number(r.id);
+    add(paragraph(QString("%1 · generated by %2 from run %3.").arg(first_date(in.runs), esc(version), run_ids.join(", "))));
+    add(heading(Kind::Heading, "Summary"));
+    QStringList precisions;
+    for (const auto& r : grid.rows())
+        if (!precisions.contains(r.precision)) precisions << r.precision;
+    const QString base = grid.baseline_row() >= 0 ? grid.rows()[grid.baseline_row()].precision : QString();
+    QStringList measured;
+    if (!grid.datasets_with("ppl").isEmpty()) measured << "perplexity on " + grid.datasets_with("ppl").join(", ");
+    if (!grid.datasets_with("kld_mean").isEmpty()) measured << "KL divergence from " + esc(base);
+    if (!grid.tasks().isEmpty()) measured << "accuracy on " + grid.tasks().join(", ");
+    if (!grid.datasets_with("tg_tps").isEmpty() || grid.find(0, "tg_tps")) measured << "speed and memory";
+    add(paragraph("<b>The question.</b> What does quantizing " + esc(models) + " cost in quality, and what does it buy "
+                  "in size, speed and money? Compared: " + esc(precisions.join(", ")) + ", each against " +
+                  (grid.cross_model_reference() ? "the reference " + esc(grid.rows()[grid.baseline_row()].label)
+                                                : "its model's baseline " + esc(base)) +
+                  ". Measured: " + measured.join("; ") + "."));
+    if (!in.recommendation.headline.isEmpty()) {
+        add(paragraph("<b>Recommendation.</b> " + esc(in.recommendation.headline)));
+        if (!in.recommendation.evidence.isEmpty()) {
+            QStringList items;
+            for (const auto& e : in.recommendation.evidence) items << esc(e);
+            add(bullets(items));
+        }
+    } else {
+        add(paragraph("<b>Recommendation.</b> None computed: a recommendation needs task accuracy (or KL divergence) "
+                      "for the baseline and the candidates, and a margin."));
+    }
+    if (!in.recommendation.savings.isEmpty()) add(paragraph("<b>Money.</b> " + esc(in.recommendation.savings)));
+    const QStringList risk = risks(grid, summary, in.runs);
+    if (!risk.isEmpty()) {
+        add(paragraph("<b>Risks and limits.</b>"));
+        add(bullets(risk));
+    }
+
+    // --- Summary table (landscape when it is wide) ----------------------------------------------
+    const bool wide = summary.columns().size() > 7;
+    add(page_break(wide));
+    add(heading(Kind::Heading, "Results"));
+    add(summary_table(summary));
+    for (auto& b : generation_change_blocks(in.runs, in.baseline)) add(std::move(b));
+
+    // --- Charts, each with its caption --------------------------------------------------------
+    add(page_break(false));
+    add(heading(Kind::Heading, "Charts"));
+    ChartInputs ci;
+    ci.runs = &in.runs;
+    ci.grid = &grid;
+    ci.bits_per_weight = in.extras.bits_per_weight;
+    ci.memory_bytes = in.extras.weight_bytes;
+    ci.cost_per_mtok = in.extras.cost_per_mtok;
+    ci.cost_note = in.extras.cost_note;
+    ci.api_prices = in.api_prices;
+    QVector<charts::ChartSpec> specs;
+    const QStringList tasks = grid.tasks().isEmpty() ? QStringList{QString()} : grid.tasks();
+    for (const QString& t : tasks) {
+        ci.task = t;
+        specs << chart_ppl_vs_accuracy(ci);
+    }
+    for (const auto& c : {chart_kld_vs_bits(ci), chart_prompt_speed(ci), chart_generation_speed(ci), chart_memory(ci), chart_cost(ci)})
+        specs << c;
+    for (const QString& t : tasks) {
+        ci.task = t;
+        specs << chart_reliability(ci);
+    }
+    QStringList missing;
+    for (const auto& spec : specs) {
+        if (spec.point_count() == 0) {
+            missing << "<b>" + esc(spec.title) + "</b> (" + esc(spec.empty_message) + ")";
+            continue;
+        }
+        ReportBlock f;
+        f.kind = Kind::Figure;
+        f.chart = spec;
+        f.text = spec.caption;
+        add(f);
+    }
+    if (!missing.isEmpty()) add(paragraph("Not shown, for lack of data: " + missing.join("; ") + "."));
+
+    // --- Sensitivity scans: per scan and low type, the heatmap and the most sensitive groups -----
+    const QVector<SensitivityView> scans = sensitivity_views(in.runs);
+    if (!scans.isEmpty()) {
+        add(page_break(false));
+        add(heading(Kind::Heading, "Sensitivity"));
+        add(paragraph("Each tensor group (layer × role) quantized <i>alone</i> to a low type, every other tensor at the "
+                      "base precision: the mean KL divergence against the base shows which tensors the model cannot "
+                      "afford to quantize hard. Groups are additive only approximately; a mix is measured, not summed."));
+        for (const SensitivityView& v : scans) {
+            add(heading(Kind::Subheading, v.heatmap.title));
+            ReportBlock map;
+            map.kind = Kind::Heatmap;
+            map.heatmap = v.heatmap;
+            map.text = v.heatmap.note;
+            add(map);
+            ReportBlock top;
+            top.kind = Kind::Table;
+            top.header = {"Rank", "Group", "Bytes in " + v.type, "Mean KLD", "ln PPL ratio"};
+            top.right_align = {true, false, true, true, true};
+            for (size_t r = 0; r < v.ranked.size() && r < 10; ++r) {
+                const SensitivityEntry& e = v.ranked[r];
+                top.rows.push_back({QString::number(r + 1), QString::fromStdString(e.group), QString::number(e.bytes),
+                                    QString("%1 ± %2").arg(e.kld, 0, 'g', 4).arg(e.kld_stderr, 0, 'g', 2),
+                                    QString("%1 ± %2").arg(e.ln_ppl_ratio, 0, 'f', 5).arg(e.ln_ppl_ratio_stderr, 0, 'f', 5)});
+            }
+            top.note = QString("The %1 most sensitive of %2 groups.").arg(top.rows.size()).arg(v.ranked.size());
+            add(top);
+        }
+    }
+
+    // --- Methods ------------------------------------------------------------------------------
+    add(page_break(false));
+    add(heading(Kind::Heading, "Methods"));
+    QStringList defs;
+    if (!grid.datasets_with("ppl").isEmpty())
+        defs << "<b>Perplexity</b> as llama.cpp's llama-perplexity computes it: the text is cut into non-overlapping "
+                "chunks of the context length, each starting with BOS; the second half of each chunk is scored; "
+                "± is the standard error of the mean negative log-likelihood carried to the perplexity.";
+    if (!grid.datasets_with("kld_mean").isEmpty())
+        defs << "<b>KL divergence</b> KL(baseline ‖ precision) of the next-token distributions over the same scored "
+                "tokens, as llama-perplexity --kl-divergence reports it; mean ± standard error.";
+    const bool choice_tasks = std::any_of(grid.tasks().begin(), grid.tasks().end(), [&](const QString& t) {
+        return !is_generation_score(grid.columns()[grid.accuracy_column(t)].key);
+    });
+    if (choice_tasks)
+        defs << "<b>Task accuracy</b> by log-likelihood scoring as lm-evaluation-harness does it (each choice's "
+                "continuation scored after the context; the highest wins). Differences against the baseline are paired "
+                "over the same items: the interval is a seeded paired bootstrap (95 %), significance McNemar's exact test.";
+    if (std::any_of(grid.columns().begin(), grid.columns().end(), [](const ResultColumn& c) { return is_generation_score(c.key); }))
+        defs << "<b>Generation tasks</b> as lm-evaluation-harness's generate_until: each prompt completed greedily until a "
+                "stop string, end of text or the token limit; <b>pass@1</b> is the share of programs that pass their "
+                "tests, run in a sandbox (own process, time and memory limits, no network); <b>exact match</b> the share of "
+                "answers the task's check accepts (GSM8K: the strict-match number after ####). Differences against the "
+                "baseline are paired over the same items, as for task accuracy.";
+    if (grid.find(0, "tg_tps") || grid.find(0, "pp_tps"))
+        defs << "<b>Speed</b> as llama-bench measures it: a prompt of n tokens decoded as one batch (prompt processing), "
+                "then n tokens generated one at a time (generation), each from an empty KV cache, after a warm-up; "
+                "tokens/s is the mean over repetitions. <b>Memory</b>: weight bytes of the tensors the forward pass uses, "
+                "the KV cache of the bench context, and the runtime buffers.";
+    if (!in.extras.cost_note.isEmpty())
+        defs << "<b>Cost</b> per million generated tokens = price per hour / (3600 × generation tokens/s); " + esc(in.extras.cost_note) + ".";
+    add(bullets(defs));
+    for (const auto& run : in.runs) {
+        add(heading(Kind::Subheading, QString("Run %1: %2").arg(run.id).arg(qs_(run.model_name))));
+        int done = 0;
+        for (const auto& j : run.jobs) done += j.status == JobStatus::Done;
+        QVector<QPair<QString, QString>> rows = {
+            {"Model file", qs_(run.model_path)},
+            {"Model SHA-256", qs_(run.model_hash)},
+            {"Baseline", qs_(run.baseline)},
+            {"Started / finished", qs_(run.started_at) + " / " + (run.finished_at.empty() ? QString("not finished") : qs_(run.finished_at))},
+            {"Jobs", QString("%1 of %2 done").arg(done).arg(run.jobs.size())},
+            {"Engine", qs_(run.engine_version)},
+            {"Machine", qs_(run.machine)},
+        };
+        if (!run.note.empty()) rows.push_back({"Note", qs_(run.note)});
+        rows += settings_rows(run);
+        add(key_value_table(rows));
+        // Datasets with their hashes, once each.
+        ReportBlock files;
+        files.kind = Kind::Table;
+        files.header = {"Dataset", "File", "SHA-256"};
+        files.right_align = {false, false, false};
+        QSet<QString> seen;
+        for (const auto& j : run.jobs) {
+            if (j.dataset_path.empty() || seen.contains(qs_(j.dataset_path))) continue;
+            seen.insert(qs_(j.dataset_path));
+            files.rows.push_back({qs_(j.dataset), QFileInfo(qs_(j.dataset_path)).fileName(), qs_(j.dataset_hash)});
+        }
+        if (!files.rows.isEmpty()) add(files);
+    }
+
+    // --- Appendix -----------------------------------------------------------------------------
+    const QVector<ReportBlock> details = detail_tables(in.runs, in.baseline, in.reference);
+    if (!details.isEmpty()) {
+        add(page_break(true));
+        add(heading(Kind::Heading, "Appendix: every figure"));
+        add(paragraph("Each metric family with its uncertainty, the change against the baseline where a change means "
+                      "something (pp: percentage points; %: relative to the baseline) and, for accuracies, the share of "
+                      "the baseline's accuracy retained."));
+        for (const auto& b : details) add(b);
+    }
+    return doc;
+}
+
+}  // namespace qs::ui
