@@ -1,9 +1,10 @@
 #include "heatmap_view.h"
 
+#include "chart_export.h"
+
 #include <QBuffer>
 #include <QHelpEvent>
 #include <QPainter>
-#include <QSvgGenerator>
 #include <QToolTip>
 #include <algorithm>
 
@@ -27,7 +28,7 @@ Layout layout_for(const QRect& r, const HeatmapSpec& s, const QFontMetrics& fm) 
     const int bar_w = 70 + fm.horizontalAdvance("0.000000");
     const int right = r.right() - bar_w, bottom = r.bottom() - 8;
     l.grid = QRect(left, top, std::max(10, right - left), std::max(10, bottom - top));
-    l.bar = QRect(right + 16, top, 16, l.grid.height());
+    l.bar = QRect(right + 16, top, 16, std::max(10, l.grid.height() - line - 6));  // its title below it
     l.cell_w = s.columns.isEmpty() ? 0 : double(l.grid.width()) / s.columns.size();
     l.cell_h = s.rows.isEmpty() ? 0 : double(l.grid.height()) / s.rows.size();
     return l;
@@ -140,7 +141,7 @@ void heatmap_paint(QPainter& p, const QRect& rect, const HeatmapSpec& s) {
         p.drawText(QRect(l.bar.right() + 4, y - fm.height() / 2, 200, fm.height()), Qt::AlignLeft | Qt::AlignVCenter,
                    short_value(sc.value_at(t)));
     }
-    p.drawText(QRect(l.bar.left() - 30, l.bar.bottom() + 2, 200, fm.height()), Qt::AlignLeft,
+    p.drawText(QRect(l.bar.left() - 4, l.bar.bottom() + 4, rect.right() - l.bar.left() + 4, fm.height()), Qt::AlignLeft,
                s.value_title + (s.log_scale ? " (log)" : ""));
     p.restore();
 }
@@ -162,19 +163,10 @@ QByteArray heatmap_png_bytes(const HeatmapSpec& spec, QSize size) {
 }
 
 QByteArray heatmap_svg_bytes(const HeatmapSpec& spec, QSize size) {
-    QByteArray bytes;
-    QBuffer buf(&bytes);
-    buf.open(QIODevice::WriteOnly);
-    QSvgGenerator svg;
-    svg.setOutputDevice(&buf);
-    svg.setSize(size);
-    svg.setViewBox(QRect(QPoint(0, 0), size));
-    svg.setTitle(spec.title);
-    QPainter p(&svg);
-    p.fillRect(QRect(QPoint(0, 0), size), Qt::white);
-    heatmap_paint(p, QRect(QPoint(0, 0), size), spec);
-    p.end();
-    return bytes;
+    return svg_document_bytes(size, spec.title, [&](QPainter& p) {
+        p.fillRect(QRect(QPoint(0, 0), size), Qt::white);
+        heatmap_paint(p, QRect(QPoint(0, 0), size), spec);
+    });
 }
 
 HeatmapView::HeatmapView(QWidget* parent) : QWidget(parent) {

@@ -8,7 +8,7 @@ group's weights quantized and one pass over the chunks), on one group's recipe; 
 so a machine shared with other programs slows both alike; the ratio of medians is printed.
 
 Usage: scripts/bench_sensitivity.py [--cli build/release/app/cli/quantscope-cli] [--shared ../shared]
-                                    [--rounds 3] [--ctx 128] [--chunks 40] [--threads 2]
+                                    [--rounds 3] [--ctx 128] [--chunks 40] [--threads 2] [--spearman]
 """
 import argparse
 import json
@@ -31,16 +31,19 @@ def main():
     ap.add_argument("--ctx", type=int, default=128)
     ap.add_argument("--chunks", type=int, default=40)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--spearman", action="store_true",
+                    help="also measure every group's recipe with eval --kld and print the rank correlation with the scan")
     a = ap.parse_args()
     model = f"{a.shared}/models/synthetic/llama-d256-spm512.gguf"
     text = f"{a.shared}/data/wikitext-2-raw/wiki.test.raw"
     common = ["--ctx", str(a.ctx), "--chunks", str(a.chunks), "--threads", str(a.threads)]
     scans, passes, groups = [], [], 0
-    recipe = None
+    recipe, last_scan = None, None
     for r in range(a.rounds):
         scan = run_json([a.cli, "-q", "sensitivity", "--model", model, "--text", text, "--low", "q2_K", "--base", "F32",
                          "--json"] + common)
         scans.append(scan["seconds"]["total"])
+        last_scan = scan
         groups = len(scan["groups"])
         recipe = recipe or scan["cells"][len(scan["cells"]) // 2]["recipe"]
         ev = run_json([a.cli, "-q", "eval", "--model", model, "--ppl", text, "--precisions", "F32," + recipe,
@@ -52,6 +55,38 @@ def main():
     ratio = statistics.median(scans) / (groups * statistics.median(passes))
     print(f"\n{groups} groups; scan median {statistics.median(scans):.1f} s, KLD pass median "
           f"{statistics.median(passes):.2f} s: scan / (groups x pass) = {ratio:.2f} (bar: < 3)")
+    if a.spearman:
+        # The slow, independent way: every cell's recipe quantized from the file by eval, one KLD job each.
+        recipes = [c["recipe"] for c in last_scan["cells"]]
+        ev = run_json([a.cli, "-q", "eval", "--model", model, "--ppl", text, "--precisions", ",".join(["F32"] + recipes),
+                       "--baseline", "F32", "--kld", "--json"] + common)
+        measured = {j["precision"]: j["metrics"]["kld_mean"]["value"] for j in ev["jobs"] if j["evaluator"] == "kld"}
+        scan_kld = [c["kld_mean"] for c in last_scan["cells"]]
+        eval_kld = [measured[r] for r in recipes]
+        worst = max(abs(x - y) / y for x, y in zip(scan_kld, eval_kld))
+        print(f"Spearman(scan, eval --kld per group) = {spearman(scan_kld, eval_kld):.4f} over {len(recipes)} groups "
+              f"(bar: >= 0.9); largest relative difference {worst:.2e}")
+
+
+def ranks(xs):
+    order = sorted(range(len(xs)), key=lambda i: xs[i])
+    r = [0.0] * len(xs)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and xs[order[j + 1]] == xs[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            r[order[k]] = (i + j) / 2 + 1  # ties share their mean rank
+        i = j + 1
+    return r
+
+
+def spearman(a, b):
+    ra, rb = ranks(a), ranks(b)
+    ma, mb = statistics.mean(ra), statistics.mean(rb)
+    cov = sum((x - ma) * (y - mb) for x, y in zip(ra, rb))
+    return cov / (sum((x - ma) ** 2 for x in ra) * sum((y - mb) ** 2 for y in rb)) ** 0.5
 
 
 if __name__ == "__main__":

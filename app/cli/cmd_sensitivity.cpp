@@ -1,5 +1,5 @@
 // quantscope-cli sensitivity --model M [--base PRECISION] --low TYPE[,TYPE...] --text FILE [--ctx N --chunks K]
-//     [--db FILE] [--json]
+//     [--imatrix FILE] [--db FILE] [--json]
 //
 // Each tensor group (layer x role) alone in the low type, the rest at the base: mean KLD and ln PPL
 // ratio against the base (engine/mixplan/sensitivity_scan.h). With --db the scan is stored as a run
@@ -15,6 +15,7 @@
 #include "mixplan/sensitivity_scan.h"
 #include "model/model.h"
 #include "progress_bar.h"
+#include "quant/imatrix.h"
 #include "quant/precision_recipe.h"
 #include "store/results_store.h"
 #include "tokenizer/tokenizer.h"
@@ -23,7 +24,7 @@ namespace qs::cli {
 namespace {
 
 struct SensitivityCliOptions {
-    std::string model, base, text, db, note;
+    std::string model, base, text, db, note, imatrix;
     std::vector<std::string> low;
     int n_ctx = 512, chunks = -1, threads = 0;
     bool json = false;
@@ -36,6 +37,11 @@ void run(const SensitivityCliOptions& o, const GlobalOptions& global) {
     sopts.ppl.n_ctx = o.n_ctx;
     sopts.ppl.max_chunks = o.chunks;
     sopts.n_threads = o.threads;
+    ImportanceMatrix imatrix;
+    if (!o.imatrix.empty()) {
+        imatrix = imatrix_read(o.imatrix);
+        sopts.imatrix = &imatrix;
+    }
     const auto model = Model::load(o.model);
     sopts.base = PrecisionRecipe::parse(o.base.empty() ? default_base_precision(model->file()) : o.base).to_string();
     const auto tokenizer = Tokenizer::from_gguf(model->file());
@@ -75,6 +81,7 @@ void add_sensitivity_command(CLI::App& app, const GlobalOptions& global) {
     cmd->add_option("-f,--text", o->text, "Text for the KLD passes, read as llama-perplexity -f")->required();
     cmd->add_option("-c,--ctx", o->n_ctx, "Tokens per chunk")->capture_default_str()->check(CLI::Range(8, 1 << 20));
     cmd->add_option("--chunks", o->chunks, "Chunks (-1: all)")->capture_default_str();
+    cmd->add_option("--imatrix", o->imatrix, "Quantize with this importance matrix");
     cmd->add_option("--db", o->db, "Store the scan as a run in this results database (the GUI shows it as a heatmap)");
     cmd->add_option("--note", o->note, "Free text stored with the run");
     cmd->add_option("-t,--threads", o->threads, "Threads (0: every core)")->capture_default_str()->check(CLI::Range(0, 1024));

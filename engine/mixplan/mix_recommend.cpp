@@ -27,6 +27,7 @@ void measure(const std::shared_ptr<const Model>& model, const Tokenizer& tokeniz
     QuantizeModelOptions qopts;
     qopts.mix = recipe.options;
     qopts.n_threads = options.n_threads;
+    qopts.imatrix = options.imatrix;
     QuantizedWeights q = quantize_model_in_memory(model->file(), qopts, progress);
     const auto mixed = Model::with_weights(*model, std::move(q.tensors));
     ModelContext ctx(mixed, options.ppl.n_ctx);
@@ -45,17 +46,28 @@ Recommendation mix_recommend(const std::shared_ptr<const Model>& model, const To
     if (budgets != 1) throw Error("recommend: give exactly one budget (--max-bpw, --max-bytes or --max-kld)");
     if (options.types.empty()) throw Error("recommend: no candidate type");
     if (options.rounds < 1) throw Error("recommend: --rounds must be at least 1");
-    Recommendation rec;
-    for (const GgufTensorInfo& t : model->file().tensors()) rec.n_elements += t.n_elements();
-    rec.budget_bytes = options.max_bytes;
-    if (options.max_bpw > 0) rec.budget_bytes = uint64_t(std::floor(options.max_bpw * double(rec.n_elements) / 8.0));
-
     SensitivityOptions sopts;
     sopts.base = options.base;
     sopts.low = options.types;
     sopts.ppl = options.ppl;
     sopts.n_threads = options.n_threads;
-    rec.scan = sensitivity_scan(model, tokenizer, tokens, sopts, progress, on_cell);
+    sopts.imatrix = options.imatrix;
+    return mix_recommend_from_scan(model, tokenizer, tokens, options,
+                                   sensitivity_scan(model, tokenizer, tokens, sopts, progress, on_cell), progress);
+}
+
+Recommendation mix_recommend_from_scan(const std::shared_ptr<const Model>& model, const Tokenizer& tokenizer,
+                                       std::span<const int32_t> tokens, const RecommendOptions& options,
+                                       SensitivityScan scan_made, Progress& progress) {
+    const int budgets = (options.max_bytes > 0) + (options.max_bpw > 0) + (options.max_kld > 0);
+    if (budgets != 1) throw Error("recommend: give exactly one budget (--max-bpw, --max-bytes or --max-kld)");
+    if (options.rounds < 1) throw Error("recommend: --rounds must be at least 1");
+    if (scan_made.cells.empty() || !scan_made.base_cache) throw Error("recommend: the sensitivity scan has no cell");
+    Recommendation rec;
+    for (const GgufTensorInfo& t : model->file().tensors()) rec.n_elements += t.n_elements();
+    rec.budget_bytes = options.max_bytes;
+    if (options.max_bpw > 0) rec.budget_bytes = uint64_t(std::floor(options.max_bpw * double(rec.n_elements) / 8.0));
+    rec.scan = std::move(scan_made);
     const SensitivityScan& scan = rec.scan;
 
     // The additive model: group g in type t costs the KLD it showed alone, and its bytes in t.

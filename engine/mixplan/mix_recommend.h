@@ -26,6 +26,7 @@ struct RecommendOptions {
     PerplexityOptions ppl;
     int n_threads = 0;
     int rounds = 3;                   // measurements at most (KLD target: corrections)
+    const ImportanceMatrix* imatrix = nullptr;  // every quantization (scan and mixes) uses it, if given
 };
 
 struct RecommendRound {
@@ -51,5 +52,10 @@ struct Recommendation {
 Recommendation mix_recommend(const std::shared_ptr<const Model>& model, const Tokenizer& tokenizer,
                              std::span<const int32_t> tokens, const RecommendOptions& options, Progress& progress,
                              const SensitivityCellFn& on_cell = nullptr);
+// The same from a scan already made over options.types with the same base and chunks (several
+// budgets then share one scan: recommend --max-bytes A,B).
+Recommendation mix_recommend_from_scan(const std::shared_ptr<const Model>& model, const Tokenizer& tokenizer,
+                                       std::span<const int32_t> tokens, const RecommendOptions& options,
+                                       SensitivityScan scan, Progress& progress);
 
 }  // namespace qs

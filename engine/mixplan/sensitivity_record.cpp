@@ -68,6 +68,12 @@ std::vector<const SensitivityEntry*> SensitivityTable::ranked(const std::string&
     return out;
 }
 
+bool job_is_sensitivity_cell(const JobRecord& job) {
+    if (job.evaluator != EvaluatorKind::Kld || job.settings_json.find("\"sensitivity\"") == std::string::npos) return false;
+    const nlohmann::json settings = nlohmann::json::parse(job.settings_json, nullptr, false);
+    return settings.is_object() && settings.contains("sensitivity") && settings["sensitivity"].is_object();
+}
+
 SensitivityTable sensitivity_table_from_run(const RunRecord& run) {
     SensitivityTable table;
     std::vector<std::string> roles;

@@ -90,6 +90,7 @@ SensitivityScan sensitivity_scan(const std::shared_ptr<const Model>& model, cons
     QuantizeModelOptions qopts;
     qopts.mix = PrecisionRecipe::parse(scan.base).options;
     qopts.n_threads = options.n_threads;
+    qopts.imatrix = options.imatrix;
     std::shared_ptr<const Model> base = model;
     {
         PassProgress pp(progress);
@@ -129,6 +130,7 @@ SensitivityScan sensitivity_scan(const std::shared_ptr<const Model>& model, cons
         lopts.mix.mix = QuantMix::Q8_0;
         lopts.mix.overrides.push_back({".*", low});
         lopts.n_threads = options.n_threads;
+        lopts.imatrix = options.imatrix;
         PassProgress qp(progress);
         const QuantizedWeights lowq = quantize_model_in_memory(file, lopts, qp.progress);
         scan.seconds_prepare += seconds_since(t0);

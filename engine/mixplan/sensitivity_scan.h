@@ -33,12 +33,14 @@ namespace qs {
 class GgufFile;
 class Model;
 class Tokenizer;
+struct ImportanceMatrix;
 
 struct SensitivityOptions {
     std::string base;              // precision of everything but the group; "" = default_base_precision(file)
     std::vector<GgmlType> low;     // types each group is tried in (at least one)
     PerplexityOptions ppl;         // chunking of the KLD passes (n_ctx, max_chunks)
     int n_threads = 0;             // quantization threads (0: every core); the passes use OpenMP's count
+    const ImportanceMatrix* imatrix = nullptr;  // quantize with it (as eval --imatrix), if given
 };
 
 struct SensitivityCell {

@@ -40,6 +40,7 @@ SensitivityPage::SensitivityPage(QWidget* parent) : QWidget(parent) {
     split->addWidget(ranked_);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
+    split->setSizes({760, 520});  // room for the ranked table's five columns
     layout->addWidget(split, 1);
     connect(pick_, &QComboBox::currentIndexChanged, this, [this](int i) { show_view(i); });
     connect(png, &QPushButton::clicked, this, [this] { export_png(); });
