@@ -74,8 +74,7 @@ void chart_export(const ChartSpec& spec, const QString& path, QSize size) {
     chart_export(*view, path, size);
 }
 
-QByteArray chart_svg_bytes(const ChartSpec& spec, QSize size) {
-    const std::unique_ptr<ChartView> view = chart_view_for(spec, size);
+QByteArray svg_document_bytes(QSize size, const QString& title, const std::function<void(QPainter&)>& paint) {
     QByteArray bytes;
     QBuffer buffer(&bytes);
     buffer.open(QIODevice::WriteOnly);
@@ -83,11 +82,16 @@ QByteArray chart_svg_bytes(const ChartSpec& spec, QSize size) {
     svg.setOutputDevice(&buffer);
     svg.setSize(size);
     svg.setViewBox(QRect(QPoint(0, 0), size));
-    svg.setTitle(spec.title);
+    svg.setTitle(title);
     QPainter painter(&svg);
-    view->render_to(painter, QRectF(QPointF(0, 0), QSizeF(size)));
+    paint(painter);
     painter.end();
     return bytes;
+}
+
+QByteArray chart_svg_bytes(const ChartSpec& spec, QSize size) {
+    const std::unique_ptr<ChartView> view = chart_view_for(spec, size);
+    return svg_document_bytes(size, spec.title, [&](QPainter& p) { view->render_to(p, QRectF(QPointF(0, 0), QSizeF(size))); });
 }
 
 QByteArray chart_png_bytes(const ChartSpec& spec, QSize size) {

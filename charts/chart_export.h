@@ -3,6 +3,9 @@
 #pragma once
 
 #include <QSize>
+#include <functional>
+
+class QPainter;
 #include <QString>
 
 #include "chart_spec.h"
@@ -20,5 +23,7 @@ void chart_export(const ChartSpec& spec, const QString& path, QSize size = {1200
 // The chart as a PNG or an SVG document in memory (the HTML report embeds the SVG).
 QByteArray chart_png_bytes(const ChartSpec& spec, QSize size = {1000, 650});
 QByteArray chart_svg_bytes(const ChartSpec& spec, QSize size = {1000, 650});
+// An SVG document of `size` titled `title`, drawn by `paint` (charts and heatmaps share it).
+QByteArray svg_document_bytes(QSize size, const QString& title, const std::function<void(QPainter&)>& paint);
 
 }  // namespace qs::charts

@@ -25,6 +25,7 @@
 #include "generate/chat_template.h"
 #include "jobs/job_matrix.h"
 #include "pages/charts_page.h"
+#include "pages/sensitivity_page.h"
 #include "pages/datasets_page.h"
 #include "pages/model_page.h"
 #include "pages/outputs_page.h"
@@ -67,6 +68,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
     outputs_page_ = new OutputsPage;
     charts_page_ = new ChartsPage;
     roi_page_ = new RoiPage;
+    sensitivity_page_ = new SensitivityPage;
     tabs_->addTab(model_page_, tr("Model"));
     tabs_->addTab(remote_page_, tr("Remote"));
     tabs_->addTab(precisions_page_, tr("Precisions"));
@@ -76,6 +78,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
     tabs_->addTab(outputs_page_, tr("Outputs"));
     tabs_->addTab(charts_page_, tr("Charts"));
     tabs_->addTab(roi_page_, tr("ROI"));
+    tabs_->addTab(sensitivity_page_, tr("Sensitivity"));
     setCentralWidget(tabs_);
     status_ = new QLabel;
     statusBar()->addWidget(status_, 1);
@@ -120,6 +123,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
         shown_runs_ = results_->runs();
         roi_page_->set_results(results_->grid(), shown_runs_);
         outputs_page_->set_runs(shown_runs_, results_page_->baseline());
+        sensitivity_page_->set_runs(shown_runs_);
         refresh_charts();
     });
     connect(results_page_, &ResultsPage::export_csv_requested, this, [this] {

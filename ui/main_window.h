@@ -22,6 +22,7 @@ struct EvalMatrix;
 namespace qs::ui {
 
 class ChartsPage;
+class SensitivityPage;
 class DatasetListModel;
 class DatasetsPage;
 class JobQueueModel;
@@ -49,7 +50,7 @@ public:
     explicit MainWindow(const MainWindowOptions& options = {}, QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    enum Page { ModelTab, RemoteTab, PrecisionsTab, DatasetsTab, RunTab, ResultsTab, OutputsTab, ChartsTab, RoiTab };
+    enum Page { ModelTab, RemoteTab, PrecisionsTab, DatasetsTab, RunTab, ResultsTab, OutputsTab, ChartsTab, RoiTab, SensitivityTab };
     void show_page(Page page);
     void update_chat_template();
 
@@ -85,6 +86,7 @@ public:
     ResultsTableModel* results() const { return results_; }
     RunController* controller() const { return controller_; }
     ChartsPage* charts_page() const { return charts_page_; }
+    SensitivityPage* sensitivity_page() const { return sensitivity_page_; }
     RunPage* run_page() const { return run_page_; }
     ResultsPage* results_page() const { return results_page_; }
     OutputsPage* outputs_page() const { return outputs_page_; }
@@ -125,6 +127,7 @@ private:
     OutputsPage* outputs_page_;
     ChartsPage* charts_page_;
     RoiPage* roi_page_;
+    SensitivityPage* sensitivity_page_;
     QLabel* status_;
     RunRecord live_run_;                 // the run in progress, filled as jobs finish
     std::vector<RunRecord> shown_runs_;  // what the results, charts and report show

@@ -1,5 +1,5 @@
 // quantscope-cli bench --model M [--precisions F32,Q4_0,...] [-p 512] [-n 128] [-r 5] [--threads T]
-//                      [--no-warmup] [--kv-type f16|f32] [--seed S] [--json]
+//                      [--no-warmup] [--kv-type|--cache-type-k T] [--cache-type-v T] [--seed S] [--json]
 //
 // Speed and memory per precision, measured as llama-bench measures pp/tg (engine/bench/speed_bench.h),
 // each precision quantized in memory from the model (no files written). Prints a llama-bench-like
@@ -26,7 +26,8 @@ struct BenchCliOptions {
     std::string model;
     std::vector<std::string> precisions;
     int n_prompt = 512, n_gen = 128, repetitions = 5, threads = 0, seed = 1;
-    std::string kv_type = "f16";
+    std::string kv_type = "f16";           // --kv-type, and --cache-type-k
+    std::string cache_v;                   // --cache-type-v ("" = as K)
     bool no_warmup = false, json = false;
 };
 
@@ -123,7 +124,8 @@ void run(const BenchCliOptions& o, const GlobalOptions& global) {
     bopts.repetitions = o.repetitions;
     bopts.warmup = !o.no_warmup;
     bopts.seed = uint32_t(o.seed);
-    bopts.kv_type = o.kv_type == "f32" ? KvCacheType::F32 : KvCacheType::F16;
+    bopts.kv_type = kv_cache_type_parse(o.kv_type);
+    if (!o.cache_v.empty()) bopts.v_type = kv_cache_type_parse(o.cache_v);
 
     std::vector<PrecisionRun> runs;
     for (const std::string& precision : precisions) {
@@ -134,7 +136,15 @@ void run(const BenchCliOptions& o, const GlobalOptions& global) {
             const auto model = model_at(base, precision, o.threads, global.quiet, p.quantize_seconds);
             ProgressBar bar(!global.quiet);
             Progress progress(bar.callback());
-            p.result = speed_bench_run(model, bopts, progress);
+            SpeedBenchOptions popts = bopts;
+            if (precision != kAsLoaded) {  // a recipe's cache modifiers ("Q4_K_M+kv=q8_0") win over the flags
+                const PrecisionRecipe r = PrecisionRecipe::parse(precision);
+                if (r.kv_quantized()) {
+                    popts.kv_type = r.kv_k;
+                    popts.v_type = r.kv_v;
+                }
+            }
+            p.result = speed_bench_run(model, popts, progress);
             bar.finish();
         }
         runs.push_back(std::move(p));
@@ -150,6 +160,7 @@ void run(const BenchCliOptions& o, const GlobalOptions& global) {
                                   {"repetitions", o.repetitions},
                                   {"warmup", !o.no_warmup},
                                   {"kv_type", o.kv_type},
+                                  {"cache_type_v", o.cache_v.empty() ? o.kv_type : o.cache_v},
                                   {"threads", runs.front().result.n_threads},
                                   {"isa", runs.front().result.isa},
                                   {"results", results}};
@@ -173,7 +184,10 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global) {
     cmd->add_option("-n,--n-gen", opts->n_gen, "Generated tokens of the tg test (0: skip)")->capture_default_str()->check(CLI::Range(0, 1 << 20));
     cmd->add_option("-r,--repetitions", opts->repetitions, "Repetitions of each test")->capture_default_str()->check(CLI::Range(1, 1000));
     cmd->add_option("-t,--threads", opts->threads, "Threads (0: every core)")->capture_default_str()->check(CLI::Range(0, 1024));
-    cmd->add_option("--kv-type", opts->kv_type, "KV cache type")->capture_default_str()->check(CLI::IsMember({"f16", "f32"}));
+    const auto kv_types = CLI::IsMember({"f16", "f32", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "iq4_nl"}, CLI::ignore_case);
+    cmd->add_option("--kv-type,--cache-type-k,--ctk", opts->kv_type, "K cache type, and V's unless --cache-type-v is given "
+                    "(a recipe's +kv= modifier overrides both)")->capture_default_str()->check(kv_types);
+    cmd->add_option("--cache-type-v,--ctv", opts->cache_v, "V cache type (llama.cpp -ctv)")->check(kv_types);
     cmd->add_option("--seed", opts->seed, "Seed of the random prompt tokens")->capture_default_str()->check(CLI::NonNegativeNumber);
     cmd->add_flag("--no-warmup", opts->no_warmup, "Skip the warm-up runs (llama-bench --no-warmup)");
     cmd->add_flag("--json", opts->json, "Print one JSON object on stdout");

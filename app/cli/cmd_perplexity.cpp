@@ -1,4 +1,5 @@
-// quantscope-cli perplexity --model MODEL --text FILE [--ctx 512] [--chunks N] [--threads T] [--json]
+// quantscope-cli perplexity --model MODEL --text FILE [--ctx 512] [--chunks N] [--threads T]
+//                           [--cache-type-k T] [--cache-type-v T] [--json]
 #include <chrono>
 #include <cstdio>
 #include <fmt/format.h>
@@ -9,6 +10,7 @@
 #include "core/cpu_features.h"
 #include "eval/perplexity.h"
 #include "model/model.h"
+#include "quant/kv_cache_quant.h"
 #include "progress_bar.h"
 #include "tokenizer/tokenizer.h"
 
@@ -18,6 +20,7 @@ namespace {
 struct PerplexityCliOptions {
     std::string model, text;
     int n_ctx = 512, chunks = -1, threads = 0;
+    std::string cache_k = "f16", cache_v = "f16";  // llama-perplexity -ctk / -ctv (flash attention on)
     bool json = false;
 };
 
@@ -37,7 +40,7 @@ void run(const PerplexityCliOptions& o, const GlobalOptions& global) {
     const std::vector<int32_t> tokens = tokenizer->encode(text, true);
     const double tokenize_s = seconds_since(t0);
 
-    ModelContext ctx(model, o.n_ctx);
+    ModelContext ctx(model, o.n_ctx, kv_context_options(kv_cache_type_parse(o.cache_k), kv_cache_type_parse(o.cache_v)));
     ProgressBar bar(!global.quiet);
     Progress progress(bar.callback());
     PerplexityOptions popts;
@@ -54,6 +57,7 @@ void run(const PerplexityCliOptions& o, const GlobalOptions& global) {
             {"bits_per_byte", r.bits_per_byte}, {"bytes_scored", r.bytes_scored},
             {"seconds", r.seconds}, {"tokens_per_second", r.tokens_per_second},
             {"load_seconds", load_s}, {"tokenize_seconds", tokenize_s},
+            {"cache_type_k", o.cache_k}, {"cache_type_v", o.cache_v},
             {"threads", omp_get_max_threads()}, {"isa", isa_name(cpu_best_isa())}, {"running_ppl", r.running_ppl},
         };
         fmt::print("{}\n", j.dump(2));
@@ -79,6 +83,10 @@ void add_perplexity_command(CLI::App& app, const GlobalOptions& global) {
     cmd->add_option("-c,--ctx", opts->n_ctx, "Tokens per chunk")->capture_default_str()->check(CLI::Range(4, 1 << 20));
     cmd->add_option("--chunks", opts->chunks, "Evaluate at most N chunks (-1: all)")->capture_default_str();
     cmd->add_option("-t,--threads", opts->threads, "Threads (0: every core)")->capture_default_str()->check(CLI::Range(0, 1024));
+    const auto kv_types = CLI::IsMember({"f16", "f32", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "iq4_nl"}, CLI::ignore_case);
+    cmd->add_option("--cache-type-k,--ctk", opts->cache_k, "K cache type (llama.cpp -ctk, with flash attention)")
+        ->capture_default_str()->check(kv_types);
+    cmd->add_option("--cache-type-v,--ctv", opts->cache_v, "V cache type (llama.cpp -ctv)")->capture_default_str()->check(kv_types);
     cmd->add_flag("--json", opts->json, "Print one JSON object on stdout");
     cmd->callback([opts, &global] { run(*opts, global); });
 }

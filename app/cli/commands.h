@@ -29,6 +29,8 @@ void add_imatrix_command(CLI::App& app, const GlobalOptions& global);  // cmd_im
 void add_serve_command(CLI::App& app, const GlobalOptions& global);    // cmd_serve.cpp
 void add_detect_command(CLI::App& app, const GlobalOptions& global);   // cmd_detect.cpp
 void add_monitor_command(CLI::App& app, const GlobalOptions& global);  // cmd_monitor.cpp
+void add_sensitivity_command(CLI::App& app, const GlobalOptions& global);  // cmd_sensitivity.cpp
+void add_recommend_command(CLI::App& app, const GlobalOptions& global);    // cmd_recommend.cpp
 
 // Sets the OpenMP thread count; 0 means every core.
 void set_threads(int n_threads);

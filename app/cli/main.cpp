@@ -37,6 +37,8 @@ int main(int argc, char** argv) {
     qs::cli::add_serve_command(app, global);
     qs::cli::add_detect_command(app, global);
     qs::cli::add_monitor_command(app, global);
+    qs::cli::add_sensitivity_command(app, global);
+    qs::cli::add_recommend_command(app, global);
 
     try {
         app.parse(argc, argv);

@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "eval/statistics.h"
 #include "model/model.h"
+#include "quant/kv_cache_quant.h"
 #include "tensor/ggml_type.h"
 #include "tokenizer/tokenizer.h"
 
@@ -82,7 +83,7 @@ private:
 class BenchRunner {
 public:
     BenchRunner(std::shared_ptr<const Model> model, const SpeedBenchOptions& o, int n_ctx, Progress& progress)
-        : ctx_(model, n_ctx, ContextOptions{o.kv_type, o.n_ubatch}),
+        : ctx_(model, n_ctx, kv_context_options(o.kv_type, o.v_type.value_or(o.kv_type), ContextOptions{.n_ubatch = o.n_ubatch})),
           n_vocab_(int32_t(model->hparams().n_vocab)),
           bos_(leading_bos(*model)),
           rng_(o.seed),
@@ -179,9 +180,10 @@ WeightFootprint model_weight_footprint(const Model& model) {
     return f;
 }
 
-uint64_t kv_cache_bytes(const ModelHParams& hp, int64_t n_ctx, KvCacheType type) {
-    const uint64_t element = type == KvCacheType::F16 ? 2 : 4;
-    return uint64_t(hp.n_layer) * uint64_t(n_ctx) * uint64_t(hp.n_embd_kv()) * 2 * element;
+uint64_t kv_cache_bytes(const ModelHParams& hp, int64_t n_ctx, KvCacheType type) { return kv_cache_bytes(hp, n_ctx, type, type); }
+
+uint64_t kv_cache_bytes(const ModelHParams& hp, int64_t n_ctx, KvCacheType k, KvCacheType v) {
+    return uint64_t(hp.n_layer) * uint64_t(n_ctx) * (kv_cache_row_bytes(k, hp.n_embd_kv()) + kv_cache_row_bytes(v, hp.n_embd_kv()));
 }
 
 SpeedBenchResult speed_bench_run(std::shared_ptr<const Model> model, const SpeedBenchOptions& o, Progress& progress) {
@@ -197,7 +199,7 @@ SpeedBenchResult speed_bench_run(std::shared_ptr<const Model> model, const Speed
     r.isa = isa_name(cpu_best_isa());
     r.n_ctx = n_ctx;
     r.weights = model_weight_footprint(*model);
-    r.kv_bytes = kv_cache_bytes(model->hparams(), n_ctx, o.kv_type);
+    r.kv_bytes = kv_cache_bytes(model->hparams(), n_ctx, o.kv_type, o.v_type.value_or(o.kv_type));
 
     BenchRunner runner(model, o, n_ctx, progress);
     r.scratch_bytes = runner.scratch_bytes();

@@ -18,7 +18,7 @@
 //   weight_bytes: bytes of the tensor data the forward pass actually uses (each bound matrix in its
 //          stored type, 1-D tensors as the f32 copies the model holds; a tied output counted once);
 //          bits_per_weight = 8 * weight_bytes / weight elements.
-//   kv_bytes: the KV cache of the context, n_layer * n_ctx * n_embd_kv * 2 (K and V) * element size
+//   kv_bytes: the KV cache of the context, n_layer * n_ctx * n_embd_kv * 2 (K and V) * bytes per value of the cache type (blocks for a quantized one)
 //          (2 for F16, 4 for F32), as llama.cpp's "KV self size".
 //   peak_rss: the process's VmHWM (/proc/self/status) at the end of the run. The high-water mark is
 //          reset (write "5" to /proc/self/clear_refs) when the run starts, when the kernel allows,
@@ -29,6 +29,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,7 +50,8 @@ struct SpeedBenchOptions {
     int n_threads = 0;      // > 0: OpenMP threads for the run (restored after); 0: keep the current setting
     uint32_t seed = 1;      // the random token ids (deterministic per seed)
     int n_ctx = 0;          // KV cache positions; 0: n_prompt + n_gen, as llama-bench sizes its context
-    KvCacheType kv_type = KvCacheType::F16;
+    KvCacheType kv_type = KvCacheType::F16;  // the K cache, and V unless v_type is set (-ctk/-ctv)
+    std::optional<KvCacheType> v_type;
     int n_ubatch = 512;     // tokens per forward pass (llama-bench's default n_ubatch)
     bool reset_peak_rss = true;  // reset VmHWM at the start; the mark is per process, so a caller running
                                  // other work in parallel in the same process may prefer false
@@ -106,6 +108,8 @@ std::vector<Metric> speed_bench_metrics(const SpeedBenchResult& result);
 // The pieces, public for the CLI and for tests.
 WeightFootprint model_weight_footprint(const Model& model);
 uint64_t kv_cache_bytes(const ModelHParams& hp, int64_t n_ctx, KvCacheType type);
+// With K and V in their own types (quantized types count their blocks).
+uint64_t kv_cache_bytes(const ModelHParams& hp, int64_t n_ctx, KvCacheType k, KvCacheType v);
 // Mean and Bessel-corrected standard deviation (0 for fewer than two values).
 void mean_and_sd(const std::vector<double>& values, double& mean, double& sd);
 // Peak resident set size (VmHWM) and current (VmRSS) of this process in bytes; 0 if unavailable.

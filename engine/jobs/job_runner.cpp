@@ -305,6 +305,12 @@ void JobRunner::Impl::prepare() {
     estimate_memory();
 }
 
+// The context a precision's jobs run with: its recipe's KV cache types ("Q4_K_M+kv=q8_0").
+ContextOptions context_for(const std::string& precision) {
+    if (precision == kPrecisionFile) return {};
+    return PrecisionRecipe::parse(precision).context_options();
+}
+
 int task_context(const EvalMatrix& m, const ModelHParams& hp) {
     if (m.task_n_ctx > 0) return m.task_n_ctx;
     return int(std::min<int64_t>(hp.n_ctx_train > 0 ? hp.n_ctx_train : 2048, 2048));
@@ -343,7 +349,8 @@ void JobRunner::Impl::estimate_memory() {
         int64_t n_ctx = matrix.n_ctx;
         if (s.evaluator == EvaluatorKind::Task) n_ctx = task_context(matrix, hp);
         if (s.evaluator == EvaluatorKind::Bench) n_ctx = matrix.bench_prompt + matrix.bench_gen;
-        e.kv_cache = kv_cache_bytes(hp, n_ctx, KvCacheType::F16);
+        const ContextOptions copts = context_for(s.precision);
+        e.kv_cache = kv_cache_bytes(hp, n_ctx, copts.k_cache(), copts.v_cache());
         const auto task = tasks.find(s.dataset);
         if (s.evaluator == EvaluatorKind::Task && task != tasks.end() && task->second.dataset.kind == TaskKind::Generation)
             e.kv_cache *= uint64_t(matrix.gen_parallel);  // one slot of n_ctx positions per parallel sequence
@@ -614,7 +621,7 @@ std::vector<Metric> JobRunner::Impl::evaluate(int i, JobRecord& record, Progress
                 notify_message(i, fmt::format("warning: context {} is longer than the model's training context ({}); "
                                               "figures past {} tokens measure extrapolation",
                                               matrix.n_ctx, trained, trained));
-            ModelContext ctx(model, matrix.n_ctx);
+            ModelContext ctx(model, matrix.n_ctx, context_for(s.precision));
             const bool collects_base = kld_jobs_total > 0 && i == specs.front().index;
             if (!collects_base) return perplexity_metrics(perplexity_run(ctx, *tokenizer, ppl_tokens, popts, prog));
             try {
@@ -637,7 +644,7 @@ std::vector<Metric> JobRunner::Impl::evaluate(int i, JobRecord& record, Progress
                     throw Error(fmt::format("no KLD base: the baseline {} perplexity job did not finish{}", specs.front().precision,
                                             kld_base_error.empty() ? "" : " (" + kld_base_error + ")"));
             }
-            ModelContext ctx(model, matrix.n_ctx);
+            ModelContext ctx(model, matrix.n_ctx, context_for(s.precision));
             std::vector<Metric> metrics = kld_metrics(kld_run(ctx, *tokenizer, ppl_tokens, popts, *cache, prog));
             // The size the divergence was bought with, as the bench counts it, so a stored run
             // charts KLD against bits per weight without a bench job or the model file at hand.
@@ -649,12 +656,12 @@ std::vector<Metric> JobRunner::Impl::evaluate(int i, JobRecord& record, Progress
             if (s.precision == specs.front().precision)  // once per dataset, not once per precision
                 for (const std::string& w : t.dataset.warnings) notify_message(i, "skipped " + w);
             if (t.dataset.kind == TaskKind::Generation) {
-                ContextOptions copts;
+                ContextOptions copts = context_for(s.precision);
                 copts.n_seq = matrix.gen_parallel;  // items decoded together, one KV cache slot each
                 ModelContext ctx(model, task_context(matrix, model->hparams()), copts);
                 return evaluate_generation(i, t, ctx, record, prog);
             }
-            ModelContext ctx(model, task_context(matrix, model->hparams()));
+            ModelContext ctx(model, task_context(matrix, model->hparams()), context_for(s.precision));
             TaskEvalOptions topts;
             topts.limit = matrix.task_limit_of(s.dataset);
             topts.seed = matrix.seed;
@@ -673,6 +680,9 @@ std::vector<Metric> JobRunner::Impl::evaluate(int i, JobRecord& record, Progress
             bopts.n_gen = matrix.bench_gen;
             bopts.repetitions = matrix.bench_repetitions;
             bopts.n_threads = threads_total;  // alone on the machine (see pick_job_locked)
+            const ContextOptions copts = context_for(s.precision);
+            bopts.kv_type = copts.k_cache();
+            bopts.v_type = copts.v_cache();
             return speed_bench_metrics(speed_bench_run(model, bopts, prog));
         }
     }

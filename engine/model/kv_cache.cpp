@@ -4,7 +4,14 @@
 #include <cassert>
 
 #include "core/cpu_features.h"
+#include "core/error.h"
 #include "core/fp16.h"
+#include "kernels/kernels.h"
+
+#include <cctype>
+#include <cstring>
+
+#include <fmt/format.h>
 
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
@@ -67,44 +74,98 @@ void from_f16(const uint16_t* x, float* y, size_t n) {
     for (size_t i = 0; i < n; ++i) y[i] = fp16_to_fp32(x[i]);
 }
 
+void store_rows(KvCacheType type, KvRowQuantizeFn quantize, const float* x, uint8_t* y, int64_t rows, int64_t n) {
+    const size_t count = size_t(rows) * size_t(n);
+    switch (type) {
+        case KvCacheType::F16: to_f16(x, reinterpret_cast<uint16_t*>(y), count); return;
+        case KvCacheType::F32: std::memcpy(y, x, count * sizeof(float)); return;
+        default: {
+            const uint64_t rb = kv_cache_row_bytes(type, n);
+            for (int64_t r = 0; r < rows; ++r) quantize(kv_cache_ggml_type(type), x + r * n, y + uint64_t(r) * rb, n);
+        }
+    }
+}
+
+void load_rows(KvCacheType type, const uint8_t* x, float* y, int64_t rows, int64_t n) {
+    const size_t count = size_t(rows) * size_t(n);
+    switch (type) {
+        case KvCacheType::F16: from_f16(reinterpret_cast<const uint16_t*>(x), y, count); return;
+        case KvCacheType::F32: std::memcpy(y, x, count * sizeof(float)); return;
+        default: kernels_get(kv_cache_ggml_type(type)).to_f32(x, y, int64_t(count)); return;  // rows are whole blocks
+    }
+}
+
+struct KvTypeName {
+    KvCacheType type;
+    GgmlType ggml;
+    const char* name;
+};
+constexpr KvTypeName kKvTypes[] = {
+    {KvCacheType::F16, GgmlType::F16, "f16"},       {KvCacheType::F32, GgmlType::F32, "f32"},
+    {KvCacheType::Q8_0, GgmlType::Q8_0, "q8_0"},    {KvCacheType::Q4_0, GgmlType::Q4_0, "q4_0"},
+    {KvCacheType::Q4_1, GgmlType::Q4_1, "q4_1"},    {KvCacheType::Q5_0, GgmlType::Q5_0, "q5_0"},
+    {KvCacheType::Q5_1, GgmlType::Q5_1, "q5_1"},    {KvCacheType::IQ4_NL, GgmlType::IQ4_NL, "iq4_nl"},
+};
+
 }  // namespace
 
-KvCache::KvCache(int64_t n_layer, int64_t n_ctx, int64_t n_embd_kv, KvCacheType type, int64_t n_seq)
-    : type_(type), n_ctx_(n_ctx), n_embd_kv_(n_embd_kv), n_seq_(n_seq) {
-    const size_t per_layer = size_t(n_seq) * size_t(n_ctx) * size_t(n_embd_kv);
-    if (type == KvCacheType::F16) {
-        k16_.assign(size_t(n_layer), std::vector<uint16_t>(per_layer));
-        v16_.assign(size_t(n_layer), std::vector<uint16_t>(per_layer));
-    } else {
-        k32_.assign(size_t(n_layer), std::vector<float>(per_layer));
-        v32_.assign(size_t(n_layer), std::vector<float>(per_layer));
+GgmlType kv_cache_ggml_type(KvCacheType t) {
+    for (const KvTypeName& k : kKvTypes)
+        if (k.type == t) return k.ggml;
+    throw Error("unknown KV cache type");
+}
+
+std::string kv_cache_type_name(KvCacheType t) {
+    for (const KvTypeName& k : kKvTypes)
+        if (k.type == t) return k.name;
+    throw Error("unknown KV cache type");
+}
+
+KvCacheType kv_cache_type_parse(std::string_view name) {
+    std::string lower(name);
+    for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+    std::string names;
+    for (const KvTypeName& k : kKvTypes) {
+        if (lower == k.name) return k.type;
+        names += names.empty() ? k.name : std::string(", ") + k.name;
     }
+    throw Error(fmt::format("unknown KV cache type '{}' (use one of {})", name, names));
+}
+
+uint64_t kv_cache_row_bytes(KvCacheType t, int64_t n) { return row_size(kv_cache_ggml_type(t), n); }
+
+KvCache::KvCache(int64_t n_layer, int64_t n_ctx, int64_t n_embd_kv, KvCacheType k_type, KvCacheType v_type, int64_t n_seq,
+                 KvRowQuantizeFn quantize)
+    : k_type_(k_type), v_type_(v_type), n_ctx_(n_ctx), n_embd_kv_(n_embd_kv), n_seq_(n_seq), quantize_(quantize) {
+    for (KvCacheType t : {k_type, v_type}) {
+        if (!kv_cache_type_quantized(t)) continue;
+        if (!quantize) throw Error(fmt::format("KV cache type {} needs a quantizer (quant/kv_cache_quant.h)", kv_cache_type_name(t)));
+        const int64_t block = type_traits(kv_cache_ggml_type(t)).block_size;
+        if (n_embd_kv % block != 0)
+            throw Error(fmt::format("KV cache type {} needs rows that are a multiple of {} values; this model's are {}",
+                                    kv_cache_type_name(t), block, n_embd_kv));
+    }
+    const uint64_t rows = uint64_t(n_seq) * uint64_t(n_ctx);
+    k_.assign(size_t(n_layer), std::vector<uint8_t>(rows * kv_cache_row_bytes(k_type, n_embd_kv)));
+    v_.assign(size_t(n_layer), std::vector<uint8_t>(rows * kv_cache_row_bytes(v_type, n_embd_kv)));
 }
 
 void KvCache::store(int64_t layer, int64_t pos, int64_t n, const float* k, const float* v, int64_t seq) {
     assert(pos >= 0 && pos + n <= n_ctx_ && seq >= 0 && seq < n_seq_);
-    const size_t off = (size_t(seq) * size_t(n_ctx_) + size_t(pos)) * size_t(n_embd_kv_);
-    const size_t count = size_t(n) * size_t(n_embd_kv_);
-    if (type_ == KvCacheType::F16) {
-        to_f16(k, k16_[size_t(layer)].data() + off, count);
-        to_f16(v, v16_[size_t(layer)].data() + off, count);
-    } else {
-        std::copy(k, k + count, k32_[size_t(layer)].data() + off);
-        std::copy(v, v + count, v32_[size_t(layer)].data() + off);
-    }
+    const uint64_t row = uint64_t(seq) * uint64_t(n_ctx_) + uint64_t(pos);
+    store_rows(k_type_, quantize_, k, k_[size_t(layer)].data() + row * k_row_bytes(), n, n_embd_kv_);
+    store_rows(v_type_, quantize_, v, v_[size_t(layer)].data() + row * kv_cache_row_bytes(v_type_, n_embd_kv_), n, n_embd_kv_);
 }
 
 void KvCache::load(int64_t layer, int64_t n_kv, float* k_out, float* v_out, int64_t seq) const {
     assert(n_kv <= n_ctx_ && seq >= 0 && seq < n_seq_);
-    const size_t count = size_t(n_kv) * size_t(n_embd_kv_);
-    const size_t off = size_t(seq) * size_t(n_ctx_) * size_t(n_embd_kv_);
-    if (type_ == KvCacheType::F16) {
-        from_f16(k16_[size_t(layer)].data() + off, k_out, count);
-        from_f16(v16_[size_t(layer)].data() + off, v_out, count);
-    } else {
-        std::copy(k32_[size_t(layer)].data() + off, k32_[size_t(layer)].data() + off + count, k_out);
-        std::copy(v32_[size_t(layer)].data() + off, v32_[size_t(layer)].data() + off + count, v_out);
-    }
+    const uint64_t row = uint64_t(seq) * uint64_t(n_ctx_);
+    load_rows(k_type_, k_[size_t(layer)].data() + row * k_row_bytes(), k_out, n_kv, n_embd_kv_);
+    load_rows(v_type_, v_[size_t(layer)].data() + row * kv_cache_row_bytes(v_type_, n_embd_kv_), v_out, n_kv, n_embd_kv_);
+}
+
+const uint8_t* KvCache::k_rows(int64_t layer, int64_t seq) const {
+    return k_[size_t(layer)].data() + uint64_t(seq) * uint64_t(n_ctx_) * k_row_bytes();
 }
 
 }  // namespace qs

@@ -46,10 +46,26 @@ void Model::bind() {
         if (m->packed && m->data != weights_.token_embd.data) file_->drop_pages(m->data, row_size(m->type, m->k) * size_t(m->n));
 }
 
+namespace {
+// The options, after refusing a quantized cache whose blocks would straddle two heads (llama.cpp
+// refuses it too: ggml's flash attention takes the dot product of whole blocks per head).
+const ContextOptions& kv_types_checked(const Model& m, const ContextOptions& o) {
+    for (KvCacheType t : {o.k_cache(), o.v_cache()}) {
+        if (!kv_cache_type_quantized(t)) continue;
+        const int64_t block = type_traits(kv_cache_ggml_type(t)).block_size;
+        if (m.hparams().head_dim % block != 0)
+            fail_file(m.path(), "KV cache type {} needs a head size that is a multiple of {}; this model's is {}",
+                      kv_cache_type_name(t), block, m.hparams().head_dim);
+    }
+    return o;
+}
+}  // namespace
+
 ModelContext::ModelContext(std::shared_ptr<const Model> model, int n_ctx, const ContextOptions& opts)
     : model_(std::move(model)),
-      opts_(opts),
-      kv_(model_->hparams().n_layer, std::max(n_ctx, 1), model_->hparams().n_embd_kv(), opts.kv_type, std::max(opts.n_seq, 1)),
+      opts_(kv_types_checked(*model_, opts)),
+      kv_(model_->hparams().n_layer, std::max(n_ctx, 1), model_->hparams().n_embd_kv(), opts.k_cache(), opts.v_cache(),
+          std::max(opts.n_seq, 1), opts.kv_quantize),
       scratch_(model_->hparams(), std::max(1, std::min(opts.n_ubatch, std::max(n_ctx, 1))), std::max(n_ctx, 1)) {
     if (n_ctx <= 0) throw Error(fmt::format("{}: context size {} must be positive", model_->path(), n_ctx));
     if (opts.n_ubatch <= 0) throw Error(fmt::format("{}: n_ubatch {} must be positive", model_->path(), opts.n_ubatch));

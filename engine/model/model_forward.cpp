@@ -28,8 +28,10 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 #include "core/fp16.h"
+#include "kernels/kernels.h"
 #include "kernels/matmul.h"
 #include "model/kv_cache.h"
 #include "model/model.h"
@@ -197,11 +199,14 @@ QS_MULTI_ISA void scores_from_keys(const float* q, const float* kt, int64_t ld, 
 inline float round_f16(float x) { return fp16_to_fp32(fp32_to_fp16(x)); }
 
 // One query row as ggml's reference CPU flash-attention kernel (flash_attn_ext_f16_one_chunk)
-// computes it with an F16 cache: the query was rounded to f16 for the Q·K product (K's vec_dot
-// type) before the scores were formed, the softmax is online, and the value accumulator is kept in
-// f16, rounded after every rescale and every multiply-add.
-void attend_row_f16_online(const float* scores, const float* v_head, int64_t v_ld, int64_t n_vis, int64_t hd,
-                           float* acc, float* out) {
+// computes it. With an F16 cache (F16_ACC) the query was rounded to f16 for the Q·K product (K's
+// vec_dot type) before the scores were formed, the softmax is online, and the value accumulator is
+// kept in f16, rounded after every rescale and every multiply-add. When V is not f16 (a quantized
+// cache) the accumulator is f32: v_to_float, then ggml_vec_mad_f32, a fused multiply-add on the SIMD
+// machines the reference figures come from.
+template <bool F16_ACC>
+void attend_row_online(const float* scores, const float* v_head, int64_t v_ld, int64_t n_vis, int64_t hd, float* acc,
+                       float* out) {
     for (int64_t d = 0; d < hd; ++d) acc[d] = 0.0f;  // values exactly representable in f16
     float S = 0.0f, M = -std::numeric_limits<float>::infinity();
     for (int64_t j = 0; j < n_vis; ++j) {
@@ -210,12 +215,13 @@ void attend_row_f16_online(const float* scores, const float* v_head, int64_t v_l
         if (s > M) {
             ms = std::exp(M - s);
             M = s;
-            for (int64_t d = 0; d < hd; ++d) acc[d] = round_f16(acc[d] * ms);
+            for (int64_t d = 0; d < hd; ++d) acc[d] = F16_ACC ? round_f16(acc[d] * ms) : acc[d] * ms;
         } else {
             vs = std::exp(s - M);
         }
         const float* vj = v_head + j * v_ld;
-        for (int64_t d = 0; d < hd; ++d) acc[d] = round_f16(acc[d] + vj[d] * vs);  // not fused, as ggml's scalar tail
+        for (int64_t d = 0; d < hd; ++d)  // f16: not fused, as ggml's scalar tail
+            acc[d] = F16_ACC ? round_f16(acc[d] + vj[d] * vs) : std::fma(vj[d], vs, acc[d]);
         S = S * ms + vs;
     }
     const float inv = S == 0.0f ? 0.0f : 1.0f / S;
@@ -470,7 +476,57 @@ void attention(const ModelHParams& hp, ForwardScratch& s, int64_t row0, int64_t 
             for (int64_t d = 0; d < hd; ++d) tmp[d] = round_f16(q[d]);
             scores_from_keys(tmp, kt_head, kt_ld, hd, n_vis, scale, scores);
             shape.cap(scores, lo, n_vis);
-            attend_row_f16_online(scores + lo, v_head + lo * n_kv, n_kv, n_vis - lo, hd, tmp + hd, out);
+            attend_row_online<true>(scores + lo, v_head + lo * n_kv, n_kv, n_vis - lo, hd, tmp + hd, out);
+        }
+    }
+}
+
+// Attention with a quantized K or V cache, as ggml's CPU flash attention computes it then (always
+// its per-row one_chunk kernel, whatever the batch): a quantized K is dotted block by block with the
+// query converted to K's vec_dot type (q8_0 for q4_0, q5_0, q8_0, iq4_nl; q8_1 for q4_1, q5_1), an
+// f16 K with the query rounded to f16; V is read as floats (dequantized by load) into an f16
+// accumulator when V is f16, an f32 one otherwise.
+void attention_quantized_kv(const ModelHParams& hp, ForwardScratch& s, const KvCache& kv, int64_t il, int64_t row0,
+                            int64_t n, int64_t n_past, int64_t seq, const AttentionShape& shape) {
+    const int64_t hd = hp.head_dim, n_ctx = int64_t(s.scores.size()) / hp.n_head, kt_ld = key_stride(n_ctx);
+    const int64_t group = hp.n_head / hp.n_head_kv, n_kv = hp.n_embd_kv();
+    const bool k_quantized = kv_cache_type_quantized(kv.k_type());
+    const GgmlType k_type = kv_cache_ggml_type(kv.k_type());
+    const TypeKernels& kk = kernels_get(k_type);
+    const TypeKernels& qk = kernels_get(kk.vec_dot_type);
+    const uint8_t* k_rows = kv.k_rows(il, seq);
+    const uint64_t k_row_bytes = kv.k_row_bytes(), k_head_bytes = row_size(k_type, hd);
+    if (!k_quantized) transpose_keys(hp, s.k_all.data(), n_past + n, kt_ld, s.k_t.data());
+    const bool v_f16 = kv.v_type() == KvCacheType::F16;
+    const float scale = shape.score_scale();
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int64_t h = 0; h < hp.n_head; ++h) {
+        const int64_t g = h / group;
+        const float* v_head = s.v_all.data() + g * hd;
+        float* scores = s.scores.data() + h * n_ctx;
+        float* tmp = s.head_tmp.data() + h * 2 * hd;  // [hd] query copy, [hd] accumulator
+        std::vector<uint8_t> q_dot(k_quantized ? row_size(kk.vec_dot_type, hd) : 0);
+        for (int64_t i = 0; i < n; ++i) {
+            const float* q = s.q.data() + (row0 + i) * hp.n_embd_q() + h * hd;
+            float* out = s.attn.data() + (row0 + i) * hp.n_embd_q() + h * hd;
+            const int64_t n_vis = n_past + i + 1;
+            const int64_t lo = shape.first_key(n_vis - 1);
+            if (k_quantized) {
+                qk.from_f32(q, q_dot.data(), hd);
+                for (int64_t j = lo; j < n_vis; ++j) {
+                    kk.vec_dot(hd, &scores[j], k_rows + uint64_t(j) * k_row_bytes + uint64_t(g) * k_head_bytes, q_dot.data());
+                    scores[j] *= scale;
+                }
+            } else {
+                const bool round = kv.k_type() == KvCacheType::F16;
+                for (int64_t d = 0; d < hd; ++d) tmp[d] = round ? round_f16(q[d]) : q[d];
+                scores_from_keys(tmp, s.k_t.data() + g * hd * kt_ld, kt_ld, hd, n_vis, scale, scores);
+            }
+            shape.cap(scores, lo, n_vis);
+            if (v_f16)
+                attend_row_online<true>(scores + lo, v_head + lo * n_kv, n_kv, n_vis - lo, hd, tmp + hd, out);
+            else
+                attend_row_online<false>(scores + lo, v_head + lo * n_kv, n_kv, n_vis - lo, hd, tmp + hd, out);
         }
     }
 }
@@ -592,7 +648,10 @@ void attention_block(const ModelHParams& hp, const LayerWeights& l, int64_t il, 
     for (const ForwardSeq& q : seqs) {  // every row's K and V must reach the cache
         kv.store(il, q.n_past, q.n_rows, s.k.data() + q.row0 * n_kv, s.v.data() + q.row0 * n_kv, q.seq);
         kv.load(il, q.n_past + q.n_rows, s.k_all.data(), s.v_all.data(), q.seq);
-        attention(hp, s, q.row0, q.n_rows, q.n_past, llama_cpp_uses_reference_attention(hp, kv, q.n_rows), shape);
+        if (kv.quantized())
+            attention_quantized_kv(hp, s, kv, il, q.row0, q.n_rows, q.n_past, q.seq, shape);
+        else
+            attention(hp, s, q.row0, q.n_rows, q.n_past, llama_cpp_uses_reference_attention(hp, kv, q.n_rows), shape);
     }
 
     matmul(l.wo, s.attn.data(), n, hp.n_embd_q(), s.proj.data(), n_embd);

@@ -6,10 +6,21 @@
 #include "core/error.h"
 #include "gguf/gguf_file.h"
 #include "kernels/matmul.h"
+#include "quant/kv_cache_quant.h"
 
 namespace qs {
 
 namespace {
+
+// "+kv=q8_0" (both alike), "+k=q8_0+v=q4_0", "" for the default f16 cache.
+std::string kv_suffix(KvCacheType k, KvCacheType v) {
+    if (k == KvCacheType::F16 && v == KvCacheType::F16) return {};
+    if (k == v) return "+kv=" + kv_cache_type_name(k);
+    std::string s;
+    if (k != KvCacheType::F16) s += "+k=" + kv_cache_type_name(k);
+    if (v != KvCacheType::F16) s += "+v=" + kv_cache_type_name(v);
+    return s;
+}
 
 std::string lower(std::string_view s) {
     std::string out(s);
@@ -37,11 +48,55 @@ PrecisionRecipe parse_recipe_string(std::string_view spec);
 }  // namespace
 
 PrecisionRecipe PrecisionRecipe::parse(std::string_view spec) {
-    if (!quant_mix_from_name(spec.substr(0, spec.find('+'))))
+    // The cache modifiers come off first, so they may follow a preset's name too.
+    std::string weights;
+    std::optional<KvCacheType> k, v;
+    for (size_t start = 0;;) {
+        const size_t plus = spec.find('+', start);
+        const std::string_view part = spec.substr(start, plus == std::string_view::npos ? std::string_view::npos : plus - start);
+        const size_t eq = part.find('=');
+        const std::string key = eq == std::string_view::npos ? std::string() : lower(part.substr(0, eq));
+        if (start > 0 && (key == "kv" || key == "k" || key == "v")) {
+            KvCacheType t;
+            try {
+                t = kv_cache_type_parse(part.substr(eq + 1));
+            } catch (const Error& e) {
+                throw Error(fmt::format("precision recipe '{}': {}", spec, e.what()));
+            }
+            if (key != "v") k = t;
+            if (key != "k") v = t;
+        } else {
+            weights += (start > 0 ? "+" : "") + std::string(part);
+        }
+        if (plus == std::string_view::npos) break;
+        start = plus + 1;
+    }
+    PrecisionRecipe r;
+    bool preset = false;
+    if (!quant_mix_from_name(std::string_view(weights).substr(0, weights.find('+'))))
         for (const PrecisionRecipe& p : precision_presets())
-            if (lower(p.name) == lower(spec)) return p;
-    return parse_recipe_string(spec);
+            if (lower(p.name) == lower(weights)) {
+                r = p;
+                preset = true;
+            }
+    if (!preset) r = parse_recipe_string(weights);
+    r.kv_k = k.value_or(KvCacheType::F16);
+    r.kv_v = v.value_or(KvCacheType::F16);
+    if (preset && r.kv_quantized()) r.name += kv_suffix(r.kv_k, r.kv_v);
+    if (!preset) r.name = r.to_string();
+    return r;
 }
+
+std::string PrecisionRecipe::weights_string() const {
+    std::string s = quant_mix_name(options.mix);
+    if (options.pure) s += "+pure";
+    if (options.output_tensor_type) s += fmt::format("+output={}", type_name(*options.output_tensor_type));
+    if (options.token_embedding_type) s += fmt::format("+token_embd={}", type_name(*options.token_embedding_type));
+    for (const TensorTypeOverride& o : options.overrides) s += fmt::format("+{}={}", o.pattern, type_name(o.type));
+    return s;
+}
+
+ContextOptions PrecisionRecipe::context_options(ContextOptions base) const { return kv_context_options(kv_k, kv_v, base); }
 
 namespace {
 
@@ -90,14 +145,7 @@ PrecisionRecipe parse_recipe_string(std::string_view spec) {
 
 }  // namespace
 
-std::string PrecisionRecipe::to_string() const {
-    std::string s = quant_mix_name(options.mix);
-    if (options.pure) s += "+pure";
-    if (options.output_tensor_type) s += fmt::format("+output={}", type_name(*options.output_tensor_type));
-    if (options.token_embedding_type) s += fmt::format("+token_embd={}", type_name(*options.token_embedding_type));
-    for (const TensorTypeOverride& o : options.overrides) s += fmt::format("+{}={}", o.pattern, type_name(o.type));
-    return s;
-}
+std::string PrecisionRecipe::to_string() const { return weights_string() + kv_suffix(kv_k, kv_v); }
 
 std::string PrecisionRecipe::describe() const {
     const GgmlType base = quant_mix_default_type(options.mix);
@@ -119,6 +167,9 @@ std::string PrecisionRecipe::describe() const {
             s += fmt::format("{} /{}/ -> {}", i ? "," : "", options.overrides[i].pattern, type_name(options.overrides[i].type));
     }
     s += "; norms and biases stay as they are";
+    if (kv_quantized())
+        s += kv_k == kv_v ? fmt::format("; KV cache {}", kv_cache_type_name(kv_k))
+                          : fmt::format("; K cache {}, V cache {}", kv_cache_type_name(kv_k), kv_cache_type_name(kv_v));
     return s;
 }
 

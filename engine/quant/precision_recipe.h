@@ -13,7 +13,14 @@
 //               | PATTERN "=" TYPE         tensors whose name matches the ECMAScript regex PATTERN
 //                                          (searched, not anchored) get TYPE (--tensor-type); the
 //                                          first matching modifier wins
+//               | "kv=" KVTYPE             K and V cache type (llama.cpp -ctk/-ctv, flash attention)
+//               | "k=" KVTYPE | "v=" KVTYPE   the K or the V cache alone (the other stays f16)
 //     TYPE     := a ggml type name: q8_0, q4_K, f16, ...
+//     KVTYPE   := f16 f32 q8_0 q4_0 q4_1 q5_0 q5_1 iq4_nl
+//
+// The cache modifiers change how the model runs, not its weights: "Q4_K_M+kv=q8_0" has Q4_K_M's
+// weights (weights_string()) and a q8_0 cache (context_options()). "k" and "v" are therefore never
+// tensor patterns. They may follow a preset name too ("NF4+kv=q4_0").
 //
 // Examples: "Q4_K_M", "Q4_K_M+ffn_down=q8_0", "Q4_K+pure", "Q6_K+output=q8_0+attn_.*=q8_0".
 // A PATTERN may not contain '+' (the separator); use a character class or repetition instead.
@@ -34,6 +41,7 @@
 #include <string_view>
 #include <vector>
 
+#include "model/model.h"
 #include "quant/quant_mix.h"
 
 namespace qs {
@@ -57,6 +65,7 @@ struct PrecisionRecipe {
     std::string name;      // shown to users: a preset name or the recipe string
     MixOptions options;    // mix, pure, overrides, ...
     std::string summary;   // presets: one line on what it is ("4-bit NormalFloat, ..."); "" otherwise
+    KvCacheType kv_k = KvCacheType::F16, kv_v = KvCacheType::F16;  // the KV cache (llama.cpp's default f16)
 
     // Throws qs::Error("precision recipe '<spec>': ...") on an unknown mix or type, a modifier
     // without '=', or an invalid regex. A preset's name that is not a recipe string ("NF4",
@@ -64,6 +73,12 @@ struct PrecisionRecipe {
     static PrecisionRecipe parse(std::string_view spec);
     // The recipe string (parse(to_string()) gives the same options).
     std::string to_string() const;
+    // The recipe without its cache modifiers: what the weights are made from (precisions that differ
+    // only in the cache share their weights).
+    std::string weights_string() const;
+    bool kv_quantized() const { return kv_k != KvCacheType::F16 || kv_v != KvCacheType::F16; }
+    // `base` with this recipe's K and V cache types (and the quantizer they need).
+    ContextOptions context_options(ContextOptions base = {}) const;
     // One line for people: "Q4_K_M: llama.cpp mix, mostly q4_K; overrides: ffn_down -> q8_0".
     std::string describe() const;
 

@@ -1,5 +1,6 @@
 #include "precisions_page.h"
 
+#include <QComboBox>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -58,6 +59,18 @@ PrecisionsPage::PrecisionsPage(PrecisionListModel* model, QWidget* parent) : QWi
         const QString path = QFileDialog::getOpenFileName(this, tr("Importance matrix"), QString(), tr("GGUF imatrix (*.gguf)"));
         if (!path.isEmpty()) imatrix_->setText(path);
     });
+    auto* kv_row = new QHBoxLayout;
+    kv_type_ = new QComboBox;
+    kv_type_->addItems({"q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "iq4_nl"});
+    auto* add_kv = new QPushButton(tr("Add ticked precisions with this KV cache"));
+    add_kv->setToolTip(tr("Each ticked precision again with its K and V cache quantized, as llama.cpp's -ctk/-ctv with flash "
+                          "attention: a precision of its own (e.g. Q4_K_M+kv=q8_0), measured like any other"));
+    kv_row->addWidget(new QLabel(tr("KV cache (f16 unless set):")));
+    kv_row->addWidget(kv_type_);
+    kv_row->addWidget(add_kv);
+    kv_row->addStretch(1);
+    layout->addLayout(kv_row);
+    connect(add_kv, &QPushButton::clicked, this, &PrecisionsPage::add_kv_variants);
     error_ = new QLabel;
     error_->setStyleSheet("color: #b00020");
     error_->setWordWrap(true);
@@ -83,6 +96,25 @@ void PrecisionsPage::add_custom() {
                 error_->setText(tr("%1 cannot apply to this model: %2").arg(e.name, e.error));
         name_->clear();
         spec_->clear();
+    } catch (const std::exception& e) {
+        error_->setText(QString::fromUtf8(e.what()));
+    }
+}
+
+void PrecisionsPage::add_kv_variants() {
+    const QString type = kv_type_->currentText();
+    QStringList checked = model_->checked_specs();
+    QStringList added;
+    try {
+        for (const QString& spec : model_->checked_specs()) {
+            if (spec.contains("+kv=") || spec.contains("+k=") || spec.contains("+v=")) continue;  // already has its cache
+            const QString variant = spec + "+kv=" + type;
+            if (checked.contains(variant)) continue;
+            model_->add_custom(variant, variant);
+            added << variant;
+        }
+        model_->set_checked_specs(checked + added);
+        error_->setText(added.isEmpty() ? tr("Tick the precisions to add with a %1 KV cache first.").arg(type) : QString());
     } catch (const std::exception& e) {
         error_->setText(QString::fromUtf8(e.what()));
     }

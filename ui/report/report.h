@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "chart_spec.h"
+#include "heatmap_spec.h"
 #include "cost/cost_model.h"
 #include "eval/decision.h"
 #include "results_summary.h"
@@ -49,7 +50,7 @@ struct ReportInputs {
 
 // One block of the document.
 struct ReportBlock {
-    enum class Kind { Title, Heading, Subheading, Paragraph, Bullets, Table, Figure, PageBreak };
+    enum class Kind { Title, Heading, Subheading, Paragraph, Bullets, Table, Figure, Heatmap, PageBreak };
     Kind kind = Kind::Paragraph;
     QString text;                        // Title/Heading/Subheading/Paragraph (Paragraph: may hold <b>, <i>)
     QStringList items;                   // Bullets
@@ -66,6 +67,8 @@ struct ReportBlock {
     QString note;                        // small print under the table
     // Figure
     charts::ChartSpec chart;
+    // Heatmap (text: its caption)
+    charts::HeatmapSpec heatmap;
     // PageBreak: the orientation of the pages that follow
     bool landscape = false;
 };

@@ -13,6 +13,7 @@
 #include "report.h"
 #include "results_charts.h"
 #include "results_table_model.h"
+#include "sensitivity_heatmap.h"
 
 namespace qs::ui {
 namespace {
@@ -357,6 +358,36 @@ ReportDocument report_build(const ReportInputs& in) {
         add(f);
     }
     if (!missing.isEmpty()) add(paragraph("Not shown, for lack of data: " + missing.join("; ") + "."));
+
+    // --- Sensitivity scans: per scan and low type, the heatmap and the most sensitive groups -----
+    const QVector<SensitivityView> scans = sensitivity_views(in.runs);
+    if (!scans.isEmpty()) {
+        add(page_break(false));
+        add(heading(Kind::Heading, "Sensitivity"));
+        add(paragraph("Each tensor group (layer × role) quantized <i>alone</i> to a low type, every other tensor at the "
+                      "base precision: the mean KL divergence against the base shows which tensors the model cannot "
+                      "afford to quantize hard. Groups are additive only approximately; a mix is measured, not summed."));
+        for (const SensitivityView& v : scans) {
+            add(heading(Kind::Subheading, v.heatmap.title));
+            ReportBlock map;
+            map.kind = Kind::Heatmap;
+            map.heatmap = v.heatmap;
+            map.text = v.heatmap.note;
+            add(map);
+            ReportBlock top;
+            top.kind = Kind::Table;
+            top.header = {"Rank", "Group", "Bytes in " + v.type, "Mean KLD", "ln PPL ratio"};
+            top.right_align = {true, false, true, true, true};
+            for (size_t r = 0; r < v.ranked.size() && r < 10; ++r) {
+                const SensitivityEntry& e = v.ranked[r];
+                top.rows.push_back({QString::number(r + 1), QString::fromStdString(e.group), QString::number(e.bytes),
+                                    QString("%1 ± %2").arg(e.kld, 0, 'g', 4).arg(e.kld_stderr, 0, 'g', 2),
+                                    QString("%1 ± %2").arg(e.ln_ppl_ratio, 0, 'f', 5).arg(e.ln_ppl_ratio_stderr, 0, 'f', 5)});
+            }
+            top.note = QString("The %1 most sensitive of %2 groups.").arg(top.rows.size()).arg(v.ranked.size());
+            add(top);
+        }
+    }
 
     // --- Methods ------------------------------------------------------------------------------
     add(page_break(false));

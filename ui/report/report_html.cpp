@@ -5,6 +5,7 @@
 #include <QSaveFile>
 
 #include "chart_export.h"
+#include "heatmap_view.h"
 #include "core/error.h"
 #include "report.h"
 
@@ -109,6 +110,11 @@ QString report_html(const ReportDocument& doc) {
         case ReportBlock::Kind::Figure:
             h += "<figure><img alt='" + esc(b.chart.title) + "' src='data:image/svg+xml;base64," +
                  QString::fromLatin1(charts::chart_svg_bytes(b.chart, {1000, 620}).toBase64()) + "'><figcaption>" +
+                 esc(b.text) + "</figcaption></figure>";
+            break;
+        case ReportBlock::Kind::Heatmap:
+            h += "<figure><img alt='" + esc(b.heatmap.title) + "' src='data:image/svg+xml;base64," +
+                 QString::fromLatin1(charts::heatmap_svg_bytes(b.heatmap, {1000, 620}).toBase64()) + "'><figcaption>" +
                  esc(b.text) + "</figcaption></figure>";
             break;
         case ReportBlock::Kind::PageBreak: open_section(b.landscape, true); break;

@@ -18,6 +18,7 @@
 #include <numeric>
 
 #include "chart_view.h"
+#include "heatmap_view.h"
 #include "core/error.h"
 #include "report.h"
 
@@ -278,14 +279,19 @@ void PdfLayout::figure(const ReportBlock& b) {
     caption.setTextWidth(width);
     caption.setHtml("<span style='color:#59636e'>" + b.text.toHtmlEscaped() + "</span>");
     ensure(height + caption.size().height() + 10);
-    std::unique_ptr<charts::ChartView> view(charts::chart_view_create(nullptr));
-    view->widget()->resize(int(kChartLayoutWidth), int(kChartLayoutWidth * kChartAspect));
-    view->set_chart(b.chart);
     painter_.save();
     painter_.translate(content_.left(), y_);
     const double scale = width / kChartLayoutWidth;
     painter_.scale(scale, scale);
-    view->render_to(painter_, QRectF(0, 0, kChartLayoutWidth, kChartLayoutWidth * kChartAspect));
+    const QRectF area(0, 0, kChartLayoutWidth, kChartLayoutWidth * kChartAspect);
+    if (b.kind == ReportBlock::Kind::Heatmap) {
+        charts::heatmap_paint(painter_, area.toRect(), b.heatmap);
+    } else {
+        std::unique_ptr<charts::ChartView> view(charts::chart_view_create(nullptr));
+        view->widget()->resize(int(kChartLayoutWidth), int(kChartLayoutWidth * kChartAspect));
+        view->set_chart(b.chart);
+        view->render_to(painter_, area);
+    }
     painter_.restore();
     painter_.setPen(QPen(QColor(208, 215, 222), 0.6));
     painter_.drawRect(QRectF(content_.left(), y_, width, height));
@@ -315,7 +321,8 @@ void report_write_pdf(const QString& path, const ReportDocument& doc) {
                 out.rich_text(QString(), 2);  // a little space after the list
                 break;
             case ReportBlock::Kind::Table: out.table(b); break;
-            case ReportBlock::Kind::Figure: out.figure(b); break;
+            case ReportBlock::Kind::Figure:
+            case ReportBlock::Kind::Heatmap: out.figure(b); break;
             case ReportBlock::Kind::PageBreak: out.page_break(b.landscape); break;
             }
         }
