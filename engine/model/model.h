@@ -67,7 +67,7 @@ struct ContextOptions {
     KvCacheType kv_type = KvCacheType::F16;  // llama.cpp's default; the K cache, and V unless v_type is set
     int n_ubatch = 512;                      // tokens per forward pass (llama.cpp's default n_ubatch)
     int n_seq = 1;                           // sequences the KV cache holds, n_ctx positions each (decode_batch)
-    std::optional<KvCacheType> v_type;       // the V cache's own type (-ctv), if it differs
+    std::optional<KvCacheType> v_type = {};  // the V cache's own type (-ctv), if it differs
     KvRowQuantizeFn kv_quantize = nullptr;   // required for a quantized type (quant/kv_cache_quant.h)
     KvCacheType k_cache() const { return kv_type; }
     KvCacheType v_cache() const { return v_type.value_or(kv_type); }

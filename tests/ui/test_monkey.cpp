@@ -149,8 +149,11 @@ TEST(Monkey, RandomInputDuringARunLeavesAWorkingWindowAndASoundDatabase) {
     EXPECT_GE(int(runs.size()), 1);
     for (const RunSummary& summary : runs) {
         const RunRecord r = db.load_run(summary.run.id);
-        for (const JobRecord& j : r.jobs)
-            if (j.status == JobStatus::Done) EXPECT_FALSE(j.metrics.empty()) << "run " << r.id << " job " << j.index;
+        for (const JobRecord& j : r.jobs) {
+            if (j.status == JobStatus::Done) {
+                EXPECT_FALSE(j.metrics.empty()) << "run " << r.id << " job " << j.index;
+            }
+        }
     }
     std::printf("monkey: %d events, %d dialogs or popups dismissed, %d runs started, %zu stored\n", events, dismissed, runs_started, runs.size());
 }
