@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "kernels/gemm_tiles.h"
 #include "kernels/kernels.h"
+#include "kernels/parallel_work.h"
 
 namespace qs {
 namespace {
@@ -54,7 +55,7 @@ ActivationRows convert_activations(const float* x, int64_t m, int64_t ldx, int64
     a.storage.reset(new char[a.stride * size_t(m)]);
     char* out = a.storage.get();
     const size_t stride = a.stride;
-#pragma omp parallel for schedule(static) if (m > 1)
+#pragma omp parallel for schedule(static) if (m > 1 && worth_parallel(m * k))
     for (int64_t i = 0; i < m; ++i) from_f32(x + i * ldx, out + size_t(i) * stride, k);
     a.data = out;
     return a;
@@ -76,7 +77,7 @@ void matmul_rows(const WeightView& w, const TypeKernels& wk, const ActivationRow
     const char* wdata = static_cast<const char*>(w.data);
     const int64_t chunk = std::max<int64_t>(8, w.n / (16 * int64_t(omp_get_max_threads())));
     const int64_t chunks = (w.n + chunk - 1) / chunk;
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (worth_parallel(w.n * w.k * m))
     for (int64_t c = 0; c < chunks; ++c) {
         const int64_t j0 = c * chunk, j1 = std::min(w.n, j0 + chunk);
         if (wk.vec_dot_rows) {
@@ -99,7 +100,7 @@ void matmul_blocked(const WeightView& w, VecDotFn dot, const ActivationRows& a, 
     const int64_t panels = (w.n + panel - 1) / panel;
     const int64_t token_block = 64;
     const int64_t token_blocks = (m + token_block - 1) / token_block;
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (worth_parallel(w.n * w.k * m))
     for (int64_t item = 0; item < panels * token_blocks; ++item) {
         const int64_t j0 = item / token_blocks * panel, j1 = std::min(w.n, j0 + panel);
         const int64_t i0 = item % token_blocks * token_block, i1 = std::min(m, i0 + token_block);
@@ -124,7 +125,7 @@ void matmul_tiles(const WeightView& w, const GemmTile& tile, const ActivationRow
     const size_t xp = cache_aligned(tile.x_packed_bytes(k)), wp = packed_stride(tile, k);
 
     AlignedBuffer xpacked(xp * size_t(m));
-#pragma omp parallel for schedule(static) if (m > 1)
+#pragma omp parallel for schedule(static) if (m > 1 && worth_parallel(m * k))
     for (int64_t i = 0; i < m; ++i) tile.pack_x(k, a.data + size_t(i) * a.stride, xpacked.data() + size_t(i) * xp);
 
     // Blocking: a chunk of k is a few KiB of packed weight row, a panel 64 rows of it (a few
@@ -138,7 +139,7 @@ void matmul_tiles(const WeightView& w, const GemmTile& tile, const ActivationRow
     const int64_t tokens_per_split = (m + token_splits - 1) / token_splits;
     token_splits = (m + tokens_per_split - 1) / tokens_per_split;
 
-#pragma omp parallel
+#pragma omp parallel if (worth_parallel(w.n * k * m))
     {
         const int il = tile.interleave;  // divides tile.rows, hence panel
         std::unique_ptr<AlignedBuffer> wbuffer;

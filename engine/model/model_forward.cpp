@@ -32,6 +32,7 @@
 
 #include "core/fp16.h"
 #include "kernels/kernels.h"
+#include "kernels/parallel_work.h"
 #include "kernels/matmul.h"
 #include "model/kv_cache.h"
 #include "model/model.h"
@@ -405,7 +406,7 @@ void attention_f32(const ModelHParams& hp, ForwardScratch& s, int64_t row0, int6
     const int64_t row_blocks = (n + kRowsPerItem - 1) / kRowsPerItem;
     const int64_t items = hp.n_head * row_blocks;
     const int64_t scores_ld = round_up_to(n_past + n, kKeyBlock);
-#pragma omp parallel
+#pragma omp parallel if (worth_parallel(hp.n_head * n * (n_past + n) * hd * 2))
     {
         thread_local std::vector<float> scores;
         scores.resize(size_t(kRowBlock * scores_ld));
@@ -461,7 +462,7 @@ void attention(const ModelHParams& hp, ForwardScratch& s, int64_t row0, int64_t 
     transpose_keys(hp, s.k_all.data(), n_past + n, kt_ld, s.k_t.data());
     if (!f16_reference_kernel) return attention_f32(hp, s, row0, n, n_past, kt_ld, shape);
     const float scale = shape.score_scale();
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (worth_parallel(hp.n_head * n * (n_past + n) * hd * 2))
     for (int64_t h = 0; h < hp.n_head; ++h) {
         const int64_t g = h / group;  // the KV head this query head reads (ggml's broadcast)
         const float* kt_head = s.k_t.data() + g * hd * kt_ld;
@@ -499,7 +500,7 @@ void attention_quantized_kv(const ModelHParams& hp, ForwardScratch& s, const KvC
     if (!k_quantized) transpose_keys(hp, s.k_all.data(), n_past + n, kt_ld, s.k_t.data());
     const bool v_f16 = kv.v_type() == KvCacheType::F16;
     const float scale = shape.score_scale();
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (worth_parallel(hp.n_head * n * (n_past + n) * hd * 2))
     for (int64_t h = 0; h < hp.n_head; ++h) {
         const int64_t g = h / group;
         const float* v_head = s.v_all.data() + g * hd;
@@ -554,7 +555,7 @@ float gelu_f16_table(float x) {
 // ggml_swiglu (silu(x) = x / (1 + e^-x)) or ggml_geglu.
 void gated_activation(FfnActivation act, const float* gate, int64_t gate_ld, const float* up, int64_t up_ld,
                       int64_t rows, int64_t n_ff, float* out, int64_t out_ld) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_parallel(rows * n_ff * 16))  // an exp or tanh per element
     for (int64_t r = 0; r < rows; ++r) {
         const float* g = gate + r * gate_ld;
         const float* u = up + r * up_ld;
