@@ -17,6 +17,7 @@ struct HeatmapSpec {
     QStringList rows, columns; // labels: rows top to bottom, columns left to right
     QVector<double> values;    // [rows][columns] row-major; NaN = no such cell (drawn empty)
     QStringList tooltips;      // [rows][columns] hover text ("" = none)
+    QStringList labels;        // [rows][columns] text drawn in the cell; empty list or "" = the value itself
     QString value_title;       // the colour scale's title ("mean KLD")
     bool log_scale = true;     // colour by log10(value); values <= 0 take the lowest colour
     QString empty_message;     // shown when there is no cell

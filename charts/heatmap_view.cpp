@@ -124,8 +124,9 @@ void heatmap_paint(QPainter& p, const QRect& rect, const HeatmapSpec& s) {
             const double t = sc.t(v);
             p.fillRect(cell, ramp(t));
             p.setPen(t > 0.6 ? Qt::white : Qt::black);
-            if (l.cell_w > fm.horizontalAdvance("0.0000") + 4 && l.cell_h > fm.height())
-                p.drawText(cell, Qt::AlignCenter, short_value(v));
+            const int i = r * int(s.columns.size()) + c;
+            const QString text = i < s.labels.size() && !s.labels[i].isEmpty() ? s.labels[i] : short_value(v);
+            if (l.cell_w > fm.horizontalAdvance(text) + 4 && l.cell_h > fm.height()) p.drawText(cell, Qt::AlignCenter, text);
         }
     p.setPen(QColor(200, 200, 200));
     for (int r = 0; r <= s.rows.size(); ++r)

@@ -69,16 +69,18 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
     charts_page_ = new ChartsPage;
     roi_page_ = new RoiPage;
     sensitivity_page_ = new SensitivityPage;
-    tabs_->addTab(model_page_, tr("Model"));
-    tabs_->addTab(remote_page_, tr("Remote"));
-    tabs_->addTab(precisions_page_, tr("Precisions"));
-    tabs_->addTab(datasets_page_, tr("Datasets"));
-    tabs_->addTab(run_page_, tr("Run"));
-    tabs_->addTab(results_page_, tr("Results"));
-    tabs_->addTab(outputs_page_, tr("Outputs"));
-    tabs_->addTab(charts_page_, tr("Charts"));
-    tabs_->addTab(roi_page_, tr("ROI"));
-    tabs_->addTab(sensitivity_page_, tr("Sensitivity"));
+    // Each page's object name is its key in the saved session ("window/page"): an index would point
+    // at another page once a tab is added (the Remote tab moved every later page by one).
+    const std::pair<QWidget*, QString> pages[] = {
+        {model_page_, tr("Model")},     {remote_page_, tr("Remote")},   {precisions_page_, tr("Precisions")},
+        {datasets_page_, tr("Datasets")}, {run_page_, tr("Run")},       {results_page_, tr("Results")},
+        {outputs_page_, tr("Outputs")}, {charts_page_, tr("Charts")},   {roi_page_, tr("ROI")},
+        {sensitivity_page_, tr("Sensitivity")}};
+    const char* keys[] = {"model", "remote", "precisions", "datasets", "run", "results", "outputs", "charts", "roi", "sensitivity"};
+    for (size_t i = 0; i < std::size(pages); ++i) {
+        pages[i].first->setObjectName(QString("page_") + keys[i]);
+        tabs_->addTab(pages[i].first, pages[i].second);
+    }
     setCentralWidget(tabs_);
     status_ = new QLabel;
     statusBar()->addWidget(status_, 1);
@@ -534,7 +536,11 @@ void MainWindow::restore_settings() {
     QSettings s;
     restoreGeometry(s.value("window/geometry").toByteArray());
     restoreState(s.value("window/state").toByteArray());
-    tabs_->setCurrentIndex(s.value("window/tab", 0).toInt());
+    // The page by its key; settings from before the key was saved kept only an index, which older
+    // versions (no Remote tab) counted without it: those open on the Model page.
+    const QString key = s.value("window/page").toString();
+    for (int i = 0; i < tabs_->count() && !key.isEmpty(); ++i)
+        if (tabs_->widget(i)->objectName() == key) tabs_->setCurrentIndex(i);
     model_page_->set_recent_files(s.value("recent/models").toStringList());
 }
 
@@ -544,7 +550,8 @@ void MainWindow::save_settings() {
     s.setValue("session/workspace_path", workspace_path_);
     s.setValue("window/geometry", saveGeometry());
     s.setValue("window/state", saveState());
-    s.setValue("window/tab", tabs_->currentIndex());
+    s.setValue("window/page", tabs_->currentWidget()->objectName());
+    s.remove("window/tab");
     s.setValue("recent/models", model_page_->recent_files());
 }
 

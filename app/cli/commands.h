@@ -30,6 +30,7 @@ void add_serve_command(CLI::App& app, const GlobalOptions& global);    // cmd_se
 void add_detect_command(CLI::App& app, const GlobalOptions& global);   // cmd_detect.cpp
 void add_monitor_command(CLI::App& app, const GlobalOptions& global);  // cmd_monitor.cpp
 void add_sensitivity_command(CLI::App& app, const GlobalOptions& global);  // cmd_sensitivity.cpp
+void add_calibration_command(CLI::App& app, const GlobalOptions& global);  // cmd_calibration.cpp
 void add_recommend_command(CLI::App& app, const GlobalOptions& global);    // cmd_recommend.cpp
 
 // Sets the OpenMP thread count; 0 means every core.

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
     qs::cli::add_detect_command(app, global);
     qs::cli::add_monitor_command(app, global);
     qs::cli::add_sensitivity_command(app, global);
+    qs::cli::add_calibration_command(app, global);
     qs::cli::add_recommend_command(app, global);
 
     try {

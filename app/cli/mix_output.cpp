@@ -73,23 +73,30 @@ void sensitivity_print_table(const SensitivityScan& scan) {
                scan.seconds_cells);
 }
 
+RunRecord study_run_insert(ResultsStore& store, const std::string& model_path, const std::string& engine_version,
+                           const std::string& baseline, const std::string& settings_json, const std::string& note) {
+    RunRecord run;
+    run.started_at = utc_now_iso8601();
+    run.model_path = model_path;
+    const GgufFile file = GgufFile::open(model_path);
+    run.model_name = file.get_string_or("general.name", std::filesystem::path(model_path).filename().string());
+    run.model_bytes = std::filesystem::file_size(model_path);
+    run.model_hash = store.file_hash(model_path);
+    run.engine_version = engine_version;
+    run.baseline = baseline;
+    run.settings_json = settings_json;
+    run.note = note;
+    store.insert_run(run);
+    return run;
+}
+
 SensitivityRecorder::SensitivityRecorder(ResultsStore* store, const std::string& model_path, const std::string& text_path,
                                          const std::string& baseline, const std::string& settings_json, const std::string& note)
     : store_(store), settings_(settings_json) {
     if (!store_) return;
     dataset_ = std::filesystem::path(text_path).filename().string();
     dataset_path_ = text_path;
-    run_.started_at = utc_now_iso8601();
-    run_.model_path = model_path;
-    const GgufFile file = GgufFile::open(model_path);
-    run_.model_name = file.get_string_or("general.name", std::filesystem::path(model_path).filename().string());
-    run_.model_bytes = std::filesystem::file_size(model_path);
-    run_.model_hash = store_->file_hash(model_path);
-    run_.engine_version = "quantscope-cli sensitivity";
-    run_.baseline = baseline;
-    run_.settings_json = settings_json;
-    run_.note = note;
-    store_->insert_run(run_);
+    run_ = study_run_insert(*store_, model_path, "quantscope-cli sensitivity", baseline, settings_json, note);
 }
 
 void SensitivityRecorder::cell(const SensitivityScan& scan, const SensitivityCell& cell) {

@@ -1,5 +1,6 @@
-// What `sensitivity` and `recommend` share: reading --low/--types lists, the scan as JSON and as a
-// ranked table, and storing a scan as a run in the results database (mixplan/sensitivity_record.h).
+// What `sensitivity`, `recommend` and `calibration` share: reading --low/--types lists, the scan as
+// JSON and as a ranked table, and storing a study as a run in the results database
+// (mixplan/sensitivity_record.h, mixplan/calibration_record.h).
 #pragma once
 
 #include <memory>
@@ -24,6 +25,11 @@ std::vector<GgmlType> parse_type_list(const std::vector<std::string>& names, con
 nlohmann::json sensitivity_json(const SensitivityScan& scan);
 // Per low type, the groups ranked by mean KLD, with ln PPL ratio and bytes.
 void sensitivity_print_table(const SensitivityScan& scan);
+
+// Inserts the run of a study (a scan, a calibration study) of `model_path`: its name, size and hash
+// read from the file, started now.
+RunRecord study_run_insert(ResultsStore& store, const std::string& model_path, const std::string& engine_version,
+                           const std::string& baseline, const std::string& settings_json, const std::string& note);
 
 // Stores a scan as it runs: the run (with its base pass once known) and each cell as a KLD job.
 class SensitivityRecorder {

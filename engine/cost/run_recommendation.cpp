@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "eval/comparison.h"
+#include "store/study_cell.h"
 
 namespace qs {
 namespace {
@@ -21,15 +22,6 @@ CandidateEvidence& candidate(std::vector<CandidateEvidence>& list, const std::st
 double settings_number(const std::string& settings_json, const char* key) {
     const auto j = nlohmann::json::parse(settings_json, nullptr, false);
     return j.is_object() && j.contains(key) && j[key].is_number() ? j[key].get<double>() : 0.0;
-}
-
-// A sensitivity scan's cell (a KLD job whose settings carry "sensitivity", written by
-// mixplan/sensitivity_record.h, which this module precedes): a measurement of one tensor group, not
-// a candidate precision, so the decision leaves it out.
-bool scan_cell(const JobRecord& j) {
-    if (j.evaluator != EvaluatorKind::Kld || j.settings_json.find("\"sensitivity\"") == std::string::npos) return false;
-    const auto s = nlohmann::json::parse(j.settings_json, nullptr, false);
-    return s.is_object() && s.contains("sensitivity") && s["sensitivity"].is_object();
 }
 
 const JobRecord* baseline_task(const RunRecord& run, const std::string& baseline, const std::string& dataset) {
@@ -70,7 +62,7 @@ RunEvidence run_evidence(const RunRecord& run, const std::string& baseline) {
     if (out.baseline.empty() && !run.jobs.empty()) out.baseline = run.jobs.front().precision;  // plan order: the baseline first
     out.measured.machine = measuring_machine_parse(run.machine);
     for (const JobRecord& j : run.jobs) {
-        if (scan_cell(j)) continue;
+        if (job_is_study_cell(j)) continue;
         CandidateEvidence& e = candidate(out.evidence, j.precision);
         if (j.status != JobStatus::Done) continue;
         switch (j.evaluator) {

@@ -6,17 +6,12 @@
 #include <nlohmann/json.hpp>
 
 #include "jobs/job_metrics.h"
+#include "store/study_cell.h"
 #include "store/results_store.h"
 
 namespace qs {
 
 namespace {
-
-const Metric* find_metric(const JobRecord& j, const std::string& key) {
-    for (const Metric& m : j.metrics)
-        if (m.key == key) return &m;
-    return nullptr;
-}
 
 }  // namespace
 
@@ -38,7 +33,7 @@ JobRecord sensitivity_cell_job(const SensitivityScan& scan, const SensitivityCel
                                const std::string& dataset, const std::string& settings_json) {
     const TensorGroup& g = scan.groups[size_t(cell.group)];
     nlohmann::json settings = settings_json.empty() ? nlohmann::json::object() : nlohmann::json::parse(settings_json);
-    settings["sensitivity"] = {{"group", g.label()}, {"layer", g.layer}, {"role", g.role},
+    settings[kSensitivityStudyKey] = {{"group", g.label()}, {"layer", g.layer}, {"role", g.role},
                                {"type", type_name(cell.type)}, {"bytes", cell.bytes}, {"base", scan.base}};
     JobRecord j;
     j.index = index;
@@ -68,28 +63,21 @@ std::vector<const SensitivityEntry*> SensitivityTable::ranked(const std::string&
     return out;
 }
 
-bool job_is_sensitivity_cell(const JobRecord& job) {
-    if (job.evaluator != EvaluatorKind::Kld || job.settings_json.find("\"sensitivity\"") == std::string::npos) return false;
-    const nlohmann::json settings = nlohmann::json::parse(job.settings_json, nullptr, false);
-    return settings.is_object() && settings.contains("sensitivity") && settings["sensitivity"].is_object();
-}
-
 SensitivityTable sensitivity_table_from_run(const RunRecord& run) {
     SensitivityTable table;
     std::vector<std::string> roles;
     for (const JobRecord& j : run.jobs) {
-        if (j.evaluator != EvaluatorKind::Kld || j.status != JobStatus::Done) continue;
-        const nlohmann::json settings = nlohmann::json::parse(j.settings_json, nullptr, false);
-        if (!settings.is_object() || !settings.contains("sensitivity") || !settings["sensitivity"].is_object()) continue;
-        const nlohmann::json& s = settings["sensitivity"];
+        if (j.status != JobStatus::Done) continue;
+        const nlohmann::json s = kld_job_study_settings(j, kSensitivityStudyKey);
+        if (s.is_null()) continue;
         SensitivityEntry e;
         e.group = s.value("group", std::string());
         e.layer = s.value("layer", -1);
         e.role = s.value("role", std::string());
         e.type = s.value("type", std::string());
         e.bytes = s.value("bytes", uint64_t(0));
-        if (const Metric* m = find_metric(j, "kld_mean")) e.kld = m->value, e.kld_stderr = m->stderr_;
-        if (const Metric* m = find_metric(j, "ln_ppl_ratio")) e.ln_ppl_ratio = m->value, e.ln_ppl_ratio_stderr = m->stderr_;
+        if (const Metric* m = metric_find(j.metrics, "kld_mean")) e.kld = m->value, e.kld_stderr = m->stderr_;
+        if (const Metric* m = metric_find(j.metrics, "ln_ppl_ratio")) e.ln_ppl_ratio = m->value, e.ln_ppl_ratio_stderr = m->stderr_;
         if (std::find(table.types.begin(), table.types.end(), e.type) == table.types.end()) table.types.push_back(e.type);
         if (std::find(roles.begin(), roles.end(), e.role) == roles.end()) roles.push_back(e.role);
         table.n_layers = std::max(table.n_layers, e.layer + 1);

@@ -38,10 +38,6 @@ struct SensitivityTable {
     // The entries of `type`, largest mean KLD first.
     std::vector<const SensitivityEntry*> ranked(const std::string& type) const;
 };
-// Whether a job is a scan's cell (a KLD job with sensitivity settings): the results grid leaves
-// those to the heatmap, so a scan of 150 cells does not become 150 rows.
-bool job_is_sensitivity_cell(const JobRecord& job);
-
 // Reads the KLD jobs of `run` that carry sensitivity settings (Done ones only); empty when none do.
 SensitivityTable sensitivity_table_from_run(const RunRecord& run);
 

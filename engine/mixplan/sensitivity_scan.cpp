@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/sub_progress.h"
 #include "gguf/gguf_file.h"
 #include "jobs/job_metrics.h"
 #include "model/model.h"
@@ -21,15 +22,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-// A pass's own progress, cancelled as soon as the scan's is (perplexity_run checks between chunks).
-struct PassProgress {
-    explicit PassProgress(const Progress& outer)
-        : progress([this, &outer](int64_t, int64_t, const std::string&) {
-              if (outer.cancelled()) progress.cancel();
-          }) {}
-    Progress progress;
-};
 
 // The group's tensors in `low`: the copies quantized for the whole model, or the file's own bytes
 // when the file already holds that type (quantize_model_in_memory leaves those out).
@@ -93,7 +85,7 @@ SensitivityScan sensitivity_scan(const std::shared_ptr<const Model>& model, cons
     qopts.imatrix = options.imatrix;
     std::shared_ptr<const Model> base = model;
     {
-        PassProgress pp(progress);
+        SubProgress pp(progress);
         QuantizedWeights q = quantize_model_in_memory(file, qopts, pp.progress);
         std::map<std::string, GgmlType> type_of;
         for (const QuantizedTensorInfo& t : q.report.tensors) type_of[t.name] = t.type;
@@ -115,7 +107,7 @@ SensitivityScan sensitivity_scan(const std::shared_ptr<const Model>& model, cons
     KldBase kld_base;
     {
         ModelContext ctx(base, options.ppl.n_ctx);
-        PassProgress pp(progress);
+        SubProgress pp(progress);
         kld_base = kld_base_collect(ctx, tokenizer, tokens, options.ppl, pp.progress);
     }
     scan.base_perplexity = kld_base.perplexity;
@@ -131,7 +123,7 @@ SensitivityScan sensitivity_scan(const std::shared_ptr<const Model>& model, cons
         lopts.mix.overrides.push_back({".*", low});
         lopts.n_threads = options.n_threads;
         lopts.imatrix = options.imatrix;
-        PassProgress qp(progress);
+        SubProgress qp(progress);
         const QuantizedWeights lowq = quantize_model_in_memory(file, lopts, qp.progress);
         scan.seconds_prepare += seconds_since(t0);
 
@@ -147,7 +139,7 @@ SensitivityScan sensitivity_scan(const std::shared_ptr<const Model>& model, cons
             cell.recipe = tensor_groups_recipe(scan.base, scan.groups, types);
             const auto swapped = Model::with_weights(*base, group_tensors(file, scan.groups[g], lowq.tensors));
             ModelContext ctx(swapped, options.ppl.n_ctx);
-            PassProgress pp(progress);
+            SubProgress pp(progress);
             const KldReport r = kld_run(ctx, tokenizer, tokens, options.ppl, *scan.base_cache, pp.progress);
             cell.kld = r.kld;
             cell.ln_ppl_ratio = r.ln_ppl_ratio;

@@ -107,14 +107,23 @@ TEST(WindowSession, TitleNamesModelAndWorkspaceAndTheLastSessionComesBack) {
         first.load_workspace(dir + "/project.json");
         EXPECT_EQ(first.windowTitle(), QString::fromUtf8("stories260K.gguf — project.json — QuantScope"));
         first.show();
+        first.tabs()->setCurrentWidget(first.findChild<QWidget*>("page_sensitivity"));
         EXPECT_TRUE(first.close());  // not running: no question
         saved = json_text(first.workspace());
     }
     MainWindow again({dir + "/results.db", "-", true});
+    // The page comes back by its key, not its index (tabs added later would shift an index).
+    EXPECT_EQ(again.tabs()->tabText(again.tabs()->currentIndex()), "Sensitivity");
     ASSERT_TRUE(again.restore_last_session()) << again.last_error().toStdString();
     EXPECT_EQ(json_text(again.workspace()), saved);
     EXPECT_EQ(json_text(again.workspace()), json_text(original));
     EXPECT_EQ(again.windowTitle(), QString::fromUtf8("stories260K.gguf — project.json — QuantScope"));
+
+    // Settings from before the key kept an index counted without the Remote tab: the Model page.
+    QSettings().remove("window/page");
+    QSettings().setValue("window/tab", 4);
+    MainWindow old_settings({dir + "/results.db", "-", true});
+    EXPECT_EQ(old_settings.tabs()->currentIndex(), 0);
     QSettings().clear();
 }
 

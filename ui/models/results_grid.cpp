@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "mixplan/sensitivity_record.h"
+#include "store/study_cell.h"
 
 namespace qs::ui {
 namespace {
@@ -98,7 +98,7 @@ ResultsGrid ResultsGrid::from_runs(const std::vector<RunRecord>& runs, const QSt
     };
     for (const auto& run : runs)
         for (const auto& job : run.jobs) {
-            if (job_is_sensitivity_cell(job)) continue;  // a scan's cells are its heatmap (sensitivity_heatmap.h), not rows
+            if (job_is_study_cell(job)) continue;  // a study's cells are its heatmap (sensitivity_heatmap.h, calibration_heatmap.h), not rows
             const int r = row_of(run, job);
             if (job.evaluator == EvaluatorKind::Task) g.primary_[{r, QString::fromStdString(job.dataset)}] = primary_accuracy_key(job);
             for (const auto& m : job.metrics) {

@@ -13,6 +13,7 @@
 #include "report.h"
 #include "results_charts.h"
 #include "results_table_model.h"
+#include "calibration_heatmap.h"
 #include "sensitivity_heatmap.h"
 
 namespace qs::ui {
@@ -386,6 +387,47 @@ ReportDocument report_build(const ReportInputs& in) {
             }
             top.note = QString("The %1 most sensitive of %2 groups.").arg(top.rows.size()).arg(v.ranked.size());
             add(top);
+        }
+    }
+
+    // --- Calibration studies: per study and precision, the imatrix-text x domain heatmap --------
+    const QVector<CalibrationView> studies = calibration_views(in.runs);
+    if (!studies.isEmpty()) {
+        add(page_break(false));
+        add(heading(Kind::Heading, "Calibration text"));
+        add(paragraph("An importance matrix weights the rounding error of the low-bit types by how much each weight is "
+                      "used on a calibration text. Each row made the precision with an imatrix from one text (or none), "
+                      "each column evaluated it on one text: a row that stays low across the domains you serve is a "
+                      "good calibration text; the diagonal shows what matching the domain buys. Cells are measured "
+                      "(mean KL divergence against the base), not predicted. A text that is both a calibration and "
+                      "an evaluation text is scored only on the part its own imatrix did not read. Differences of a "
+                      "few percent (×1.05 or less) can be noise at the lengths of a quick study: compare them with "
+                      "each cell's ± (the Sensitivity page's table)."));
+        for (const CalibrationView& v : studies) {
+            add(heading(Kind::Subheading, v.heatmap.title));
+            ReportBlock map;
+            map.kind = Kind::Heatmap;
+            map.heatmap = v.heatmap;
+            map.text = v.heatmap.note;
+            add(map);
+            ReportBlock figures;  // the heatmap's cells with their uncertainty (a PDF has no tooltips)
+            figures.kind = Kind::Table;
+            figures.header = {"Imatrix from"};
+            figures.right_align = {false};
+            for (const std::string& e : v.table.eval) {
+                figures.header << "on " + QString::fromStdString(e);
+                figures.right_align.push_back(true);
+            }
+            for (const std::string& c : v.rows) {
+                QStringList row = {calibration_row_label(c)};
+                for (const std::string& e : v.table.eval) {
+                    const CalibrationEntry* x = v.table.find(c, e, v.precision.toStdString());
+                    row << (x ? QString("%1 ± %2").arg(x->kld, 0, 'g', 4).arg(x->kld_stderr, 0, 'g', 2) : QString("—"));
+                }
+                figures.rows.push_back(row);
+            }
+            figures.note = "Mean KLD against " + QString::fromStdString(v.table.base) + " ± its standard error.";
+            add(figures);
         }
     }
 

@@ -105,6 +105,10 @@ public:
 
     void table(const ReportBlock& b);
     void figure(const ReportBlock& b);
+    // Starts a new page unless a heading and the figure after it fit on this one (a heading is
+    // never left alone at the foot of a page, its figure on the next).
+    void keep_heading_with_figure() { ensure(figure_width() * kChartAspect + 60); }
+    double figure_width() const { return std::min(content_.width() * 0.94, 640.0); }
 
 private:
     static QPageLayout layout(bool landscape) {
@@ -268,7 +272,7 @@ void PdfLayout::table(const ReportBlock& b) {
 }
 
 void PdfLayout::figure(const ReportBlock& b) {
-    const double width = std::min(content_.width() * 0.94, 640.0);
+    const double width = figure_width();
     const double height = width * kChartAspect;
     QTextDocument caption;
     caption.documentLayout()->setPaintDevice(&pdf_);
@@ -285,6 +289,10 @@ void PdfLayout::figure(const ReportBlock& b) {
     painter_.scale(scale, scale);
     const QRectF area(0, 0, kChartLayoutWidth, kChartLayoutWidth * kChartAspect);
     if (b.kind == ReportBlock::Kind::Heatmap) {
+        // Its own font: the painter's current one is whatever was drawn last (a heading, a footer).
+        QFont f(kFamily, 1);
+        f.setPointSizeF(11);
+        painter_.setFont(f);
         charts::heatmap_paint(painter_, area.toRect(), b.heatmap);
     } else {
         std::unique_ptr<charts::ChartView> view(charts::chart_view_create(nullptr));
@@ -310,7 +318,12 @@ void report_write_pdf(const QString& path, const ReportDocument& doc) {
     const QString tmp = path + ".part";
     {
         PdfLayout out(tmp, doc.title);
-        for (const ReportBlock& b : doc.blocks) {
+        for (size_t i = 0; i < doc.blocks.size(); ++i) {
+            const ReportBlock& b = doc.blocks[i];
+            const bool figure_next = i + 1 < doc.blocks.size() && (doc.blocks[i + 1].kind == ReportBlock::Kind::Figure ||
+                                                                   doc.blocks[i + 1].kind == ReportBlock::Kind::Heatmap);
+            if (figure_next && (b.kind == ReportBlock::Kind::Heading || b.kind == ReportBlock::Kind::Subheading))
+                out.keep_heading_with_figure();
             switch (b.kind) {
             case ReportBlock::Kind::Title: out.heading(b.text, 0); break;
             case ReportBlock::Kind::Heading: out.heading(b.text, 1); break;
