@@ -226,7 +226,7 @@ void run(const CostCliOptions& o) {
             if (!std::isnan(s.retention_pct)) it->retention_pct = s.retention_pct;
         }
         // The evidence compares with the run's baseline, whether or not that one has a speed.
-        decision = recommend_precision(evidence, costs, stored ? stored->baseline : baseline, dopt);
+        decision = recommend_servable(evidence, costs, chosen, profile, stored ? stored->baseline : baseline, dopt);
     }
 
     if (!o.csv.empty()) write_csv(o.csv, speeds, costs, decision ? &*decision : nullptr);
@@ -259,6 +259,15 @@ void run(const CostCliOptions& o) {
                             {"payback_months", num_or_null(c.payback_months)},
                             {"payback_text", payback_text(c.payback_months, in.one_time_cost_usd > 0)},
                             {"vs_api", apis}});
+            if (const ServingCapacity* cap = chosen.capacity_of(c.precision); cap && cap->known)
+                rows.back()["capacity"] = {{"fits", cap->fits},
+                                           {"usable_bytes", cap->usable_bytes},
+                                           {"weight_bytes", cap->weight_bytes},
+                                           {"kv_bytes_per_position", cap->kv_bytes_per_position},
+                                           {"context_tokens", cap->context_tokens},
+                                           {"max_sequences", cap->max_sequences},
+                                           {"max_context_tokens", cap->max_context},
+                                           {"text", serving_capacity_text(*cap)}};
         }
         nlohmann::json j = {{"usd_per_hour", in.usd_per_hour},
                             {"price_source", price_source},
@@ -306,6 +315,12 @@ void run(const CostCliOptions& o) {
                    c.cost_per_mtok_gen, c.hours_per_month, c.monthly_usd,
                    c.precision == baseline ? std::string("(baseline)") : savings_text(c.savings_vs_baseline_usd),
                    payback_text(c.payback_months, in.one_time_cost_usd > 0 && c.precision != baseline));
+    }
+    if (!chosen.capacity.empty()) {
+        fmt::print("\non {} ({:g} GB, {:.0f} % usable for weights and KV cache; {}-token sequences):\n", profile->name,
+                   profile->memory_gb, 100 * (table ? table->roofline.memory_usable_fraction : 0.9),
+                   chosen.capacity.front().context_tokens);
+        for (const ServingCapacity& cap : chosen.capacity) fmt::print("  {:<24} {}\n", cap.precision, serving_capacity_text(cap));
     }
     if (!in.volume.empty() && !in.apis.empty()) {
         fmt::print("\nagainst API list prices (same monthly volume):\n");

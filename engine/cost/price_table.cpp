@@ -102,6 +102,10 @@ void read_hardware_extras(const std::string& label, const FieldReader& r, Hardwa
     h.memory_bandwidth_source = r.text("memory_bandwidth_source", false);
     if (h.memory_bandwidth_gbs > 0 && h.memory_bandwidth_source.empty())
         fail_file(label, "{}.memory_bandwidth_source: a bandwidth figure needs its source", r.where());
+    h.memory_gb = r.number_or("memory_gb", 0, true);
+    h.memory_source = r.text("memory_source", false);
+    if (h.memory_gb > 0 && h.memory_source.empty())
+        fail_file(label, "{}.memory_source: a memory figure needs its source", r.where());
     if (r.has("compute_tflops")) {
         const FieldReader c(label, r.object("compute_tflops"), r.where() + ".compute_tflops");
         h.compute.f32_tflops = c.number_or("f32", 0, true);
@@ -187,6 +191,9 @@ PriceTable price_table_parse(std::string_view json_text, const std::string& labe
         t.roofline.efficiency_source = r.text("efficiency_source", false);
         t.roofline.decode_context_tokens = int(r.number_or("decode_context_tokens", 512, false, 1e7));
         t.roofline.prefill_tokens = int(r.number_or("prefill_tokens", 512, true, 1e7));
+        t.roofline.memory_usable_fraction = r.number_or("memory_usable_fraction", 0.9, true, 1.0);
+        t.roofline.memory_usable_source = r.text("memory_usable_source", false);
+        t.roofline.serving_context_tokens = int(r.number_or("serving_context_tokens", 4096, true, 1e8));
     }
     return t;
 }

@@ -68,6 +68,10 @@ struct HardwarePrice {
     std::string memory_bandwidth_source;
     ComputePeak compute;
     std::string compute_source;
+    // Memory the model is served from: the GPU's own memory on a GPU profile, the instance's RAM
+    // on a CPU one; GB (1e9 bytes); 0 = unknown (no capacity figure). Weights + KV cache must fit.
+    double memory_gb = 0;
+    std::string memory_source;
 };
 
 // Parameters of the roofline estimate (cost/roofline.h).
@@ -78,6 +82,12 @@ struct RooflineParams {
     std::string efficiency_source;
     int decode_context_tokens = 512;     // KV positions read per generated token (average context)
     int prefill_tokens = 512;            // prompt length of a prefill pass
+    // Serving capacity (cost/serving_capacity.h): the share of a profile's memory weights and KV
+    // cache may take (the rest: compute buffers, the runtime), and the context each sequence is
+    // served with, which sets how many sequences fit at once.
+    double memory_usable_fraction = 0.9;
+    std::string memory_usable_source;
+    int serving_context_tokens = 4096;
 };
 
 struct ApiPrice {

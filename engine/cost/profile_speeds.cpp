@@ -23,10 +23,15 @@ ProfileSpeeds estimate(const HardwarePrice& h, const RooflineParams& roofline, c
     return out;
 }
 
-}  // namespace
+// The model's sizes per precision: from QuantScope's bench jobs, else from the imported file.
+std::vector<ModelFootprint> footprints_of(const MeasuredSpeeds* measured, const ImportedSpeeds* imported) {
+    if (measured && !measured->footprints.empty()) return measured->footprints;
+    if (imported) return imported->footprints;
+    return {};
+}
 
-ProfileSpeeds profile_speeds(const HardwarePrice* profile, const RooflineParams& roofline, const MeasuredSpeeds* measured,
-                             const ImportedSpeeds* imported, bool prefer_estimate) {
+ProfileSpeeds choose_speeds(const HardwarePrice* profile, const RooflineParams& roofline, const MeasuredSpeeds* measured,
+                            const ImportedSpeeds* imported, bool prefer_estimate) {
     ProfileSpeeds out;
     if (imported && !prefer_estimate) {
         if (profile && profile->kind == HardwareKind::Gpu && !imported->on_gpu) {
@@ -61,10 +66,17 @@ ProfileSpeeds profile_speeds(const HardwarePrice* profile, const RooflineParams&
         out.why = "no speed: measure one (a bench job) or import a bench file";
         return out;
     }
-    std::vector<ModelFootprint> footprints;
-    if (measured) footprints = measured->footprints;
-    if (footprints.empty() && imported) footprints = imported->footprints;
-    return estimate(*profile, roofline, footprints, prefix);
+    return estimate(*profile, roofline, footprints_of(measured, imported), prefix);
+}
+
+}  // namespace
+
+ProfileSpeeds profile_speeds(const HardwarePrice* profile, const RooflineParams& roofline, const MeasuredSpeeds* measured,
+                             const ImportedSpeeds* imported, bool prefer_estimate) {
+    ProfileSpeeds out = choose_speeds(profile, roofline, measured, imported, prefer_estimate);
+    if (profile)
+        for (const ModelFootprint& fp : footprints_of(measured, imported)) out.capacity.push_back(serving_capacity(*profile, roofline, fp));
+    return out;
 }
 
 }  // namespace qs

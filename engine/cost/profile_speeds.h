@@ -19,6 +19,7 @@
 #include "cost/hardware_match.h"
 #include "cost/price_table.h"
 #include "cost/roofline.h"
+#include "cost/serving_capacity.h"
 
 namespace qs {
 
@@ -34,6 +35,14 @@ struct ProfileSpeeds {
     SpeedSource source = SpeedSource::Measured;  // meaningful when ok
     std::vector<PrecisionSpeed> speeds;          // each labelled with its source and detail
     std::string why;                             // for people: why this source, or why none
+    // With a profile: how many sequences each precision with known sizes can serve on it at once
+    // (weights + KV cache in its memory), whatever the speeds' source.
+    std::vector<ServingCapacity> capacity;
+    const ServingCapacity* capacity_of(const std::string& precision) const {
+        for (const ServingCapacity& c : capacity)
+            if (c.precision == precision) return &c;
+        return nullptr;
+    }
 };
 
 // `profile` nullptr = a price the user gave for the measuring (or imported) machine.

@@ -128,6 +128,21 @@ Decision recommend_precision(std::vector<CandidateEvidence> evidence, const std:
     return decide_precision(evidence, baseline, options);
 }
 
+Decision recommend_servable(const std::vector<CandidateEvidence>& evidence, const std::vector<PrecisionCost>& costs,
+                            const ProfileSpeeds& speeds, const HardwarePrice* profile, const std::string& baseline,
+                            const DecisionOptions& options) {
+    std::vector<PrecisionCost> servable;
+    std::string too_big;
+    for (const PrecisionCost& c : costs) {
+        const ServingCapacity* cap = speeds.capacity_of(c.precision);
+        if (cap && cap->known && !cap->fits) too_big += (too_big.empty() ? "" : ", ") + c.precision;
+        else servable.push_back(c);
+    }
+    Decision d = recommend_precision(evidence, servable, baseline, options);
+    if (!too_big.empty() && profile) d.reason += fmt::format(" ({} does not fit in {}'s memory)", too_big, profile->name);
+    return d;
+}
+
 RunVerdict run_verdict(const RunRecord& run, const HardwarePrice* profile, const RooflineParams& roofline, DecisionOptions options,
                        const std::string& baseline) {
     RunVerdict v;
@@ -156,7 +171,7 @@ RunVerdict run_verdict(const RunRecord& run, const HardwarePrice* profile, const
                       ? ev.baseline
                       : speeds.front().precision;
     v.costs = cost_compare(speeds, in);
-    v.decision = recommend_precision(ev.evidence, v.costs, ev.baseline, options);  // the baseline the evidence compares with
+    v.decision = recommend_servable(ev.evidence, v.costs, v.speeds, profile, ev.baseline, options);  // the baseline the evidence compares with
     return v;
 }
 

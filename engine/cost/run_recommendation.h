@@ -45,6 +45,13 @@ std::vector<CandidateEvidence> evidence_from_speeds(const std::vector<PrecisionS
 // estimate), their costs at the profile's price, and the decision ranked by cost. With no profile
 // (nullptr) or no speed for it, the decision ranks by bits per weight instead and `costs` is empty.
 // The demo, `quantscope-cli report` and the workbench's report all go through here.
+// recommend_precision over the precisions the profile can serve: one whose weights do not fit in
+// the profile's memory (ProfileSpeeds::capacity) is left unpriced, so its price never wins, and the
+// reason says so. profile nullptr: every precision counts as servable.
+Decision recommend_servable(const std::vector<CandidateEvidence>& evidence, const std::vector<PrecisionCost>& costs,
+                            const ProfileSpeeds& speeds, const HardwarePrice* profile, const std::string& baseline,
+                            const DecisionOptions& options);
+
 struct RunVerdict {
     ProfileSpeeds speeds;              // ok = false: no speed for the profile (or no profile)
     std::vector<PrecisionCost> costs;  // one per speeds.speeds entry when priced

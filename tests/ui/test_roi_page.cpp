@@ -69,8 +69,9 @@ TEST(RoiPage, SpeedsBelongToTheirMachineAndTheRecommendationNeedsEvidence) {
     auto tables = page.findChildren<QTableWidget*>();
     QTableWidget* results = nullptr;
     for (auto* t : tables)
-        if (t->columnCount() == 8) results = t;
+        if (t->columnCount() == 9) results = t;
     ASSERT_TRUE(hardware && results);
+    EXPECT_EQ(results->horizontalHeaderItem(8)->text(), "Fits at once");
 
     // This machine's own profile: measured, and charts may multiply its speeds by the price.
     hardware->setCurrentText("aws-c7a.large");
@@ -81,6 +82,10 @@ TEST(RoiPage, SpeedsBelongToTheirMachineAndTheRecommendationNeedsEvidence) {
     EXPECT_TRUE(cell(results, row_of(results, "Q8_0"), 5).startsWith("costs $")) << cell(results, row_of(results, "Q8_0"), 5).toStdString();
     EXPECT_TRUE(cell(results, row_of(results, "Q2_K"), 5).startsWith("saves $"));
     EXPECT_EQ(cell(results, row_of(results, "Q8_0"), 6), "never");
+    // Sequences at once: the shipped profile's 4 GiB, 90 % usable, less F16's 2e8 weight bytes, over
+    // 1024 KV bytes per position (655360 / 640) and 4096 positions per sequence.
+    const int64_t f16_sequences = int64_t((0.9 * 4.295e9 - 2e8) / 1024.0) / 4096;
+    EXPECT_EQ(cell(results, row_of(results, "F16"), 8), QString("%1 × 4096").arg(f16_sequences));
     // 300 items: every interval straddles the 1-point margin; nothing is recommended.
     EXPECT_FALSE(page.decision().decided);
     EXPECT_EQ(cell(results, row_of(results, "Q2_K"), 7), "undecided");

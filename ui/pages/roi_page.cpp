@@ -44,6 +44,14 @@ QString usd_small(double v) {
 }
 QString q(const std::string& s) { return QString::fromStdString(s); }
 
+// The capacity in a table cell: "37 × 4096", "does not fit", "fits" (KV not counted), "—" (unknown).
+QString capacity_cell(const ServingCapacity* c) {
+    if (!c || !c->known) return QString("—");
+    if (!c->fits) return QObject::tr("does not fit");
+    if (c->max_sequences < 0) return QObject::tr("fits");
+    return QString("%1 × %2").arg(c->max_sequences).arg(c->context_tokens);
+}
+
 // Colours that say where a speed comes from, the same on every row and in the banner.
 QString source_colour(SpeedSource s) {
     switch (s) {
@@ -140,9 +148,14 @@ RoiPage::RoiPage(QWidget* parent) : QWidget(parent) {
     layout->addLayout(left, 2);
 
     auto* right = new QVBoxLayout;
-    result_table_ = new QTableWidget(0, 8);
-    result_table_->setHorizontalHeaderLabels({tr("Precision"), tr("Speed"), tr("Gen tok/s"), tr("USD / Mtok generated"),
-                                              tr("Monthly cost"), tr("Against the baseline"), tr("Payback"), tr("Verdict")});
+    result_table_ = new QTableWidget(0, 9);
+    result_table_->setHorizontalHeaderLabels({tr("Precision"), tr("Speed"), tr("Gen tok/s"), tr("$ / Mtok out"),
+                                              tr("Monthly cost"), tr("vs baseline"), tr("Payback"), tr("Verdict"),
+                                              tr("Fits at once")});
+    result_table_->horizontalHeaderItem(3)->setToolTip(tr("USD per million generated tokens"));
+    result_table_->horizontalHeaderItem(5)->setToolTip(tr("Monthly cost against the baseline precision's"));
+    result_table_->horizontalHeaderItem(8)->setToolTip(
+        tr("Sequences of the serving context that fit at once in the profile's memory beside the weights (KV cache bytes from the bench)"));
     result_table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     result_table_->verticalHeader()->hide();
     result_table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -323,7 +336,7 @@ void RoiPage::recompute() {
                 evidence.push_back({});
                 evidence.back().precision = s.precision;
             }
-        decision_ = recommend_precision(evidence, costs, ev ? ev->baseline : in.baseline, opts);  // the baseline the evidence compares with
+        decision_ = recommend_servable(evidence, costs, ps, profile, ev ? ev->baseline : in.baseline, opts);  // the baseline the evidence compares with
 
         for (size_t i = 0; i < costs.size(); ++i) {
             const auto& c = costs[i];
@@ -348,6 +361,12 @@ void RoiPage::recompute() {
                 result_table_->item(r, 7)->setForeground(QColor(verdict_colour(verdict->verdict)));
                 result_table_->item(r, 7)->setToolTip(q(verdict->reason));
             }
+            // How many sequences of the serving context fit in the profile's memory beside the weights.
+            const ServingCapacity* cap = ps.capacity_of(c.precision);
+            auto* fits = new QTableWidgetItem(capacity_cell(cap));
+            fits->setToolTip(cap ? q(serving_capacity_text(*cap)) : tr("no hardware profile, or the precision's sizes are unknown"));
+            if (cap && cap->known && !cap->fits) fits->setForeground(QColor("#b00020"));
+            result_table_->setItem(r, 8, fits);
         }
 
         QString html = decision_.decided ? tr("<p><b>Recommended: %1</b></p>").arg(q(decision_.picked).toHtmlEscaped())
