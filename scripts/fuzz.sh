@@ -93,7 +93,7 @@ for name in "${harnesses[@]}"; do
   ft=$(echo "$last" | grep -o 'ft: [0-9]*' | awk '{print $2}')
   corp=$(ls "$work" | wc -l)
   result=ok
-  if [ "$rc" != 0 ]; then result="FINDING (see $log)"; failed=1; fi
+  if [ "$rc" != 0 ]; then result="FINDING (see $log)"; failed=1; tail -n 40 "$log" >&2; fi
   total=$((total + ${execs:-0}))
   printf "%-26s %12s %8s %8s %8s  %s\n" "$name" "${execs:-?}" "${cov:-?}" "${ft:-?}" "$corp" "$result" | tee -a "$summary"
 done

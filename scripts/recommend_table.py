@@ -36,10 +36,7 @@ def preset_bytes(model, preset, tmp):
 
 
 def metric(job, key):
-    for m in job["metrics"]:
-        if m["key"] == key:
-            return m
-    return None
+    return job["metrics"].get(key)
 
 
 def main():

@@ -5,12 +5,12 @@
 #    built with AddressSanitizer + UBSan (clang, the `debug` preset) and their tests run there: a
 #    hostile file must give a message, and the sanitizers prove it does so without touching memory
 #    it should not.
-# 2. The concurrent parts (the store, the job runner, the GUI run controller) run under
+# 2. libFuzzer: every harness (tests/fuzz) built in the ASan tree of step 1 and run for 2 s
+#    (QS_CI_FUZZ_SECONDS); longer runs: `scripts/fuzz.sh --seconds 600`.
+# 3. The concurrent parts (the store, the job runner, the GUI run controller) run under
 #    ThreadSanitizer (scripts/tsan.sh, the `tsan` preset).
-# 3. The Release build runs the whole CTest suite (its summary is the last thing printed); it
+# 4. The Release build runs the whole CTest suite (its summary is the last thing printed); it
 #    replays every fuzz corpus (tests/fuzz/corpus, CTest label `fuzz`).
-# Kept out for time (minutes on 2 cores; docs/reliability.md has the figures): libFuzzer itself,
-# `scripts/fuzz.sh --seconds 20`.
 # Tests that need ../shared (real models, llama.cpp reference figures) skip with a clear message
 # when it is absent. Set QS_SHARED_DIR to point elsewhere.
 set -euo pipefail
@@ -30,6 +30,11 @@ for t in "${SANITIZED[@]}"; do
   echo "== $t (ASan + UBSan)"
   build/debug/tests/$t --gtest_brief=1
 done
+# libFuzzer, a short run of every harness in the same tree (the engine is already compiled with
+# ASan + UBSan above; the harnesses add their own objects and links). A finding fails the suite.
+cmake --build --preset debug -j "$jobs" --target fuzzers
+echo "== libFuzzer: every harness for ${QS_CI_FUZZ_SECONDS:-2} s"
+bash scripts/fuzz.sh --no-build --seconds "${QS_CI_FUZZ_SECONDS:-2}"
 
 bash scripts/tsan.sh
 
