@@ -81,6 +81,10 @@ TEST(CalibrationHeatmap, ReportHasTheHeatmapAndTheFigures) {
     ASSERT_EQ(figures->rows.size(), 3);
     EXPECT_EQ(figures->rows[2], (QStringList{"imatrix: code", "0.003 ± 0.0003", "0.01 ± 0.001"}));
     EXPECT_TRUE(report_html(doc).contains("<h2>Calibration text</h2>"));
+    // A study compares no precisions: the summary says what it asks, not "no precision is non-inferior".
+    const QString html = report_html(doc);
+    EXPECT_TRUE(html.contains("Which text to compute")) << html.left(2000).toStdString();
+    EXPECT_TRUE(html.contains("Not a question this run answers"));
 }
 
 }  // namespace

@@ -293,23 +293,48 @@ ReportDocument report_build(const ReportInputs& in) {
     if (!grid.datasets_with("kld_mean").isEmpty()) measured << "KL divergence from " + esc(base);
     if (!grid.tasks().isEmpty()) measured << "accuracy on " + grid.tasks().join(", ");
     if (!grid.datasets_with("tg_tps").isEmpty() || grid.find(0, "tg_tps")) measured << "speed and memory";
-    add(paragraph("<b>The question.</b> What does quantizing " + esc(models) + " cost in quality, and what does it buy "
-                  "in size, speed and money? Compared: " + esc(precisions.join(", ")) + ", each against " +
-                  (grid.cross_model_reference() ? "the reference " + esc(grid.rows()[grid.baseline_row()].label)
-                                                : "its model's baseline " + esc(base)) +
-                  ". Measured: " + measured.join("; ") + "."));
-    if (!in.recommendation.headline.isEmpty()) {
+    // Runs that are studies (a sensitivity scan, a calibration study) and compare no precisions:
+    // the summary says what they ask instead of a recommendation nobody asked for.
+    const QVector<SensitivityView> scans = sensitivity_views(in.runs);
+    const QVector<CalibrationView> studies = calibration_views(in.runs);
+    const bool studies_only = precisions.size() <= 1 && (!scans.isEmpty() || !studies.isEmpty());
+    if (studies_only) {
+        QStringList asked;
+        if (!scans.isEmpty())
+            asked << QString("which tensors of %1 can be quantized hard (a sensitivity scan: %2 tensor groups × low type, "
+                             "section \"Sensitivity\")").arg(esc(models)).arg(scans.front().ranked.size());
+        if (!studies.isEmpty()) {
+            QStringList ps;
+            for (const CalibrationView& v : studies) ps << esc(v.precision);
+            asked << QString("which text to compute %1's importance matrix from (a calibration study of %2 on %3 evaluation "
+                             "texts, section \"Calibration text\")")
+                         .arg(esc(models), ps.join(", ")).arg(studies.front().table.eval.size());
+        }
+        QString question = asked.join("; and ");
+        question[0] = question[0].toUpper();
+        add(paragraph("<b>The question.</b> " + question + ". Every figure is mean KL divergence against " +
+                      esc(base.isEmpty() ? QString("the base") : base) + ", measured, not predicted."));
+        add(paragraph("<b>Recommendation.</b> Not a question this run answers: it compares no precisions. Measure the "
+                      "mix or imatrix it points to with <code>eval --kld</code> (and a task) against the baseline."));
+    } else {
+        add(paragraph("<b>The question.</b> What does quantizing " + esc(models) + " cost in quality, and what does it buy "
+                      "in size, speed and money? Compared: " + esc(precisions.join(", ")) + ", each against " +
+                      (grid.cross_model_reference() ? "the reference " + esc(grid.rows()[grid.baseline_row()].label)
+                                                    : "its model's baseline " + esc(base)) +
+                      ". Measured: " + measured.join("; ") + "."));
+    }
+    if (!studies_only && !in.recommendation.headline.isEmpty()) {
         add(paragraph("<b>Recommendation.</b> " + esc(in.recommendation.headline)));
         if (!in.recommendation.evidence.isEmpty()) {
             QStringList items;
             for (const auto& e : in.recommendation.evidence) items << esc(e);
             add(bullets(items));
         }
-    } else {
+    } else if (!studies_only) {
         add(paragraph("<b>Recommendation.</b> None computed: a recommendation needs task accuracy (or KL divergence) "
                       "for the baseline and the candidates, and a margin."));
     }
-    if (!in.recommendation.savings.isEmpty()) add(paragraph("<b>Money.</b> " + esc(in.recommendation.savings)));
+    if (!in.recommendation.savings.isEmpty() && !studies_only) add(paragraph("<b>Money.</b> " + esc(in.recommendation.savings)));
     const QStringList risk = risks(grid, summary, in.runs);
     if (!risk.isEmpty()) {
         add(paragraph("<b>Risks and limits.</b>"));
@@ -361,7 +386,6 @@ ReportDocument report_build(const ReportInputs& in) {
     if (!missing.isEmpty()) add(paragraph("Not shown, for lack of data: " + missing.join("; ") + "."));
 
     // --- Sensitivity scans: per scan and low type, the heatmap and the most sensitive groups -----
-    const QVector<SensitivityView> scans = sensitivity_views(in.runs);
     if (!scans.isEmpty()) {
         add(page_break(false));
         add(heading(Kind::Heading, "Sensitivity"));
@@ -391,7 +415,6 @@ ReportDocument report_build(const ReportInputs& in) {
     }
 
     // --- Calibration studies: per study and precision, the imatrix-text x domain heatmap --------
-    const QVector<CalibrationView> studies = calibration_views(in.runs);
     if (!studies.isEmpty()) {
         add(page_break(false));
         add(heading(Kind::Heading, "Calibration text"));
