@@ -27,8 +27,10 @@ CompletionQueue::CompletionQueue(std::shared_ptr<const Model> model, std::shared
     if (batch_ < asked)
         batch_limit_ = fmt::format("{} sequences of {} positions fit the KV budget of {} MiB", batch_, n_ctx_, options.batch_kv_bytes >> 20);
     const int wanted = batch_;
-    omp_set_num_threads(team);
+    const int caller_threads = omp_get_max_threads();
+    omp_set_num_threads(team);  // the probe runs as a worker will (the caller's setting restored after)
     batch_ = batch_invariant_steps(model_, batch_);
+    omp_set_num_threads(caller_threads);
     if (batch_ < wanted)
         batch_limit_ = fmt::format("{} would not decode bit for bit as each alone: the matrix kernels change with the number of rows",
                                    batch_ + 1);
