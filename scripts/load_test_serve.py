@@ -10,7 +10,7 @@ usage's completion_tokens over the wall time), with the batching serve reported 
 on a shared machine: never a gate).
 
   python3 scripts/load_test_serve.py [--cli build/release/app/cli/quantscope-cli]
-      [--model ../shared/models/stories260K.gguf] [--clients 8] [--requests 50] [--max-tokens 16]
+      [--model ../shared/models/stories260K.gguf] [--clients 8] [--requests 50] [--max-tokens 16] [--threads 0]
 """
 import argparse, json, os, re, secrets, statistics, subprocess, sys, threading, time, urllib.error, urllib.request
 
@@ -46,6 +46,7 @@ def main():
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--requests", type=int, default=50)
     ap.add_argument("--max-tokens", type=int, default=16, help="tokens each request generates at most")
+    ap.add_argument("--threads", type=int, default=0, help="serve's --threads (0: every core)")
     args = ap.parse_args()
 
     key = "sk-load-" + secrets.token_hex(8)
@@ -53,7 +54,8 @@ def main():
     log_path = "/tmp/qs_load_serve_%d.log" % os.getpid()
     log = open(log_path, "w")
     serve = subprocess.Popen([args.cli, "serve", "--model", args.model, "--precision", args.precision, "--port", "0",
-                              "--api-key-env", "QS_LOAD_KEY", "--max-body", "65536", "--max-pending", "256"],
+                              "--api-key-env", "QS_LOAD_KEY", "--max-body", "65536", "--max-pending", "256",
+                              "--threads", str(args.threads)],
                              stderr=log, stdout=log, env=env)
     try:
         port = None
@@ -83,7 +85,10 @@ def main():
 
         prompts = ["Once upon a time", "The little dog", "Tom and Sue went to", "One day a bird", "Lily wanted to",
                    "The sun was", "Max had a big", "In the park there"]
-        bodies = [{"prompt": p, "max_tokens": args.max_tokens, "temperature": 0, "logprobs": 2} for p in prompts]
+        # Greedy and seeded sampling (a seed per prompt), lengths from max_tokens / 2 to max_tokens:
+        # batched requests must each keep their own sampler and length.
+        bodies = [{"prompt": p, "max_tokens": args.max_tokens - (i % 2) * (args.max_tokens // 2), "logprobs": 2,
+                   "temperature": 0 if i % 2 == 0 else 0.8, "seed": 100 + i} for i, p in enumerate(prompts)]
         expected = []
         for b in bodies:
             status, out = request(url, b, key)
