@@ -36,14 +36,13 @@ void CompletionBatch::admit(CompletionJob job) {
         const CompletionRequest& req = a.job.options;
         completion_check(ctx_, req, a.job.prompts);
         a.outs.resize(a.job.prompts.size());
-        if (req.max_tokens == 0 || (req.echo && req.logprobs >= 0)) {
-            // The prompt passes alone, as completion_run_prompts makes them (echo rows included).
+        if (req.max_tokens == 0 || (req.echo && req.logprobs >= 0) || a.job.prompts.empty()) {
+            // Scoring (lm-eval's loglikelihood, QuantScope's eval --endpoint: echo and 1 token) runs
+            // whole on the one-sequence context, as serve ran every request before batching.
             if (!echo_ctx_) echo_ctx_.emplace(model_, n_ctx_);
-            CompletionRequest prompt_only = req;
-            prompt_only.max_tokens = 0;
-            a.outs = completion_run_prompts(*echo_ctx_, *tokenizer_, prompt_only, a.job.prompts);
+            a.outs = completion_run_prompts(*echo_ctx_, *tokenizer_, req, a.job.prompts);
+            return answer(a);
         }
-        if (req.max_tokens == 0 || a.job.prompts.empty()) return answer(a);
         a.prefix = completion_shared_prefix(a.job.prompts);
         a.unfinished = a.job.prompts.size();
         for (size_t i = 0; i < a.job.prompts.size(); ++i) waiting_.push_back({&a, i});
@@ -110,10 +109,7 @@ void CompletionBatch::step() {
 
 void CompletionBatch::finish(Sequence& s) {
     Admitted& a = *s.job;
-    CompletionOutput& out = a.outs[s.prompt];
-    std::vector<TokenLogprob> echoed = std::move(out.prompt_logprobs);
-    out = std::move(s.stream->output());
-    out.prompt_logprobs = std::move(echoed);
+    a.outs[s.prompt] = std::move(s.stream->output());
     s.stream.reset();
     s.job = nullptr;
     if (--a.unfinished == 0) answer(a);

@@ -25,10 +25,12 @@
 //
 // Prompt passes are not batched across requests: echoed log-probs need every row of a prompt's
 // logits, which decode_batch does not give (it returns each entry's last row), and a prompt's pass
-// shares its matrix products only with its own rows, as alone. Echoed log-probs (and prompts scored
-// with max_tokens 0) are computed on a separate one-sequence context by completion_run_prompts, so
-// they are bit for bit those of the request alone and of the local evaluators; a job that echoes and
-// generates decodes its prompts a second time, into its batch sequences.
+// shares its matrix products only with its own rows, as alone. A request that echoes log-probs, or
+// generates nothing (scoring: lm-eval's loglikelihood and QuantScope's eval --endpoint send echo
+// with max_tokens 1), runs whole on a separate one-sequence context by completion_run_prompts, as
+// every request ran before batching: its log-probs are bit for bit those of the request alone and
+// of the local evaluators, its prompts are decoded once, and the batch's steps wait meanwhile (as
+// they wait for any prompt pass: a long echo generation holds them as long).
 #pragma once
 
 #include <cstdint>
@@ -60,8 +62,9 @@ public:
     CompletionBatch(const CompletionBatch&) = delete;
     CompletionBatch& operator=(const CompletionBatch&) = delete;
 
-    // Checks a job and computes its echoed log-probs (on the one-sequence context); a job that
-    // generates nothing, or fails, is answered at once; the others' prompts wait for a sequence.
+    // Checks a job; one that echoes log-probs or generates nothing runs whole now (on the
+    // one-sequence context) and is answered, as is one that fails; the others' prompts wait for a
+    // sequence.
     void admit(CompletionJob job);
     // No prompt of an admitted job is waiting for a sequence: taking another job now delays nobody.
     bool has_room() const { return waiting_.empty(); }
@@ -100,7 +103,7 @@ private:
     std::shared_ptr<const Tokenizer> tokenizer_;
     int n_ctx_;
     ModelContext ctx_;                      // n_seq sequences of n_ctx positions
-    std::optional<ModelContext> echo_ctx_;  // one sequence, made for the first job that echoes
+    std::optional<ModelContext> echo_ctx_;  // one sequence, made for the first scoring job
     std::list<Admitted> jobs_;              // admitted, not answered (list: stable addresses)
     std::deque<Waiting> waiting_;           // prompts waiting for a sequence, in arrival order
     std::vector<Sequence> seqs_;            // [n_seq]

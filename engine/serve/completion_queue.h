@@ -2,9 +2,10 @@
 // wait in a bounded FIFO queue, and `workers` threads take them. Each worker owns a CompletionBatch
 // (serve/completion_batch.h): one KV cache of `batch` sequences whose generation steps it decodes
 // together, a request joining at the next step when a sequence is free and leaving when it ends
-// (continuous batching). A worker alternates: take at most one queued request (its prompt passes,
-// and its echoed log-probs, run then, alone), then one step of every generating sequence; so
-// scoring requests and new prompts interleave with the steps rather than stall them for long.
+// (continuous batching). A worker alternates: take at most one queued request (a scoring request,
+// echo or max_tokens 0, runs whole then, alone), then one step (free sequences take waiting
+// prompts, each prompt's passes alone; then one pass of every generating sequence); so scoring
+// requests and new prompts interleave with the steps rather than stall them for long.
 //
 // A response never depends on what else was queued: prompts run from an empty sequence in the
 // passes they get alone, and only as many sequences are batched as decode each row bit for bit as
