@@ -20,7 +20,7 @@
 // integer types repeat vec_dot bit for bit, those of f32/f16/bf16 sum in another order and start at
 // 4 rows). So batch_invariant_steps() decodes probe tokens one at a time and together before the
 // first request, and at most as many sequences as gave every logit bit for bit are batched (an F32
-// model: 3; M1 Q4_K_M: 8 and more). For a mixture of experts the rows an expert gets vary with the
+// model: 3; M1 Q4_K_M: all 8 asked). For a mixture of experts the rows an expert gets vary with the
 // batch, and the probe sees only some of those mixes.
 //
 // Prompt passes are not batched across requests: echoed log-probs need every row of a prompt's
@@ -28,8 +28,8 @@
 // shares its matrix products only with its own rows, as alone. A request that echoes log-probs, or
 // generates nothing (scoring: lm-eval's loglikelihood and QuantScope's eval --endpoint send echo
 // with max_tokens 1), runs whole on a separate one-sequence context by completion_run_prompts, as
-// every request ran before batching: its log-probs are bit for bit those of the request alone and
-// of the local evaluators, its prompts are decoded once, and the batch's steps wait meanwhile (as
+// every request ran before batching: its log-probs are bit for bit what they were then (whatever
+// else is queued), its prompts are decoded once, and the batch's steps wait meanwhile (as
 // they wait for any prompt pass: a long echo generation holds them as long).
 #pragma once
 
