@@ -256,8 +256,11 @@ TEST(ServeBatching, ConcurrentDifferentRequestsGetWhatEachGetsAlone) {
     LoopbackServer server(m.model, m.tokenizer, o);
     {
         std::lock_guard lock(log_mutex);
+        // 8 on the AVX-512 VM (the probe finds every row's bits unchanged in batches of 8); at
+        // least 2 wherever the test runs, or it would not test batching.
         ASSERT_FALSE(log.empty());
-        EXPECT_EQ(log[0], "decoding up to 8 requests together per worker");
+        ASSERT_EQ(log[0].rfind("decoding up to ", 0), 0u) << log[0];
+        EXPECT_GE(std::stoi(log[0].substr(15)), 2) << log[0];
     }
     const std::vector<std::pair<std::string, json>> requests = {
         {"/v1/completions", {{"prompt", "Once upon a time"}, {"max_tokens", 40}, {"temperature", 0}, {"logprobs", 2}}},
