@@ -117,9 +117,10 @@ void check_batched_equals_alone(const std::string& relative, int asked, int expe
     }
 }
 
-// M1 Q4_K_M: the integer tiles repeat vec_dot bit for bit, so eight sequences decode together.
+// M1 Q4_K_M: the integer kernels give a row the same bits in any batch, so on the AVX-512 VM all 8
+// sequences decode together (at least 2 is required anywhere, or batching would not be tested).
 TEST(CompletionBatch, M1Q4KMBatchedEqualsAlone) {
-    check_batched_equals_alone("models/synthetic/m1-quantized/m1-mix-Q4_K_M.gguf", 8, 8);
+    check_batched_equals_alone("models/synthetic/m1-quantized/m1-mix-Q4_K_M.gguf", 8, 2);
 }
 // stories260K is F32: the probe keeps the batch below the float tile's 4 rows, still batched.
 TEST(CompletionBatch, Stories260KF32BatchedEqualsAlone) { check_batched_equals_alone("models/stories260K.gguf", 8, 2); }
