@@ -5,10 +5,12 @@ Starts serve (a free port, an API key in the environment), computes every distin
 answer once alone, then fires the load: every response must equal the lone answer (text and
 log-probs), nothing may fail, and the server must still answer /health afterwards. Also checks
 that malformed JSON, an oversized body and a missing or wrong API key each get a clear 4xx.
-Prints latency p50/p99 (timings on a shared machine: never a gate).
+Prints latency p50/p99 and the throughput: requests/s, and generated tokens/s in all (the
+usage's completion_tokens over the wall time), with the batching serve reported at start (timings
+on a shared machine: never a gate).
 
   python3 scripts/load_test_serve.py [--cli build/release/app/cli/quantscope-cli]
-      [--model ../shared/models/stories260K.gguf] [--clients 8] [--requests 50]
+      [--model ../shared/models/stories260K.gguf] [--clients 8] [--requests 50] [--max-tokens 16] [--threads 0]
 """
 import argparse, json, os, re, secrets, statistics, subprocess, sys, threading, time, urllib.error, urllib.request
 
@@ -43,6 +45,8 @@ def main():
     ap.add_argument("--precision", default="file")
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--requests", type=int, default=50)
+    ap.add_argument("--max-tokens", type=int, default=16, help="tokens each request generates at most")
+    ap.add_argument("--threads", type=int, default=0, help="serve's --threads (0: every core)")
     args = ap.parse_args()
 
     key = "sk-load-" + secrets.token_hex(8)
@@ -50,7 +54,8 @@ def main():
     log_path = "/tmp/qs_load_serve_%d.log" % os.getpid()
     log = open(log_path, "w")
     serve = subprocess.Popen([args.cli, "serve", "--model", args.model, "--precision", args.precision, "--port", "0",
-                              "--api-key-env", "QS_LOAD_KEY", "--max-body", "65536", "--max-pending", "256"],
+                              "--api-key-env", "QS_LOAD_KEY", "--max-body", "65536", "--max-pending", "256",
+                              "--threads", str(args.threads)],
                              stderr=log, stdout=log, env=env)
     try:
         port = None
@@ -80,14 +85,20 @@ def main():
 
         prompts = ["Once upon a time", "The little dog", "Tom and Sue went to", "One day a bird", "Lily wanted to",
                    "The sun was", "Max had a big", "In the park there"]
-        bodies = [{"prompt": p, "max_tokens": 16, "temperature": 0, "logprobs": 2} for p in prompts]
+        # Greedy and seeded sampling (a seed per prompt), lengths from max_tokens / 2 to max_tokens:
+        # batched requests must each keep their own sampler and length.
+        bodies = [{"prompt": p, "max_tokens": args.max_tokens - (i % 2) * (args.max_tokens // 2), "logprobs": 2,
+                   "temperature": 0 if i % 2 == 0 else 0.8, "seed": 100 + i} for i, p in enumerate(prompts)]
         expected = []
         for b in bodies:
             status, out = request(url, b, key)
             assert status == 200, out
             expected.append(out["choices"])
 
+        batching = re.search(r"serve: (decoding up to .*)", open(log_path).read())
+        print(batching.group(1) if batching else "serve did not say how it batches")
         latencies, failures, lock = [], [], threading.Lock()
+        generated = [0]
 
         def client(c):
             for r in range(args.requests):
@@ -101,6 +112,8 @@ def main():
                 dt = time.perf_counter() - t0
                 with lock:
                     latencies.append(dt)
+                    if ok:
+                        generated[0] += out["usage"]["completion_tokens"]
                     if not ok:
                         failures.append((c, r, status))
 
@@ -115,8 +128,10 @@ def main():
         lat = sorted(latencies)
         print("%d clients x %d requests: %d responses, %d wrong or failed, server alive: %s" %
               (args.clients, args.requests, len(lat), len(failures), alive))
-        print("latency p50 %.1f ms, p99 %.1f ms, max %.1f ms; %.1f requests/s (loopback, shared machine)" %
-              (1000 * percentile(lat, 0.5), 1000 * percentile(lat, 0.99), 1000 * lat[-1], len(lat) / wall))
+        print("latency p50 %.1f ms, p99 %.1f ms, max %.1f ms; %.1f requests/s, %.0f generated tokens/s in all "
+              "(%d tokens in %.2f s; loopback, shared machine)" %
+              (1000 * percentile(lat, 0.5), 1000 * percentile(lat, 0.99), 1000 * lat[-1], len(lat) / wall,
+               generated[0] / wall, generated[0], wall))
         if failures or not alive or serve.poll() is not None:
             print("failures:", failures[:10])
             sys.exit(1)

@@ -69,38 +69,52 @@ void decode_rows(ModelContext& ctx, std::span<const int32_t> tokens, bool want_a
     }
 }
 
-// Samples up to max_tokens after `last` (the logits after the prompt's last token).
-void generate_after(ModelContext& ctx, const Tokenizer& tokenizer, const CompletionRequest& req, std::span<const int32_t> prompt,
-                    std::vector<float>& last, CompletionOutput& out) {
-    const bool with_logprobs = req.logprobs >= 0;
-    Sampler sampler(req.sampling);
-    for (const int32_t t : prompt) sampler.accept(t);
-    size_t max_stop = 0;
-    for (const std::string& s : req.stop) max_stop = std::max(max_stop, s.size());
-    for (int i = 0; i < req.max_tokens; ++i) {
-        const int32_t token = sampler.sample(last);
-        sampler.accept(token);
-        if (tokenizer.is_eog(token)) {
-            out.finish_reason = "stop";
-            break;
-        }
-        out.tokens.push_back(token);
-        if (with_logprobs) out.token_logprobs.push_back(token_logprob(last, token, req.logprobs));
-        const size_t old_size = out.text.size();
-        out.text += tokenizer.token_to_piece(token, false);
-        const size_t from = old_size >= max_stop ? old_size - max_stop + 1 : 0;
-        if (const size_t pos = stop_string_find(out.text, req.stop, from); pos != std::string::npos) {
-            out.text.resize(pos);
-            out.finish_reason = "stop";
-            break;
-        }
-        if (i + 1 == req.max_tokens || ctx.n_past() >= ctx.n_ctx()) break;  // "length"
-        const uint8_t want = 1;
-        ctx.decode(std::span(&token, 1), std::span(&want, 1), last.data());
-    }
+}  // namespace
+
+void completion_check(const ModelContext& ctx, const CompletionRequest& request, std::span<const std::vector<int32_t>> prompts) {
+    for (const auto& p : prompts) check_prompt(ctx, request, p);
+    Sampler check(request.sampling);  // throws for out-of-range parameters
 }
 
-}  // namespace
+size_t completion_shared_prefix(std::span<const std::vector<int32_t>> prompts) {
+    if (prompts.empty()) return 0;
+    size_t prefix = prompts[0].size() - 1;
+    for (const auto& p : prompts) prefix = std::min(prefix, p.size() - 1);
+    for (size_t k = 0; k < prefix; ++k)
+        if (std::any_of(prompts.begin(), prompts.end(), [&](const std::vector<int32_t>& p) { return p[k] != prompts[0][k]; }))
+            return k;
+    return prefix;
+}
+
+CompletionStream::CompletionStream(const Tokenizer& tokenizer, const CompletionRequest& request, std::span<const int32_t> prompt)
+    : tokenizer_(&tokenizer), request_(&request), sampler_(request.sampling) {
+    for (const int32_t t : prompt) sampler_.accept(t);
+    for (const std::string& s : request.stop) max_stop_ = std::max(max_stop_, s.size());
+    out_.n_prompt = int(prompt.size());
+}
+
+bool CompletionStream::step(std::span<const float> logits, bool context_full) {
+    const CompletionRequest& req = *request_;
+    const int32_t token = sampler_.sample(logits);
+    sampler_.accept(token);
+    if (tokenizer_->is_eog(token)) {
+        out_.finish_reason = "stop";
+        return false;
+    }
+    out_.tokens.push_back(token);
+    if (req.logprobs >= 0) out_.token_logprobs.push_back(token_logprob(logits, token, req.logprobs));
+    const size_t old_size = out_.text.size();
+    out_.text += tokenizer_->token_to_piece(token, false);
+    const size_t from = old_size >= max_stop_ ? old_size - max_stop_ + 1 : 0;
+    if (const size_t pos = stop_string_find(out_.text, req.stop, from); pos != std::string::npos) {
+        out_.text.resize(pos);
+        out_.finish_reason = "stop";
+        return false;
+    }
+    if (int(out_.tokens.size()) >= req.max_tokens || context_full) return false;  // "length"
+    last_ = token;
+    return true;
+}
 
 CompletionOutput completion_run(ModelContext& ctx, const Tokenizer& tokenizer, const CompletionRequest& req) {
     return std::move(completion_run_prompts(ctx, tokenizer, req, std::span(&req.prompt, 1))[0]);
@@ -108,20 +122,12 @@ CompletionOutput completion_run(ModelContext& ctx, const Tokenizer& tokenizer, c
 
 std::vector<CompletionOutput> completion_run_prompts(ModelContext& ctx, const Tokenizer& tokenizer, const CompletionRequest& req,
                                                      std::span<const std::vector<int32_t>> prompts) {
-    for (const auto& p : prompts) check_prompt(ctx, req, p);
+    completion_check(ctx, req, prompts);
     std::vector<CompletionOutput> outs(prompts.size());
     if (prompts.empty()) return outs;
     const bool echo = req.echo && req.logprobs >= 0;
     const size_t n_vocab = size_t(ctx.model().hparams().n_vocab);
-
-    // The longest token prefix common to every prompt's input (the prompt minus its last token).
-    size_t prefix = prompts[0].size() - 1;
-    for (const auto& p : prompts) prefix = std::min(prefix, p.size() - 1);
-    for (size_t k = 0; k < prefix; ++k)
-        if (std::any_of(prompts.begin(), prompts.end(), [&](const std::vector<int32_t>& p) { return p[k] != prompts[0][k]; })) {
-            prefix = k;
-            break;
-        }
+    const size_t prefix = completion_shared_prefix(prompts);
 
     // Row r of the input predicts prompt token r + 1.
     auto echo_row = [&](size_t i, size_t position, std::span<const float> row) {
@@ -148,9 +154,15 @@ std::vector<CompletionOutput> completion_run_prompts(ModelContext& ctx, const To
         decode_rows(ctx, std::span(p).subspan(prefix, p.size() - 1 - prefix), echo, logits,
                     [&](size_t r, std::span<const float> row) { echo_row(i, prefix + r, row); });
         if (req.max_tokens == 0) continue;
+        CompletionStream stream(tokenizer, req, p);
         const uint8_t want = 1;
-        ctx.decode(std::span(p).last(1), std::span(&want, 1), last.data());
-        generate_after(ctx, tokenizer, req, p, last, out);
+        for (int32_t next = p.back();; next = stream.last_token()) {
+            ctx.decode(std::span(&next, 1), std::span(&want, 1), last.data());
+            if (!stream.step(last, ctx.n_past() >= ctx.n_ctx())) break;
+        }
+        std::vector<TokenLogprob> prompt_logprobs = std::move(out.prompt_logprobs);
+        out = std::move(stream.output());
+        out.prompt_logprobs = std::move(prompt_logprobs);
     }
     return outs;
 }

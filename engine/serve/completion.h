@@ -61,6 +61,40 @@ struct CompletionOutput {
     int n_prompt = 0;
 };
 
+// Throws what completion_run would for these prompts on ctx (an empty prompt, an invalid token id,
+// a prompt that leaves no room for max_tokens in ctx's context, bad sampling parameters) without
+// decoding anything.
+void completion_check(const ModelContext& ctx, const CompletionRequest& request, std::span<const std::vector<int32_t>> prompts);
+
+// The longest token prefix common to every prompt's input (the prompt minus its last token): the
+// part completion_run_prompts decodes once for all of them, in its own passes.
+size_t completion_shared_prefix(std::span<const std::vector<int32_t>> prompts);
+
+// The generation of one prompt, one token per step, for a caller that owns the decoding (one
+// sequence, or several decoded together: serve/completion_batch.h). The caller decodes the
+// prompt's last token and passes its row of logits to step(); while step() returns true, it decodes
+// last_token() at the sequence's next position and passes that row.
+class CompletionStream {
+public:
+    // request must outlive the stream; prompt: the prompt's tokens (for the sampler's penalties).
+    CompletionStream(const Tokenizer& tokenizer, const CompletionRequest& request, std::span<const int32_t> prompt);
+
+    // Samples the next token from `logits` (n_vocab); false once the completion is finished (an
+    // end-of-generation token, a stop string, max_tokens, or context_full: the sequence holds
+    // n_ctx positions and cannot take another).
+    bool step(std::span<const float> logits, bool context_full);
+    int32_t last_token() const { return last_; }
+    CompletionOutput& output() { return out_; }
+
+private:
+    const Tokenizer* tokenizer_;
+    const CompletionRequest* request_;
+    Sampler sampler_;
+    size_t max_stop_ = 0;  // longest stop string: how far back a new piece can complete one
+    int32_t last_ = -1;
+    CompletionOutput out_;
+};
+
 // Runs one request on ctx (cleared first). Throws qs::Error for an empty prompt, an invalid token
 // id, a prompt that leaves no room for max_tokens in the context, or bad sampling parameters.
 CompletionOutput completion_run(ModelContext& ctx, const Tokenizer& tokenizer, const CompletionRequest& request);

@@ -397,8 +397,16 @@ OpenAiServer::OpenAiServer(std::shared_ptr<const Model> model, std::shared_ptr<c
     } else {
         s.chat = chat_template_resolve(s.options.chat_template, s.model->file());
     }
-    s.queue = std::make_unique<CompletionQueue>(s.model, s.tokenizer, s.options.n_ctx, s.options.workers, s.options.max_pending,
-                                                s.options.threads);
+    s.queue = std::make_unique<CompletionQueue>(s.model, s.tokenizer,
+                                                CompletionQueueOptions{.n_ctx = s.options.n_ctx,
+                                                                       .workers = s.options.workers,
+                                                                       .max_pending = s.options.max_pending,
+                                                                       .threads = s.options.threads,
+                                                                       .batch = s.options.batch,
+                                                                       .batch_kv_bytes = s.options.batch_kv_bytes});
+    if (s.options.log)
+        s.options.log(fmt::format("decoding up to {} requests together per worker{}", s.queue->batch(),
+                                  s.queue->batch_limit().empty() ? "" : " (" + s.queue->batch_limit() + ")"));
     s.http.set_payload_max_length(s.options.max_body_bytes);
     s.http.set_read_timeout(30, 0);
     s.http.set_write_timeout(30, 0);

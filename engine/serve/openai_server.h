@@ -21,7 +21,9 @@
 // Errors are OpenAI's shape {"error": {"message", "type", "param", "code"}} with a 4xx for what the
 // client got wrong: 400 malformed JSON or a bad field (the field is named), 401 a missing or wrong
 // API key, 404 an unknown route or model, 413 a body over max_body_bytes, 503 a full queue.
-// Requests are queued (CompletionQueue) and each runs from an empty KV cache.
+// Requests are queued (CompletionQueue); each prompt runs from an empty sequence of the KV cache,
+// and the generation steps of up to `batch` requests are decoded together (continuous batching,
+// serve/completion_batch.h), each answer bit for bit the one the request gets alone.
 //
 // The API key, when set, is compared in constant time and never written anywhere (logs show the
 // method, path, status, time and token counts only).
@@ -49,7 +51,9 @@ struct ServeOptions {
     int max_logprobs = 20;            // top-N a request may ask for
     int max_prompts = 64;             // prompts in one /v1/completions request
     size_t max_pending = 64;          // queued requests before 503
-    int workers = 1;                  // requests computed at once (each with its own KV cache)
+    int workers = 1;                  // threads computing requests (each with its own KV cache and batch)
+    int batch = 8;                    // requests a worker generates for together (1: one at a time)
+    uint64_t batch_kv_bytes = uint64_t(2) << 30;  // KV cache per worker at most (fewer sequences if needed)
     int threads = 0;                  // OpenMP threads in total (0: every core)
     std::function<void(const std::string&)> log;  // one line per request (no key, no body)
 };
