@@ -7,7 +7,7 @@
 #    it should not.
 # 2. libFuzzer: every harness (tests/fuzz) built in the ASan tree of step 1 and run for 2 s
 #    (QS_CI_FUZZ_SECONDS); longer runs: `scripts/fuzz.sh --seconds 600`.
-# 3. The concurrent parts (the store, the job runner, the GUI run controller) run under
+# 3. The concurrent parts (the store, the job runner, the GUI run controller, the server) run under
 #    ThreadSanitizer (scripts/tsan.sh, the `tsan` preset).
 # 4. The Release build runs the whole CTest suite (its summary is the last thing printed); it
 #    replays every fuzz corpus (tests/fuzz/corpus, CTest label `fuzz`).

@@ -5,7 +5,8 @@
 #
 # Without arguments (what scripts/test.sh runs): the store (one connection from many threads, two
 # processes on one file), the job runner (workers, cancellation, the memory budget, shared weights,
-# the KLD cache) and the GUI's run controller (a real run of the demo model with two workers).
+# the KLD cache), the GUI's run controller (a real run of the demo model with two workers) and the
+# server (concurrent HTTP clients, the request queue and its batching workers).
 #
 # LLVM OpenMP's Archer tool (OMP_TOOL_LIBRARIES) tells TSan about OpenMP's barriers, so matmul's
 # threads give no false reports; tests/tsan.supp lists what TSan cannot see through.
@@ -13,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(store/test_store jobs/test_jobs ui/test_run_controller)
+[ ${#tests[@]} -gt 0 ] || tests=(store/test_store jobs/test_jobs ui/test_run_controller serve/test_serve)
 
 launcher=()
 if [ -z "${CCACHE_DISABLE:-}" ] && command -v ccache >/dev/null; then

@@ -86,7 +86,14 @@ void add_serve_command(CLI::App& app, const GlobalOptions& global) {
     cmd->add_option("--max-body", o->serve.max_body_bytes, "Largest request body in bytes (larger: 413)")->capture_default_str();
     cmd->add_option("--max-logprobs", o->serve.max_logprobs, "Largest top-N a request may ask for")->capture_default_str()->check(CLI::Range(0, 1 << 20));
     cmd->add_option("--max-pending", o->serve.max_pending, "Requests waiting before the server answers 503")->capture_default_str();
-    cmd->add_option("-w,--workers", o->serve.workers, "Requests computed at once, each with its own KV cache")->capture_default_str()->check(CLI::Range(1, 64));
+    cmd->add_option("-w,--workers", o->serve.workers, "Worker threads, each with its own KV cache, each generating for up to --batch requests")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 64));
+    cmd->add_option("--batch", o->serve.batch,
+                    "Requests a worker generates for together, one forward pass per token (fewer when the model's batch is not "
+                    "bit-identical to one at a time; 1: one at a time)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 256));
     cmd->add_option("-t,--threads", o->serve.threads, "Threads in total (0: every core)")->capture_default_str()->check(CLI::Range(0, 1024));
     cmd->callback([o, &global] { run(*o, global); });
 }
