@@ -81,6 +81,8 @@ QJsonObject Workspace::to_json() const {
                             {"monthly_tokens_millions", roi.monthly_tokens_millions}, {"hardware", roi.hardware},
                             {"price_per_hour", roi.price_per_hour}, {"one_time_cost", roi.one_time_cost},
                             {"retention_threshold", roi.retention_threshold}, {"api_prices", apis}}},
+        {"remote", QJsonObject{{"url", remote.url}, {"model", remote.model}, {"key_env", remote.key_env},
+                               {"tokenizer", remote.tokenizer}, {"use_for_runs", remote.use_for_runs}}},
     };
 }
 
@@ -154,6 +156,16 @@ Workspace Workspace::from_json(const QJsonObject& o, const QString& source) {
             ar.read("usd_per_mtok_output", api.usd_per_mtok_output);
             w.roi.api_prices.append(api);
         }
+    }
+    QJsonValue remote_holder;
+    if (const QJsonValue* remote = r.get("remote", QJsonValue::Object, remote_holder)) {
+        const QJsonObject ro = remote->toObject();
+        Reader rr{ro, source, "remote."};
+        rr.read("url", w.remote.url);
+        rr.read("model", w.remote.model);
+        rr.read("key_env", w.remote.key_env);
+        rr.read("tokenizer", w.remote.tokenizer);
+        rr.read("use_for_runs", w.remote.use_for_runs);
     }
     return w;
 }
