@@ -7,6 +7,8 @@
 
 #include "core/error.h"
 #include "eval/perplexity.h"
+#include "gguf/gguf_file.h"
+#include "sandbox/sandbox.h"
 #include "jobs/job_metrics.h"
 #include "remote/remote_eval.h"
 #include "store/results_store.h"
@@ -23,7 +25,21 @@ RemoteRun::RemoteRun(const EvalMatrix& matrix, std::string tokenizer_path, std::
     DatasetOptions dopts;
     dopts.on_bad_line = matrix_.on_bad_line;
     dopts.num_fewshot = matrix_.num_fewshot;
-    for (const TaskSpec& t : matrix_.tasks) datasets_.push_back(dataset_load_task(t.name, t.format, t.path, dopts));
+    if (matrix_.gen_samples != 1)
+        throw Error("an endpoint run: generation tasks run greedy only (pass@k sampling would use the endpoint's sampler)");
+    bool generation = false, programs = false;
+    for (const TaskSpec& t : matrix_.tasks) {
+        datasets_.push_back(dataset_load_task(t.name, t.format, t.path, dopts));
+        const TaskDataset& d = datasets_.back();
+        generation |= d.kind == TaskKind::Generation;
+        programs |= d.kind == TaskKind::Generation && d.items.front().generation.scoring == GenerationScoring::PythonTests;
+    }
+    if (generation) chat_template_ = chat_template_resolve(matrix_.chat_template, GgufFile::open(tokenizer_path_));
+    if (programs) {
+        SandboxOptions so;
+        so.timeout_seconds = matrix_.code_timeout;
+        sandbox_ = std::make_unique<Sandbox>(so);  // throws now, before any request, if it cannot work
+    }
 }
 
 RemoteRun::~RemoteRun() = default;
@@ -87,6 +103,29 @@ void RemoteRun::evaluate(OpenAiClient& client, JobRecord& j, size_t task_index, 
     js["seed"] = m.seed;
     js["format"] = d.format;
     js["format_source"] = d.format_source;
+    if (d.kind == TaskKind::Generation) {
+        const GenerationScoring scoring = d.items.front().generation.scoring;
+        js["gen_samples"] = 1;
+        js["gen_max_tokens"] = m.gen_max_tokens;
+        js["chat_template"] = chat_template_name(chat_template_);
+        js["scoring"] = generation_scoring_name(scoring);
+        if (scoring == GenerationScoring::PythonTests) {
+            js["code_timeout"] = m.code_timeout;
+            js["sandbox"] = sandbox_isolation_name(sandbox_->guarantees().isolation);
+        }
+        j.settings_json = js.dump();
+        GenerationEvalOptions gopts;
+        gopts.limit = topts.limit;
+        gopts.seed = m.seed;
+        gopts.max_tokens = m.gen_max_tokens;
+        gopts.chat_template = chat_template_;
+        const GenerationResult r = remote_generation_evaluate(client, *tokenizer_, d, gopts, task_ctx, sandbox_.get(), progress);
+        j.item_correct = r.item_correct;
+        j.item_outputs = generation_item_outputs(r, d);
+        j.metrics = r.metrics;
+        j.metrics.push_back(Metric{"items_skipped", double(d.skipped)});
+        return;
+    }
     j.settings_json = js.dump();
     TaskResult r = remote_task_evaluate(client, *tokenizer_, d, topts, task_ctx, progress);
     j.calibration = r.calibration.bins;

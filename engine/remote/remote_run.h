@@ -23,6 +23,7 @@
 
 #include "core/progress.h"
 #include "datasets/task_dataset.h"
+#include "generate/chat_template.h"
 #include "jobs/job_matrix.h"
 #include "jobs/job_observer.h"
 #include "remote/openai_client.h"
@@ -31,6 +32,7 @@
 namespace qs {
 
 class ResultsStore;
+class Sandbox;
 class Tokenizer;
 
 // The precision column of an endpoint's jobs.
@@ -39,9 +41,11 @@ inline constexpr const char* kEndpointPrecision = "endpoint";
 class RemoteRun {
 public:
     // matrix: its ppl_path/n_ctx/max_chunks, tasks/task_limit/seed/num_fewshot/task_n_ctx,
-    // on_bad_line and note are used; model_path and precisions are ignored. Throws qs::Error when
-    // it asks for KLD or bench (both need a local model) or for nothing, and for a dataset that
-    // cannot be read. tokenizer: the served model's vocabulary (requests are built as token ids),
+    // on_bad_line and note are used, and for generation tasks gen_max_tokens, chat_template
+    // (resolved against the tokenizer's GGUF, as locally against the model's) and code_timeout;
+    // model_path and precisions are ignored. Throws qs::Error when it asks for KLD or bench (both
+    // need a local model), for pass@k sampling (gen_samples > 1) or for nothing, for a dataset that
+    // cannot be read, or when a code task's sandbox cannot work here. tokenizer: the served model's vocabulary (requests are built as token ids),
     // read from tokenizer_path (recorded with the run).
     RemoteRun(const EvalMatrix& matrix, std::string tokenizer_path, std::shared_ptr<const Tokenizer> tokenizer);
     ~RemoteRun();
@@ -68,6 +72,8 @@ private:
     std::string tokenizer_path_;
     std::shared_ptr<const Tokenizer> tokenizer_;
     std::vector<TaskDataset> datasets_;
+    ChatTemplate chat_template_ = ChatTemplate::None;
+    std::unique_ptr<Sandbox> sandbox_;     // for generation tasks whose answers are programs
     std::vector<std::string> warnings_;
 
     std::mutex cancel_mutex_;
