@@ -2,7 +2,7 @@
 // file"): the demo model behind our own serve on loopback (no ../shared needed), the Remote
 // page's endpoint ticked as the source, the Run page says precisions do not apply, the run goes
 // off the GUI thread, is stored with the endpoint's identity and opens in Results; its perplexity
-// equals the local engine's on the same chunks. The API key leaves no trace in the workspace, the
+// equals the local engine's on the same chunks; a generation task's outputs are stored per item. The API key leaves no trace in the workspace, the
 // database or the log; a cancel before the run started cancels every job.
 #include <QCheckBox>
 #include <QFile>
@@ -44,7 +44,7 @@ struct Fixture {
     std::shared_ptr<const Tokenizer> tok = Tokenizer::from_gguf(model->file());
     std::string key = "sk-gui-leak-" + std::to_string(std::random_device{}());
     std::unique_ptr<test::LoopbackServer> server;
-    std::string text, task;
+    std::string text, task, gen;
 
     Fixture() {
         setenv("QS_TEST_GUI_KEY", key.c_str(), 1);
@@ -61,13 +61,17 @@ struct Fixture {
         q << R"({"context": "The people were", "choices": [" glad", " stone", " seven"], "gold": 0})" "\n"
           << R"({"context": "They went unto the", "choices": [" city", " blue", " and"], "gold": 0})" "\n"
           << R"({"context": "In the beginning", "choices": [" was", " of", " the"], "gold": 0})" "\n";
+        gen = dir.toStdString() + "/gen.jsonl";
+        std::ofstream g(gen);
+        g << R"({"prompt": "And the people", "target": "glad", "scoring": "contains", "max_tokens": 8})" "\n"
+          << R"({"prompt": "In the beginning", "target": "word", "scoring": "contains", "until": ["."], "max_tokens": 8})" "\n";
     }
     ~Fixture() { unsetenv("QS_TEST_GUI_KEY"); }
 
     // A window whose Run page runs the two datasets through the endpoint.
     std::unique_ptr<MainWindow> window(const QString& name, const QString& key_env = "QS_TEST_GUI_KEY") {
         auto w = std::make_unique<MainWindow>(MainWindowOptions{dir + "/" + name + ".db", "-", false});
-        for (const std::string& p : {text, task}) w->add_dataset(QString::fromStdString(p));
+        for (const std::string& p : {text, task, gen}) w->add_dataset(QString::fromStdString(p));
         const int text_row = w->datasets()->row_of_path(QString::fromStdString(text));
         w->datasets()->set_limit(text_row, kChunks);
         RunSettings rs = w->run_page()->settings();
@@ -95,7 +99,7 @@ TEST(WindowRemote, RunsTheTickedDatasetsThroughTheEndpointAndStoresThemLikeAnyRu
     EXPECT_EQ(run.model_path, f.server->url() + "/v1");
     EXPECT_EQ(run.model_name, "demo-endpoint");
     EXPECT_EQ(run.model_hash, "fp_gui_test");
-    ASSERT_EQ(run.jobs.size(), 2u);
+    ASSERT_EQ(run.jobs.size(), 3u);
     for (const JobRecord& j : run.jobs) {
         EXPECT_EQ(j.status, JobStatus::Done) << j.dataset << ": " << j.error;
         EXPECT_EQ(j.precision, "endpoint");
@@ -105,7 +109,11 @@ TEST(WindowRemote, RunsTheTickedDatasetsThroughTheEndpointAndStoresThemLikeAnyRu
     // Stored: the database gives the same run back.
     ResultsStore store((f.dir + "/run.db").toStdString());
     const RunRecord stored = store.load_run(run.id);
-    ASSERT_EQ(stored.jobs.size(), 2u);
+    ASSERT_EQ(stored.jobs.size(), 3u);
+    // The generation task's outputs are stored per item (the Outputs page reads them), as the
+    // window showed them.
+    EXPECT_EQ(stored.jobs[2].item_outputs.size(), 2u);
+    EXPECT_EQ(stored.jobs[2].item_outputs.size(), run.jobs[2].item_outputs.size());
     EXPECT_EQ(stored.model_hash, "fp_gui_test");
 
     // The perplexity is the local engine's on the same text, context and chunks.
@@ -153,7 +161,7 @@ TEST(WindowRemote, CancelBeforeTheRunStartedCancelsEveryJob) {
     w->cancel_all();  // the thread is still reading the tokenizer and asking the endpoint
     ASSERT_TRUE(w->controller()->wait_idle(60000));
     ASSERT_EQ(w->shown_runs().size(), 1u);
-    ASSERT_EQ(w->shown_runs()[0].jobs.size(), 2u);
+    ASSERT_EQ(w->shown_runs()[0].jobs.size(), 3u);
     for (const JobRecord& j : w->shown_runs()[0].jobs) EXPECT_EQ(j.status, JobStatus::Cancelled) << j.dataset;
 }
 
