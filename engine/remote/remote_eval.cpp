@@ -105,6 +105,9 @@ ChoiceScore score_echo(const EchoResult& echo, const TaskRequest& request) {
 TaskResult remote_task_evaluate(OpenAiClient& client, const Tokenizer& tokenizer, const TaskDataset& dataset,
                                 const TaskEvalOptions& options, int n_ctx, Progress& progress) {
     if (dataset.items.empty()) throw Error(fmt::format("{}: the task dataset has no item", dataset.path));
+    if (dataset.kind == TaskKind::Generation)
+        throw Error(fmt::format("{}: format '{}' is a generation task: it is generated (remote_generation_evaluate), not scored",
+                                dataset.path, dataset.format));
     TaskResult result;
     result.dataset = dataset.name;
     result.format = dataset.format;

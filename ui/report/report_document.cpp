@@ -234,10 +234,14 @@ QStringList risks(const ResultsGrid& g, const ResultsSummary& s, const std::vect
         if (std::isnan(se)) continue;
         QString line = "Accuracy on <b>" + esc(task) + "</b>";
         if (!std::isnan(items)) line += QString(" comes from %1 items").arg(items, 0, 'f', 0);
-        line += QString(": its standard error is about %1 points, so differences of less than about %2 points cannot be "
-                        "told from sampling noise without more items.")
-                    .arg(se, 0, 'f', 1)
-                    .arg(2.8 * se, 0, 'f', 1);
+        if (se > 0)
+            line += QString(": its standard error is about %1 points, so differences of less than about %2 points cannot be "
+                            "told from sampling noise without more items.")
+                        .arg(se, 0, 'f', 1)
+                        .arg(2.8 * se, 0, 'f', 1);
+        else  // every item scored alike (0 % or 100 %): the standard error is 0 and says nothing about the noise
+            line += ", every one scored alike, so its standard error (0) says nothing about sampling noise: so few items "
+                    "cannot tell small differences apart.";
         out << line;
     }
     // Perplexity that holds while accuracy falls: the blind spot of perplexity-only evaluations.
@@ -510,8 +514,10 @@ ReportDocument report_build(const ReportInputs& in) {
     if (single_endpoint)
         defs << "<b>Through the endpoint</b> as lm-evaluation-harness's local-completions does it: requests are built "
                 "locally as token ids with the served model's tokenizer and sent to /v1/completions with echo and "
-                "logprobs; the echoed log-probabilities of the prompt tokens are the figures above. The endpoint's own "
-                "usage counts are in each job's settings below.";
+                "logprobs; the echoed log-probabilities of the prompt tokens are the figures above. Generation tasks send "
+                "each prompt as the local evaluator builds it (token ids) for a greedy completion with the task's stop "
+                "strings and token limit; the answers are checked locally. The endpoint's own usage counts are in each "
+                "job's settings below.";
     add(bullets(defs));
     for (const auto& run : in.runs) {
         add(heading(Kind::Subheading, QString("Run %1: %2").arg(run.id).arg(qs_(run.model_name))));
