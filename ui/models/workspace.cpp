@@ -50,6 +50,13 @@ struct Reader {
         QJsonValue v;
         if (get(key, QJsonValue::Bool, v)) out = v.toBool();
     }
+    // A nested object: false when absent (older files), an error when not an object.
+    bool object(const char* key, QJsonObject& out) const {
+        QJsonValue v;
+        if (!get(key, QJsonValue::Object, v)) return false;
+        out = v.toObject();
+        return true;
+    }
     QJsonArray array(const char* key) const {
         QJsonValue v;
         return get(key, QJsonValue::Array, v) ? v.toArray() : QJsonArray();
@@ -122,9 +129,7 @@ Workspace Workspace::from_json(const QJsonObject& o, const QString& source) {
         if (ds.path.isEmpty()) fail(source, QString("datasets[%1] has no path").arg(i));
         w.datasets.push_back(ds);
     }
-    QJsonValue holder;
-    if (const QJsonValue* run = r.get("run", QJsonValue::Object, holder)) {
-        const QJsonObject ro = run->toObject();
+    if (QJsonObject ro; r.object("run", ro)) {
         Reader rr{ro, source, "run."};
         rr.read("n_ctx", w.n_ctx);
         rr.read("workers", w.workers);
@@ -133,9 +138,7 @@ Workspace Workspace::from_json(const QJsonObject& o, const QString& source) {
         rr.read("bench", w.bench);
         rr.read("chat_template", w.chat_template);
     }
-    QJsonValue roi_holder;
-    if (const QJsonValue* roi = r.get("roi", QJsonValue::Object, roi_holder)) {
-        const QJsonObject ro = roi->toObject();
+    if (QJsonObject ro; r.object("roi", ro)) {
         Reader rr{ro, source, "roi."};
         rr.read("monthly_prompt_tokens_millions", w.roi.monthly_prompt_tokens_millions);
         rr.read("monthly_tokens_millions", w.roi.monthly_tokens_millions);
@@ -157,14 +160,11 @@ Workspace Workspace::from_json(const QJsonObject& o, const QString& source) {
             w.roi.api_prices.append(api);
         }
     }
-    QJsonValue remote_holder;
-    if (const QJsonValue* remote = r.get("remote", QJsonValue::Object, remote_holder)) {
-        const QJsonObject ro = remote->toObject();
+    if (QJsonObject ro; r.object("remote", ro)) {
         Reader rr{ro, source, "remote."};
-        rr.read("url", w.remote.url);
-        rr.read("model", w.remote.model);
-        rr.read("key_env", w.remote.key_env);
-        rr.read("tokenizer", w.remote.tokenizer);
+        for (auto [key, field] : {std::pair{"url", &w.remote.url}, {"model", &w.remote.model}, {"key_env", &w.remote.key_env},
+                                  {"tokenizer", &w.remote.tokenizer}})
+            rr.read(key, *field);
         rr.read("use_for_runs", w.remote.use_for_runs);
     }
     return w;
