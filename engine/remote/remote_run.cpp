@@ -25,8 +25,6 @@ RemoteRun::RemoteRun(const EvalMatrix& matrix, std::string tokenizer_path, std::
     DatasetOptions dopts;
     dopts.on_bad_line = matrix_.on_bad_line;
     dopts.num_fewshot = matrix_.num_fewshot;
-    if (matrix_.gen_samples != 1)
-        throw Error("an endpoint run: generation tasks run greedy only (pass@k sampling would use the endpoint's sampler)");
     bool generation = false, programs = false;
     for (const TaskSpec& t : matrix_.tasks) {
         datasets_.push_back(dataset_load_task(t.name, t.format, t.path, dopts));
@@ -34,6 +32,8 @@ RemoteRun::RemoteRun(const EvalMatrix& matrix, std::string tokenizer_path, std::
         generation |= d.kind == TaskKind::Generation;
         programs |= d.kind == TaskKind::Generation && d.items.front().generation.scoring == GenerationScoring::PythonTests;
     }
+    if (generation && matrix_.gen_samples != 1)
+        throw Error("an endpoint run: generation tasks run greedy only (pass@k sampling would use the endpoint's sampler)");
     if (generation) chat_template_ = chat_template_resolve(matrix_.chat_template, GgufFile::open(tokenizer_path_));
     if (programs) {
         SandboxOptions so;

@@ -44,7 +44,7 @@ public:
     // on_bad_line and note are used, and for generation tasks gen_max_tokens, chat_template
     // (resolved against the tokenizer's GGUF, as locally against the model's) and code_timeout;
     // model_path and precisions are ignored. Throws qs::Error when it asks for KLD or bench (both
-    // need a local model), for pass@k sampling (gen_samples > 1) or for nothing, for a dataset that
+    // need a local model), for pass@k sampling of a generation task (gen_samples > 1) or for nothing, for a dataset that
     // cannot be read, or when a code task's sandbox cannot work here. tokenizer: the served model's vocabulary (requests are built as token ids),
     // read from tokenizer_path (recorded with the run).
     RemoteRun(const EvalMatrix& matrix, std::string tokenizer_path, std::shared_ptr<const Tokenizer> tokenizer);
