@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cmath>
 #include <fstream>
 #include <random>
@@ -91,6 +92,51 @@ TEST(HttpClient, GivesUpAfterTheRetriesAndNeverRetriesAClientError) {
     HttpClient c2(fast_retries(2));
     EXPECT_EQ(c2.post_json(bad.url(), "{}").status, 400);
     EXPECT_EQ(bad.calls(), 1u);
+}
+
+// A request in flight and a back-off wait both end when the abort flag turns true (a GUI's
+// cancel), as qs::Cancelled: the server here would otherwise hold the request until released.
+TEST(HttpClient, AnAbortStopsTheRequestInFlightAndTheBackoff) {
+    std::mutex m;
+    std::condition_variable cv;
+    bool released = false;
+    httplib::Server http;
+    http.Post("/slow", [&](const httplib::Request&, httplib::Response& res) {
+        std::unique_lock lock(m);
+        cv.wait_for(lock, std::chrono::seconds(60), [&] { return released; });
+        res.set_content("{}", "application/json");
+    });
+    http.Post("/busy", [](const httplib::Request&, httplib::Response& res) {
+        res.status = 503;
+        res.set_header("Retry-After", "60");
+    });
+    const int port = http.bind_to_any_port("127.0.0.1");
+    std::thread server([&] { http.listen_after_bind(); });
+    while (!http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    for (const char* route : {"/slow", "/busy"}) {
+        SCOPED_TRACE(route);
+        HttpOptions o;
+        auto abort = std::make_shared<std::atomic<bool>>(false);
+        o.abort = abort;
+        o.max_retries = 3;
+        HttpClient c(o);
+        std::thread canceller([&] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            *abort = true;
+        });
+        const auto t0 = std::chrono::steady_clock::now();
+        EXPECT_THROW(c.post_json("http://127.0.0.1:" + std::to_string(port) + route, "{}"), Cancelled);
+        canceller.join();
+        // Not a timing gate: without the abort the call would take 60 s (the held request, the Retry-After).
+        EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(30));
+    }
+    {
+        std::lock_guard lock(m);
+        released = true;
+    }
+    cv.notify_all();
+    http.stop();
+    server.join();
 }
 
 TEST(OpenAiClient, ErrorMessagesNeverCarryTheKey) {

@@ -3,15 +3,23 @@
 // page's endpoint ticked as the source, the Run page says precisions do not apply, the run goes
 // off the GUI thread, is stored with the endpoint's identity and opens in Results; its perplexity
 // equals the local engine's on the same chunks; a generation task's outputs are stored per item. The API key leaves no trace in the workspace, the
-// database or the log; a cancel before the run started cancels every job.
+// database or the log; a cancel before the run started cancels every job, and a cancel during a
+// request the endpoint holds ends the run without waiting for the answer.
 #include <QCheckBox>
+#include <QCoreApplication>
+#include <QEventLoop>
 #include <QFile>
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
+#include <thread>
+
+#include <httplib.h>
 
 #include "common/test_paths.h"
 #include "demo/demo_assets.h"
@@ -154,15 +162,81 @@ TEST(WindowRemote, RefusesAMissingKeyAndAWrongOneWithoutShowingIt) {
     unsetenv("QS_TEST_GUI_WRONG");
 }
 
-TEST(WindowRemote, CancelBeforeTheRunStartedCancelsEveryJob) {
+// Cancelled while the thread still reads the tokenizer and asks the endpoint: either the run was
+// stored and every job is cancelled, or nothing was stored and the message says it was cancelled;
+// never a job that ran.
+TEST(WindowRemote, CancelBeforeTheRunStartedRunsNothing) {
     Fixture f;
     auto w = f.window("cancel");
     ASSERT_TRUE(w->start_run()) << w->last_error().toStdString();
-    w->cancel_all();  // the thread is still reading the tokenizer and asking the endpoint
+    w->cancel_all();
     ASSERT_TRUE(w->controller()->wait_idle(60000));
-    ASSERT_EQ(w->shown_runs().size(), 1u);
+    if (w->shown_runs().empty()) {
+        EXPECT_TRUE(w->last_error().contains("cancelled")) << w->last_error().toStdString();
+        return;
+    }
     ASSERT_EQ(w->shown_runs()[0].jobs.size(), 3u);
     for (const JobRecord& j : w->shown_runs()[0].jobs) EXPECT_EQ(j.status, JobStatus::Cancelled) << j.dataset;
+}
+
+// An endpoint that names its model and then holds every completion until released.
+class HoldingEndpoint {
+public:
+    HoldingEndpoint() {
+        http_.Get("/v1/models", [](const httplib::Request&, httplib::Response& res) {
+            res.set_content(R"({"object": "list", "data": [{"id": "held", "owned_by": "test", "max_model_len": 256}]})", "application/json");
+        });
+        http_.Post("/v1/completions", [this](const httplib::Request&, httplib::Response& res) {
+            std::unique_lock lock(m_);
+            ++held_;
+            cv_.wait_for(lock, std::chrono::seconds(120), [this] { return released_; });
+            res.status = 503;
+        });
+        port_ = http_.bind_to_any_port("127.0.0.1");
+        thread_ = std::thread([this] { http_.listen_after_bind(); });
+        while (!http_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ~HoldingEndpoint() {
+        {
+            std::lock_guard lock(m_);
+            released_ = true;
+        }
+        cv_.notify_all();
+        http_.stop();
+        thread_.join();
+    }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+    int held() {
+        std::lock_guard lock(m_);
+        return held_;
+    }
+
+private:
+    httplib::Server http_;
+    std::thread thread_;
+    int port_ = 0;
+    std::mutex m_;
+    std::condition_variable cv_;
+    bool released_ = false;
+    int held_ = 0;
+};
+
+TEST(WindowRemote, CancelDuringAHeldRequestEndsTheRunWithoutItsAnswer) {
+    Fixture f;
+    HoldingEndpoint held;
+    auto w = f.window("held");
+    w->remote_page()->set_endpoint({QString::fromStdString(held.url()), "held", "", QString::fromStdString(demo_model_path()), true});
+    ASSERT_TRUE(w->start_run()) << w->last_error().toStdString();
+    for (int i = 0; i < 600 && held.held() == 0; ++i) {
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_GT(held.held(), 0);  // a request is in flight, held by the endpoint
+    w->cancel_all();
+    // The endpoint holds its answer for 120 s: only aborting the request ends the run before that.
+    ASSERT_TRUE(w->controller()->wait_idle(60000));
+    ASSERT_EQ(w->shown_runs().size(), 1u);
+    for (const JobRecord& j : w->shown_runs()[0].jobs) EXPECT_EQ(j.status, JobStatus::Cancelled) << j.dataset << ": " << j.error;
 }
 
 }  // namespace

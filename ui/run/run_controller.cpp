@@ -59,6 +59,7 @@ void RunController::start(const EvalMatrix& matrix, const RunnerOptions& options
     RunnerOptions o = options;
     o.observer = forwarder_.get();
     remote_.reset();
+    abort_http_.reset();
     runner_ = std::make_unique<JobRunner>(matrix, o);
     launch([this] {
         runner_->start();
@@ -76,10 +77,18 @@ void RunController::start_remote(const EvalMatrix& matrix, const RemoteSource& s
         own_store_ = std::make_unique<ResultsStore>(":memory:");
         store = own_store_.get();
     }
-    launch([this, matrix, source, store] {
+    abort_http_ = std::make_shared<std::atomic<bool>>(false);
+    RemoteSource src = source;
+    src.endpoint.http.abort = abort_http_;  // cancel_all stops the requests in flight, not only the next ones
+    launch([this, matrix, src, store] {
+        const RemoteSource& source = src;
         std::shared_ptr<const Tokenizer> tokenizer = Tokenizer::from_gguf(GgufFile::open(source.tokenizer_path));
         OpenAiClient client(source.endpoint, tokenizer);
-        client.identify();
+        try {
+            client.identify();
+        } catch (const Cancelled&) {
+            throw Error("cancelled before the endpoint answered: nothing ran");
+        }
         try {
             remote_ = std::make_unique<RemoteRun>(matrix, source.tokenizer_path, tokenizer);
             remote_->run(client, *store, forwarder_.get());  // run_started applies a cancel asked before it
@@ -121,6 +130,7 @@ void RunController::cancel_job(int index) {
 
 void RunController::cancel_all() {
     if (!running_) return;
+    if (abort_http_) *abort_http_ = true;
     cancel_pending_ = true;
     if (runner_ready_) cancel_now();
 }

@@ -72,6 +72,7 @@ private:
     std::unique_ptr<JobRunner> runner_;
     std::unique_ptr<RemoteRun> remote_;          // an endpoint run's, created on the run's thread
     std::unique_ptr<ResultsStore> own_store_;    // an endpoint run without a store
+    std::shared_ptr<std::atomic<bool>> abort_http_;  // an endpoint run's requests in flight, stopped by cancel_all
     std::thread thread_;
     std::atomic<bool> runner_ready_{false};    // run_started seen: the runner's job list exists
     std::atomic<bool> cancel_pending_{false};  // cancel_all before the runner was ready
