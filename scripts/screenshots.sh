@@ -83,3 +83,38 @@ if [ -f "$demo_model" ]; then
   cp "$work/outputs-shots/outputs.png" "$out/outputs/outputs.png"
   echo "screenshots: the Outputs page of a generation task written to $out/outputs" >&2
 fi
+
+# An endpoint as the run's model (issue 14): stories260K behind `quantscope-cli serve` on loopback,
+# the Remote page's endpoint ticked as the source, the Run page running WikiText, ARC-Easy and GSM8K
+# through it (the Run page, the Remote page, Results and the GSM8K outputs), then its report.
+if [ -f "$stories" ]; then
+  cli="$build/app/cli/quantscope-cli"
+  "$cli" serve --model "$stories" --port 0 2>"$work/serve.err" >/dev/null &
+  serve_pid=$!
+  port=
+  for _ in $(seq 100); do
+    port=$(grep -o '127\.0\.0\.1:[0-9]*' "$work/serve.err" | head -1 | cut -d: -f2 || true)
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  cat > "$work/endpoint.json" <<JSON
+{
+  "quantscope_workspace": 1,
+  "datasets": [
+    {"name": "wikitext-2-head", "path": "$work/wikitext-2-head.txt", "limit": 4, "checked": true},
+    {"name": "arc-easy-dev", "path": "$shared/data/arc/ARC-Easy-Dev.jsonl", "limit": 12, "checked": true},
+    {"name": "gsm8k", "path": "$shared/data/gsm8k/test.jsonl", "limit": 4, "checked": true}
+  ],
+  "run": {"n_ctx": 128, "workers": 1, "threads": 0, "kld": true, "bench": false},
+  "remote": {"url": "http://127.0.0.1:$port/v1", "model": "stories260K", "key_env": "",
+             "tokenizer": "$stories", "use_for_runs": true}
+}
+JSON
+  xvfb-run -a -s "-screen 0 1400x900x24" "$build/app/gui/quantscope" --workspace "$work/endpoint.json" \
+    --data-dir - --store "$work/endpoint.db" --screenshot "$work/endpoint-shots" --run >/dev/null 2>&1
+  kill "$serve_pid"
+  mkdir -p "$out/endpoint"
+  for page in run remote results outputs; do cp "$work/endpoint-shots/$page.png" "$out/endpoint/$page.png"; done
+  "$cli" report --db "$work/endpoint.db" --out docs/report/endpoint-report.pdf >/dev/null 2>&1 || true
+  echo "screenshots: an endpoint run written to $out/endpoint (its report: docs/report/endpoint-report.pdf)" >&2
+fi

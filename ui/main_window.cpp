@@ -15,6 +15,7 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
+#include <cstdlib>
 
 #include "about.h"
 #include "chart_export.h"
@@ -103,12 +104,23 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
         precisions_->set_model(model_page_->file(), run_page_->settings().n_ctx);
         update_chat_template();
         status_->setText(tr("Model: %1").arg(path));
+        update_run_source();
         update_title();
         refresh_charts();
     });
     connect(model_page_, &ModelPage::open_requested, this, [this] {
         const QString p = ask_open_path(tr("Open model"), tr("GGUF models (*.gguf);;All files (*)"), "folders/model");
         if (!p.isEmpty()) open_model(p);
+    });
+    connect(remote_page_, &RemotePage::source_changed, this, &MainWindow::update_run_source);
+    connect(precisions_, &QAbstractItemModel::dataChanged, this, &MainWindow::update_run_source);
+    connect(precisions_, &QAbstractItemModel::modelReset, this, &MainWindow::update_run_source);
+    connect(remote_page_, &RemotePage::tokenizer_browse_requested, this, [this] {
+        const QString p = ask_open_path(tr("The served model's tokenizer"), tr("GGUF models (*.gguf);;All files (*)"), "folders/model");
+        if (p.isEmpty()) return;
+        RemoteSetting e = remote_page_->endpoint();
+        e.tokenizer = p;
+        remote_page_->set_endpoint(e);
     });
     connect(remote_page_, &RemotePage::open_drift_requested, this, [this] {
         const QString p = ask_open_path(tr("Open drift database"), tr("Drift databases (*.sqlite *.db);;All files (*)"), "folders/drift");
@@ -143,6 +155,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
     connect_controller();
     build_menus();
     if (options_.use_settings) restore_settings();
+    update_run_source();
     refresh_charts();
     update_title();
 }
@@ -267,17 +280,25 @@ int MainWindow::add_dataset(const QString& path) {
     return row;
 }
 
-bool MainWindow::start_run() {
-    if (controller_->running()) return false;
-    EvalMatrix m;
-    m.model_path = model_page_->model_path().toStdString();
-    for (const auto& s : precisions_->runnable_specs()) m.precisions.push_back(s.toStdString());
-    m.precision_names = precisions_->names();
-    const QStringList skipped = precisions_->not_runnable();
-    const RunSettings rs = run_page_->settings();
-    m.n_ctx = rs.n_ctx;
-    m.chat_template = rs.chat_template.toStdString();
-    m.imatrix_path = precisions_page_->imatrix_path().toStdString();
+void MainWindow::update_run_source() {
+    const QString endpoint = remote_page_->run_source_text();
+    if (!endpoint.isEmpty()) {
+        run_page_->set_source(tr("<b>Runs through %1</b> (Remote page). Precisions do not apply to a model served elsewhere: "
+                                 "every job evaluates the endpoint as it is served (precision \"endpoint\"); the Precisions "
+                                 "page's ticks, KL divergence and bench are not used.").arg(endpoint.toHtmlEscaped()),
+                              true);
+        return;
+    }
+    const QString model = model_page_->model_path();
+    const QStringList specs = precisions_->runnable_specs();
+    run_page_->set_source(model.isEmpty() ? tr("No model open: open a GGUF file (Model page) or run through an endpoint (Remote page).")
+                                          : tr("<b>Runs %1</b> at %n ticked precision(s): %2", nullptr, int(specs.size()))
+                                                .arg(QFileInfo(model).fileName().toHtmlEscaped(),
+                                                     specs.isEmpty() ? tr("none") : specs.join(", ").toHtmlEscaped()),
+                          false);
+}
+
+void MainWindow::add_checked_datasets(EvalMatrix& m) const {
     for (const auto& d : datasets_->checked_entries()) {
         if (d.is_text()) {
             if (m.ppl_path.empty()) {
@@ -288,6 +309,21 @@ bool MainWindow::start_run() {
         }
         m.tasks.push_back({d.name.toStdString(), d.path.toStdString(), d.format.toStdString(), std::max<int64_t>(0, d.limit)});
     }
+}
+
+bool MainWindow::start_run() {
+    if (controller_->running()) return false;
+    EvalMatrix m;
+    const RunSettings rs = run_page_->settings();
+    m.n_ctx = rs.n_ctx;
+    m.chat_template = rs.chat_template.toStdString();
+    add_checked_datasets(m);
+    if (remote_page_->endpoint().use_for_runs) return start_remote_run(std::move(m));
+    m.model_path = model_page_->model_path().toStdString();
+    for (const auto& s : precisions_->runnable_specs()) m.precisions.push_back(s.toStdString());
+    m.precision_names = precisions_->names();
+    const QStringList skipped = precisions_->not_runnable();
+    m.imatrix_path = precisions_page_->imatrix_path().toStdString();
     m.kld = rs.kld && !m.ppl_path.empty() && m.precisions.size() > 1;
     m.bench = rs.bench;
     const QString base = results_page_->baseline().isEmpty() ? baseline_ : results_page_->baseline();
@@ -313,6 +349,40 @@ bool MainWindow::start_run() {
     for (const auto& s : skipped) run_page_->append_log(tr("not run, cannot apply to this model: %1").arg(s));
     run_page_->append_log(tr("starting: %1 precisions, %2 tasks%3").arg(m.precisions.size()).arg(m.tasks.size())
                               .arg(m.ppl_path.empty() ? QString() : tr(", perplexity on ") + QString::fromStdString(m.ppl_path)));
+    show_page(RunTab);
+    return true;
+}
+
+// The endpoint of the Remote page as the run's model: its key read from the environment now (held
+// in memory only), the tokenizer GGUF for the token-level requests.
+bool MainWindow::start_remote_run(EvalMatrix m) {
+    const RemoteSetting e = remote_page_->endpoint();
+    if (e.url.isEmpty() || e.model.isEmpty()) return report_error(tr("give the endpoint's URL and API model (Remote page)")), false;
+    if (e.tokenizer.isEmpty())
+        return report_error(tr("give a GGUF with the served model's vocabulary (Remote page: Tokenizer): requests are sent as token ids")), false;
+    if (m.ppl_path.empty() && m.tasks.empty()) return report_error(tr("tick a dataset")), false;
+    RemoteSource source;
+    source.endpoint.url = e.url.toStdString();
+    source.endpoint.model = e.model.toStdString();
+    source.tokenizer_path = e.tokenizer.toStdString();
+    if (!e.key_env.isEmpty()) {
+        const char* key = std::getenv(e.key_env.toUtf8().constData());
+        if (!key || !*key) return report_error(tr("$%1 (the API key) is not set in QuantScope's environment").arg(e.key_env)), false;
+        source.endpoint.http.api_key = key;
+    }
+    RunnerOptions o;
+    o.store = store_.get();
+    try {
+        controller_->start_remote(m, source, o);
+    } catch (const std::exception& ex) {
+        return report_error(QString::fromUtf8(ex.what())), false;
+    }
+    queue_->clear();
+    run_page_->set_running(true);
+    run_page_->append_log(tr("starting through the endpoint %1 (model %2): %3 tasks%4").arg(e.url, e.model).arg(m.tasks.size())
+                              .arg(m.ppl_path.empty() ? QString() : tr(", perplexity on ") + QString::fromStdString(m.ppl_path)));
+    if (run_page_->settings().kld || run_page_->settings().bench)
+        run_page_->append_log(tr("KL divergence and bench are not run for an endpoint (they need a local model)"));
     show_page(RunTab);
     return true;
 }
@@ -433,6 +503,7 @@ Workspace MainWindow::workspace() const {
     w.kld = rs.kld;
     w.bench = rs.bench;
     w.roi = roi_page_->settings();
+    w.remote = remote_page_->endpoint();  // the key's variable name only, never the key
     return w;
 }
 
@@ -493,6 +564,7 @@ void MainWindow::apply_workspace(const Workspace& w) {
     }
     run_page_->set_settings({w.n_ctx, w.kld, w.bench, w.workers, w.threads, w.chat_template});
     roi_page_->set_settings(w.roi);
+    remote_page_->set_endpoint(w.remote);
     baseline_ = w.baseline;
     // The Datasets page opens on the workspace's first ticked dataset, its first items shown.
     for (const auto& d : w.datasets)

@@ -53,6 +53,7 @@ public:
     enum Page { ModelTab, RemoteTab, PrecisionsTab, DatasetsTab, RunTab, ResultsTab, OutputsTab, ChartsTab, RoiTab, SensitivityTab };
     void show_page(Page page);
     void update_chat_template();
+    void update_run_source();  // the Run page's line saying what a run evaluates
 
     bool open_model(const QString& path);
     // Shows these runs of the results store side by side on the Results page (several models: each
@@ -107,6 +108,8 @@ private:
     void restore_settings();
     void save_settings();
     void apply_workspace(const Workspace& w);
+    void add_checked_datasets(EvalMatrix& m) const;  // the Datasets page's ticks: perplexity text and tasks
+    bool start_remote_run(EvalMatrix m);
     void update_title();
     bool confirm_close();
 

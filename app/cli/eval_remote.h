@@ -1,8 +1,7 @@
 // `eval --endpoint URL --api-model NAME`: the matrix's perplexity and task jobs run through an
-// OpenAI-compatible endpoint (engine/remote) instead of a local model, stored and printed as
-// `eval` stores and prints local runs. The run's model is the endpoint: model_path = its base URL,
-// model_name = the API model, model_hash = its system_fingerprint; settings hold the endpoint's
-// identity, when it was asked and the token usage it reported. The API key is never stored.
+// OpenAI-compatible endpoint instead of a local model (engine/remote/remote_run.h builds and runs
+// them, as the GUI's Run page does), printed as `eval` prints local runs. The API key is read
+// from the environment only and never stored.
 #pragma once
 
 #include <string>

@@ -48,14 +48,11 @@ GenerationResult new_result(const TaskDataset& dataset, int samples) {
 
 }  // namespace
 
-GenerationResult generation_evaluate(ModelContext& ctx, const Tokenizer& tokenizer, const TaskDataset& dataset,
-                                     const GenerationEvalOptions& options, const Sandbox* sandbox, Progress& progress) {
+GenerationPlan generation_plan(const Tokenizer& tokenizer, const TaskDataset& dataset, const GenerationEvalOptions& options, int n_ctx) {
     check_dataset(dataset, options);
-    GenerationResult result = new_result(dataset, options.samples);
+    GenerationPlan plan{new_result(dataset, options.samples), {}};
+    GenerationResult& result = plan.result;
     const std::vector<size_t> order = select_items(dataset, options);
-
-    // One request per item and sample; they run up to ctx.n_seq() at a time (generate_batch).
-    std::vector<GenerateRequest> requests;
     result.items.resize(order.size());
     for (size_t k = 0; k < order.size(); ++k) {
         const TaskItem& item = dataset.items[order[k]];
@@ -68,7 +65,7 @@ GenerationResult generation_evaluate(ModelContext& ctx, const Tokenizer& tokeniz
         ir.item_index = order[k];
         // lm-eval keeps the last max_length - max_gen_toks prompt tokens; a context shorter than twice
         // max_tokens keeps at least half of it for the prompt.
-        const size_t keep = size_t(ctx.n_ctx() - std::min(req.options.n_predict, ctx.n_ctx() / 2));
+        const size_t keep = size_t(n_ctx - std::min(req.options.n_predict, n_ctx / 2));
         if (req.prompt.size() > keep) {
             ir.truncated = int(req.prompt.size() - keep);
             req.prompt.erase(req.prompt.begin(), req.prompt.begin() + std::ptrdiff_t(ir.truncated));
@@ -81,30 +78,43 @@ GenerationResult generation_evaluate(ModelContext& ctx, const Tokenizer& tokeniz
                 req.options.sampling = options.sampling;
                 req.options.sampling.seed = options.sampling.seed + uint32_t(7919 * order[k]) + uint32_t(s);
             }
-            requests.push_back(req);
+            plan.requests.push_back(req);
         }
     }
+    return plan;
+}
 
-    progress.begin(int64_t(order.size()), "generation items");
-    std::vector<int> samples_left(order.size(), options.samples);
+void generation_record(GenerationPlan& plan, const TaskDataset& dataset, size_t r, std::string text, int n_tokens,
+                       const Sandbox* sandbox) {
+    const size_t samples = size_t(plan.result.samples);
+    GenerationItemResult& ir = plan.result.items[r / samples];
+    const size_t sample = r % samples;
+    ir.n_tokens += n_tokens;
+    ir.checks[sample] = generation_check(dataset.items[ir.item_index], text, sandbox);
+    ir.n_pass += ir.checks[sample].pass();
+    ir.outputs[sample] = std::move(text);
+}
+
+GenerationResult generation_evaluate(ModelContext& ctx, const Tokenizer& tokenizer, const TaskDataset& dataset,
+                                     const GenerationEvalOptions& options, const Sandbox* sandbox, Progress& progress) {
+    // One request per item and sample; they run up to ctx.n_seq() at a time (generate_batch).
+    GenerationPlan plan = generation_plan(tokenizer, dataset, options, ctx.n_ctx());
+    progress.begin(int64_t(plan.result.items.size()), "generation items");
+    std::vector<int> samples_left(plan.result.items.size(), options.samples);
     const auto t0 = Clock::now();
     double check_seconds = 0;
-    generate_batch(ctx, tokenizer, requests, [&](size_t r, GenerateResult&& g) {
-        const size_t k = r / size_t(options.samples), sample = r % size_t(options.samples);
-        GenerationItemResult& ir = result.items[k];
-        ir.n_tokens += int(g.tokens.size());
+    generate_batch(ctx, tokenizer, plan.requests, [&](size_t r, GenerateResult&& g) {
         const auto t1 = Clock::now();
-        ir.checks[sample] = generation_check(dataset.items[ir.item_index], g.text, sandbox);
+        generation_record(plan, dataset, r, std::move(g.text), int(g.tokens.size()), sandbox);
         check_seconds += seconds_since(t1);
-        ir.n_pass += ir.checks[sample].pass();
-        ir.outputs[sample] = std::move(g.text);
-        if (--samples_left[k] == 0) progress.advance();
+        if (--samples_left[r / size_t(options.samples)] == 0) progress.advance();
     }, &progress);
+    GenerationResult& result = plan.result;
     result.check_seconds = check_seconds;
     result.generate_seconds = seconds_since(t0) - check_seconds;
     for (const GenerationItemResult& ir : result.items) result.tokens_generated += ir.n_tokens;
     generation_finish(result);
-    return result;
+    return std::move(result);
 }
 
 std::string generation_prompt(const TaskItem& item, ChatTemplate chat_template) {

@@ -82,6 +82,22 @@ GenerationResult generation_evaluate(ModelContext& ctx, const Tokenizer& tokeniz
 GenerationResult generation_check_references(const TaskDataset& dataset, const GenerationEvalOptions& options,
                                              const Sandbox* sandbox, int workers, Progress& progress);
 
+// What generation_evaluate sends, for a front end that generates elsewhere (an endpoint,
+// remote/remote_eval.h): the sampled items in evaluation order (result.items with item_index,
+// prompt_tokens and truncated filled, outputs and checks sized) and one request per item and sample
+// (request r belongs to item r / samples, sample r % samples): the prompt tokens cut to n_ctx as
+// described above, n_predict, the stop strings and the sampling. Throws as generation_evaluate.
+struct GenerationPlan {
+    GenerationResult result;
+    std::vector<GenerateRequest> requests;
+};
+GenerationPlan generation_plan(const Tokenizer& tokenizer, const TaskDataset& dataset, const GenerationEvalOptions& options, int n_ctx);
+
+// Request r of the plan generated `text` in `n_tokens` tokens: checks it (generation_scoring.h)
+// and records it in the plan's result.
+void generation_record(GenerationPlan& plan, const TaskDataset& dataset, size_t r, std::string text, int n_tokens,
+                       const Sandbox* sandbox);
+
 // The text the model is given for an item: its prompt, in the chat template's user turn.
 std::string generation_prompt(const TaskItem& item, ChatTemplate chat_template);
 

@@ -38,4 +38,17 @@ std::vector<Metric> kld_metrics(const KldReport& r) {
     };
 }
 
+std::vector<ItemOutput> generation_item_outputs(const GenerationResult& r, const TaskDataset& dataset) {
+    std::vector<ItemOutput> out;
+    for (size_t k = 0; k < r.items.size(); ++k) {
+        const GenerationItemResult& ir = r.items[k];
+        for (size_t sample = 0; sample < ir.outputs.size(); ++sample) {
+            const GenerationCheck& c = ir.checks[sample];
+            out.push_back(ItemOutput{int(k), int(sample), dataset.items[ir.item_index].id, ir.outputs[sample],
+                                     generation_verdict_name(c.verdict), c.extracted.empty() ? c.detail : c.extracted});
+        }
+    }
+    return out;
+}
+
 }  // namespace qs

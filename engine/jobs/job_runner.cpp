@@ -720,15 +720,7 @@ std::vector<Metric> JobRunner::Impl::evaluate_generation(int i, const LoadedTask
     gopts.chat_template = chat_template;
     const GenerationResult r = generation_evaluate(ctx, *tokenizer, t.dataset, gopts, sandbox.get(), prog);
     record.item_correct = r.item_correct;
-    for (size_t k = 0; k < r.items.size(); ++k) {
-        const GenerationItemResult& ir = r.items[k];
-        for (size_t sample = 0; sample < ir.outputs.size(); ++sample) {
-            const GenerationCheck& c = ir.checks[sample];
-            record.item_outputs.push_back(ItemOutput{int(k), int(sample), t.dataset.items[ir.item_index].id, ir.outputs[sample],
-                                                     generation_verdict_name(c.verdict),
-                                                     c.extracted.empty() ? c.detail : c.extracted});
-        }
-    }
+    record.item_outputs = generation_item_outputs(r, t.dataset);
     std::vector<Metric> metrics = r.metrics;
     metrics.push_back(Metric{"items_skipped", double(t.dataset.skipped)});
     if (s.depends_on >= 0) {

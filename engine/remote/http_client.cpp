@@ -47,6 +47,11 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
     return size * n;
 }
 
+// libcurl's progress callback: a non-zero return aborts the transfer (CURLE_ABORTED_BY_CALLBACK).
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    return static_cast<const std::atomic<bool>*>(user)->load() ? 1 : 0;
+}
+
 bool retryable_status(long s) { return s == 429 || s == 500 || s == 502 || s == 503 || s == 504; }
 
 // A transient network failure worth another attempt (not a TLS verification failure or a bad URL).
@@ -95,8 +100,11 @@ HttpResponse HttpClient::perform(const std::string& url, const std::string* body
 
     thread_local std::mt19937 jitter_rng{std::random_device{}()};
     const char* method = body ? "POST" : "GET";
+    const std::atomic<bool>* abort = options_.abort.get();
+    auto aborted = [&] { return abort && abort->load(); };
     std::string last_problem;
     for (int attempt = 0;; ++attempt) {
+        if (aborted()) throw Cancelled();
         ++requests_;
         CURL* curl = curl_easy_init();
         if (!curl) throw Error(fmt::format("{} {}: cannot start a libcurl transfer", method, url));
@@ -118,6 +126,11 @@ HttpResponse HttpClient::perform(const std::string& url, const std::string* body
         curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
         curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
         curl_easy_setopt(curl, CURLOPT_HEADERDATA, &t);
+        if (abort) {
+            curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+            curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+            curl_easy_setopt(curl, CURLOPT_XFERINFODATA, abort);
+        }
         if (body) {
             curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->data());
             curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body->size()));
@@ -128,6 +141,7 @@ HttpResponse HttpClient::perform(const std::string& url, const std::string* body
         curl_slist_free_all(headers);
         curl_easy_cleanup(curl);
 
+        if (aborted()) throw Cancelled();
         if (t.too_large)
             throw Error(fmt::format("{} {}: the response is larger than {} bytes", method, url, options_.max_response_bytes));
         bool retry = false;
@@ -146,7 +160,8 @@ HttpResponse HttpClient::perform(const std::string& url, const std::string* body
         double wait = std::min(30.0, options_.backoff_seconds * std::pow(2.0, attempt));
         wait *= std::uniform_real_distribution<double>(0.75, 1.25)(jitter_rng);
         if (t.retry_after >= 0) wait = std::min(60.0, std::max(wait, t.retry_after));
-        std::this_thread::sleep_for(std::chrono::duration<double>(wait));
+        const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(wait);
+        while (!aborted() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
 }
 

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -24,6 +25,9 @@ struct HttpOptions {
     double connect_timeout_seconds = 10;
     double timeout_seconds = 300;    // whole request
     size_t max_response_bytes = size_t(256) << 20;
+    // When it turns true (a GUI's cancel, from any thread): transfers in flight stop within about
+    // a second, back-off waits end, and every request throws qs::Cancelled. nullptr = never.
+    std::shared_ptr<const std::atomic<bool>> abort;
 };
 
 struct HttpResponse {

@@ -181,13 +181,27 @@ EchoResult OpenAiClient::echo_text(const std::string& prompt, int top_n, int max
     return r;
 }
 
-std::string OpenAiClient::complete_greedy(const std::string& prompt, int max_tokens, const std::vector<std::string>& stop) {
-    json body = {{"model", config_.model}, {"prompt", prompt}, {"max_tokens", max_tokens}, {"temperature", 0}, {"seed", 1234}};
+GreedyCompletion OpenAiClient::greedy(json prompt, int max_tokens, const std::vector<std::string>& stop) {
+    json body = {{"model", config_.model}, {"prompt", std::move(prompt)}, {"max_tokens", max_tokens}, {"temperature", 0}, {"seed", 1234}};
     if (!stop.empty()) body["stop"] = stop;
     const json r = post("/completions", body);
-    if (!r.contains("choices") || !r["choices"].is_array() || r["choices"].empty() || !r["choices"][0].contains("text"))
+    if (!r.contains("choices") || !r["choices"].is_array() || r["choices"].empty() || !r["choices"][0].contains("text") ||
+        !r["choices"][0]["text"].is_string())
         throw Error(base_ + "/completions: the response has no choices[0].text");
-    return r["choices"][0]["text"].get<std::string>();
+    GreedyCompletion c;
+    c.text = r["choices"][0]["text"].get<std::string>();
+    if (const auto u = r.find("usage"); u != r.end() && u->is_object() && u->contains("completion_tokens") &&
+                                        (*u)["completion_tokens"].is_number_integer())
+        c.completion_tokens = (*u)["completion_tokens"].get<int64_t>();
+    return c;
+}
+
+std::string OpenAiClient::complete_greedy(const std::string& prompt, int max_tokens, const std::vector<std::string>& stop) {
+    return greedy(prompt, max_tokens, stop).text;
+}
+
+GreedyCompletion OpenAiClient::complete_greedy_tokens(std::span<const int32_t> prompt, int max_tokens, const std::vector<std::string>& stop) {
+    return greedy(json(std::vector<int32_t>(prompt.begin(), prompt.end())), max_tokens, stop);
 }
 
 }  // namespace qs

@@ -52,6 +52,12 @@ struct EchoToken {
     int64_t text_offset = 0;
 };
 
+// A greedy completion: its text and, when the endpoint reports usage, how many tokens it generated.
+struct GreedyCompletion {
+    std::string text;
+    int64_t completion_tokens = -1;  // -1: not reported
+};
+
 struct EchoResult {
     std::vector<EchoToken> tokens;  // prompt tokens, then the generated ones
     std::string text;
@@ -85,6 +91,9 @@ public:
     EchoResult echo_text(const std::string& prompt, int top_n, int max_tokens = 0);
     // A greedy completion of a text prompt (temperature 0, fixed seed): its text.
     std::string complete_greedy(const std::string& prompt, int max_tokens, const std::vector<std::string>& stop);
+    // The same for a prompt of token ids (as the local generator would decode them): a generation
+    // task's prompt built and cut to the context locally, so the endpoint sees what a local run decodes.
+    GreedyCompletion complete_greedy_tokens(std::span<const int32_t> prompt, int max_tokens, const std::vector<std::string>& stop);
 
     int64_t prompt_tokens() const { return prompt_tokens_.load(); }      // usage the endpoint reported
     int64_t completion_tokens() const { return completion_tokens_.load(); }
@@ -93,6 +102,7 @@ public:
 
 private:
     nlohmann::json post(const std::string& route, const nlohmann::json& body);
+    GreedyCompletion greedy(nlohmann::json prompt, int max_tokens, const std::vector<std::string>& stop);
     EchoResult parse_echo(const nlohmann::json& choice, const std::string& text, size_t n_prompt_min) const;
     const nlohmann::json& choice_at(const nlohmann::json& response, size_t index) const;
     int32_t resolve(const std::string& token_text) const;

@@ -105,6 +105,9 @@ ChoiceScore score_echo(const EchoResult& echo, const TaskRequest& request) {
 TaskResult remote_task_evaluate(OpenAiClient& client, const Tokenizer& tokenizer, const TaskDataset& dataset,
                                 const TaskEvalOptions& options, int n_ctx, Progress& progress) {
     if (dataset.items.empty()) throw Error(fmt::format("{}: the task dataset has no item", dataset.path));
+    if (dataset.kind == TaskKind::Generation)
+        throw Error(fmt::format("{}: format '{}' is a generation task: it is generated (remote_generation_evaluate), not scored",
+                                dataset.path, dataset.format));
     TaskResult result;
     result.dataset = dataset.name;
     result.format = dataset.format;
@@ -142,6 +145,38 @@ TaskResult remote_task_evaluate(OpenAiClient& client, const Tokenizer& tokenizer
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     task_finish(result, dataset, options);
     return result;
+}
+
+GenerationResult remote_generation_evaluate(OpenAiClient& client, const Tokenizer& tokenizer, const TaskDataset& dataset,
+                                            const GenerationEvalOptions& options, int n_ctx, const Sandbox* sandbox, Progress& progress) {
+    if (options.samples != 1)
+        throw Error(fmt::format("{}: {} samples per item through an endpoint: only greedy generation (1 sample) is supported, "
+                                "since sampling would use the endpoint's sampler, not the local one", dataset.path, options.samples));
+    GenerationPlan plan = generation_plan(tokenizer, dataset, options, n_ctx);
+    const size_t n = plan.requests.size();
+    std::vector<GreedyCompletion> completions(n);
+    std::mutex progress_mutex;
+    progress.begin(int64_t(n), "generation items (endpoint)");
+    const auto t0 = std::chrono::steady_clock::now();
+    remote_parallel_for(n, client.http().options().concurrency, progress, [&](size_t r) {
+        const GenerateRequest& req = plan.requests[r];
+        completions[r] = client.complete_greedy_tokens(req.prompt, req.options.n_predict, req.options.stop);
+        std::lock_guard lock(progress_mutex);
+        progress.advance();
+    });
+    const auto t1 = std::chrono::steady_clock::now();
+    // Checked in the local order, one program at a time, as a local job checks them.
+    for (size_t r = 0; r < n; ++r) {
+        GreedyCompletion& c = completions[r];
+        const int tokens = c.completion_tokens >= 0 ? int(c.completion_tokens) : int(tokenizer.encode(c.text, false, false).size());
+        generation_record(plan, dataset, r, std::move(c.text), tokens, sandbox);
+    }
+    GenerationResult& result = plan.result;
+    result.generate_seconds = std::chrono::duration<double>(t1 - t0).count();
+    result.check_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+    for (const GenerationItemResult& ir : result.items) result.tokens_generated += ir.n_tokens;
+    generation_finish(result);
+    return std::move(result);
 }
 
 }  // namespace qs

@@ -4,14 +4,20 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cmath>
+#include <fstream>
 #include <random>
+#include <tuple>
+
+#include <nlohmann/json.hpp>
 
 #include <httplib.h>
 
 #include "common/test_paths.h"
 #include "core/error.h"
 #include "datasets/task_dataset.h"
+#include "eval/generation_eval.h"
 #include "eval/perplexity.h"
 #include "eval/task_eval.h"
 #include "model/model.h"
@@ -86,6 +92,51 @@ TEST(HttpClient, GivesUpAfterTheRetriesAndNeverRetriesAClientError) {
     HttpClient c2(fast_retries(2));
     EXPECT_EQ(c2.post_json(bad.url(), "{}").status, 400);
     EXPECT_EQ(bad.calls(), 1u);
+}
+
+// A request in flight and a back-off wait both end when the abort flag turns true (a GUI's
+// cancel), as qs::Cancelled: the server here would otherwise hold the request until released.
+TEST(HttpClient, AnAbortStopsTheRequestInFlightAndTheBackoff) {
+    std::mutex m;
+    std::condition_variable cv;
+    bool released = false;
+    httplib::Server http;
+    http.Post("/slow", [&](const httplib::Request&, httplib::Response& res) {
+        std::unique_lock lock(m);
+        cv.wait_for(lock, std::chrono::seconds(60), [&] { return released; });
+        res.set_content("{}", "application/json");
+    });
+    http.Post("/busy", [](const httplib::Request&, httplib::Response& res) {
+        res.status = 503;
+        res.set_header("Retry-After", "60");
+    });
+    const int port = http.bind_to_any_port("127.0.0.1");
+    std::thread server([&] { http.listen_after_bind(); });
+    while (!http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    for (const char* route : {"/slow", "/busy"}) {
+        SCOPED_TRACE(route);
+        HttpOptions o;
+        auto abort = std::make_shared<std::atomic<bool>>(false);
+        o.abort = abort;
+        o.max_retries = 3;
+        HttpClient c(o);
+        std::thread canceller([&] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            *abort = true;
+        });
+        const auto t0 = std::chrono::steady_clock::now();
+        EXPECT_THROW(c.post_json("http://127.0.0.1:" + std::to_string(port) + route, "{}"), Cancelled);
+        canceller.join();
+        // Not a timing gate: without the abort the call would take 60 s (the held request, the Retry-After).
+        EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(30));
+    }
+    {
+        std::lock_guard lock(m);
+        released = true;
+    }
+    cv.notify_all();
+    http.stop();
+    server.join();
 }
 
 TEST(OpenAiClient, ErrorMessagesNeverCarryTheKey) {
@@ -185,6 +236,62 @@ TEST(RemoteEval, TaskThroughServeMakesTheLocalDecisions) {
             EXPECT_EQ(remote.items[i].choices[c].is_greedy, local.items[i].choices[c].is_greedy);
         }
     }
+}
+
+// Greedy generation through serve gives the local run's texts and verdicts: GSM8K (the answer
+// extraction) and generate-jsonl with stop strings and a prompt cut to the context.
+void expect_same_generation(const GenerationResult& remote, const GenerationResult& local) {
+    ASSERT_EQ(remote.items.size(), local.items.size());
+    EXPECT_EQ(remote.item_correct, local.item_correct);
+    for (size_t i = 0; i < local.items.size(); ++i) {
+        EXPECT_EQ(remote.items[i].item_index, local.items[i].item_index);
+        EXPECT_EQ(remote.items[i].truncated, local.items[i].truncated) << i;
+        ASSERT_EQ(remote.items[i].outputs.size(), 1u);
+        EXPECT_EQ(remote.items[i].outputs[0], local.items[i].outputs[0]) << i;
+        EXPECT_EQ(remote.items[i].checks[0].verdict, local.items[i].checks[0].verdict) << i;
+        EXPECT_EQ(remote.items[i].checks[0].extracted, local.items[i].checks[0].extracted) << i;
+        EXPECT_EQ(remote.items[i].n_tokens, local.items[i].n_tokens) << i;  // usage as serve counted it
+    }
+}
+
+TEST(RemoteEval, GenerationThroughServeGivesTheLocalTextsAndVerdicts) {
+    QS_REQUIRE_SHARED(model_path, "models/stories260K.gguf");
+    QS_REQUIRE_SHARED(gsm8k_path, "data/gsm8k/test.jsonl");
+    auto model = Model::load(model_path);
+    std::shared_ptr<const Tokenizer> tok = Tokenizer::from_gguf(model->file());
+    constexpr int kCtx = 256;
+    Served s = serve(model, tok, kCtx);
+    const std::string jsonl = temp_dir() + "/gen.jsonl";
+    {
+        std::ofstream f(jsonl);
+        f << R"({"prompt": "Once upon a time, there was a little", "target": "girl", "scoring": "contains", "until": ["."], "max_tokens": 24})" "\n"
+          << R"({"prompt": "Tom and Sue went to the park. They", "target": "played", "scoring": "contains", "max_tokens": 16})" "\n";
+        std::string long_prompt;  // longer than the context: cut from the left, as locally
+        for (int i = 0; i < 60; ++i) long_prompt += "The cat sat on the mat and the dog ran in the sun. ";
+        f << nlohmann::json{{"prompt", long_prompt}, {"target", "x"}, {"scoring", "regex"}, {"max_tokens", 20}}.dump() << "\n";
+    }
+    for (const auto& [format, path, limit] : {std::tuple{"gsm8k", gsm8k_path, 3}, std::tuple{"generate-jsonl", jsonl, 0}}) {
+        SCOPED_TRACE(format);
+        const TaskDataset d = dataset_load_task(format, format, path);
+        GenerationEvalOptions o;
+        o.limit = limit;
+        o.max_tokens = 48;
+        Progress p;
+        ModelContext ctx(model, kCtx);
+        const GenerationResult local = generation_evaluate(ctx, *tok, d, o, nullptr, p);
+        const GenerationResult remote = remote_generation_evaluate(*s.client, *tok, d, o, kCtx, nullptr, p);
+        expect_same_generation(remote, local);
+        EXPECT_EQ(remote.metrics.size(), local.metrics.size());
+        size_t written = 0;  // the model wrote something: equal empty texts would prove nothing
+        for (const auto& it : local.items) written += !it.outputs[0].empty();
+        EXPECT_GT(written, 0u);
+        if (std::string(format) == "generate-jsonl") EXPECT_GT(local.items[2].truncated, 0);
+    }
+    GenerationEvalOptions sampled;
+    sampled.samples = 2;
+    sampled.sampling.temperature = 0.8f;
+    Progress p;
+    EXPECT_THROW(remote_generation_evaluate(*s.client, *tok, dataset_load_task("g", "generate-jsonl", jsonl), sampled, kCtx, nullptr, p), Error);
 }
 
 DetectCandidate candidate(const std::string& name, double mean, double noise, int chunks, uint64_t seed) {

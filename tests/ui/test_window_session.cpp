@@ -50,6 +50,8 @@ Workspace every_field(const std::string& model, const std::string& text, const s
     w.roi.one_time_cost = 789;
     w.roi.retention_threshold = 97.5;
     w.roi.api_prices = {{"API A", 0.15, 0.6}, {"API B", 3, 15}};  // input prices differ from output prices
+    // Runs through an endpoint: the Run page disables KLD and bench, yet keeps the choices above.
+    w.remote = {"http://127.0.0.1:9/v1", "m1", "QS_SOME_KEY_VAR", QString::fromStdString(model), true};
     return w;
 }
 

@@ -21,6 +21,7 @@ TEST(Workspace, RoundTripsThroughAFile) {
     w.roi.price_per_hour = 1.25;
     w.roi.monthly_prompt_tokens_millions = 321;
     w.roi.api_prices = {{"API A", 0.15, 0.6}};
+    w.remote = {"http://127.0.0.1:8080/v1", "m1", "QS_KEY", "/models/m1.gguf", true};
     const QString path = QString::fromStdString(qs::test::temp_dir()) + "/session.json";
     w.save(path);
     const Workspace r = Workspace::load(path);
@@ -38,6 +39,7 @@ TEST(Workspace, RoundTripsThroughAFile) {
     EXPECT_DOUBLE_EQ(r.roi.api_prices[0].usd_per_mtok_input, 0.15);  // not replaced by the output price
     EXPECT_DOUBLE_EQ(r.roi.api_prices[0].usd_per_mtok_output, 0.6);
     EXPECT_DOUBLE_EQ(r.roi.monthly_prompt_tokens_millions, 321);
+    EXPECT_EQ(r.remote, w.remote);
     // Every field: the whole JSON is the same after the trip.
     EXPECT_EQ(r.to_json(), w.to_json());
 }

@@ -50,6 +50,13 @@ struct Reader {
         QJsonValue v;
         if (get(key, QJsonValue::Bool, v)) out = v.toBool();
     }
+    // A nested object: false when absent (older files), an error when not an object.
+    bool object(const char* key, QJsonObject& out) const {
+        QJsonValue v;
+        if (!get(key, QJsonValue::Object, v)) return false;
+        out = v.toObject();
+        return true;
+    }
     QJsonArray array(const char* key) const {
         QJsonValue v;
         return get(key, QJsonValue::Array, v) ? v.toArray() : QJsonArray();
@@ -81,6 +88,8 @@ QJsonObject Workspace::to_json() const {
                             {"monthly_tokens_millions", roi.monthly_tokens_millions}, {"hardware", roi.hardware},
                             {"price_per_hour", roi.price_per_hour}, {"one_time_cost", roi.one_time_cost},
                             {"retention_threshold", roi.retention_threshold}, {"api_prices", apis}}},
+        {"remote", QJsonObject{{"url", remote.url}, {"model", remote.model}, {"key_env", remote.key_env},
+                               {"tokenizer", remote.tokenizer}, {"use_for_runs", remote.use_for_runs}}},
     };
 }
 
@@ -120,9 +129,7 @@ Workspace Workspace::from_json(const QJsonObject& o, const QString& source) {
         if (ds.path.isEmpty()) fail(source, QString("datasets[%1] has no path").arg(i));
         w.datasets.push_back(ds);
     }
-    QJsonValue holder;
-    if (const QJsonValue* run = r.get("run", QJsonValue::Object, holder)) {
-        const QJsonObject ro = run->toObject();
+    if (QJsonObject ro; r.object("run", ro)) {
         Reader rr{ro, source, "run."};
         rr.read("n_ctx", w.n_ctx);
         rr.read("workers", w.workers);
@@ -131,9 +138,7 @@ Workspace Workspace::from_json(const QJsonObject& o, const QString& source) {
         rr.read("bench", w.bench);
         rr.read("chat_template", w.chat_template);
     }
-    QJsonValue roi_holder;
-    if (const QJsonValue* roi = r.get("roi", QJsonValue::Object, roi_holder)) {
-        const QJsonObject ro = roi->toObject();
+    if (QJsonObject ro; r.object("roi", ro)) {
         Reader rr{ro, source, "roi."};
         rr.read("monthly_prompt_tokens_millions", w.roi.monthly_prompt_tokens_millions);
         rr.read("monthly_tokens_millions", w.roi.monthly_tokens_millions);
@@ -154,6 +159,13 @@ Workspace Workspace::from_json(const QJsonObject& o, const QString& source) {
             ar.read("usd_per_mtok_output", api.usd_per_mtok_output);
             w.roi.api_prices.append(api);
         }
+    }
+    if (QJsonObject ro; r.object("remote", ro)) {
+        Reader rr{ro, source, "remote."};
+        for (auto [key, field] : {std::pair{"url", &w.remote.url}, {"model", &w.remote.model}, {"key_env", &w.remote.key_env},
+                                  {"tokenizer", &w.remote.tokenizer}})
+            rr.read(key, *field);
+        rr.read("use_for_runs", w.remote.use_for_runs);
     }
     return w;
 }

@@ -1,5 +1,5 @@
 // A session as JSON: the model, the checked precisions and custom recipes, the datasets with their
-// limits, the baseline and the run and ROI settings. Saved and reopened from the File menu.
+// limits, the baseline, the run and ROI settings and the Remote page's endpoint (never its key). Saved and reopened from the File menu.
 #pragma once
 
 #include <QJsonObject>
@@ -34,6 +34,15 @@ struct RoiSettings {
     QVector<ApiPriceSetting> api_prices;
 };
 
+// The Remote page's endpoint. The API key is never here: only the NAME of the environment
+// variable that holds it.
+struct RemoteSetting {
+    QString url, model, key_env;
+    QString tokenizer;           // GGUF whose vocabulary the served model uses
+    bool use_for_runs = false;   // the Run page runs through the endpoint instead of the model file
+    bool operator==(const RemoteSetting&) const = default;
+};
+
 struct Workspace {
     static constexpr int kVersion = 1;
     QString model_path;
@@ -48,6 +57,7 @@ struct Workspace {
     bool kld = true;
     bool bench = false;
     RoiSettings roi;
+    RemoteSetting remote;
 
     QJsonObject to_json() const;
     // Throws qs::Error("<source>: ...") for a missing or mistyped field or a newer version.

@@ -1,6 +1,7 @@
 #include "remote_page.h"
 
 #include <QApplication>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFileInfo>
 #include <QFormLayout>
@@ -35,16 +36,29 @@ RemotePage::RemotePage(QWidget* parent) : QWidget(parent) {
     key_env_ = new QLineEdit;
     key_env_->setPlaceholderText(tr("environment variable holding the API key (empty: none)"));
     key_env_->setToolTip(tr("The key itself is never typed in, stored in a workspace, a database or a report"));
+    tokenizer_ = new QLineEdit;
+    tokenizer_->setPlaceholderText(tr("a GGUF with the served model's vocabulary (requests are sent as token ids)"));
+    auto* tokenizer_row = new QHBoxLayout;
+    auto* browse = new QPushButton(tr("Browse…"));
+    connect(browse, &QPushButton::clicked, this, &RemotePage::tokenizer_browse_requested);
+    tokenizer_row->addWidget(tokenizer_, 1);
+    tokenizer_row->addWidget(browse);
+    use_for_runs_ = new QCheckBox(tr("Run through this endpoint: the Run page evaluates the ticked datasets here instead of the "
+                                     "Model page's file (precisions do not apply)"));
     check_ = new QPushButton(tr("Check endpoint"));
-    identity_ = new QLabel(tr("Not checked. Evaluate it with quantscope-cli eval --endpoint (results open on the Results "
-                              "page like any run), detect its precision with quantscope-cli detect, watch it with "
-                              "quantscope-cli monitor."));
+    identity_ = new QLabel(tr("Not checked. Tick \"Run through this endpoint\" to evaluate it from the Run page (results open "
+                              "on the Results page like any run); detect its precision with quantscope-cli detect, watch it "
+                              "with quantscope-cli monitor."));
     identity_->setWordWrap(true);
     identity_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     form->addRow(tr("Endpoint URL:"), url_);
     form->addRow(tr("API model:"), model_);
     form->addRow(tr("API key from $:"), key_env_);
+    form->addRow(tr("Tokenizer (GGUF):"), tokenizer_row);
+    form->addRow(use_for_runs_);
     form->addRow(check_, identity_);
+    for (QLineEdit* e : {url_, model_, key_env_, tokenizer_}) connect(e, &QLineEdit::textChanged, this, &RemotePage::source_changed);
+    connect(use_for_runs_, &QCheckBox::toggled, this, &RemotePage::source_changed);
     connect(check_, &QPushButton::clicked, this, &RemotePage::check_endpoint);
     layout->addWidget(source);
 
@@ -88,16 +102,28 @@ RemotePage::RemotePage(QWidget* parent) : QWidget(parent) {
 
 RemotePage::~RemotePage() = default;
 
-RemoteEndpointFields RemotePage::endpoint() const { return {url_->text().trimmed(), model_->text().trimmed(), key_env_->text().trimmed()}; }
+RemoteSetting RemotePage::endpoint() const {
+    return {url_->text().trimmed(), model_->text().trimmed(), key_env_->text().trimmed(), tokenizer_->text().trimmed(),
+            use_for_runs_->isChecked()};
+}
 
-void RemotePage::set_endpoint(const RemoteEndpointFields& e) {
+void RemotePage::set_endpoint(const RemoteSetting& e) {
     url_->setText(e.url);
     model_->setText(e.model);
     key_env_->setText(e.key_env);
+    tokenizer_->setText(e.tokenizer);
+    use_for_runs_->setChecked(e.use_for_runs);
+}
+
+QString RemotePage::run_source_text() const {
+    const RemoteSetting e = endpoint();
+    if (!e.use_for_runs) return {};
+    return tr("endpoint: %1 at %2").arg(e.model.isEmpty() ? tr("(no API model given)") : e.model,
+                                         e.url.isEmpty() ? tr("(no URL given)") : e.url);
 }
 
 void RemotePage::check_endpoint() {
-    const RemoteEndpointFields e = endpoint();
+    const RemoteSetting e = endpoint();
     if (e.url.isEmpty() || e.model.isEmpty()) {
         identity_->setText(tr("Give the endpoint URL and the API model."));
         emit endpoint_checked(false);

@@ -43,6 +43,10 @@ public:
 
 RunPage::RunPage(JobQueueModel* queue, QWidget* parent) : QWidget(parent), queue_(queue) {
     auto* layout = new QVBoxLayout(this);
+    source_ = new QLabel;
+    source_->setWordWrap(true);
+    source_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(source_);
     auto* top = new QHBoxLayout;
     auto* form = new QFormLayout;
     n_ctx_ = new QSpinBox;
@@ -67,6 +71,8 @@ RunPage::RunPage(JobQueueModel* queue, QWidget* parent) : QWidget(parent), queue
     chat_template_->setToolTip(tr("Instruct models answer best inside their chat template: each generation task's prompt becomes "
                                   "one user turn. The Datasets page shows an item's prompt as the model will see it."));
     connect(chat_template_, &QComboBox::currentIndexChanged, this, [this] { emit chat_template_changed(chat_template_->currentData().toString()); });
+    connect(kld_, &QCheckBox::toggled, this, [this](bool on) { kld_choice_ = on; });
+    connect(bench_, &QCheckBox::toggled, this, [this](bool on) { bench_choice_ = on; });
     form->addRow(kld_);
     form->addRow(bench_);
     form->addRow(tr("Chat template (generation tasks)"), chat_template_);
@@ -118,14 +124,32 @@ RunPage::RunPage(JobQueueModel* queue, QWidget* parent) : QWidget(parent), queue
     set_running(false);
 }
 
+// An endpoint run keeps the user's KLD/bench choices for when a file is the source again: the
+// boxes show off while disabled, settings() still returns the choices (the workspace keeps them).
 RunSettings RunPage::settings() const {
-    return {n_ctx_->value(), kld_->isChecked(), bench_->isChecked(), workers_->value(), threads_->value(), chat_template_->currentData().toString()};
+    return {n_ctx_->value(), kld_choice_, bench_choice_, workers_->value(), threads_->value(),
+            chat_template_->currentData().toString()};
+}
+
+void RunPage::set_source(const QString& text, bool endpoint) {
+    source_->setText(text);
+    if (endpoint == endpoint_) return;
+    endpoint_ = endpoint;
+    for (auto [box, choice] : {std::pair{kld_, kld_choice_}, std::pair{bench_, bench_choice_}}) {
+        const QSignalBlocker block(box);
+        box->setEnabled(!endpoint);
+        box->setChecked(!endpoint && choice);
+        box->setToolTip(endpoint ? tr("Needs a local model: not run for an endpoint") : QString());
+    }
 }
 
 void RunPage::set_settings(const RunSettings& s) {
     n_ctx_->setValue(s.n_ctx);
-    kld_->setChecked(s.kld);
-    bench_->setChecked(s.bench);
+    kld_choice_ = s.kld;
+    bench_choice_ = s.bench;
+    const QSignalBlocker bk(kld_), bb(bench_);
+    kld_->setChecked(s.kld && !endpoint_);
+    bench_->setChecked(s.bench && !endpoint_);
     workers_->setValue(s.workers);
     threads_->setValue(s.threads);
     const int t = chat_template_->findData(s.chat_template);

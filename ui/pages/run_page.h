@@ -1,4 +1,5 @@
-// Run page: run settings, the job queue (a progress bar per job and one overall, with ETA),
+// Run page: what the run evaluates (the model file at the ticked precisions, or an endpoint, for
+// which precisions, KLD and bench do not apply and say so), run settings, the job queue (a progress bar per job and one overall, with ETA),
 // cancel one or all, and the log. Fed by the main window from RunController's signals.
 #pragma once
 
@@ -34,6 +35,10 @@ public:
     RunSettings settings() const;
     void set_settings(const RunSettings& s);
     void set_running(bool running);
+    // The line above the settings saying what runs. endpoint: KLD and bench are shown off and
+    // disabled (they need a local model) until a file is the source again.
+    void set_source(const QString& text, bool endpoint);
+    QLabel* source_label() const { return source_; }
     void append_log(const QString& line);
     void refresh_overall();  // overall bar and ETA from the queue
     QPushButton* run_button() const { return run_; }
@@ -49,6 +54,9 @@ signals:
 
 private:
     JobQueueModel* queue_;
+    QLabel* source_;
+    bool endpoint_ = false;
+    bool kld_choice_ = true, bench_choice_ = false;  // the user's, kept while an endpoint disables the boxes
     QComboBox* chat_template_;
     QSpinBox *n_ctx_, *workers_, *threads_;
     QCheckBox *kld_, *bench_;

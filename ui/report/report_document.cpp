@@ -6,6 +6,7 @@
 #include <QSet>
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include <nlohmann/json.hpp>
 
@@ -56,9 +57,47 @@ ReportBlock key_value_table(const QVector<QPair<QString, QString>>& rows) {
 QString esc(const QString& s) { return s.toHtmlEscaped(); }
 QString qs_(const std::string& s) { return QString::fromStdString(s); }
 
+// Who answered an endpoint run (remote/remote_run.h stores it in the run's settings); empty url
+// for a run of a local model.
+struct EndpointInfo {
+    QString url, model, fingerprint, owned_by, checked_at;
+    qint64 max_model_len = 0;
+};
+
+EndpointInfo endpoint_of(const RunRecord& run) {
+    EndpointInfo e;
+    const auto s = nlohmann::json::parse(run.settings_json, nullptr, false);
+    if (!s.is_object() || !s.contains("endpoint") || !s["endpoint"].is_object()) return e;
+    const auto& j = s["endpoint"];
+    auto text = [&](const char* key) { return j.contains(key) && j[key].is_string() ? qs_(j[key].get<std::string>()) : QString(); };
+    e.url = text("url");
+    e.model = text("model");
+    e.fingerprint = text("fingerprint");
+    e.owned_by = text("owned_by");
+    e.checked_at = text("checked_at");
+    if (j.contains("max_model_len") && j["max_model_len"].is_number_integer()) e.max_model_len = j["max_model_len"].get<qint64>();
+    return e;
+}
+
+// The columns of a table that compare with a baseline (Δ, retention, agreement); a report of one
+// endpoint run has none to compare with, so they would only be empty.
+bool comparison_column(const QString& header) {
+    return header.startsWith(QString::fromUtf8("Δ")) || header.startsWith("Retention") || header.startsWith("Agreement");
+}
+
+void drop_columns(ReportBlock& b, const std::function<bool(const QString&)>& drop) {
+    for (int c = int(b.header.size()) - 1; c >= 1; --c) {
+        if (!drop(b.header[c])) continue;
+        b.header.removeAt(c);
+        b.right_align.removeAt(c);
+        for (auto& row : b.rows) row.removeAt(c);
+        for (auto& f : b.flagged) f.removeAt(c);
+    }
+}
+
 // The summary table as a report table: a colour chip per precision (the charts' colours), the
 // baseline in bold, significant losses on red.
-ReportBlock summary_table(const ResultsSummary& s) {
+ReportBlock summary_table(const ResultsSummary& s, bool no_baseline) {
     ReportBlock b;
     b.kind = Kind::Table;
     b.header << "Precision";
@@ -68,7 +107,7 @@ ReportBlock summary_table(const ResultsSummary& s) {
         b.right_align << true;
     }
     for (int r = 0; r < s.row_count(); ++r) {
-        QStringList row{s.row_title(r)};
+        QStringList row{no_baseline ? s.grid().rows()[r].label : s.row_title(r)};
         QVector<bool> flags{false};
         for (int c = 0; c < s.columns().size(); ++c) {
             row << s.cell(r, c).text;
@@ -77,17 +116,21 @@ ReportBlock summary_table(const ResultsSummary& s) {
         b.rows.push_back(row);
         b.flagged.push_back(flags);
         b.row_swatch.push_back(precision_style(s.grid(), r).color);
-        b.bold_row.push_back(s.grid().is_baseline(r));
+        b.bold_row.push_back(!no_baseline && s.grid().is_baseline(r));
     }
+    if (no_baseline) drop_columns(b, comparison_column);
     QStringList notes;
-    for (const auto& c : s.columns())
-        if (!c.unit_note.isEmpty()) notes << "<b>" + esc(c.title.split('\n').first()) + "</b>: " + esc(c.unit_note);
-    b.note = esc(s.caption()) + " " + notes.join("; ") + ". Red: a loss larger than its uncertainty allows by chance (95 %).";
+    for (int i = 0; i < s.columns().size(); ++i)
+        if (const SummaryColumn& c = s.columns()[i]; !c.unit_note.isEmpty() && !(no_baseline && comparison_column(s.header(i))))
+            notes << "<b>" + esc(c.title.split('\n').first()) + "</b>: " + esc(c.unit_note);
+    b.note = esc(s.caption()) + " " + notes.join("; ") +
+             (no_baseline ? QString(".") : QString(". Red: a loss larger than its uncertainty allows by chance (95 %)."));
     return b;
 }
 
 // One appendix table per metric family, from the details table model (same texts as the GUI).
-QVector<ReportBlock> detail_tables(const std::vector<RunRecord>& runs, const QString& baseline, const QString& reference) {
+QVector<ReportBlock> detail_tables(const std::vector<RunRecord>& runs, const QString& baseline, const QString& reference,
+                                   bool no_baseline) {
     ResultsTableModel model;
     model.set_runs(runs, baseline, reference);
     QStringList families;
@@ -97,7 +140,9 @@ QVector<ReportBlock> detail_tables(const std::vector<RunRecord>& runs, const QSt
     for (const QString& family : families) {
         QVector<int> cols;
         for (int c = 1; c < model.columnCount(); ++c)
-            if (model.column_family(c) == family) cols << c;
+            if (model.column_family(c) == family && !(no_baseline && comparison_column(model.headerData(c, Qt::Horizontal).toString())))
+                cols << c;
+        if (cols.isEmpty()) continue;
         // Keep tables readable: at most 9 figure columns each.
         constexpr int kMax = 9;
         for (int start = 0; start < cols.size(); start += kMax) {
@@ -120,7 +165,8 @@ QVector<ReportBlock> detail_tables(const std::vector<RunRecord>& runs, const QSt
                 b.rows.push_back(row);
                 b.flagged.push_back(flags);
                 b.row_swatch.push_back(precision_style(model.grid(), r).color);
-                b.bold_row.push_back(model.grid().is_baseline(r));
+                b.bold_row.push_back(!no_baseline && model.grid().is_baseline(r));
+                if (no_baseline) b.rows.back()[0] = model.grid().rows()[r].label;
             }
             out.push_back(heading(Kind::Subheading, family + (cols.size() > kMax ? QString(" (%1)").arg(start / kMax + 1) : QString())));
             out.push_back(b);
@@ -189,10 +235,14 @@ QStringList risks(const ResultsGrid& g, const ResultsSummary& s, const std::vect
         if (std::isnan(se)) continue;
         QString line = "Accuracy on <b>" + esc(task) + "</b>";
         if (!std::isnan(items)) line += QString(" comes from %1 items").arg(items, 0, 'f', 0);
-        line += QString(": its standard error is about %1 points, so differences of less than about %2 points cannot be "
-                        "told from sampling noise without more items.")
-                    .arg(se, 0, 'f', 1)
-                    .arg(2.8 * se, 0, 'f', 1);
+        if (se > 0)
+            line += QString(": its standard error is about %1 points, so differences of less than about %2 points cannot be "
+                            "told from sampling noise without more items.")
+                        .arg(se, 0, 'f', 1)
+                        .arg(2.8 * se, 0, 'f', 1);
+        else  // every item scored alike (0 % or 100 %): the standard error is 0 and says nothing about the noise
+            line += ", every one scored alike, so its standard error (0) says nothing about sampling noise: so few items "
+                    "cannot tell small differences apart.";
         out << line;
     }
     // Perplexity that holds while accuracy falls: the blind spot of perplexity-only evaluations.
@@ -251,6 +301,14 @@ QVector<QPair<QString, QString>> settings_rows(const RunRecord& run) {
         QStringList parts;
         if (s.is_object())
             for (auto it = s.begin(); it != s.end(); ++it) {
+                if (it.key() == "endpoint") continue;  // the run's endpoint table shows it
+                if (it.key() == "usage" && it->is_object()) {
+                    parts << QString("usage %1 prompt + %2 completion tokens in %3 requests")
+                                 .arg(it->value("prompt_tokens", int64_t(0)))
+                                 .arg(it->value("completion_tokens", int64_t(0)))
+                                 .arg(it->value("requests", int64_t(0)));
+                    continue;
+                }
                 QString v = it->is_string() ? qs_(it->get<std::string>()) : qs_(it->dump());
                 const QString k = qs_(it.key()).replace('_', ' ');
                 if (v == "0" && (it.key() == "n_ctx")) v = "the model's";
@@ -275,7 +333,11 @@ ReportDocument report_build(const ReportInputs& in) {
     const ResultsSummary summary = ResultsSummary::build(grid, in.extras);
     const QString models = grid.models().join(" vs ");
     const QString version = in.generated_by.isEmpty() ? QString("QuantScope %1").arg(QS_VERSION) : in.generated_by;
-    doc.title = "Quantization report: " + models;
+    // One run of one endpoint: nothing to compare with (no baseline, no precisions), so no
+    // recommendation and no changes; the report says who answered and what it scored.
+    const EndpointInfo endpoint = in.runs.size() == 1 ? endpoint_of(in.runs.front()) : EndpointInfo{};
+    const bool single_endpoint = !endpoint.url.isEmpty();
+    doc.title = (single_endpoint ? "Endpoint report: " : "Quantization report: ") + models;
     auto add = [&](ReportBlock b) { doc.blocks.push_back(std::move(b)); };
 
     // --- Executive summary --------------------------------------------------------------------
@@ -297,8 +359,22 @@ ReportDocument report_build(const ReportInputs& in) {
     // the summary says what they ask instead of a recommendation nobody asked for.
     const QVector<SensitivityView> scans = sensitivity_views(in.runs);
     const QVector<CalibrationView> studies = calibration_views(in.runs);
-    const bool studies_only = precisions.size() <= 1 && (!scans.isEmpty() || !studies.isEmpty());
-    if (studies_only) {
+    const bool studies_only = !single_endpoint && precisions.size() <= 1 && (!scans.isEmpty() || !studies.isEmpty());
+    if (single_endpoint) {
+        add(paragraph("<b>The question.</b> How well does the model " + esc(endpoint.model) + " answer, as the endpoint " +
+                      esc(endpoint.url) + " serves it? Measured through the endpoint: " + measured.join("; ") + "."));
+        add(key_value_table({{"Endpoint", endpoint.url},
+                             {"API model", endpoint.model},
+                             {"Server fingerprint", endpoint.fingerprint.isEmpty() ? QString("not reported by the server") : endpoint.fingerprint},
+                             {"Checked at (UTC)", endpoint.checked_at},
+                             {"Owned by", endpoint.owned_by.isEmpty() ? QString("not reported") : endpoint.owned_by},
+                             {"Context", endpoint.max_model_len > 0 ? QString("%1 tokens").arg(endpoint.max_model_len) : QString("not reported")}}));
+        add(paragraph("<b>No comparison.</b> This report covers one run of one endpoint: it has <b>no baseline to compare "
+                      "with</b>, so it recommends no precision and shows no changes. Precisions do not apply to a model "
+                      "served elsewhere: every job evaluated the endpoint as it was served. To see what the endpoint costs "
+                      "in quality, evaluate the same datasets on a local reference model (or another endpoint) and open the "
+                      "runs together; <code>quantscope-cli detect</code> tells which precision an endpoint serves."));
+    } else if (studies_only) {
         QStringList asked;
         if (!scans.isEmpty())
             asked << QString("which tensors of %1 can be quantized hard (a sensitivity scan: %2 tensor groups × low type, "
@@ -322,20 +398,28 @@ ReportDocument report_build(const ReportInputs& in) {
                       (grid.cross_model_reference() ? "the reference " + esc(grid.rows()[grid.baseline_row()].label)
                                                     : "its model's baseline " + esc(base)) +
                       ". Measured: " + measured.join("; ") + "."));
-    }
-    if (!studies_only && !in.recommendation.headline.isEmpty()) {
-        add(paragraph("<b>Recommendation.</b> " + esc(in.recommendation.headline)));
-        if (!in.recommendation.evidence.isEmpty()) {
-            QStringList items;
-            for (const auto& e : in.recommendation.evidence) items << esc(e);
-            add(bullets(items));
+        if (!in.recommendation.headline.isEmpty()) {
+            add(paragraph("<b>Recommendation.</b> " + esc(in.recommendation.headline)));
+            if (!in.recommendation.evidence.isEmpty()) {
+                QStringList items;
+                for (const auto& e : in.recommendation.evidence) items << esc(e);
+                add(bullets(items));
+            }
+        } else {
+            add(paragraph("<b>Recommendation.</b> None computed: a recommendation needs task accuracy (or KL divergence) "
+                          "for the baseline and the candidates, and a margin."));
         }
-    } else if (!studies_only) {
-        add(paragraph("<b>Recommendation.</b> None computed: a recommendation needs task accuracy (or KL divergence) "
-                      "for the baseline and the candidates, and a margin."));
+        if (!in.recommendation.savings.isEmpty()) add(paragraph("<b>Money.</b> " + esc(in.recommendation.savings)));
     }
-    if (!in.recommendation.savings.isEmpty() && !studies_only) add(paragraph("<b>Money.</b> " + esc(in.recommendation.savings)));
-    const QStringList risk = risks(grid, summary, in.runs);
+    QStringList risk = risks(grid, summary, in.runs);
+    if (single_endpoint) {
+        for (const auto& j : in.runs.front().jobs)
+            if (j.settings_json.find("\"fingerprint_changed\":true") != std::string::npos) {
+                risk.prepend("<b>The server's fingerprint changed during the run</b> (first in the " + esc(qs_(j.dataset)) +
+                             " job): the served model or its configuration changed while it was being measured.");
+                break;
+            }
+    }
     if (!risk.isEmpty()) {
         add(paragraph("<b>Risks and limits.</b>"));
         add(bullets(risk));
@@ -345,7 +429,7 @@ ReportDocument report_build(const ReportInputs& in) {
     const bool wide = summary.columns().size() > 7;
     add(page_break(wide));
     add(heading(Kind::Heading, "Results"));
-    add(summary_table(summary));
+    add(summary_table(summary, single_endpoint));
     for (auto& b : generation_change_blocks(in.runs, in.baseline)) add(std::move(b));
 
     // --- Charts, each with its caption --------------------------------------------------------
@@ -365,8 +449,9 @@ ReportDocument report_build(const ReportInputs& in) {
         ci.task = t;
         specs << chart_ppl_vs_accuracy(ci);
     }
-    for (const auto& c : {chart_kld_vs_bits(ci), chart_prompt_speed(ci), chart_generation_speed(ci), chart_memory(ci), chart_cost(ci)})
-        specs << c;
+    if (!single_endpoint)
+        for (const auto& c : {chart_kld_vs_bits(ci), chart_prompt_speed(ci), chart_generation_speed(ci), chart_memory(ci), chart_cost(ci)})
+            specs << c;
     for (const QString& t : tasks) {
         ci.task = t;
         specs << chart_reliability(ci);
@@ -383,7 +468,11 @@ ReportDocument report_build(const ReportInputs& in) {
         f.text = spec.caption;
         add(f);
     }
-    if (!missing.isEmpty()) add(paragraph("Not shown, for lack of data: " + missing.join("; ") + "."));
+    if (single_endpoint)
+        add(paragraph("KL divergence, speed, memory and cost charts are not shown: they need a local model (its full "
+                      "distributions, its speed on a machine you price), not an endpoint."));
+    else if (!missing.isEmpty())
+        add(paragraph("Not shown, for lack of data: " + missing.join("; ") + "."));
 
     // --- Sensitivity scans: per scan and low type, the heatmap and the most sensitive groups -----
     if (!scans.isEmpty()) {
@@ -485,20 +574,30 @@ ReportDocument report_build(const ReportInputs& in) {
                 "the KV cache of the bench context, and the runtime buffers.";
     if (!in.extras.cost_note.isEmpty())
         defs << "<b>Cost</b> per million generated tokens = price per hour / (3600 × generation tokens/s); " + esc(in.extras.cost_note) + ".";
+    if (single_endpoint)
+        defs << "<b>Through the endpoint</b> as lm-evaluation-harness's local-completions does it: requests are built "
+                "locally as token ids with the served model's tokenizer and sent to /v1/completions with echo and "
+                "logprobs; the echoed log-probabilities of the prompt tokens are the figures above. Generation tasks send "
+                "each prompt as the local evaluator builds it (token ids) for a greedy completion with the task's stop "
+                "strings and token limit; the answers are checked locally. The endpoint's own usage counts are in each "
+                "job's settings below.";
     add(bullets(defs));
     for (const auto& run : in.runs) {
         add(heading(Kind::Subheading, QString("Run %1: %2").arg(run.id).arg(qs_(run.model_name))));
         int done = 0;
         for (const auto& j : run.jobs) done += j.status == JobStatus::Done;
-        QVector<QPair<QString, QString>> rows = {
-            {"Model file", qs_(run.model_path)},
-            {"Model SHA-256", qs_(run.model_hash)},
-            {"Baseline", qs_(run.baseline)},
+        const EndpointInfo e = endpoint_of(run);
+        QVector<QPair<QString, QString>> rows;
+        if (e.url.isEmpty())
+            rows = {{"Model file", qs_(run.model_path)}, {"Model SHA-256", qs_(run.model_hash)}, {"Baseline", qs_(run.baseline)}};
+        else
+            rows = {{"Endpoint", e.url}, {"API model", e.model}, {"Server fingerprint", e.fingerprint.isEmpty() ? QString("not reported") : e.fingerprint}};
+        rows += QVector<QPair<QString, QString>>{
             {"Started / finished", qs_(run.started_at) + " / " + (run.finished_at.empty() ? QString("not finished") : qs_(run.finished_at))},
             {"Jobs", QString("%1 of %2 done").arg(done).arg(run.jobs.size())},
             {"Engine", qs_(run.engine_version)},
-            {"Machine", qs_(run.machine)},
         };
+        if (!run.machine.empty()) rows.push_back({"Machine", qs_(run.machine)});
         if (!run.note.empty()) rows.push_back({"Note", qs_(run.note)});
         rows += settings_rows(run);
         add(key_value_table(rows));
@@ -517,13 +616,14 @@ ReportDocument report_build(const ReportInputs& in) {
     }
 
     // --- Appendix -----------------------------------------------------------------------------
-    const QVector<ReportBlock> details = detail_tables(in.runs, in.baseline, in.reference);
+    const QVector<ReportBlock> details = detail_tables(in.runs, in.baseline, in.reference, single_endpoint);
     if (!details.isEmpty()) {
         add(page_break(true));
         add(heading(Kind::Heading, "Appendix: every figure"));
-        add(paragraph("Each metric family with its uncertainty, the change against the baseline where a change means "
-                      "something (pp: percentage points; %: relative to the baseline) and, for accuracies, the share of "
-                      "the baseline's accuracy retained."));
+        add(paragraph(single_endpoint ? QString("Each metric family with its uncertainty (no baseline: no changes).")
+                                      : QString("Each metric family with its uncertainty, the change against the baseline where a change means "
+                                                "something (pp: percentage points; %: relative to the baseline) and, for accuracies, the share of "
+                                                "the baseline's accuracy retained.")));
         for (const auto& b : details) add(b);
     }
     return doc;
