@@ -76,8 +76,16 @@ Isa cpu_best_isa() {
         if (f.neon) isa = Isa::Neon;
         if (const char* forced = std::getenv("QS_FORCE_ISA"); forced && *forced) {
             const Isa want = isa_from_name(forced);
-            // Only a lower level of the same ladder (or scalar) can be forced.
-            if (want == Isa::Scalar || (isa != Isa::Neon && want != Isa::Neon && int(want) < int(isa))) isa = want;
+            // Another architecture's level is a mistake worth saying (a benchmark would otherwise
+            // silently measure the best level); a level above what the CPU has is ignored.
+#if defined(__aarch64__)
+            const bool other_arch = want == Isa::Avx2 || want == Isa::Avx512;
+#else
+            const bool other_arch = want == Isa::Neon;
+#endif
+            if (other_arch)
+                throw Error(std::string("QS_FORCE_ISA=") + forced + ": not an instruction set of this CPU's architecture");
+            if (int(want) < int(isa)) isa = want;
         }
         return isa;
     }();

@@ -1,7 +1,9 @@
-// What the CPU we run on can do, read once from CPUID (and XGETBV for OS support of the wide registers).
+// What the CPU we run on can do, read once from CPUID (and XGETBV for OS support of the wide registers)
+// on x86-64, from getauxval(AT_HWCAP) on ARM64.
 // Kernels are chosen from this at run time; QS_FORCE_ISA=scalar|avx2|avx512 (x86-64) or
-// scalar|neon (ARM64) overrides it for tests and benchmarks. Each architecture has its own ladder of
-// levels above Scalar (x86-64: Avx2 < Avx512; ARM64: Neon, with dotprod used where present).
+// scalar|neon (ARM64) overrides it for tests and benchmarks (another architecture's name is a qs::Error).
+// Each architecture has its own ladder of levels above Scalar (x86-64: Avx2 < Avx512; ARM64: Neon,
+// with DotProd used where present).
 #pragma once
 
 #include <string>
