@@ -39,6 +39,18 @@ def model_file(work, t):
     return work / ("l1b-f16.gguf" if t == "F16" else f"l1b-{t}.gguf")
 
 
+def ensure_l1b_f16(shared, work, ref):
+    """work/l1b-f16.gguf, written by make_l1b.py if missing and checked against reference/l1b.json."""
+    f16 = model_file(work, "F16")
+    if not f16.exists():
+        print(f"writing {f16} (make_l1b.py, about a minute)", file=sys.stderr)
+        subprocess.run(["/usr/bin/python3", str(shared / "tools/make_l1b.py"),
+                        str(shared / "models/vocab/ggml-vocab-llama-spm.gguf"), str(f16)], check=True)
+    if sha256(f16) != ref["model"]["sha256"]:
+        sys.exit(f"{f16}: sha256 differs from reference/l1b.json; delete it and rerun")
+    return f16
+
+
 def run_json(cmd):
     return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
 
@@ -59,13 +71,7 @@ def main():
     ref = json.loads((shared / "reference/l1b.json").read_text())
     work.mkdir(parents=True, exist_ok=True)
 
-    f16 = model_file(work, "F16")
-    if not f16.exists():
-        print(f"writing {f16} (make_l1b.py, about a minute)", file=sys.stderr)
-        subprocess.run(["/usr/bin/python3", str(shared / "tools/make_l1b.py"),
-                        str(shared / "models/vocab/ggml-vocab-llama-spm.gguf"), str(f16)], check=True)
-    if sha256(f16) != ref["model"]["sha256"]:
-        sys.exit(f"{f16}: sha256 differs from reference/l1b.json; delete it and rerun")
+    f16 = ensure_l1b_f16(shared, work, ref)
 
     print("## Quantization (2 threads): output identical to llama-quantize's?\n")
     print("| type | identical | QuantScope wall s (load, quantize, write) | llama-quantize printed quantize time s |")

@@ -34,6 +34,9 @@ PACKAGES=(
   libdtl-dev
   # remote models: serve's HTTP server (cpp-httplib) and the endpoint client (libcurl with OpenSSL)
   libcpp-httplib-dev libcurl4-openssl-dev
+  # the ARM64 NEON kernels' exactness test (scripts/test-aarch64.sh, CTest neon_exactness_qemu):
+  # cross-compiled with Debian's aarch64 toolchain, run under qemu-aarch64
+  g++-aarch64-linux-gnu qemu-user
 )
 
 SUDO=""

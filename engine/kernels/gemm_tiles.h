@@ -99,16 +99,20 @@ const GemmTile* gemm_tile_kquants_avx512(GgmlType t);
 const GemmTile* gemm_tile_iq_avx2(GgmlType t);
 
 inline const GemmTile* gemm_tile_get(GgmlType t, Isa isa) {
-    if (int(isa) > int(cpu_best_isa())) isa = cpu_best_isa();
+    if (!isa_supported(isa)) isa = cpu_best_isa();
+#if defined(__x86_64__)
     switch (isa) {
         case Isa::Avx512: {
             if (const GemmTile* tile = gemm_tile_avx512(t)) return tile;
             return gemm_tile_avx2(t);
         }
         case Isa::Avx2: return gemm_tile_avx2(t);
-        case Isa::Scalar: return nullptr;
+        default: return nullptr;
     }
-    return nullptr;
+#else
+    (void)t;
+    return nullptr;  // no tile kernels on other architectures yet: rows through vec_dot
+#endif
 }
 
 }  // namespace qs

@@ -47,6 +47,12 @@ void kernels_register_iq_scalar(KernelTable& t);
 void kernels_register_iq_avx2(KernelTable& t);
 void kernels_register_iq_avx512(KernelTable& t);
 
+// ARM64 Advanced SIMD (with the DotProd extension where the CPU has it): f32/f16 dots, q4_0, q8_0
+// and their activation type (base_neon.cpp), q4_K, q6_K (kquants_neon.cpp).
+void kernels_register_base_neon(KernelTable& t);
+void kernels_register_kquants_neon(KernelTable& t);
+void kernels_register_neon_dotprod(KernelTable& t);  // the same, with SDOT; only where the CPU has it
+
 // QuantScope's own formats (nf4, fp8_e4m3, fp8_e5m2, int8_row, int4_g128), all against q8_0.
 void kernels_register_extra_scalar(KernelTable& t);
 void kernels_register_extra_avx2(KernelTable& t);

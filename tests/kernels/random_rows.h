@@ -25,6 +25,17 @@ enum class ScaleMode {
     Zero,       // every scale 0 (whole block is zero)
 };
 
+inline const char* scale_mode_name(ScaleMode m) {
+    switch (m) {
+        case ScaleMode::Typical: return "typical";
+        case ScaleMode::Max: return "max";
+        case ScaleMode::TinyNormal: return "tiny-normal";
+        case ScaleMode::Subnormal: return "subnormal";
+        case ScaleMode::Zero: return "zero";
+    }
+    return "?";
+}
+
 inline fp16_t random_scale(std::mt19937& rng, ScaleMode mode) {
     const fp16_t sign = (rng() & 1) ? 0x8000 : 0;
     switch (mode) {

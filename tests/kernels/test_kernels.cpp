@@ -33,6 +33,7 @@ using namespace qs;
 using qs::test::random_floats;
 using qs::test::random_row;
 using qs::test::ScaleMode;
+using qs::test::scale_mode_name;
 
 namespace {
 
@@ -42,16 +43,6 @@ const GgmlType kTypes[] = {GgmlType::F32,  GgmlType::F16,  GgmlType::BF16, GgmlT
                            GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0, GgmlType::Q8_1};
 const ScaleMode kModes[] = {ScaleMode::Typical, ScaleMode::Max, ScaleMode::TinyNormal, ScaleMode::Subnormal,
                             ScaleMode::Zero};
-const char* mode_name(ScaleMode m) {
-    switch (m) {
-        case ScaleMode::Typical: return "typical";
-        case ScaleMode::Max: return "max";
-        case ScaleMode::TinyNormal: return "tiny-normal";
-        case ScaleMode::Subnormal: return "subnormal";
-        case ScaleMode::Zero: return "zero";
-    }
-    return "?";
-}
 
 using test::simd_levels;
 
@@ -177,7 +168,7 @@ std::vector<Case> all_cases() {
     return cases;
 }
 std::string describe(const Case& c) {
-    return std::string(type_name(c.type)) + " " + mode_name(c.mode) + " n=" + std::to_string(c.n);
+    return std::string(type_name(c.type)) + " " + scale_mode_name(c.mode) + " n=" + std::to_string(c.n);
 }
 
 void expect_dot_close(float got, double want, double abs_sum, const std::string& what) {
