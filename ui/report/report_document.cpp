@@ -474,6 +474,16 @@ ReportDocument report_build(const ReportInputs& in) {
     else if (!missing.isEmpty())
         add(paragraph("Not shown, for lack of data: " + missing.join("; ") + "."));
 
+    // A study's heatmap under its own subheading, its note as the caption.
+    auto add_heatmap = [&](const charts::HeatmapSpec& h) {
+        add(heading(Kind::Subheading, h.title));
+        ReportBlock map;
+        map.kind = Kind::Heatmap;
+        map.heatmap = h;
+        map.text = h.note;
+        add(map);
+    };
+
     // --- Sensitivity scans: per scan and low type, the heatmap and the most sensitive groups -----
     if (!scans.isEmpty()) {
         add(page_break(false));
@@ -482,12 +492,7 @@ ReportDocument report_build(const ReportInputs& in) {
                       "base precision: the mean KL divergence against the base shows which tensors the model cannot "
                       "afford to quantize hard. Groups are additive only approximately; a mix is measured, not summed."));
         for (const SensitivityView& v : scans) {
-            add(heading(Kind::Subheading, v.heatmap.title));
-            ReportBlock map;
-            map.kind = Kind::Heatmap;
-            map.heatmap = v.heatmap;
-            map.text = v.heatmap.note;
-            add(map);
+            add_heatmap(v.heatmap);
             ReportBlock top;
             top.kind = Kind::Table;
             top.header = {"Rank", "Group", "Bytes in " + v.type, "Mean KLD", "ln PPL ratio"};
@@ -516,12 +521,7 @@ ReportDocument report_build(const ReportInputs& in) {
                       "few percent (×1.05 or less) can be noise at the lengths of a quick study: compare them with "
                       "each cell's ± (the Sensitivity page's table)."));
         for (const CalibrationView& v : studies) {
-            add(heading(Kind::Subheading, v.heatmap.title));
-            ReportBlock map;
-            map.kind = Kind::Heatmap;
-            map.heatmap = v.heatmap;
-            map.text = v.heatmap.note;
-            add(map);
+            add_heatmap(v.heatmap);
             ReportBlock figures;  // the heatmap's cells with their uncertainty (a PDF has no tooltips)
             figures.kind = Kind::Table;
             figures.header = {"Imatrix from"};
