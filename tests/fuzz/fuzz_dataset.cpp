@@ -1,6 +1,6 @@
 // Dataset loaders: each format's loader (and the format detection) on an arbitrary file. Under
-// libFuzzer one executable per format (QS_FUZZ_DATASET_FORMAT names it, so each has its own
-// corpus); in the replay executable one target per format, "dataset_<format>".
+// libFuzzer one executable per format (a generated source names it, so each has its own corpus);
+// in the replay executable one target per format, "dataset_<format>".
 //
 // Input: the data file, then optionally a NUL byte and a companion file: the labels file for
 // PIQA/WinoGrande, the dev CSV for MMLU (1-shot), the few-shot source for the others (1-shot).
@@ -95,8 +95,13 @@ const FormatFiles* files_of(const std::string& format, bool bz2) {
 }  // namespace
 
 #ifdef QS_FUZZ_LIBFUZZER
+// Which format this executable fuzzes: defined by its generated fuzz_dataset_<name>_format.cpp
+// (tests/fuzz/CMakeLists.txt), so every dataset harness links one compiled copy of this file.
+extern const char* const qs_fuzz_dataset_format;
+extern const bool qs_fuzz_dataset_bz2;
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    static const FormatFiles* spec = files_of(QS_FUZZ_DATASET_FORMAT, QS_FUZZ_DATASET_BZ2);
+    static const FormatFiles* spec = files_of(qs_fuzz_dataset_format, qs_fuzz_dataset_bz2);
     fuzz_format(*spec, data, size);
     return 0;
 }
