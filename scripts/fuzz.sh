@@ -48,6 +48,7 @@ shared_seeds() {
     price_table) ;;
     dataset_arc) echo "data/arc/ARC-Easy-Dev.jsonl" ;;
     dataset_mmlu) echo "data/mmlu/dev/anatomy_dev.csv" ;;
+    safetensors) echo "models/hf/smollm2-arch/model.safetensors" ;;  # its header, then data cut short
   esac
 }
 
