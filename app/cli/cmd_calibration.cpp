@@ -48,36 +48,23 @@ StudyText read_study_text(const std::string& arg, const Tokenizer& tokenizer, co
 }
 
 // Stores the study as it runs: the run, each evaluation text's base pass once, each cell as a KLD job.
+// Stores a study as it runs: the base passes (with the first cell), then each cell as a KLD job.
 class CalibrationRecorder {
 public:
     CalibrationRecorder(ResultsStore* store, std::string model_path, std::string base, std::string settings, std::string note)
-        : store_(store), model_path_(std::move(model_path)), base_(std::move(base)), settings_(std::move(settings)), note_(std::move(note)) {}
-    // The run is inserted with the first cell: a study that fails before measuring anything leaves
-    // no empty run behind.
+        : study_(store, std::move(model_path), "quantscope-cli calibration", std::move(base), std::move(settings), std::move(note)) {}
     void cell(const CalibrationStudy& study, const CalibrationCell& cell) {
-        if (!store_) return;
-        if (!bases_written_) {
-            run_ = study_run_insert(*store_, model_path_, "quantscope-cli calibration", base_, settings_, note_);
-            for (size_t e = 0; e < study.eval.size(); ++e) store(calibration_base_job(study, int(e), next_index_++, settings_));
-            bases_written_ = true;
-        }
-        store(calibration_cell_job(study, cell, next_index_++, settings_));
+        if (!study_.active()) return;
+        if (!study_.started())
+            for (size_t e = 0; e < study.eval.size(); ++e)
+                study_.store_job(calibration_base_job(study, int(e), next_index_++, study_.settings()));
+        study_.store_job(calibration_cell_job(study, cell, next_index_++, study_.settings()));
     }
-    void finish() {
-        if (store_ && run_.id) store_->finish_run(run_.id, utc_now_iso8601());
-    }
-    int64_t run_id() const { return run_.id; }
+    void finish() { study_.finish(); }
+    int64_t run_id() const { return study_.run_id(); }
 
 private:
-    void store(JobRecord j) {
-        j.run_id = run_.id;
-        j.dataset_hash = store_->file_hash(j.dataset_path);
-        store_->finish_job(j);
-    }
-    ResultsStore* store_;
-    RunRecord run_;
-    std::string model_path_, base_, settings_, note_;
-    bool bases_written_ = false;
+    StudyRecorder study_;
     int next_index_ = 0;
 };
 

@@ -73,52 +73,48 @@ void sensitivity_print_table(const SensitivityScan& scan) {
                scan.seconds_cells);
 }
 
-RunRecord study_run_insert(ResultsStore& store, const std::string& model_path, const std::string& engine_version,
-                           const std::string& baseline, const std::string& settings_json, const std::string& note) {
-    RunRecord run;
-    run.started_at = utc_now_iso8601();
-    run.model_path = model_path;
-    const GgufFile file = GgufFile::open(model_path);
-    run.model_name = file.get_string_or("general.name", std::filesystem::path(model_path).filename().string());
-    run.model_bytes = std::filesystem::file_size(model_path);
-    run.model_hash = store.file_hash(model_path);
-    run.engine_version = engine_version;
-    run.baseline = baseline;
-    run.settings_json = settings_json;
-    run.note = note;
-    store.insert_run(run);
-    return run;
+StudyRecorder::StudyRecorder(ResultsStore* store, std::string model_path, std::string engine_version, std::string baseline,
+                             std::string settings_json, std::string note)
+    : store_(store), model_path_(std::move(model_path)), engine_version_(std::move(engine_version)),
+      baseline_(std::move(baseline)), settings_(std::move(settings_json)), note_(std::move(note)) {}
+
+void StudyRecorder::store_job(JobRecord job) {
+    if (!store_) return;
+    if (!started()) {
+        run_.started_at = utc_now_iso8601();
+        run_.model_path = model_path_;
+        const GgufFile file = GgufFile::open(model_path_);
+        run_.model_name = file.get_string_or("general.name", std::filesystem::path(model_path_).filename().string());
+        run_.model_bytes = std::filesystem::file_size(model_path_);
+        run_.model_hash = store_->file_hash(model_path_);
+        run_.engine_version = engine_version_;
+        run_.baseline = baseline_;
+        run_.settings_json = settings_;
+        run_.note = note_;
+        store_->insert_run(run_);
+    }
+    job.run_id = run_.id;
+    job.dataset_hash = store_->file_hash(job.dataset_path);
+    store_->finish_job(job);
+}
+
+void StudyRecorder::finish() {
+    if (store_ && started()) store_->finish_run(run_.id, utc_now_iso8601());
 }
 
 SensitivityRecorder::SensitivityRecorder(ResultsStore* store, const std::string& model_path, const std::string& text_path,
                                          const std::string& baseline, const std::string& settings_json, const std::string& note)
-    : store_(store), settings_(settings_json) {
-    if (!store_) return;
-    dataset_ = std::filesystem::path(text_path).filename().string();
-    dataset_path_ = text_path;
-    run_ = study_run_insert(*store_, model_path, "quantscope-cli sensitivity", baseline, settings_json, note);
-}
+    : study_(store, model_path, "quantscope-cli sensitivity", baseline, settings_json, note),
+      dataset_(std::filesystem::path(text_path).filename().string()), dataset_path_(text_path) {}
 
 void SensitivityRecorder::cell(const SensitivityScan& scan, const SensitivityCell& cell) {
-    if (!store_) return;
-    const std::string hash = store_->file_hash(dataset_path_);
-    if (!base_written_) {
-        JobRecord base = sensitivity_base_job(scan, dataset_, settings_);
-        base.run_id = run_.id;
-        base.dataset_path = dataset_path_;
-        base.dataset_hash = hash;
-        store_->finish_job(base);
-        base_written_ = true;
-    }
-    JobRecord j = sensitivity_cell_job(scan, cell, next_index_++, dataset_, settings_);
-    j.run_id = run_.id;
-    j.dataset_path = dataset_path_;
-    j.dataset_hash = hash;
-    store_->finish_job(j);
-}
-
-void SensitivityRecorder::finish() {
-    if (store_) store_->finish_run(run_.id, utc_now_iso8601());
+    if (!study_.active()) return;
+    auto with_path = [&](JobRecord j) {
+        j.dataset_path = dataset_path_;
+        return j;
+    };
+    if (!study_.started()) study_.store_job(with_path(sensitivity_base_job(scan, dataset_, study_.settings())));
+    study_.store_job(with_path(sensitivity_cell_job(scan, cell, next_index_++, dataset_, study_.settings())));
 }
 
 }  // namespace qs::cli
