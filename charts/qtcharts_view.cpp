@@ -49,7 +49,9 @@ QAbstractAxis* make_axis(const ChartAxis& spec, Range r, bool from_zero = false)
     axis->setLabelFormat("%.4g");  // "10000", "0.5": no "10000.0"
     const double pad = r.hi > r.lo ? 0.08 * (r.hi - r.lo) : std::max(std::abs(r.hi) * 0.1, 0.5);
     double lo = r.lo - pad, hi = r.hi + pad;
-    if (from_zero && r.lo >= 0) lo = 0;
+    // Padding never takes non-negative data below zero: an axis of accuracies that are all 0 runs
+    // 0..0.5, not -0.6..0.6, where Qt's ticks (added up from the minimum) put "5.551e-17" at zero.
+    if ((from_zero || lo < 0) && r.lo >= 0) lo = 0;
     axis->setRange(lo, hi);
     axis->applyNiceNumbers();
     if (!std::isnan(spec.min) && !std::isnan(spec.max)) axis->setRange(spec.min, spec.max);

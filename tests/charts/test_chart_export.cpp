@@ -1,5 +1,6 @@
 #include <QImage>
 #include <QLogValueAxis>
+#include <QValueAxis>
 #include <QPainter>
 #include <QScatterSeries>
 #include <gtest/gtest.h>
@@ -136,6 +137,25 @@ TEST(ChartView, LogAxisNeverRunsBelowZero) {
             EXPECT_GT(log->min(), 0);
             EXPECT_LE(log->min(), 0.0001);
             EXPECT_GE(log->max(), 0.35);
+        }
+    EXPECT_TRUE(found);
+}
+
+// Every task scoring 0 (a generation task a small model never solves): the axis starts at 0, not
+// below, so no tick lands on a rounding residue of zero.
+TEST(ChartView, AllZeroValuesKeepTheAxisAtZero) {
+    ChartSpec c{"ppl_acc", "Perplexity and exact match", {"Perplexity"}, {"Exact match %"}};
+    c.series.push_back({"P", SeriesKind::Scatter, {{12.0, 0.0, NAN, NAN, "F16"}, {13.5, 0.0, NAN, NAN, "Q4_K_M"}}});
+    std::unique_ptr<ChartView> view(chart_view_create());
+    view->set_chart(c);
+    auto* qt = dynamic_cast<QtChartsView*>(view.get());
+    ASSERT_NE(qt, nullptr);
+    bool found = false;
+    for (auto* axis : qt->QChartView::chart()->axes(Qt::Vertical))
+        if (auto* v = qobject_cast<QValueAxis*>(axis)) {
+            found = true;
+            EXPECT_EQ(v->min(), 0.0);
+            EXPECT_GT(v->max(), 0.0);
         }
     EXPECT_TRUE(found);
 }
