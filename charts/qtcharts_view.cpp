@@ -130,7 +130,10 @@ void QtChartsView::set_chart(const ChartSpec& spec) {
     const bool bars = std::any_of(spec.series.begin(), spec.series.end(), [](const ChartSeries& s) {
         return s.kind == SeriesKind::Bar || s.kind == SeriesKind::StackedBar;
     });
-    if (bars) {
+    if (spec.point_count() == 0) {
+        // Nothing to plot: the title says why; axes over a made-up range (-0.5..1.5) would look
+        // like data.
+    } else if (bars) {
         add_bar_series(chart);
     } else {
         chart->legend()->setMarkerShape(QLegend::MarkerShapeFromSeries);  // a scatter's entry shows its marker

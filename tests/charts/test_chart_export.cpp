@@ -160,6 +160,18 @@ TEST(ChartView, AllZeroValuesKeepTheAxisAtZero) {
     EXPECT_TRUE(found);
 }
 
+// A chart with nothing to plot shows its title and why, and no axes over a made-up range.
+TEST(ChartView, AnEmptyChartHasNoAxes) {
+    ChartSpec c{"drift", "Drift since the first check", {"Check"}, {"Mean log-prob change"}};
+    c.empty_message = "no drift database open";
+    std::unique_ptr<ChartView> view(chart_view_create());
+    view->set_chart(c);
+    auto* qt = dynamic_cast<QtChartsView*>(view.get());
+    ASSERT_NE(qt, nullptr);
+    EXPECT_TRUE(qt->QChartView::chart()->axes().isEmpty());
+    EXPECT_TRUE(qt->QChartView::chart()->title().contains("no drift database open"));
+}
+
 namespace {
 QStringList g_qt_warnings;
 void collect_qt_warning(QtMsgType type, const QMessageLogContext&, const QString& message) {

@@ -160,3 +160,13 @@ TEST(ResultsGrid, UsesTheRunsPairedIntervalForAccuracy) {
     const ResultsGrid other = ResultsGrid::from_runs({run}, "Q4_K_M");
     EXPECT_TRUE(std::isnan(other.compare(q8, acc).ci_low));
 }
+
+// A run of one precision (an endpoint alone) compares nothing: its row is not called a baseline.
+TEST(ResultsTableModel, ASinglePrecisionIsNoBaseline) {
+    RunRecord r = test::sample_run();
+    std::erase_if(r.jobs, [](const JobRecord& j) { return j.precision != "Q8_0"; });
+    ResultsTableModel model;
+    model.set_runs({r});
+    ASSERT_EQ(model.rowCount(), 1);
+    EXPECT_EQ(model.index(0, 0).data().toString(), "Q8_0");
+}

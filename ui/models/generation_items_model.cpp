@@ -69,7 +69,7 @@ QVariant GenerationItemsModel::headerData(int section, Qt::Orientation orientati
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
     if (section == 0) return tr("Item");
     const QString p = outputs_.precisions.value(section - 1);
-    if (section != 1) return p;
+    if (section != 1 || outputs_.precisions.size() < 2) return p;  // one precision: nothing is compared
     return outputs_.first_is_baseline ? tr("%1 (baseline)").arg(p) : tr("%1 (reference)").arg(p);
 }
 

@@ -70,6 +70,9 @@ public:
     // The first model's baseline row (-1 when empty).
     int baseline_row() const { return rows_.isEmpty() ? -1 : baseline_row_of(0); }
     bool is_baseline(int row) const { return row >= 0 && baseline_row_of(row) == row; }
+    // A baseline some other row is compared with: labelled "(baseline)" (a run of one precision,
+    // e.g. an endpoint alone, has none).
+    bool is_compared_baseline(int row) const { return is_baseline(row) && rows_.size() > 1; }
     bool cross_model_reference() const { return reference_row_ >= 0; }
 
     const Metric* cell(int row, int col) const;

@@ -44,7 +44,7 @@ QString SummaryColumn::group() const {
 
 QString ResultsSummary::row_title(int row) const {
     const QString& label = grid_.rows()[row].label;
-    if (!grid_.is_baseline(row)) return label;
+    if (!grid_.is_compared_baseline(row)) return label;
     return label + (grid_.cross_model_reference() ? " (reference)" : " (baseline)");
 }
 

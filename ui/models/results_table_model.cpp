@@ -89,7 +89,7 @@ QVariant ResultsTableModel::data(const QModelIndex& index, int role) const {
     if (!column_part(index.column(), &col, &part)) {
         const auto& r = grid_.rows()[row];
         if (role == Qt::DisplayRole || role == SortRole)
-            return grid_.is_baseline(row) ? r.label + (grid_.cross_model_reference() ? " (reference)" : " (baseline)") : r.label;
+            return grid_.is_compared_baseline(row) ? r.label + (grid_.cross_model_reference() ? " (reference)" : " (baseline)") : r.label;
         if (role == Qt::FontRole && grid_.is_baseline(row)) {
             QFont f;
             f.setBold(true);

@@ -138,7 +138,7 @@ QString OutputsPage::summary_text() const {
     QStringList parts;
     for (int c = 0; c < t.precisions.size(); ++c) {
         QString s = tr("<b>%1</b> %2/%3 pass").arg(t.precisions[c].toHtmlEscaped()).arg(t.passed[c]).arg(n);
-        if (c == 0 && t.first_is_baseline) s += tr(" (baseline)");
+        if (c == 0 && t.first_is_baseline && t.precisions.size() > 1) s += tr(" (baseline)");
         if (c > 0) {
             int broken = 0, fixed = 0;
             for (const OutputRow& r : t.rows) {
