@@ -326,6 +326,8 @@ bool MainWindow::start_run() {
     m.imatrix_path = precisions_page_->imatrix_path().toStdString();
     m.kld = rs.kld && !m.ppl_path.empty() && m.precisions.size() > 1;
     m.bench = rs.bench;
+    m.until_decided = rs.until_decided;
+    m.decision_margin = rs.margin;
     const QString base = results_page_->baseline().isEmpty() ? baseline_ : results_page_->baseline();
     if (!base.isEmpty() && std::find(m.precisions.begin(), m.precisions.end(), base.toStdString()) != m.precisions.end())
         m.baseline = base.toStdString();
@@ -502,6 +504,8 @@ Workspace MainWindow::workspace() const {
     w.chat_template = rs.chat_template;
     w.kld = rs.kld;
     w.bench = rs.bench;
+    w.until_decided = rs.until_decided;
+    w.decision_margin = rs.margin;
     w.roi = roi_page_->settings();
     w.remote = remote_page_->endpoint();  // the key's variable name only, never the key
     return w;
@@ -562,7 +566,7 @@ void MainWindow::apply_workspace(const Workspace& w) {
         datasets_->set_limit(row, d.limit);
         datasets_->set_checked(row, d.checked);
     }
-    run_page_->set_settings({w.n_ctx, w.kld, w.bench, w.workers, w.threads, w.chat_template});
+    run_page_->set_settings({w.n_ctx, w.kld, w.bench, w.workers, w.threads, w.chat_template, w.until_decided, w.decision_margin});
     roi_page_->set_settings(w.roi);
     remote_page_->set_endpoint(w.remote);
     baseline_ = w.baseline;

@@ -170,6 +170,10 @@ void add_eval_command(CLI::App& app, const GlobalOptions& global) {
     cmd->add_option("--bench-reps", o->matrix.bench_repetitions, "Bench repetitions")->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_option("--on-bad-line", o->on_bad_line, "Malformed dataset line: stop (error FILE:LINE) or skip (reported)")
         ->capture_default_str()->check(CLI::IsMember({"stop", "skip"}));
+    cmd->add_flag("--until-decided", o->matrix.until_decided,
+                  "Chunks and items in a seeded random order; each precision stops as soon as its comparison with the baseline is decided");
+    cmd->add_option("--margin", o->matrix.decision_margin,
+                    "Decision margin for --until-decided: accuracy points, or % of perplexity")->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_option("--db", o->db, "SQLite results database (created if missing); default: not saved");
     cmd->add_option("--csv", o->csv, "Write one row per job x metric to this CSV file");
     cmd->add_flag("--json", o->json, "Print one JSON object on stdout");

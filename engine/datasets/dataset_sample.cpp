@@ -32,6 +32,17 @@ std::vector<size_t> dataset_sample(size_t n_items, size_t limit, uint64_t seed) 
     return indices;
 }
 
+std::vector<size_t> dataset_sample_random_order(size_t n_items, size_t limit, uint64_t seed) {
+    std::vector<size_t> indices(n_items);
+    std::iota(indices.begin(), indices.end(), size_t{0});
+    const size_t count = std::min(limit, n_items);
+    std::mt19937_64 rng(seed);
+    // dataset_sample's partial Fisher-Yates, left unsorted (with every item: a full shuffle).
+    for (size_t i = 0; i < count && i + 1 < n_items; ++i) std::swap(indices[i], indices[i + uniform_below(rng, n_items - i)]);
+    indices.resize(count);
+    return indices;
+}
+
 std::vector<size_t> dataset_sample_llamacpp_hellaswag(size_t n_items, size_t limit) {
     // llama-perplexity always randomizes (even when every task is used): rng(1), then for each slot
     // a uniform index among the tasks still in the list, which is then erased from the list.

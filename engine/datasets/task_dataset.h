@@ -126,6 +126,10 @@ std::string dataset_detect_format(const std::string& path);  // dataset_detect(p
 // sampling, partial Fisher-Yates). Returned in ascending order so a subset is evaluated in file
 // order. limit >= n_items returns every index 0..n_items-1; limit == 0 returns none.
 std::vector<size_t> dataset_sample(size_t n_items, size_t limit, uint64_t seed);
+// The same subset in a seeded random order (every prefix is a random sample: what a sequential
+// stopping rule needs, eval --until-decided). With limit < n_items it holds the items
+// dataset_sample picks; with limit >= n_items every item, shuffled.
+std::vector<size_t> dataset_sample_random_order(size_t n_items, size_t limit, uint64_t seed);
 
 // The order in which llama-perplexity --hellaswag --hellaswag-tasks LIMIT visits the tasks of a
 // file of n_items tasks: std::mt19937(1) picks uniformly among the tasks left and removes the pick.

@@ -51,6 +51,13 @@ const std::vector<MetricInfo>& metric_catalog() {
         {"gen_tokens", "Tokens generated", "", Better::Neither, "eval/generation_eval.h"},
         {"gen_tps", "Generation throughput during the task", "tok/s", Better::Higher, "eval/generation_eval.h"},
         {"agreement", "Same output as the baseline", "%", Better::Higher, "eval/generation_eval.h"},
+        // sequential stopping against the baseline (eval --until-decided; sequential_decision.h)
+        {"decided_after", "Items (or chunks) scored until the comparison was decided", "", Better::Lower,
+         "eval/sequential_decision.h"},
+        {"decision", "Verdict against the baseline: 0 undecided, 1 non-inferior, 2 inferior, 3 within the margin", "",
+         Better::Neither, "eval/sequential_decision.h"},
+        {"decision_delta", "Difference from the baseline (accuracy points, or % of PPL with lower PPL positive), time-uniform interval",
+         "%", Better::Higher, "eval/sequential_decision.h"},
         // speed and memory (bench/)
         {"pp_tps", "Prompt processing throughput", "tok/s", Better::Higher, "bench/speed_bench.h"},
         {"tg_tps", "Generation throughput", "tok/s", Better::Higher, "bench/speed_bench.h"},

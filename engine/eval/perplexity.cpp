@@ -4,9 +4,11 @@
 #include <chrono>
 #include <cmath>
 #include <numbers>
+#include <numeric>
 
 #include "core/error.h"
 #include "core/text_file.h"
+#include "datasets/task_dataset.h"
 #include "model/model.h"
 #include "tokenizer/tokenizer.h"
 
@@ -33,6 +35,13 @@ double token_nll(std::span<const float> logits, int32_t target) {
 }
 
 }  // namespace
+
+std::vector<int> perplexity_chunk_order(int n_chunks, const PerplexityOptions& opts) {
+    std::vector<size_t> order(size_t(std::max(n_chunks, 0)));
+    if (opts.random_order) order = dataset_sample_random_order(order.size(), order.size(), opts.order_seed);
+    else std::iota(order.begin(), order.end(), size_t{0});
+    return std::vector<int>(order.begin(), order.end());
+}
 
 std::string perplexity_read_text(const std::string& path) {
     std::string text = text_file_read(path);
@@ -72,8 +81,12 @@ PerplexityResult perplexity_run(ModelContext& ctx, const Tokenizer& tokenizer, s
     NllStats stats;
     const auto t0 = std::chrono::steady_clock::now();
     progress.begin(int64_t(n_chunks) * n_ctx, "perplexity");
-    for (int c = 0; c < n_chunks; ++c) {
+    const std::vector<int> order = perplexity_chunk_order(int(tokens.size() / size_t(n_ctx)), opts);
+    int done = 0;
+    for (; done < n_chunks; ++done) {
         progress.check_cancel();
+        const int c = order[size_t(done)];
+        const size_t first_nll = r.token_nll.size();
         const auto chunk_tokens = tokens.subspan(size_t(c) * size_t(n_ctx), size_t(n_ctx));
         std::copy(chunk_tokens.begin(), chunk_tokens.end(), chunk.begin());
         if (tokenizer.adds_bos()) chunk[0] = tokenizer.bos();
@@ -89,9 +102,16 @@ PerplexityResult perplexity_run(ModelContext& ctx, const Tokenizer& tokenizer, s
             r.bytes_scored += int64_t(tokenizer.token_to_piece(targets[size_t(j)]).size());
         }
         r.running_ppl.push_back(stats.ppl());
-        if (on_chunk) on_chunk(c, logits, targets);
+        r.chunk_order.push_back(c);
+        if (on_chunk) on_chunk(done, logits, targets);
         progress.advance(n_ctx);
+        if (opts.stop_after_chunk &&
+            opts.stop_after_chunk(c, std::span<const float>(r.token_nll).subspan(first_nll))) {
+            ++done;
+            break;
+        }
     }
+    n_chunks = done;
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     perplexity_finish(r, stats, n_chunks, n_ctx);
     return r;

@@ -32,7 +32,18 @@ struct PerplexityOptions {
     // token then passes through the last layer's feed-forward block (what an importance matrix
     // must see). The figures are the same either way.
     bool all_positions = false;
+    // Chunks in a seeded random order (every prefix a random sample of the chunks the run would
+    // take: for sequential stopping rules, eval --until-decided) instead of text order. Runs that
+    // are compared chunk by chunk (KLD's base pass and its runs) must use the same order and seed.
+    bool random_order = false;
+    uint64_t order_seed = 1234;
+    // Called after each chunk with its index in the text and the NLLs of its scored tokens;
+    // returning true ends the run there (the result covers the chunks evaluated). Empty: all.
+    std::function<bool(int chunk, std::span<const float> token_nll)> stop_after_chunk = {};
 };
+
+// The chunks a run over n_chunks chunks evaluates, in its order (text order unless random_order).
+std::vector<int> perplexity_chunk_order(int n_chunks, const PerplexityOptions& opts);
 
 // Statistics of a stream of per-token negative log-likelihoods (natural log).
 struct NllStats {
@@ -62,13 +73,14 @@ struct PerplexityResult {
     double tokens_per_second = 0;   // tokens_evaluated / seconds
     std::vector<double> running_ppl;  // after each chunk, as llama-perplexity prints [i]
     std::vector<float> token_nll;     // NLL of every scored token, chunk after chunk
+    std::vector<int> chunk_order;     // [chunks] the text's chunk index of each chunk evaluated, in order
 };
 
 // Fills the result's totals from the scored tokens' statistics, once every chunk is scored
 // (r.seconds, r.bytes_scored set): shared by perplexity_run and the endpoint's remote_perplexity.
 void perplexity_finish(PerplexityResult& r, const NllStats& stats, int n_chunks, int n_ctx);
 
-// Called after each chunk with its index and the logits of its scored positions
+// Called after each chunk with its position in the run (0, 1, ...) and the logits of its scored positions
 // (n_scored rows of n_vocab floats) and the tokens they predict. Lets other evaluators
 // (KL divergence) reuse the same forward passes.
 using ChunkLogitsFn = std::function<void(int chunk, std::span<const float> logits, std::span<const int32_t> targets)>;

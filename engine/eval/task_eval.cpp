@@ -22,6 +22,7 @@ std::vector<size_t> task_select_items(const TaskDataset& dataset, const TaskEval
     const size_t n = dataset.items.size();
     const size_t limit = options.limit == 0 ? n : std::min(n, size_t(options.limit));
     if (options.sampling == TaskSampling::LlamaCppHellaswag) return dataset_sample_llamacpp_hellaswag(n, limit);
+    if (options.sampling == TaskSampling::SeededRandomOrder) return dataset_sample_random_order(n, limit, options.seed);
     return dataset_sample(n, limit, options.seed);
 }
 
@@ -56,8 +57,10 @@ TaskResult task_evaluate(ModelContext& ctx, const Tokenizer& tokenizer, const Ta
         r.gold = item.gold;
         r.choices = task_score_requests(ctx, requests, &result.tokens_evaluated);
         for (const TaskRequest& q : requests) r.truncated = std::max(r.truncated, q.truncated);
+        if (options.stop_after_item) task_item_predict(r, item, result.kind, result.primary);
         result.items.push_back(std::move(r));
         progress.advance();
+        if (options.stop_after_item && options.stop_after_item(result.items)) break;
     }
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     task_finish(result, dataset, options);

@@ -41,6 +41,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -74,7 +75,11 @@ enum class TaskScore {
 enum class TaskSampling {
     Seeded,             // dataset_sample(n, limit, seed): a fixed-seed subset, in file order
     LlamaCppHellaswag,  // dataset_sample_llamacpp_hellaswag(n, limit): llama.cpp's --hellaswag-tasks order
+    SeededRandomOrder,  // dataset_sample_random_order(n, limit, seed): Seeded's items, shuffled
+                        // (every prefix a random sample: for stop_after_item rules)
 };
+
+struct TaskItemResult;
 
 struct TaskEvalOptions {
     int64_t limit = 0;                     // items to score; 0 (or >= items) = all, in file order
@@ -85,6 +90,10 @@ struct TaskEvalOptions {
     std::optional<TaskScore> primary;      // default: PerToken under LlamaCpp tokenization, else Raw
     int calibration_bins = 15;             // equal-width bins (ece, mce, rmsce, reliability diagram)
     int calibration_mass_bins = 10;        // equal-mass bins (ece_mass)
+    // Called after each item with the items scored so far (evaluation order, each already
+    // predicted by task_item_predict); returning true ends the run there, and the result covers
+    // those items only (a sequential stopping rule: eval --until-decided). Empty: every item.
+    std::function<bool(const std::vector<TaskItemResult>& scored)> stop_after_item = {};
 };
 
 // The token sequence of one choice and how many of its trailing tokens are scored.
@@ -166,6 +175,10 @@ std::vector<TaskRequest> task_item_requests(const Tokenizer& tokenizer, const Ta
 // tokens_evaluated (optional) is increased by the tokens decoded.
 std::vector<ChoiceScore> task_score_requests(ModelContext& ctx, std::span<const TaskRequest> requests,
                                              int64_t* tokens_evaluated = nullptr);
+
+// Fills r's predictions, correctness and confidence from its choice scores (item_index, gold and
+// choices set) under the dataset's kind and the primary score. task_finish does it for every item.
+void task_item_predict(TaskItemResult& r, const TaskItem& item, TaskKind kind, TaskScore primary);
 
 // Predictions, metrics and calibration from per-item choice scores (pure; no model). `items`
 // must have their item_index, gold and choices set; the rest of each item is filled here.

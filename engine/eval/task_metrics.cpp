@@ -61,6 +61,33 @@ const char* task_score_name(TaskScore s) {
     return "?";
 }
 
+void task_item_predict(TaskItemResult& r, const TaskItem& item, TaskKind kind, TaskScore primary_score) {
+    if (kind == TaskKind::Completion) {
+        const ChoiceScore& cs = r.choices.at(0);
+        r.pred_acc = r.pred_norm = r.pred_per_token = r.pred = 0;
+        r.correct_acc = r.correct_norm = r.correct_per_token = r.correct = cs.is_greedy;
+        r.confidence = std::exp(cs.greedy_logprob);
+        r.probabilities = {r.confidence};
+        return;
+    }
+    const auto raw = choice_scores(r, item, TaskScore::Raw);
+    const auto norm = choice_scores(r, item, TaskScore::Norm);
+    const auto tok = choice_scores(r, item, TaskScore::PerToken);
+    r.pred_acc = argmax_first(raw);
+    r.pred_norm = argmax_first(norm);
+    r.pred_per_token = argmax_first(tok);
+    r.correct_acc = r.pred_acc == r.gold;
+    r.correct_norm = r.pred_norm == r.gold;
+    r.correct_per_token = r.pred_per_token == r.gold;
+    const auto& primary = primary_score == TaskScore::Raw ? raw : primary_score == TaskScore::Norm ? norm : tok;
+    r.probabilities = softmax(primary);
+    r.pred = primary_score == TaskScore::Raw    ? r.pred_acc
+             : primary_score == TaskScore::Norm ? r.pred_norm
+                                                : r.pred_per_token;
+    r.correct = r.pred == r.gold;
+    r.confidence = r.probabilities[size_t(r.pred)];
+}
+
 void task_finish(TaskResult& result, const TaskDataset& dataset, const TaskEvalOptions& options) {
     const size_t n = result.items.size();
     const bool completion = result.kind == TaskKind::Completion;
@@ -79,31 +106,10 @@ void task_finish(TaskResult& result, const TaskDataset& dataset, const TaskEvalO
         if (r.item_index >= dataset.items.size() || r.choices.size() != dataset.items[r.item_index].choices.size())
             throw Error(fmt::format("{}: task result item {} does not match the dataset", dataset.path, i));
         const TaskItem& item = dataset.items[r.item_index];
+        task_item_predict(r, item, result.kind, result.primary);
         if (completion) {
-            const ChoiceScore& cs = r.choices.at(0);
-            r.pred_acc = r.pred_norm = r.pred_per_token = r.pred = 0;
-            r.correct_acc = r.correct_norm = r.correct_per_token = r.correct = cs.is_greedy;
-            r.confidence = std::exp(cs.greedy_logprob);
-            r.probabilities = {r.confidence};
-            item_loglik[i] = cs.loglik;
-            loglik_sum += cs.loglik;
-        } else {
-            const auto raw = choice_scores(r, item, TaskScore::Raw);
-            const auto norm = choice_scores(r, item, TaskScore::Norm);
-            const auto tok = choice_scores(r, item, TaskScore::PerToken);
-            r.pred_acc = argmax_first(raw);
-            r.pred_norm = argmax_first(norm);
-            r.pred_per_token = argmax_first(tok);
-            r.correct_acc = r.pred_acc == r.gold;
-            r.correct_norm = r.pred_norm == r.gold;
-            r.correct_per_token = r.pred_per_token == r.gold;
-            const auto& primary = result.primary == TaskScore::Raw ? raw : result.primary == TaskScore::Norm ? norm : tok;
-            r.probabilities = softmax(primary);
-            r.pred = result.primary == TaskScore::Raw    ? r.pred_acc
-                     : result.primary == TaskScore::Norm ? r.pred_norm
-                                                         : r.pred_per_token;
-            r.correct = r.pred == r.gold;
-            r.confidence = r.probabilities[size_t(r.pred)];
+            item_loglik[i] = r.choices.at(0).loglik;
+            loglik_sum += item_loglik[i];
         }
         correct_acc[i] = r.correct_acc;
         correct_norm[i] = r.correct_norm;

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
@@ -21,14 +22,19 @@ std::string canonical_precision(const std::string& p) {
 
 nlohmann::json common_settings(const EvalMatrix& m, EvaluatorKind kind) {
     nlohmann::json j;
+    auto decision = [&](nlohmann::json& out) {
+        if (m.until_decided) out["until_decided"] = true, out["margin"] = m.decision_margin;
+    };
     switch (kind) {
         case EvaluatorKind::Perplexity:
         case EvaluatorKind::Kld:
             j = {{"n_ctx", m.n_ctx}, {"chunks", m.max_chunks}};
+            decision(j);
             break;
         case EvaluatorKind::Task:
             j = {{"n_ctx", m.task_n_ctx}, {"limit", m.task_limit}, {"seed", m.seed}, {"num_fewshot", m.num_fewshot},
                  {"on_bad_line", m.on_bad_line == BadLinePolicy::Skip ? "skip" : "stop"}};
+            decision(j);
             break;
         case EvaluatorKind::Bench:
             j = {{"n_prompt", m.bench_prompt}, {"n_gen", m.bench_gen}, {"repetitions", m.bench_repetitions}};
@@ -68,6 +74,8 @@ std::vector<JobSpec> plan_jobs(const EvalMatrix& matrix) {
         throw Error("eval: baseline '" + matrix.baseline + "' is not one of the precisions (--precisions)");
     if (matrix.kld && matrix.ppl_path.empty()) throw Error("eval: --kld needs a text (--ppl FILE) for the base pass");
     if (matrix.kld && precisions.size() < 2) throw Error("eval: --kld needs a precision besides the baseline");
+    if (matrix.until_decided && !(matrix.decision_margin > 0))
+        throw Error(fmt::format("eval: the decision margin {} must be positive (--margin)", matrix.decision_margin));
     if (matrix.ppl_path.empty() && matrix.tasks.empty() && !matrix.bench)
         throw Error("eval: nothing to evaluate (give --ppl, --task or --bench)");
     if (matrix.gen_samples < 1) throw Error("eval: --gen-samples must be at least 1");
@@ -105,8 +113,9 @@ std::vector<JobSpec> plan_jobs(const EvalMatrix& matrix) {
     const std::string ppl_name = matrix.ppl_path.substr(matrix.ppl_path.find_last_of('/') + 1);
     for (const std::string& p : precisions) {
         if (!matrix.ppl_path.empty()) {
-            add(p, EvaluatorKind::Perplexity, ppl_name, matrix.ppl_path, "");
-            if (p == baseline) baseline_ppl = jobs.back().index;
+            JobSpec& job = add(p, EvaluatorKind::Perplexity, ppl_name, matrix.ppl_path, "");
+            if (p == baseline) baseline_ppl = job.index;
+            else if (matrix.until_decided) job.depends_on = baseline_ppl;  // stops against its chunk NLLs
         }
         if (matrix.kld && p != baseline)
             add(p, EvaluatorKind::Kld, ppl_name, matrix.ppl_path, "").depends_on = baseline_ppl;
@@ -135,7 +144,11 @@ std::string eval_matrix_json(const EvalMatrix& m) {
         {"code_timeout", m.code_timeout}, {"gen_parallel", m.gen_parallel}, {"chat_template", m.chat_template},
         {"imatrix", m.imatrix_path.empty() ? nlohmann::json(nullptr) : nlohmann::json{{"file", m.imatrix_path}}},
     };
-    return j.dump();
+    if (!m.until_decided) return j.dump();
+    nlohmann::json with_decision = j;
+    with_decision["until_decided"] = true;
+    with_decision["margin"] = m.decision_margin;
+    return with_decision.dump();
 }
 
 }  // namespace qs

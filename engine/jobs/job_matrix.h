@@ -61,6 +61,11 @@ struct EvalMatrix {
     std::string chat_template = "none";   // "none" (lm-eval's default for base models), "auto" (the
                                           // model's tokenizer.chat_template), or a family name
     BadLinePolicy on_bad_line = BadLinePolicy::Stop;
+    // Time to decision (eval/sequential_decision.h): chunks and items in a seeded random order;
+    // the baseline scores them all, every other precision stops as soon as its comparison with the
+    // baseline is decided (accuracy: points, perplexity/KLD: % of PPL, against decision_margin).
+    bool until_decided = false;
+    double decision_margin = 1.0;
     std::string note;                     // free text stored with the run
     // Importance matrix (GGUF, quant/imatrix.h) every quantized precision is made with, as
     // llama-quantize --imatrix; "" = none (then the IQ2 mixes are refused). Recorded with the run:
@@ -87,7 +92,8 @@ struct JobSpec {
     std::string format;         // task jobs: the dataset format ("" until resolved)
     int depends_on = -1;        // index of a job that must end first: KLD -> the baseline's perplexity
                                 // job (its base pass); task -> the baseline's job on the same task
-                                // (acc_delta, retention, mcnemar_p against it)
+                                // (acc_delta, retention, mcnemar_p against it); with until_decided,
+                                // perplexity -> the baseline's perplexity job (its chunk NLLs)
     std::string settings_json;  // this job's settings, e.g. {"n_ctx":512,"chunks":-1}
 };
 

@@ -10,7 +10,9 @@
 #include <map>
 #include <optional>
 #include <mutex>
+#include <optional>
 #include <set>
+#include <span>
 #include <thread>
 
 #include <fmt/format.h>
@@ -28,6 +30,7 @@
 #include "eval/task_eval.h"
 #include "gguf/gguf_file.h"
 #include "hf/hf_checkpoint.h"
+#include "jobs/job_decision.h"
 #include "jobs/job_metrics.h"
 #include "model/model.h"
 #include "quant/imatrix.h"
@@ -139,6 +142,7 @@ struct JobRunner::Impl {
     std::string kld_base_error;            // why the base pass is missing, for the KLD jobs
     int kld_jobs_left = 0;
     bool kld_resident = false;
+    std::map<int, double> base_chunk_nll;  // until_decided: the baseline's mean NLL per chunk (text index)
     int prepared_count = 0;
     std::vector<std::thread> workers;
     std::atomic<bool> planned{false};          // progress[] is complete (cancel may use it)
@@ -163,6 +167,10 @@ struct JobRunner::Impl {
     void notify_message(int i, const std::string& message);
     void append_comparison(int baseline_job, const JobRecord& record, std::vector<Metric>& metrics);
     void append_agreement(int baseline_job, const JobRecord& record, std::vector<Metric>& metrics);
+    // until_decided: stops a perplexity/KLD job's chunks (the baseline's records its chunk NLLs).
+    void set_chunk_decision(int i, PerplexityOptions& popts, std::optional<SequentialComparison>& seq);
+    void report_decision(int i, const std::optional<SequentialComparison>& seq, const std::string& what,
+                         const std::string& unit, std::vector<Metric>& metrics);
 };
 
 JobRunner::JobRunner(EvalMatrix matrix, RunnerOptions options) : impl_(std::make_unique<Impl>()) {
@@ -614,6 +622,9 @@ std::vector<Metric> JobRunner::Impl::evaluate(int i, JobRecord& record, Progress
     PerplexityOptions popts;
     popts.n_ctx = matrix.n_ctx;
     popts.max_chunks = matrix.max_chunks;
+    popts.random_order = matrix.until_decided;
+    popts.order_seed = matrix.seed;
+    std::optional<SequentialComparison> seq;  // until_decided: this job's comparison with the baseline
     switch (s.evaluator) {
         case EvaluatorKind::Perplexity: {
             const int64_t trained = model->hparams().n_ctx_train;
@@ -622,18 +633,25 @@ std::vector<Metric> JobRunner::Impl::evaluate(int i, JobRecord& record, Progress
                                               "figures past {} tokens measure extrapolation",
                                               matrix.n_ctx, trained, trained));
             ModelContext ctx(model, matrix.n_ctx, context_for(s.precision));
+            set_chunk_decision(i, popts, seq);
             const bool collects_base = kld_jobs_total > 0 && i == specs.front().index;
-            if (!collects_base) return perplexity_metrics(perplexity_run(ctx, *tokenizer, ppl_tokens, popts, prog));
-            try {
-                KldBase b = kld_base_collect(ctx, *tokenizer, ppl_tokens, popts, prog);
-                std::lock_guard lock(mutex);
-                kld_base = std::make_shared<const KldBaseCache>(std::move(b.cache));
-                return perplexity_metrics(b.perplexity);
-            } catch (const Error& e) {
-                std::lock_guard lock(mutex);
-                kld_base_error = e.what();
-                throw;
+            std::vector<Metric> metrics;
+            if (!collects_base) {
+                metrics = perplexity_metrics(perplexity_run(ctx, *tokenizer, ppl_tokens, popts, prog));
+            } else {
+                try {
+                    KldBase b = kld_base_collect(ctx, *tokenizer, ppl_tokens, popts, prog);
+                    std::lock_guard lock(mutex);
+                    kld_base = std::make_shared<const KldBaseCache>(std::move(b.cache));
+                    metrics = perplexity_metrics(b.perplexity);
+                } catch (const Error& e) {
+                    std::lock_guard lock(mutex);
+                    kld_base_error = e.what();
+                    throw;
+                }
             }
+            report_decision(i, seq, "chunks", "% PPL", metrics);
+            return metrics;
         }
         case EvaluatorKind::Kld: {
             std::shared_ptr<const KldBaseCache> cache;
@@ -645,10 +663,12 @@ std::vector<Metric> JobRunner::Impl::evaluate(int i, JobRecord& record, Progress
                                             kld_base_error.empty() ? "" : " (" + kld_base_error + ")"));
             }
             ModelContext ctx(model, matrix.n_ctx, context_for(s.precision));
+            set_chunk_decision(i, popts, seq);
             std::vector<Metric> metrics = kld_metrics(kld_run(ctx, *tokenizer, ppl_tokens, popts, *cache, prog));
             // The size the divergence was bought with, as the bench counts it, so a stored run
             // charts KLD against bits per weight without a bench job or the model file at hand.
             metrics.push_back(Metric{"bits_per_weight", model_weight_footprint(*model).bits_per_weight()});
+            report_decision(i, seq, "chunks", "% PPL", metrics);
             return metrics;
         }
         case EvaluatorKind::Task: {
@@ -665,6 +685,21 @@ std::vector<Metric> JobRunner::Impl::evaluate(int i, JobRecord& record, Progress
             TaskEvalOptions topts;
             topts.limit = matrix.task_limit_of(s.dataset);
             topts.seed = matrix.seed;
+            std::vector<uint8_t> base_correct;  // until_decided: the baseline's items, in the same order
+            if (matrix.until_decided) {
+                topts.sampling = TaskSampling::SeededRandomOrder;
+                if (s.depends_on >= 0) {
+                    std::lock_guard lock(mutex);
+                    if (run.jobs[size_t(s.depends_on)].status == JobStatus::Done) base_correct = run.jobs[size_t(s.depends_on)].item_correct;
+                }
+            }
+            if (!base_correct.empty()) {
+                seq.emplace(decision_options(matrix, int64_t(base_correct.size()), true));
+                topts.stop_after_item = [&](const std::vector<TaskItemResult>& scored) {
+                    const size_t n = scored.size();
+                    return n <= base_correct.size() && seq->add_outcomes(base_correct[n - 1], scored.back().correct).decided();
+                };
+            }
             TaskResult r = task_evaluate(ctx, *tokenizer, t.dataset, topts, prog);
             record.calibration = r.calibration.bins;
             record.item_correct = std::move(r.item_correct);
@@ -672,6 +707,7 @@ std::vector<Metric> JobRunner::Impl::evaluate(int i, JobRecord& record, Progress
             std::vector<Metric> metrics = std::move(r.metrics);
             metrics.push_back(Metric{"items_skipped", double(t.dataset.skipped)});
             if (s.depends_on >= 0) append_comparison(s.depends_on, record, metrics);
+            report_decision(i, seq, "items", "points", metrics);
             return metrics;
         }
         case EvaluatorKind::Bench: {
@@ -689,6 +725,51 @@ std::vector<Metric> JobRunner::Impl::evaluate(int i, JobRecord& record, Progress
     throw Error("unknown evaluator");
 }
 
+// The baseline's perplexity job records every chunk's mean NLL; another precision's perplexity or
+// KLD job compares chunk by chunk with it and stops when decided (nothing when until_decided is off
+// or the baseline's figures are missing).
+void JobRunner::Impl::set_chunk_decision(int i, PerplexityOptions& popts, std::optional<SequentialComparison>& seq) {
+    if (!matrix.until_decided) return;
+    const JobSpec& s = specs[size_t(i)];
+    auto chunk_mean = [](std::span<const float> nll) {
+        double sum = 0;
+        for (float v : nll) sum += v;
+        return nll.empty() ? 0.0 : sum / double(nll.size());
+    };
+    if (s.evaluator == EvaluatorKind::Perplexity && s.precision == specs.front().precision) {
+        popts.stop_after_chunk = [this, chunk_mean](int chunk, std::span<const float> nll) {
+            std::lock_guard lock(mutex);
+            base_chunk_nll[chunk] = chunk_mean(nll);
+            return false;
+        };
+        return;
+    }
+    std::map<int, double> base;
+    {
+        std::lock_guard lock(mutex);
+        base = base_chunk_nll;
+    }
+    if (base.empty()) {
+        notify_message(i, "not stopped early: the baseline's perplexity figures per chunk are missing");
+        return;
+    }
+    const int64_t available = int64_t(ppl_tokens.size()) / std::max(1, matrix.n_ctx);
+    const int64_t plan = matrix.max_chunks < 0 ? available : std::min<int64_t>(available, matrix.max_chunks);
+    seq.emplace(decision_options(matrix, plan, false));
+    popts.stop_after_chunk = [base = std::move(base), chunk_mean, &seq](int chunk, std::span<const float> nll) {
+        const auto it = base.find(chunk);
+        return it != base.end() && seq->add(chunk_decision_difference(chunk_mean(nll), it->second)).decided();
+    };
+}
+
+void JobRunner::Impl::report_decision(int i, const std::optional<SequentialComparison>& seq, const std::string& what,
+                                      const std::string& unit, std::vector<Metric>& metrics) {
+    if (!seq) return;
+    const SequentialLook look = seq->look();
+    for (const Metric& m : decision_metrics(look)) metrics.push_back(m);
+    notify_message(i, decision_message(look, what, unit, matrix.decision_margin));
+}
+
 // acc_delta (paired bootstrap interval), retention and McNemar's p against the baseline's job on
 // the same task, when that one is done and scored the same items.
 void JobRunner::Impl::append_comparison(int baseline_job, const JobRecord& record, std::vector<Metric>& metrics) {
@@ -697,6 +778,9 @@ void JobRunner::Impl::append_comparison(int baseline_job, const JobRecord& recor
         std::lock_guard lock(mutex);
         base = run.jobs[size_t(baseline_job)];
     }
+    // A run stopped when decided scored a prefix of the baseline's items (same seeded order).
+    if (matrix.until_decided && base.item_correct.size() > record.item_correct.size())
+        base.item_correct.resize(record.item_correct.size());
     if (base.status != JobStatus::Done || base.item_correct.size() != record.item_correct.size() ||
         record.item_correct.empty())
         return;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <thread>
 #include <fstream>
 #include <mutex>
@@ -13,8 +14,11 @@
 #include "common/test_paths.h"
 #include "core/error.h"
 #include "eval/perplexity.h"
+#include "jobs/job_decision.h"
 #include "jobs/job_runner.h"
 #include "model/model.h"
+#include "quant/precision_recipe.h"
+#include "quant/quantize_model.h"
 #include "store/file_hash.h"
 #include "store/results_store.h"
 #include "tokenizer/tokenizer.h"
@@ -296,6 +300,81 @@ TEST(JobRunner, TaskComparisonAndBench) {
     EXPECT_GT(qs::metric_find(bench.metrics, "pp_tps")->value, 0.0);
     // F16 weights take fewer bytes than F32's.
     EXPECT_LT(qs::metric_find(run.jobs[3].metrics, "weight_bytes")->value, qs::metric_find(bench.metrics, "weight_bytes")->value);
+}
+
+// --until-decided: chunks and items in a seeded random order; the baseline scores them all, each
+// other precision stops at its decision, and what it reports is exactly a run over that prefix.
+TEST(JobRunner, UntilDecidedStopsEachPrecisionAtItsDecision) {
+    QS_REQUIRE_SHARED(model_path, "models/stories260K.gguf");
+    QS_REQUIRE_SHARED(arc, "data/arc/ARC-Easy-Test.jsonl");
+    const std::string dir = qs::test::temp_dir();
+    const std::string text = write_text(dir);
+    qs::EvalMatrix m;
+    m.model_path = model_path;
+    m.precisions = {"F32", "F16"};
+    m.ppl_path = text;
+    m.n_ctx = 64;
+    m.tasks = {{"arc", arc, "", 60}};
+    m.task_n_ctx = 256;
+    m.until_decided = true;
+    m.decision_margin = 20;  // wide: F16 is decided non-inferior at the first look of each kind
+    Recorder rec;
+    qs::JobRunner runner(m, {.workers = 1, .threads = 1, .observer = &rec});
+    const qs::RunRecord run = runner.run();
+    ASSERT_EQ(run.jobs.size(), 4u);  // F32 ppl, F32 arc, F16 ppl, F16 arc
+    for (const qs::JobRecord& j : run.jobs) ASSERT_EQ(j.status, JobStatus::Done) << j.index << ": " << j.error;
+    const qs::JobRecord &base_ppl = run.jobs[0], &base_arc = run.jobs[1], &ppl = run.jobs[2], &task = run.jobs[3];
+    ASSERT_EQ(ppl.evaluator, qs::EvaluatorKind::Perplexity);
+    ASSERT_EQ(task.evaluator, qs::EvaluatorKind::Task);
+
+    auto value = [](const qs::JobRecord& j, const char* key) {
+        const qs::Metric* metric = qs::metric_find(j.metrics, key);
+        if (!metric) ADD_FAILURE() << "job " << j.index << " has no " << key;
+        return metric ? metric->value : std::nan("");
+    };
+    auto model = qs::Model::load(model_path);
+    auto tok = qs::Tokenizer::from_gguf(model->file());
+    const auto tokens = tok->encode(qs::perplexity_read_text(text), true);
+    const int all_chunks = int(tokens.size() / 64);
+    ASSERT_GT(all_chunks, qs::kDecisionMinChunks + 2);
+    // The baseline is never stopped: every chunk and item, and no verdict of its own.
+    EXPECT_EQ(base_arc.item_correct.size(), 60u);
+    EXPECT_EQ(qs::metric_find(base_ppl.metrics, "decided_after"), nullptr);
+    // F16 stops at the first look: non-inferior.
+    ASSERT_NE(qs::metric_find(ppl.metrics, "decided_after"), nullptr);
+    EXPECT_EQ(value(ppl, "decided_after"), qs::kDecisionMinChunks);
+    EXPECT_EQ(value(ppl, "decision"), double(qs::SequentialVerdict::NonInferior));
+    EXPECT_GE(task.item_correct.size(), size_t(qs::kDecisionMinItems));
+    EXPECT_LT(task.item_correct.size(), 60u);
+    EXPECT_EQ(value(task, "decided_after"), double(task.item_correct.size()));
+    EXPECT_EQ(value(task, "decision"), double(qs::SequentialVerdict::NonInferior));
+
+    // Its perplexity is a random-order run over the same first chunks (the same seed), and the
+    // stated difference is the mean of the per-chunk differences against the baseline's chunks.
+    qs::PerplexityOptions popts{.n_ctx = 64, .max_chunks = qs::kDecisionMinChunks, .random_order = true, .order_seed = m.seed};
+    qs::QuantizeModelOptions q;
+    q.mix = qs::PrecisionRecipe::parse("F16").options;
+    qs::Progress progress;
+    const auto f16 = qs::Model::with_weights(*model, qs::quantize_model_in_memory(model->file(), q, progress).tensors);
+    qs::ModelContext ctx(f16, 64);
+    const auto direct = qs::perplexity_run(ctx, *tok, tokens, popts, progress);
+    EXPECT_DOUBLE_EQ(value(ppl, "ppl"), direct.ppl);
+    EXPECT_EQ(value(ppl, "tokens_scored"), double(direct.tokens_scored));
+    EXPECT_EQ(value(base_ppl, "tokens_scored"), double(direct.tokens_scored / qs::kDecisionMinChunks * all_chunks));
+    std::vector<int> order = qs::perplexity_chunk_order(all_chunks, popts);
+    order.resize(qs::kDecisionMinChunks);
+    EXPECT_EQ(direct.chunk_order, order);
+    EXPECT_FALSE(std::is_sorted(order.begin(), order.end()));  // a shuffled prefix, not the text's first chunks
+
+    // The task comparison covers the prefix both scored: acc_delta is F16's accuracy minus the
+    // baseline's on those same items.
+    int base_right = 0;
+    for (size_t k = 0; k < task.item_correct.size(); ++k) base_right += base_arc.item_correct[k];
+    const double base_acc = 100.0 * base_right / double(task.item_correct.size());
+    EXPECT_NEAR(value(task, "acc_delta"), value(task, "acc") - base_acc, 1e-9);
+    bool said = false;
+    for (const std::string& msg : rec.messages) said |= msg.rfind("decided after", 0) == 0;
+    EXPECT_TRUE(said);
 }
 
 }  // namespace

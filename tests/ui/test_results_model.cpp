@@ -2,6 +2,8 @@
 #include <QSortFilterProxyModel>
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "results_table_model.h"
 #include "sample_runs.h"
 
@@ -169,4 +171,60 @@ TEST(ResultsTableModel, ASinglePrecisionIsNoBaseline) {
     model.set_runs({r});
     ASSERT_EQ(model.rowCount(), 1);
     EXPECT_EQ(model.index(0, 0).data().toString(), "Q8_0");
+}
+
+// A run stopped when decided (eval --until-decided) shows one "Decided" column per dataset:
+// the verdict and after how many items, the difference and its interval in the tooltip.
+TEST(ResultsTableModel, DecidedComparisonsReadAsVerdictAfterItems) {
+    RunRecord r = test::sample_run();
+    auto decision = [](double verdict, double n, double delta, double lo, double hi) {
+        Metric d = test::metric("decision_delta", delta);
+        d.ci_low = lo;
+        d.ci_high = hi;
+        return std::vector<Metric>{test::metric("decision", verdict), test::metric("decided_after", n), d};
+    };
+    for (JobRecord& j : r.jobs) {
+        std::vector<Metric> add;
+        if (j.precision == "Q8_0" && j.evaluator == EvaluatorKind::Task) {
+            add = decision(1, 212, -0.4, -0.9, 0.1);
+            Metric paired = test::metric("acc_delta", -2.0);  // on the 212 items both scored
+            paired.ci_low = -3.0;
+            paired.ci_high = -1.0;
+            add.push_back(paired);
+        }
+        if (j.precision == "Q4_K_M" && j.evaluator == EvaluatorKind::Task) add = decision(2, 57, -10, -16, -4);
+        if (j.precision == "Q4_K_M" && j.evaluator == EvaluatorKind::Perplexity) add = decision(0, 40, -4.0, -8, 0.5);
+        j.metrics.insert(j.metrics.end(), add.begin(), add.end());
+    }
+    ResultsTableModel model;
+    model.set_runs({r}, "F16");
+    const int arc = column_of(model, "Decided (arc)");
+    const int wiki = column_of(model, "Decided (wiki)");
+    ASSERT_GE(arc, 1);
+    ASSERT_GE(wiki, 1);
+    // The three metrics are one column, not three.
+    for (int c = 0; c < model.columnCount(); ++c) {
+        const QString h = model.headerData(c, Qt::Horizontal).toString();
+        EXPECT_FALSE(h.contains("Items (or chunks)") || h.contains("time-uniform") || h.contains("Verdict")) << h.toStdString();
+    }
+    const int q8 = row_of(model, "Q8_0"), q4 = row_of(model, "Q4_K_M"), base = row_of(model, "F16");
+    EXPECT_EQ(model.index(q8, arc).data().toString(), "non-inferior after 212 items");
+    EXPECT_EQ(model.index(q4, arc).data().toString(), "inferior after 57 items");
+    EXPECT_EQ(model.index(q4, wiki).data().toString(), "not decided after 40 chunks");
+    EXPECT_EQ(model.index(base, arc).data().toString(), "");
+    EXPECT_EQ(model.index(q4, arc).data(ResultsTableModel::SortRole).toDouble(), 57.0);
+    const QString tip = model.index(q8, arc).data(Qt::ToolTipRole).toString();
+    EXPECT_TRUE(tip.contains("-0.4") || tip.contains(QString::fromUtf8("\u22120.4"))) << tip.toStdString();
+    EXPECT_TRUE(tip.contains("[")) << tip.toStdString();
+
+    // The differences of a stopped row are the paired ones on the subset it scored, not its value
+    // against the baseline's value over every item: Q4_K_M's perplexity 4.0 % of mean NLL above
+    // the baseline's on the same chunks is exp(0.04) - 1 = +4.08 %, not 11 against 10 (+10 %).
+    const int ppl_delta = column_of(model, "Δ Perplexity (wiki) (%)");
+    ASSERT_GE(ppl_delta, 1);
+    EXPECT_NEAR(model.index(q4, ppl_delta).data(ResultsTableModel::SortRole).toDouble(), 100.0 * std::expm1(0.04), 1e-9);
+    EXPECT_FALSE(model.index(q4, ppl_delta).data(ResultsTableModel::SignificantLossRole).toBool());  // its interval holds 0
+    const int acc_delta = column_of(model, "Δ Accuracy (arc) (pp)");
+    EXPECT_NEAR(model.index(q8, acc_delta).data(ResultsTableModel::SortRole).toDouble(), -2.0, 1e-9);  // not 59.5 - 60
+    EXPECT_TRUE(model.index(q8, acc_delta).data(ResultsTableModel::SignificantLossRole).toBool());   // [-3, -1]
 }

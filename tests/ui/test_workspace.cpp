@@ -18,6 +18,8 @@ TEST(Workspace, RoundTripsThroughAFile) {
     w.n_ctx = 256;
     w.bench = true;
     w.chat_template = "chatml";
+    w.until_decided = true;
+    w.decision_margin = 0.5;
     w.roi.price_per_hour = 1.25;
     w.roi.monthly_prompt_tokens_millions = 321;
     w.roi.api_prices = {{"API A", 0.15, 0.6}};
@@ -34,6 +36,8 @@ TEST(Workspace, RoundTripsThroughAFile) {
     EXPECT_EQ(r.n_ctx, 256);
     EXPECT_TRUE(r.bench);
     EXPECT_EQ(r.chat_template, "chatml");
+    EXPECT_TRUE(r.until_decided);
+    EXPECT_DOUBLE_EQ(r.decision_margin, 0.5);
     EXPECT_DOUBLE_EQ(r.roi.price_per_hour, 1.25);
     ASSERT_EQ(r.roi.api_prices.size(), 1);
     EXPECT_DOUBLE_EQ(r.roi.api_prices[0].usd_per_mtok_input, 0.15);  // not replaced by the output price

@@ -232,8 +232,31 @@ ResultComparison ResultsGrid::compare(int row, int col) const {
     // valid for the score it was paired on, and when this row's baseline is the run's (then the
     // stored difference equals this one).
     const ResultColumn& column = columns_[col];
+    const bool same_run = rows_[row].run_id == rows_[base_row].run_id;
+    // A row stopped when decided (eval --until-decided) scored a random subset of the baseline's
+    // chunks or items: its value against the baseline's all-item value is no difference, only the
+    // paired one on that subset (which the run stored) is.
+    const int decided_col = same_run ? column_of("decided_after", column.dataset, column.evaluator) : -1;
+    const bool stopped = decided_col >= 0 && cell(row, decided_col);
+    if (stopped && column.evaluator == "perplexity" && m->key == "ppl") {
+        const int d_col = column_of("decision_delta", column.dataset, column.evaluator);
+        if (const Metric* d = d_col >= 0 ? cell(row, d_col) : nullptr) {
+            // d = -100 x (mean NLL - the baseline's) on the same chunks (lower perplexity positive).
+            auto pct = [](double dd) { return 100.0 * std::expm1(-dd / 100.0); };
+            r.delta_pct = pct(d->value);
+            r.delta = m->value - m->value / (1.0 + r.delta_pct / 100.0);
+            r.loss = r.delta > 0;
+            if (d->has_interval()) r.significant = d->ci_low > 0 || d->ci_high < 0;
+            return r;
+        }
+    }
     const bool primary = column.evaluator == "task" && primary_.value({row, column.dataset}) == column.key;
-    const Metric* paired = primary && rows_[row].run_id == rows_[base_row].run_id ? find(row, "acc_delta", column.dataset) : nullptr;
+    const Metric* paired = primary && same_run ? find(row, "acc_delta", column.dataset) : nullptr;
+    if (stopped && paired) {
+        r.delta = paired->value;
+        r.retention = m->value - r.delta != 0 ? 100.0 * m->value / (m->value - r.delta) : NAN;
+        r.loss = higher ? r.delta < 0 : r.delta > 0;
+    }
     if (paired && paired->has_interval() && std::abs(paired->value - r.delta) < 1e-6 * std::max(1.0, std::abs(r.delta))) {
         r.ci_low = paired->ci_low;
         r.ci_high = paired->ci_high;

@@ -76,7 +76,19 @@ QString ResultsSummary::caption() const {
     if (!task_parts.isEmpty()) parts << "accuracy on " + task_parts.join(", ");
     if (parts.isEmpty()) return {};
     QString s = parts.join("; ") + ".";
-    return s.left(1).toUpper() + s.mid(1);
+    s = s.left(1).toUpper() + s.mid(1);
+    // eval --until-decided: say which rows stopped early, and that their differences are paired.
+    QStringList stopped;
+    for (int r = 0; r < grid_.rows().size(); ++r) {
+        QStringList counts;
+        for (const QString& d : grid_.datasets_with("decided_after"))
+            if (const Metric* m = grid_.find(r, "decided_after", d))
+                counts << QString("%1 %2").arg(m->value, 0, 'f', 0).arg(tasks.contains(d) ? "items" : "chunks");
+        if (!counts.isEmpty()) stopped << grid_.rows()[r].label + " after " + counts.join(" / ");
+    }
+    if (!stopped.isEmpty())
+        s += " Stopped when decided (differences paired on what each scored): " + stopped.join(", ") + ".";
+    return s;
 }
 
 ResultsSummary ResultsSummary::build(const ResultsGrid& grid, const SummaryExtras& extras) {

@@ -5,6 +5,7 @@
 #include <QFont>
 #include <cmath>
 
+#include "eval/sequential_decision.h"
 #include "metric_text.h"
 
 namespace qs::ui {
@@ -18,6 +19,12 @@ void ResultsTableModel::rebuild() {
         // The stored comparisons (acc_delta, retention) are what the Δ and retention columns show.
         const std::string& key = grid_.columns()[c].key;
         if (key == "acc_delta" || key == "retention") continue;
+        // A stopped comparison (eval --until-decided) is one column: verdict, items, difference.
+        if (key == "decided_after" || key == "decision_delta") continue;
+        if (key == "decision") {
+            layout_.append({c, Decision});
+            continue;
+        }
         if (const MetricInfo* info = metric_info(key); !info || info->better == Better::Neither) continue;  // counts
         const DeltaKind kind = delta_kind(key);
         layout_.append({c, Value});
@@ -97,6 +104,7 @@ QVariant ResultsTableModel::data(const QModelIndex& index, int role) const {
         }
         return {};
     }
+    if (part == Decision) return decision_data(row, col, role);
     const Metric* m = grid_.cell(row, col);
     if (!m) return role == Qt::DisplayRole ? QVariant(QString()) : QVariant();
     const ResultComparison cmp = grid_.compare(row, col);
@@ -138,6 +146,38 @@ QVariant ResultsTableModel::data(const QModelIndex& index, int role) const {
     }
 }
 
+// "non-inferior after 212 items", its sort key (the items) and a tooltip with the difference and its
+// time-uniform interval (engine/eval/sequential_decision.h).
+QVariant ResultsTableModel::decision_data(int row, int col, int role) const {
+    const ResultColumn& c = grid_.columns()[col];
+    const Metric* verdict = grid_.cell(row, col);
+    const int after_col = grid_.column_of("decided_after", c.dataset, c.evaluator);
+    const int delta_col = grid_.column_of("decision_delta", c.dataset, c.evaluator);
+    const Metric* after = after_col >= 0 ? grid_.cell(row, after_col) : nullptr;
+    const Metric* delta = delta_col >= 0 ? grid_.cell(row, delta_col) : nullptr;
+    if (!verdict || !after) return role == Qt::DisplayRole ? QVariant(QString()) : QVariant();
+    const QString unit = c.evaluator == "task" ? tr("items") : tr("chunks");
+    const int n = int(after->value);
+    const auto v = SequentialVerdict(int(verdict->value));
+    const QString text = v == SequentialVerdict::Undecided
+                             ? tr("not decided after %1 %2").arg(n).arg(unit)
+                             : tr("%1 after %2 %3").arg(QString::fromUtf8(sequential_verdict_name(v))).arg(n).arg(unit);
+    switch (role) {
+    case Qt::DisplayRole: return text;
+    case SortRole: return after->value;
+    case Qt::TextAlignmentRole: return int(Qt::AlignLeft | Qt::AlignVCenter);
+    case Qt::ToolTipRole: {
+        if (!delta) return text;
+        const QString what = c.evaluator == "task" ? tr("accuracy points") : tr("% of perplexity, lower perplexity positive");
+        const QString signed_delta = (delta->value >= 0 ? "+" : "") + number_text(delta->value);
+        return text + tr("\nDifference from the baseline %1 %2, time-uniform 95 % interval [%3, %4]: valid however often the "
+                         "run looked, so stopping early does not bias it")
+                          .arg(signed_delta, what, number_text(delta->ci_low), number_text(delta->ci_high));
+    }
+    default: return {};
+    }
+}
+
 QVariant ResultsTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (role != Qt::DisplayRole) return QAbstractTableModel::headerData(section, orientation, role);
     if (orientation == Qt::Vertical) return section + 1;
@@ -147,6 +187,7 @@ QVariant ResultsTableModel::headerData(int section, Qt::Orientation orientation,
     const QString title = grid_.columns()[col].title();
     if (part == Value) return title;
     if (part == Retention) return "Retention " + title;
+    if (part == Decision) return tr("Decided (%1)").arg(grid_.columns()[col].dataset);
     const DeltaKind kind = delta_kind(grid_.columns()[col].key);
     return "Δ " + title + (kind == DeltaKind::Points ? " (pp)" : kind == DeltaKind::Relative ? " (%)" : "");
 }

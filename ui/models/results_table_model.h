@@ -15,7 +15,8 @@ class ResultsTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
     enum Role { SortRole = Qt::UserRole + 1, SignificantLossRole };
-    enum Part { Value = 0, Delta = 1, Retention = 2 };  // the three columns of a metric
+    // The three columns of a metric; Decision: "non-inferior after 212 items" (eval --until-decided).
+    enum Part { Value = 0, Delta = 1, Retention = 2, Decision = 3 };
 
     explicit ResultsTableModel(QObject* parent = nullptr);
 
@@ -38,6 +39,7 @@ public:
 
 private:
     void rebuild();
+    QVariant decision_data(int row, int col, int role) const;
 
     std::vector<RunRecord> runs_;
     QString baseline_, reference_;

@@ -83,7 +83,8 @@ QJsonObject Workspace::to_json() const {
         {"custom_recipes", customs},
         {"datasets", sets},
         {"baseline", baseline},
-        {"run", QJsonObject{{"n_ctx", n_ctx}, {"workers", workers}, {"threads", threads}, {"kld", kld}, {"bench", bench}, {"chat_template", chat_template}}},
+        {"run", QJsonObject{{"n_ctx", n_ctx}, {"workers", workers}, {"threads", threads}, {"kld", kld}, {"bench", bench}, {"chat_template", chat_template},
+                                 {"until_decided", until_decided}, {"margin", decision_margin}}},
         {"roi", QJsonObject{{"monthly_prompt_tokens_millions", roi.monthly_prompt_tokens_millions},
                             {"monthly_tokens_millions", roi.monthly_tokens_millions}, {"hardware", roi.hardware},
                             {"price_per_hour", roi.price_per_hour}, {"one_time_cost", roi.one_time_cost},
@@ -137,6 +138,8 @@ Workspace Workspace::from_json(const QJsonObject& o, const QString& source) {
         rr.read("kld", w.kld);
         rr.read("bench", w.bench);
         rr.read("chat_template", w.chat_template);
+        rr.read("until_decided", w.until_decided);
+        rr.read("margin", w.decision_margin);
     }
     if (QJsonObject ro; r.object("roi", ro)) {
         Reader rr{ro, source, "roi."};

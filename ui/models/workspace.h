@@ -56,6 +56,8 @@ struct Workspace {
     QString chat_template = "none";  // generation tasks' chat template: "none", "auto" or a family
     bool kld = true;
     bool bench = false;
+    bool until_decided = false;      // stop each precision when decided (eval --until-decided)
+    double decision_margin = 1.0;    // its margin (eval --margin)
     RoiSettings roi;
     RemoteSetting remote;
 

@@ -2,6 +2,7 @@
 
 #include <QApplication>
 #include <QCheckBox>
+#include <QDoubleSpinBox>
 #include <QComboBox>
 #include <QDateTime>
 #include <QFormLayout>
@@ -76,6 +77,24 @@ RunPage::RunPage(JobQueueModel* queue, QWidget* parent) : QWidget(parent), queue
     form->addRow(kld_);
     form->addRow(bench_);
     form->addRow(tr("Chat template (generation tasks)"), chat_template_);
+    // Time to decision: chunks and items in a seeded random order, each precision stopped as soon
+    // as the time-uniform interval of its difference with the baseline settles it.
+    until_decided_ = new QCheckBox(tr("Stop each precision when its comparison with the baseline is decided"));
+    until_decided_->setToolTip(tr("Chunks and items are taken in a seeded random order; the baseline scores them all, every other "
+                                  "precision stops as soon as it is decided non-inferior or inferior by the margin, or its "
+                                  "difference is pinned down to less than the margin (a time-uniform 95 % interval, valid "
+                                  "however often it is looked at). The results then say \"decided after N items\"."));
+    margin_ = new QDoubleSpinBox;
+    margin_->setRange(0.05, 50.0);
+    margin_->setDecimals(2);
+    margin_->setSingleStep(0.5);
+    margin_->setValue(1.0);
+    margin_->setSuffix(tr(" points / % PPL"));
+    margin_->setToolTip(tr("The loss you would accept: accuracy points for tasks, percent of perplexity for a text"));
+    margin_->setEnabled(false);
+    connect(until_decided_, &QCheckBox::toggled, margin_, &QWidget::setEnabled);
+    form->addRow(until_decided_);
+    form->addRow(tr("Decision margin"), margin_);
     top->addLayout(form);
     auto* buttons = new QVBoxLayout;
     run_ = new QPushButton(tr("Run  (Ctrl+R)"));
@@ -127,8 +146,8 @@ RunPage::RunPage(JobQueueModel* queue, QWidget* parent) : QWidget(parent), queue
 // An endpoint run keeps the user's KLD/bench choices for when a file is the source again: the
 // boxes show off while disabled, settings() still returns the choices (the workspace keeps them).
 RunSettings RunPage::settings() const {
-    return {n_ctx_->value(), kld_choice_, bench_choice_, workers_->value(), threads_->value(),
-            chat_template_->currentData().toString()};
+    return {n_ctx_->value(),  kld_choice_, bench_choice_, workers_->value(), threads_->value(),
+            chat_template_->currentData().toString(), until_decided_->isChecked(), margin_->value()};
 }
 
 void RunPage::set_source(const QString& text, bool endpoint) {
@@ -154,6 +173,9 @@ void RunPage::set_settings(const RunSettings& s) {
     threads_->setValue(s.threads);
     const int t = chat_template_->findData(s.chat_template);
     chat_template_->setCurrentIndex(t >= 0 ? t : 0);
+    until_decided_->setChecked(s.until_decided);
+    margin_->setValue(s.margin);
+    margin_->setEnabled(s.until_decided);
 }
 
 void RunPage::set_running(bool running) {

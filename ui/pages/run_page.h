@@ -6,6 +6,7 @@
 #include <QWidget>
 
 class QCheckBox;
+class QDoubleSpinBox;
 class QComboBox;
 class QLabel;
 class QPlainTextEdit;
@@ -25,6 +26,8 @@ struct RunSettings {
     int workers = 1;
     int threads = 0;
     QString chat_template = "none";  // generation tasks: "none", "auto" (the model's own) or a family name
+    bool until_decided = false;      // each precision stops when its comparison with the baseline is decided
+    double margin = 1.0;             // ... against this margin: accuracy points, or % of perplexity
 };
 
 class RunPage : public QWidget {
@@ -59,7 +62,8 @@ private:
     bool kld_choice_ = true, bench_choice_ = false;  // the user's, kept while an endpoint disables the boxes
     QComboBox* chat_template_;
     QSpinBox *n_ctx_, *workers_, *threads_;
-    QCheckBox *kld_, *bench_;
+    QCheckBox *kld_, *bench_, *until_decided_;
+    QDoubleSpinBox* margin_;
     QPushButton *run_, *cancel_one_, *cancel_all_;
     QTableView* table_;
     QProgressBar* overall_;
