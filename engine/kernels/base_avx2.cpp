@@ -8,8 +8,12 @@
 // half to even): it may differ from the scalar reference by one unit on exact .5 ties.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <type_traits>
 
+#include "kernels/blockwise_dot.h"
 #include "kernels/gemm_tiles.h"
+#include "kernels/group_tile_avx2.h"
 #include "kernels/kernel_table.h"
 #include "kernels/simd_common.h"
 #include "tensor/blocks.h"
@@ -141,12 +145,9 @@ void q8_from_f32(const float* x, void* vy, int64_t n) {
 
 // ---- block dot products --------------------------------------------------------------------
 
-// k elements per tile pass (see gemm_tiles.h). The row kernels of the tiled types sum over blocks
-// in the same chunks, reduced the same way, so batched and one-token results are bit-identical.
-constexpr int64_t kQ8Chunk = 2048;
+// q8_1 x q8_1 (q8_1 as a weight type: no tile): 8 float lanes per block, chunk sums in order.
+constexpr int64_t kQ8Chunk = blockwise::kChunk;
 
-// Runs acc = block_fma(b, acc) over blocks [0, nb) in chunks of kQ8Chunk elements; each chunk's
-// 8 lanes are summed by hsum and the chunk sums added in order.
 template <class BlockFma>
 inline float sum_in_chunks(int64_t nb, BlockFma block_fma) {
     float total = 0;
@@ -159,49 +160,6 @@ inline float sum_in_chunks(int64_t nb, BlockFma block_fma) {
     return total;
 }
 
-// Per block: 8 int32 partial sums of the exact integer dot, scaled by d_x * d_y.
-// Offset types (q4_0: q - 8, q5_0: q - 16) multiply the unsigned quants and subtract offset * sum(y).
-template <class XBlock, int offset, class Unpack>
-inline float dot_offset_q8_0(int64_t n, const void* vx, const void* vy, Unpack unpack) {
-    const auto* x = static_cast<const XBlock*>(vx);
-    const auto* y = static_cast<const block_q8_0*>(vy);
-    return sum_in_chunks(n / 32, [&](int64_t b, __m256 acc) {
-        const __m256i qy = load_bytes(y[b].qs);
-        const __m256i prod = dot_u8_s8_small(unpack(x[b]), qy);
-        const __m256i sumi = _mm256_sub_epi32(prod, _mm256_slli_epi32(sum_s8(qy), offset == 8 ? 3 : 4));
-        return _mm256_fmadd_ps(_mm256_set1_ps(half(x[b].d) * half(y[b].d)), _mm256_cvtepi32_ps(sumi), acc);
-    });
-}
-
-void vec_dot_q4_0_q8_0(int64_t n, float* s, const void* vx, const void* vy) {
-    *s = dot_offset_q8_0<block_q4_0, 8>(n, vx, vy, [](const block_q4_0& b) { return bytes_from_nibbles_32(b.qs); });
-}
-void vec_dot_q5_0_q8_0(int64_t n, float* s, const void* vx, const void* vy) {
-    *s = dot_offset_q8_0<block_q5_0, 16>(n, vx, vy, [](const block_q5_0& b) { return q5_unsigned(b.qs, b.qh); });
-}
-
-// Min types: sum(d_x q_x d_y q_y) + m_x * s_y per block, as ggml.
-template <class XBlock, class Unpack>
-inline float dot_min_q8_1(int64_t n, const void* vx, const void* vy, Unpack unpack) {
-    const auto* x = static_cast<const XBlock*>(vx);
-    const auto* y = static_cast<const block_q8_1*>(vy);
-    __m256 acc = _mm256_setzero_ps();
-    float summs = 0;
-    for (int64_t b = 0; b < n / 32; ++b) {
-        summs += half(x[b].m) * half(y[b].s);
-        const __m256i sumi = dot_u8_s8_small(unpack(x[b]), load_bytes(y[b].qs));
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[b].d) * half(y[b].d)), _mm256_cvtepi32_ps(sumi), acc);
-    }
-    return hsum(acc) + summs;
-}
-
-void vec_dot_q4_1_q8_1(int64_t n, float* s, const void* vx, const void* vy) {
-    *s = dot_min_q8_1<block_q4_1>(n, vx, vy, [](const block_q4_1& b) { return bytes_from_nibbles_32(b.qs); });
-}
-void vec_dot_q5_1_q8_1(int64_t n, float* s, const void* vx, const void* vy) {
-    *s = dot_min_q8_1<block_q5_1>(n, vx, vy, [](const block_q5_1& b) { return q5_unsigned(b.qs, b.qh); });
-}
-
 template <class Block>
 void vec_dot_q8_q8(int64_t n, float* s, const void* vx, const void* vy) {
     const auto* x = static_cast<const Block*>(vx);
@@ -210,6 +168,50 @@ void vec_dot_q8_q8(int64_t n, float* s, const void* vx, const void* vy) {
         const __m256i sumi = dot_s8_s8(load_bytes(x[b].qs), load_bytes(y[b].qs));
         return _mm256_fmadd_ps(_mm256_set1_ps(half(x[b].d) * half(y[b].d)), _mm256_cvtepi32_ps(sumi), acc);
     });
+}
+
+// The tiled types (q8_0, q4_0, q5_0, q4_1, q5_1): a block's weights as unsigned bytes in element
+// order (q8_0: signed), how the tile treats them, and the block's exact integer dot with the
+// activation block as 8 int32 lanes (blockwise_dot.h repeats the tile's float operations on it).
+//   Kind::Signed  q8_0: signed quants, ggml's sign trick |w| x sign(x, w) in the tile
+//   Kind::Offset  q4_0 / q5_0: u = q + (1 << shift); isum starts at -(1 << shift) * sum(x)
+//   Kind::Min     q4_1 / q5_1: u = q; the min term m_w * s_x is added in float
+enum class Kind { Signed, Offset, Min };
+template <class B, class Y, Kind K, int Shift, bool Nibbles>
+struct LegacyOf {
+    using XBlock = B;
+    using YBlock = Y;
+    static constexpr Kind kind = K;
+    static constexpr int shift = Shift;
+    static constexpr bool with_min = K == Kind::Min;
+    static constexpr bool nibbles = Nibbles;
+};
+template <class U>
+struct LegacyLanes : U {
+    // Exact for every byte value of both blocks (u <= 31 cannot saturate vpmaddubsw, even against -128).
+    static __m256i lanes(const typename U::XBlock& x, const typename U::YBlock& y) {
+        const __m256i qy = load_bytes(y.qs);
+        if constexpr (U::kind == Kind::Signed) return dot_s8_s8(U::get(x), qy);
+        const __m256i prod = dot_u8_s8_small(U::get(x), qy);
+        if constexpr (U::kind == Kind::Offset) return _mm256_sub_epi32(prod, _mm256_slli_epi32(sum_s8(qy), U::shift));
+        return prod;
+    }
+};
+struct LegacyQ8_0 : LegacyOf<block_q8_0, block_q8_0, Kind::Signed, 0, false> {
+    static __m256i get(const block_q8_0& b) { return load_bytes(b.qs); } };
+struct LegacyQ4_0 : LegacyOf<block_q4_0, block_q8_0, Kind::Offset, 3, true> {
+    static __m256i get(const block_q4_0& b) { return bytes_from_nibbles_32(b.qs); } };
+struct LegacyQ5_0 : LegacyOf<block_q5_0, block_q8_0, Kind::Offset, 4, false> {
+    static __m256i get(const block_q5_0& b) { return q5_unsigned(b.qs, b.qh); } };
+struct LegacyQ4_1 : LegacyOf<block_q4_1, block_q8_1, Kind::Min, 0, true> {
+    static __m256i get(const block_q4_1& b) { return bytes_from_nibbles_32(b.qs); } };
+struct LegacyQ5_1 : LegacyOf<block_q5_1, block_q8_1, Kind::Min, 0, false> {
+    static __m256i get(const block_q5_1& b) { return q5_unsigned(b.qs, b.qh); } };
+
+template <class U>
+void set_blockwise(TypeKernels& k) {
+    k.vec_dot = blockwise::vec_dot<LegacyLanes<U>>;
+    k.vec_dot_rows = blockwise::vec_dot_rows<LegacyLanes<U>>;
 }
 
 // ---- tile kernels for batched matmul ---------------------------------------------------------
@@ -260,88 +262,164 @@ template <class Row>
 constexpr GemmTile float_tile{3, 4, float_packed_bytes, pack_float<Row>, float_packed_bytes, pack_float<Row>,
                               TileTable<FloatTile, 3, 4>::run, 8, 1024, 4};
 
-// q8_0 activations x {q4_0, q5_0, q8_0} weights, one block (32 elements) per step:
-//   weights 32 quant bytes + 8 f32 lanes of d_w; activations 32 signed bytes + 8 f32 lanes of d_x
-//   + 8 int32 lanes of -(sum of the lane's 4 quants).
-// q4_0/q5_0 multiply unsigned quants (<= 31, vpmaddubsw cannot saturate) and add the offset
-// correction; q8_0 keeps signed weights and uses ggml's sign trick (|w| x sign(x, w)), exact
-// because activations come from the q8_0 quantizer, whose quants lie in [-127, 127].
-constexpr size_t kWStep = 64, kXStep = 96;
-size_t w_q8_packed_bytes(int64_t k) { return size_t(k / 32) * kWStep; }
-size_t x_q8_packed_bytes(int64_t k) { return size_t(k / 32) * kXStep; }
+// Legacy block types x q8_0/q8_1 activations: row-interleaved groups of 8 weight rows, one int32
+// lane per row (the AVX2 form of base_avx512.cpp's 16-row groups). A packed group, per block of 32:
+//     quants   8-bit types: 8 x 32 bytes, vector j: lane l = row l's quants 4j..4j+3;
+//              4-bit types: 4 x 32 bytes, vector j: the same for quants 4j..4j+3 in the low
+//              nibbles and 4(j+4)..4(j+4)+3 in the high nibbles
+//     8 f32    d_w of each row (zero for rows past the matrix's end)
+//     8 f32    m_w of each row (min types only)
+// Per (group, token) the token's 4 bytes of a quant vector are broadcast and vpmaddubsw + vpmaddwd
+// give every lane its row's exact block sum. Activations come from the q8_0/q8_1 quantizer, so
+// |x| <= 127; int16 pair sums are added before vpmaddwd as long as they cannot overflow:
+//     4-bit (u <= 15): 8 vpmaddubsw per int16 sum, |sum| <= 8 * 2 * 15 * 127 = 30480
+//     5-bit (u <= 31): 4 per sum, <= 4 * 2 * 31 * 127 = 31496
+//     q8_0 (|w| x sign(x, w), |w| <= 128): 1, <= 2 * 128 * 127 = 32512
+// Then per block and lane the float operations of blockwise_dot.h (vec_dot repeats them).
+using group_tile8::broadcast32;
+using group_tile8::kGroupRows;
+using group_tile8::load_f32;
 
-void pack_x_q8_0(int64_t k, const char* row, char* out) {
-    const auto* x = reinterpret_cast<const block_q8_0*>(row);
+template <class U>
+constexpr size_t group_quant_bytes() { return U::nibbles ? 4 * 32 : 8 * 32; }
+template <class U>
+constexpr size_t group_block_bytes() { return group_quant_bytes<U>() + (U::with_min ? 2 : 1) * kGroupRows * sizeof(float); }
+template <class U>
+size_t group_packed_bytes(int64_t k) { return size_t(k / 32) * group_block_bytes<U>(); }
+
+using blockwise::kXBlockBytes;
+using blockwise::kXScale;
+using blockwise::kXThird;
+
+// Packs nrows (<= 8) rows, row_stride bytes apart, into one interleaved group.
+template <class U>
+void pack_w_group(int64_t k, const char* rows, size_t row_stride, int nrows, char* out) {
     for (int64_t b = 0; b < k / 32; ++b) {
-        char* step = out + size_t(b) * kXStep;
-        const __m256i q = load_bytes(x[b].qs);
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(step), q);
-        _mm256_storeu_ps(reinterpret_cast<float*>(step + 32), _mm256_set1_ps(half(x[b].d)));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(step + 64), _mm256_sub_epi32(_mm256_setzero_si256(), sum_s8(q)));
+        alignas(32) uint32_t u[kGroupRows][8] = {};  // [row][4-byte group]
+        alignas(32) float d[kGroupRows] = {}, m[kGroupRows] = {};
+        for (int r = 0; r < nrows; ++r) {
+            const auto& blk = reinterpret_cast<const typename U::XBlock*>(rows + size_t(r) * row_stride)[b];
+            _mm256_store_si256(reinterpret_cast<__m256i*>(u[r]), U::get(blk));
+            d[r] = half(blk.d);
+            if constexpr (U::with_min) m[r] = half(blk.m);
+        }
+        char* o = out + size_t(b) * group_block_bytes<U>();
+        auto* q = reinterpret_cast<uint32_t*>(o);
+        for (int j = 0; j < (U::nibbles ? 4 : 8); ++j)
+            for (int r = 0; r < kGroupRows; ++r)  // nibbles: every byte < 16, so << 4 stays in its byte
+                q[j * kGroupRows + r] = U::nibbles ? u[r][j] | u[r][j + 4] << 4 : u[r][j];
+        std::memcpy(o + group_quant_bytes<U>(), d, sizeof d);
+        if constexpr (U::with_min) std::memcpy(o + group_quant_bytes<U>() + sizeof d, m, sizeof m);
     }
 }
 
-template <class Block, class Quants>
-void pack_w_blocks(int64_t k, const char* row, char* out, Quants quants) {
-    const auto* x = reinterpret_cast<const Block*>(row);
-    for (int64_t b = 0; b < k / 32; ++b) {
-        char* step = out + size_t(b) * kWStep;
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(step), quants(x[b]));
-        _mm256_storeu_ps(reinterpret_cast<float*>(step + 32), _mm256_set1_ps(half(x[b].d)));
-    }
-}
-void pack_w_q8_0(int64_t k, const char* row, char* out) {
-    pack_w_blocks<block_q8_0>(k, row, out, [](const block_q8_0& b) { return load_bytes(b.qs); });
-}
-void pack_w_q4_0(int64_t k, const char* row, char* out) {
-    pack_w_blocks<block_q4_0>(k, row, out, [](const block_q4_0& b) { return bytes_from_nibbles_32(b.qs); });
-}
-void pack_w_q5_0(int64_t k, const char* row, char* out) {
-    pack_w_blocks<block_q5_0>(k, row, out, [](const block_q5_0& b) { return q5_unsigned(b.qs, b.qh); });
-}
-
-// Shift: log2 of the weight offset (8 -> 3, 16 -> 4); 0 selects q8_0's signed sign-trick path.
-template <int Shift>
-struct Q8TileFor {
-    template <int R, int C>
-    struct Tile {
-        static void run(int64_t k, const char* w, size_t ws, int, const char* x, size_t xs, int, float* y, int64_t ldy,
+template <class U>
+struct BlockwiseTile {
+    // G groups of 8 rows x C tokens; nr rows in all (a partial last group is stored masked).
+    template <int G, int C>
+    struct For {
+        static void run(int64_t k, const char* w, size_t ws, int nr, const char* x, size_t xs, int, float* y, int64_t ldy,
                         bool accumulate) {
-            __m256 acc[R][C];
-            for (int r = 0; r < R; ++r)
-                for (int c = 0; c < C; ++c) acc[r][c] = _mm256_setzero_ps();
-            const __m256i ones = _mm256_set1_epi16(1);
-            for (int64_t s = 0; s < k / 32; ++s) {
-                __m256i wq[R], wu[R];
-                for (int r = 0; r < R; ++r) {
-                    wq[r] = load_bytes(w + r * ws + s * kWStep);
-                    wu[r] = Shift == 0 ? _mm256_sign_epi8(wq[r], wq[r]) : wq[r];
-                }
+            constexpr size_t kWBlock = group_block_bytes<U>(), kScales = group_quant_bytes<U>();
+            const __m256i low4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
+            __m256 acc[G][C];
+            for (int g = 0; g < G; ++g)
+                for (int c = 0; c < C; ++c) acc[g][c] = _mm256_setzero_ps();
+            for (int64_t b = 0; b < k / 32; ++b) {
+                const char* wb = w + size_t(b) * kWBlock;
+                const char* xb = x + size_t(b) * kXBlockBytes;
+                if constexpr (C <= 2)  // few tokens: streaming the weights is the work; fetch ahead
+                    for (int g = 0; g < G; ++g)
+                        for (size_t line = 0; line < kWBlock; line += 64) _mm_prefetch(wb + g * ws + 8 * kWBlock + line, _MM_HINT_T0);
+                __m256i isum[G][C];
                 for (int c = 0; c < C; ++c) {
-                    const char* p = x + c * xs + s * kXStep;
-                    const __m256i xq = load_bytes(p);
-                    const __m256 xd = _mm256_loadu_ps(reinterpret_cast<const float*>(p + 32));
-                    const __m256i bias = _mm256_slli_epi32(load_bytes(p + 64), Shift);
-                    for (int r = 0; r < R; ++r) {
-                        __m256i sumi;
-                        if constexpr (Shift == 0) {
-                            sumi = _mm256_madd_epi16(_mm256_maddubs_epi16(wu[r], _mm256_sign_epi8(xq, wq[r])), ones);
-                        } else {
-                            sumi = _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(wu[r], xq), ones), bias);
+                    __m256i start = _mm256_setzero_si256();
+                    if constexpr (U::kind == Kind::Offset) start = _mm256_slli_epi32(broadcast32(xb + c * xs + kXThird), U::shift);
+                    for (int g = 0; g < G; ++g) isum[g][c] = start;
+                }
+                if constexpr (U::nibbles) {
+                    // All 8 vpmaddubsw of a block (4 vectors x low/high nibbles) in one int16 sum.
+                    __m256i s16[G][C];
+                    for (int g = 0; g < G; ++g)
+                        for (int c = 0; c < C; ++c) s16[g][c] = _mm256_setzero_si256();
+                    for (int j = 0; j < 4; ++j) {
+                        __m256i wl[G], wh[G];
+                        for (int g = 0; g < G; ++g) {
+                            const __m256i v = load_bytes(wb + g * ws + j * 32);
+                            wl[g] = _mm256_and_si256(v, low4);
+                            wh[g] = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
                         }
-                        const __m256 wd = _mm256_loadu_ps(reinterpret_cast<const float*>(w + r * ws + s * kWStep + 32));
-                        acc[r][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sumi), _mm256_mul_ps(wd, xd), acc[r][c]);
+                        for (int c = 0; c < C; ++c) {
+                            const __m256i xl = broadcast32(xb + c * xs + 4 * j), xh = broadcast32(xb + c * xs + 4 * (j + 4));
+                            for (int g = 0; g < G; ++g)
+                                s16[g][c] = _mm256_add_epi16(s16[g][c], _mm256_add_epi16(_mm256_maddubs_epi16(wl[g], xl),
+                                                                                          _mm256_maddubs_epi16(wh[g], xh)));
+                        }
+                    }
+                    for (int g = 0; g < G; ++g)
+                        for (int c = 0; c < C; ++c) isum[g][c] = _mm256_add_epi32(isum[g][c], _mm256_madd_epi16(s16[g][c], ones));
+                } else {
+                    // Bytes: q5 sums 4 vpmaddubsw in int16, q8_0 (sign trick) widens each one.
+                    constexpr int kRun = U::kind == Kind::Signed ? 1 : 4;
+                    for (int j0 = 0; j0 < 8; j0 += kRun) {
+                        __m256i s16[G][C];
+                        for (int j = j0; j < j0 + kRun; ++j) {
+                            __m256i wv[G], wu[G];
+                            for (int g = 0; g < G; ++g) {
+                                wv[g] = load_bytes(wb + g * ws + j * 32);
+                                wu[g] = U::kind == Kind::Signed ? _mm256_sign_epi8(wv[g], wv[g]) : wv[g];
+                            }
+                            for (int c = 0; c < C; ++c) {
+                                const __m256i xv = broadcast32(xb + c * xs + 4 * j);
+                                for (int g = 0; g < G; ++g) {
+                                    const __m256i p = U::kind == Kind::Signed ? _mm256_maddubs_epi16(wu[g], _mm256_sign_epi8(xv, wv[g]))
+                                                                              : _mm256_maddubs_epi16(wu[g], xv);
+                                    s16[g][c] = j == j0 ? p : _mm256_add_epi16(s16[g][c], p);
+                                }
+                            }
+                        }
+                        for (int g = 0; g < G; ++g)
+                            for (int c = 0; c < C; ++c) isum[g][c] = _mm256_add_epi32(isum[g][c], _mm256_madd_epi16(s16[g][c], ones));
+                    }
+                }
+                for (int g = 0; g < G; ++g) {
+                    const __m256 dw = _mm256_loadu_ps(reinterpret_cast<const float*>(wb + g * ws + kScales));
+                    for (int c = 0; c < C; ++c) {
+                        const __m256 dx = _mm256_set1_ps(load_f32(xb + c * xs + kXScale));
+                        acc[g][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[g][c]), _mm256_mul_ps(dw, dx), acc[g][c]);
+                        if constexpr (U::with_min)
+                            acc[g][c] = _mm256_fmadd_ps(_mm256_loadu_ps(reinterpret_cast<const float*>(wb + g * ws + kScales + 32)),
+                                                        _mm256_set1_ps(load_f32(xb + c * xs + kXThird)), acc[g][c]);
                     }
                 }
             }
-            store_tile<R, C>(acc, y, ldy, accumulate);
+            group_tile8::store<G, C>(acc, nr, y, ldy, accumulate);
         }
     };
 };
 
-template <int Shift, void (*PackW)(int64_t, const char*, char*)>
-constexpr GemmTile q8_0_tile{2, 4, w_q8_packed_bytes, PackW, x_q8_packed_bytes, pack_x_q8_0,
-                             TileTable<Q8TileFor<Shift>::template Tile, 2, 4>::run, 32, kQ8Chunk, 3};
+constexpr int kBlockwiseGroups = 2, kBlockwiseCols = 2;
+
+// Where the packed matrix is within 30 % of the stored one (q8_0, q4_0, q4_1; not the 5-bit types,
+// whose quants take a byte each), models pack it once at load (PackedWeight) and run single
+// tokens through the tile too; the others are packed per call.
+template <class U>
+constexpr bool pack_once_worth() { return group_block_bytes<U>() * 10 <= kGroupRows * sizeof(typename U::XBlock) * 13; }
+
+template <class U>
+constexpr GemmTile blockwise_tile{kBlockwiseGroups * kGroupRows,
+                                  kBlockwiseCols,
+                                  group_packed_bytes<U>,
+                                  nullptr,
+                                  blockwise::x_packed_bytes,
+                                  blockwise::pack_x<typename U::YBlock>,
+                                  GroupTileTable<BlockwiseTile<U>::template For, kGroupRows, kBlockwiseGroups, kBlockwiseCols>::run,
+                                  32,
+                                  kQ8Chunk,
+                                  3,
+                                  kGroupRows,
+                                  pack_w_group<U>,
+                                  pack_once_worth<U>()};
 
 }  // namespace
 
@@ -351,14 +429,16 @@ void kernels_register_base_avx2(KernelTable& t) {
     t[GgmlType::BF16].to_f32 = bf16_to_f32;
     t[GgmlType::BF16].vec_dot = vec_dot_float<BF16Row>;
     t[GgmlType::Q4_0].to_f32 = q4_0_to_f32;
-    t[GgmlType::Q4_0].vec_dot = vec_dot_q4_0_q8_0;
     t[GgmlType::Q4_1].to_f32 = q4_1_to_f32;
-    t[GgmlType::Q4_1].vec_dot = vec_dot_q4_1_q8_1;
     t[GgmlType::Q5_0].to_f32 = q5_0_to_f32;
-    t[GgmlType::Q5_0].vec_dot = vec_dot_q5_0_q8_0;
     t[GgmlType::Q5_1].to_f32 = q5_1_to_f32;
-    t[GgmlType::Q5_1].vec_dot = vec_dot_q5_1_q8_1;
-    t[GgmlType::Q8_0] = {q8_to_f32<block_q8_0>, q8_from_f32<block_q8_0, false>, vec_dot_q8_q8<block_q8_0>, GgmlType::Q8_0};
+    t[GgmlType::Q8_0].to_f32 = q8_to_f32<block_q8_0>;
+    t[GgmlType::Q8_0].from_f32 = q8_from_f32<block_q8_0, false>;
+    set_blockwise<LegacyQ8_0>(t[GgmlType::Q8_0]);
+    set_blockwise<LegacyQ4_0>(t[GgmlType::Q4_0]);
+    set_blockwise<LegacyQ5_0>(t[GgmlType::Q5_0]);
+    set_blockwise<LegacyQ4_1>(t[GgmlType::Q4_1]);
+    set_blockwise<LegacyQ5_1>(t[GgmlType::Q5_1]);
     t[GgmlType::Q8_1] = {q8_to_f32<block_q8_1>, q8_from_f32<block_q8_1, true>, vec_dot_q8_q8<block_q8_1>, GgmlType::Q8_1};
 }
 
@@ -367,9 +447,11 @@ const GemmTile* gemm_tile_avx2(GgmlType t) {
         case GgmlType::F32: return &float_tile<F32Row>;
         case GgmlType::F16: return &float_tile<F16Row>;
         case GgmlType::BF16: return &float_tile<BF16Row>;
-        case GgmlType::Q8_0: return &q8_0_tile<0, pack_w_q8_0>;
-        case GgmlType::Q4_0: return &q8_0_tile<3, pack_w_q4_0>;
-        case GgmlType::Q5_0: return &q8_0_tile<4, pack_w_q5_0>;
+        case GgmlType::Q8_0: return &blockwise_tile<LegacyQ8_0>;
+        case GgmlType::Q4_0: return &blockwise_tile<LegacyQ4_0>;
+        case GgmlType::Q5_0: return &blockwise_tile<LegacyQ5_0>;
+        case GgmlType::Q4_1: return &blockwise_tile<LegacyQ4_1>;
+        case GgmlType::Q5_1: return &blockwise_tile<LegacyQ5_1>;
         default: return gemm_tile_iq_avx2(t);
     }
 }

@@ -23,6 +23,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 #include "core/cpu_features.h"
+#include "kernels/blockwise_dot.h"
 #include "kernels/gemm_tiles.h"
 #include "kernels/group_tile_avx512.h"
 #include "kernels/kernel_table.h"
@@ -105,9 +106,9 @@ constexpr GemmTile float_tile{kFloatRows, kFloatCols, float_packed_bytes, pack_f
 // lane per block and (row, token):
 //     acc = fma(float(isum_b), d_w * d_x, acc)     [+ acc = fma(m_w, s_x, acc) for q4_1/q5_1]
 // blocks in order, restarting every kQ8Chunk elements (chunk results added in order): ggml's
-// scalar per-block formula with the multiply-adds fused. vec_dot_blockwise below repeats it for
+// scalar per-block formula with the multiply-adds fused. blockwise::vec_dot (blockwise_dot.h) repeats it for
 // one output, so batched and one-token results are bit-identical.
-constexpr int64_t kQ8Chunk = 2048;  // k elements per pass
+constexpr int64_t kQ8Chunk = blockwise::kChunk;  // k elements per pass
 using group_tile::broadcast32;
 using group_tile::load_f32;
 using group_tile::kGroupRows;
@@ -147,29 +148,9 @@ constexpr size_t group_block_bytes() { return group_quant_bytes<U>() + (U::with_
 template <class U>
 size_t group_packed_bytes(int64_t k) { return size_t(k / 32) * group_block_bytes<U>(); }
 
-// A packed activation block: 32 signed quants, f32 d_x, then for q8_0 the int32 -(sum of the
-// quants) and for q8_1 the f32 s_x.
-constexpr size_t kXScale = 32, kXThird = 36, kXBlockBytes = 40;
-size_t x_blockwise_bytes(int64_t k) { return size_t(k / 32) * kXBlockBytes; }
-
-template <class Block>
-void pack_x_blockwise(int64_t k, const char* row, char* out) {
-    const auto* x = reinterpret_cast<const Block*>(row);
-    for (int64_t b = 0; b < k / 32; ++b) {
-        char* o = out + size_t(b) * kXBlockBytes;
-        std::memcpy(o, x[b].qs, 32);
-        const float d = half(x[b].d);
-        std::memcpy(o + kXScale, &d, sizeof d);
-        if constexpr (std::is_same_v<Block, block_q8_1>) {
-            const float sx = half(x[b].s);
-            std::memcpy(o + kXThird, &sx, sizeof sx);
-        } else {
-            int32_t neg_sum = 0;
-            for (int j = 0; j < 32; ++j) neg_sum -= x[b].qs[j];
-            std::memcpy(o + kXThird, &neg_sum, sizeof neg_sum);
-        }
-    }
-}
+using blockwise::kXBlockBytes;
+using blockwise::kXScale;
+using blockwise::kXThird;
 
 // Packs nrows (<= 16) rows, row_stride bytes apart, into one interleaved group.
 template <class U>
@@ -277,8 +258,8 @@ constexpr GemmTile blockwise_tile{kBlockwiseGroups * kGroupRows,
                                   kBlockwiseCols,
                                   group_packed_bytes<U>,
                                   nullptr,
-                                  x_blockwise_bytes,
-                                  pack_x_blockwise<std::conditional_t<U::with_min, block_q8_1, block_q8_0>>,
+                                  blockwise::x_packed_bytes,
+                                  blockwise::pack_x<std::conditional_t<U::with_min, block_q8_1, block_q8_0>>,
                                   GroupTileTable<BlockwiseTile<U>::template For, kGroupRows, kBlockwiseGroups, kBlockwiseCols>::run,
                                   32,
                                   kQ8Chunk,
@@ -318,83 +299,24 @@ void vec_dot_float(int64_t n, float* s, const void* vx, const void* vy) {
 
 // ---- block dot products (m = 1 path) -------------------------------------------------------
 
-// One output of BlockwiseTile: exact integer block sums, then the same fused multiply-adds in the
-// same order (restarting every kQ8Chunk elements, chunk results added in order).
+// BlockwiseTile's integer lanes for one output (blockwise_dot.h repeats its float operations).
 template <class Unsigned>
-void vec_dot_blockwise(int64_t n, float* s, const void* vx, const void* vy) {
+struct VnniLanes {
     using XBlock = typename Unsigned::Block;
     using YBlock = std::conditional_t<Unsigned::with_min, block_q8_1, block_q8_0>;
-    const auto* x = static_cast<const XBlock*>(vx);
-    const auto* y = static_cast<const YBlock*>(vy);
-    const __m256i offset = _mm256_set1_epi8(char(Unsigned::offset));
-    const int64_t nb = n / 32, chunk_blocks = kQ8Chunk / 32;
-    float total = 0;
-    for (int64_t c0 = 0; c0 < nb; c0 += chunk_blocks) {
-        float acc = 0;
-        for (int64_t b = c0; b < std::min(nb, c0 + chunk_blocks); ++b) {
-            const __m256i q = simd::load_bytes(y[b].qs);
-            __m256i lanes = _mm256_dpbusd_epi32(_mm256_setzero_si256(), Unsigned::get(x[b]), q);
-            if constexpr (Unsigned::offset != 0)
-                lanes = _mm256_sub_epi32(lanes, _mm256_dpbusd_epi32(_mm256_setzero_si256(), offset, q));
-            __m128i h = _mm_add_epi32(_mm256_castsi256_si128(lanes), _mm256_extracti128_si256(lanes, 1));
-            h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0x4E));
-            h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0xB1));
-            acc = std::fma(float(_mm_cvtsi128_si32(h)), half(x[b].d) * half(y[b].d), acc);
-            if constexpr (Unsigned::offset == 0) acc = std::fma(half(x[b].m), half(y[b].s), acc);
-        }
-        total = c0 == 0 ? acc : total + acc;
+    static constexpr bool with_min = Unsigned::with_min;
+    static __m256i lanes(const XBlock& x, const YBlock& y) {
+        const __m256i q = simd::load_bytes(y.qs);
+        const __m256i lanes = _mm256_dpbusd_epi32(_mm256_setzero_si256(), Unsigned::get(x), q);
+        if constexpr (Unsigned::offset == 0) return lanes;
+        return _mm256_sub_epi32(lanes, _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8(char(Unsigned::offset)), q));
     }
-    *s = total;
-}
-
-// vec_dot_blockwise for four weight rows at a time: their fused multiply-add chains run in the
-// four lanes of one vector (the same operations per lane as BlockwiseTile), so decoding one token
-// is not bound by one chain's latency; a remainder of rows goes through vec_dot_blockwise.
-template <class Unsigned>
-void vec_dot_rows_blockwise(int64_t n, float* s, int64_t nrows, const void* vx, size_t x_stride, const void* vy) {
-    using XBlock = typename Unsigned::Block;
-    using YBlock = std::conditional_t<Unsigned::with_min, block_q8_1, block_q8_0>;
-    constexpr int kRows = 4;
-    const auto* y = static_cast<const YBlock*>(vy);
-    const __m256i offset = _mm256_set1_epi8(char(Unsigned::offset));
-    const int64_t nb = n / 32, chunk_blocks = kQ8Chunk / 32;
-    int64_t r0 = 0;
-    for (; r0 + kRows <= nrows; r0 += kRows) {
-        const XBlock* x[kRows];
-        for (int i = 0; i < kRows; ++i) x[i] = reinterpret_cast<const XBlock*>(static_cast<const char*>(vx) + size_t(r0 + i) * x_stride);
-        __m128 total = _mm_setzero_ps();
-        for (int64_t c0 = 0; c0 < nb; c0 += chunk_blocks) {
-            __m128 acc = _mm_setzero_ps();
-            for (int64_t b = c0; b < std::min(nb, c0 + chunk_blocks); ++b) {
-                const __m256i q = simd::load_bytes(y[b].qs);
-                __m256i lanes[kRows];
-                for (int i = 0; i < kRows; ++i) lanes[i] = _mm256_dpbusd_epi32(_mm256_setzero_si256(), Unsigned::get(x[i][b]), q);
-                if constexpr (Unsigned::offset != 0) {
-                    const __m256i correction = _mm256_dpbusd_epi32(_mm256_setzero_si256(), offset, q);
-                    for (int i = 0; i < kRows; ++i) lanes[i] = _mm256_sub_epi32(lanes[i], correction);
-                }
-                // Row i's eight partial sums end in lane i of both halves.
-                const __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(lanes[0], lanes[1]), _mm256_hadd_epi32(lanes[2], lanes[3]));
-                const __m128i isum = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
-                const __m128 dw = _mm_setr_ps(half(x[0][b].d), half(x[1][b].d), half(x[2][b].d), half(x[3][b].d));
-                acc = _mm_fmadd_ps(_mm_cvtepi32_ps(isum), _mm_mul_ps(dw, _mm_set1_ps(half(y[b].d))), acc);
-                if constexpr (Unsigned::offset == 0) {
-                    const __m128 mw = _mm_setr_ps(half(x[0][b].m), half(x[1][b].m), half(x[2][b].m), half(x[3][b].m));
-                    acc = _mm_fmadd_ps(mw, _mm_set1_ps(half(y[b].s)), acc);
-                }
-            }
-            total = c0 == 0 ? acc : _mm_add_ps(total, acc);
-        }
-        _mm_storeu_ps(s + r0, total);
-    }
-    for (; r0 < nrows; ++r0)
-        vec_dot_blockwise<Unsigned>(n, s + r0, static_cast<const char*>(vx) + size_t(r0) * x_stride, vy);
-}
+};
 
 template <class Unsigned>
 void set_blockwise(TypeKernels& k) {
-    k.vec_dot = vec_dot_blockwise<Unsigned>;
-    k.vec_dot_rows = vec_dot_rows_blockwise<Unsigned>;
+    k.vec_dot = blockwise::vec_dot<VnniLanes<Unsigned>>;
+    k.vec_dot_rows = blockwise::vec_dot_rows<VnniLanes<Unsigned>>;
 }
 
 }  // namespace
