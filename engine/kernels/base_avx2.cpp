@@ -452,8 +452,10 @@ const GemmTile* gemm_tile_avx2(GgmlType t) {
         case GgmlType::Q5_0: return &blockwise_tile<LegacyQ5_0>;
         case GgmlType::Q4_1: return &blockwise_tile<LegacyQ4_1>;
         case GgmlType::Q5_1: return &blockwise_tile<LegacyQ5_1>;
-        default: return gemm_tile_iq_avx2(t);
+        default: break;
     }
+    if (const GemmTile* tile = gemm_tile_kquants_avx2(t)) return tile;
+    return gemm_tile_iq_avx2(t);
 }
 
 }  // namespace qs

@@ -93,7 +93,9 @@ constexpr int64_t round_up(int64_t v, int64_t to) { return (v + to - 1) / to * t
 // Defined in base_avx2.cpp / base_avx512.cpp; nullptr when that level has no tile for the type.
 const GemmTile* gemm_tile_avx2(GgmlType t);
 const GemmTile* gemm_tile_avx512(GgmlType t);
-// K-quant tiles (kquants_avx512.cpp); needs AVX512-VNNI, checked by gemm_tile_avx512.
+// K-quant tiles (kquants_avx2.cpp, kquants_avx512.cpp; the latter needs AVX512-VNNI, checked by
+// gemm_tile_avx512).
+const GemmTile* gemm_tile_kquants_avx2(GgmlType t);
 const GemmTile* gemm_tile_kquants_avx512(GgmlType t);
 // IQ tiles (iq_avx2.cpp; AVX-512 uses them too): rows decoded once per call, bit-identical to vec_dot.
 const GemmTile* gemm_tile_iq_avx2(GgmlType t);

@@ -435,14 +435,14 @@ TEST(Matmul, WeightRowToF32DequantizesTheRightRow) {
     }
 }
 
-// K-quants in matmul (their row kernels are tested in test_kquants.cpp): the batched path
-// dequantizes weights and q8_K activations to f32 and multiplies in float, the row path uses
-// the integer vec_dot. Both must match the double-precision dot of the dequantized rows.
+// K-quants in matmul (their row kernels are tested in test_kquants.cpp): batches run the SIMD
+// levels' row-interleaved tiles (integer sums per sub-block, 8 or 16 rows per vector), single
+// tokens the integer vec_dot. Both must match the double-precision dot of the dequantized rows.
 TEST(Matmul, KQuantsMatchDequantizedDot) {
     std::mt19937 rng(11);
     std::vector<Isa> isas = {Isa::Scalar};
     for (Isa isa : simd_levels()) isas.push_back(isa);
-    const int64_t k = 512, n = 9;
+    const int64_t k = 512, n = 19;  // 19 rows: a full 16-row tile of 8-row groups, then a partial one
     for (GgmlType t : {GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K})
         for (Isa isa : isas)
             for (int64_t m : {1, 5, 17}) {
