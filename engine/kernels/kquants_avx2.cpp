@@ -643,7 +643,7 @@ struct KTile {
     };
 };
 
-constexpr int kKGroups = 2, kKCols = 2;
+constexpr int kKGroups = 1, kKCols = 4;
 constexpr int64_t kWholeRow = int64_t(1) << 40;  // k_chunk: the whole row in one pass
 
 template <class T>
