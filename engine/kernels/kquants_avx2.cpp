@@ -274,14 +274,12 @@ void to_f32_q6_K(const void* vx, float* y, int64_t n) {
 // acc)], super-blocks in order. So a batch through the tile and one token through vec_dot give
 // bit-identical results.
 
-// Sum of the first `lanes` int32 lanes of v.
-inline int32_t hsum_epi32(__m256i v, int lanes = 8) {
-    alignas(32) int32_t a[8];
-    _mm256_store_si256(reinterpret_cast<__m256i*>(a), v);
-    int32_t sum = 0;
-    for (int i = 0; i < lanes; ++i) sum += a[i];
-    return sum;
+inline int32_t hsum_epi32(__m128i h) {
+    h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0x4E));
+    h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0xB1));
+    return _mm_cvtsi128_si32(h);
 }
+inline int32_t hsum_epi32(__m256i v) { return hsum_epi32(_mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1))); }
 
 template <bool kMins, class Block>
 inline float k_block_fma(int32_t isum, int32_t msum, const Block& x, const block_q8_K& y, float acc) {
@@ -391,7 +389,7 @@ void vec_dot_q45_K(int64_t n, float* s, const void* vx, const void* vy) {
             sumi[1] = _mm256_add_epi32(sumi[1], ph);
             q8 += 64;
         }
-        acc = k_block_fma<true>(hsum_epi32(_mm256_add_epi32(sumi[0], sumi[1])), hsum_epi32(_mm256_castsi128_si256(mins), 4), x[i], y[i], acc);
+        acc = k_block_fma<true>(hsum_epi32(_mm256_add_epi32(sumi[0], sumi[1])), hsum_epi32(mins), x[i], y[i], acc);
     }
     *s = acc;
 }
