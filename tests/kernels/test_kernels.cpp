@@ -535,11 +535,15 @@ TEST(Matmul, PackedOnceIsBitIdenticalToPackingPerCall) {
             const PackedWeight packed(view, isa);
             if (t == GgmlType::Q5_K) {
                 EXPECT_TRUE(packed.empty()) << "q5_K's byte-per-quant layout is packed per call";
+            } else if (isa == Isa::Avx2) {
+                EXPECT_FALSE(packed.empty()) << type_name(t) << ": AVX2 packs it at load (8-row groups)";
             }
+            // The memory estimate (precision_recipe.cpp) must count exactly what packing allocates.
+            EXPECT_EQ(packed.bytes(), packed_weight_bytes(t, k, n, isa)) << type_name(t) << " " << isa_name(isa);
             if (packed.empty()) continue;
             ++packed_types;
             EXPECT_GE(packed.bytes(), row_size(t, k) * size_t(n)) << type_name(t);
-            const size_t padded_rows = size_t(n + 15) / 16 * 16;  // rows are packed 16 at a time
+            const size_t padded_rows = size_t(n + 15) / 16 * 16;  // rows are packed 8 (AVX2) or 16 at a time
             EXPECT_LT(packed.bytes(), row_size(t, k) * padded_rows * 3 / 2) << type_name(t) << ": not compact";
             WeightView packed_view = view;
             packed_view.packed = &packed;
