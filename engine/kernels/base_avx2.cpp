@@ -1,8 +1,10 @@
 // AVX2 (+FMA, F16C) kernels for the float types and the legacy 32-element block types.
 //
-// Dot products keep ggml's per-block arithmetic: exact integer sums per block (as 8 int32 partial
-// sums), converted to float and multiplied by the block's d_x * d_y, accumulated in 8 float lanes.
-// Only the float summation order differs from the scalar reference. Dequantization is bit-identical
+// Dot products keep ggml's per-block arithmetic: exact integer sums per block, converted to float
+// and multiplied by the block's d_x * d_y. For the tiled types (q8_0, q4_0, q5_0, q4_1, q5_1) one
+// fused multiply-add per block in the order of the row-interleaved tiles below (blockwise_dot.h),
+// so batches and single tokens agree bit for bit; q8_1 accumulates in 8 float lanes. Only the
+// float summation order differs from the scalar reference. Dequantization is bit-identical
 // to the scalar kernels (same single product, same separate add for the min, no FMA).
 // Activation quantization follows ggml's AVX2 quantize_row_q8_0/q8_1 (multiply by 127/amax, round
 // half to even): it may differ from the scalar reference by one unit on exact .5 ties.

@@ -6,8 +6,9 @@
 // vpmaddwd with each sub-block's scale sums pairs into int32. Signed quants (q3_K, q6_K) are
 // taken as unsigned q + offset, and offset * scale * (q8 sums) is subtracted once per super-block
 // from the q8_K bsums; mins (q2_K, q4_K, q5_K) use the bsums the same way, as ggml does.
-// The float accumulation order differs from the scalar reference (which mirrors ggml's generic C),
-// so results agree to rounding, not bit for bit.
+// The float accumulation order (one or two fused multiply-adds per super-block, those of the
+// row-interleaved tiles at the end of this file) differs from the scalar reference (which mirrors
+// ggml's generic C), so results agree to rounding, not bit for bit.
 
 // ggml's float formulas must round as written (x * d - m is two roundings, not one FMA), and GCC
 // contracts by default in C++ whenever FMA is available; this must precede every include so the
