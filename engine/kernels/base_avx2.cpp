@@ -265,13 +265,8 @@ constexpr GemmTile float_tile{3, 4, float_packed_bytes, pack_float<Row>, float_p
                               TileTable<FloatTile, 3, 4>::run, 8, 1024, 4};
 
 // Legacy block types x q8_0/q8_1 activations: row-interleaved groups of 8 weight rows, one int32
-// lane per row (the AVX2 form of base_avx512.cpp's 16-row groups). A packed group, per block of 32:
-//     quants   8-bit types: 8 x 32 bytes, vector j: lane l = row l's quants 4j..4j+3;
-//              4-bit types: 4 x 32 bytes, vector j: the same for quants 4j..4j+3 in the low
-//              nibbles and 4(j+4)..4(j+4)+3 in the high nibbles
-//     8 f32    d_w of each row (zero for rows past the matrix's end)
-//     8 f32    m_w of each row (min types only)
-// Per (group, token) the token's 4 bytes of a quant vector are broadcast and vpmaddubsw + vpmaddwd
+// lane per row (the AVX2 form of base_avx512.cpp's 16-row groups; layout: blockwise::WeightGroup,
+// q8_0's quants kept signed). Per (group, token) the token's 4 bytes of a quant vector are broadcast and vpmaddubsw + vpmaddwd
 // give every lane its row's exact block sum. Activations come from the q8_0/q8_1 quantizer, so
 // |x| <= 127; int16 pair sums are added before vpmaddwd as long as they cannot overflow:
 //     4-bit (u <= 15): 8 vpmaddubsw per int16 sum, |sum| <= 8 * 2 * 15 * 127 = 30480
@@ -283,37 +278,11 @@ using group_tile8::kGroupRows;
 using group_tile8::load_f32;
 
 template <class U>
-constexpr size_t group_quant_bytes() { return U::nibbles ? 4 * 32 : 8 * 32; }
-template <class U>
-constexpr size_t group_block_bytes() { return group_quant_bytes<U>() + (U::with_min ? 2 : 1) * kGroupRows * sizeof(float); }
-template <class U>
-size_t group_packed_bytes(int64_t k) { return size_t(k / 32) * group_block_bytes<U>(); }
+using Group = blockwise::WeightGroup<U, kGroupRows>;
 
 using blockwise::kXBlockBytes;
 using blockwise::kXScale;
 using blockwise::kXThird;
-
-// Packs nrows (<= 8) rows, row_stride bytes apart, into one interleaved group.
-template <class U>
-void pack_w_group(int64_t k, const char* rows, size_t row_stride, int nrows, char* out) {
-    for (int64_t b = 0; b < k / 32; ++b) {
-        alignas(32) uint32_t u[kGroupRows][8] = {};  // [row][4-byte group]
-        alignas(32) float d[kGroupRows] = {}, m[kGroupRows] = {};
-        for (int r = 0; r < nrows; ++r) {
-            const auto& blk = reinterpret_cast<const typename U::XBlock*>(rows + size_t(r) * row_stride)[b];
-            _mm256_store_si256(reinterpret_cast<__m256i*>(u[r]), U::get(blk));
-            d[r] = half(blk.d);
-            if constexpr (U::with_min) m[r] = half(blk.m);
-        }
-        char* o = out + size_t(b) * group_block_bytes<U>();
-        auto* q = reinterpret_cast<uint32_t*>(o);
-        for (int j = 0; j < (U::nibbles ? 4 : 8); ++j)
-            for (int r = 0; r < kGroupRows; ++r)  // nibbles: every byte < 16, so << 4 stays in its byte
-                q[j * kGroupRows + r] = U::nibbles ? u[r][j] | u[r][j + 4] << 4 : u[r][j];
-        std::memcpy(o + group_quant_bytes<U>(), d, sizeof d);
-        if constexpr (U::with_min) std::memcpy(o + group_quant_bytes<U>() + sizeof d, m, sizeof m);
-    }
-}
 
 template <class U>
 struct BlockwiseTile {
@@ -322,7 +291,7 @@ struct BlockwiseTile {
     struct For {
         static void run(int64_t k, const char* w, size_t ws, int nr, const char* x, size_t xs, int, float* y, int64_t ldy,
                         bool accumulate) {
-            constexpr size_t kWBlock = group_block_bytes<U>(), kScales = group_quant_bytes<U>();
+            constexpr size_t kWBlock = Group<U>::block_bytes, kScales = Group<U>::quant_bytes;
             const __m256i low4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
             __m256 acc[G][C];
             for (int g = 0; g < G; ++g)
@@ -402,26 +371,9 @@ struct BlockwiseTile {
 
 constexpr int kBlockwiseGroups = 2, kBlockwiseCols = 2;
 
-// Where the packed matrix is within 30 % of the stored one (q8_0, q4_0, q4_1; not the 5-bit types,
-// whose quants take a byte each), models pack it once at load (PackedWeight) and run single
-// tokens through the tile too; the others are packed per call.
 template <class U>
-constexpr bool pack_once_worth() { return group_block_bytes<U>() * 10 <= kGroupRows * sizeof(typename U::XBlock) * 13; }
-
-template <class U>
-constexpr GemmTile blockwise_tile{kBlockwiseGroups * kGroupRows,
-                                  kBlockwiseCols,
-                                  group_packed_bytes<U>,
-                                  nullptr,
-                                  blockwise::x_packed_bytes,
-                                  blockwise::pack_x<typename U::YBlock>,
-                                  GroupTileTable<BlockwiseTile<U>::template For, kGroupRows, kBlockwiseGroups, kBlockwiseCols>::run,
-                                  32,
-                                  kQ8Chunk,
-                                  3,
-                                  kGroupRows,
-                                  pack_w_group<U>,
-                                  pack_once_worth<U>()};
+constexpr GemmTile blockwise_tile = blockwise::weight_group_tile<U, kGroupRows, kBlockwiseGroups, kBlockwiseCols>(
+    GroupTileTable<BlockwiseTile<U>::template For, kGroupRows, kBlockwiseGroups, kBlockwiseCols>::run);
 
 }  // namespace
 

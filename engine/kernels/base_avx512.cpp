@@ -119,6 +119,8 @@ using group_tile::kPartialSums;
 template <class B, int Offset, bool Nibbles>
 struct UnsignedOf {
     using Block = B;
+    using XBlock = B;
+    using YBlock = std::conditional_t<Offset == 0, block_q8_1, block_q8_0>;
     static constexpr int offset = Offset;
     static constexpr int shift = Offset == 128 ? 7 : Offset == 16 ? 4 : Offset == 8 ? 3 : 0;  // o = 1 << shift
     static constexpr bool with_min = Offset == 0;
@@ -135,44 +137,13 @@ struct UnsignedQ4_1 : UnsignedOf<block_q4_1, 0, true> { static __m256i get(const
 struct UnsignedQ5_1 : UnsignedOf<block_q5_1, 0, false> { static __m256i get(const block_q5_1& b) {
     return simd::q5_unsigned(b.qs, b.qh); } };
 
-// A packed group of 16 weight rows, per block of 32 elements:
-//     quants         8-bit types: 8 x 64 bytes, vector j: lane l = row l's quants 4j..4j+3;
-//                    4-bit types: 4 x 64 bytes, vector j: the same for quants 4j..4j+3 in the low
-//                    nibbles and 4(j+4)..4(j+4)+3 in the high nibbles (half the memory traffic)
-//     16 f32         d_w of each row (zero for rows past the matrix's end)
-//     16 f32         m_w of each row (min types only)
+// A packed group of 16 weight rows: blockwise::WeightGroup (blockwise_dot.h).
 template <class U>
-constexpr size_t group_quant_bytes() { return U::nibbles ? 4 * 64 : 8 * 64; }
-template <class U>
-constexpr size_t group_block_bytes() { return group_quant_bytes<U>() + (U::with_min ? 2 : 1) * kGroupRows * sizeof(float); }
-template <class U>
-size_t group_packed_bytes(int64_t k) { return size_t(k / 32) * group_block_bytes<U>(); }
+using Group = blockwise::WeightGroup<U, kGroupRows>;
 
 using blockwise::kXBlockBytes;
 using blockwise::kXScale;
 using blockwise::kXThird;
-
-// Packs nrows (<= 16) rows, row_stride bytes apart, into one interleaved group.
-template <class U>
-void pack_w_group(int64_t k, const char* rows, size_t row_stride, int nrows, char* out) {
-    for (int64_t b = 0; b < k / 32; ++b) {
-        alignas(64) uint32_t u[kGroupRows][8] = {};  // [row][4-byte group]
-        alignas(64) float d[kGroupRows] = {}, m[kGroupRows] = {};
-        for (int r = 0; r < nrows; ++r) {
-            const auto& blk = reinterpret_cast<const typename U::Block*>(rows + size_t(r) * row_stride)[b];
-            _mm256_store_si256(reinterpret_cast<__m256i*>(u[r]), U::get(blk));
-            d[r] = half(blk.d);
-            if constexpr (U::with_min) m[r] = half(blk.m);
-        }
-        char* o = out + size_t(b) * group_block_bytes<U>();
-        auto* q = reinterpret_cast<uint32_t*>(o);
-        for (int j = 0; j < (U::nibbles ? 4 : 8); ++j)
-            for (int r = 0; r < kGroupRows; ++r)  // nibbles: every byte < 16, so << 4 stays in its byte
-                q[j * kGroupRows + r] = U::nibbles ? u[r][j] | u[r][j + 4] << 4 : u[r][j];
-        std::memcpy(o + group_quant_bytes<U>(), d, sizeof d);
-        if constexpr (U::with_min) std::memcpy(o + group_quant_bytes<U>() + sizeof d, m, sizeof m);
-    }
-}
 
 template <class U>
 struct BlockwiseTile {
@@ -181,7 +152,7 @@ struct BlockwiseTile {
     struct For {
         static void run(int64_t k, const char* w, size_t ws, int nr, const char* x, size_t xs, int, float* y, int64_t ldy,
                         bool accumulate) {
-            constexpr size_t kWBlock = group_block_bytes<U>(), kScales = group_quant_bytes<U>();
+            constexpr size_t kWBlock = Group<U>::block_bytes, kScales = Group<U>::quant_bytes;
             const __m512i low4 = _mm512_set1_epi8(0x0F);
             __m512 acc[G][C];
             for (int g = 0; g < G; ++g)
@@ -247,26 +218,9 @@ struct BlockwiseTile {
 
 constexpr int kBlockwiseGroups = 2, kBlockwiseCols = 4;
 
-// Where the packed matrix is within 30 % of the stored one (q8_0, q4_0, q4_1; not the 5-bit types,
-// whose quants take a byte each), models pack it once at load (PackedWeight) and run single
-// tokens through the tile too; the others are packed per call.
 template <class U>
-constexpr bool pack_once_worth() { return group_block_bytes<U>() * 10 <= kGroupRows * sizeof(typename U::Block) * 13; }
-
-template <class U>
-constexpr GemmTile blockwise_tile{kBlockwiseGroups * kGroupRows,
-                                  kBlockwiseCols,
-                                  group_packed_bytes<U>,
-                                  nullptr,
-                                  blockwise::x_packed_bytes,
-                                  blockwise::pack_x<std::conditional_t<U::with_min, block_q8_1, block_q8_0>>,
-                                  GroupTileTable<BlockwiseTile<U>::template For, kGroupRows, kBlockwiseGroups, kBlockwiseCols>::run,
-                                  32,
-                                  kQ8Chunk,
-                                  3,
-                                  kGroupRows,
-                                  pack_w_group<U>,
-                                  pack_once_worth<U>()};
+constexpr GemmTile blockwise_tile = blockwise::weight_group_tile<U, kGroupRows, kBlockwiseGroups, kBlockwiseCols>(
+    GroupTileTable<BlockwiseTile<U>::template For, kGroupRows, kBlockwiseGroups, kBlockwiseCols>::run);
 
 // ---- float dot products --------------------------------------------------------------------
 
@@ -301,10 +255,9 @@ void vec_dot_float(int64_t n, float* s, const void* vx, const void* vy) {
 
 // BlockwiseTile's integer lanes for one output (blockwise_dot.h repeats its float operations).
 template <class Unsigned>
-struct VnniLanes {
-    using XBlock = typename Unsigned::Block;
-    using YBlock = std::conditional_t<Unsigned::with_min, block_q8_1, block_q8_0>;
-    static constexpr bool with_min = Unsigned::with_min;
+struct VnniLanes : Unsigned {
+    using XBlock = typename Unsigned::XBlock;
+    using YBlock = typename Unsigned::YBlock;
     static __m256i lanes(const XBlock& x, const YBlock& y) {
         const __m256i q = simd::load_bytes(y.qs);
         const __m256i lanes = _mm256_dpbusd_epi32(_mm256_setzero_si256(), Unsigned::get(x), q);

@@ -1,5 +1,5 @@
-// Internal, x86 SIMD files only (base_avx2.cpp, base_avx512.cpp): the activation layout of the
-// legacy block types' row-interleaved tiles, and the one-output dot products that repeat those
+// Internal, x86 SIMD files only (base_avx2.cpp, base_avx512.cpp): the weight and activation layouts
+// of the legacy block types' row-interleaved tiles, and the one-output dot products that repeat those
 // tiles' float operations, so a matrix gives the same floats whether a token goes through the tile
 // or through vec_dot.
 //
@@ -20,6 +20,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "kernels/gemm_tiles.h"
 #include "kernels/simd_common.h"
 #include "tensor/blocks.h"
 
@@ -51,6 +52,55 @@ void pack_x(int64_t k, const char* row, char* out) {
             std::memcpy(o + kXThird, &neg_sum, sizeof neg_sum);
         }
     }
+}
+
+// A packed group of Rows weight rows (16 at AVX-512, 8 at AVX2), per block of 32 elements:
+//     quants   8-bit types: 8 vectors of Rows x 4 bytes, vector j: lane r = row r's quants 4j..4j+3;
+//              4-bit types (U::nibbles): 4 vectors, the same for quants 4j..4j+3 in the low
+//              nibbles and 4(j+4)..4(j+4)+3 in the high nibbles (half the memory traffic)
+//     Rows f32 d_w of each row (zero for rows past the matrix's end)
+//     Rows f32 m_w of each row (min types only)
+// U: using XBlock; static constexpr bool nibbles, with_min; static __m256i get(const XBlock&): the
+// block's 32 quants as the tile multiplies them, in element order.
+template <class U, int Rows>
+struct WeightGroup {
+    static constexpr size_t quant_bytes = (U::nibbles ? 4 : 8) * Rows * 4;
+    static constexpr size_t block_bytes = quant_bytes + (U::with_min ? 2 : 1) * Rows * sizeof(float);
+    static size_t packed_bytes(int64_t k) { return size_t(k / 32) * block_bytes; }
+    // Within 30 % of the stored size (q8_0, q4_0, q4_1; not the 5-bit types, whose quants take a
+    // byte each): models pack such matrices once at load and run single tokens through the tile.
+    static constexpr bool pack_once_worth = block_bytes * 10 <= Rows * sizeof(typename U::XBlock) * 13;
+
+    // Packs nrows (<= Rows) rows, row_stride bytes apart, into one group.
+    static void pack(int64_t k, const char* rows, size_t row_stride, int nrows, char* out) {
+        for (int64_t b = 0; b < k / 32; ++b) {
+            alignas(32) uint32_t u[Rows][8] = {};  // [row][4-byte group]
+            float d[Rows] = {}, m[Rows] = {};
+            for (int r = 0; r < nrows; ++r) {
+                const auto& blk = reinterpret_cast<const typename U::XBlock*>(rows + size_t(r) * row_stride)[b];
+                _mm256_store_si256(reinterpret_cast<__m256i*>(u[r]), U::get(blk));
+                d[r] = simd::half(blk.d);
+                if constexpr (U::with_min) m[r] = simd::half(blk.m);
+            }
+            char* o = out + size_t(b) * block_bytes;
+            auto* q = reinterpret_cast<uint32_t*>(o);
+            for (int j = 0; j < (U::nibbles ? 4 : 8); ++j)
+                for (int r = 0; r < Rows; ++r)  // nibbles: every byte < 16, so << 4 stays in its byte
+                    q[j * Rows + r] = U::nibbles ? u[r][j] | u[r][j + 4] << 4 : u[r][j];
+            std::memcpy(o + quant_bytes, d, sizeof d);
+            if constexpr (U::with_min) std::memcpy(o + quant_bytes + sizeof d, m, sizeof m);
+        }
+    }
+};
+
+// The GemmTile of a level's row-interleaved tile: Groups groups of Rows rows x Cols tokens, weights
+// in WeightGroup<U, Rows>, activations in pack_x's layout, k in chunks of kChunk.
+template <class U, int Rows, int Groups, int Cols>
+constexpr GemmTile weight_group_tile(GemmTileKernelFn kernel) {
+    using Group = WeightGroup<U, Rows>;
+    return GemmTile{Groups * Rows, Cols,   Group::packed_bytes, nullptr, x_packed_bytes, pack_x<typename U::YBlock>,
+                    kernel,        32,     kChunk,              3,       Rows,           Group::pack,
+                    Group::pack_once_worth};
 }
 
 inline int32_t hsum_epi32(__m256i v) {
