@@ -105,10 +105,9 @@ constexpr GemmTile float_tile{kFloatRows, kFloatCols, float_packed_bytes, pack_f
 // sums at -o * (sum of the token's block quants) takes the offset out. The float work is then one
 // lane per block and (row, token):
 //     acc = fma(float(isum_b), d_w * d_x, acc)     [+ acc = fma(m_w, s_x, acc) for q4_1/q5_1]
-// blocks in order, restarting every kQ8Chunk elements (chunk results added in order): ggml's
-// scalar per-block formula with the multiply-adds fused. blockwise::vec_dot (blockwise_dot.h) repeats it for
-// one output, so batched and one-token results are bit-identical.
-constexpr int64_t kQ8Chunk = blockwise::kChunk;  // k elements per pass
+// blocks in order, restarting every blockwise::kChunk elements (chunk results added in order):
+// ggml's scalar per-block formula with the multiply-adds fused. blockwise::vec_dot
+// (blockwise_dot.h) repeats it for one output, so batched and one-token results are bit-identical.
 using group_tile::broadcast32;
 using group_tile::load_f32;
 using group_tile::kGroupRows;
