@@ -25,6 +25,7 @@
 #include <cstring>
 #include <utility>
 
+#include "core/cpu_features.h"
 #include "kernels/gemm_tiles.h"
 #include "kernels/group_tile_avx512.h"
 #include "kernels/kernel_table.h"
@@ -555,12 +556,16 @@ constexpr GemmTile k16_tile_for{kK45Groups * kGroupRows,
 }  // namespace
 
 void kernels_register_kquants_avx512(KernelTable& t) {
+    t[GgmlType::Q8_K].from_f32 = from_f32_q8_K;
+    // The dot products use vpdpwssd (AVX512-VNNI), which cpu_best_isa() does not require for the
+    // AVX-512 level: without it the AVX2 ones stay (and match the AVX2 tiles gemm_tile_get falls
+    // back to there).
+    if (!cpu_features().avx512vnni) return;
     t[GgmlType::Q2_K].vec_dot = vec_dot_k16<K16Q2>;
     t[GgmlType::Q3_K].vec_dot = vec_dot_k16<K16Q3>;
     t[GgmlType::Q4_K].vec_dot = vec_dot_q45_K<false, block_q4_K>;
     t[GgmlType::Q5_K].vec_dot = vec_dot_q45_K<true, block_q5_K>;
     t[GgmlType::Q6_K].vec_dot = vec_dot_k16<K16Q6>;
-    t[GgmlType::Q8_K].from_f32 = from_f32_q8_K;
 }
 
 }  // namespace qs
