@@ -93,6 +93,10 @@ constexpr int64_t round_up(int64_t v, int64_t to) { return (v + to - 1) / to * t
 
 // Defined in base_avx2.cpp / base_avx512.cpp; nullptr when that level has no tile for the type.
 const GemmTile* gemm_tile_avx2(GgmlType t);
+// The legacy block types' AVX2 tiles without / with AVX-VNNI (base_avx2.cpp, base_avxvnni.cpp):
+// same layout, bit-identical results; gemm_tile_avx2 picks the VNNI one where the CPU has it.
+const GemmTile* gemm_tile_avx2_plain(GgmlType t);
+const GemmTile* gemm_tile_avxvnni(GgmlType t);
 const GemmTile* gemm_tile_avx512(GgmlType t);
 // K-quant tiles (kquants_avx2.cpp, kquants_avx512.cpp; the latter needs AVX512-VNNI, checked by
 // gemm_tile_avx512).
