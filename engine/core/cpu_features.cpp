@@ -45,7 +45,10 @@ CpuFeatures detect() {
             f.avx512vnni = c & bit_AVX512VNNI;
         }
     }
-    if (zmm_ok && __get_cpuid_count(7, 1, &a, &b, &c, &d)) f.avx512bf16 = a & bit_AVX512BF16;
+    if (__get_cpuid_count(7, 1, &a, &b, &c, &d)) {
+        f.avxvnni = a & (1u << 4);  // AVX-VNNI: VEX-encoded vpdpbusd on ymm (needs only the AVX state)
+        if (zmm_ok) f.avx512bf16 = a & bit_AVX512BF16;
+    }
     return f;
 }
 #elif defined(__aarch64__)

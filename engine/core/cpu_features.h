@@ -16,6 +16,7 @@ struct CpuFeatures {
     bool avx2 = false, fma = false, f16c = false;
     bool avx512f = false, avx512bw = false, avx512vl = false, avx512dq = false, avx512vnni = false;
     bool avx512bf16 = false;
+    bool avxvnni = false;  // AVX-VNNI (VEX vpdpbusd on ymm; Alder Lake and later, Zen 5): used within the AVX2 level
     bool neon = false, dotprod = false;  // ARM64: Advanced SIMD (always there), SDOT/UDOT (ARMv8.2 DotProd)
 };
 

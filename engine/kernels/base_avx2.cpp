@@ -1,15 +1,23 @@
 // AVX2 (+FMA, F16C) kernels for the float types and the legacy 32-element block types.
 //
-// Dot products keep ggml's per-block arithmetic: exact integer sums per block (as 8 int32 partial
-// sums), converted to float and multiplied by the block's d_x * d_y, accumulated in 8 float lanes.
-// Only the float summation order differs from the scalar reference. Dequantization is bit-identical
+// Dot products keep ggml's per-block arithmetic: exact integer sums per block, converted to float
+// and multiplied by the block's d_x * d_y. For the tiled types (q8_0, q4_0, q5_0, q4_1, q5_1) one
+// fused multiply-add per block in the order of the row-interleaved tiles below (blockwise_dot.h),
+// so batches and single tokens agree bit for bit; q8_1 accumulates in 8 float lanes. Only the
+// float summation order differs from the scalar reference. Dequantization is bit-identical
 // to the scalar kernels (same single product, same separate add for the min, no FMA).
 // Activation quantization follows ggml's AVX2 quantize_row_q8_0/q8_1 (multiply by 127/amax, round
 // half to even): it may differ from the scalar reference by one unit on exact .5 ties.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <type_traits>
 
+#include "core/cpu_features.h"
+#include "kernels/blockwise_dot.h"
 #include "kernels/gemm_tiles.h"
+#include "kernels/blockwise_tile_avx2.h"
+#include "kernels/group_tile_avx2.h"
 #include "kernels/kernel_table.h"
 #include "kernels/simd_common.h"
 #include "tensor/blocks.h"
@@ -141,12 +149,9 @@ void q8_from_f32(const float* x, void* vy, int64_t n) {
 
 // ---- block dot products --------------------------------------------------------------------
 
-// k elements per tile pass (see gemm_tiles.h). The row kernels of the tiled types sum over blocks
-// in the same chunks, reduced the same way, so batched and one-token results are bit-identical.
-constexpr int64_t kQ8Chunk = 2048;
+// q8_1 x q8_1 (q8_1 as a weight type: no tile): 8 float lanes per block, chunk sums in order.
+constexpr int64_t kQ8Chunk = blockwise::kChunk;
 
-// Runs acc = block_fma(b, acc) over blocks [0, nb) in chunks of kQ8Chunk elements; each chunk's
-// 8 lanes are summed by hsum and the chunk sums added in order.
 template <class BlockFma>
 inline float sum_in_chunks(int64_t nb, BlockFma block_fma) {
     float total = 0;
@@ -159,49 +164,6 @@ inline float sum_in_chunks(int64_t nb, BlockFma block_fma) {
     return total;
 }
 
-// Per block: 8 int32 partial sums of the exact integer dot, scaled by d_x * d_y.
-// Offset types (q4_0: q - 8, q5_0: q - 16) multiply the unsigned quants and subtract offset * sum(y).
-template <class XBlock, int offset, class Unpack>
-inline float dot_offset_q8_0(int64_t n, const void* vx, const void* vy, Unpack unpack) {
-    const auto* x = static_cast<const XBlock*>(vx);
-    const auto* y = static_cast<const block_q8_0*>(vy);
-    return sum_in_chunks(n / 32, [&](int64_t b, __m256 acc) {
-        const __m256i qy = load_bytes(y[b].qs);
-        const __m256i prod = dot_u8_s8_small(unpack(x[b]), qy);
-        const __m256i sumi = _mm256_sub_epi32(prod, _mm256_slli_epi32(sum_s8(qy), offset == 8 ? 3 : 4));
-        return _mm256_fmadd_ps(_mm256_set1_ps(half(x[b].d) * half(y[b].d)), _mm256_cvtepi32_ps(sumi), acc);
-    });
-}
-
-void vec_dot_q4_0_q8_0(int64_t n, float* s, const void* vx, const void* vy) {
-    *s = dot_offset_q8_0<block_q4_0, 8>(n, vx, vy, [](const block_q4_0& b) { return bytes_from_nibbles_32(b.qs); });
-}
-void vec_dot_q5_0_q8_0(int64_t n, float* s, const void* vx, const void* vy) {
-    *s = dot_offset_q8_0<block_q5_0, 16>(n, vx, vy, [](const block_q5_0& b) { return q5_unsigned(b.qs, b.qh); });
-}
-
-// Min types: sum(d_x q_x d_y q_y) + m_x * s_y per block, as ggml.
-template <class XBlock, class Unpack>
-inline float dot_min_q8_1(int64_t n, const void* vx, const void* vy, Unpack unpack) {
-    const auto* x = static_cast<const XBlock*>(vx);
-    const auto* y = static_cast<const block_q8_1*>(vy);
-    __m256 acc = _mm256_setzero_ps();
-    float summs = 0;
-    for (int64_t b = 0; b < n / 32; ++b) {
-        summs += half(x[b].m) * half(y[b].s);
-        const __m256i sumi = dot_u8_s8_small(unpack(x[b]), load_bytes(y[b].qs));
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[b].d) * half(y[b].d)), _mm256_cvtepi32_ps(sumi), acc);
-    }
-    return hsum(acc) + summs;
-}
-
-void vec_dot_q4_1_q8_1(int64_t n, float* s, const void* vx, const void* vy) {
-    *s = dot_min_q8_1<block_q4_1>(n, vx, vy, [](const block_q4_1& b) { return bytes_from_nibbles_32(b.qs); });
-}
-void vec_dot_q5_1_q8_1(int64_t n, float* s, const void* vx, const void* vy) {
-    *s = dot_min_q8_1<block_q5_1>(n, vx, vy, [](const block_q5_1& b) { return q5_unsigned(b.qs, b.qh); });
-}
-
 template <class Block>
 void vec_dot_q8_q8(int64_t n, float* s, const void* vx, const void* vy) {
     const auto* x = static_cast<const Block*>(vx);
@@ -210,6 +172,14 @@ void vec_dot_q8_q8(int64_t n, float* s, const void* vx, const void* vy) {
         const __m256i sumi = dot_s8_s8(load_bytes(x[b].qs), load_bytes(y[b].qs));
         return _mm256_fmadd_ps(_mm256_set1_ps(half(x[b].d) * half(y[b].d)), _mm256_cvtepi32_ps(sumi), acc);
     });
+}
+
+using namespace legacy_avx2;
+
+template <class U>
+void set_blockwise(TypeKernels& k) {
+    k.vec_dot = blockwise::vec_dot<LegacyLanes<U>>;
+    k.vec_dot_rows = blockwise::vec_dot_rows<LegacyLanes<U>>;
 }
 
 // ---- tile kernels for batched matmul ---------------------------------------------------------
@@ -260,89 +230,6 @@ template <class Row>
 constexpr GemmTile float_tile{3, 4, float_packed_bytes, pack_float<Row>, float_packed_bytes, pack_float<Row>,
                               TileTable<FloatTile, 3, 4>::run, 8, 1024, 4};
 
-// q8_0 activations x {q4_0, q5_0, q8_0} weights, one block (32 elements) per step:
-//   weights 32 quant bytes + 8 f32 lanes of d_w; activations 32 signed bytes + 8 f32 lanes of d_x
-//   + 8 int32 lanes of -(sum of the lane's 4 quants).
-// q4_0/q5_0 multiply unsigned quants (<= 31, vpmaddubsw cannot saturate) and add the offset
-// correction; q8_0 keeps signed weights and uses ggml's sign trick (|w| x sign(x, w)), exact
-// because activations come from the q8_0 quantizer, whose quants lie in [-127, 127].
-constexpr size_t kWStep = 64, kXStep = 96;
-size_t w_q8_packed_bytes(int64_t k) { return size_t(k / 32) * kWStep; }
-size_t x_q8_packed_bytes(int64_t k) { return size_t(k / 32) * kXStep; }
-
-void pack_x_q8_0(int64_t k, const char* row, char* out) {
-    const auto* x = reinterpret_cast<const block_q8_0*>(row);
-    for (int64_t b = 0; b < k / 32; ++b) {
-        char* step = out + size_t(b) * kXStep;
-        const __m256i q = load_bytes(x[b].qs);
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(step), q);
-        _mm256_storeu_ps(reinterpret_cast<float*>(step + 32), _mm256_set1_ps(half(x[b].d)));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(step + 64), _mm256_sub_epi32(_mm256_setzero_si256(), sum_s8(q)));
-    }
-}
-
-template <class Block, class Quants>
-void pack_w_blocks(int64_t k, const char* row, char* out, Quants quants) {
-    const auto* x = reinterpret_cast<const Block*>(row);
-    for (int64_t b = 0; b < k / 32; ++b) {
-        char* step = out + size_t(b) * kWStep;
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(step), quants(x[b]));
-        _mm256_storeu_ps(reinterpret_cast<float*>(step + 32), _mm256_set1_ps(half(x[b].d)));
-    }
-}
-void pack_w_q8_0(int64_t k, const char* row, char* out) {
-    pack_w_blocks<block_q8_0>(k, row, out, [](const block_q8_0& b) { return load_bytes(b.qs); });
-}
-void pack_w_q4_0(int64_t k, const char* row, char* out) {
-    pack_w_blocks<block_q4_0>(k, row, out, [](const block_q4_0& b) { return bytes_from_nibbles_32(b.qs); });
-}
-void pack_w_q5_0(int64_t k, const char* row, char* out) {
-    pack_w_blocks<block_q5_0>(k, row, out, [](const block_q5_0& b) { return q5_unsigned(b.qs, b.qh); });
-}
-
-// Shift: log2 of the weight offset (8 -> 3, 16 -> 4); 0 selects q8_0's signed sign-trick path.
-template <int Shift>
-struct Q8TileFor {
-    template <int R, int C>
-    struct Tile {
-        static void run(int64_t k, const char* w, size_t ws, int, const char* x, size_t xs, int, float* y, int64_t ldy,
-                        bool accumulate) {
-            __m256 acc[R][C];
-            for (int r = 0; r < R; ++r)
-                for (int c = 0; c < C; ++c) acc[r][c] = _mm256_setzero_ps();
-            const __m256i ones = _mm256_set1_epi16(1);
-            for (int64_t s = 0; s < k / 32; ++s) {
-                __m256i wq[R], wu[R];
-                for (int r = 0; r < R; ++r) {
-                    wq[r] = load_bytes(w + r * ws + s * kWStep);
-                    wu[r] = Shift == 0 ? _mm256_sign_epi8(wq[r], wq[r]) : wq[r];
-                }
-                for (int c = 0; c < C; ++c) {
-                    const char* p = x + c * xs + s * kXStep;
-                    const __m256i xq = load_bytes(p);
-                    const __m256 xd = _mm256_loadu_ps(reinterpret_cast<const float*>(p + 32));
-                    const __m256i bias = _mm256_slli_epi32(load_bytes(p + 64), Shift);
-                    for (int r = 0; r < R; ++r) {
-                        __m256i sumi;
-                        if constexpr (Shift == 0) {
-                            sumi = _mm256_madd_epi16(_mm256_maddubs_epi16(wu[r], _mm256_sign_epi8(xq, wq[r])), ones);
-                        } else {
-                            sumi = _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(wu[r], xq), ones), bias);
-                        }
-                        const __m256 wd = _mm256_loadu_ps(reinterpret_cast<const float*>(w + r * ws + s * kWStep + 32));
-                        acc[r][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sumi), _mm256_mul_ps(wd, xd), acc[r][c]);
-                    }
-                }
-            }
-            store_tile<R, C>(acc, y, ldy, accumulate);
-        }
-    };
-};
-
-template <int Shift, void (*PackW)(int64_t, const char*, char*)>
-constexpr GemmTile q8_0_tile{2, 4, w_q8_packed_bytes, PackW, x_q8_packed_bytes, pack_x_q8_0,
-                             TileTable<Q8TileFor<Shift>::template Tile, 2, 4>::run, 32, kQ8Chunk, 3};
-
 }  // namespace
 
 void kernels_register_base_avx2(KernelTable& t) {
@@ -351,27 +238,31 @@ void kernels_register_base_avx2(KernelTable& t) {
     t[GgmlType::BF16].to_f32 = bf16_to_f32;
     t[GgmlType::BF16].vec_dot = vec_dot_float<BF16Row>;
     t[GgmlType::Q4_0].to_f32 = q4_0_to_f32;
-    t[GgmlType::Q4_0].vec_dot = vec_dot_q4_0_q8_0;
     t[GgmlType::Q4_1].to_f32 = q4_1_to_f32;
-    t[GgmlType::Q4_1].vec_dot = vec_dot_q4_1_q8_1;
     t[GgmlType::Q5_0].to_f32 = q5_0_to_f32;
-    t[GgmlType::Q5_0].vec_dot = vec_dot_q5_0_q8_0;
     t[GgmlType::Q5_1].to_f32 = q5_1_to_f32;
-    t[GgmlType::Q5_1].vec_dot = vec_dot_q5_1_q8_1;
-    t[GgmlType::Q8_0] = {q8_to_f32<block_q8_0>, q8_from_f32<block_q8_0, false>, vec_dot_q8_q8<block_q8_0>, GgmlType::Q8_0};
+    t[GgmlType::Q8_0].to_f32 = q8_to_f32<block_q8_0>;
+    t[GgmlType::Q8_0].from_f32 = q8_from_f32<block_q8_0, false>;
+    set_blockwise<LegacyQ8_0>(t[GgmlType::Q8_0]);
+    set_blockwise<LegacyQ4_0>(t[GgmlType::Q4_0]);
+    set_blockwise<LegacyQ5_0>(t[GgmlType::Q5_0]);
+    set_blockwise<LegacyQ4_1>(t[GgmlType::Q4_1]);
+    set_blockwise<LegacyQ5_1>(t[GgmlType::Q5_1]);
     t[GgmlType::Q8_1] = {q8_to_f32<block_q8_1>, q8_from_f32<block_q8_1, true>, vec_dot_q8_q8<block_q8_1>, GgmlType::Q8_1};
 }
+
+const GemmTile* gemm_tile_avx2_plain(GgmlType t) { return legacy_tile<false>(t); }
 
 const GemmTile* gemm_tile_avx2(GgmlType t) {
     switch (t) {
         case GgmlType::F32: return &float_tile<F32Row>;
         case GgmlType::F16: return &float_tile<F16Row>;
         case GgmlType::BF16: return &float_tile<BF16Row>;
-        case GgmlType::Q8_0: return &q8_0_tile<0, pack_w_q8_0>;
-        case GgmlType::Q4_0: return &q8_0_tile<3, pack_w_q4_0>;
-        case GgmlType::Q5_0: return &q8_0_tile<4, pack_w_q5_0>;
-        default: return gemm_tile_iq_avx2(t);
+        default: break;
     }
+    if (const GemmTile* tile = cpu_features().avxvnni ? gemm_tile_avxvnni(t) : legacy_tile<false>(t)) return tile;
+    if (const GemmTile* tile = gemm_tile_kquants_avx2(t)) return tile;
+    return gemm_tile_iq_avx2(t);
 }
 
 }  // namespace qs

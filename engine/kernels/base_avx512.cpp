@@ -23,6 +23,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 #include "core/cpu_features.h"
+#include "kernels/blockwise_dot.h"
 #include "kernels/gemm_tiles.h"
 #include "kernels/group_tile_avx512.h"
 #include "kernels/kernel_table.h"
@@ -104,10 +105,9 @@ constexpr GemmTile float_tile{kFloatRows, kFloatCols, float_packed_bytes, pack_f
 // sums at -o * (sum of the token's block quants) takes the offset out. The float work is then one
 // lane per block and (row, token):
 //     acc = fma(float(isum_b), d_w * d_x, acc)     [+ acc = fma(m_w, s_x, acc) for q4_1/q5_1]
-// blocks in order, restarting every kQ8Chunk elements (chunk results added in order): ggml's
-// scalar per-block formula with the multiply-adds fused. vec_dot_blockwise below repeats it for
-// one output, so batched and one-token results are bit-identical.
-constexpr int64_t kQ8Chunk = 2048;  // k elements per pass
+// blocks in order, restarting every blockwise::kChunk elements (chunk results added in order):
+// ggml's scalar per-block formula with the multiply-adds fused. blockwise::vec_dot
+// (blockwise_dot.h) repeats it for one output, so batched and one-token results are bit-identical.
 using group_tile::broadcast32;
 using group_tile::load_f32;
 using group_tile::kGroupRows;
@@ -118,6 +118,8 @@ using group_tile::kPartialSums;
 template <class B, int Offset, bool Nibbles>
 struct UnsignedOf {
     using Block = B;
+    using XBlock = B;
+    using YBlock = std::conditional_t<Offset == 0, block_q8_1, block_q8_0>;
     static constexpr int offset = Offset;
     static constexpr int shift = Offset == 128 ? 7 : Offset == 16 ? 4 : Offset == 8 ? 3 : 0;  // o = 1 << shift
     static constexpr bool with_min = Offset == 0;
@@ -134,64 +136,13 @@ struct UnsignedQ4_1 : UnsignedOf<block_q4_1, 0, true> { static __m256i get(const
 struct UnsignedQ5_1 : UnsignedOf<block_q5_1, 0, false> { static __m256i get(const block_q5_1& b) {
     return simd::q5_unsigned(b.qs, b.qh); } };
 
-// A packed group of 16 weight rows, per block of 32 elements:
-//     quants         8-bit types: 8 x 64 bytes, vector j: lane l = row l's quants 4j..4j+3;
-//                    4-bit types: 4 x 64 bytes, vector j: the same for quants 4j..4j+3 in the low
-//                    nibbles and 4(j+4)..4(j+4)+3 in the high nibbles (half the memory traffic)
-//     16 f32         d_w of each row (zero for rows past the matrix's end)
-//     16 f32         m_w of each row (min types only)
+// A packed group of 16 weight rows: blockwise::WeightGroup (blockwise_dot.h).
 template <class U>
-constexpr size_t group_quant_bytes() { return U::nibbles ? 4 * 64 : 8 * 64; }
-template <class U>
-constexpr size_t group_block_bytes() { return group_quant_bytes<U>() + (U::with_min ? 2 : 1) * kGroupRows * sizeof(float); }
-template <class U>
-size_t group_packed_bytes(int64_t k) { return size_t(k / 32) * group_block_bytes<U>(); }
+using Group = blockwise::WeightGroup<U, kGroupRows>;
 
-// A packed activation block: 32 signed quants, f32 d_x, then for q8_0 the int32 -(sum of the
-// quants) and for q8_1 the f32 s_x.
-constexpr size_t kXScale = 32, kXThird = 36, kXBlockBytes = 40;
-size_t x_blockwise_bytes(int64_t k) { return size_t(k / 32) * kXBlockBytes; }
-
-template <class Block>
-void pack_x_blockwise(int64_t k, const char* row, char* out) {
-    const auto* x = reinterpret_cast<const Block*>(row);
-    for (int64_t b = 0; b < k / 32; ++b) {
-        char* o = out + size_t(b) * kXBlockBytes;
-        std::memcpy(o, x[b].qs, 32);
-        const float d = half(x[b].d);
-        std::memcpy(o + kXScale, &d, sizeof d);
-        if constexpr (std::is_same_v<Block, block_q8_1>) {
-            const float sx = half(x[b].s);
-            std::memcpy(o + kXThird, &sx, sizeof sx);
-        } else {
-            int32_t neg_sum = 0;
-            for (int j = 0; j < 32; ++j) neg_sum -= x[b].qs[j];
-            std::memcpy(o + kXThird, &neg_sum, sizeof neg_sum);
-        }
-    }
-}
-
-// Packs nrows (<= 16) rows, row_stride bytes apart, into one interleaved group.
-template <class U>
-void pack_w_group(int64_t k, const char* rows, size_t row_stride, int nrows, char* out) {
-    for (int64_t b = 0; b < k / 32; ++b) {
-        alignas(64) uint32_t u[kGroupRows][8] = {};  // [row][4-byte group]
-        alignas(64) float d[kGroupRows] = {}, m[kGroupRows] = {};
-        for (int r = 0; r < nrows; ++r) {
-            const auto& blk = reinterpret_cast<const typename U::Block*>(rows + size_t(r) * row_stride)[b];
-            _mm256_store_si256(reinterpret_cast<__m256i*>(u[r]), U::get(blk));
-            d[r] = half(blk.d);
-            if constexpr (U::with_min) m[r] = half(blk.m);
-        }
-        char* o = out + size_t(b) * group_block_bytes<U>();
-        auto* q = reinterpret_cast<uint32_t*>(o);
-        for (int j = 0; j < (U::nibbles ? 4 : 8); ++j)
-            for (int r = 0; r < kGroupRows; ++r)  // nibbles: every byte < 16, so << 4 stays in its byte
-                q[j * kGroupRows + r] = U::nibbles ? u[r][j] | u[r][j + 4] << 4 : u[r][j];
-        std::memcpy(o + group_quant_bytes<U>(), d, sizeof d);
-        if constexpr (U::with_min) std::memcpy(o + group_quant_bytes<U>() + sizeof d, m, sizeof m);
-    }
-}
+using blockwise::kXBlockBytes;
+using blockwise::kXScale;
+using blockwise::kXThird;
 
 template <class U>
 struct BlockwiseTile {
@@ -200,7 +151,7 @@ struct BlockwiseTile {
     struct For {
         static void run(int64_t k, const char* w, size_t ws, int nr, const char* x, size_t xs, int, float* y, int64_t ldy,
                         bool accumulate) {
-            constexpr size_t kWBlock = group_block_bytes<U>(), kScales = group_quant_bytes<U>();
+            constexpr size_t kWBlock = Group<U>::block_bytes, kScales = Group<U>::quant_bytes;
             const __m512i low4 = _mm512_set1_epi8(0x0F);
             __m512 acc[G][C];
             for (int g = 0; g < G; ++g)
@@ -266,26 +217,9 @@ struct BlockwiseTile {
 
 constexpr int kBlockwiseGroups = 2, kBlockwiseCols = 4;
 
-// Where the packed matrix is within 30 % of the stored one (q8_0, q4_0, q4_1; not the 5-bit types,
-// whose quants take a byte each), models pack it once at load (PackedWeight) and run single
-// tokens through the tile too; the others are packed per call.
 template <class U>
-constexpr bool pack_once_worth() { return group_block_bytes<U>() * 10 <= kGroupRows * sizeof(typename U::Block) * 13; }
-
-template <class U>
-constexpr GemmTile blockwise_tile{kBlockwiseGroups * kGroupRows,
-                                  kBlockwiseCols,
-                                  group_packed_bytes<U>,
-                                  nullptr,
-                                  x_blockwise_bytes,
-                                  pack_x_blockwise<std::conditional_t<U::with_min, block_q8_1, block_q8_0>>,
-                                  GroupTileTable<BlockwiseTile<U>::template For, kGroupRows, kBlockwiseGroups, kBlockwiseCols>::run,
-                                  32,
-                                  kQ8Chunk,
-                                  3,
-                                  kGroupRows,
-                                  pack_w_group<U>,
-                                  pack_once_worth<U>()};
+constexpr GemmTile blockwise_tile = blockwise::weight_group_tile<U, kGroupRows, kBlockwiseGroups, kBlockwiseCols>(
+    GroupTileTable<BlockwiseTile<U>::template For, kGroupRows, kBlockwiseGroups, kBlockwiseCols>::run);
 
 // ---- float dot products --------------------------------------------------------------------
 
@@ -318,83 +252,23 @@ void vec_dot_float(int64_t n, float* s, const void* vx, const void* vy) {
 
 // ---- block dot products (m = 1 path) -------------------------------------------------------
 
-// One output of BlockwiseTile: exact integer block sums, then the same fused multiply-adds in the
-// same order (restarting every kQ8Chunk elements, chunk results added in order).
+// BlockwiseTile's integer lanes for one output (blockwise_dot.h repeats its float operations).
 template <class Unsigned>
-void vec_dot_blockwise(int64_t n, float* s, const void* vx, const void* vy) {
-    using XBlock = typename Unsigned::Block;
-    using YBlock = std::conditional_t<Unsigned::with_min, block_q8_1, block_q8_0>;
-    const auto* x = static_cast<const XBlock*>(vx);
-    const auto* y = static_cast<const YBlock*>(vy);
-    const __m256i offset = _mm256_set1_epi8(char(Unsigned::offset));
-    const int64_t nb = n / 32, chunk_blocks = kQ8Chunk / 32;
-    float total = 0;
-    for (int64_t c0 = 0; c0 < nb; c0 += chunk_blocks) {
-        float acc = 0;
-        for (int64_t b = c0; b < std::min(nb, c0 + chunk_blocks); ++b) {
-            const __m256i q = simd::load_bytes(y[b].qs);
-            __m256i lanes = _mm256_dpbusd_epi32(_mm256_setzero_si256(), Unsigned::get(x[b]), q);
-            if constexpr (Unsigned::offset != 0)
-                lanes = _mm256_sub_epi32(lanes, _mm256_dpbusd_epi32(_mm256_setzero_si256(), offset, q));
-            __m128i h = _mm_add_epi32(_mm256_castsi256_si128(lanes), _mm256_extracti128_si256(lanes, 1));
-            h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0x4E));
-            h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0xB1));
-            acc = std::fma(float(_mm_cvtsi128_si32(h)), half(x[b].d) * half(y[b].d), acc);
-            if constexpr (Unsigned::offset == 0) acc = std::fma(half(x[b].m), half(y[b].s), acc);
-        }
-        total = c0 == 0 ? acc : total + acc;
+struct VnniLanes : Unsigned {
+    using XBlock = typename Unsigned::XBlock;
+    using YBlock = typename Unsigned::YBlock;
+    static __m256i lanes(const XBlock& x, const YBlock& y) {
+        const __m256i q = simd::load_bytes(y.qs);
+        const __m256i lanes = _mm256_dpbusd_epi32(_mm256_setzero_si256(), Unsigned::get(x), q);
+        if constexpr (Unsigned::offset == 0) return lanes;
+        return _mm256_sub_epi32(lanes, _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8(char(Unsigned::offset)), q));
     }
-    *s = total;
-}
-
-// vec_dot_blockwise for four weight rows at a time: their fused multiply-add chains run in the
-// four lanes of one vector (the same operations per lane as BlockwiseTile), so decoding one token
-// is not bound by one chain's latency; a remainder of rows goes through vec_dot_blockwise.
-template <class Unsigned>
-void vec_dot_rows_blockwise(int64_t n, float* s, int64_t nrows, const void* vx, size_t x_stride, const void* vy) {
-    using XBlock = typename Unsigned::Block;
-    using YBlock = std::conditional_t<Unsigned::with_min, block_q8_1, block_q8_0>;
-    constexpr int kRows = 4;
-    const auto* y = static_cast<const YBlock*>(vy);
-    const __m256i offset = _mm256_set1_epi8(char(Unsigned::offset));
-    const int64_t nb = n / 32, chunk_blocks = kQ8Chunk / 32;
-    int64_t r0 = 0;
-    for (; r0 + kRows <= nrows; r0 += kRows) {
-        const XBlock* x[kRows];
-        for (int i = 0; i < kRows; ++i) x[i] = reinterpret_cast<const XBlock*>(static_cast<const char*>(vx) + size_t(r0 + i) * x_stride);
-        __m128 total = _mm_setzero_ps();
-        for (int64_t c0 = 0; c0 < nb; c0 += chunk_blocks) {
-            __m128 acc = _mm_setzero_ps();
-            for (int64_t b = c0; b < std::min(nb, c0 + chunk_blocks); ++b) {
-                const __m256i q = simd::load_bytes(y[b].qs);
-                __m256i lanes[kRows];
-                for (int i = 0; i < kRows; ++i) lanes[i] = _mm256_dpbusd_epi32(_mm256_setzero_si256(), Unsigned::get(x[i][b]), q);
-                if constexpr (Unsigned::offset != 0) {
-                    const __m256i correction = _mm256_dpbusd_epi32(_mm256_setzero_si256(), offset, q);
-                    for (int i = 0; i < kRows; ++i) lanes[i] = _mm256_sub_epi32(lanes[i], correction);
-                }
-                // Row i's eight partial sums end in lane i of both halves.
-                const __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(lanes[0], lanes[1]), _mm256_hadd_epi32(lanes[2], lanes[3]));
-                const __m128i isum = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
-                const __m128 dw = _mm_setr_ps(half(x[0][b].d), half(x[1][b].d), half(x[2][b].d), half(x[3][b].d));
-                acc = _mm_fmadd_ps(_mm_cvtepi32_ps(isum), _mm_mul_ps(dw, _mm_set1_ps(half(y[b].d))), acc);
-                if constexpr (Unsigned::offset == 0) {
-                    const __m128 mw = _mm_setr_ps(half(x[0][b].m), half(x[1][b].m), half(x[2][b].m), half(x[3][b].m));
-                    acc = _mm_fmadd_ps(mw, _mm_set1_ps(half(y[b].s)), acc);
-                }
-            }
-            total = c0 == 0 ? acc : _mm_add_ps(total, acc);
-        }
-        _mm_storeu_ps(s + r0, total);
-    }
-    for (; r0 < nrows; ++r0)
-        vec_dot_blockwise<Unsigned>(n, s + r0, static_cast<const char*>(vx) + size_t(r0) * x_stride, vy);
-}
+};
 
 template <class Unsigned>
 void set_blockwise(TypeKernels& k) {
-    k.vec_dot = vec_dot_blockwise<Unsigned>;
-    k.vec_dot_rows = vec_dot_rows_blockwise<Unsigned>;
+    k.vec_dot = blockwise::vec_dot<VnniLanes<Unsigned>>;
+    k.vec_dot_rows = blockwise::vec_dot_rows<VnniLanes<Unsigned>>;
 }
 
 }  // namespace

@@ -3,14 +3,15 @@
 // A tile kernel computes a block of outputs y[i][j] = dot(weight row j, activation row i) for
 // several weight rows x several activation rows, with the per-block arithmetic of the type's
 // vec_dot (same integer sums, same float formula per block). For the integer types (q8_0, q4_0,
-// q5_0, q4_1, q5_1, and q4_K/q5_K at AVX-512) each level's vec_dot repeats its tile's float
+// q5_0, q4_1, q5_1, and the K-quants q2_K..q6_K) each level's vec_dot repeats its tile's float
 // operations exactly, so batched and one-token results are bit-identical; the float types
 // (f32/f16/bf16) differ by summation order only. Types without a tile kernel use vec_dot one output
 // at a time.
 //
 // Two layouts: row by row (each (row, token) pair accumulates in its own vector, reduced at the
 // end), or row-interleaved (`interleave` rows share a vector, one lane each, so per-block float
-// work is done once per lane instead of once per vector: the AVX-512 integer tiles).
+// work is done once per lane instead of once per vector: the integer tiles, 16 rows per zmm at
+// AVX-512 with VNNI, 8 per ymm at AVX2).
 #pragma once
 
 #include <array>
@@ -92,8 +93,14 @@ constexpr int64_t round_up(int64_t v, int64_t to) { return (v + to - 1) / to * t
 
 // Defined in base_avx2.cpp / base_avx512.cpp; nullptr when that level has no tile for the type.
 const GemmTile* gemm_tile_avx2(GgmlType t);
+// The legacy block types' AVX2 tiles without / with AVX-VNNI (base_avx2.cpp, base_avxvnni.cpp):
+// same layout, bit-identical results; gemm_tile_avx2 picks the VNNI one where the CPU has it.
+const GemmTile* gemm_tile_avx2_plain(GgmlType t);
+const GemmTile* gemm_tile_avxvnni(GgmlType t);
 const GemmTile* gemm_tile_avx512(GgmlType t);
-// K-quant tiles (kquants_avx512.cpp); needs AVX512-VNNI, checked by gemm_tile_avx512.
+// K-quant tiles (kquants_avx2.cpp, kquants_avx512.cpp; the latter needs AVX512-VNNI, checked by
+// gemm_tile_avx512).
+const GemmTile* gemm_tile_kquants_avx2(GgmlType t);
 const GemmTile* gemm_tile_kquants_avx512(GgmlType t);
 // IQ tiles (iq_avx2.cpp; AVX-512 uses them too): rows decoded once per call, bit-identical to vec_dot.
 const GemmTile* gemm_tile_iq_avx2(GgmlType t);

@@ -6,8 +6,9 @@
 // vpmaddwd with each sub-block's scale sums pairs into int32. Signed quants (q3_K, q6_K) are
 // taken as unsigned q + offset, and offset * scale * (q8 sums) is subtracted once per super-block
 // from the q8_K bsums; mins (q2_K, q4_K, q5_K) use the bsums the same way, as ggml does.
-// The float accumulation order differs from the scalar reference (which mirrors ggml's generic C),
-// so results agree to rounding, not bit for bit.
+// The float accumulation order (one or two fused multiply-adds per super-block, those of the
+// row-interleaved tiles at the end of this file) differs from the scalar reference (which mirrors
+// ggml's generic C), so results agree to rounding, not bit for bit.
 
 // ggml's float formulas must round as written (x * d - m is two roundings, not one FMA), and GCC
 // contracts by default in C++ whenever FMA is available; this must precede every include so the
@@ -15,10 +16,15 @@
 #pragma GCC optimize("fp-contract=off")
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 
+#include "kernels/gemm_tiles.h"
+#include "kernels/group_tile_avx2.h"
 #include "kernels/kernel_table.h"
 #include "kernels/kquants_common.h"
+#include "kernels/kquants_tile.h"
 
 namespace qs {
 namespace {
@@ -262,6 +268,26 @@ void to_f32_q6_K(const void* vx, float* y, int64_t n) {
 // ---------------------------------------------------------------------------------------------
 // Dot products
 // ---------------------------------------------------------------------------------------------
+//
+// The float work per super-block is that of the row-interleaved tiles below (and of the AVX-512
+// level): the integer dot isum (and, with mins, msum = sum of min_s * bsum_s) is exact however it
+// is formed, then acc = fma(float(isum), d_w * d_x, acc) [acc = fma(-float(msum), dmin_w * d_x,
+// acc)], super-blocks in order. So a batch through the tile and one token through vec_dot give
+// bit-identical results.
+
+inline int32_t hsum_epi32(__m128i h) {
+    h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0x4E));
+    h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0xB1));
+    return _mm_cvtsi128_si32(h);
+}
+inline int32_t hsum_epi32(__m256i v) { return hsum_epi32(_mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1))); }
+
+template <bool kMins, class Block>
+inline float k_block_fma(int32_t isum, int32_t msum, const Block& x, const block_q8_K& y, float acc) {
+    acc = std::fma(float(isum), fp16_to_fp32_f16c(x.d) * y.d, acc);
+    if constexpr (kMins) acc = std::fma(-float(msum), fp16_to_fp32_f16c(x.dmin) * y.d, acc);
+    return acc;
+}
 
 // -offset * sum_j scale_j * bsum_j over the 16 runs of 16 (scales as 16 int16): the correction
 // for quants taken as unsigned q + offset.
@@ -284,14 +310,11 @@ void vec_dot_q2_K(int64_t n, float* s, const void* vx, const void* vy) {
     const auto* x = static_cast<const block_q2_K*>(vx);
     const auto* y = static_cast<const block_q8_K*>(vy);
     const __m128i m4 = _mm_set1_epi8(0xF);
-    __m256 acc = _mm256_setzero_ps();
+    float acc = 0;
     for (int64_t i = 0; i < n / QK_K; ++i) {
-        const float d = y[i].d * fp16_to_fp32_f16c(x[i].d);
-        const float dmin = -y[i].d * fp16_to_fp32_f16c(x[i].dmin);
         const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].scales));
         const __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), m4));
         const __m256i mins_dot = _mm256_madd_epi16(mins, load256(y[i].bsums));
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(dmin), _mm256_cvtepi32_ps(mins_dot), acc);
         const ScaleHalves sc(_mm256_cvtepu8_epi16(_mm_and_si128(packed, m4)));
         __m256i sumi[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
         for (int half = 0; half < 2; ++half) {
@@ -303,9 +326,9 @@ void vec_dot_q2_K(int64_t n, float* s, const void* vx, const void* vy) {
                 sumi[k % 2] = _mm256_add_epi32(sumi[k % 2], _mm256_madd_epi16(pick_scale_pair(sc.h, run), p));
             }
         }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_add_epi32(sumi[0], sumi[1])), acc);
+        acc = k_block_fma<true>(hsum_epi32(_mm256_add_epi32(sumi[0], sumi[1])), hsum_epi32(mins_dot), x[i], y[i], acc);
     }
-    *s = hsum_ps(acc);
+    *s = acc;
 }
 
 // q3_K quants are taken as low2 + 4 * hbit (0..7, the value + 4).
@@ -313,9 +336,8 @@ void vec_dot_q3_K(int64_t n, float* s, const void* vx, const void* vy) {
     const auto* x = static_cast<const block_q3_K*>(vx);
     const auto* y = static_cast<const block_q8_K*>(vy);
     const __m256i four = _mm256_set1_epi8(4);
-    __m256 acc = _mm256_setzero_ps();
+    float acc = 0;
     for (int64_t i = 0; i < n / QK_K; ++i) {
-        const float d = y[i].d * fp16_to_fp32_f16c(x[i].d);
         const __m256i sc16 = _mm256_cvtepi8_epi16(kquants::scales_q3_K_vec(x[i].scales));
         const ScaleHalves sc(sc16);
         const __m256i hbits = load256(x[i].hmask);
@@ -332,9 +354,9 @@ void vec_dot_q3_K(int64_t n, float* s, const void* vx, const void* vy) {
                 sumi[k % 2] = _mm256_add_epi32(sumi[k % 2], _mm256_madd_epi16(pick_scale_pair(sc.h, run), p));
             }
         }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_add_epi32(sumi[0], sumi[1])), acc);
+        acc = k_block_fma<false>(hsum_epi32(_mm256_add_epi32(sumi[0], sumi[1])), 0, x[i], y[i], acc);
     }
-    *s = hsum_ps(acc);
+    *s = acc;
 }
 
 // q4_K and q5_K; q5_K's 5th bit (bit 2g / 2g+1 of qh for group g's low / high nibbles) adds 16.
@@ -343,14 +365,11 @@ void vec_dot_q45_K(int64_t n, float* s, const void* vx, const void* vy) {
     const auto* x = static_cast<const Block*>(vx);
     const auto* y = static_cast<const block_q8_K*>(vy);
     const __m256i m4 = _mm256_set1_epi8(0xF), sixteen = _mm256_set1_epi8(16);
-    __m256 acc = _mm256_setzero_ps();
-    __m128 acc_m = _mm_setzero_ps();
+    float acc = 0;
     for (int64_t i = 0; i < n / QK_K; ++i) {
-        const float d = y[i].d * fp16_to_fp32_f16c(x[i].d);
-        const float dmin = -y[i].d * fp16_to_fp32_f16c(x[i].dmin);
         const __m128i sm = kquants::scales_mins_k4_vec(x[i].scales);  // 8 scales, 8 mins
         const __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));  // 8 int16 scales, both lanes
-        acc_m = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(k4_mins_dot(sm, y[i].bsums)), acc_m);
+        const __m128i mins = k4_mins_dot(sm, y[i].bsums);
         __m256i qh = _mm256_setzero_si256();
         if constexpr (kFifthBit) qh = load256(x[i].qh);
         const int8_t* q8 = y[i].qs;
@@ -371,18 +390,17 @@ void vec_dot_q45_K(int64_t n, float* s, const void* vx, const void* vy) {
             sumi[1] = _mm256_add_epi32(sumi[1], ph);
             q8 += 64;
         }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_add_epi32(sumi[0], sumi[1])), acc);
+        acc = k_block_fma<true>(hsum_epi32(_mm256_add_epi32(sumi[0], sumi[1])), hsum_epi32(mins), x[i], y[i], acc);
     }
-    *s = hsum_ps(acc) + hsum_ps(acc_m);
+    *s = acc;
 }
 
 // q6_K quants are taken unsigned (q + 32).
 void vec_dot_q6_K(int64_t n, float* s, const void* vx, const void* vy) {
     const auto* x = static_cast<const block_q6_K*>(vx);
     const auto* y = static_cast<const block_q8_K*>(vy);
-    __m256 acc = _mm256_setzero_ps();
+    float acc = 0;
     for (int64_t i = 0; i < n / QK_K; ++i) {
-        const float d = y[i].d * fp16_to_fp32_f16c(x[i].d);
         const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].scales)));
         const ScaleHalves sc(sc16);
         __m256i sumi[2] = {offset_correction16(sc16, y[i].bsums, 5), _mm256_setzero_si256()};
@@ -396,11 +414,252 @@ void vec_dot_q6_K(int64_t n, float* s, const void* vx, const void* vy) {
                 sumi[k % 2] = _mm256_add_epi32(sumi[k % 2], _mm256_madd_epi16(pick_scale_pair(sc.h, run), p));
             }
         }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_add_epi32(sumi[0], sumi[1])), acc);
+        acc = k_block_fma<false>(hsum_epi32(_mm256_add_epi32(sumi[0], sumi[1])), 0, x[i], y[i], acc);
     }
-    *s = hsum_ps(acc);
+    *s = acc;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Batched K-quants x q8_K: row-interleaved tiles
+// ---------------------------------------------------------------------------------------------
+// Groups of 8 weight rows, one int32 lane per row (the AVX2 form of kquants_avx512.cpp's 16-row
+// tiles). Per super-block and (row, token) the exact integers
+//     isum = sum over sub-blocks s of scale_s * (unsigned quants of s . q8)  [- offset * sum_s scale_s * bsum_s]
+//     msum = sum over s of min_s * bsum_s                                     (q2_K, q4_K, q5_K)
+// then the float operations of k_block_fma (which the row kernels above repeat). k is never split
+// into chunks.
+//
+// A sub-block's products: the token's 4 bytes of each 4-element group broadcast, vpmaddubsw pair
+// sums added in int16 while they cannot overflow (|q8| <= 127: activations come from the q8_K
+// quantizer), then one vpmaddwd by the sub-block's scale, held in both int16 halves of the row's lane:
+//     q4_K (u <= 15, sub-blocks of 32): all 8 vpmaddubsw, |sum| <= 8 * 2 * 15 * 127 = 30480
+//     q5_K (u <= 31, 32):  4 per sum, <= 31496      q6_K (u = q + 32 <= 63, 16): 2 per sum, <= 32004
+//     q3_K (u = q + 4 <= 7, 16), q2_K (u <= 3, 16): all 4, <= 7112
+// Offsets and mins go through the token's sums of 16 (or 32) quants: one vpmaddwd per pair of
+// sub-blocks, from the rows' int16 pairs of scales (offset types) or mins.
+using group_tile8::broadcast32;
+using group_tile8::kGroupRows;
+using kquants::KX;
+
+// Per-type traits: sub-block size, storage, and the unsigned quants / scales / mins of a block
+// (decoded once, when rows are packed).
+template <class B, int Sub, bool Nibbles, int Run, int Shift>
+struct KTileOf {
+    using Block = B;
+    static constexpr int sub = Sub;              // elements per sub-block (one scale)
+    static constexpr int subs = QK_K / Sub;
+    static constexpr bool nibbles = Nibbles;     // quants stored two to a byte (q4_K)
+    static constexpr int run = Run;              // vpmaddubsw added in int16 before vpmaddwd
+    static constexpr int shift = Shift;          // quants stored as q + (1 << shift); -1: mins
+    static constexpr bool mins = Shift < 0;
+};
+struct KTileQ4 : KTileOf<block_q4_K, 32, true, 8, -1> {
+    static void decode(const Block& b, uint8_t* u, int8_t* sc, int8_t* mn) {
+        for (int g = 0; g < 4; ++g)
+            for (int l = 0; l < 32; ++l) {
+                u[64 * g + l] = b.qs[32 * g + l] & 0xF;
+                u[64 * g + 32 + l] = b.qs[32 * g + l] >> 4;
+            }
+        uint8_t sm[16];
+        kquants::unpack_scales_mins_k4(b.scales, sm);
+        for (int s = 0; s < 8; ++s) sc[s] = int8_t(sm[s]), mn[s] = int8_t(sm[8 + s]);
+    }
+};
+struct KTileQ5 : KTileOf<block_q5_K, 32, false, 4, -1> {
+    static void decode(const Block& b, uint8_t* u, int8_t* sc, int8_t* mn) {
+        for (int g = 0; g < 4; ++g)
+            for (int l = 0; l < 32; ++l) {
+                u[64 * g + l] = uint8_t((b.qs[32 * g + l] & 0xF) | ((b.qh[l] >> (2 * g)) & 1) << 4);
+                u[64 * g + 32 + l] = uint8_t((b.qs[32 * g + l] >> 4) | ((b.qh[l] >> (2 * g + 1)) & 1) << 4);
+            }
+        uint8_t sm[16];
+        kquants::unpack_scales_mins_k4(b.scales, sm);
+        for (int s = 0; s < 8; ++s) sc[s] = int8_t(sm[s]), mn[s] = int8_t(sm[8 + s]);
+    }
+};
+// q6_K element 128h + 32k + l: low 4 bits from ql[64h + l + 32 (k & 1)] (low nibble for k < 2),
+// high 2 bits are bits 2k..2k+1 of qh[32h + l].
+struct KTileQ6 : KTileOf<block_q6_K, 16, false, 2, 5> {
+    static void decode(const Block& b, uint8_t* u, int8_t* sc, int8_t*) {
+        for (int h = 0; h < 2; ++h)
+            for (int k = 0; k < 4; ++k)
+                for (int l = 0; l < 32; ++l) {
+                    const uint8_t lo = b.ql[64 * h + l + 32 * (k & 1)];
+                    u[128 * h + 32 * k + l] = uint8_t((k < 2 ? lo & 0xF : lo >> 4) | ((b.qh[32 * h + l] >> (2 * k)) & 3) << 4);
+                }
+        std::memcpy(sc, b.scales, 16);
+    }
+};
+// q2_K / q3_K element 128h + 32j + l: bits 2j..2j+1 of qs[32h + l]; q3_K's third bit is bit 4h + j
+// of hmask[l] (clear: value - 4, so u = low + 4 * bit = value + 4).
+struct KTileQ3 : KTileOf<block_q3_K, 16, false, 4, 2> {
+    static void decode(const Block& b, uint8_t* u, int8_t* sc, int8_t*) {
+        for (int h = 0; h < 2; ++h)
+            for (int j = 0; j < 4; ++j)
+                for (int l = 0; l < 32; ++l)
+                    u[128 * h + 32 * j + l] = uint8_t(((b.qs[32 * h + l] >> (2 * j)) & 3) + ((b.hmask[l] >> (4 * h + j)) & 1) * 4);
+        kquants::unpack_scales_q3_K(b.scales, sc);
+    }
+};
+struct KTileQ2 : KTileOf<block_q2_K, 16, false, 4, -1> {
+    static void decode(const Block& b, uint8_t* u, int8_t* sc, int8_t* mn) {
+        for (int h = 0; h < 2; ++h)
+            for (int j = 0; j < 4; ++j)
+                for (int l = 0; l < 32; ++l) u[128 * h + 32 * j + l] = (b.qs[32 * h + l] >> (2 * j)) & 3;
+        for (int s = 0; s < 16; ++s) sc[s] = int8_t(b.scales[s] & 0xF), mn[s] = int8_t(b.scales[s] >> 4);
+    }
+};
+
+// A packed group of 8 rows, per super-block.
+template <class T>
+struct alignas(32) KGroup {
+    uint32_t q[T::nibbles ? QK_K / 8 : QK_K / 4][kGroupRows];  // [quant vector][row], 4 bytes per row
+    int8_t scale[T::subs][kGroupRows];                         // [sub-block][row]
+    int32_t pair[T::subs / 2][kGroupRows];  // [sub-block pair p][row]: int16 mins (offset types: scales) of 2p, 2p+1
+    uint16_t d[kGroupRows], dmin[kGroupRows];                  // the blocks' fp16 bits (dmin: mins types)
+};
+template <class T>
+size_t kgroup_packed_bytes(int64_t k) { return size_t(k / QK_K) * sizeof(KGroup<T>); }
+
+// Packs nrows (<= 8) rows, row_stride bytes apart, into one group (missing rows are zero). q4_K's
+// nibbles: vector 4s + j holds 4-element group 8s + j in the low and 8s + j + 4 in the high nibbles.
+template <class T>
+void kgroup_pack(int64_t k, const char* rows, size_t row_stride, int nrows, char* out) {
+    auto* o = reinterpret_cast<KGroup<T>*>(out);
+    for (int64_t i = 0; i < k / QK_K; ++i) {
+        KGroup<T>& g = o[i];
+        std::memset(&g, 0, sizeof g);
+        for (int r = 0; r < nrows; ++r) {
+            const auto& b = reinterpret_cast<const typename T::Block*>(rows + size_t(r) * row_stride)[i];
+            alignas(32) uint32_t q[QK_K / 4];
+            int8_t sc[T::subs], mn[T::subs] = {};
+            T::decode(b, reinterpret_cast<uint8_t*>(q), sc, mn);
+            if constexpr (T::nibbles) {
+                for (int s = 0; s < QK_K / 32; ++s)
+                    for (int j = 0; j < 4; ++j) g.q[4 * s + j][r] = q[8 * s + j] | q[8 * s + j + 4] << 4;  // bytes < 16
+            } else {
+                for (int j = 0; j < QK_K / 4; ++j) g.q[j][r] = q[j];
+            }
+            const int8_t* pr = T::mins ? mn : sc;
+            for (int s = 0; s < T::subs; ++s) g.scale[s][r] = sc[s];
+            for (int p = 0; p < T::subs / 2; ++p)
+                g.pair[p][r] = int32_t(uint32_t(uint16_t(int16_t(pr[2 * p]))) | uint32_t(uint16_t(int16_t(pr[2 * p + 1]))) << 16);
+            g.d[r] = b.d;
+            if constexpr (T::mins) g.dmin[r] = b.dmin;
+        }
+    }
+}
+
+// G groups of 8 rows x C tokens; nr rows in all (a partial last group is stored masked).
+template <class T>
+struct KTile {
+    template <int G, int C>
+    struct For {
+        static void run(int64_t k, const char* w, size_t ws, int nr, const char* x, size_t xs, int, float* y, int64_t ldy,
+                        bool accumulate) {
+            constexpr int kVectors = T::sub / 4;  // 4-element groups per sub-block
+            const __m256i low4 = _mm256_set1_epi8(0x0F), low16 = _mm256_set1_epi32(0xFFFF);
+            __m256 acc[G][C];
+            for (int g = 0; g < G; ++g)
+                for (int c = 0; c < C; ++c) acc[g][c] = _mm256_setzero_ps();
+            for (int64_t i = 0; i < k / QK_K; ++i) {
+                const KGroup<T>* wg[G];
+                const KX* xb[C];
+                for (int g = 0; g < G; ++g) wg[g] = reinterpret_cast<const KGroup<T>*>(w + size_t(g) * ws) + i;
+                for (int c = 0; c < C; ++c) xb[c] = reinterpret_cast<const KX*>(x + size_t(c) * xs) + i;
+                if constexpr (C <= 2)  // few tokens: streaming the weights is the work; fetch the next super-block
+                    for (int g = 0; g < G; ++g)
+                        for (size_t line = 0; line < sizeof(KGroup<T>); line += 64)
+                            _mm_prefetch(reinterpret_cast<const char*>(wg[g] + 1) + line, _MM_HINT_T0);
+                __m256i isum[G][C];
+                for (int g = 0; g < G; ++g)
+                    for (int c = 0; c < C; ++c) isum[g][c] = _mm256_setzero_si256();
+                for (int s = 0; s < T::subs; ++s) {
+                    __m256i scale[G];  // the sub-block's scale in both int16 halves of each row's lane
+                    for (int g = 0; g < G; ++g) {
+                        const __m256i sc = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(wg[g]->scale[s])));
+                        scale[g] = _mm256_or_si256(_mm256_and_si256(sc, low16), _mm256_slli_epi32(sc, 16));
+                    }
+                    __m256i s16[G][C];
+                    if constexpr (T::nibbles) {  // 4 stored vectors, 8 products: one int16 sum
+                        for (int j = 0; j < 4; ++j) {
+                            __m256i wl[G], wh[G];
+                            for (int g = 0; g < G; ++g) {
+                                const __m256i v = _mm256_load_si256(reinterpret_cast<const __m256i*>(wg[g]->q[4 * s + j]));
+                                wl[g] = _mm256_and_si256(v, low4);
+                                wh[g] = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
+                            }
+                            for (int c = 0; c < C; ++c) {
+                                const __m256i xl = broadcast32(xb[c]->qs + 32 * s + 4 * j), xh = broadcast32(xb[c]->qs + 32 * s + 4 * (j + 4));
+                                for (int g = 0; g < G; ++g) {
+                                    const __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(wl[g], xl), _mm256_maddubs_epi16(wh[g], xh));
+                                    s16[g][c] = j == 0 ? p : _mm256_add_epi16(s16[g][c], p);
+                                }
+                            }
+                        }
+                        for (int g = 0; g < G; ++g)
+                            for (int c = 0; c < C; ++c) isum[g][c] = _mm256_add_epi32(isum[g][c], _mm256_madd_epi16(s16[g][c], scale[g]));
+                    } else {
+                        for (int j0 = 0; j0 < kVectors; j0 += T::run) {
+                            for (int j = j0; j < j0 + T::run; ++j) {
+                                __m256i wv[G];
+                                for (int g = 0; g < G; ++g)
+                                    wv[g] = _mm256_load_si256(reinterpret_cast<const __m256i*>(wg[g]->q[kVectors * s + j]));
+                                for (int c = 0; c < C; ++c) {
+                                    const __m256i xv = broadcast32(xb[c]->qs + T::sub * s + 4 * j);
+                                    for (int g = 0; g < G; ++g) {
+                                        const __m256i p = _mm256_maddubs_epi16(wv[g], xv);
+                                        s16[g][c] = j == j0 ? p : _mm256_add_epi16(s16[g][c], p);
+                                    }
+                                }
+                            }
+                            for (int g = 0; g < G; ++g)
+                                for (int c = 0; c < C; ++c) isum[g][c] = _mm256_add_epi32(isum[g][c], _mm256_madd_epi16(s16[g][c], scale[g]));
+                        }
+                    }
+                }
+                for (int g = 0; g < G; ++g) {
+                    const __m256 dw = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(wg[g]->d)));
+                    for (int c = 0; c < C; ++c) {
+                        // sum of min_s (offset types: scale_s) * the token's sum of sub-block s
+                        const int16_t* bsums = T::sub == 32 ? xb[c]->bsum32 : xb[c]->bsums;
+                        __m256i corr = _mm256_setzero_si256();
+                        for (int p = 0; p < T::subs / 2; ++p)
+                            corr = _mm256_add_epi32(corr, _mm256_madd_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(wg[g]->pair[p])),
+                                                                            broadcast32(bsums + 2 * p)));
+                        const __m256 dx = _mm256_set1_ps(xb[c]->d);
+                        if constexpr (!T::mins) isum[g][c] = _mm256_sub_epi32(isum[g][c], _mm256_slli_epi32(corr, T::shift));
+                        acc[g][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[g][c]), _mm256_mul_ps(dw, dx), acc[g][c]);
+                        if constexpr (T::mins) {
+                            const __m256 dmw = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(wg[g]->dmin)));
+                            acc[g][c] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(corr), _mm256_mul_ps(dmw, dx), acc[g][c]);
+                        }
+                    }
+                }
+            }
+            group_tile8::store<G, C>(acc, nr, y, ldy, accumulate);
+        }
+    };
+};
+
+constexpr int kKGroups = 1, kKCols = 4;
+constexpr int64_t kWholeRow = int64_t(1) << 40;  // k_chunk: the whole row in one pass
+
+template <class T>
+constexpr GemmTile k_tile_for{kKGroups * kGroupRows,
+                              kKCols,
+                              kgroup_packed_bytes<T>,
+                              nullptr,
+                              kquants::kx_packed_bytes,
+                              kquants::kx_pack,
+                              GroupTileTable<KTile<T>::template For, kGroupRows, kKGroups, kKCols>::run,
+                              QK_K,
+                              kWholeRow,
+                              4,
+                              kGroupRows,
+                              kgroup_pack<T>,
+                              // packed once at load where within 30 % of the stored size: q4_K only
+                              sizeof(KGroup<T>) * 10 <= kGroupRows * sizeof(typename T::Block) * 13};
 }  // namespace
 
 void kernels_register_kquants_avx2(KernelTable& t) {
@@ -415,6 +674,21 @@ void kernels_register_kquants_avx2(KernelTable& t) {
     t[GgmlType::Q6_K].vec_dot = vec_dot_q6_K;
     t[GgmlType::Q6_K].to_f32 = to_f32_q6_K;
     t[GgmlType::Q8_K].from_f32 = from_f32_q8_K;
+}
+
+}  // namespace qs
+
+namespace qs {
+
+const GemmTile* gemm_tile_kquants_avx2(GgmlType t) {
+    switch (t) {
+        case GgmlType::Q2_K: return &k_tile_for<KTileQ2>;
+        case GgmlType::Q3_K: return &k_tile_for<KTileQ3>;
+        case GgmlType::Q4_K: return &k_tile_for<KTileQ4>;
+        case GgmlType::Q5_K: return &k_tile_for<KTileQ5>;
+        case GgmlType::Q6_K: return &k_tile_for<KTileQ6>;
+        default: return nullptr;
+    }
 }
 
 }  // namespace qs

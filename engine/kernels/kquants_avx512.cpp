@@ -25,10 +25,12 @@
 #include <cstring>
 #include <utility>
 
+#include "core/cpu_features.h"
 #include "kernels/gemm_tiles.h"
 #include "kernels/group_tile_avx512.h"
 #include "kernels/kernel_table.h"
 #include "kernels/kquants_common.h"
+#include "kernels/kquants_tile.h"
 
 namespace qs {
 namespace {
@@ -289,29 +291,9 @@ struct alignas(64) K45Group {
 };
 static_assert(sizeof(K45Group<false>) == 4096 + 128 + 256 + 64);
 static_assert(sizeof(K45Group<true>) == 2048 + 128 + 256 + 64);
-// A packed activation super-block, shared by the K-quant tiles: q8_K's quants, scale and sums of
-// 16 quants (q2_K/q3_K/q6_K sub-blocks), and the sums of 32 (q4_K/q5_K sub-blocks).
-struct alignas(64) KX {
-    int8_t qs[QK_K];
-    float d;
-    int16_t bsums[QK_K / 16];
-    int16_t bsum32[QK_K / 32];
-    uint8_t pad[12];
-};
-static_assert(sizeof(KX) == 320);
-
-size_t kx_packed_bytes(int64_t k) { return size_t(k / QK_K) * sizeof(KX); }
-void kx_pack(int64_t k, const char* row, char* out) {
-    const auto* x = reinterpret_cast<const block_q8_K*>(row);
-    auto* o = reinterpret_cast<KX*>(out);
-    for (int64_t i = 0; i < k / QK_K; ++i) {
-        std::memcpy(o[i].qs, x[i].qs, QK_K);
-        o[i].d = x[i].d;
-        std::memcpy(o[i].bsums, x[i].bsums, sizeof o[i].bsums);
-        for (int s = 0; s < QK_K / 32; ++s) o[i].bsum32[s] = int16_t(x[i].bsums[2 * s] + x[i].bsums[2 * s + 1]);
-        std::memset(o[i].pad, 0, sizeof o[i].pad);
-    }
-}
+using kquants::KX;
+using kquants::kx_pack;
+using kquants::kx_packed_bytes;
 
 template <bool kNibbles>
 size_t k45_w_packed_bytes(int64_t k) { return size_t(k / QK_K) * sizeof(K45Group<kNibbles>); }
@@ -574,12 +556,16 @@ constexpr GemmTile k16_tile_for{kK45Groups * kGroupRows,
 }  // namespace
 
 void kernels_register_kquants_avx512(KernelTable& t) {
+    t[GgmlType::Q8_K].from_f32 = from_f32_q8_K;
+    // The dot products use vpdpwssd (AVX512-VNNI), which cpu_best_isa() does not require for the
+    // AVX-512 level: without it the AVX2 ones stay (and match the AVX2 tiles gemm_tile_get falls
+    // back to there).
+    if (!cpu_features().avx512vnni) return;
     t[GgmlType::Q2_K].vec_dot = vec_dot_k16<K16Q2>;
     t[GgmlType::Q3_K].vec_dot = vec_dot_k16<K16Q3>;
     t[GgmlType::Q4_K].vec_dot = vec_dot_q45_K<false, block_q4_K>;
     t[GgmlType::Q5_K].vec_dot = vec_dot_q45_K<true, block_q5_K>;
     t[GgmlType::Q6_K].vec_dot = vec_dot_k16<K16Q6>;
-    t[GgmlType::Q8_K].from_f32 = from_f32_q8_K;
 }
 
 }  // namespace qs

@@ -27,8 +27,9 @@ struct WeightView {
 struct GemmTile;  // kernels/gemm_tiles.h (internal)
 
 // A weight matrix packed once, whole, into the layout of the ISA's batched kernel, for the types
-// whose packed layout is within 30 % of the stored one (at AVX-512 with VNNI: q8_0, and q4_0, q4_1,
-// q4_K as nibbles; 16 rows interleaved per vector, as llama.cpp repacks q4_0/q4_K at load). A matmul of a
+// whose packed layout is within 30 % of the stored one (q8_0, and q4_0, q4_1, q4_K as nibbles; 16
+// rows interleaved per vector at AVX-512 with VNNI, 8 at AVX2, as llama.cpp repacks q4_0/q4_K at
+// load). A matmul of a
 // WeightView carrying it packs nothing per call, and single tokens run the same kernel as batches
 // (so one token and a batch give bit-identical results). Empty for other types and ISAs.
 // Packing uses the OpenMP team; the object is immutable afterwards and may be shared by threads.

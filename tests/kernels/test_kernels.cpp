@@ -25,6 +25,7 @@
 #include "core/cpu_features.h"
 #include "core/error.h"
 #include "core/fp16.h"
+#include "kernels/gemm_tiles.h"  // internal: the AVX2 tiles with and without AVX-VNNI
 #include "kernels/kernels.h"
 #include "kernels/matmul.h"
 #include "random_rows.h"
@@ -435,14 +436,14 @@ TEST(Matmul, WeightRowToF32DequantizesTheRightRow) {
     }
 }
 
-// K-quants in matmul (their row kernels are tested in test_kquants.cpp): the batched path
-// dequantizes weights and q8_K activations to f32 and multiplies in float, the row path uses
-// the integer vec_dot. Both must match the double-precision dot of the dequantized rows.
+// K-quants in matmul (their row kernels are tested in test_kquants.cpp): batches run the SIMD
+// levels' row-interleaved tiles (integer sums per sub-block, 8 or 16 rows per vector), single
+// tokens the integer vec_dot. Both must match the double-precision dot of the dequantized rows.
 TEST(Matmul, KQuantsMatchDequantizedDot) {
     std::mt19937 rng(11);
     std::vector<Isa> isas = {Isa::Scalar};
     for (Isa isa : simd_levels()) isas.push_back(isa);
-    const int64_t k = 512, n = 9;
+    const int64_t k = 512, n = 19;  // 19 rows: a full 16-row tile of 8-row groups, then a partial one
     for (GgmlType t : {GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K})
         for (Isa isa : isas)
             for (int64_t m : {1, 5, 17}) {
@@ -535,11 +536,15 @@ TEST(Matmul, PackedOnceIsBitIdenticalToPackingPerCall) {
             const PackedWeight packed(view, isa);
             if (t == GgmlType::Q5_K) {
                 EXPECT_TRUE(packed.empty()) << "q5_K's byte-per-quant layout is packed per call";
+            } else if (isa == Isa::Avx2) {
+                EXPECT_FALSE(packed.empty()) << type_name(t) << ": AVX2 packs it at load (8-row groups)";
             }
+            // The memory estimate (precision_recipe.cpp) must count exactly what packing allocates.
+            EXPECT_EQ(packed.bytes(), packed_weight_bytes(t, k, n, isa)) << type_name(t) << " " << isa_name(isa);
             if (packed.empty()) continue;
             ++packed_types;
             EXPECT_GE(packed.bytes(), row_size(t, k) * size_t(n)) << type_name(t);
-            const size_t padded_rows = size_t(n + 15) / 16 * 16;  // rows are packed 16 at a time
+            const size_t padded_rows = size_t(n + 15) / 16 * 16;  // rows are packed 8 (AVX2) or 16 at a time
             EXPECT_LT(packed.bytes(), row_size(t, k) * padded_rows * 3 / 2) << type_name(t) << ": not compact";
             WeightView packed_view = view;
             packed_view.packed = &packed;
@@ -552,4 +557,42 @@ TEST(Matmul, PackedOnceIsBitIdenticalToPackingPerCall) {
         }
     EXPECT_TRUE(PackedWeight(WeightView{GgmlType::Q4_0, nullptr, 64, 1}, Isa::Scalar).empty());
     if (packed_types == 0) GTEST_SKIP() << "no level on this CPU packs matrices once";
+}
+
+// AVX2's legacy-type tiles with and without AVX-VNNI share a packed layout and must agree bit for
+// bit (their integer sums are exact both ways). The matmul tests above run the one this CPU picks
+// (the VNNI one where it has AVX-VNNI); this runs both kernels on the same packed operands, every
+// edge-tile shape, so the other is checked too.
+TEST(SimdKernels, AvxVnniTilesAreBitIdenticalToPlainAvx2) {
+    if (!isa_supported(Isa::Avx2) || !cpu_features().avxvnni) GTEST_SKIP() << "the CPU has no AVX-VNNI";
+    std::mt19937 rng(15);
+    for (GgmlType t : {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q4_1, GgmlType::Q5_1}) {
+        const GemmTile* plain = gemm_tile_avx2_plain(t);
+        const GemmTile* vnni = gemm_tile_avxvnni(t);
+        ASSERT_TRUE(plain && vnni) << type_name(t);
+        ASSERT_EQ(plain->interleave, vnni->interleave);
+        const int64_t k = 4096 + 3 * 32, rows = plain->rows, il = plain->interleave;
+        const size_t wstride = row_size(t, k), wp = plain->w_packed_bytes(k), xp = plain->x_packed_bytes(k);
+        const auto w = random_row(t, k * rows, rng);
+        std::vector<char> wpacked(wp * size_t(rows / il));
+        for (int64_t r = 0; r < rows; r += il)
+            plain->pack_w_rows(k, reinterpret_cast<const char*>(w.data()) + size_t(r) * wstride, wstride, int(il),
+                               wpacked.data() + size_t(r / il) * wp);
+        const GgmlType at = kernels_get(t, Isa::Avx2).vec_dot_type;
+        const auto xf = random_floats(plain->cols * k, rng);
+        std::vector<uint8_t> xq(row_size(at, k));
+        std::vector<char> xpacked(xp * size_t(plain->cols));
+        for (int c = 0; c < plain->cols; ++c) {
+            kernels_get(at, Isa::Avx2).from_f32(xf.data() + c * k, xq.data(), k);
+            plain->pack_x(k, reinterpret_cast<const char*>(xq.data()), xpacked.data() + size_t(c) * xp);
+        }
+        for (int nr = 1; nr <= rows; ++nr)
+            for (int nc = 1; nc <= plain->cols; ++nc) {
+                const int64_t ldy = rows + 1;
+                std::vector<float> a(size_t(ldy * nc), -1.0f), b(size_t(ldy * nc), -1.0f);
+                plain->kernel(k, wpacked.data(), wp, nr, xpacked.data(), xp, nc, a.data(), ldy, false);
+                vnni->kernel(k, wpacked.data(), wp, nr, xpacked.data(), xp, nc, b.data(), ldy, false);
+                ASSERT_EQ(0, std::memcmp(a.data(), b.data(), a.size() * sizeof(float))) << type_name(t) << " nr=" << nr << " nc=" << nc;
+            }
+    }
 }
