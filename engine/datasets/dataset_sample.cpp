@@ -21,13 +21,12 @@ uint64_t uniform_below(std::mt19937_64& rng, uint64_t bound) {
 }  // namespace
 
 std::vector<size_t> dataset_sample(size_t n_items, size_t limit, uint64_t seed) {
-    std::vector<size_t> indices(n_items);
-    std::iota(indices.begin(), indices.end(), size_t{0});
-    if (limit >= n_items) return indices;
-    std::mt19937_64 rng(seed);
-    // Partial Fisher-Yates: the first `limit` slots end up a uniform sample without replacement.
-    for (size_t i = 0; i < limit; ++i) std::swap(indices[i], indices[i + uniform_below(rng, n_items - i)]);
-    indices.resize(limit);
+    if (limit >= n_items) {  // every item, in file order (no shuffle drawn)
+        std::vector<size_t> indices(n_items);
+        std::iota(indices.begin(), indices.end(), size_t{0});
+        return indices;
+    }
+    std::vector<size_t> indices = dataset_sample_random_order(n_items, limit, seed);
     std::sort(indices.begin(), indices.end());
     return indices;
 }
@@ -37,7 +36,8 @@ std::vector<size_t> dataset_sample_random_order(size_t n_items, size_t limit, ui
     std::iota(indices.begin(), indices.end(), size_t{0});
     const size_t count = std::min(limit, n_items);
     std::mt19937_64 rng(seed);
-    // dataset_sample's partial Fisher-Yates, left unsorted (with every item: a full shuffle).
+    // Partial Fisher-Yates: the first `count` slots end up a uniform sample without replacement,
+    // in a uniformly random order (with every item: a full shuffle).
     for (size_t i = 0; i < count && i + 1 < n_items; ++i) std::swap(indices[i], indices[i + uniform_below(rng, n_items - i)]);
     indices.resize(count);
     return indices;

@@ -56,3 +56,17 @@ TEST(DatasetSample, LlamacppHellaswagOrderReplaysTheErasingDraw) {
     const auto all = dataset_sample_llamacpp_hellaswag(5, 100);
     EXPECT_EQ(std::set<size_t>(all.begin(), all.end()).size(), 5u);
 }
+
+// --until-decided's order: the seeded subset's items, shuffled (so a run stopped early scored a
+// random sample); with every item, a permutation of all of them.
+TEST(DatasetSample, RandomOrderHoldsTheSeededSubsetShuffled) {
+    const auto sorted = dataset_sample(1000, 50, 42);
+    auto shuffled = dataset_sample_random_order(1000, 50, 42);
+    EXPECT_FALSE(std::is_sorted(shuffled.begin(), shuffled.end()));
+    std::sort(shuffled.begin(), shuffled.end());
+    EXPECT_EQ(shuffled, sorted);
+    auto all = dataset_sample_random_order(20, 20, 7);
+    EXPECT_FALSE(std::is_sorted(all.begin(), all.end()));
+    std::sort(all.begin(), all.end());
+    for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i], i);
+}

@@ -146,7 +146,7 @@ RunPage::RunPage(JobQueueModel* queue, QWidget* parent) : QWidget(parent), queue
 // An endpoint run keeps the user's KLD/bench choices for when a file is the source again: the
 // boxes show off while disabled, settings() still returns the choices (the workspace keeps them).
 RunSettings RunPage::settings() const {
-    return {n_ctx_->value(),  kld_choice_, bench_choice_, workers_->value(), threads_->value(),
+    return {n_ctx_->value(), kld_choice_, bench_choice_, workers_->value(), threads_->value(),
             chat_template_->currentData().toString(), until_decided_->isChecked(), margin_->value()};
 }
 
