@@ -224,6 +224,17 @@ TEST(ResultsTableModel, DecidedComparisonsReadAsVerdictAfterItems) {
     ASSERT_GE(ppl_delta, 1);
     EXPECT_NEAR(model.index(q4, ppl_delta).data(ResultsTableModel::SortRole).toDouble(), 100.0 * std::expm1(0.04), 1e-9);
     EXPECT_FALSE(model.index(q4, ppl_delta).data(ResultsTableModel::SignificantLossRole).toBool());  // its interval holds 0
+    // A stopped row's other figures have no paired difference: no Δ rather than one that mixes
+    // chunk sets (the accuracy's is the stored paired one, below).
+    RunRecord r2 = r;
+    for (JobRecord& j : r2.jobs)
+        if (j.precision == "Q4_K_M" && j.evaluator == EvaluatorKind::Perplexity) j.metrics.push_back(test::metric("bits_per_byte", 5.0));
+        else if (j.precision == "F16" && j.evaluator == EvaluatorKind::Perplexity) j.metrics.push_back(test::metric("bits_per_byte", 4.0));
+    const ResultsGrid g2 = ResultsGrid::from_runs({r2}, "F16");
+    const int bpb = g2.column_of("bits_per_byte", "wiki", "perplexity");
+    ASSERT_GE(bpb, 0);
+    EXPECT_EQ(g2.rows()[q4].precision, "Q4_K_M");
+    EXPECT_TRUE(std::isnan(g2.compare(q4, bpb).delta));  // 5 against 4 would say +1 bit
     const int acc_delta = column_of(model, "Δ Accuracy (arc) (pp)");
     EXPECT_NEAR(model.index(q8, acc_delta).data(ResultsTableModel::SortRole).toDouble(), -2.0, 1e-9);  // not 59.5 - 60
     EXPECT_TRUE(model.index(q8, acc_delta).data(ResultsTableModel::SignificantLossRole).toBool());   // [-3, -1]

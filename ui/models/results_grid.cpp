@@ -238,20 +238,21 @@ ResultComparison ResultsGrid::compare(int row, int col) const {
     // paired one on that subset (which the run stored) is.
     const int decided_col = same_run ? column_of("decided_after", column.dataset, column.evaluator) : -1;
     const bool stopped = decided_col >= 0 && cell(row, decided_col);
-    if (stopped && column.evaluator == "perplexity" && m->key == "ppl") {
-        const int d_col = column_of("decision_delta", column.dataset, column.evaluator);
-        if (const Metric* d = d_col >= 0 ? cell(row, d_col) : nullptr) {
-            // d = -100 x (mean NLL - the baseline's) on the same chunks (lower perplexity positive).
-            auto pct = [](double dd) { return 100.0 * std::expm1(-dd / 100.0); };
-            r.delta_pct = pct(d->value);
-            r.delta = m->value - m->value / (1.0 + r.delta_pct / 100.0);
-            r.loss = r.delta > 0;
-            if (d->has_interval()) r.significant = d->ci_low > 0 || d->ci_high < 0;
-            return r;
-        }
-    }
     const bool primary = column.evaluator == "task" && primary_.value({row, column.dataset}) == column.key;
     const Metric* paired = primary && same_run ? find(row, "acc_delta", column.dataset) : nullptr;
+    if (stopped && column.evaluator == "perplexity") {
+        const int d_col = column_of("decision_delta", column.dataset, column.evaluator);
+        const Metric* d = d_col >= 0 ? cell(row, d_col) : nullptr;
+        if (!d || (m->key != "ppl" && m->key != "nll_mean")) return {};  // no paired figure for it: no Δ
+        // d = -100 x (mean NLL - the baseline's) on the same chunks (lower perplexity positive).
+        const double d_nll = -d->value / 100.0;
+        r.delta_pct = 100.0 * std::expm1(d_nll);
+        r.delta = m->key == "ppl" ? m->value - m->value / (1.0 + r.delta_pct / 100.0) : d_nll;
+        r.loss = r.delta > 0;
+        if (d->has_interval()) r.significant = d->ci_low > 0 || d->ci_high < 0;
+        return r;
+    }
+    if (stopped && !paired) return {};  // a task score the run did not pair: its Δ would mix item sets
     if (stopped && paired) {
         r.delta = paired->value;
         r.retention = m->value - r.delta != 0 ? 100.0 * m->value / (m->value - r.delta) : NAN;
