@@ -172,6 +172,11 @@ void GgufWriter::remove(const std::string& key) {
 
 void GgufWriter::add_tensor(const std::string& name, GgmlType type, std::vector<int64_t> ne, const void* data,
                             size_t nbytes) {
+    add_tensor_streamed(name, type, std::move(ne), nbytes, [data, nbytes](const TensorSink& sink) { sink(data, nbytes); });
+}
+
+void GgufWriter::add_tensor_streamed(const std::string& name, GgmlType type, std::vector<int64_t> ne, size_t nbytes,
+                                     TensorStream stream) {
     const auto fail = [&](const std::string& why) { throw Error("GGUF writer: tensor '" + name + "': " + why); };
     // ggml keeps names in a char[GGML_MAX_NAME = 64] and llama.cpp refuses files with longer ones.
     constexpr size_t kMaxNameLength = 63;
@@ -195,7 +200,7 @@ void GgufWriter::add_tensor(const std::string& name, GgmlType type, std::vector<
                          traits->block_size));
     const size_t expected = row_size(type, ne[0]) * size_t(n / ne[0]);
     if (nbytes != expected) fail(fmt::format("{} bytes given, {} {} needs {}", nbytes, fmtx::shape_string(ne), traits->name, expected));
-    tensors_.push_back({name, type, std::move(ne), data, nbytes});
+    tensors_.push_back({name, type, std::move(ne), std::move(stream), nbytes});
 }
 
 void GgufWriter::write(const std::string& path) const {
@@ -223,7 +228,15 @@ void GgufWriter::write(const std::string& path) const {
     }
     out.pad_to(alignment);
     for (const Tensor& t : tensors_) {
-        out.bytes(t.data, t.nbytes);
+        size_t given = 0;
+        t.stream([&](const void* data, size_t n) {
+            if (n > t.nbytes - given)
+                fail_file(path, "tensor '{}': more than its {} bytes were given to the writer", t.name, t.nbytes);
+            out.bytes(data, n);
+            given += n;
+        });
+        if (given != t.nbytes)
+            fail_file(path, "tensor '{}': {} of its {} bytes were given to the writer", t.name, given, t.nbytes);
         out.pad_to(alignment);
     }
     out.commit();

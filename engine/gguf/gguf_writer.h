@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,7 +24,16 @@ public:
     // Adds a tensor; `data` must hold exactly the tensor's bytes (row_size(type, ne[0]) * rows)
     // and stay valid until write(). Throws qs::Error on a size mismatch or a duplicate name.
     void add_tensor(const std::string& name, GgmlType type, std::vector<int64_t> ne, const void* data, size_t nbytes);
+    // A tensor whose bytes are made when write() reaches it: `stream` must pass exactly nbytes
+    // bytes to the sink, in as many calls as it likes, before it returns (write() throws otherwise).
+    // Lets a tensor be produced, written and forgotten one at a time (quantize_model_to_file holds
+    // one slice of one tensor, not the whole output). Exceptions from `stream` leave no file.
+    using TensorSink = std::function<void(const void* data, size_t n)>;
+    using TensorStream = std::function<void(const TensorSink& sink)>;
+    void add_tensor_streamed(const std::string& name, GgmlType type, std::vector<int64_t> ne, size_t nbytes,
+                             TensorStream stream);
     // Writes the file whole or not at all (core/atomic_file.h: path + ".tmp", synced, renamed).
+    // Tensor data goes out in add order, each streamed tensor's stream called once.
     void write(const std::string& path) const;
 
 private:
@@ -31,7 +41,7 @@ private:
         std::string name;
         GgmlType type;
         std::vector<int64_t> ne;
-        const void* data;
+        TensorStream stream;
         size_t nbytes;
     };
     std::vector<std::pair<std::string, GgufValue>> kv_;

@@ -51,7 +51,8 @@ bool half_is_finite(uint16_t h, bool bf16) {
 
 }  // namespace
 
-void validate_quantized(GgmlType type, const void* data, size_t nbytes, const std::string& tensor_name) {
+void validate_quantized(GgmlType type, const void* data, size_t nbytes, const std::string& tensor_name,
+                        size_t first_block) {
     const TypeTraits& traits = type_traits(type);
     const std::string what = tensor_name.empty() ? std::string("quantized data") : "tensor '" + tensor_name + "'";
     // Types with a row header (int8_row) have only an fp32 row scale, finite for finite input, and
@@ -70,7 +71,7 @@ void validate_quantized(GgmlType type, const void* data, size_t nbytes, const st
             if (!half_is_finite(h, f.bf16)) {
                 throw Error(fmt::format("{}: {} block {} holds a non-finite {} value: the input is too large for {} "
                                         "(fp16 scales stop at 65504)",
-                                        what, type_name(type), block, f.bf16 ? "bf16" : "fp16", type_name(type)));
+                                        what, type_name(type), first_block + block, f.bf16 ? "bf16" : "fp16", type_name(type)));
             }
         }
     }

@@ -4,11 +4,13 @@
 #include <cmath>
 #include <algorithm>
 #include <cstring>
+#include <exception>
 #include <thread>
 #include <vector>
 
 #include "core/error.h"
 #include "core/fp16.h"
+#include "kernels/kernels.h"
 #include "quant/quantize_rows.h"
 
 namespace qs {
@@ -98,12 +100,14 @@ bool quantize_supported(GgmlType type) { return row_quantizer(type) != nullptr |
 
 bool quantize_requires_importance(GgmlType type) { return type == GgmlType::IQ2_XXS || type == GgmlType::IQ2_XS; }
 
-void check_finite(const float* x, int64_t n, int64_t n_per_row, const std::string& tensor_name) {
+void check_finite(const float* x, int64_t n, int64_t n_per_row, const std::string& tensor_name,
+                  int64_t first_element) {
     for (int64_t i = 0; i < n; ++i) {
         if (!std::isfinite(x[i])) {
+            const int64_t e = first_element + i;
             throw Error(fmt::format("{}: element {} (row {}, column {}) is {}; only finite values can be quantized",
-                                    describe(tensor_name), i, n_per_row > 0 ? i / n_per_row : 0,
-                                    n_per_row > 0 ? i % n_per_row : i, std::isnan(x[i]) ? "NaN" : "infinite"));
+                                    describe(tensor_name), e, n_per_row > 0 ? e / n_per_row : 0,
+                                    n_per_row > 0 ? e % n_per_row : e, std::isnan(x[i]) ? "NaN" : "infinite"));
         }
     }
 }
@@ -118,9 +122,10 @@ struct Quantizer {
     const float* importance = nullptr;  // n_per_row weights, or null
 };
 
-// Validates the arguments (type, row length, finite input, weights) and picks the quantizer.
-Quantizer checked_quantizer(GgmlType type, const float* src, int64_t nrows, int64_t n_per_row,
-                            const std::string& tensor_name, const float* importance) {
+// Validates the arguments (type, row length, finite weights) and picks the quantizer; the input
+// rows are checked by the caller.
+Quantizer checked_quantizer(GgmlType type, int64_t nrows, int64_t n_per_row, const std::string& tensor_name,
+                            const float* importance) {
     Quantizer q;
     q.importance = importance;
     if (importance || iq_quantizer(type)) q.weighted = weighted_quantizer(type);
@@ -137,7 +142,6 @@ Quantizer checked_quantizer(GgmlType type, const float* src, int64_t nrows, int6
         throw Error(fmt::format("{}: row length {} is not a multiple of {}'s block size {}", describe(tensor_name),
                                 n_per_row, type_name(type), block));
     }
-    check_finite(src, nrows * n_per_row, n_per_row, tensor_name);
     if (importance) check_finite(importance, n_per_row, n_per_row, tensor_name + " (importance matrix)");
     return q;
 }
@@ -163,7 +167,8 @@ void quantize_row_range(const Quantizer& q, GgmlType type, const float* src, voi
 
 size_t quantize_rows(GgmlType type, const float* src, void* dst, int64_t nrows, int64_t n_per_row,
                      const std::string& tensor_name, const float* importance) {
-    const Quantizer quantize = checked_quantizer(type, src, nrows, n_per_row, tensor_name, importance);
+    const Quantizer quantize = checked_quantizer(type, nrows, n_per_row, tensor_name, importance);
+    check_finite(src, nrows * n_per_row, n_per_row, tensor_name);
     quantize_row_range(quantize, type, src, dst, nrows, n_per_row);
     const size_t bytes = size_t(nrows) * row_size(type, n_per_row);
     validate_quantized(type, dst, bytes, tensor_name);
@@ -172,21 +177,69 @@ size_t quantize_rows(GgmlType type, const float* src, void* dst, int64_t nrows, 
 
 size_t quantize_rows_parallel(GgmlType type, const float* src, void* dst, int64_t nrows, int64_t n_per_row,
                               int n_threads, const std::string& tensor_name, const float* importance) {
-    const Quantizer quantize = checked_quantizer(type, src, nrows, n_per_row, tensor_name, importance);
-    const size_t bytes_per_row = row_size(type, n_per_row);
+    return quantize_rows_parallel_from(type, GgmlType::F32, src, dst, nrows, n_per_row, n_threads, tensor_name,
+                                       importance);
+}
+
+size_t quantize_rows_parallel_from(GgmlType type, GgmlType src_type, const void* src, void* dst, int64_t nrows,
+                                   int64_t n_per_row, int n_threads, const std::string& tensor_name,
+                                   const float* importance) {
+    const Quantizer quantize = checked_quantizer(type, nrows, n_per_row, tensor_name, importance);
+    ToF32Fn to_f32 = nullptr;
+    if (src_type != GgmlType::F32) {
+        try {
+            to_f32 = kernels_get(src_type).to_f32;
+        } catch (const Error&) {
+            to_f32 = nullptr;
+        }
+        if (!to_f32) {
+            throw Error(fmt::format("{}: type {} cannot be dequantized, so it cannot be requantized",
+                                    describe(tensor_name), type_name(src_type)));
+        }
+    }
+    const size_t in_row = row_size(src_type, n_per_row), out_row = row_size(type, n_per_row);
+    // A block type's rows are whole blocks: a slice's first block index is known (for messages).
+    const TypeTraits& out_traits = type_traits(type);
+    const size_t out_block = out_traits.row_header_bytes == 0 ? out_traits.type_size : 0;
+    // 64K elements: the f32 slice (256 KiB) stays in L2 between conversion and quantization.
+    const int64_t slice_rows = std::max<int64_t>(1, (int64_t(1) << 16) / std::max<int64_t>(1, n_per_row));
     const int64_t n_workers = std::clamp<int64_t>(n_threads, 1, std::max<int64_t>(1, nrows));
-    // Contiguous row ranges, one per thread; the calling thread takes the first.
+    std::vector<std::exception_ptr> errors(static_cast<size_t>(n_workers));
+    // Contiguous row ranges, one per thread; the calling thread takes the first. Each thread stops
+    // at its first error; the lowest range's error is the one reported, so the message names the
+    // first bad element or block whatever the thread count.
     auto run = [&](int64_t w) {
-        const int64_t first = nrows * w / n_workers, last = nrows * (w + 1) / n_workers;
-        quantize_row_range(quantize, type, src + first * n_per_row, static_cast<uint8_t*>(dst) + size_t(first) * bytes_per_row,
-                           last - first, n_per_row);
+        try {
+            std::vector<float> f32;
+            const int64_t first = nrows * w / n_workers, last = nrows * (w + 1) / n_workers;
+            for (int64_t r = first; r < last;) {
+                const int64_t n = std::min(slice_rows, last - r);
+                const float* x = nullptr;
+                if (to_f32) {
+                    f32.resize(size_t(n * n_per_row));
+                    to_f32(static_cast<const uint8_t*>(src) + size_t(r) * in_row, f32.data(), n * n_per_row);
+                    x = f32.data();
+                } else {
+                    x = static_cast<const float*>(src) + r * n_per_row;
+                }
+                check_finite(x, n * n_per_row, n_per_row, tensor_name, r * n_per_row);
+                uint8_t* out = static_cast<uint8_t*>(dst) + size_t(r) * out_row;
+                quantize_row_range(quantize, type, x, out, n, n_per_row);
+                if (out_block) validate_quantized(type, out, size_t(n) * out_row, tensor_name, size_t(r) * out_row / out_block);
+                r += n;
+            }
+        } catch (...) {
+            errors[size_t(w)] = std::current_exception();
+        }
     };
     std::vector<std::thread> workers;
     for (int64_t w = 1; w < n_workers; ++w) workers.emplace_back(run, w);
     run(0);
     for (std::thread& t : workers) t.join();
-    const size_t bytes = size_t(nrows) * bytes_per_row;
-    validate_quantized(type, dst, bytes, tensor_name);
+    for (const std::exception_ptr& e : errors)
+        if (e) std::rethrow_exception(e);
+    const size_t bytes = size_t(nrows) * out_row;
+    if (!out_block) validate_quantized(type, dst, bytes, tensor_name);
     return bytes;
 }
 

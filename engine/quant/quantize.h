@@ -50,14 +50,28 @@ size_t quantize_rows(GgmlType type, const float* src, void* dst, int64_t nrows, 
 size_t quantize_rows_parallel(GgmlType type, const float* src, void* dst, int64_t nrows, int64_t n_per_row,
                               int n_threads, const std::string& tensor_name = {}, const float* importance = nullptr);
 
+// As quantize_rows_parallel for rows stored as `src_type` (F32, or any type the kernels can
+// dequantize: F16, BF16, Q8_0, ...). Each thread converts its rows to f32 a slice at a time (64K
+// elements, in cache) and quantizes them at once: no f32 copy of the whole range is made, which
+// saves a pass over memory and the copy's size in RSS. llama-quantize dequantizes a whole tensor
+// first; element by element the conversion is the same, so the bytes are the same.
+// Throws qs::Error as quantize_rows, and when src_type cannot be dequantized.
+size_t quantize_rows_parallel_from(GgmlType type, GgmlType src_type, const void* src, void* dst, int64_t nrows,
+                                   int64_t n_per_row, int n_threads, const std::string& tensor_name = {},
+                                   const float* importance = nullptr);
+
 // Throws qs::Error if any 16-bit float of the data (block scales and mins, or the elements of an
 // F16/BF16 tensor) is infinite or NaN, as llama-quantize's ggml_validate_row_data refuses it, or if
 // nbytes is not a whole number of blocks. quantize_rows calls it on what it writes: finite input
 // whose block scale overflows fp16 (|x| beyond ~5e5 for q4_0) is thus an error, not a silent inf.
-void validate_quantized(GgmlType type, const void* data, size_t nbytes, const std::string& tensor_name);
+// first_block: the index of data's first block in its tensor (for the message only).
+void validate_quantized(GgmlType type, const void* data, size_t nbytes, const std::string& tensor_name,
+                        size_t first_block = 0);
 
 // Throws qs::Error("tensor '<name>': element <i> (row r, column c) is NaN/inf") for the first
 // non-finite value among n floats laid out in rows of n_per_row.
-void check_finite(const float* x, int64_t n, int64_t n_per_row, const std::string& tensor_name);
+// first_element: the index of x[0] in its tensor (for the message only).
+void check_finite(const float* x, int64_t n, int64_t n_per_row, const std::string& tensor_name,
+                  int64_t first_element = 0);
 
 }  // namespace qs

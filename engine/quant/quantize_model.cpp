@@ -65,7 +65,8 @@ std::map<std::string, int> QuantizeModelReport::type_counts() const {
 
 namespace {
 
-// Rows handled between two cancellation checks: about 4M elements, at least one row.
+// Rows handled between two cancellation checks (and, writing a file, the slice held in memory):
+// about 4M elements, at least one row.
 constexpr int64_t kChunkElements = int64_t(1) << 22;
 
 int resolve_threads(int n_threads) {
@@ -73,46 +74,18 @@ int resolve_threads(int n_threads) {
     return int(std::max(1u, std::thread::hardware_concurrency()));
 }
 
-// Runs fn(first_row, last_row) over [0, nrows) split into n_threads contiguous ranges.
-template <class Fn>
-void parallel_rows(int64_t nrows, int n_threads, Fn fn) {
-    const int64_t n_workers = std::clamp<int64_t>(n_threads, 1, std::max<int64_t>(1, nrows));
-    std::vector<std::thread> workers;
-    for (int64_t w = 1; w < n_workers; ++w)
-        workers.emplace_back([&, w] { fn(nrows * w / n_workers, nrows * (w + 1) / n_workers); });
-    fn(0, nrows / n_workers);
-    for (std::thread& t : workers) t.join();
-}
+// One tensor of the plan: what it becomes and, when converted, its importance weights.
+struct TensorPlan {
+    const GgufTensorInfo* source = nullptr;
+    std::vector<float> importance;  // ne[0] per expert, or empty
+};
 
-// The tensor's values as f32: in place for an f32 tensor, else dequantized into `buffer`.
-const float* source_as_f32(const GgufFile& source, const GgufTensorInfo& t, int n_threads,
-                           std::vector<float>& buffer) {
-    if (t.type == GgmlType::F32) return reinterpret_cast<const float*>(t.data);
-    const TypeKernels* kernels = nullptr;
-    try {
-        kernels = &kernels_get(t.type);
-    } catch (const Error&) {
-        kernels = nullptr;
-    }
-    if (!kernels || !kernels->to_f32) {
-        fail_file(source.path(), "tensor '{}': type {} cannot be dequantized, so it cannot be requantized", t.name,
-                  type_name(t.type));
-    }
-    buffer.resize(size_t(t.n_elements()));
-    const int64_t n_per_row = t.ne[0];
-    const size_t in_row = row_size(t.type, n_per_row);
-    parallel_rows(t.rows(), n_threads, [&](int64_t first, int64_t last) {
-        kernels->to_f32(t.data + size_t(first) * in_row, buffer.data() + first * n_per_row, (last - first) * n_per_row);
-    });
-    return buffer.data();
-}
-
-// The work of both outputs: plans every tensor, quantizes the converted ones into `converted`
-// (indexed like report.tensors) and fills the report.
-struct QuantizeRun {
+// Every decision and check made before any work: the report (types, byte counts, in llama.cpp's
+// order) and, parallel to report.tensors, the sources. Quantizing then cannot fail on a plan
+// error half way through a large model.
+struct QuantizePlan {
     QuantizeModelReport report;
-    std::vector<const GgufTensorInfo*> sources;  // parallel to report.tensors
-    std::vector<std::vector<uint8_t>> converted;  // empty for copied tensors
+    std::vector<TensorPlan> tensors;  // parallel to report.tensors
 };
 
 // The mix options as planning sees them: has_imatrix follows the importance matrix given.
@@ -144,21 +117,24 @@ std::vector<float> importance_for(const GgufFile& source, const QuantizeModelOpt
     return w;
 }
 
-QuantizeRun run_quantization(const GgufFile& source, const QuantizeModelOptions& options, Progress& progress) {
-    const auto t0 = std::chrono::steady_clock::now();
-    const int n_threads = resolve_threads(options.n_threads);
+bool can_dequantize(GgmlType type) {
+    if (type == GgmlType::F32) return true;
+    try {
+        return kernels_get(type).to_f32 != nullptr;
+    } catch (const Error&) {
+        return false;
+    }
+}
+
+QuantizePlan plan_quantization(const GgufFile& source, const QuantizeModelOptions& options) {
     if (!options.imatrix && quant_mix_requires_imatrix(options.mix.mix))
         fail_file(source.path(), "the {} mix needs an importance matrix (llama-quantize refuses IQ1_S, IQ1_M, IQ2_S, IQ2_XXS, "
                   "IQ2_XS and Q2_K_S without one): give one with --imatrix", quant_mix_name(options.mix.mix));
     const auto& tensors = source.tensors();
-
     std::vector<std::string> names;
     names.reserve(tensors.size());
     for (const GgufTensorInfo& t : tensors) names.push_back(t.name);
 
-    QuantizeRun run;
-    QuantizeModelReport& report = run.report;
-    report.file_type = quant_mix_llama_ftype(options.mix.mix);
     std::optional<MixContext> context;
     try {
         const MixModelInfo info = mix_model_info_from_gguf(source);
@@ -169,16 +145,12 @@ QuantizeRun run_quantization(const GgufFile& source, const QuantizeModelOptions&
         fail_file(source.path(), "{}", e.what());
     }
 
-    const std::vector<size_t> order = llama_tensor_order(names);
-    uint64_t total_bytes = 0;
-    for (const GgufTensorInfo& t : tensors) total_bytes += t.nbytes;
-    progress.begin(int64_t(total_bytes), "quantize");
-
-    run.converted.resize(order.size());
-    std::vector<float> f32_buffer;
-    for (size_t k = 0; k < order.size(); ++k) {
-        progress.check_cancel();
-        const GgufTensorInfo& t = tensors[order[k]];
+    QuantizePlan plan;
+    QuantizeModelReport& report = plan.report;
+    report.file_type = quant_mix_llama_ftype(options.mix.mix);
+    // MixContext counts the tensors it has seen (llama.cpp's i_attention_wv, ...): ask in order.
+    for (size_t k : llama_tensor_order(names)) {
+        const GgufTensorInfo& t = tensors[k];
         TensorTypeChoice choice;
         try {
             choice = context->choose(MixTensor{t.name, t.ne, t.type});
@@ -187,47 +159,52 @@ QuantizeRun run_quantization(const GgufFile& source, const QuantizeModelOptions&
         }
         QuantizedTensorInfo info{t.name, t.ne, t.type, choice.type, choice.quantize && choice.type != t.type,
                                  t.nbytes, t.nbytes, choice.fallback_warning};
+        TensorPlan tensor{&t, {}};
         if (info.converted) {
-            if (!quantize_supported(info.type)) {
+            if (!quantize_supported(info.type))
                 fail_file(source.path(), "tensor '{}': cannot quantize to type {}", t.name, type_name(info.type));
-            }
-            const int64_t n_per_row = t.ne[0], nrows = t.rows();
-            const std::vector<float> importance = importance_for(source, options, t, info.type);
-            const float* f32 = source_as_f32(source, t, n_threads, f32_buffer);
-            const size_t out_row = row_size(info.type, n_per_row);
-            std::vector<uint8_t>& out = run.converted[k];
-            out.resize(out_row * size_t(nrows));
-            const int64_t chunk_rows = std::max<int64_t>(1, kChunkElements / std::max<int64_t>(1, n_per_row));
-            const uint64_t in_row = t.nbytes / uint64_t(std::max<int64_t>(1, nrows));
-            // Experts (3-D tensors) have one importance vector each: chunks never cross experts.
-            const int64_t matrix_rows = t.ne.size() > 1 ? t.ne[1] : 1;
-            try {
-                for (int64_t r = 0; r < nrows;) {
-                    progress.check_cancel();
-                    const int64_t expert = r / matrix_rows;
-                    const int64_t n = std::min({chunk_rows, nrows - r, (expert + 1) * matrix_rows - r});
-                    const float* weights = importance.empty() ? nullptr : importance.data() + expert * n_per_row;
-                    quantize_rows_parallel(info.type, f32 + r * n_per_row, out.data() + size_t(r) * out_row, n,
-                                           n_per_row, n_threads, t.name, weights);
-                    progress.advance(int64_t(in_row * uint64_t(n)));
-                    r += n;
-                }
-            } catch (const Error& e) {
-                fail_file(source.path(), "{}", e.what());
-            }
-            info.bytes = out.size();
-        } else {
-            progress.advance(int64_t(t.nbytes));
+            if (!can_dequantize(t.type))
+                fail_file(source.path(), "tensor '{}': type {} cannot be dequantized, so it cannot be requantized",
+                          t.name, type_name(t.type));
+            tensor.importance = importance_for(source, options, t, info.type);
+            info.bytes = row_size(info.type, t.ne[0]) * uint64_t(t.rows());
         }
         report.input_bytes += info.source_bytes;
         report.output_bytes += info.bytes;
         report.n_elements += t.n_elements();
-        run.sources.push_back(&t);
         report.tensors.push_back(std::move(info));
-        if (options.on_tensor) options.on_tensor(report.tensors.back(), k, order.size());
+        plan.tensors.push_back(std::move(tensor));
     }
-    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    return run;
+    return plan;
+}
+
+// Quantizes one planned tensor chunk by chunk: out_for(first_row, rows) gives where a chunk's
+// bytes go, done(first_row, rows, bytes) is told when they are there.
+template <class OutFor, class Done>
+void quantize_tensor(const GgufFile& source, const QuantizedTensorInfo& info, const TensorPlan& plan, int n_threads,
+                     Progress& progress, OutFor out_for, Done done) {
+    const GgufTensorInfo& t = *plan.source;
+    const int64_t n_per_row = t.ne[0], nrows = t.rows();
+    const size_t in_row = row_size(t.type, n_per_row), out_row = row_size(info.type, n_per_row);
+    const int64_t chunk_rows = std::max<int64_t>(1, kChunkElements / std::max<int64_t>(1, n_per_row));
+    // Experts (3-D tensors) have one importance vector each: chunks never cross experts.
+    const int64_t matrix_rows = t.ne.size() > 1 ? t.ne[1] : 1;
+    try {
+        for (int64_t r = 0; r < nrows;) {
+            progress.check_cancel();
+            const int64_t expert = r / matrix_rows;
+            const int64_t n = std::min({chunk_rows, nrows - r, (expert + 1) * matrix_rows - r});
+            const float* weights = plan.importance.empty() ? nullptr : plan.importance.data() + expert * n_per_row;
+            uint8_t* out = out_for(r, n);
+            quantize_rows_parallel_from(info.type, t.type, t.data + size_t(r) * in_row, out, n, n_per_row, n_threads,
+                                        t.name, weights);
+            done(r, n, out, size_t(n) * out_row);
+            progress.advance(int64_t(in_row * uint64_t(n)));
+            r += n;
+        }
+    } catch (const Error& e) {
+        fail_file(source.path(), "{}", e.what());
+    }
 }
 
 // Fails before any work when the plan puts a tensor in one of QuantScope's own formats (ids from
@@ -252,19 +229,35 @@ void refuse_types_gguf_cannot_hold(const GgufFile& source, const std::string& ou
 
 QuantizedWeights quantize_model_in_memory(const GgufFile& source, const QuantizeModelOptions& options,
                                           Progress& progress) {
-    QuantizeRun run = run_quantization(source, options, progress);
+    const auto t0 = std::chrono::steady_clock::now();
+    const int n_threads = resolve_threads(options.n_threads);
+    QuantizePlan plan = plan_quantization(source, options);
+    progress.begin(int64_t(plan.report.input_bytes), "quantize");
     QuantizedWeights result;
-    for (size_t k = 0; k < run.report.tensors.size(); ++k) {
-        const QuantizedTensorInfo& info = run.report.tensors[k];
-        if (!info.converted) continue;
-        result.tensors.emplace(info.name, OwnedTensor{info.type, info.ne, std::move(run.converted[k])});
+    const size_t total = plan.report.tensors.size();
+    for (size_t k = 0; k < total; ++k) {
+        progress.check_cancel();
+        const QuantizedTensorInfo& info = plan.report.tensors[k];
+        if (info.converted) {
+            std::vector<uint8_t> out(info.bytes);
+            const size_t out_row = row_size(info.type, info.ne[0]);
+            quantize_tensor(source, info, plan.tensors[k], n_threads, progress,
+                            [&](int64_t r, int64_t) { return out.data() + size_t(r) * out_row; },
+                            [](int64_t, int64_t, const uint8_t*, size_t) {});
+            result.tensors.emplace(info.name, OwnedTensor{info.type, info.ne, std::move(out)});
+        } else {
+            progress.advance(int64_t(info.source_bytes));
+        }
+        if (options.on_tensor) options.on_tensor(info, k, total);
     }
-    result.report = std::move(run.report);
+    plan.report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    result.report = std::move(plan.report);
     return result;
 }
 
 QuantizeModelReport quantize_model_to_file(const GgufFile& source, const std::string& out_path,
                                            const QuantizeModelOptions& options, Progress& progress) {
+    const auto t0 = std::chrono::steady_clock::now();
     if (out_path.empty()) throw Error("quantize: no output file given");
     std::error_code ec;
     if (out_path == source.path() || std::filesystem::equivalent(out_path, source.path(), ec)) {
@@ -272,7 +265,9 @@ QuantizeModelReport quantize_model_to_file(const GgufFile& source, const std::st
         fail_file(out_path, "the output file must differ from the model being quantized");
     }
     refuse_types_gguf_cannot_hold(source, out_path, effective_mix(options));
-    QuantizeRun run = run_quantization(source, options, progress);
+    const int n_threads = resolve_threads(options.n_threads);
+    QuantizePlan plan = plan_quantization(source, options);
+    QuantizeModelReport& report = plan.report;
 
     GgufWriter writer;
     for (const GgufMetadataEntry& e : source.metadata()) writer.set(e.key, e.value);
@@ -280,7 +275,7 @@ QuantizeModelReport quantize_model_to_file(const GgufFile& source, const std::st
     writer.remove("general.quantization_version");
     writer.set("general.quantization_version", GgufValue::u32(GGML_QUANTIZATION_VERSION));
     writer.remove("general.file_type");
-    writer.set("general.file_type", GgufValue::u32(run.report.file_type));
+    writer.set("general.file_type", GgufValue::u32(report.file_type));
     // llama-quantize writes one unsplit file.
     for (const char* key : {"split.no", "split.count", "split.tensors.count"}) writer.remove(key);
     if (options.imatrix) {
@@ -301,17 +296,45 @@ QuantizeModelReport quantize_model_to_file(const GgufFile& source, const std::st
         if (m.chunk_count > 0) set_u32("quantize.imatrix.chunks_count", m.chunk_count);
     }
 
-    for (size_t k = 0; k < run.report.tensors.size(); ++k) {
-        const QuantizedTensorInfo& info = run.report.tensors[k];
-        if (info.converted) {
-            writer.add_tensor(info.name, info.type, info.ne, run.converted[k].data(), run.converted[k].size());
-        } else {
-            writer.add_tensor(info.name, info.type, info.ne, run.sources[k]->data, run.sources[k]->nbytes);
-        }
+    // Each tensor is made when the writer reaches it and written a chunk at a time; the source
+    // pages already read are dropped from this process (they stay in the page cache). Peak memory
+    // is thus one chunk per tensor, not the output's size plus the source's: llama-quantize holds
+    // a whole tensor in f32 and its output.
+    progress.begin(int64_t(report.input_bytes), "quantize");
+    const size_t total = report.tensors.size();
+    std::vector<uint8_t> chunk;
+    for (size_t k = 0; k < total; ++k) {
+        const QuantizedTensorInfo& info = report.tensors[k];
+        const TensorPlan& tensor = plan.tensors[k];
+        const GgufTensorInfo& t = *tensor.source;
+        writer.add_tensor_streamed(info.name, info.type, info.ne, info.bytes, [&, k](const GgufWriter::TensorSink& sink) {
+            progress.check_cancel();
+            const size_t in_row = row_size(t.type, t.ne[0]);
+            if (info.converted) {
+                quantize_tensor(source, info, tensor, n_threads, progress,
+                                [&](int64_t, int64_t n) {
+                                    chunk.resize(size_t(n) * row_size(info.type, info.ne[0]));
+                                    return chunk.data();
+                                },
+                                [&](int64_t r, int64_t n, const uint8_t* out, size_t bytes) {
+                                    sink(out, bytes);
+                                    source.drop_pages(t.data + size_t(r) * in_row, size_t(n) * in_row);
+                                });
+            } else {
+                for (uint64_t at = 0; at < t.nbytes;) {
+                    const size_t n = size_t(std::min<uint64_t>(t.nbytes - at, uint64_t(kChunkElements)));
+                    sink(t.data + at, n);
+                    source.drop_pages(t.data + at, n);
+                    progress.advance(int64_t(n));
+                    at += n;
+                }
+            }
+            if (options.on_tensor) options.on_tensor(info, k, total);
+        });
     }
-    progress.check_cancel();
     writer.write(out_path);
-    return std::move(run.report);
+    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return std::move(report);
 }
 
 }  // namespace qs

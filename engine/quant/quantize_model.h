@@ -16,8 +16,10 @@
 //
 // The source is a GgufFile: pass model->file() for a loaded Model. (A Model made by
 // Model::with_weights still reports its base file, so quantizing it quantizes the base weights.)
-// Memory: the file output keeps every converted tensor in memory until the file is written (the
-// unconverted ones are written from the source mapping), i.e. about the output's size.
+// Memory: the file output is written as it is made, a chunk of about 4M elements at a time, and
+// the source pages read are dropped from the process (madvise; they stay in the page cache), so
+// peak RSS is a few chunks, not the model. In memory, each converted tensor is held once (no f32
+// copy of a whole tensor is made: rows are dequantized a cache-sized slice at a time).
 #pragma once
 
 #include <cstdint>
@@ -74,7 +76,7 @@ struct QuantizeModelReport {
     uint64_t output_bytes = 0;   // tensor data of the result (unpadded, llama-quantize's "quant size")
     int64_t n_elements = 0;      // of every tensor
     uint32_t file_type = 0;      // llama_ftype written as general.file_type
-    double seconds = 0;          // quantization wall time (excludes writing the file)
+    double seconds = 0;          // wall time, planning to the file's rename (as llama-quantize's "quantize time")
 
     double input_bits_per_weight() const;
     double output_bits_per_weight() const;

@@ -194,6 +194,47 @@ void expect_error_containing(const std::function<void()>& fn, const std::vector<
     }
 }
 
+// A tensor given in pieces by a stream is written exactly as one given whole; a stream that gives
+// too few or too many bytes, or throws, leaves no file.
+TEST(GgufWriter, StreamedTensorsAreWrittenAsWholeOnes) {
+    const Written whole = write_sample("whole.gguf", 64);
+    GgufWriter streamed;
+    for (auto& [k, v] : all_value_types()) streamed.set(k, v);
+    streamed.set("general.alignment", GgufValue::u32(64));
+    int calls = 0;
+    for (size_t i = 0; i < kTensors.size(); ++i) {
+        const TensorSpec& t = kTensors[i];
+        const std::vector<uint8_t>& bytes = whole.data[i];
+        streamed.add_tensor_streamed(t.name, t.type, t.ne, bytes.size(), [&bytes, &calls](const GgufWriter::TensorSink& sink) {
+            ++calls;
+            for (size_t at = 0; at < bytes.size(); at += 7) sink(bytes.data() + at, std::min<size_t>(7, bytes.size() - at));
+        });
+    }
+    const std::string path = qs::test::temp_dir() + "/streamed.gguf";
+    streamed.write(path);
+    EXPECT_EQ(calls, int(kTensors.size()));
+    EXPECT_EQ(read_bytes(path), read_bytes(whole.path));
+
+    const std::vector<uint8_t> data(64 * 4);
+    const std::string bad = qs::test::temp_dir() + "/short.gguf";
+    for (size_t given : {size_t(100), size_t(300)}) {
+        GgufWriter w;
+        w.add_tensor_streamed("t", GgmlType::F32, {64}, data.size(), [&](const GgufWriter::TensorSink& sink) {
+            const std::vector<uint8_t> out(given);
+            sink(out.data(), out.size());
+        });
+        expect_error_containing([&] { w.write(bad); }, {bad, "'t'", "256 bytes"});
+        EXPECT_FALSE(std::filesystem::exists(bad));
+        EXPECT_FALSE(std::filesystem::exists(bad + ".tmp"));
+    }
+    GgufWriter throws;
+    throws.add_tensor_streamed("t", GgmlType::F32, {64}, data.size(),
+                               [](const GgufWriter::TensorSink&) { throw Error("quantizing failed"); });
+    expect_error_containing([&] { throws.write(bad); }, {"quantizing failed"});
+    EXPECT_FALSE(std::filesystem::exists(bad));
+    EXPECT_FALSE(std::filesystem::exists(bad + ".tmp"));
+}
+
 TEST(GgufWriter, RefusesBadInput) {
     const std::vector<uint8_t> data(64 * 4);
     GgufWriter w;

@@ -281,5 +281,54 @@ TEST(Quantize, ParallelMatchesSerial) {
     }
 }
 
+// Rows stored as f16/bf16 quantize to the bytes their f32 values give, for every thread count and
+// across the 64K-element slices a thread converts at a time (300 rows of 512 = 2.3 slices).
+TEST(Quantize, FromHalfStorageMatchesTheDequantizedRows) {
+    constexpr int64_t kRows = 300;
+    const std::vector<float> g = gaussian(size_t(kRows * kRow), 17);
+    for (GgmlType storage : {GgmlType::F16, GgmlType::BF16}) {
+        std::vector<uint8_t> stored(size_t(kRows) * row_size(storage, kRow));
+        ASSERT_EQ(quantize_rows(storage, g.data(), stored.data(), kRows, kRow), stored.size());
+        std::vector<float> x(g.size());
+        kernels_get(storage, Isa::Scalar).to_f32(stored.data(), x.data(), int64_t(x.size()));
+        for (GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_K, GgmlType::Q6_K, GgmlType::IQ4_NL}) {
+            const std::vector<uint8_t> expected = quantize(type, x);
+            for (int threads : {1, 2, 3}) {
+                std::vector<uint8_t> got(expected.size(), 0xAB);
+                EXPECT_EQ(quantize_rows_parallel_from(type, storage, stored.data(), got.data(), kRows, kRow, threads),
+                          got.size());
+                ASSERT_EQ(got, expected) << type_name(type) << " from " << type_name(storage) << ", threads " << threads;
+            }
+        }
+    }
+}
+
+// The error names the tensor's first bad element, in the tensor's coordinates, whichever thread or
+// slice meets it first.
+TEST(Quantize, FromHalfStorageNamesTheFirstBadElement) {
+    constexpr int64_t kRows = 300;
+    std::vector<float> x = gaussian(size_t(kRows * kRow), 18);
+    x[size_t(250 * kRow + 7)] = std::numeric_limits<float>::infinity();
+    x[size_t(120 * kRow + 5)] = std::numeric_limits<float>::quiet_NaN();
+    std::vector<uint8_t> stored(size_t(kRows) * row_size(GgmlType::F16, kRow));
+    for (int64_t i = 0; i < int64_t(x.size()); ++i) {
+        const fp16_t h = fp32_to_fp16(x[size_t(i)]);
+        std::memcpy(stored.data() + 2 * i, &h, 2);
+    }
+    std::vector<uint8_t> out(size_t(kRows) * row_size(GgmlType::Q8_0, kRow));
+    for (int threads : {1, 2, 3}) {
+        try {
+            quantize_rows_parallel_from(GgmlType::Q8_0, GgmlType::F16, stored.data(), out.data(), kRows, kRow, threads,
+                                        "blk.3.ffn_up.weight");
+            FAIL() << "no error, threads " << threads;
+        } catch (const Error& e) {
+            const std::string msg = e.what();
+            EXPECT_NE(msg.find("blk.3.ffn_up.weight"), std::string::npos) << msg;
+            EXPECT_NE(msg.find("row 120, column 5) is NaN"), std::string::npos) << "threads " << threads << ": " << msg;
+        }
+    }
+    EXPECT_THROW(quantize_rows_parallel_from(GgmlType::Q8_0, GgmlType::I32, stored.data(), out.data(), 1, 256, 1), Error);
+}
+
 }  // namespace
 }  // namespace qs
