@@ -3,7 +3,12 @@
 #include "quant/quant_math.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cmath>
+
+#include "core/error.h"
+#include "quant/qkx_search.h"
 
 namespace qs::quant_detail {
 
@@ -115,8 +120,57 @@ float make_q3_quants(int n, int nmax, const float* x, int8_t* L) {
     return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
 }
 
-float make_qkx2_quants(int n, int nmax, const float* x, const float* weights, uint8_t* L, float* the_min,
-                       uint8_t* Laux, float rmin, float rdelta, int nstep, bool use_mad) {
+namespace {
+
+// The steps of make_qkx2_quants / make_qkx3_quants (qkx_search.h, the level's SIMD search): each
+// step whose error is below the best so far replaces L, scale and min, as in ggml's loop.
+void search_candidate_scales(int n, int nmax, const float* x, const float* w, float min, float max, float sum_w,
+                             float sum_x, float rmin, float rdelta, int nstep, bool use_mad, bool clamp_first,
+                             uint8_t* L, float best_error, float& scale, float& best_min) {
+    // ggml's loop, step by step: min (the level offset and the range max - min) is the best step's
+    // so far. The search computes steps together with one min, so it restarts after a move.
+    if (n > kQkxMaxElements || nstep >= kQkxMaxSteps)
+        throw Error(fmt::format("K-quant scale search: {} values and {} steps exceed its {} and {}", n, nstep + 1,
+                                kQkxMaxElements, kQkxMaxSteps));
+    static const QkxSearchFn search = qkx_search_for(cpu_best_isa());
+    QkxSearch s;
+    s.n = n;
+    s.nmax = nmax;
+    s.nstep = nstep;
+    s.x = x;
+    s.w = w;
+    s.max = max;
+    s.sum_w = sum_w;
+    s.sum_x = sum_x;
+    s.rmin = rmin;
+    s.rdelta = rdelta;
+    s.use_mad = use_mad;
+    s.clamp_first = clamp_first;
+    best_min = min;
+    for (s.first = 0; s.first <= nstep;) {
+        s.min = best_min;
+        search(s);
+        int restart = nstep + 1;
+        for (int is = s.first; is <= nstep; ++is) {
+            if (!s.valid[is] || !(s.error[is] < best_error)) continue;
+            best_error = s.error[is];
+            scale = s.scale[is];
+            for (int i = 0; i < n; ++i) L[i] = s.levels[i][is];
+            const bool moved = std::bit_cast<uint32_t>(s.min_of[is]) != std::bit_cast<uint32_t>(best_min);
+            best_min = s.min_of[is];
+            if (moved) {  // the later steps round with the new min: search them again
+                restart = is + 1;
+                break;
+            }
+        }
+        s.first = restart;
+    }
+}
+
+}  // namespace
+
+float make_qkx2_quants(int n, int nmax, const float* x, const float* weights, uint8_t* L, float* the_min, float rmin,
+                       float rdelta, int nstep, bool use_mad) {
     float min = x[0], max = x[0];
     float sum_w = weights[0];
     float sum_x = sum_w * x[0];
@@ -148,45 +202,14 @@ float make_qkx2_quants(int n, int nmax, const float* x, const float* weights, ui
         *the_min = -min;
         return scale;
     }
-    for (int is = 0; is <= nstep; ++is) {
-        iscale = (rmin + rdelta * float(is) + float(nmax)) / (max - min);
-        float sum_l = 0, sum_l2 = 0, sum_xl = 0;
-        for (int i = 0; i < n; ++i) {
-            const int l = level(iscale, x[i] - min);
-            Laux[i] = uint8_t(l);
-            const float w = weights[i];
-            sum_l += w * float(l);
-            sum_l2 += w * float(l) * float(l);
-            sum_xl += w * float(l) * x[i];
-        }
-        // Weighted least squares for x ~ scale*l + m over the fixed levels (Cramer's rule).
-        const float D = sum_w * sum_l2 - sum_l * sum_l;
-        if (D > 0) {
-            float this_scale = (sum_w * sum_xl - sum_x * sum_l) / D;
-            float this_min = (sum_l2 * sum_x - sum_l * sum_xl) / D;
-            if (this_min > 0) {  // a positive offset is not representable: refit the scale alone
-                this_min = 0;
-                this_scale = sum_xl / sum_l2;
-            }
-            float cur_error = 0;
-            for (int i = 0; i < n; ++i) {
-                const float diff = this_scale * float(Laux[i]) + this_min - x[i];
-                cur_error += weights[i] * error_of(diff);
-            }
-            if (cur_error < best_error) {
-                std::copy(Laux, Laux + n, L);
-                best_error = cur_error;
-                scale = this_scale;
-                min = this_min;
-            }
-        }
-    }
+    search_candidate_scales(n, nmax, x, weights, min, max, sum_w, sum_x, rmin, rdelta, nstep, use_mad, false, L,
+                            best_error, scale, min);
     *the_min = -min;
     return scale;
 }
 
-float make_qkx3_quants(int n, int nmax, const float* x, const float* weights, uint8_t* L, float* the_min,
-                       uint8_t* Laux, float rmin, float rdelta, int nstep, bool use_mad) {
+float make_qkx3_quants(int n, int nmax, const float* x, const float* weights, uint8_t* L, float* the_min, float rmin,
+                       float rdelta, int nstep, bool use_mad) {
     auto weight = [&](int i) { return weights ? weights[i] : x[i] * x[i]; };
     float min = x[0], max = x[0];
     float sum_w = weight(0);
@@ -217,40 +240,11 @@ float make_qkx3_quants(int n, int nmax, const float* x, const float* weights, ui
         *the_min = -min;
         return scale;
     }
-    for (int is = 0; is <= nstep; ++is) {
-        iscale = (rmin + rdelta * float(is) + float(nmax)) / (max - min);
-        float sum_l = 0, sum_l2 = 0, sum_xl = 0;
-        for (int i = 0; i < n; ++i) {
-            // min is the best fit so far and may sit near max: v can be huge, so clamp first.
-            const float v = iscale * (x[i] - min);
-            const int l = v > 0 ? nearest_int(std::min(v, float(nmax))) : 0;
-            Laux[i] = uint8_t(l);
-            const float w = weight(i);
-            sum_l += w * float(l);
-            sum_l2 += w * float(l) * float(l);
-            sum_xl += w * float(l) * x[i];
-        }
-        const float D = sum_w * sum_l2 - sum_l * sum_l;
-        if (D > 0) {
-            float this_scale = (sum_w * sum_xl - sum_x * sum_l) / D;
-            float this_min = (sum_l2 * sum_x - sum_l * sum_xl) / D;
-            if (this_min > 0) {
-                this_min = 0;
-                this_scale = sum_xl / sum_l2;
-            }
-            float cur_error = 0;
-            for (int i = 0; i < n; ++i) {
-                const float diff = this_scale * float(Laux[i]) + this_min - x[i];
-                cur_error += weight(i) * error_of(diff);
-            }
-            if (cur_error < best_error) {
-                std::copy(Laux, Laux + n, L);
-                best_error = cur_error;
-                scale = this_scale;
-                min = this_min;
-            }
-        }
-    }
+    std::array<float, kQkxMaxElements> w{};
+    if (n <= kQkxMaxElements)
+        for (int i = 0; i < n; ++i) w[size_t(i)] = weight(i);
+    search_candidate_scales(n, nmax, x, w.data(), min, max, sum_w, sum_x, rmin, rdelta, nstep, use_mad, true, L,
+                            best_error, scale, min);
     *the_min = -min;
     return scale;
 }

@@ -45,15 +45,15 @@ float make_q3_quants(int n, int nmax, const float* x, int8_t* L);
 // Starts from the min/max range, then for nstep+1 candidate inverse scales
 // (rmin + rdelta*is + nmax) / (max - min) solves the weighted 2x2 least-squares problem for
 // (scale, min) and keeps the candidate with the smallest weighted error (|err| if use_mad, else
-// err^2). Writes the chosen levels to L (Laux is scratch of n bytes) and -min to *the_min.
-float make_qkx2_quants(int n, int nmax, const float* x, const float* weights, uint8_t* L, float* the_min,
-                       uint8_t* Laux, float rmin, float rdelta, int nstep, bool use_mad);
+// err^2). Writes the chosen levels to L and -min to *the_min. n <= 32 and nstep < 48 (qkx_search.h).
+float make_qkx2_quants(int n, int nmax, const float* x, const float* weights, uint8_t* L, float* the_min, float rmin,
+                       float rdelta, int nstep, bool use_mad);
 
 // As make_qkx2_quants, for the importance-weighted quantizers (ggml make_qkx3_quants): the
 // weight of x[i] is weights[i] (x[i]^2 when null), candidate levels are clamped before rounding
 // (v > 0 ? nearest_int(min(v, nmax)) : 0), and a flat block (max <= min) gives all-zero levels.
-float make_qkx3_quants(int n, int nmax, const float* x, const float* weights, uint8_t* L, float* the_min,
-                       uint8_t* Laux, float rmin, float rdelta, int nstep, bool use_mad);
+float make_qkx3_quants(int n, int nmax, const float* x, const float* weights, uint8_t* L, float* the_min, float rmin,
+                       float rdelta, int nstep, bool use_mad);
 
 // Non-negative values x (e.g. sub-block scales) to levels L in [0, nmax] with a weighted scale
 // search (ggml make_qp_quants): the scale of the largest value, 8 nearby scales (nmax + 0.1 is)/max

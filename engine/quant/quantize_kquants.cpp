@@ -50,7 +50,6 @@ void quantize_superblock_k4(const float* x, int nmax, float rmin, int nstep, fp1
                             uint8_t packed_scales[K_SCALE_SIZE], uint8_t L[QK_K]) {
     constexpr int kSub = 32, kNumSub = QK_K / kSub;
     float scales[kNumSub], mins[kNumSub], weights[kSub];
-    uint8_t Laux[kSub];
     float max_scale = 0, max_min = 0;  // scales are positive since the min is deducted
     for (int j = 0; j < kNumSub; ++j) {
         const float* xs = x + kSub * j;
@@ -58,7 +57,7 @@ void quantize_superblock_k4(const float* x, int nmax, float rmin, int nstep, fp1
         for (int l = 0; l < kSub; ++l) sum_x2 += xs[l] * xs[l];
         const float av_x = std::sqrt(sum_x2 / float(kSub));
         for (int l = 0; l < kSub; ++l) weights[l] = av_x + std::fabs(xs[l]);
-        scales[j] = make_qkx2_quants(kSub, nmax, xs, weights, L + kSub * j, &mins[j], Laux, rmin, 0.1f, nstep, false);
+        scales[j] = make_qkx2_quants(kSub, nmax, xs, weights, L + kSub * j, &mins[j], rmin, 0.1f, nstep, false);
         max_scale = std::max(max_scale, scales[j]);
         max_min = std::max(max_min, mins[j]);
     }
@@ -138,14 +137,14 @@ void quantize_q2_K(const float* x, void* y, int64_t k) {
     constexpr int kSub = 16, kNumSub = QK_K / kSub;
     constexpr float kScaleLevels = 15.f;  // 4-bit scales and mins
     auto* blocks = static_cast<block_q2_K*>(y);
-    uint8_t L[QK_K], Laux[kSub];
+    uint8_t L[QK_K];
     float weights[kSub], scales[kNumSub], mins[kNumSub];
     for (int64_t i = 0; i < k / QK_K; ++i, x += QK_K) {
         block_q2_K& b = blocks[i];
         float max_scale = 0, max_min = 0;
         for (int j = 0; j < kNumSub; ++j) {
             for (int l = 0; l < kSub; ++l) weights[l] = std::fabs(x[kSub * j + l]);
-            scales[j] = make_qkx2_quants(kSub, 3, x + kSub * j, weights, L + kSub * j, &mins[j], Laux, -0.5f, 0.1f, 15, true);
+            scales[j] = make_qkx2_quants(kSub, 3, x + kSub * j, weights, L + kSub * j, &mins[j], -0.5f, 0.1f, 15, true);
             max_scale = std::max(max_scale, scales[j]);
             max_min = std::max(max_min, mins[j]);
         }
@@ -335,10 +334,9 @@ void superblock_k4_weighted(const float* x, const float* qw, int nmax, fp16_t* d
                             uint8_t packed[K_SCALE_SIZE], uint8_t L[QK_K]) {
     const float sigma2 = 2 * sum_of_squares(x, QK_K) / QK_K;
     float scales[8], mins[8], sw[8], weights[32];
-    uint8_t Laux[32];
     for (int j = 0; j < 8; ++j) {
         sw[j] = importance_weights(qw + 32 * j, x + 32 * j, sigma2, 32, weights);
-        scales[j] = make_qkx3_quants(32, nmax, x + 32 * j, weights, L + 32 * j, &mins[j], Laux, -0.9f, 0.05f, 36, false);
+        scales[j] = make_qkx3_quants(32, nmax, x + 32 * j, weights, L + 32 * j, &mins[j], -0.9f, 0.05f, 36, false);
     }
     pack_superblock_k4_weighted(x, scales, mins, sw, nmax, d_out, dmin_out, packed, L);
 }
@@ -347,14 +345,14 @@ void superblock_k4_weighted(const float* x, const float* qw, int nmax, fp16_t* d
 
 void quantize_row_q2_K_weighted(const float* x, void* y, int64_t n, const float* qw) {
     auto* blocks = static_cast<block_q2_K*>(y);
-    uint8_t L[QK_K], Laux[16], Ls[16], Lm[16];
+    uint8_t L[QK_K], Ls[16], Lm[16];
     float weight[16], scales[16], mins[16], sw[16];
     for (int64_t i = 0; i < n / QK_K; ++i, x += QK_K, qw += QK_K) {
         block_q2_K& b = blocks[i];
         const float sigma2 = sum_of_squares(x, QK_K) / QK_K;
         for (int j = 0; j < 16; ++j) {
             sw[j] = importance_weights(qw + 16 * j, x + 16 * j, sigma2, 16, weight);
-            scales[j] = make_qkx3_quants(16, 3, x + 16 * j, weight, L + 16 * j, &mins[j], Laux, -0.9f, 0.05f, 36, false);
+            scales[j] = make_qkx3_quants(16, 3, x + 16 * j, weight, L + 16 * j, &mins[j], -0.9f, 0.05f, 36, false);
         }
         const float dm = make_qp_quants(16, 15, scales, Ls, sw);
         const float mm = make_qp_quants(16, 15, mins, Lm, sw);

@@ -172,12 +172,12 @@ void quantize_asymmetric_weighted(const float* x, void* y, int64_t n, const floa
     auto* blocks = static_cast<Block*>(y);
     const float sigma2 = row_mean_square(x, n);
     float weight[kBlock];
-    uint8_t L[kBlock], Laux[kBlock];
+    uint8_t L[kBlock];
     for (int64_t ib = 0; ib < n / kBlock; ++ib) {
         const float* xb = x + kBlock * ib;
         block_weights(xb, qw + kBlock * ib, sigma2, weight);
         float min;
-        const float d = make_qkx3_quants(kBlock, kNmax, xb, weight, L, &min, Laux, -0.9f, 0.05f, 36, false);
+        const float d = make_qkx3_quants(kBlock, kNmax, xb, weight, L, &min, -0.9f, 0.05f, 36, false);
         blocks[ib].d = fp32_to_fp16(d);
         blocks[ib].m = fp32_to_fp16(-min);
         pack(L, blocks[ib]);

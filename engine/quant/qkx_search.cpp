@@ -1,0 +1,65 @@
+// The candidate-scale search's scalar reference and the choice of level; see qkx_search.h.
+#include "quant/qkx_search.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "quant/quant_math.h"
+
+namespace qs::quant_detail {
+
+#if defined(__x86_64__)
+void qkx_search_avx2(QkxSearch& s);
+void qkx_search_avx512(QkxSearch& s);
+#endif
+
+void qkx_search_scalar(QkxSearch& s) {
+    for (int is = s.first; is <= s.nstep; ++is) {
+        const float iscale = (s.rmin + s.rdelta * float(is) + float(s.nmax)) / (s.max - s.min);
+        float sum_l = 0, sum_l2 = 0, sum_xl = 0;
+        for (int i = 0; i < s.n; ++i) {
+            int l;
+            if (s.clamp_first) {
+                // min is the best fit so far and may sit near max: v can be huge, so clamp first.
+                const float v = iscale * (s.x[i] - s.min);
+                l = v > 0 ? nearest_int(std::min(v, float(s.nmax))) : 0;
+            } else {
+                l = std::max(0, std::min(s.nmax, nearest_int(iscale * (s.x[i] - s.min))));
+            }
+            s.levels[i][is] = uint8_t(l);
+            const float w = s.w[i];
+            sum_l += w * float(l);
+            sum_l2 += w * float(l) * float(l);
+            sum_xl += w * float(l) * s.x[i];
+        }
+        // Weighted least squares for x ~ scale*l + m over the fixed levels (Cramer's rule).
+        const float D = s.sum_w * sum_l2 - sum_l * sum_l;
+        s.valid[is] = D > 0;
+        if (!s.valid[is]) continue;
+        float this_scale = (s.sum_w * sum_xl - s.sum_x * sum_l) / D;
+        float this_min = (sum_l2 * s.sum_x - sum_l * sum_xl) / D;
+        if (this_min > 0) {  // a positive offset is not representable: refit the scale alone
+            this_min = 0;
+            this_scale = sum_xl / sum_l2;
+        }
+        float cur_error = 0;
+        for (int i = 0; i < s.n; ++i) {
+            const float diff = this_scale * float(s.levels[i][is]) + this_min - s.x[i];
+            cur_error += s.w[i] * (s.use_mad ? std::fabs(diff) : diff * diff);
+        }
+        s.scale[is] = this_scale;
+        s.min_of[is] = this_min;
+        s.error[is] = cur_error;
+    }
+}
+
+QkxSearchFn qkx_search_for(Isa isa) {
+    if (!isa_supported(isa)) isa = cpu_best_isa();
+#if defined(__x86_64__)
+    if (isa == Isa::Avx512) return qkx_search_avx512;
+    if (isa == Isa::Avx2) return qkx_search_avx2;
+#endif
+    return qkx_search_scalar;
+}
+
+}  // namespace qs::quant_detail
