@@ -15,7 +15,11 @@ warmer machine):
     ctx C over K chunks, measured the same way for both: QuantScope's `tokens_per_second`, and for
     llama-perplexity K x C tokens over the time from its "calculating perplexity" line to its
     "Final estimate" line as they arrive (its own printed prompt-eval rate leaves the first
-    chunk's time out while counting its tokens, which overstates it).
+    chunk's time out while counting its tokens, which overstates it);
+  - quantize (with --figures quantize): the model's base file (L1B F16, M1 F32) quantized to the
+    type by `quantscope-cli quantize -t T` and by `llama-quantize BASE OUT TYPE T`: wall seconds
+    and peak RSS of each process (wait4's ru_maxrss), and whether the two outputs are the same
+    bytes. Their ratios are QuantScope / llama.cpp too, so there below 1 is better.
 It prints, per model x type x figure, each program's median (min-max) over the rounds and the
 ratio QuantScope / llama.cpp of the medians with the min-max of the per-round ratios (the spread).
 --json FILE also writes every per-round figure and the summary.
@@ -27,12 +31,13 @@ llama.cpp with -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_AVX512=OFF and run this s
 QS_FORCE_ISA=avx2. --dry-run prints the interleaved schedule without running anything.
 
 Usage: LLAMA_BIN=~/llama.cpp/build/bin scripts/bench_vs_llamacpp.py [--models M1,L1B]
-           [--types F16,Q8_0,Q4_0,Q4_K_M,IQ4_XS] [--figures pp,tg,ppl] [--rounds 3] [--threads 2]
+           [--types F16,Q8_0,Q4_0,Q4_K_M,IQ4_XS] [--figures pp,tg,ppl,quantize] [--rounds 3] [--threads 2]
            [--cli PATH] [--shared ../shared] [--l1b /tmp/quantscope-l1b] [--work DIR] [--json FILE]
            [--dry-run]
 Run it on an idle machine: every figure is wall-clock.
 """
 import argparse
+import filecmp
 import json
 import os
 import pathlib
@@ -47,7 +52,9 @@ import bench_l1b  # noqa: E402  (ensure_l1b_f16, run_json)
 EXIT_NO_LLAMA = 0  # llama.cpp absent is not an error: nothing to compare with
 LLAMA_TOOLS = ("llama-bench", "llama-perplexity", "llama-quantize")
 M1_BASE = "models/synthetic/llama-d256-spm512.gguf"  # all F32
-FIGURES = ("pp", "tg", "ppl")
+FIGURES = ("pp", "tg", "ppl", "quantize")
+# What each figure group measures ("quantize" gives two values per run).
+VALUES = {"pp": ("pp",), "tg": ("tg",), "ppl": ("ppl",), "quantize": ("quantize_s", "quantize_rss")}
 
 
 class ParseError(Exception):
@@ -123,8 +130,9 @@ def llama_bin():
 
 
 def planned_files(models, types, shared, l1b, work):
-    """{(model, type): (path, how to make it or None)}: how = (base, type) for llama-quantize."""
-    plan = {}
+    """{(model, type): (path, how to make it or None)}: how = (base, type) for llama-quantize; and
+    {path: the base file it is quantized from}."""
+    plan, bases = {}, {}
     for m in models:
         for t in types:
             if m == "M1":
@@ -136,8 +144,11 @@ def planned_files(models, types, shared, l1b, work):
                 path = bench_l1b.model_file(l1b, t)
             else:
                 raise SystemExit(f"bench_vs_llamacpp: unknown model {m} (expected M1 or L1B)")
+            if t == "F16" and m == "L1B":
+                base = path
             plan[(m, t)] = (path, None if path == base or path.exists() else (base, t))
-    return plan
+            bases[path] = base
+    return plan, bases
 
 
 def make_files(plan, shared, l1b, lbin):
@@ -172,8 +183,41 @@ def commands(a, cli, lbin, path, text):
         ("llama.cpp", "ppl"): [str(lbin / "llama-perplexity"), "-m", str(path), "-f", str(text), "-c", str(a.ctx), "-b",
                                str(a.ctx), "--chunks", str(a.chunks), "-t", str(a.threads)],
     }
-    groups = [g for g in ("bench", "ppl") if (g == "bench" and {"pp", "tg"} & set(a.figures)) or g in a.figures]
+    base = quantize_base(a, path)
+    if "quantize" in a.figures and base is not None:
+        work = pathlib.Path(a.work)
+        cmds[("quantscope", "quantize")] = [cli, "quantize", "-q", "-m", str(base), "-o", str(work / f"qs-{path.name}"),
+                                            "--type", type_of(path), "-t", str(a.threads)]
+        cmds[("llama.cpp", "quantize")] = [str(lbin / "llama-quantize"), str(base), str(work / f"llama-{path.name}"),
+                                           type_of(path), str(a.threads)]
+    groups = [g for g in ("bench", "ppl", "quantize")
+              if (g == "bench" and {"pp", "tg"} & set(a.figures)) or g in a.figures]
     return {k: v for k, v in cmds.items() if k[1] in groups}
+
+
+def type_of(path):
+    """The type a planned file holds (its name ends in -<TYPE>.gguf)."""
+    return path.stem.rsplit("-", 1)[-1]
+
+
+def quantize_base(a, path):
+    """The file a type is quantized from, or None for the base itself."""
+    base = a.bases.get(path)
+    return None if base is None or base == path else base
+
+
+def timed_run(cmd):
+    """(wall seconds, peak RSS MiB) of a command that must succeed."""
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.monotonic() - t0
+    err = p.stderr.read().decode(errors="replace")
+    p.stderr.close()
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise subprocess.CalledProcessError(code, cmd, stderr=err)
+    return wall, usage.ru_maxrss / 1024.0
 
 
 def llama_perplexity_rate(cmd, tokens):
@@ -195,6 +239,9 @@ def measure(program, group, cmd, a):
     """{figure: tokens/s} of one program's run."""
     if group == "ppl" and program == "llama.cpp":
         return {"ppl": llama_perplexity_rate(cmd, a.chunks * a.ctx)}
+    if group == "quantize":
+        wall, rss = timed_run(cmd)
+        return {"quantize_s": wall, "quantize_rss": rss}
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     if group == "ppl":
         return {"ppl": float(json.loads(out)["tokens_per_second"])}
@@ -236,7 +283,8 @@ def main(argv=None):
     shared, l1b = pathlib.Path(a.shared), pathlib.Path(a.l1b)
     cli = str(pathlib.Path(a.cli).resolve())
     text = shared / "data/wikitext-2-raw/wiki.test.raw"
-    plan = planned_files(a.models.split(","), a.types.split(","), shared, l1b, pathlib.Path(a.work))
+    plan, a.bases = planned_files(a.models.split(","), a.types.split(","), shared, l1b, pathlib.Path(a.work))
+    pathlib.Path(a.work).mkdir(parents=True, exist_ok=True)
 
     lbin = llama_bin()
     if a.dry_run:
@@ -258,9 +306,10 @@ def main(argv=None):
     files = make_files(plan, shared, l1b, lbin)
     print(f"QS_FORCE_ISA={os.environ.get('QS_FORCE_ISA', '(unset)')}, {a.threads} threads, {a.rounds} rounds",
           file=sys.stderr)
-    figures = [f for f in FIGURES if f in a.figures]
-    per_round = {(m, t, f): {"quantscope": [], "llama.cpp": []} for (m, t) in files for f in figures}
-    failed = {}
+    figures = [v for f in FIGURES if f in a.figures for v in VALUES[f]]
+    per_round = {(m, t, f): {"quantscope": [], "llama.cpp": []} for (m, t) in files for f in figures
+                 if not f.startswith("quantize") or quantize_base(a, files[(m, t)]) is not None}
+    failed, identical = {}, {}
     for r, m, t, order in schedule(a.rounds, files):
         if (m, t) in failed:
             continue
@@ -268,7 +317,7 @@ def main(argv=None):
         cmds = commands(a, cli, lbin, files[(m, t)], text)
         got = {p: {} for p in order}
         try:
-            for group in ("bench", "ppl"):
+            for group in ("bench", "ppl", "quantize"):
                 for program in order:
                     if (program, group) in cmds:
                         got[program].update(measure(program, group, cmds[(program, group)], a))
@@ -277,10 +326,16 @@ def main(argv=None):
             print(f"  {m} {t}: {e}; left out", file=sys.stderr)
             continue
         for f in figures:
+            if (m, t, f) not in per_round:
+                continue
             for program in order:
                 per_round[(m, t, f)][program].append(got[program][f])
+        if ("quantscope", "quantize") in cmds:
+            same = filecmp.cmp(cmds[("quantscope", "quantize")][6], cmds[("llama.cpp", "quantize")][2], shallow=False)
+            identical.setdefault((m, t), []).append(same)
 
-    names = {"pp": f"pp{a.pp} t/s", "tg": f"tg{a.tg} t/s", "ppl": f"perplexity c{a.ctx} eval t/s"}
+    names = {"pp": f"pp{a.pp} t/s", "tg": f"tg{a.tg} t/s", "ppl": f"perplexity c{a.ctx} eval t/s",
+             "quantize_s": "quantize wall s (lower is better)", "quantize_rss": "quantize peak RSS MiB (lower is better)"}
     print("| model | type | figure | QuantScope median (min-max) | llama.cpp median (min-max) | ratio (per-round min-max) |")
     print("|---|---|---|---|---|---|")
     report = {"rounds": a.rounds, "threads": a.threads, "qs_force_isa": os.environ.get("QS_FORCE_ISA"), "figures": []}
@@ -295,6 +350,10 @@ def main(argv=None):
         report["figures"].append({"model": m, "type": t, "figure": f, "file": str(files[(m, t)]),
                                   "quantscope_per_round": v["quantscope"], "llama_cpp_per_round": v["llama.cpp"],
                                   "ratio": s["ratio"], "ratio_min": s["ratio_min"], "ratio_max": s["ratio_max"]})
+    for (m, t), same in identical.items():
+        print(f"{m} {t}: QuantScope's and llama-quantize's outputs are "
+              + ("the same bytes in every round" if all(same) else f"DIFFERENT in {same.count(False)} of {len(same)} rounds"))
+    report["identical_quantize_output"] = {f"{m} {t}": same for (m, t), same in identical.items()}
     if a.json:
         pathlib.Path(a.json).write_text(json.dumps(report, indent=2) + "\n")
     return 1 if failed else 0

@@ -181,6 +181,40 @@ class Interleaving(unittest.TestCase):
         f = figures[("Q4_0", "pp")]
         self.assertIn(f"{f['ratio']:.2f} ({f['ratio_min']:.2f}-{f['ratio_max']:.2f})", r.stdout)
 
+    def test_quantize_times_both_tools_from_the_base_and_compares_their_bytes(self):
+        # Stand-ins that write their output file: the same bytes for Q4_0, different ones for Q4_K_M.
+        fake_qs = ("#!/usr/bin/env python3\nimport sys\nout = sys.argv[sys.argv.index('-o') + 1]\n"
+                   "t = sys.argv[sys.argv.index('--type') + 1]\nopen(out, 'w').write('bytes ' + t)\n")
+        fake_llama = ("#!/usr/bin/env python3\nimport sys\nbase, out, t, threads = sys.argv[1:5]\n"
+                      "assert base.endswith('l1b-f16.gguf') and threads == '2'\n"
+                      "open(out, 'w').write('bytes ' + t + ('' if t == 'Q4_0' else ' other'))\n")
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = pathlib.Path(tmp)
+            lbin, l1b = tmp / "bin", tmp / "l1b"
+            lbin.mkdir()
+            l1b.mkdir()
+            for name, body in (("llama-bench", "#!/bin/sh\nexit 1\n"), ("llama-perplexity", "#!/bin/sh\nexit 1\n"),
+                               ("llama-quantize", fake_llama), ("quantscope-cli", fake_qs)):
+                (lbin / name).write_text(body)
+                (lbin / name).chmod(0o755)
+            for t in ("f16", "Q4_0", "Q4_K_M"):
+                (l1b / f"l1b-{t}.gguf").write_bytes(b"")
+            env = dict(os.environ, LLAMA_BIN=str(lbin))
+            r = subprocess.run([sys.executable, str(ROOT / "scripts/bench_vs_llamacpp.py"), "--models", "L1B", "--types",
+                                "F16,Q4_0,Q4_K_M", "--figures", "quantize", "--rounds", "2", "--l1b", str(l1b),
+                                "--shared", str(SHARED), "--work", str(tmp / "work"), "--cli", str(lbin / "quantscope-cli"),
+                                "--json", str(tmp / "report.json")], env=env, capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            report = json.loads((tmp / "report.json").read_text())
+        figures = {(f["type"], f["figure"]): f for f in report["figures"]}
+        # F16 is the base: nothing to quantize; each other type has a time and a peak RSS per round.
+        self.assertEqual(sorted(figures), [(t, f) for t in ("Q4_0", "Q4_K_M") for f in ("quantize_rss", "quantize_s")])
+        for f in figures.values():
+            self.assertEqual(len(f["quantscope_per_round"]), 2)
+            self.assertTrue(all(v > 0 for v in f["quantscope_per_round"] + f["llama_cpp_per_round"]))
+        self.assertIn("L1B Q4_0: QuantScope's and llama-quantize's outputs are the same bytes in every round", r.stdout)
+        self.assertIn("L1B Q4_K_M: QuantScope's and llama-quantize's outputs are DIFFERENT in 2 of 2 rounds", r.stdout)
+
     def test_without_llama_cpp_it_says_so_and_measures_nothing(self):
         for llama_bin in ("", "/nonexistent/llama.cpp/build/bin"):
             env = dict(os.environ, LLAMA_BIN=llama_bin)
