@@ -6,7 +6,7 @@ round): `eval --precisions P1,...,Pk --baseline P1 --ppl TEXT --ctx C --chunks K
 --limit N]`, then the same with `--until-decided --margin M`. Prints, per precision and dataset,
 what the full run measured (Δ against the baseline and its 95 % interval), what the stopped run
 decided (verdict, chunks or items, Δ and its time-uniform interval), and whether the verdict holds
-for the full run's figures; then the wall time of both runs (median over rounds, min-max).
+for the full run's figures; then the wall and CPU time of both runs (median over rounds, min-max).
 
   python3 scripts/time_to_decision.py MODEL.gguf --precisions F16,Q8_0,Q6_K,Q5_K_M,Q4_K_M,Q3_K_M
           [--text FILE] [--ctx 512] [--chunks 40] [--task arc=FILE --limit 400] [--margin 1]
@@ -19,6 +19,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -38,9 +39,16 @@ def run_eval(args, extra):
         cmd += ["--task", t]
     if args.task:
         cmd += ["--limit", str(args.limit)]
-    t0 = time.monotonic()
+    t0, c0 = time.monotonic(), cpu_of_children()
     out = subprocess.run(cmd + extra, check=True, capture_output=True, text=True).stdout
-    return json.loads(out), time.monotonic() - t0
+    return json.loads(out), time.monotonic() - t0, cpu_of_children() - c0
+
+
+def cpu_of_children():
+    """User + system seconds of the children waited for so far: the work done, which another
+    program's load changes far less than the wall time."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def value(job, key):
@@ -75,13 +83,17 @@ def main():
     if not os.path.exists(CLI):
         sys.exit(f"{CLI}: not built (cmake --build --preset release --target quantscope-cli), or set QS_CLI")
     walls = {"full": [], "decided": []}
+    cpus = {"full": [], "decided": []}
     full = decided = None
     for r in range(a.rounds):
-        full, w = run_eval(a, [])
+        full, w, c = run_eval(a, [])
         walls["full"].append(w)
-        decided, w = run_eval(a, ["--until-decided", "--margin", str(a.margin)])
+        cpus["full"].append(c)
+        decided, w, c = run_eval(a, ["--until-decided", "--margin", str(a.margin)])
         walls["decided"].append(w)
-        print(f"round {r + 1}: full {walls['full'][-1]:.1f} s, until decided {walls['decided'][-1]:.1f} s", file=sys.stderr)
+        cpus["decided"].append(c)
+        print(f"round {r + 1}: full {walls['full'][-1]:.1f} s ({cpus['full'][-1]:.1f} CPU s), until decided "
+              f"{walls['decided'][-1]:.1f} s ({cpus['decided'][-1]:.1f} CPU s)", file=sys.stderr)
 
     base_precision = a.precisions.split(",")[0]
     def jobs_by_key(run):
@@ -126,6 +138,8 @@ def main():
     print(f"\nwall time: full {med(walls['full'])}, until decided {med(walls['decided'])} "
           f"({statistics.median(walls['decided']) / statistics.median(walls['full']):.2f} of the full run's), "
           f"{a.rounds} round(s), interleaved")
+    print(f"CPU time (user + system): full {med(cpus['full'])}, until decided {med(cpus['decided'])} "
+          f"({statistics.median(cpus['decided']) / statistics.median(cpus['full']):.2f} of the full run's)")
 
 
 if __name__ == "__main__":
