@@ -11,6 +11,8 @@ namespace qs::quant_detail {
 #if defined(__x86_64__)
 void qkx_search_avx2(QkxSearch& s);
 void qkx_search_avx512(QkxSearch& s);
+void qx_search_avx2(QxSearch& s);
+void qx_search_avx512(QxSearch& s);
 #endif
 
 void qkx_search_scalar(QkxSearch& s) {
@@ -51,6 +53,31 @@ void qkx_search_scalar(QkxSearch& s) {
         s.min_of[is] = this_min;
         s.error[is] = cur_error;
     }
+}
+
+void qx_search_scalar(QxSearch& s) {
+    for (int step = 0; step < kQxSteps; ++step) {
+        const float iscale = -(float(s.nmax) + 0.1f * float(qx_step_is(step))) / s.max;
+        float sumlx = 0, suml2 = 0;
+        for (int i = 0; i < s.n; ++i) {
+            const int l = std::max(-s.nmax, std::min(s.nmax - 1, nearest_int(iscale * s.x[i])));
+            s.levels[i][step] = int8_t(l);
+            const float w = s.w[i];
+            sumlx += w * s.x[i] * float(l);
+            suml2 += w * float(l) * float(l);
+        }
+        s.sumlx[step] = sumlx;
+        s.suml2[step] = suml2;
+    }
+}
+
+QxSearchFn qx_search_for(Isa isa) {
+    if (!isa_supported(isa)) isa = cpu_best_isa();
+#if defined(__x86_64__)
+    if (isa == Isa::Avx512) return qx_search_avx512;
+    if (isa == Isa::Avx2) return qx_search_avx2;
+#endif
+    return qx_search_scalar;
 }
 
 QkxSearchFn qkx_search_for(Isa isa) {

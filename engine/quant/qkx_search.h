@@ -52,4 +52,26 @@ void qkx_search_scalar(QkxSearch& s);
 // The level's implementation (scalar where there is none); Isa::Scalar gives the reference.
 QkxSearchFn qkx_search_for(Isa isa);
 
+// The symmetric search of ggml's make_qx_quants (q6_K, q3_K's scales, the weighted legacy types):
+// 18 inverse scales -(nmax + 0.1 is) / max, is = -9..9 without 0, each giving levels in
+// [-nmax, nmax - 1] and the sums sumlx, suml2 the caller compares. These steps are independent
+// (max never moves), so one pass computes them all; the caller picks in order.
+constexpr int kQxSteps = 18;
+
+struct QxSearch {
+    int n = 0;                 // elements, <= kQkxMaxElements
+    int nmax = 0;
+    const float* x = nullptr;
+    const float* w = nullptr;  // never null: the caller fills in x^2
+    float max = 0;             // the signed value of largest magnitude
+    float sumlx[kQxSteps] = {}, suml2[kQxSteps] = {};
+    alignas(64) int8_t levels[kQkxMaxElements][2 * 16] = {};  // levels[i][step], step = is + 9 - (is > 0)
+};
+
+using QxSearchFn = void (*)(QxSearch& s);
+void qx_search_scalar(QxSearch& s);
+QxSearchFn qx_search_for(Isa isa);
+// The step index's is: -9..-1, 1..9.
+constexpr int qx_step_is(int step) { return step < 9 ? step - 9 : step - 8; }
+
 }  // namespace qs::quant_detail

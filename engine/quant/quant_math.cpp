@@ -56,21 +56,26 @@ float make_qx_quants(int n, int nmax, const float* x, int8_t* L, const float* we
     float best = scale * sumlx;
 
     // Nearby scales: for fixed levels the optimal scale is sumlx/suml2 and the error decreases
-    // with sumlx^2/suml2, so compare that (cross-multiplied, as ggml does).
-    for (int is = -9; is <= 9; ++is) {
-        if (is == 0) continue;
-        iscale = -(float(nmax) + 0.1f * float(is)) / max;
-        sumlx = suml2 = 0;
-        for (int i = 0; i < n; ++i) {
-            const int l = symmetric_level(iscale, x[i], nmax);
-            const float w = weight(i);
-            sumlx += w * x[i] * float(l);
-            suml2 += w * float(l) * float(l);
-        }
-        if (suml2 > 0 && sumlx * sumlx > best * suml2) {
-            for (int i = 0; i < n; ++i) L[i] = int8_t(nmax + symmetric_level(iscale, x[i], nmax));
-            scale = sumlx / suml2;
-            best = scale * sumlx;
+    // with sumlx^2/suml2, so compare that (cross-multiplied, as ggml does). The steps do not
+    // depend on one another: the level's search computes them at once (qkx_search.h).
+    if (n > kQkxMaxElements)
+        throw Error(fmt::format("scale search: {} values exceed its {}", n, kQkxMaxElements));
+    static const QxSearchFn search = qx_search_for(cpu_best_isa());
+    std::array<float, kQkxMaxElements> w{};
+    for (int i = 0; i < n; ++i) w[size_t(i)] = weight(i);
+    QxSearch s;
+    s.n = n;
+    s.nmax = nmax;
+    s.x = x;
+    s.w = w.data();
+    s.max = max;
+    search(s);
+    for (int step = 0; step < kQxSteps; ++step) {
+        const float sumlx_is = s.sumlx[step], suml2_is = s.suml2[step];
+        if (suml2_is > 0 && sumlx_is * sumlx_is > best * suml2_is) {
+            for (int i = 0; i < n; ++i) L[i] = int8_t(nmax + s.levels[i][step]);
+            scale = sumlx_is / suml2_is;
+            best = scale * sumlx_is;
         }
     }
     return scale;

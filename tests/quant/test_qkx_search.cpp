@@ -1,6 +1,6 @@
-// The K-quants' candidate-scale search (quant/qkx_search.h): every SIMD level against the scalar
+// The K-quants' scale searches (quant/qkx_search.h): every SIMD level against the scalar
 // reference, bit for bit, and make_qkx2/3_quants (which restart the search when the best min
-// moves) against ggml's sequential loop written out here independently.
+// moves) and make_qx_quants against ggml's loops written out here independently.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -195,6 +195,94 @@ TEST(QkxSearch, MakeQkxQuantsFollowGgmlsSequentialLoop) {
         }
     }
     EXPECT_GT(moved, 1000);  // the restarts were exercised
+}
+
+// make_qx_quants' symmetric search: every SIMD level against the scalar reference.
+TEST(QxSearch, EverySimdLevelMatchesTheScalarReferenceBitForBit) {
+    std::vector<Isa> levels;
+    for (Isa isa : {Isa::Avx2, Isa::Avx512})
+        if (isa_supported(isa) && qx_search_for(isa) != qx_search_scalar) levels.push_back(isa);
+    if (levels.empty()) GTEST_SKIP() << "this CPU has no SIMD level of the search";
+    std::mt19937 rng(5);
+    for (const auto& [n, nmax] : {std::pair{16, 32}, std::pair{16, 4}, std::pair{32, 8}, std::pair{32, 16}}) {
+        for (int trial = 0; trial < 400; ++trial) {
+            const std::vector<float> x = block(n, trial, rng);
+            std::vector<float> w(x.size());
+            for (size_t i = 0; i < x.size(); ++i) w[i] = trial % 2 ? std::fabs(x[i]) + 0.3f : x[i] * x[i];
+            QxSearch s;
+            s.n = n;
+            s.nmax = nmax;
+            s.x = x.data();
+            s.w = w.data();
+            s.max = *std::max_element(x.begin(), x.end(), [](float a, float b) { return std::fabs(a) < std::fabs(b); });
+            QxSearch ref = s;
+            qx_search_scalar(ref);
+            for (Isa isa : levels) {
+                QxSearch got = s;
+                qx_search_for(isa)(got);
+                for (int k = 0; k < kQxSteps; ++k) {
+                    ASSERT_TRUE(same_bits(got.sumlx[k], ref.sumlx[k])) << isa_name(isa) << " step " << k << " trial " << trial;
+                    ASSERT_TRUE(same_bits(got.suml2[k], ref.suml2[k])) << isa_name(isa) << " step " << k << " trial " << trial;
+                    for (int i = 0; i < n; ++i) ASSERT_EQ(got.levels[i][k], ref.levels[i][k]) << isa_name(isa) << " step " << k;
+                }
+            }
+        }
+    }
+}
+
+// ggml-quants.c's make_qx_quants (rmse_type 1), transcribed: the chosen levels and scale.
+float ggml_qx(int n, int nmax, const float* x, const float* w, int8_t* L) {
+    float max = 0, amax = 0;
+    for (int i = 0; i < n; ++i) {
+        if (std::fabs(x[i]) > amax) {
+            amax = std::fabs(x[i]);
+            max = x[i];
+        }
+    }
+    if (amax < 1e-15f) {
+        for (int i = 0; i < n; ++i) L[i] = 0;
+        return 0.f;
+    }
+    float iscale = -float(nmax) / max, sumlx = 0, suml2 = 0;
+    for (int i = 0; i < n; ++i) {
+        const int l = std::max(-nmax, std::min(nmax - 1, nearest(iscale * x[i])));
+        L[i] = int8_t(l + nmax);
+        sumlx += w[i] * x[i] * float(l);
+        suml2 += w[i] * float(l) * float(l);
+    }
+    float scale = suml2 ? sumlx / suml2 : 0.0f, best = scale * sumlx;
+    for (int is = -9; is <= 9; ++is) {
+        if (is == 0) continue;
+        iscale = -(float(nmax) + 0.1f * float(is)) / max;
+        sumlx = suml2 = 0;
+        for (int i = 0; i < n; ++i) {
+            const int l = std::max(-nmax, std::min(nmax - 1, nearest(iscale * x[i])));
+            sumlx += w[i] * x[i] * float(l);
+            suml2 += w[i] * float(l) * float(l);
+        }
+        if (suml2 > 0 && sumlx * sumlx > best * suml2) {
+            for (int i = 0; i < n; ++i) L[i] = int8_t(nmax + std::max(-nmax, std::min(nmax - 1, nearest(iscale * x[i]))));
+            scale = sumlx / suml2;
+            best = scale * sumlx;
+        }
+    }
+    return scale;
+}
+
+TEST(QxSearch, MakeQxQuantsFollowsGgmlsLoop) {
+    std::mt19937 rng(13);
+    for (const auto& [n, nmax] : {std::pair{16, 32}, std::pair{16, 4}, std::pair{32, 8}}) {
+        for (int trial = 0; trial < 2000; ++trial) {
+            const std::vector<float> x = block(n, trial, rng);
+            std::vector<float> w(x.size());
+            for (size_t i = 0; i < x.size(); ++i) w[i] = trial % 2 ? std::fabs(x[i]) + 0.3f : x[i] * x[i];
+            int8_t want[32], got[32];
+            const float want_scale = ggml_qx(n, nmax, x.data(), w.data(), want);
+            const float got_scale = make_qx_quants(n, nmax, x.data(), got, trial % 2 ? w.data() : nullptr);
+            ASSERT_TRUE(same_bits(got_scale, want_scale)) << "trial " << trial << ": " << got_scale << " vs " << want_scale;
+            ASSERT_TRUE(std::equal(got, got + n, want)) << "trial " << trial;
+        }
+    }
 }
 
 }  // namespace
