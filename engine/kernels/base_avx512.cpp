@@ -200,12 +200,13 @@ struct BlockwiseTile {
                     for (int g = 0; g < G; ++g)
                         for (int c = 0; c < C; ++c) isum[0][g][c] = _mm512_add_epi32(isum[0][g][c], isum[q][g][c]);
                 for (int g = 0; g < G; ++g) {
-                    const __m512 dw = _mm512_loadu_ps(wb + g * ws + kScales);
+                    const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb + g * ws + kScales)));
                     for (int c = 0; c < C; ++c) {
                         const __m512 dx = _mm512_set1_ps(load_f32(xb + c * xs + kXScale));
                         acc[g][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[0][g][c]), _mm512_mul_ps(dw, dx), acc[g][c]);
                         if constexpr (U::with_min)
-                            acc[g][c] = _mm512_fmadd_ps(_mm512_loadu_ps(wb + g * ws + kScales + 64),
+                            acc[g][c] = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256(
+                                                            reinterpret_cast<const __m256i*>(wb + g * ws + kScales + 32))),
                                                         _mm512_set1_ps(load_f32(xb + c * xs + kXThird)), acc[g][c]);
                     }
                 }

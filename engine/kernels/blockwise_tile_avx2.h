@@ -173,12 +173,13 @@ struct BlockwiseTile {
                     }
                 }
                 for (int g = 0; g < G; ++g) {
-                    const __m256 dw = _mm256_loadu_ps(reinterpret_cast<const float*>(wb + g * ws + kScales));
+                    const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(wb + g * ws + kScales)));
                     for (int c = 0; c < C; ++c) {
                         const __m256 dx = _mm256_set1_ps(load_f32(xb + c * xs + kXScale));
                         acc[g][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[g][c]), _mm256_mul_ps(dw, dx), acc[g][c]);
                         if constexpr (U::with_min)
-                            acc[g][c] = _mm256_fmadd_ps(_mm256_loadu_ps(reinterpret_cast<const float*>(wb + g * ws + kScales + 32)),
+                            acc[g][c] = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128(
+                                                            reinterpret_cast<const __m128i*>(wb + g * ws + kScales + 16))),
                                                         _mm256_set1_ps(load_f32(xb + c * xs + kXThird)), acc[g][c]);
                     }
                 }

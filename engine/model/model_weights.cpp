@@ -178,7 +178,7 @@ std::vector<WeightView*> model_weights_matrices(ModelWeights& w) {
     return out;
 }
 
-size_t model_weights_pack(ModelWeights& w) {
+size_t model_weights_pack(ModelWeights& w, const std::function<void(const WeightView&)>& on_packed) {
     size_t bytes = 0;
     for (WeightView* m : model_weights_matrices(w)) {
         auto packed = std::make_shared<const PackedWeight>(*m);
@@ -186,6 +186,7 @@ size_t model_weights_pack(ModelWeights& w) {
         bytes += packed->bytes();
         m->packed = packed.get();
         w.packed.push_back(std::move(packed));
+        if (on_packed) on_packed(*m);
     }
     return bytes;
 }

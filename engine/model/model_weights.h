@@ -84,7 +84,9 @@ std::vector<const WeightView*> model_weights_matrices(const ModelWeights& w);
 
 // Packs every matrix the forward pass multiplies by (not token_embd's row lookups) once, where the
 // CPU's batched kernel for its type has a compact packed layout (PackedWeight), and points the
-// views at the packed copies. Returns the bytes the packed copies hold.
-size_t model_weights_pack(ModelWeights& w);
+// views at the packed copies. Returns the bytes the packed copies hold. on_packed(view) is called
+// after each matrix is packed (Model drops the matrix's mapped pages there, so the stored and the
+// packed copy of only one matrix are resident at a time).
+size_t model_weights_pack(ModelWeights& w, const std::function<void(const WeightView&)>& on_packed = {});
 
 }  // namespace qs
