@@ -35,11 +35,29 @@ private:
     char* data_;
 };
 
+// Per-call buffers (converted activations, packed activations, a worker's weight panel) are this
+// thread's, kept between calls and grown when needed: one buffer per use and thread. Allocating
+// and freeing them in every matmul left glibc's heap holding freed blocks of every size beside the
+// live ones, about 120 MB on top of what an L1B F16 perplexity run uses (its peak then exceeded
+// llama-perplexity's). Slot tells the uses apart.
+enum class BufferSlot { Activations, PackedActivations, WeightPanel };
+
+template <BufferSlot Slot>
+char* thread_buffer(size_t bytes) {
+    thread_local std::unique_ptr<AlignedBuffer> buffer;
+    thread_local size_t capacity = 0;
+    if (capacity < bytes) {
+        buffer.reset();
+        buffer = std::make_unique<AlignedBuffer>(bytes);
+        capacity = bytes;
+    }
+    return buffer->data();
+}
+
 // Activation rows in the vec_dot_type: either the caller's f32 rows or a converted copy.
 struct ActivationRows {
     const char* data = nullptr;
     size_t stride = 0;  // bytes between rows
-    std::unique_ptr<char[]> storage;  // not value-initialized: every byte is written by from_f32
 };
 
 ActivationRows convert_activations(const float* x, int64_t m, int64_t ldx, int64_t k, GgmlType type, Isa isa) {
@@ -52,8 +70,7 @@ ActivationRows convert_activations(const float* x, int64_t m, int64_t ldx, int64
     const FromF32Fn from_f32 = kernels_get(type, isa).from_f32;
     if (!from_f32) throw Error(fmt::format("matmul: no activation conversion to {}", type_name(type)));
     a.stride = row_size(type, k);
-    a.storage.reset(new char[a.stride * size_t(m)]);
-    char* out = a.storage.get();
+    char* out = thread_buffer<BufferSlot::Activations>(a.stride * size_t(m));  // every byte written by from_f32
     const size_t stride = a.stride;
 #pragma omp parallel for schedule(static) if (m > 1 && worth_parallel(m * k))
     for (int64_t i = 0; i < m; ++i) from_f32(x + i * ldx, out + size_t(i) * stride, k);
@@ -124,9 +141,9 @@ void matmul_tiles(const WeightView& w, const GemmTile& tile, const ActivationRow
     const char* wdata = static_cast<const char*>(w.data);
     const size_t xp = cache_aligned(tile.x_packed_bytes(k)), wp = packed_stride(tile, k);
 
-    AlignedBuffer xpacked(xp * size_t(m));
+    char* const xpacked = thread_buffer<BufferSlot::PackedActivations>(xp * size_t(m));
 #pragma omp parallel for schedule(static) if (m > 1 && worth_parallel(m * k))
-    for (int64_t i = 0; i < m; ++i) tile.pack_x(k, a.data + size_t(i) * a.stride, xpacked.data() + size_t(i) * xp);
+    for (int64_t i = 0; i < m; ++i) tile.pack_x(k, a.data + size_t(i) * a.stride, xpacked + size_t(i) * xp);
 
     // Blocking: a chunk of k is a few KiB of packed weight row, a panel 64 rows of it (a few
     // hundred KiB, L2-resident while every token sweeps it; a register tile's rows stay in L1).
@@ -142,16 +159,15 @@ void matmul_tiles(const WeightView& w, const GemmTile& tile, const ActivationRow
 #pragma omp parallel if (worth_parallel(w.n * k * m))
     {
         const int il = tile.interleave;  // divides tile.rows, hence panel
-        std::unique_ptr<AlignedBuffer> wbuffer;
-        if (!prepacked) wbuffer = std::make_unique<AlignedBuffer>(wp * size_t(panel / il));
+        char* const wbuffer = prepacked ? nullptr : thread_buffer<BufferSlot::WeightPanel>(wp * size_t(panel / il));
 #pragma omp for schedule(dynamic, 1)
         for (int64_t item = 0; item < panels * token_splits; ++item) {
             const int64_t j0 = item / token_splits * panel, rows = std::min(w.n - j0, panel);
             const int64_t i0 = item % token_splits * tokens_per_split, i1 = std::min(m, i0 + tokens_per_split);
-            const char* wpanel = prepacked ? prepacked + size_t(j0 / il) * wp : wbuffer->data();
+            const char* wpanel = prepacked ? prepacked + size_t(j0 / il) * wp : wbuffer;
             for (int64_t r = 0; r < rows && !prepacked; r += il) {
                 const char* src = wdata + size_t(j0 + r) * wstride;
-                char* out = wbuffer->data() + size_t(r / il) * wp;
+                char* out = wbuffer + size_t(r / il) * wp;
                 if (il == 1) tile.pack_w(k, src, out);
                 else tile.pack_w_rows(k, src, wstride, int(std::min<int64_t>(il, rows - r)), out);
             }
@@ -159,7 +175,7 @@ void matmul_tiles(const WeightView& w, const GemmTile& tile, const ActivationRow
             for (int64_t k0 = 0; k0 < k; k0 += k_chunk) {
                 const int64_t kc = std::min(k_chunk, k - k0);
                 const char* wchunk = wpanel + tile.w_packed_bytes(k0);
-                const char* xchunk = xpacked.data() + tile.x_packed_bytes(k0);
+                const char* xchunk = xpacked + tile.x_packed_bytes(k0);
                 for (int64_t i = i0; i < i1; i += tile.cols) {
                     const int nc = int(std::min<int64_t>(tile.cols, i1 - i));
                     for (int64_t r = 0; r < rows; r += tile.rows) {
