@@ -4,7 +4,8 @@
 # 1. The readers of untrusted input (GGUF files, tokenizer input, dataset files, text files) are
 #    built with AddressSanitizer + UBSan (clang, the `debug` preset) and their tests run there: a
 #    hostile file must give a message, and the sanitizers prove it does so without touching memory
-#    it should not.
+#    it should not. The quantizers' SIMD scale searches run there too (their wide stores found a
+#    stack overflow no release test could see).
 # 2. libFuzzer: every harness (tests/fuzz) built in the ASan tree of step 1 and run for 2 s
 #    (QS_CI_FUZZ_SECONDS); longer runs: `scripts/fuzz.sh --seconds 600`.
 # 3. The concurrent parts (the store, the job runner, the GUI run controller, the server) run under
@@ -23,7 +24,7 @@ export OMP_WAIT_POLICY=PASSIVE
 
 bash scripts/install-deps.sh
 
-SANITIZED=(core/test_core gguf/test_gguf tokenizer/test_tokenizer datasets/test_datasets)
+SANITIZED=(core/test_core gguf/test_gguf tokenizer/test_tokenizer datasets/test_datasets quant/test_qkx_search)
 cmake --preset debug
 cmake --build --preset debug -j "$jobs" --target "${SANITIZED[@]##*/}"
 for t in "${SANITIZED[@]}"; do

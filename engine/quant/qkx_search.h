@@ -42,7 +42,9 @@ struct QkxSearch {
     float scale[kQkxMaxSteps] = {};    // fitted scale and min (meaningful where valid)
     float min_of[kQkxMaxSteps] = {};
     float error[kQkxMaxSteps] = {};
-    alignas(64) uint8_t levels[kQkxMaxElements][kQkxMaxSteps] = {};  // levels[i][s]
+    // levels[i][s]. A search stores whole groups of 16 (or 32) steps from `first` on: the 32 extra
+    // columns take the lanes past nstep.
+    alignas(64) uint8_t levels[kQkxMaxElements][kQkxMaxSteps + 32] = {};
 };
 
 using QkxSearchFn = void (*)(QkxSearch& s);
