@@ -71,22 +71,27 @@ void qx_search_scalar(QxSearch& s) {
     }
 }
 
-QxSearchFn qx_search_for(Isa isa) {
+namespace {
+
+// The function of the best level the CPU and `isa` allow.
+template <class Fn>
+Fn pick_level(Isa isa, Fn scalar, [[maybe_unused]] Fn avx2, [[maybe_unused]] Fn avx512) {
     if (!isa_supported(isa)) isa = cpu_best_isa();
 #if defined(__x86_64__)
-    if (isa == Isa::Avx512) return qx_search_avx512;
-    if (isa == Isa::Avx2) return qx_search_avx2;
+    if (isa == Isa::Avx512) return avx512;
+    if (isa == Isa::Avx2) return avx2;
 #endif
-    return qx_search_scalar;
+    return scalar;
 }
 
-QkxSearchFn qkx_search_for(Isa isa) {
-    if (!isa_supported(isa)) isa = cpu_best_isa();
+}  // namespace
+
 #if defined(__x86_64__)
-    if (isa == Isa::Avx512) return qkx_search_avx512;
-    if (isa == Isa::Avx2) return qkx_search_avx2;
+QxSearchFn qx_search_for(Isa isa) { return pick_level(isa, qx_search_scalar, qx_search_avx2, qx_search_avx512); }
+QkxSearchFn qkx_search_for(Isa isa) { return pick_level(isa, qkx_search_scalar, qkx_search_avx2, qkx_search_avx512); }
+#else
+QxSearchFn qx_search_for(Isa isa) { return pick_level(isa, qx_search_scalar, qx_search_scalar, qx_search_scalar); }
+QkxSearchFn qkx_search_for(Isa isa) { return pick_level(isa, qkx_search_scalar, qkx_search_scalar, qkx_search_scalar); }
 #endif
-    return qkx_search_scalar;
-}
 
 }  // namespace qs::quant_detail

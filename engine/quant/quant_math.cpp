@@ -63,12 +63,7 @@ float make_qx_quants(int n, int nmax, const float* x, int8_t* L, const float* we
     static const QxSearchFn search = qx_search_for(cpu_best_isa());
     std::array<float, kQkxMaxElements> w{};
     for (int i = 0; i < n; ++i) w[size_t(i)] = weight(i);
-    QxSearch s;
-    s.n = n;
-    s.nmax = nmax;
-    s.x = x;
-    s.w = w.data();
-    s.max = max;
+    QxSearch s{.n = n, .nmax = nmax, .x = x, .w = w.data(), .max = max};
     search(s);
     for (int step = 0; step < kQxSteps; ++step) {
         const float sumlx_is = s.sumlx[step], suml2_is = s.suml2[step];
@@ -138,19 +133,8 @@ void search_candidate_scales(int n, int nmax, const float* x, const float* w, fl
         throw Error(fmt::format("K-quant scale search: {} values and {} steps exceed its {} and {}", n, nstep + 1,
                                 kQkxMaxElements, kQkxMaxSteps));
     static const QkxSearchFn search = qkx_search_for(cpu_best_isa());
-    QkxSearch s;
-    s.n = n;
-    s.nmax = nmax;
-    s.nstep = nstep;
-    s.x = x;
-    s.w = w;
-    s.max = max;
-    s.sum_w = sum_w;
-    s.sum_x = sum_x;
-    s.rmin = rmin;
-    s.rdelta = rdelta;
-    s.use_mad = use_mad;
-    s.clamp_first = clamp_first;
+    QkxSearch s{.n = n, .nmax = nmax, .nstep = nstep, .x = x, .w = w, .min = min, .max = max, .sum_w = sum_w,
+                .sum_x = sum_x, .rmin = rmin, .rdelta = rdelta, .use_mad = use_mad, .clamp_first = clamp_first};
     best_min = min;
     for (s.first = 0; s.first <= nstep;) {
         s.min = best_min;
