@@ -47,20 +47,33 @@ std::vector<float> block(int n, int kind, std::mt19937& rng) {
     return x;
 }
 
+// The two weightings ggml uses: |x| + a constant (q4_K's av_x + |x|) on odd trials, x^2 on even ones.
+std::vector<float> weights_for(const std::vector<float>& x, int trial) {
+    std::vector<float> w(x.size());
+    for (size_t i = 0; i < x.size(); ++i) w[i] = trial % 2 ? std::fabs(x[i]) + 0.3f : x[i] * x[i];
+    return w;
+}
+
+// The x86 levels this CPU runs whose search is not the scalar reference.
+template <class Fn>
+std::vector<Isa> simd_levels(Fn (*search_for)(Isa), Fn scalar) {
+    std::vector<Isa> levels;
+    for (Isa isa : {Isa::Avx2, Isa::Avx512})
+        if (isa_supported(isa) && search_for(isa) != scalar) levels.push_back(isa);
+    return levels;
+}
+
 bool same_bits(float a, float b) { return std::bit_cast<uint32_t>(a) == std::bit_cast<uint32_t>(b); }
 
 TEST(QkxSearch, EverySimdLevelMatchesTheScalarReferenceBitForBit) {
-    std::vector<Isa> levels;
-    for (Isa isa : {Isa::Avx2, Isa::Avx512})
-        if (isa_supported(isa) && qkx_search_for(isa) != qkx_search_scalar) levels.push_back(isa);
+    const std::vector<Isa> levels = simd_levels(qkx_search_for, qkx_search_scalar);
     if (levels.empty()) GTEST_SKIP() << "this CPU has no SIMD level of the search";
     std::mt19937 rng(7);
     int compared = 0;
     for (const Params& p : kParams) {
         for (int trial = 0; trial < 300; ++trial) {
             const std::vector<float> x = block(p.n, trial, rng);
-            std::vector<float> w(x.size());
-            for (size_t i = 0; i < x.size(); ++i) w[i] = trial % 2 ? std::fabs(x[i]) + 0.3f : x[i] * x[i];
+            const std::vector<float> w = weights_for(x, trial);
             QkxSearch s;
             s.n = p.n;
             s.nmax = p.nmax;
@@ -179,8 +192,7 @@ TEST(QkxSearch, MakeQkxQuantsFollowGgmlsSequentialLoop) {
     for (const Params& p : kParams) {
         for (int trial = 0; trial < 2000; ++trial) {
             const std::vector<float> x = block(p.n, trial, rng);
-            std::vector<float> w(x.size());
-            for (size_t i = 0; i < x.size(); ++i) w[i] = trial % 2 ? std::fabs(x[i]) + 0.3f : x[i] * x[i];
+            const std::vector<float> w = weights_for(x, trial);
             uint8_t want[32], got[32];
             float want_min = 0, got_min = 0;
             const float want_scale = ggml_qkx(p, x.data(), w.data(), want, &want_min);
@@ -199,16 +211,13 @@ TEST(QkxSearch, MakeQkxQuantsFollowGgmlsSequentialLoop) {
 
 // make_qx_quants' symmetric search: every SIMD level against the scalar reference.
 TEST(QxSearch, EverySimdLevelMatchesTheScalarReferenceBitForBit) {
-    std::vector<Isa> levels;
-    for (Isa isa : {Isa::Avx2, Isa::Avx512})
-        if (isa_supported(isa) && qx_search_for(isa) != qx_search_scalar) levels.push_back(isa);
+    const std::vector<Isa> levels = simd_levels(qx_search_for, qx_search_scalar);
     if (levels.empty()) GTEST_SKIP() << "this CPU has no SIMD level of the search";
     std::mt19937 rng(5);
     for (const auto& [n, nmax] : {std::pair{16, 32}, std::pair{16, 4}, std::pair{32, 8}, std::pair{32, 16}}) {
         for (int trial = 0; trial < 400; ++trial) {
             const std::vector<float> x = block(n, trial, rng);
-            std::vector<float> w(x.size());
-            for (size_t i = 0; i < x.size(); ++i) w[i] = trial % 2 ? std::fabs(x[i]) + 0.3f : x[i] * x[i];
+            const std::vector<float> w = weights_for(x, trial);
             QxSearch s;
             s.n = n;
             s.nmax = nmax;
@@ -274,8 +283,7 @@ TEST(QxSearch, MakeQxQuantsFollowsGgmlsLoop) {
     for (const auto& [n, nmax] : {std::pair{16, 32}, std::pair{16, 4}, std::pair{32, 8}}) {
         for (int trial = 0; trial < 2000; ++trial) {
             const std::vector<float> x = block(n, trial, rng);
-            std::vector<float> w(x.size());
-            for (size_t i = 0; i < x.size(); ++i) w[i] = trial % 2 ? std::fabs(x[i]) + 0.3f : x[i] * x[i];
+            const std::vector<float> w = weights_for(x, trial);
             int8_t want[32], got[32];
             const float want_scale = ggml_qx(n, nmax, x.data(), w.data(), want);
             const float got_scale = make_qx_quants(n, nmax, x.data(), got, trial % 2 ? w.data() : nullptr);
