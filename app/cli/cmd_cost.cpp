@@ -15,7 +15,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <fstream>
+#include <sstream>
 
 #include "commands.h"
 #include "core/error.h"
@@ -88,8 +88,7 @@ void print_list(const PriceTable& t) {
 // One row per precision with where its speed comes from and its verdict (when judged).
 void write_csv(const std::string& path, const std::vector<PrecisionSpeed>& speeds, const std::vector<PrecisionCost>& costs,
                const Decision* decision) {
-    std::ofstream out(path, std::ios::binary);
-    if (!out) fail_file(path, "cannot write the CSV file");
+    std::ostringstream out;
     out << "precision,speed_source,speed_source_detail,pp_tps,pp_tps_sd,tg_tps,tg_tps_sd,cost_per_mtok_prompt,cost_per_mtok,"
            "hours_per_month,monthly_usd,savings_vs_baseline_usd,payback_months,verdict,verdict_reason\n";
     for (size_t i = 0; i < costs.size(); ++i) {
@@ -106,7 +105,7 @@ void write_csv(const std::string& path, const std::vector<PrecisionSpeed>& speed
             << (std::isfinite(c.payback_months) ? csv_number(c.payback_months) : std::string()) << ',' << csv_field(verdict) << ','
             << csv_field(reason) << '\n';
     }
-    if (!out.flush()) fail_file(path, "write error");
+    write_csv_output(path, out.str());
 }
 
 void run(const CostCliOptions& o) {
@@ -355,7 +354,7 @@ void add_cost_command(CLI::App& app, const GlobalOptions&) {
         ->check(CLI::PositiveNumber);
     cmd->add_option("--ppl-ratio-max", opts->ppl_ratio_max, "Non-inferior when PPL(Q)/PPL(base)'s 95 % upper bound is below this (e.g. 1.01)")
         ->check(CLI::PositiveNumber);
-    cmd->add_option("--csv", opts->csv, "Also write one row per precision (speed source, costs, verdict) to this CSV file");
+    cmd->add_option("--csv", opts->csv, "Also write one row per precision (speed source, costs, verdict) to this CSV file (- for stdout)");
     cmd->add_option("--tps-gen", opts->tps_gen, "Generation throughput, tokens/s (one precision)")->check(CLI::PositiveNumber)->excludes(bench)->excludes(db);
     cmd->add_option("--tps-prompt", opts->tps_prompt, "Prompt throughput, tokens/s (default: priced as generation)")
         ->check(CLI::NonNegativeNumber)

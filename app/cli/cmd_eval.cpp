@@ -175,7 +175,7 @@ void add_eval_command(CLI::App& app, const GlobalOptions& global) {
     cmd->add_option("--margin", o->matrix.decision_margin,
                     "Decision margin for --until-decided: accuracy points, or % of perplexity")->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_option("--db", o->db, "SQLite results database (created if missing); default: not saved");
-    cmd->add_option("--csv", o->csv, "Write one row per job x metric to this CSV file");
+    cmd->add_option("--csv", o->csv, "Write one row per job x metric to this CSV file (- for stdout)");
     cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
     cmd->add_option("-t,--threads", o->threads, "Threads in total (0: every core)")->capture_default_str()->check(CLI::Range(0, 1024));
     cmd->add_option("-w,--workers", o->workers, "Jobs run at once (threads are split between them)")->capture_default_str()->check(CLI::Range(1, 64));

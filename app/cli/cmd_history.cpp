@@ -90,7 +90,7 @@ void add_history_command(CLI::App& app, const GlobalOptions&) {
     CLI::App* cmd = app.add_subcommand("history", "List the runs of a results database, show one (as eval printed it) or delete one");
     cmd->add_option("--db", o->db, "SQLite results database written by eval or the workbench")->required();
     cmd->add_option("--run", o->run_id, "Show this run: its jobs and metrics")->check(CLI::PositiveNumber);
-    cmd->add_option("--csv", o->csv, "With --run: also write the run as eval's CSV");
+    cmd->add_option("--csv", o->csv, "With --run: also write the run as eval's CSV (- for stdout)");
     cmd->add_option("--item", o->item, "With --run: one generation item's outputs in every precision, differences from the baseline marked")->check(CLI::NonNegativeNumber);
     cmd->add_option("--delete", o->delete_id, "Delete this run with its jobs and results")->check(CLI::PositiveNumber);
     cmd->add_flag("--json", o->json, "Print JSON on stdout (the runs, or the run with eval's keys)");

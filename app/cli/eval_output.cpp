@@ -85,6 +85,12 @@ std::string csv_field(const std::string& s) {
 
 std::string csv_number(double v) { return std::isnan(v) ? "" : fmt::format("{:.17g}", v); }
 
+void write_csv_output(const std::string& path, const std::string& text) {
+    if (path != "-") return write_file_atomic(path, text);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    if (std::fflush(stdout) != 0) throw Error("cannot write the CSV to stdout");
+}
+
 void eval_write_csv(const RunRecord& run, const std::string& path) {
     std::ostringstream out;
     out << "run_id,job,precision,evaluator,dataset,status,metric,value,stderr,ci_low,ci_high,unit,seconds,error,precision_name\n";
@@ -100,7 +106,7 @@ void eval_write_csv(const RunRecord& run, const std::string& path) {
                 << csv_field(info ? std::string(info->unit) : std::string()) << suffix;
         }
     }
-    write_file_atomic(path, out.str());
+    write_csv_output(path, out.str());
 }
 
 void eval_print_table(const RunRecord& run) {

@@ -20,6 +20,11 @@ nlohmann::json eval_json(const RunRecord& run, const std::string& db_path, const
 // ci_low,ci_high,unit,seconds,error. Throws qs::Error naming the file when it cannot be written.
 void eval_write_csv(const RunRecord& run, const std::string& path);
 
+// Writes a whole CSV text to PATH (atomically: a reader never sees half a file), or to stdout when
+// PATH is "-" (the Unix convention scripts expect; before, `--csv -` made a file named "-").
+// Throws qs::Error naming the file when it cannot be written.
+void write_csv_output(const std::string& path, const std::string& text);
+
 // A CSV field, quoted when it needs to be (RFC 4180); a number at full precision ("" for NaN).
 std::string csv_field(const std::string& s);
 std::string csv_number(double v);

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -137,6 +138,22 @@ TEST(CliCost, PricesLlamaBenchJsonAsItIs) {
     const Output gpu = run_cli("cost --hardware lambda-1x-h100-pcie --bench '" + bench + "'");
     EXPECT_NE(gpu.exit_code, 0);
     EXPECT_NE(gpu.err.find("is a GPU machine"), std::string::npos) << gpu.err;
+
+    // `--csv -` is stdout: the header and one row per generation record, and no file named "-"
+    // in the working directory (one was once committed by accident).
+    const std::string cwd = qs::test::temp_dir() + "/cost-csv-stdout";
+    std::filesystem::create_directories(cwd);
+    const Output csv = qs::test::run_shell("cd '" + cwd + "' && '" + std::string(QS_CLI_PATH) + "' cost --price-per-hour 2 --bench '" +
+                                               bench + "' --csv -",
+                                           "cost-csv-stdout");
+    ASSERT_EQ(csv.exit_code, 0) << csv.err;
+    const size_t header = csv.out.find("precision,speed_source,");
+    ASSERT_NE(header, std::string::npos) << csv.out;
+    size_t rows = 0;
+    for (size_t at = csv.out.find("\nQ", header); at != std::string::npos; at = csv.out.find("\nQ", at + 1)) ++rows;
+    EXPECT_EQ(rows, 3u) << csv.out;  // Q8_0, Q4_K_M, Q4_0 (and F32, which does not start with Q)
+    EXPECT_NE(csv.out.find("\nF32,imported,"), std::string::npos) << csv.out;
+    EXPECT_FALSE(std::filesystem::exists(cwd + "/-"));
 }
 
 // 300 items (the demo's size): a handful of changed items each, but the intervals straddle -1 pp.
