@@ -22,7 +22,12 @@ jobs=$(nproc)
 # instead of 84 s). Waiting threads sleep instead; results do not depend on it.
 export OMP_WAIT_POLICY=PASSIVE
 
+# Each phase's wall time (CI's budget: keep the whole run under 30 minutes on 2 cores).
+phase_start=$SECONDS
+phase_took() { echo "test.sh: $1 took $((SECONDS - phase_start)) s"; phase_start=$SECONDS; }
+
 bash scripts/install-deps.sh
+phase_took "installing packages"
 
 SANITIZED=(core/test_core gguf/test_gguf tokenizer/test_tokenizer datasets/test_datasets quant/test_qkx_search)
 cmake --preset debug
@@ -31,14 +36,18 @@ for t in "${SANITIZED[@]}"; do
   echo "== $t (ASan + UBSan)"
   build/debug/tests/$t --gtest_brief=1
 done
+phase_took "ASan + UBSan build and tests"
 # libFuzzer, a short run of every harness in the same tree (the engine is already compiled with
 # ASan + UBSan above; the harnesses add their own objects and links). A finding fails the suite.
 cmake --build --preset debug -j "$jobs" --target fuzzers
 echo "== libFuzzer: every harness for ${QS_CI_FUZZ_SECONDS:-2} s"
 bash scripts/fuzz.sh --no-build --seconds "${QS_CI_FUZZ_SECONDS:-2}"
+phase_took "libFuzzer build and runs"
 
 bash scripts/tsan.sh
+phase_took "ThreadSanitizer build and tests"
 
 cmake --preset release
 cmake --build --preset release -j "$jobs"
+phase_took "release build"
 ctest --preset release
