@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/stopwatch.h"
 #include "eval/statistics.h"
 #include "model/model.h"
 #include "tokenizer/tokenizer.h"
@@ -16,9 +17,7 @@
 namespace qs {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+using Clock = SteadyClock;
 
 void check_dataset(const TaskDataset& dataset, const GenerationEvalOptions& options) {
     if (dataset.kind != TaskKind::Generation)

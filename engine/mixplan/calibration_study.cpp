@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/stopwatch.h"
 #include "core/sub_progress.h"
 #include "eval/imatrix_collect.h"
 #include "jobs/job_metrics.h"
@@ -22,8 +23,7 @@ namespace qs {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+using Clock = SteadyClock;
 
 // `recipe` quantized from `model`'s file (with `imatrix` when given), as a model sharing the rest.
 std::shared_ptr<const Model> quantized_model(const std::shared_ptr<const Model>& model, const std::string& recipe,

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/stopwatch.h"
 #include "core/sub_progress.h"
 #include "gguf/gguf_file.h"
 #include "jobs/job_metrics.h"
@@ -20,8 +21,7 @@ namespace qs {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+using Clock = SteadyClock;
 
 // The group's tensors in `low`: the copies quantized for the whole model, or the file's own bytes
 // when the file already holds that type (quantize_model_in_memory leaves those out).

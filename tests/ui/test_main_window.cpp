@@ -23,6 +23,7 @@
 #include "results_table_model.h"
 #include "run/run_controller.h"
 #include "store/results_store.h"
+#include "text_head.h"
 
 using namespace qs;
 using namespace qs::ui;
@@ -34,15 +35,7 @@ struct Fixture {
     QString store = dir + "/results.db";
 };
 
-// The first `bytes` of a text, so tokenizing for perplexity takes no time.
-QString text_head(const std::string& source, const QString& out, qint64 bytes) {
-    QFile in(QString::fromStdString(source));
-    in.open(QIODevice::ReadOnly);
-    QFile f(out);
-    f.open(QIODevice::WriteOnly);
-    f.write(in.read(bytes));
-    return out;
-}
+using qs::test::text_head;
 
 // Sets up the window for M1 with Q8_0 (baseline) and Q4_K_M, a text and ARC; false if shared/ lacks them.
 void set_up(MainWindow& w, const Fixture& fx, const std::string& model, const std::string& wiki, const std::string& arc,

@@ -23,6 +23,7 @@
 #include "results_table_model.h"
 #include "run/run_controller.h"
 #include "store/results_store.h"
+#include "text_head.h"
 
 using namespace qs;
 using namespace qs::ui;
@@ -31,15 +32,7 @@ namespace {
 
 const char* kTypo = "Q4_K_M+ffn_dwn=q8_0";
 
-// The first `bytes` of a text, so tokenizing for perplexity takes no time.
-QString text_head(const std::string& source, const QString& out, qint64 bytes) {
-    QFile in(QString::fromStdString(source));
-    EXPECT_TRUE(in.open(QIODevice::ReadOnly));
-    QFile f(out);
-    EXPECT_TRUE(f.open(QIODevice::WriteOnly));
-    f.write(in.read(bytes));
-    return out;
-}
+using qs::test::text_head;
 
 }  // namespace
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "qstring_from.h"
+
 namespace qs::ui {
 namespace {
 
@@ -14,7 +16,6 @@ std::map<int, const ItemOutput*> first_samples(const JobRecord& j) {
     return out;
 }
 
-QString q(const std::string& s) { return QString::fromStdString(s); }
 
 GenerationChanges compare(const RunRecord& run, const JobRecord& base, const JobRecord& job) {
     GenerationChanges c;

@@ -4,11 +4,11 @@
 #include <map>
 
 #include "generation_changes.h"
+#include "qstring_from.h"
 
 namespace qs::ui {
 namespace {
 
-QString q(const std::string& s) { return QString::fromStdString(s); }
 
 GenerationOutputs table_for(const RunRecord& run, const std::string& dataset, const QString& baseline) {
     GenerationOutputs t;

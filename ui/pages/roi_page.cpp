@@ -18,6 +18,7 @@
 #include <optional>
 
 #include "cost/cost_model.h"
+#include "qstring_from.h"
 
 namespace qs::ui {
 namespace {
@@ -42,7 +43,6 @@ QString usd_small(double v) {
     if (!std::isfinite(v)) return QString("—");
     return v >= 100 ? usd(v) : "$" + QString::number(v, 'g', 3);
 }
-QString q(const std::string& s) { return QString::fromStdString(s); }
 
 // The capacity in a table cell: "37 × 4096", "does not fit", "fits" (KV not counted), "—" (unknown).
 QString capacity_cell(const ServingCapacity* c) {

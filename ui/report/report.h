@@ -87,4 +87,7 @@ void report_write_pdf(const QString& path, const ReportInputs& in);
 // The PDF of an already built document (tests measure pages and text).
 void report_write_pdf(const QString& path, const ReportDocument& doc);
 
+// Text made safe to place in the report's HTML (what both the document and the HTML export use).
+inline QString esc(const QString& s) { return s.toHtmlEscaped(); }
+
 }  // namespace qs::ui

@@ -54,7 +54,6 @@ ReportBlock key_value_table(const QVector<QPair<QString, QString>>& rows) {
     return b;
 }
 
-QString esc(const QString& s) { return s.toHtmlEscaped(); }
 QString qs_(const std::string& s) { return QString::fromStdString(s); }
 
 // Who answered an endpoint run (remote/remote_run.h stores it in the run's settings); empty url

@@ -50,7 +50,6 @@ figcaption { color: var(--muted); font-size: 0.9em; max-width: 900px; margin-top
 }
 )CSS";
 
-QString esc(const QString& s) { return s.toHtmlEscaped(); }
 
 QString table_html(const ReportBlock& b) {
     QString h = b.key_value ? "<div class='scroll'><table class='kv'>" : b.code ? "<div class='scroll'><table class='code'>" : "<div class='scroll'><table>";

@@ -4,11 +4,11 @@
 
 #include "report.h"
 #include "metric_text.h"
+#include "qstring_from.h"
 
 namespace qs::ui {
 namespace {
 
-QString q(const std::string& s) { return QString::fromStdString(s); }
 
 const PrecisionCost* cost_of(const std::vector<PrecisionCost>& costs, const std::string& precision) {
     const auto it = std::find_if(costs.begin(), costs.end(), [&](const PrecisionCost& c) { return c.precision == precision; });
