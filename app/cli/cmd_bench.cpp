@@ -1,4 +1,4 @@
-// quantscope-cli bench --model M [--precisions F32,Q4_0,...] [-p 512] [-n 128] [-r 5] [--threads T]
+// quantscope-cli bench --model M [--precisions F32,Q4_0,...] [-p 512] [-n 128] [-d 0] [-r 5] [--threads T]
 //                      [--no-warmup] [--kv-type|--cache-type-k T] [--cache-type-v T] [--seed S] [--json]
 //
 // Speed and memory per precision, measured as llama-bench measures pp/tg (engine/bench/speed_bench.h),
@@ -25,7 +25,7 @@ constexpr double kMiB = 1024.0 * 1024.0;
 struct BenchCliOptions {
     std::string model;
     std::vector<std::string> precisions;
-    int n_prompt = 512, n_gen = 128, repetitions = 5, threads = 0, seed = 1;
+    int n_prompt = 512, n_gen = 128, n_depth = 0, repetitions = 5, threads = 0, seed = 1;
     std::string kv_type = "f16";           // --kv-type, and --cache-type-k
     std::string cache_v;                   // --cache-type-v ("" = as K)
     bool no_warmup = false, json = false;
@@ -65,6 +65,11 @@ nlohmann::json run_json(const PrecisionRun& p) {
             {"metrics", metrics}};
 }
 
+// llama-bench's test name: "pp512", "tg64", "tg64 @ d512".
+std::string test_name(const char* kind, int n_tokens, int n_depth) {
+    return n_depth > 0 ? fmt::format("{}{} @ d{}", kind, n_tokens, n_depth) : fmt::format("{}{}", kind, n_tokens);
+}
+
 // llama-bench prints parameter counts as "3.41 M" / "1.10 B".
 std::string params_text(int64_t n) {
     if (n >= 1000000000) return fmt::format("{:.2f} B", double(n) / 1e9);
@@ -82,16 +87,16 @@ void print_separator(const std::vector<int>& widths) {
 
 void print_tables(const Model& base, const std::vector<PrecisionRun>& runs) {
     const std::string arch = model_arch_name(base.hparams().arch);
-    fmt::print("| {:<24} | {:>10} | {:>8} | {:>7} | {:>8} | {:>20} |\n", "model", "size", "params", "threads", "test", "t/s");
-    print_separator({24, 10, 8, 7, 8, 20});
+    fmt::print("| {:<24} | {:>10} | {:>8} | {:>7} | {:>14} | {:>20} |\n", "model", "size", "params", "threads", "test", "t/s");
+    print_separator({24, 10, 8, 7, 14, 20});
     for (const PrecisionRun& p : runs) {
         const SpeedBenchResult& r = p.result;
         const std::string model = arch + " " + p.precision;
         const std::string size = fmt::format("{:.2f} MiB", double(r.weights.bytes) / kMiB);
         for (const auto& [name, s] : {std::pair{"pp", &r.pp}, std::pair{"tg", &r.tg}}) {
             if (s->n_tokens == 0) continue;
-            fmt::print("| {:<24} | {:>10} | {:>8} | {:>7} | {:>8} | {:>20} |\n", model, size, params_text(r.weights.n_elements),
-                       r.n_threads, fmt::format("{}{}", name, s->n_tokens), fmt::format("{:.2f} ± {:.2f}", s->mean_tps, s->sd_tps));
+            fmt::print("| {:<24} | {:>10} | {:>8} | {:>7} | {:>14} | {:>20} |\n", model, size, params_text(r.weights.n_elements),
+                       r.n_threads, test_name(name, s->n_tokens, r.n_depth), fmt::format("{:.2f} ± {:.2f}", s->mean_tps, s->sd_tps));
         }
     }
     fmt::print("\n| {:<24} | {:>9} | {:>9} | {:>9} | {:>11} | {:>6} | {:>10} | {:>13} |\n", "precision", "TTFT ms", "p50 ms",
@@ -121,6 +126,7 @@ void run(const BenchCliOptions& o, const GlobalOptions& global) {
     SpeedBenchOptions bopts;
     bopts.n_prompt = o.n_prompt;
     bopts.n_gen = o.n_gen;
+    bopts.n_depth = o.n_depth;
     bopts.repetitions = o.repetitions;
     bopts.warmup = !o.no_warmup;
     bopts.seed = uint32_t(o.seed);
@@ -157,6 +163,7 @@ void run(const BenchCliOptions& o, const GlobalOptions& global) {
                                   {"arch", model_arch_name(base->hparams().arch)},
                                   {"n_prompt", o.n_prompt},
                                   {"n_gen", o.n_gen},
+                                  {"n_depth", o.n_depth},
                                   {"repetitions", o.repetitions},
                                   {"warmup", !o.no_warmup},
                                   {"kv_type", o.kv_type},
@@ -182,6 +189,8 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global) {
         ->delimiter(',');
     cmd->add_option("-p,--n-prompt", opts->n_prompt, "Prompt tokens of the pp test (0: skip)")->capture_default_str()->check(CLI::Range(0, 1 << 20));
     cmd->add_option("-n,--n-gen", opts->n_gen, "Generated tokens of the tg test (0: skip)")->capture_default_str()->check(CLI::Range(0, 1 << 20));
+    cmd->add_option("-d,--n-depth", opts->n_depth, "Tokens already in the cache before each timed test (llama-bench -d: "
+                    "decoding at depth, where attention's share grows)")->capture_default_str()->check(CLI::Range(0, 1 << 20));
     cmd->add_option("-r,--repetitions", opts->repetitions, "Repetitions of each test")->capture_default_str()->check(CLI::Range(1, 1000));
     cmd->add_option("-t,--threads", opts->threads, "Threads (0: every core)")->capture_default_str()->check(CLI::Range(0, 1024));
     const auto kv_types = CLI::IsMember({"f16", "f32", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "iq4_nl"}, CLI::ignore_case);

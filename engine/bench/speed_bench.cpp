@@ -91,15 +91,16 @@ public:
           progress_(progress) {}
 
     // test_prompt: n tokens as one batch from the current position, logits of the last one.
-    // Returns the first generated token (argmax), so TTFT includes picking it.
-    int32_t prompt(int n) {
+    // Returns the first generated token (argmax), so TTFT includes picking it. `counted`: whether
+    // the tokens advance the progress (a depth fill is not part of any test's count).
+    int32_t prompt(int n, bool counted = true) {
         std::vector<int32_t> tokens(static_cast<size_t>(n));
         for (int i = 0; i < n; ++i) tokens[size_t(i)] = (i == 0 && bos_ >= 0) ? bos_ : random_token();
         std::vector<uint8_t> want(size_t(n), 0);
         want.back() = 1;
         progress_.check_cancel();
         ctx_.decode(tokens, want, logits_.data());
-        progress_.advance(n);
+        if (counted) progress_.advance(n);
         return int32_t(std::max_element(logits_.begin(), logits_.end()) - logits_.begin());
     }
 
@@ -117,7 +118,12 @@ public:
         }
     }
 
-    void clear() { ctx_.clear(); }
+    // An empty cache, then n_depth positions filled as llama-bench -d fills them (untimed).
+    int n_past() const { return ctx_.n_past(); }
+    void clear(int n_depth = 0) {
+        ctx_.clear();
+        if (n_depth > 0) prompt(n_depth, false);
+    }
     uint64_t scratch_bytes() const { return ctx_.scratch_bytes() + logits_.capacity() * sizeof(float); }
 
 private:
@@ -132,13 +138,14 @@ private:
 };
 
 void check_options(const SpeedBenchOptions& o, int n_ctx) {
-    if (o.n_prompt < 0 || o.n_gen < 0) throw Error(fmt::format("bench: n_prompt ({}) and n_gen ({}) must be >= 0", o.n_prompt, o.n_gen));
+    if (o.n_prompt < 0 || o.n_gen < 0 || o.n_depth < 0)
+        throw Error(fmt::format("bench: n_prompt ({}), n_gen ({}) and n_depth ({}) must be >= 0", o.n_prompt, o.n_gen, o.n_depth));
     if (o.n_prompt == 0 && o.n_gen == 0) throw Error("bench: nothing to measure (n_prompt and n_gen are both 0)");
     if (o.repetitions < 1) throw Error(fmt::format("bench: repetitions must be >= 1 (got {})", o.repetitions));
     if (o.n_ubatch < 1) throw Error(fmt::format("bench: n_ubatch must be >= 1 (got {})", o.n_ubatch));
-    if (n_ctx < std::max(o.n_prompt, o.n_gen))
-        throw Error(fmt::format("bench: n_ctx {} is smaller than the longest test ({} tokens)", n_ctx,
-                                std::max(o.n_prompt, o.n_gen)));
+    if (int64_t(n_ctx) < int64_t(o.n_depth) + std::max(o.n_prompt, o.n_gen))
+        throw Error(fmt::format("bench: n_ctx {} is smaller than the depth plus the longest test ({} + {} tokens)", n_ctx,
+                                o.n_depth, std::max(o.n_prompt, o.n_gen)));
 }
 
 }  // namespace
@@ -187,7 +194,7 @@ uint64_t kv_cache_bytes(const ModelHParams& hp, int64_t n_ctx, KvCacheType k, Kv
 }
 
 SpeedBenchResult speed_bench_run(std::shared_ptr<const Model> model, const SpeedBenchOptions& o, Progress& progress) {
-    const int n_ctx = o.n_ctx > 0 ? o.n_ctx : o.n_prompt + o.n_gen;
+    const int n_ctx = o.n_ctx > 0 ? o.n_ctx : o.n_prompt + o.n_gen + o.n_depth;
     check_options(o, n_ctx);
     ThreadScope threads(o.n_threads);
     const auto t_run = Clock::now();
@@ -198,6 +205,7 @@ SpeedBenchResult speed_bench_run(std::shared_ptr<const Model> model, const Speed
     r.n_threads = omp_get_max_threads();
     r.isa = isa_name(cpu_best_isa());
     r.n_ctx = n_ctx;
+    r.n_depth = o.n_depth;
     r.weights = model_weight_footprint(*model);
     r.kv_bytes = kv_cache_bytes(model->hparams(), n_ctx, o.kv_type, o.v_type.value_or(o.kv_type));
 
@@ -215,10 +223,11 @@ SpeedBenchResult speed_bench_run(std::shared_ptr<const Model> model, const Speed
         progress.begin(int64_t(o.n_prompt) * reps, "pp");
         double ttft_sum_ms = 0;
         for (int i = 0; i < reps; ++i) {
-            runner.clear();
+            runner.clear(o.n_depth);
             const auto t0 = Clock::now();
             runner.prompt(o.n_prompt);
             const double ns = ns_since(t0);
+            r.last_n_past = runner.n_past();
             r.pp.samples_ns.push_back(ns);
             ttft_sum_ms += ns / 1e6;
         }
@@ -236,10 +245,11 @@ SpeedBenchResult speed_bench_run(std::shared_ptr<const Model> model, const Speed
         progress.begin(int64_t(o.n_gen) * reps, "tg");
         r.decode_ms.reserve(size_t(o.n_gen) * size_t(reps));
         for (int i = 0; i < reps; ++i) {
-            runner.clear();
+            runner.clear(o.n_depth);
             const auto t0 = Clock::now();
             runner.generate(o.n_gen, &r.decode_ms);
             r.tg.samples_ns.push_back(ns_since(t0));
+            r.last_n_past = runner.n_past();
         }
         summarize(r.tg);
         std::vector<double> sorted = r.decode_ms;

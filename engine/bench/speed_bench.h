@@ -6,8 +6,11 @@
 //          empty KV cache, logits of the last token only. The first token is BOS when the
 //          vocabulary adds one (tokenizer.ggml.add_bos_token / llama.cpp's default), as test_prompt.
 //   tg<N>  generation: N tokens decoded one at a time from an empty cache, logits of each (test_gen).
-//   Before the repetitions: one warm-up pp<N> run and one warm-up tg1 run (not timed); every
-//   repetition starts from an empty cache. A sample is one repetition's wall time; its throughput is
+//   @ d<D> (llama-bench -d, n_depth): every repetition first fills the cache with a prompt of D
+//          tokens (one batch, not timed), so the test measures prompt processing or decoding with D
+//          positions already in context: attention's share of the work grows with D.
+//   Before the repetitions: one warm-up pp<N> run and one warm-up tg1 run (not timed, no depth);
+//   every repetition starts from an empty cache. A sample is one repetition's wall time; its throughput is
 //   tokens / seconds; the figure is the mean of the sample throughputs ± their sample standard
 //   deviation (Bessel-corrected, 0 for one repetition), exactly as llama-bench's avg_ts/stddev_ts.
 //   ttft   time to first token: a prompt of N tokens in, first token out. Every pp sample already
@@ -45,11 +48,12 @@ struct ModelHParams;
 struct SpeedBenchOptions {
     int n_prompt = 512;     // pp<n_prompt>; 0 skips the prompt test (and TTFT)
     int n_gen = 128;        // tg<n_gen>; 0 skips the generation test (and the latencies)
+    int n_depth = 0;        // positions in the cache before each timed test (llama-bench -d)
     int repetitions = 5;    // llama-bench -r
     bool warmup = true;     // llama-bench's warm-up runs (--no-warmup turns them off)
     int n_threads = 0;      // > 0: OpenMP threads for the run (restored after); 0: keep the current setting
     uint32_t seed = 1;      // the random token ids (deterministic per seed)
-    int n_ctx = 0;          // KV cache positions; 0: n_prompt + n_gen, as llama-bench sizes its context
+    int n_ctx = 0;          // KV cache positions; 0: n_prompt + n_gen + n_depth, as llama-bench sizes its context
     KvCacheType kv_type = KvCacheType::F16;  // the K cache, and V unless v_type is set (-ctk/-ctv)
     std::optional<KvCacheType> v_type;
     int n_ubatch = 512;     // tokens per forward pass (llama-bench's default n_ubatch)
@@ -85,6 +89,8 @@ struct SpeedBenchResult {
     uint64_t kv_bytes = 0;
     uint64_t scratch_bytes = 0;         // the context's runtime buffers: forward scratch + the logits buffer
     int n_ctx = 0;                      // KV cache positions used for kv_bytes
+    int n_depth = 0;                    // positions filled before each timed test
+    int last_n_past = 0;                // cache positions after the last timed test (n_depth + its tokens)
     uint64_t peak_rss_bytes = 0;        // 0 when /proc/self/status is unreadable
     bool peak_rss_reset = false;        // true: peak of this run only
     int repetitions = 0;
@@ -95,7 +101,8 @@ struct SpeedBenchResult {
 
 // Runs the benchmark on `model`. Progress counts decoded tokens (stage "pp warm-up", "pp", "tg
 // warm-up", "tg"); check_cancel between decode calls throws qs::Cancelled. Throws qs::Error for
-// options out of range (n_prompt/n_gen < 0, both 0, repetitions < 1, n_ctx smaller than needed).
+// options out of range (n_prompt/n_gen/n_depth < 0, n_prompt and n_gen both 0, repetitions < 1, n_ctx
+// smaller than n_depth + the longest test).
 SpeedBenchResult speed_bench_run(std::shared_ptr<const Model> model, const SpeedBenchOptions& options,
                                  Progress& progress);
 

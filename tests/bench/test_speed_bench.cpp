@@ -143,6 +143,38 @@ TEST(SpeedBench, QuantizedFootprintAndSkippedTests) {
     EXPECT_NE(metric_find(m, "tg_tps"), nullptr);
 }
 
+// llama-bench -d: every timed repetition starts from a cache holding n_depth positions, which the
+// tests' token counts leave out; the default context grows by the depth.
+TEST(SpeedBench, DepthFillsTheCacheBeforeEachTest) {
+    const auto model = random_model(GgmlType::F32, "bench_depth.gguf");
+    SpeedBenchOptions o;
+    o.n_prompt = 6;
+    o.n_gen = 3;
+    o.n_depth = 5;
+    o.repetitions = 2;
+    std::map<std::string, int64_t> done_per_stage;
+    Progress progress([&](int64_t done, int64_t, const std::string& stage) { done_per_stage[stage] = done; });
+    const SpeedBenchResult r = speed_bench_run(model, o, progress);
+    EXPECT_EQ(r.n_depth, 5);
+    EXPECT_EQ(r.n_ctx, 6 + 3 + 5);
+    EXPECT_EQ(r.last_n_past, 5 + 3);  // the last test (tg3) ran after the 5 filled positions
+    EXPECT_EQ(done_per_stage["pp"], 2 * 6);  // the fills are not counted as test tokens
+    EXPECT_EQ(done_per_stage["tg"], 2 * 3);
+    EXPECT_EQ(r.decode_ms.size(), 6u);
+
+    o.n_gen = 0;  // prompt test only: the last test is pp6 at depth 5
+    EXPECT_EQ(speed_bench_run(model, o, progress).last_n_past, 5 + 6);
+    o.n_depth = 0;
+    EXPECT_EQ(speed_bench_run(model, o, progress).last_n_past, 6);
+
+    o.n_depth = 5;
+    o.n_ctx = 10;  // holds the test (6) but not the depth with it (11)
+    EXPECT_THROW(speed_bench_run(model, o, progress), Error);
+    o.n_ctx = 0;
+    o.n_depth = -1;
+    EXPECT_THROW(speed_bench_run(model, o, progress), Error);
+}
+
 TEST(SpeedBench, ThreadsAreRestored) {
     const auto model = random_model(GgmlType::F32, "bench_threads.gguf");
     const int before = omp_get_max_threads();
