@@ -48,6 +48,9 @@ inline fp16_t fp32_to_fp16(float f) {
     return fp16_t((sign >> 16) | (shl1_w > 0xFF000000u ? 0x7E00u : nonsign));
 }
 
+// x rounded to the nearest f16 value (to nearest even), as a float: ggml's f16 accumulators.
+inline float round_f16(float x) { return fp16_to_fp32(fp32_to_fp16(x)); }
+
 inline float bf16_to_fp32(bf16_t h) { return std::bit_cast<float>(uint32_t(h) << 16); }
 
 inline bf16_t fp32_to_bf16(float f) {

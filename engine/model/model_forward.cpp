@@ -34,6 +34,7 @@
 #include "kernels/kernels.h"
 #include "kernels/parallel_work.h"
 #include "kernels/matmul.h"
+#include "model/attention_row.h"
 #include "model/kv_cache.h"
 #include "model/model.h"
 
@@ -195,38 +196,6 @@ QS_MULTI_ISA void scores_from_keys(const float* q, const float* kt, int64_t ld, 
     for (int64_t d = d0; d < hd; ++d) out[d] = 0.0f;
     for (int64_t j = 0; j < n_vis && d0 < hd; ++j)
         for (int64_t d = d0; d < hd; ++d) out[d] += p[j] * v[j * ld + d];
-}
-
-inline float round_f16(float x) { return fp16_to_fp32(fp32_to_fp16(x)); }
-
-// One query row as ggml's reference CPU flash-attention kernel (flash_attn_ext_f16_one_chunk)
-// computes it. With an F16 cache (F16_ACC) the query was rounded to f16 for the Q·K product (K's
-// vec_dot type) before the scores were formed, the softmax is online, and the value accumulator is
-// kept in f16, rounded after every rescale and every multiply-add. When V is not f16 (a quantized
-// cache) the accumulator is f32: v_to_float, then ggml_vec_mad_f32, a fused multiply-add on the SIMD
-// machines the reference figures come from.
-template <bool F16_ACC>
-void attend_row_online(const float* scores, const float* v_head, int64_t v_ld, int64_t n_vis, int64_t hd, float* acc,
-                       float* out) {
-    for (int64_t d = 0; d < hd; ++d) acc[d] = 0.0f;  // values exactly representable in f16
-    float S = 0.0f, M = -std::numeric_limits<float>::infinity();
-    for (int64_t j = 0; j < n_vis; ++j) {
-        const float s = scores[j];
-        float ms = 1.0f, vs = 1.0f;
-        if (s > M) {
-            ms = std::exp(M - s);
-            M = s;
-            for (int64_t d = 0; d < hd; ++d) acc[d] = F16_ACC ? round_f16(acc[d] * ms) : acc[d] * ms;
-        } else {
-            vs = std::exp(s - M);
-        }
-        const float* vj = v_head + j * v_ld;
-        for (int64_t d = 0; d < hd; ++d)  // f16: not fused, as ggml's scalar tail
-            acc[d] = F16_ACC ? round_f16(acc[d] + vj[d] * vs) : std::fma(vj[d], vs, acc[d]);
-        S = S * ms + vs;
-    }
-    const float inv = S == 0.0f ? 0.0f : 1.0f / S;
-    for (int64_t d = 0; d < hd; ++d) out[d] = acc[d] * inv;
 }
 
 // ---- Batched attention for the f32 softmax (the path of micro-batches of 64 rows or more) ----
@@ -477,7 +446,7 @@ void attention(const ModelHParams& hp, ForwardScratch& s, int64_t row0, int64_t 
             for (int64_t d = 0; d < hd; ++d) tmp[d] = round_f16(q[d]);
             scores_from_keys(tmp, kt_head, kt_ld, hd, n_vis, scale, scores);
             shape.cap(scores, lo, n_vis);
-            attend_row_online<true>(scores + lo, v_head + lo * n_kv, n_kv, n_vis - lo, hd, tmp + hd, out);
+            attend_row_online(scores + lo, v_head + lo * n_kv, n_kv, n_vis - lo, hd, true, tmp + hd, out);
         }
     }
 }
@@ -524,10 +493,7 @@ void attention_quantized_kv(const ModelHParams& hp, ForwardScratch& s, const KvC
                 scores_from_keys(tmp, s.k_t.data() + g * hd * kt_ld, kt_ld, hd, n_vis, scale, scores);
             }
             shape.cap(scores, lo, n_vis);
-            if (v_f16)
-                attend_row_online<true>(scores + lo, v_head + lo * n_kv, n_kv, n_vis - lo, hd, tmp + hd, out);
-            else
-                attend_row_online<false>(scores + lo, v_head + lo * n_kv, n_kv, n_vis - lo, hd, tmp + hd, out);
+            attend_row_online(scores + lo, v_head + lo * n_kv, n_kv, n_vis - lo, hd, v_f16, tmp + hd, out);
         }
     }
 }
