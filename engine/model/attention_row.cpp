@@ -13,9 +13,12 @@ namespace qs {
 
 namespace {
 
-template <bool F16_ACC>
-void attend_row_scalar(const float* scores, const float* v_head, int64_t v_ld, int64_t n_vis, int64_t hd, float* acc,
-                       float* out) {
+// The online softmax over the keys, with the accumulator's two element-wise steps left to Ops:
+// rescale(acc, hd, ms): acc *= ms; accumulate(acc, vj, hd, vs): acc += vj * vs (each rounded as
+// the accumulator's type requires). Inlined into each caller, so the kernel's clones get their ISA.
+template <class Ops>
+__attribute__((always_inline)) inline void attend_row(const float* scores, const float* v_head, int64_t v_ld,
+                                                      int64_t n_vis, int64_t hd, float* acc, float* out) {
     for (int64_t d = 0; d < hd; ++d) acc[d] = 0.0f;  // values exactly representable in f16
     float S = 0.0f, M = -std::numeric_limits<float>::infinity();
     for (int64_t j = 0; j < n_vis; ++j) {
@@ -24,18 +27,28 @@ void attend_row_scalar(const float* scores, const float* v_head, int64_t v_ld, i
         if (s > M) {
             ms = std::exp(M - s);
             M = s;
-            for (int64_t d = 0; d < hd; ++d) acc[d] = F16_ACC ? round_f16(acc[d] * ms) : acc[d] * ms;
+            Ops::rescale(acc, hd, ms);
         } else {
             vs = std::exp(s - M);
         }
-        const float* vj = v_head + j * v_ld;
-        for (int64_t d = 0; d < hd; ++d)  // f16: not fused, as ggml's scalar tail
-            acc[d] = F16_ACC ? round_f16(acc[d] + vj[d] * vs) : std::fma(vj[d], vs, acc[d]);
+        Ops::accumulate(acc, v_head + j * v_ld, hd, vs);
         S = S * ms + vs;
     }
     const float inv = S == 0.0f ? 0.0f : 1.0f / S;
     for (int64_t d = 0; d < hd; ++d) out[d] = acc[d] * inv;
 }
+
+// The reference's steps, element after element: an f16 accumulator (multiply, add, round: not
+// fused, as ggml's scalar tail), or an f32 one with one fused multiply-add per element.
+template <bool F16_ACC>
+struct ScalarOps {
+    static void rescale(float* acc, int64_t hd, float ms) {
+        for (int64_t d = 0; d < hd; ++d) acc[d] = F16_ACC ? round_f16(acc[d] * ms) : acc[d] * ms;
+    }
+    static void accumulate(float* acc, const float* vj, int64_t hd, float vs) {
+        for (int64_t d = 0; d < hd; ++d) acc[d] = F16_ACC ? round_f16(acc[d] + vj[d] * vs) : std::fma(vj[d], vs, acc[d]);
+    }
+};
 
 #if defined(__GNUC__)
 // Multi-versioned by GCC (AVX-512, AVX2, baseline). The file is compiled with -ffp-contract=off
@@ -84,31 +97,23 @@ __attribute__((always_inline)) inline f32x16 round_f16_lanes(f32x16 f) {
     return (f32x16)((hw & 0x80000000u) | magnitude);
 }
 
-// attend_row_scalar<true>, 16 dimensions at a time (the rest one by one).
+// ScalarOps<true>, 16 dimensions at a time (the rest one by one).
+struct LaneF16Ops {
+    __attribute__((always_inline)) static void rescale(float* acc, int64_t hd, float ms) {
+        const int64_t hd16 = hd - hd % kLanes;
+        for (int64_t d = 0; d < hd16; d += kLanes) store16(acc + d, round_f16_lanes(load16(acc + d) * ms));
+        for (int64_t d = hd16; d < hd; ++d) acc[d] = round_f16(acc[d] * ms);
+    }
+    __attribute__((always_inline)) static void accumulate(float* acc, const float* vj, int64_t hd, float vs) {
+        const int64_t hd16 = hd - hd % kLanes;
+        for (int64_t d = 0; d < hd16; d += kLanes) store16(acc + d, round_f16_lanes(load16(acc + d) + load16(vj + d) * vs));
+        for (int64_t d = hd16; d < hd; ++d) acc[d] = round_f16(acc[d] + vj[d] * vs);
+    }
+};
+
 QS_ROW_KERNEL void attend_row_f16_acc(const float* scores, const float* v_head, int64_t v_ld, int64_t n_vis, int64_t hd,
                                       float* acc, float* out) {
-    const int64_t hd16 = hd - hd % kLanes;
-    for (int64_t d = 0; d < hd; ++d) acc[d] = 0.0f;
-    float S = 0.0f, M = -std::numeric_limits<float>::infinity();
-    for (int64_t j = 0; j < n_vis; ++j) {
-        const float s = scores[j];
-        float ms = 1.0f, vs = 1.0f;
-        if (s > M) {
-            ms = std::exp(M - s);
-            M = s;
-            for (int64_t d = 0; d < hd16; d += kLanes) store16(acc + d, round_f16_lanes(load16(acc + d) * ms));
-            for (int64_t d = hd16; d < hd; ++d) acc[d] = round_f16(acc[d] * ms);
-        } else {
-            vs = std::exp(s - M);
-        }
-        const float* vj = v_head + j * v_ld;
-        for (int64_t d = 0; d < hd16; d += kLanes)
-            store16(acc + d, round_f16_lanes(load16(acc + d) + load16(vj + d) * vs));
-        for (int64_t d = hd16; d < hd; ++d) acc[d] = round_f16(acc[d] + vj[d] * vs);
-        S = S * ms + vs;
-    }
-    const float inv = S == 0.0f ? 0.0f : 1.0f / S;
-    for (int64_t d = 0; d < hd; ++d) out[d] = acc[d] * inv;
+    attend_row<LaneF16Ops>(scores, v_head, v_ld, n_vis, hd, acc, out);
 }
 #endif
 
@@ -125,9 +130,9 @@ void attend_row_online(const float* scores, const float* v_head, int64_t v_ld, i
 void attend_row_online_reference(const float* scores, const float* v_head, int64_t v_ld, int64_t n_vis, int64_t hd,
                                  bool f16_acc, float* acc, float* out) {
     if (f16_acc)
-        attend_row_scalar<true>(scores, v_head, v_ld, n_vis, hd, acc, out);
+        attend_row<ScalarOps<true>>(scores, v_head, v_ld, n_vis, hd, acc, out);
     else
-        attend_row_scalar<false>(scores, v_head, v_ld, n_vis, hd, acc, out);
+        attend_row<ScalarOps<false>>(scores, v_head, v_ld, n_vis, hd, acc, out);
 }
 
 }  // namespace qs
