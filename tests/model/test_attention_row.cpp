@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <bit>
+#include <cstdio>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -23,7 +24,7 @@ struct RowCase {
     bool rising;    // scores increase (a rescale at every key) instead of random
 };
 
-void expect_same_bits(const RowCase& c, bool f16_acc, uint32_t seed) {
+void expect_same_bits(const RowCase& c, bool f16_acc, uint32_t seed, Isa isa) {
     std::mt19937 rng(seed);
     std::normal_distribution<float> normal(0.0f, 1.0f);
     std::vector<float> scores(size_t(c.n_vis)), v(size_t(c.n_vis * c.v_ld));
@@ -31,25 +32,33 @@ void expect_same_bits(const RowCase& c, bool f16_acc, uint32_t seed) {
     if (c.n_vis > 2) scores[1] = -std::numeric_limits<float>::infinity();  // a masked key
     for (float& x : v) x = c.v_scale * normal(rng);
     std::vector<float> acc(size_t(c.hd)), out(size_t(c.hd)), acc_ref(size_t(c.hd)), out_ref(size_t(c.hd));
-    attend_row_online(scores.data(), v.data(), c.v_ld, c.n_vis, c.hd, f16_acc, acc.data(), out.data());
+    attend_row_online(scores.data(), v.data(), c.v_ld, c.n_vis, c.hd, f16_acc, acc.data(), out.data(), isa);
     attend_row_online_reference(scores.data(), v.data(), c.v_ld, c.n_vis, c.hd, f16_acc, acc_ref.data(), out_ref.data());
     for (int64_t d = 0; d < c.hd; ++d)
         ASSERT_EQ(std::bit_cast<uint32_t>(out[size_t(d)]), std::bit_cast<uint32_t>(out_ref[size_t(d)]))
-            << "n_vis " << c.n_vis << " hd " << c.hd << " v_scale " << c.v_scale << " d " << d << ": " << out[size_t(d)]
+            << isa_name(isa) << " n_vis " << c.n_vis << " hd " << c.hd << " v_scale " << c.v_scale << " d " << d << ": " << out[size_t(d)]
             << " vs " << out_ref[size_t(d)];
 }
 
+// Every level this machine runs (the others are reported, not silently passed).
 TEST(AttentionRow, KernelGivesTheReferenceBits) {
     const RowCase cases[] = {
         {1, 64, 64, 1.0f, false},       {7, 64, 128, 1.0f, false},   {300, 64, 64, 1.0f, false},
         {300, 128, 256, 1.0f, true},    {97, 80, 80, 1.0f, false},   {33, 17, 20, 1.0f, true},  // tails
         {200, 64, 64, 3e-6f, false},    // sums in f16's subnormal range
         {200, 64, 64, 3e4f, true},      // sums past 65504: f16 infinity
-        {513, 256, 256, 0.05f, false},
+        {513, 256, 256, 0.05f, false},  {150, 64, 64, 6e-8f, false},  // f16's smallest subnormals
+        {150, 64, 64, 7e4f, false},     // values beyond f16's range
     };
-    uint32_t seed = 1;
-    for (const RowCase& c : cases)
-        for (bool f16_acc : {true, false}) expect_same_bits(c, f16_acc, seed++);
+    for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512}) {
+        if (!isa_supported(isa)) {
+            std::printf("[ SKIPPED  ] level %s: not on this CPU\n", isa_name(isa));
+            continue;
+        }
+        uint32_t seed = 1;
+        for (const RowCase& c : cases)
+            for (bool f16_acc : {true, false}) expect_same_bits(c, f16_acc, seed++, isa);
+    }
 }
 
 // The reference itself: the f16 accumulator holds f16 values after every step, and the result
