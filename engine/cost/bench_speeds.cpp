@@ -33,6 +33,10 @@ int64_t int_or(const json& r, const char* key, int64_t fallback) {
     return r.contains(key) && r[key].is_number_integer() ? r[key].get<int64_t>() : fallback;
 }
 
+// A speed measured with positions already in the cache (bench -d, llama-bench -d) says so: decoding
+// at depth 4096 is not the speed of a short chat.
+std::string depth_text(int64_t n_depth) { return n_depth > 0 ? fmt::format(" @ d{}", n_depth) : std::string(); }
+
 // ----- quantscope-cli bench --json -----
 
 ImportedSpeeds parse_quantscope(const json& j, const std::string& label) {
@@ -61,7 +65,7 @@ ImportedSpeeds parse_quantscope(const json& j, const std::string& label) {
         if (s.tg_tps <= 0) fail_file(label, "{} ({}): no generation throughput (run bench with -n > 0)", where, s.precision);
         s.source = SpeedSource::Imported;
         s.model_file = text_or(j, "model");
-        s.source_detail = fmt::format("quantscope bench ({}) from {}", out.device, file_name(label));
+        s.source_detail = fmt::format("quantscope bench ({}){} from {}", out.device, depth_text(int_or(j, "n_depth", 0)), file_name(label));
         out.speeds.push_back(s);
         ModelFootprint fp;
         fp.precision = s.precision;
@@ -140,7 +144,7 @@ ImportedSpeeds parse_llama_bench(const std::vector<json>& records, const std::st
         s.source = SpeedSource::Imported;
         s.model_file = text_or(r, "model_filename");
         const std::string build = r.contains("build_number") ? fmt::format("b{}", r["build_number"].dump()) : std::string("?");
-        s.source_detail = fmt::format("llama-bench {} on {}, tg{}{} from {}", build, device, n_gen,
+        s.source_detail = fmt::format("llama-bench {} on {}, tg{}{}{} from {}", build, device, n_gen, depth_text(int_or(r, "n_depth", 0)),
                                       s.pp_tps > 0 ? fmt::format(" (pp{})", int_or(records[prompt_of[config_key(r)]], "n_prompt", 0)) : "",
                                       file_name(label));
         ++names[s.precision];
