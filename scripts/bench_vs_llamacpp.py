@@ -10,7 +10,8 @@ other (QuantScope first in odd rounds, llama.cpp first in even rounds, so neithe
 warmer machine):
   - pp and tg: `quantscope-cli bench -p P -n N -r R -t T --json` (results[0].metrics pp_tps,
     tg_tps) and `llama-bench -p P -n N -r R -t T -o json` (avg_ts of its pp and tg rows): the mean
-    tokens/s over R repetitions, as llama-bench reports it;
+    tokens/s over R repetitions, as llama-bench reports it; --depth D passes -d D to both, so
+    each test runs with D positions already in the cache ("tg64 @ d512");
   - ppl (unless --figures leaves it out): tokens/s over the EVALUATION PHASE of perplexity at
     ctx C over K chunks, measured the same way for both: QuantScope's `tokens_per_second`, and for
     llama-perplexity K x C tokens over the time from its "calculating perplexity" line to its
@@ -31,7 +32,7 @@ llama.cpp with -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_AVX512=OFF and run this s
 QS_FORCE_ISA=avx2. --dry-run prints the interleaved schedule without running anything.
 
 Usage: LLAMA_BIN=~/llama.cpp/build/bin scripts/bench_vs_llamacpp.py [--models M1,L1B]
-           [--types F16,Q8_0,Q4_0,Q4_K_M,IQ4_XS] [--figures pp,tg,ppl,quantize] [--rounds 3] [--threads 2]
+           [--types F16,Q8_0,Q4_0,Q4_K_M,IQ4_XS] [--figures pp,tg,ppl,quantize] [--rounds 3] [--threads 2] [--depth 0]
            [--cli PATH] [--shared ../shared] [--l1b /tmp/quantscope-l1b] [--work DIR] [--json FILE]
            [--dry-run]
 Run it on an idle machine: every figure is wall-clock.
@@ -75,14 +76,14 @@ def parse_llama_bench(text):
     return rows
 
 
-def llama_bench_rates(rows, pp, tg):
+def llama_bench_rates(rows, pp, tg, depth=0):
     """(pp tokens/s, tg tokens/s): avg_ts of the row with n_prompt == pp, n_gen == 0 and of the row
-    with n_prompt == 0, n_gen == tg."""
+    with n_prompt == 0, n_gen == tg, both at n_depth == depth."""
     def rate(n_prompt, n_gen):
         for r in rows:
-            if r.get("n_prompt") == n_prompt and r.get("n_gen") == n_gen and r.get("n_depth", 0) == 0:
+            if r.get("n_prompt") == n_prompt and r.get("n_gen") == n_gen and r.get("n_depth", 0) == depth:
                 return float(r["avg_ts"])
-        raise ParseError(f"llama-bench printed no row with n_prompt={n_prompt}, n_gen={n_gen}")
+        raise ParseError(f"llama-bench printed no row with n_prompt={n_prompt}, n_gen={n_gen}, n_depth={depth}")
     return rate(pp, 0), rate(0, tg)
 
 
@@ -173,11 +174,12 @@ def make_files(plan, shared, l1b, lbin):
 
 def commands(a, cli, lbin, path, text):
     """{(program, figure group): argv}; "bench" gives pp and tg, "ppl" the perplexity rate."""
+    depth = ["-d", str(a.depth)] if a.depth > 0 else []
     cmds = {
         ("quantscope", "bench"): [cli, "bench", "-q", "-m", str(path), "-p", str(a.pp), "-n", str(a.tg), "-r", str(a.reps),
-                                  "-t", str(a.threads), "--json"],
+                                  "-t", str(a.threads), *depth, "--json"],
         ("llama.cpp", "bench"): [str(lbin / "llama-bench"), "-m", str(path), "-p", str(a.pp), "-n", str(a.tg), "-r",
-                                 str(a.reps), "-t", str(a.threads), "-o", "json"],
+                                 str(a.reps), "-t", str(a.threads), *depth, "-o", "json"],
         ("quantscope", "ppl"): [cli, "perplexity", "-q", "--json", "-m", str(path), "--text", str(text), "--ctx", str(a.ctx),
                                 "--chunks", str(a.chunks), "--threads", str(a.threads)],
         ("llama.cpp", "ppl"): [str(lbin / "llama-perplexity"), "-m", str(path), "-f", str(text), "-c", str(a.ctx), "-b",
@@ -245,7 +247,7 @@ def measure(program, group, cmd, a):
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     if group == "ppl":
         return {"ppl": float(json.loads(out)["tokens_per_second"])}
-    pp, tg = qs_bench_rates(json.loads(out)) if program == "quantscope" else llama_bench_rates(parse_llama_bench(out), a.pp, a.tg)
+    pp, tg = qs_bench_rates(json.loads(out)) if program == "quantscope" else llama_bench_rates(parse_llama_bench(out), a.pp, a.tg, a.depth)
     return {"pp": pp, "tg": tg}
 
 
@@ -272,6 +274,7 @@ def main(argv=None):
     ap.add_argument("--pp", type=int, default=512)
     ap.add_argument("--tg", type=int, default=64)
     ap.add_argument("--reps", type=int, default=2)
+    ap.add_argument("--depth", type=int, default=0, help="tokens in the cache before each pp/tg test (llama-bench -d)")
     ap.add_argument("--ctx", type=int, default=512)
     ap.add_argument("--chunks", type=int, default=4)
     ap.add_argument("--json", help="also write every per-round figure and the summary here")
@@ -334,11 +337,12 @@ def main(argv=None):
             same = filecmp.cmp(cmds[("quantscope", "quantize")][6], cmds[("llama.cpp", "quantize")][2], shallow=False)
             identical.setdefault((m, t), []).append(same)
 
-    names = {"pp": f"pp{a.pp} t/s", "tg": f"tg{a.tg} t/s", "ppl": f"perplexity c{a.ctx} eval t/s",
+    at = f" @ d{a.depth}" if a.depth > 0 else ""
+    names = {"pp": f"pp{a.pp}{at} t/s", "tg": f"tg{a.tg}{at} t/s", "ppl": f"perplexity c{a.ctx} eval t/s",
              "quantize_s": "quantize wall s (lower is better)", "quantize_rss": "quantize peak RSS MiB (lower is better)"}
     print("| model | type | figure | QuantScope median (min-max) | llama.cpp median (min-max) | ratio (per-round min-max) |")
     print("|---|---|---|---|---|---|")
-    report = {"rounds": a.rounds, "threads": a.threads, "qs_force_isa": os.environ.get("QS_FORCE_ISA"), "figures": []}
+    report = {"rounds": a.rounds, "threads": a.threads, "depth": a.depth, "qs_force_isa": os.environ.get("QS_FORCE_ISA"), "figures": []}
     for (m, t, f), v in per_round.items():
         if (m, t) in failed:
             print(f"| {m} | {t} | {names[f]} | failed: {failed[(m, t)][:80]} | | |")

@@ -61,6 +61,16 @@ class LlamaBenchParsing(unittest.TestCase):
         pp = next(r["avg_ts"] for r in json.loads(text) if r["n_gen"] == 0)
         self.assertEqual(bvl.llama_bench_rates(bvl.parse_llama_bench(jsonl), rows[0]["n_prompt"], rows[1]["n_gen"])[0], pp)
 
+    def test_depth_picks_the_rows_of_that_depth(self):
+        rows = [{"n_prompt": 512, "n_gen": 0, "n_depth": 0, "avg_ts": 100.0},
+                {"n_prompt": 0, "n_gen": 64, "n_depth": 0, "avg_ts": 20.0},
+                {"n_prompt": 512, "n_gen": 0, "n_depth": 512, "avg_ts": 80.0},
+                {"n_prompt": 0, "n_gen": 64, "n_depth": 512, "avg_ts": 12.0}]
+        self.assertEqual(bvl.llama_bench_rates(rows, 512, 64), (100.0, 20.0))
+        self.assertEqual(bvl.llama_bench_rates(rows, 512, 64, depth=512), (80.0, 12.0))
+        with self.assertRaisesRegex(bvl.ParseError, "n_depth=4096"):
+            bvl.llama_bench_rates(rows, 512, 64, depth=4096)
+
     def test_missing_rows_and_garbage_are_refused(self):
         rows = bvl.parse_llama_bench(recorded_stdout(REF / "logs/bench_l1b_Q4_0.log"))
         with self.assertRaisesRegex(bvl.ParseError, "n_prompt=128"):
