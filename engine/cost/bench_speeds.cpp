@@ -33,9 +33,13 @@ int64_t int_or(const json& r, const char* key, int64_t fallback) {
     return r.contains(key) && r[key].is_number_integer() ? r[key].get<int64_t>() : fallback;
 }
 
-// A speed measured with positions already in the cache (bench -d, llama-bench -d) says so: decoding
-// at depth 4096 is not the speed of a short chat.
+// A speed measured with positions already in the cache (bench -d, llama-bench -d) says so, in the
+// speed's source and in the device line every cost table prints: decoding at depth 4096 is not the
+// speed of a short chat.
 std::string depth_text(int64_t n_depth) { return n_depth > 0 ? fmt::format(" @ d{}", n_depth) : std::string(); }
+std::string depth_condition(int64_t n_depth) {
+    return n_depth > 0 ? fmt::format(", {} tokens already in context", n_depth) : std::string();
+}
 
 // ----- quantscope-cli bench --json -----
 
@@ -44,7 +48,8 @@ ImportedSpeeds parse_quantscope(const json& j, const std::string& label) {
     out.format = "quantscope-bench";
     const std::string isa = text_or(j, "isa");
     const int64_t threads = int_or(j, "threads", 0);
-    out.device = fmt::format("CPU, {}{}", isa.empty() ? "QuantScope kernels" : isa, threads > 0 ? fmt::format(", {} threads", threads) : "");
+    out.device = fmt::format("CPU, {}{}{}", isa.empty() ? "QuantScope kernels" : isa, threads > 0 ? fmt::format(", {} threads", threads) : "",
+                             depth_condition(int_or(j, "n_depth", 0)));
     const auto& results = j["results"];
     for (size_t i = 0; i < results.size(); ++i) {
         const auto& r = results[i];
@@ -130,8 +135,9 @@ ImportedSpeeds parse_llama_bench(const std::vector<json>& records, const std::st
         const bool gpu = !backends.empty() && backends != "CPU" && int_or(r, "n_gpu_layers", 0) != 0;
         out.on_gpu = out.on_gpu || gpu;
         const std::string gpu_info = text_or(r, "gpu_info"), cpu_info = text_or(r, "cpu_info");
-        const std::string device = gpu ? fmt::format("{} ({})", gpu_info.empty() ? "GPU" : gpu_info, backends)
-                                       : fmt::format("{} (CPU, {} threads)", cpu_info.empty() ? "CPU" : cpu_info, int_or(r, "n_threads", 0));
+        const std::string depth = depth_condition(int_or(r, "n_depth", 0));
+        const std::string device = gpu ? fmt::format("{} ({}{})", gpu_info.empty() ? "GPU" : gpu_info, backends, depth)
+                                       : fmt::format("{} (CPU, {} threads{})", cpu_info.empty() ? "CPU" : cpu_info, int_or(r, "n_threads", 0), depth);
         devices.insert(device);
         PrecisionSpeed s;
         s.precision = llama_precision(r);

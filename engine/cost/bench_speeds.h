@@ -9,7 +9,8 @@
 //     "all F32" -> F32, "Q2_K - Medium" -> Q2_K), else the file name.
 //   - `quantscope-cli bench --json` (an object with a "results" array: precision, pp/tg avg_ts and
 //     stddev_ts, weight_bytes, n_params, kv_bytes, n_ctx).
-// A run at depth (n_depth > 0: llama-bench -d, bench -d) is labelled " @ d<depth>" in source_detail.
+// A run at depth (n_depth > 0: llama-bench -d, bench -d) is labelled " @ d<depth>" in source_detail
+// and ", <depth> tokens already in context" in device.
 // Each speed is labelled SpeedSource::Imported with what ran it; sizes become footprints so the
 // roofline estimate can use them.
 #pragma once

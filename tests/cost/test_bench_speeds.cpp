@@ -127,13 +127,16 @@ TEST(BenchSpeeds, LlamaBenchJsonAsItIs) {
     EXPECT_DOUBLE_EQ(lines.speeds[3].tg_tps, imported.speeds[3].tg_tps);
 }
 
-// Speeds measured at depth say so where they are shown (source_detail), in both formats.
+// Speeds measured at depth say so where they are shown (source_detail, and the device line every
+// cost table prints), in both formats.
 TEST(BenchSpeeds, DepthIsNamed) {
     const ImportedSpeeds ours = bench_speeds_parse(R"({"isa": "avx512", "threads": 2, "n_depth": 512, "results": [
         {"precision": "Q4_K_M", "tg": {"avg_ts": 11.7}}]})", "deep.json");
     EXPECT_NE(ours.speeds[0].source_detail.find(" @ d512"), std::string::npos) << ours.speeds[0].source_detail;
+    EXPECT_EQ(ours.device, "CPU, avx512, 2 threads, 512 tokens already in context");
     const ImportedSpeeds shallow = bench_speeds_parse(R"({"n_depth": 0, "results": [{"precision": "Q4_K_M", "tg": {"avg_ts": 20}}]})", "b.json");
     EXPECT_EQ(shallow.speeds[0].source_detail.find(" @ d"), std::string::npos) << shallow.speeds[0].source_detail;
+    EXPECT_EQ(shallow.device.find("context"), std::string::npos) << shallow.device;
 
     const ImportedSpeeds llama = bench_speeds_parse(R"([
       {"model_filename": "a.gguf", "model_type": "llama 1B Q4_0", "n_threads": 2, "n_depth": 0, "n_prompt": 0, "n_gen": 64, "avg_ts": 50},
@@ -142,6 +145,7 @@ TEST(BenchSpeeds, DepthIsNamed) {
     ASSERT_EQ(llama.speeds.size(), 2u);
     EXPECT_NE(llama.speeds[0].source_detail.find("tg64 from"), std::string::npos) << llama.speeds[0].source_detail;
     EXPECT_NE(llama.speeds[1].source_detail.find("tg64 @ d4096 from"), std::string::npos) << llama.speeds[1].source_detail;
+    EXPECT_EQ(llama.device, "CPU (CPU, 2 threads); CPU (CPU, 2 threads, 4096 tokens already in context)");
 }
 
 // A GPU run of two thread counts for one file: both rows kept, told apart, device named.
